@@ -1,0 +1,190 @@
+/** `mlops check`: is this exported model right? Structure, compatibility, load and run, parity. */
+import path from 'node:path';
+import { loadModel } from '../onnx/load-model.js';
+import { opsetVersions } from '../onnx/graph.js';
+import { toNumber, type LongLike } from '../onnx/proto.js';
+import type { Tensor } from '../onnx/tensor.js';
+import type { ModelSession } from '../runtime/session.js';
+import { ORT_VERSION } from '../runtime/capabilities.js';
+import { readCsvTable } from '../csv/read-csv-table.js';
+import { MlopsError } from '../util/errors.js';
+import { checkCompatibility } from './compatibility.js';
+import { csvExpected, csvFeeds, type CsvMappingOptions } from './csv-data.js';
+import { COMPARISON_RULE, compareTensors, type OutputComparison, type Tolerance } from './parity.js';
+import { hasErrors, type Problem } from './problems.js';
+import { smokeRun, type SmokeRun } from './smoke-run.js';
+import { checkExternalData, checkStructure } from './structure.js';
+import { readTestData, type TestDataSet } from './test-data.js';
+
+export type { Problem } from './problems.js';
+
+export interface CheckOptions extends CsvMappingOptions {
+  /** Model path; may be omitted when testData holds a model.onnx. */
+  model?: string;
+  /** Folder in the ONNX test-data layout. */
+  testData?: string;
+  /** Tabular parity: input rows and the source framework's outputs. */
+  input?: string;
+  expected?: string;
+  rtol?: number;
+  atol?: number;
+  /** Sizes for named symbolic dims in the smoke run. */
+  dims?: Record<string, number>;
+  /** Larger size tried for symbolic dims after 1 (default 7). */
+  batch?: number;
+  threads?: number;
+}
+
+export const DEFAULT_TOLERANCE: Tolerance = { rtol: 1e-3, atol: 1e-5 };
+
+export type StageName = 'structure' | 'compatibility' | 'load' | 'run' | 'parity';
+export type StageStatus = 'passed' | 'failed' | 'warning' | 'skipped';
+
+export interface ParitySetResult {
+  name: string;
+  outputs: OutputComparison[];
+  passed: boolean;
+}
+
+export interface ParityReport {
+  source: 'test-data' | 'csv';
+  rule: string;
+  rtol: number;
+  atol: number;
+  sets: ParitySetResult[];
+  passed: boolean;
+}
+
+export interface CheckResult {
+  model: {
+    path: string;
+    sha256: string;
+    size_bytes: number;
+    ir_version: number;
+    opsets: Record<string, number>;
+    producer: string;
+  };
+  runtime: { onnxruntime: string };
+  passed: boolean;
+  summary: { errors: number; warnings: number; infos: number };
+  stages: Array<{ name: StageName; status: StageStatus }>;
+  problems: Problem[];
+  runs: SmokeRun[];
+  parity: ParityReport | null;
+}
+
+export async function checkModel(options: CheckOptions): Promise<CheckResult> {
+  if ((options.input === undefined) !== (options.expected === undefined)) {
+    throw new MlopsError('USAGE', '--input and --expected go together: input rows and the outputs the source framework gave for them');
+  }
+  const testData = options.testData ? await readTestData(options.testData) : undefined;
+  const modelPath = options.model ?? testData?.model;
+  if (!modelPath) {
+    throw new MlopsError('USAGE', 'no model given', { hint: 'pass a model file, or a --test-data folder that holds model.onnx' });
+  }
+  const loaded = await loadModel(modelPath);
+  const problems: Problem[] = [...checkStructure(loaded.model), ...(await checkExternalData(loaded.model, loaded.dir))];
+  problems.push(...checkCompatibility(loaded.model));
+  const batch = options.batch ?? 7;
+  const smoke = await smokeRun(loaded, { dims: options.dims, symbolicSizes: [1, batch], threads: options.threads });
+  // A problem the structure stage found (e.g. an escaping external path) also stops the load: report it once.
+  const seen = new Set(problems.map((p) => `${p.code}\u0000${p.message}`));
+  problems.push(...smoke.problems.filter((p) => !seen.has(`${p.code}\u0000${p.message}`)));
+
+  let parity: ParityReport | null = null;
+  const tolerance: Tolerance = { rtol: options.rtol ?? DEFAULT_TOLERANCE.rtol, atol: options.atol ?? DEFAULT_TOLERANCE.atol };
+  try {
+    if (smoke.session && testData) {
+      parity = report('test-data', tolerance, await Promise.all(testData.sets.map((set) => paritySet(smoke.session!, set, tolerance))));
+    } else if (smoke.session && options.input && options.expected) {
+      parity = report('csv', tolerance, [await parityCsv(smoke.session, options, tolerance)]);
+    }
+  } finally {
+    await smoke.session?.release();
+  }
+  if (parity && !parity.passed) {
+    for (const set of parity.sets) {
+      for (const o of set.outputs.filter((x) => !x.passed)) {
+        problems.push({
+          severity: 'error', stage: 'parity', code: 'PARITY_MISMATCH', tensor: o.output,
+          message: `${set.name}: output "${o.output}" differs from the expected values in ${o.mismatches} of ${o.total} elements (max abs error ${fmt(o.max_abs_error)}, max rel error ${fmt(o.max_rel_error)})${o.note ? `; ${o.note}` : ''}`,
+          hint: 'the exported model does not reproduce the source framework; compare opsets and export flags, or loosen --rtol/--atol if the differences are expected',
+        });
+      }
+    }
+  }
+
+  const loadedOk = smoke.session !== undefined;
+  const status = (stage: StageName, ran: boolean): StageStatus => {
+    if (!ran) return 'skipped';
+    if (stage === 'load' && !loadedOk) return 'failed';
+    const mine = problems.filter((p) => p.stage === stage);
+    return hasErrors(mine) ? 'failed' : mine.some((p) => p.severity === 'warning') ? 'warning' : 'passed';
+  };
+  return {
+    model: {
+      path: loaded.path,
+      sha256: loaded.sha256,
+      size_bytes: loaded.sizeBytes,
+      ir_version: toNumber(loaded.model.irVersion as LongLike),
+      opsets: Object.fromEntries([...opsetVersions(loaded.model)].map(([d, v]) => [d || 'ai.onnx', v])),
+      producer: [loaded.model.producerName, loaded.model.producerVersion].filter(Boolean).join(' '),
+    },
+    runtime: { onnxruntime: ORT_VERSION },
+    passed: !hasErrors(problems),
+    summary: {
+      errors: problems.filter((p) => p.severity === 'error').length,
+      warnings: problems.filter((p) => p.severity === 'warning').length,
+      infos: problems.filter((p) => p.severity === 'info').length,
+    },
+    stages: [
+      { name: 'structure', status: status('structure', true) },
+      { name: 'compatibility', status: status('compatibility', true) },
+      { name: 'load', status: status('load', true) },
+      { name: 'run', status: status('run', loadedOk && smoke.runs.length > 0) },
+      { name: 'parity', status: status('parity', parity !== null) },
+    ],
+    problems,
+    runs: smoke.runs,
+    parity,
+  };
+}
+
+function fmt(n: number): string {
+  return Number.isFinite(n) ? n.toPrecision(3) : String(n);
+}
+
+function report(source: ParityReport['source'], tolerance: Tolerance, sets: ParitySetResult[]): ParityReport {
+  return { source, rule: COMPARISON_RULE, ...tolerance, sets, passed: sets.every((s) => s.passed) };
+}
+
+/** Match tensors to names: by their own names when all of them match, else by position. */
+function matchByNameOrPosition(tensors: Tensor[], names: string[], what: string, where: string): Array<[string, Tensor]> {
+  if (tensors.length && tensors.every((t) => t.name && names.includes(t.name))) return tensors.map((t) => [t.name!, t]);
+  if (tensors.length > names.length) {
+    throw new MlopsError('TEST_DATA_MISMATCH', `${where} has ${tensors.length} ${what} files but the model has ${names.length} ${what}s (${names.join(', ')})`);
+  }
+  return tensors.map((t, i) => [names[i], t]);
+}
+
+async function paritySet(session: ModelSession, set: TestDataSet, tolerance: Tolerance): Promise<ParitySetResult> {
+  const inputs = matchByNameOrPosition(set.inputs, session.inputs.map((i) => i.name), 'input', set.dir);
+  const outputs = matchByNameOrPosition(set.outputs, session.tensorOutputs.map((o) => o.name), 'output', set.dir);
+  const missing = session.inputs.filter((i) => !inputs.some(([n]) => n === i.name)).map((i) => i.name);
+  if (missing.length) throw new MlopsError('TEST_DATA_MISMATCH', `${set.dir} has no data for model input${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`);
+  const actual = await session.run(Object.fromEntries(inputs), outputs.map(([n]) => n));
+  const comparisons = outputs.map(([name, expected]) => compareTensors(name, actual[name], expected, tolerance));
+  return { name: path.basename(set.dir), outputs: comparisons, passed: comparisons.every((c) => c.passed) };
+}
+
+async function parityCsv(session: ModelSession, options: CheckOptions, tolerance: Tolerance): Promise<ParitySetResult> {
+  const input = await readCsvTable(options.input!);
+  const expectedTable = await readCsvTable(options.expected!);
+  const feeds = csvFeeds(input, session.inputs, options);
+  const names = session.tensorOutputs.map((o) => o.name);
+  const actual = await session.run(feeds, names);
+  const pairs: Array<[string, Tensor]> = names.map((n) => [n, actual[n]]);
+  const expected = csvExpected(expectedTable, pairs);
+  const comparisons = pairs.map(([name, tensor], i) => compareTensors(name, tensor, expected[i], tolerance));
+  return { name: path.basename(options.expected!), outputs: comparisons, passed: comparisons.every((c) => c.passed) };
+}

@@ -1,0 +1,19 @@
+export type Severity = 'error' | 'warning' | 'info';
+
+/** One finding of `mlops check`, with a stable code scripts can match on. */
+export interface Problem {
+  severity: Severity;
+  code: string;
+  message: string;
+  /** Which stage found it. */
+  stage: 'structure' | 'compatibility' | 'load' | 'run' | 'parity';
+  node?: string;
+  tensor?: string;
+  /** Path of the (sub)graph: "main", or "main/If_3.then_branch". */
+  graph?: string;
+  hint?: string;
+}
+
+export function hasErrors(problems: readonly Problem[]): boolean {
+  return problems.some((p) => p.severity === 'error');
+}

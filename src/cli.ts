@@ -1,0 +1,131 @@
+/**
+ * The command-line layer: declares commands and options, turns flags into
+ * options objects, lazily imports the capability, renders, sets the exit code.
+ * No business logic here.
+ */
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError, Option } from 'commander';
+import { ExitCode } from './util/errors.js';
+import { renderOptions, runCommand, type GlobalFlags } from './cli/run.js';
+import { parseKeyInt, parseList, parseNonNegative, parsePositiveInt } from './cli/parsers.js';
+
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+function examples(lines: string[]): string {
+  return `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`;
+}
+
+const EXIT_CODES_HELP = `
+Exit codes: 0 ok, 1 the command ran and found a failure, 2 usage or input error, 3 internal error.
+Set NO_COLOR=1 to disable colours; --json prints one JSON document (with "version": 1) on stdout.`;
+
+export function buildProgram(): Command {
+  const program = new Command('mlops')
+    .description('MLOps toolkit for ONNX models: conversion checks, registry, batch prediction, quantization, drift, deployment checklists.')
+    .version(packageVersion(), '-V, --version')
+    .option('--debug', 'show stack traces for errors')
+    .showHelpAfterError('(add --help for usage)')
+    .addHelpText('after', EXIT_CODES_HELP)
+    .exitOverride();
+
+  program
+    .command('inspect')
+    .description('summarize a model: IR version, opsets, inputs and outputs, operators, parameters, size, sha256, metadata')
+    .argument('<model>', 'ONNX model file')
+    .option('--json', 'print the summary as JSON')
+    .addHelpText('after', examples(['mlops inspect model.onnx', 'mlops inspect model.onnx --json | jq .inputs']))
+    .action(async (model: string, flags: { json?: boolean }, cmd: Command) => {
+      const globals = cmd.optsWithGlobals<GlobalFlags>();
+      await runCommand(globals, async () => {
+        const { inspectModel } = await import('./check/inspect.js');
+        const result = await inspectModel({ model });
+        if (flags.json) return { stdout: (await import('./report/json.js')).renderJson(result), exitCode: ExitCode.Ok };
+        return { stdout: (await import('./report/inspect.js')).renderInspect(result, renderOptions(globals)), exitCode: ExitCode.Ok };
+      });
+    });
+
+  program
+    .command('check')
+    .description('check an exported model: structure (like onnx.checker), runtime pitfalls, load and run in onnxruntime, parity with the source framework')
+    .argument('[model]', 'ONNX model file (optional when --test-data holds model.onnx)')
+    .option('--test-data <dir>', 'ONNX test-data folder: test_data_set_N/input_K.pb and output_K.pb')
+    .option('--input <csv>', 'tabular parity: input rows (one column per feature, header row)')
+    .option('--expected <csv>', "tabular parity: the source framework's outputs for those rows, in output order")
+    .option('--features <cols>', 'columns feeding a single 2-D input, in order (comma-separated)', parseList)
+    .option('--ignore <cols>', 'columns of --input that are not features (ids, labels)', parseList)
+    .option('--rtol <x>', 'relative tolerance', parseNonNegative, 1e-3)
+    .option('--atol <x>', 'absolute tolerance', parseNonNegative, 1e-5)
+    .option('--dim <name=size>', 'size of a named symbolic dim for the synthesized run (repeatable)', parseKeyInt)
+    .option('--batch <n>', 'size tried for symbolic dims after 1', parsePositiveInt, 7)
+    .addOption(new Option('--threads <n>', 'onnxruntime intra-op threads').argParser(parsePositiveInt))
+    .option('--json', 'print the full report as JSON')
+    .addHelpText('after', `
+Parity rule: an element matches when |actual - expected| <= atol + rtol * |expected|
+(numpy.isclose with the expected value as reference); NaN matches NaN; integer and
+string outputs must be equal. Exit 0 when every check passes (warnings allowed),
+1 when one fails, 2 when the model or the data cannot be read.
+${examples([
+  'mlops check model.onnx',
+  'mlops check model.onnx --test-data tests/model/',
+  'mlops check --test-data tests/model/            # folder holding model.onnx',
+  'mlops check model.onnx --input rows.csv --expected torch_outputs.csv --ignore id',
+  'mlops check model.onnx --json | jq .problems',
+])}`)
+    .action(async (model: string | undefined, flags: CheckFlags, cmd: Command) => {
+      const globals = cmd.optsWithGlobals<GlobalFlags>();
+      await runCommand(globals, async () => {
+        const { checkModel } = await import('./check/index.js');
+        const result = await checkModel({
+          model,
+          testData: flags.testData,
+          input: flags.input,
+          expected: flags.expected,
+          features: flags.features,
+          ignore: flags.ignore,
+          rtol: flags.rtol,
+          atol: flags.atol,
+          dims: flags.dim,
+          batch: flags.batch,
+          threads: flags.threads,
+        });
+        const exitCode = result.passed ? ExitCode.Ok : ExitCode.Failure;
+        if (flags.json) return { stdout: (await import('./report/json.js')).renderJson(result), exitCode };
+        return { stdout: (await import('./report/check.js')).renderCheck(result, renderOptions(globals)), exitCode };
+      });
+    });
+
+  return program;
+}
+
+interface CheckFlags {
+  json?: boolean;
+  testData?: string;
+  input?: string;
+  expected?: string;
+  features?: string[];
+  ignore?: string[];
+  rtol: number;
+  atol: number;
+  dim?: Record<string, number>;
+  batch: number;
+  threads?: number;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and version are not errors; everything else commander rejects is a usage error.
+      const ok = ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(err.code);
+      process.exitCode = ok ? ExitCode.Ok : ExitCode.Usage;
+      return;
+    }
+    const { reportError } = await import('./cli/run.js');
+    process.exitCode = reportError(err, { debug: argv.includes('--debug') });
+  }
+}

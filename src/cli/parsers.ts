@@ -1,0 +1,31 @@
+/** Option value parsers: reject bad values at the edge, naming the flag. */
+import { InvalidArgumentError } from 'commander';
+
+export function parseNumber(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError(`"${value}" is not a number.`);
+  return n;
+}
+
+export function parseNonNegative(value: string): number {
+  const n = parseNumber(value);
+  if (n < 0) throw new InvalidArgumentError(`"${value}" must be >= 0.`);
+  return n;
+}
+
+export function parsePositiveInt(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError(`"${value}" is not a positive integer.`);
+  return n;
+}
+
+export function parseList(value: string, previous: string[] = []): string[] {
+  return [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
+}
+
+/** `name=value` pairs, repeatable: `--dim batch=8 --dim seq=16`. */
+export function parseKeyInt(value: string, previous: Record<string, number> = {}): Record<string, number> {
+  const match = /^([^=]+)=(\d+)$/.exec(value.trim());
+  if (!match || Number(match[2]) < 1) throw new InvalidArgumentError(`"${value}" should look like name=8 (a dim name and a positive size).`);
+  return { ...previous, [match[1]]: Number(match[2]) };
+}

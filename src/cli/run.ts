@@ -1,0 +1,43 @@
+/** The single place that writes results, prints errors and sets the exit code. */
+import { ExitCode, isMlopsError, type ExitCodeValue } from '../util/errors.js';
+import { colorEnabled, type RenderOptions } from '../report/style.js';
+
+export interface CommandOutput {
+  /** Written to stdout as is. */
+  stdout: string;
+  exitCode: ExitCodeValue;
+}
+
+export interface GlobalFlags {
+  debug?: boolean;
+  json?: boolean;
+}
+
+export function renderOptions(flags: GlobalFlags): RenderOptions {
+  return { color: !flags.json && colorEnabled(process.stdout) };
+}
+
+export async function runCommand(flags: GlobalFlags, handler: () => Promise<CommandOutput>): Promise<void> {
+  try {
+    const { stdout, exitCode } = await handler();
+    if (stdout) process.stdout.write(stdout.endsWith('\n') ? stdout : stdout + '\n');
+    process.exitCode = exitCode;
+  } catch (err) {
+    process.exitCode = reportError(err, flags);
+  }
+}
+
+export function reportError(err: unknown, flags: GlobalFlags): ExitCodeValue {
+  const color = colorEnabled(process.stderr);
+  const label = color ? '\u001b[31merror\u001b[0m' : 'error';
+  if (isMlopsError(err)) {
+    process.stderr.write(`${label}: ${err.message}\n`);
+    if (err.hint) process.stderr.write(`hint: ${err.hint}\n`);
+    if (flags.debug) process.stderr.write(`${err.stack ?? ''}\n${err.cause instanceof Error ? `caused by: ${err.cause.stack}\n` : ''}`);
+    return err.exitCode;
+  }
+  process.stderr.write(`${label}: internal error: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.stderr.write(`${err instanceof Error ? err.stack : ''}\n`);
+  process.stderr.write('hint: this is a bug in mlops; please report it with the command you ran\n');
+  return ExitCode.Internal;
+}

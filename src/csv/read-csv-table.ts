@@ -1,0 +1,52 @@
+/**
+ * Whole-file CSV reading for small tables (parity data, expected outputs),
+ * with errors that name the file and line. Big files go through the
+ * streaming reader instead.
+ */
+import { readFile } from 'node:fs/promises';
+import { parse } from 'csv-parse/sync';
+import { MlopsError } from '../util/errors.js';
+
+export interface CsvTable {
+  file: string;
+  header: string[];
+  rows: string[][];
+  /** Line number (1-based, counting the header) where each row ends. */
+  lines: number[];
+}
+
+export function checkHeader(file: string, header: string[]): void {
+  const seen = new Set<string>();
+  header.forEach((name, i) => {
+    if (name.trim() === '') {
+      throw new MlopsError('CSV_BAD_HEADER', `${file}:1: column ${i + 1} has an empty name`, { hint: 'every column needs a name in the header row' });
+    }
+    if (seen.has(name)) {
+      throw new MlopsError('CSV_BAD_HEADER', `${file}:1: column name "${name}" appears more than once`, { hint: 'rename the duplicate column' });
+    }
+    seen.add(name);
+  });
+}
+
+export async function readCsvTable(file: string): Promise<CsvTable> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new MlopsError('CSV_NOT_FOUND', code === 'ENOENT' ? `CSV file ${file} does not exist` : `cannot read CSV file ${file} (${code})`, { hint: 'check the path' });
+  }
+  let records: Array<{ record: string[]; info: { lines: number } }>;
+  try {
+    records = parse(text, { bom: true, info: true, skip_empty_lines: true }) as unknown as typeof records;
+  } catch (err) {
+    const e = err as Error & { code?: string; lines?: number };
+    throw new MlopsError('CSV_PARSE_ERROR', `${file}:${e.lines ?? '?'}: ${e.message}`, {
+      hint: e.code === 'CSV_QUOTE_NOT_CLOSED' ? 'a quoted field is never closed; look for a stray " on that line' : 'every row needs as many fields as the header',
+    });
+  }
+  if (records.length === 0) throw new MlopsError('CSV_EMPTY', `${file} is empty: expected a header row`);
+  const header = records[0].record;
+  checkHeader(file, header);
+  return { file, header, rows: records.slice(1).map((r) => r.record), lines: records.slice(1).map((r) => r.info.lines) };
+}

@@ -1,0 +1,117 @@
+/** Read and decode an ONNX model file, with errors a user can act on. */
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { MlopsError, errorMessage } from '../util/errors.js';
+import { sha256Bytes } from '../util/hash.js';
+import { byteLength, elementCount, isExternal, tensorDims } from './tensor.js';
+import { dataTypeInfo } from './data-types.js';
+import { readExternalData } from './external-data.js';
+import { allGraphs } from './graph.js';
+import { decodeModelBytes, onnx, type ModelProto } from './proto.js';
+
+export interface LoadedModel {
+  /** Absolute path of the .onnx file. */
+  path: string;
+  /** Folder that external data locations are resolved against. */
+  dir: string;
+  bytes: Uint8Array;
+  sizeBytes: number;
+  sha256: string;
+  model: ModelProto;
+}
+
+async function resolveModelFile(file: string): Promise<string> {
+  const abs = path.resolve(file);
+  let info;
+  try {
+    info = await stat(abs);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') {
+      throw new MlopsError('MODEL_NOT_FOUND', `model file ${file} does not exist`, {
+        hint: 'check the path (relative paths are resolved from the current folder)',
+      });
+    }
+    if (code === 'EACCES') throw new MlopsError('MODEL_UNREADABLE', `model file ${file} is not readable (permission denied)`);
+    throw err;
+  }
+  if (info.isDirectory()) {
+    // The ONNX test-data layout keeps model.onnx in a folder: accept the folder.
+    const inner = path.join(abs, 'model.onnx');
+    const innerInfo = await stat(inner).catch(() => undefined);
+    if (innerInfo?.isFile()) return inner;
+    throw new MlopsError('MODEL_NOT_FOUND', `${file} is a folder without a model.onnx in it`, {
+      hint: 'pass the .onnx file itself',
+    });
+  }
+  return abs;
+}
+
+/** Decode bytes as a ModelProto; `label` names the source in errors. */
+export function decodeModel(bytes: Uint8Array, label: string): ModelProto {
+  if (bytes.length === 0) {
+    throw new MlopsError('ONNX_DECODE_FAILED', `${label} is empty (0 bytes)`, {
+      hint: 'the export or the copy did not finish; export the model again',
+    });
+  }
+  let model: ModelProto;
+  try {
+    model = decodeModelBytes(bytes);
+  } catch (err) {
+    // ModelProto's first field is ir_version (tag 0x08): a file that starts like a
+    // model and then fails to decode was most likely cut short.
+    const outOfRange = err instanceof RangeError || /index out of range/.test(errorMessage(err));
+    const truncated = outOfRange && bytes[0] === 0x08;
+    throw new MlopsError(
+      'ONNX_DECODE_FAILED',
+      truncated
+        ? `${label} is not a valid ONNX model: the protobuf data ends early at byte ${bytes.length} (truncated file?)`
+        : `${label} is not an ONNX model: protobuf decoding failed (${errorMessage(err)})`,
+      { hint: truncated ? 'the file is incomplete; copy or export it again' : 'is this an ONNX file? .onnx files are ModelProto protobuf messages (a PyTorch .pt must be exported with torch.onnx.export first)', cause: err },
+    );
+  }
+  if (!model.graph && !Object.prototype.hasOwnProperty.call(model, 'irVersion')) {
+    throw new MlopsError('ONNX_DECODE_FAILED', `${label} is not an ONNX model: it has no ir_version and no graph`, {
+      hint: 'is this an ONNX file? (a PyTorch .pt or a TensorFlow SavedModel must be exported to ONNX first)',
+    });
+  }
+  return model;
+}
+
+export async function loadModel(file: string): Promise<LoadedModel> {
+  const resolved = await resolveModelFile(file);
+  const bytes = await readFile(resolved);
+  const model = decodeModel(bytes, resolved);
+  return {
+    path: resolved,
+    dir: path.dirname(resolved),
+    bytes,
+    sizeBytes: bytes.length,
+    sha256: sha256Bytes(bytes),
+    model,
+  };
+}
+
+export function hasExternalData(model: ModelProto): boolean {
+  for (const graph of allGraphs(model)) {
+    if ((graph.initializer ?? []).some(isExternal)) return true;
+  }
+  return false;
+}
+
+/**
+ * Copy external tensor data into the model (raw_data), so the model can be
+ * handed to onnxruntime as bytes. Refuses paths that leave the model folder.
+ */
+export async function inlineExternalData(model: ModelProto, modelDir: string): Promise<void> {
+  for (const graph of allGraphs(model)) {
+    for (const tensor of graph.initializer ?? []) {
+      if (!isExternal(tensor)) continue;
+      const info = dataTypeInfo(tensor.dataType ?? 0);
+      const expected = info ? byteLength(info, elementCount(tensorDims(tensor))) : undefined;
+      tensor.rawData = await readExternalData(modelDir, tensor, expected);
+      tensor.dataLocation = onnx.TensorProto.DataLocation.DEFAULT;
+      tensor.externalData = [];
+    }
+  }
+}

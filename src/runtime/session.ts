@@ -1,0 +1,112 @@
+/** onnxruntime-node sessions over our decoded models, with user-facing errors. */
+import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
+import { MlopsError, errorMessage } from '../util/errors.js';
+import { decodeModel, hasExternalData, inlineExternalData, type LoadedModel } from '../onnx/load-model.js';
+import { feedInputs, valueSignature, type ValueSignature } from '../onnx/graph.js';
+import { encodeModel, type ModelProto } from '../onnx/proto.js';
+import type { Tensor } from '../onnx/tensor.js';
+import type { ElementType } from '../onnx/data-types.js';
+import { loadOrt } from './ort.js';
+
+export interface OpenSessionOptions {
+  /** onnxruntime intra-op threads (default: onnxruntime's choice, one per core). */
+  threads?: number;
+  /** Edit a private copy of the model before loading it (e.g. stripZipMap). */
+  transform?: (model: ModelProto) => void;
+  /** Label used in errors; defaults to the model path. */
+  label?: string;
+}
+
+export class ModelSession {
+  constructor(
+    private readonly session: InferenceSession,
+    readonly label: string,
+    readonly model: ModelProto,
+    readonly inputs: ValueSignature[],
+    readonly outputs: ValueSignature[],
+  ) {}
+
+  /** Outputs onnxruntime-node can return (tensors, not sequences or maps). */
+  get tensorOutputs(): ValueSignature[] {
+    return this.outputs.filter((o) => o.kind === 'tensor');
+  }
+
+  async run(feeds: Record<string, Tensor>, fetch: string[] = this.tensorOutputs.map((o) => o.name)): Promise<Record<string, Tensor>> {
+    const ort = await loadOrt();
+    const ortFeeds: Record<string, OrtTensor> = {};
+    for (const [name, t] of Object.entries(feeds)) {
+      try {
+        ortFeeds[name] = new ort.Tensor(t.type as OrtTensor.Type, t.data as never, t.dims);
+      } catch (err) {
+        throw new MlopsError('RUNTIME_BAD_INPUT', `input "${name}" of ${this.label}: ${errorMessage(err)}`);
+      }
+    }
+    let results: InferenceSession.OnnxValueMapType;
+    try {
+      results = await this.session.run(ortFeeds, fetch);
+    } catch (err) {
+      const shapes = Object.entries(feeds).map(([n, t]) => `${n} ${t.type}[${t.dims.join(', ')}]`).join(', ');
+      throw new MlopsError('RUNTIME_RUN_FAILED', `onnxruntime failed to run ${this.label} on inputs ${shapes}: ${cleanOrtMessage(err)}`, {
+        hint: 'check that the inputs have the types and shapes the model declares (mlops inspect shows them)',
+        cause: err,
+      });
+    }
+    const out: Record<string, Tensor> = {};
+    for (const name of fetch) {
+      const value = results[name] as OrtTensor;
+      out[name] = { name, type: value.type as ElementType, dims: value.dims.map(Number), data: value.data as Tensor['data'] };
+    }
+    return out;
+  }
+
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+}
+
+/**
+ * onnxruntime prefixes messages with a status code, a source location and a
+ * C++ signature ("/onnxruntime_src/...cc:202 onnxruntime::Model::Model(...) ");
+ * keep the readable part.
+ */
+export function cleanOrtMessage(err: unknown): string {
+  return errorMessage(err)
+    .replace(/^\[ONNXRuntimeError\]\s*:\s*\d+\s*:\s*\w+\s*:\s*/, '')
+    .replace(/^\S+\.(?:cc|h|cpp):\d+\s+[^(]*\((?:[^()]|\([^()]*\))*\)\s*/, '')
+    .trim();
+}
+
+export async function openSession(loaded: LoadedModel, options: OpenSessionOptions = {}): Promise<ModelSession> {
+  const label = options.label ?? loaded.path;
+  let model = loaded.model;
+  let bytes = loaded.bytes;
+  const external = hasExternalData(model);
+  if (options.transform || external) {
+    // Work on a private copy so the caller's decoded model stays as it was.
+    model = decodeModel(loaded.bytes, label);
+    options.transform?.(model);
+    if (external) await inlineExternalData(model, loaded.dir);
+    bytes = encodeModel(model);
+  }
+  return createSession(bytes, model, label, options.threads);
+}
+
+export async function createSession(bytes: Uint8Array, model: ModelProto, label: string, threads?: number): Promise<ModelSession> {
+  const ort = await loadOrt();
+  let session: InferenceSession;
+  try {
+    session = await ort.InferenceSession.create(bytes, {
+      ...(threads ? { intraOpNumThreads: threads } : {}),
+      logSeverityLevel: 3,
+    });
+  } catch (err) {
+    throw new MlopsError('RUNTIME_LOAD_FAILED', `onnxruntime could not load ${label}: ${cleanOrtMessage(err)}`, {
+      hint: 'run `mlops check` on the model for a structural diagnosis',
+      cause: err,
+    });
+  }
+  const graph = model.graph!;
+  const inputs = feedInputs(graph).map(valueSignature);
+  const outputs = (graph.output ?? []).map(valueSignature);
+  return new ModelSession(session, label, model, inputs, outputs);
+}
