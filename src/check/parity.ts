@@ -1,6 +1,7 @@
 /** Element-wise comparison of outputs against expected values. */
 import { FLOAT_TYPES } from '../onnx/data-types.js';
 import { elementCount, type Tensor } from '../onnx/tensor.js';
+import { formatFloat32 } from '../util/format-number.js';
 
 export interface Tolerance {
   rtol: number;
@@ -34,8 +35,11 @@ function unravel(flat: number, dims: number[]): number[] {
   return index;
 }
 
-function scalar(value: unknown): number | string {
-  return typeof value === 'bigint' ? Number(value) : (value as number | string);
+/** Values as the user would write them: float32 at its own shortest precision. */
+function scalar(value: unknown, type: string): number | string {
+  if (typeof value === 'bigint') return Number(value);
+  if (type === 'float32' && typeof value === 'number' && Number.isFinite(value)) return Number(formatFloat32(value));
+  return value as number | string;
 }
 
 export function compareTensors(output: string, actual: Tensor, expected: Tensor, tolerance: Tolerance): OutputComparison {
@@ -87,6 +91,6 @@ export function compareTensors(output: string, actual: Tensor, expected: Tensor,
       worstIndex = i;
     }
   }
-  const worst = worstIndex < 0 ? null : { index: unravel(worstIndex, expected.dims), actual: scalar(a[worstIndex]), expected: scalar(e[worstIndex]) };
+  const worst = worstIndex < 0 ? null : { index: unravel(worstIndex, expected.dims), actual: scalar(a[worstIndex], actual.type), expected: scalar(e[worstIndex], actual.type === 'float32' && expected.type === 'float32' ? 'float32' : expected.type) };
   return { ...base, mismatches, max_abs_error: maxAbs, max_rel_error: maxRel, worst, passed: mismatches === 0, ...(note ? { note } : {}) };
 }

@@ -23,7 +23,6 @@ protobuf.util.Long = Long;
 protobuf.configure();
 
 export const onnx = onnxProto.onnx;
-export type onnx = typeof OnnxProtoModule.onnx;
 export const Reader = protobuf.Reader;
 export const Writer = protobuf.Writer;
 
