@@ -1,0 +1,142 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { checkModel } from '../../src/check/index.js';
+import { fixture } from '../helpers.js';
+
+const codes = (r: Awaited<ReturnType<typeof checkModel>>) => r.problems.map((p) => p.code);
+
+test('good models pass every stage, running at batch 1 and 7', async () => {
+  for (const name of ['mlp', 'mlp-dynamo', 'cnn', 'iris-zipmap', 'per-column']) {
+    const r = await checkModel({ model: fixture('models', `${name}.onnx`) });
+    assert.equal(r.passed, true, `${name}: ${codes(r)}`);
+    assert.deepEqual(r.runs.map((x) => x.symbolic_size), [1, 7], name);
+    assert.ok(r.runs.every((x) => !x.error && x.outputs.length > 0), name);
+  }
+});
+
+test('parity with torch on the ONNX test-data sets passes', async () => {
+  for (const name of ['mlp', 'cnn', 'mlp-dynamo', 'float64-input', 'fixed-batch']) {
+    const r = await checkModel({ model: fixture('models', `${name}.onnx`), testData: fixture('testdata', name) });
+    assert.equal(r.parity?.passed, true, name);
+    assert.equal(r.passed, true, `${name}: ${codes(r)}`);
+    assert.ok(r.parity!.sets[0].outputs[0].max_abs_error < 1e-5, name);
+  }
+});
+
+test('a perturbed expected output fails parity and points at the element', async () => {
+  const r = await checkModel({ model: fixture('models', 'mlp.onnx'), testData: fixture('testdata', 'mlp-wrong') });
+  assert.equal(r.passed, false);
+  assert.deepEqual(codes(r), ['PARITY_MISMATCH']);
+  const out = r.parity!.sets[0].outputs[0];
+  assert.equal(out.mismatches, 1);
+  assert.equal(out.total, 10);
+  assert.deepEqual(out.worst!.index, [2, 1]);
+  assert.ok(Math.abs(out.max_abs_error - 0.5) < 1e-5);
+  // With a tolerance that admits 0.5 it passes.
+  const loose = await checkModel({ model: fixture('models', 'mlp.onnx'), testData: fixture('testdata', 'mlp-wrong'), atol: 0.6 });
+  assert.equal(loose.passed, true);
+});
+
+test('tabular parity from CSV: one 2-D input, ZipMap classifier, per-column inputs', async () => {
+  const mlp = await checkModel({ model: fixture('models', 'mlp.onnx'), input: fixture('data', 'mlp.csv'), expected: fixture('data', 'mlp.expected.csv'), ignore: ['id'] });
+  assert.equal(mlp.parity?.passed, true);
+  assert.equal(mlp.parity!.sets[0].outputs[0].total, 400);
+  const iris = await checkModel({ model: fixture('models', 'iris-zipmap.onnx'), input: fixture('data', 'iris.csv'), expected: fixture('data', 'iris.expected.csv'), ignore: ['species'] });
+  assert.deepEqual(iris.parity!.sets[0].outputs.map((o) => [o.output, o.total, o.passed]), [['output_label', 150, true], ['output_probability', 450, true]]);
+  const perColumn = await checkModel({ model: fixture('models', 'per-column.onnx'), input: fixture('data', 'per-column.csv'), expected: fixture('data', 'per-column.expected.csv') });
+  assert.equal(perColumn.parity?.passed, true);
+});
+
+test('CSV that does not fit the model is an input error naming file, line and column', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'mlops-check-'));
+  await assert.rejects(
+    checkModel({ model: fixture('models', 'mlp.onnx'), input: fixture('data', 'mlp.csv'), expected: fixture('data', 'mlp.expected.csv') }),
+    /model input "input" takes 30 features, but .*mlp\.csv has 31 columns/,
+  );
+  const bad = path.join(dir, 'bad.csv');
+  writeFileSync(bad, 'sepal_length,sepal_width,petal_length,petal_width\n5.1,3.5,1.4,0.2\n4.9,abc,1.4,0.2\n');
+  const expected = path.join(dir, 'expected.csv');
+  writeFileSync(expected, 'label,p0,p1,p2\n0,1,0,0\n0,1,0,0\n');
+  await assert.rejects(checkModel({ model: fixture('models', 'iris-zipmap.onnx'), input: bad, expected }), (err: Error & { exitCode?: number }) => {
+    assert.match(err.message, /bad\.csv:3: column "sepal_width": "abc" is not a number/);
+    assert.equal(err.exitCode, 2);
+    return true;
+  });
+  const ragged = path.join(dir, 'ragged.csv');
+  writeFileSync(ragged, 'a,b\n1,2\n3\n');
+  await assert.rejects(checkModel({ model: fixture('models', 'iris-zipmap.onnx'), input: ragged, expected }), /ragged\.csv:3: Invalid Record Length/);
+  await assert.rejects(checkModel({ model: fixture('models', 'mlp.onnx'), input: fixture('data', 'mlp.csv') }), /--input and --expected go together/);
+});
+
+test('a model that loads but yields NaN fails the run stage', async () => {
+  const r = await checkModel({ model: fixture('broken', 'nan-weights.onnx') });
+  assert.equal(r.passed, false);
+  assert.deepEqual(codes(r), ['OUTPUT_NONFINITE']);
+  assert.equal(r.stages.find((s) => s.name === 'run')!.status, 'failed');
+});
+
+test('a model onnxruntime refuses fails the load stage and skips the run', async () => {
+  const r = await checkModel({ model: fixture('broken', 'custom-domain.onnx') });
+  assert.deepEqual(codes(r), ['OP_CUSTOM_DOMAIN', 'RUNTIME_LOAD_FAILED']);
+  assert.deepEqual(r.stages.map((s) => s.status), ['failed', 'passed', 'failed', 'skipped', 'skipped']);
+});
+
+test('unreadable model files are input errors (exit 2), never crashes', async () => {
+  for (const [file, message] of [
+    ['truncated.onnx', /ends early .*truncated file/],
+    ['empty.onnx', /is empty \(0 bytes\)/],
+    ['not-onnx.onnx', /is not an ONNX model/],
+    ['garbage.onnx', /is not an ONNX model/],
+  ] as const) {
+    await assert.rejects(checkModel({ model: fixture('broken', file) }), (err: Error & { exitCode?: number; code?: string }) => {
+      assert.equal(err.code, 'ONNX_DECODE_FAILED', file);
+      assert.equal(err.exitCode, 2);
+      assert.match(err.message, message);
+      assert.ok(err.message.includes(file), 'names the file');
+      return true;
+    });
+  }
+  await assert.rejects(checkModel({ model: fixture('models', 'nope.onnx') }), /model file .*nope\.onnx does not exist/);
+});
+
+test('random bytes never crash or hang the decoder', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'mlops-fuzz-'));
+  let seed = 7;
+  const next = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  for (let i = 0; i < 200; i++) {
+    const bytes = Buffer.from(Array.from({ length: 1 + Math.floor(next() * 300) }, () => Math.floor(next() * 256)));
+    const file = path.join(dir, `f${i}.onnx`);
+    writeFileSync(file, bytes);
+    try {
+      await checkModel({ model: file });
+    } catch (err) {
+      assert.equal((err as { exitCode?: number }).exitCode, 2, `f${i}: ${(err as Error).stack}`);
+    }
+  }
+});
+
+test('corrupted copies of a real model give a verdict or an input error, never an internal error', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'mlops-mutate-'));
+  const { readFileSync } = await import('node:fs');
+  const original = readFileSync(fixture('models', 'mlp-dynamo.onnx'));
+  let seed = 11;
+  const next = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const verdicts = { passed: 0, failed: 0, input_error: 0 };
+  for (let i = 0; i < 150; i++) {
+    const bytes = Buffer.from(original);
+    for (let k = 0; k < 3; k++) bytes[Math.floor(next() * bytes.length)] = Math.floor(next() * 256);
+    const file = path.join(dir, `m${i}.onnx`);
+    writeFileSync(file, i % 5 === 0 ? bytes.subarray(0, Math.floor(next() * bytes.length)) : bytes);
+    try {
+      const r = await checkModel({ model: file });
+      verdicts[r.passed ? 'passed' : 'failed']++;
+    } catch (err) {
+      assert.equal((err as { exitCode?: number }).exitCode, 2, `m${i}: ${(err as Error).stack}`);
+      verdicts.input_error++;
+    }
+  }
+  assert.ok(verdicts.failed > 0 && verdicts.input_error > 0, JSON.stringify(verdicts));
+});
