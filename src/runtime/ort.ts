@@ -9,8 +9,8 @@ let ortPromise: Promise<OrtModule> | undefined;
 
 export function loadOrt(): Promise<OrtModule> {
   ortPromise ??= import('onnxruntime-node').then((m) => {
-    // Keep onnxruntime's own warnings (e.g. unused initializers) off our stderr.
-    m.env.logLevel = 'error';
+    // Keep onnxruntime's own log lines off our stderr: failures reach us as exceptions.
+    m.env.logLevel = 'fatal';
     return m;
   });
   return ortPromise;

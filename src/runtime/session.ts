@@ -97,7 +97,8 @@ export async function createSession(bytes: Uint8Array, model: ModelProto, label:
   try {
     session = await ort.InferenceSession.create(bytes, {
       ...(threads ? { intraOpNumThreads: threads } : {}),
-      logSeverityLevel: 3,
+      // Errors reach the caller as exceptions; onnxruntime's own log lines would only duplicate them.
+      logSeverityLevel: 4,
     });
   } catch (err) {
     throw new MlopsError('RUNTIME_LOAD_FAILED', `onnxruntime could not load ${label}: ${cleanOrtMessage(err)}`, {

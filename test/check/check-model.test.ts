@@ -140,3 +140,32 @@ test('corrupted copies of a real model give a verdict or an input error, never a
   }
   assert.ok(verdicts.failed > 0 && verdicts.input_error > 0, JSON.stringify(verdicts));
 });
+
+test('a failure on synthesized inputs is only a warning when real test data runs', async () => {
+  const { onnx, encodeModel, encodeTensor } = await import('../../src/onnx/proto.js');
+  const { tensorToProto } = await import('../../src/onnx/tensor.js');
+  const { mkdirSync } = await import('node:fs');
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'mlops-expand-'));
+  const vi = (name: string, elemType: number, dims: number[]) => ({ name, type: { tensorType: { elemType, shape: { dim: dims.map((d) => ({ dimValue: d })) } } } });
+  // Expand reads its target shape from an input: 0/1 values make an invalid shape.
+  const model = onnx.ModelProto.create({
+    irVersion: 8, opsetImport: [{ domain: '', version: 17 }],
+    graph: { name: 'expand', node: [{ opType: 'Expand', input: ['X', 'shape'], output: ['Y'] }], input: [vi('X', 1, [1, 3, 1]), vi('shape', 7, [3])], output: [{ name: 'Y', type: { tensorType: { elemType: 1 } } }] },
+  });
+  writeFileSync(path.join(dir, 'model.onnx'), encodeModel(model));
+  const set = path.join(dir, 'test_data_set_0');
+  mkdirSync(set);
+  writeFileSync(path.join(set, 'input_0.pb'), encodeTensor(tensorToProto({ name: 'X', type: 'float32', dims: [1, 3, 1], data: new Float32Array([1, 2, 3]) })));
+  writeFileSync(path.join(set, 'input_1.pb'), encodeTensor(tensorToProto({ name: 'shape', type: 'int64', dims: [3], data: new BigInt64Array([2n, 1n, 2n]) })));
+  writeFileSync(path.join(set, 'output_0.pb'), encodeTensor(tensorToProto({ name: 'Y', type: 'float32', dims: [2, 3, 2], data: new Float32Array([1, 1, 2, 2, 3, 3, 1, 1, 2, 2, 3, 3]) })));
+
+  const alone = await checkModel({ model: path.join(dir, 'model.onnx') });
+  assert.equal(alone.passed, false);
+  assert.deepEqual(alone.problems.filter((p) => p.severity === 'error').map((p) => p.code), ['RUNTIME_RUN_FAILED']);
+  const withData = await checkModel({ testData: dir });
+  assert.equal(withData.passed, true);
+  const runFailure = withData.problems.find((p) => p.code === 'RUNTIME_RUN_FAILED')!;
+  assert.equal(runFailure.severity, 'warning');
+  assert.match(runFailure.message, /only concerns synthesized inputs/);
+  assert.equal(withData.parity?.passed, true);
+});
