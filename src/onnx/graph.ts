@@ -76,37 +76,36 @@ export type ValueKind = 'tensor' | 'sequence' | 'map' | 'optional' | 'sparse_ten
 export interface ValueSignature {
   name: string;
   kind: ValueKind;
-  /** Element type for tensors; a readable description for other kinds. */
+  /** Element type for tensors (float32...); a readable description for other kinds (seq(map(int64, float32))). */
   type: string;
-  elemType: number;
   /** null when the rank is unknown; a dim is a number, a symbolic name, or null when unnamed. */
   shape: Dim[] | null;
 }
 
-export function typeDescription(type: TypeProto | null | undefined): { kind: ValueKind; type: string; elemType: number; shape: Dim[] | null } {
-  if (!type) return { kind: 'unknown', type: 'unknown', elemType: 0, shape: null };
+export function typeDescription(type: TypeProto | null | undefined): Omit<ValueSignature, 'name'> {
+  if (!type) return { kind: 'unknown', type: 'unknown', shape: null };
   if (type.tensorType) {
     const t = type.tensorType;
     const shape = t.shape ? (t.shape.dim ?? []).map(dimValue) : null;
-    return { kind: 'tensor', type: elementTypeName(t.elemType ?? 0), elemType: t.elemType ?? 0, shape };
+    return { kind: 'tensor', type: elementTypeName(t.elemType ?? 0), shape };
   }
   if (type.sequenceType) {
     const inner = typeDescription(type.sequenceType.elemType as TypeProto);
-    return { kind: 'sequence', type: `seq(${inner.kind === 'tensor' ? `tensor(${inner.type})` : inner.type})`, elemType: 0, shape: null };
+    return { kind: 'sequence', type: `seq(${inner.kind === 'tensor' ? `tensor(${inner.type})` : inner.type})`, shape: null };
   }
   if (type.mapType) {
     const value = typeDescription(type.mapType.valueType as TypeProto);
-    return { kind: 'map', type: `map(${elementTypeName(type.mapType.keyType ?? 0)}, ${value.kind === 'tensor' ? value.type : value.type})`, elemType: 0, shape: null };
+    return { kind: 'map', type: `map(${elementTypeName(type.mapType.keyType ?? 0)}, ${value.type})`, shape: null };
   }
   if (type.optionalType) {
     const inner = typeDescription(type.optionalType.elemType as TypeProto);
-    return { kind: 'optional', type: `optional(${inner.type})`, elemType: 0, shape: null };
+    return { kind: 'optional', type: `optional(${inner.type})`, shape: null };
   }
   if (type.sparseTensorType) {
     const t = type.sparseTensorType;
-    return { kind: 'sparse_tensor', type: `sparse(${elementTypeName(t.elemType ?? 0)})`, elemType: t.elemType ?? 0, shape: t.shape ? (t.shape.dim ?? []).map(dimValue) : null };
+    return { kind: 'sparse_tensor', type: `sparse(${elementTypeName(t.elemType ?? 0)})`, shape: t.shape ? (t.shape.dim ?? []).map(dimValue) : null };
   }
-  return { kind: 'unknown', type: 'unknown', elemType: 0, shape: null };
+  return { kind: 'unknown', type: 'unknown', shape: null };
 }
 
 function dimValue(dim: DimensionProto): Dim {

@@ -9,6 +9,9 @@ import { readExternalData } from './external-data.js';
 import { allGraphs } from './graph.js';
 import { decodeModelBytes, onnx, type ModelProto } from './proto.js';
 
+/** Protobuf messages cannot exceed 2 GiB. */
+const PROTOBUF_LIMIT = 2 ** 31 - 1;
+
 export interface LoadedModel {
   /** Absolute path of the .onnx file. */
   path: string;
@@ -80,6 +83,12 @@ export function decodeModel(bytes: Uint8Array, label: string): ModelProto {
 
 export async function loadModel(file: string): Promise<LoadedModel> {
   const resolved = await resolveModelFile(file);
+  const { size } = await stat(resolved);
+  if (size > PROTOBUF_LIMIT) {
+    throw new MlopsError('MODEL_TOO_LARGE', `${resolved} is ${size} bytes, over the 2 GiB protobuf limit, so it cannot be a single-file ONNX model`, {
+      hint: 'large models keep their weights in external data: onnx.save(model, path, save_as_external_data=True)',
+    });
+  }
   const bytes = await readFile(resolved);
   const model = decodeModel(bytes, resolved);
   return {
