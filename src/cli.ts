@@ -8,6 +8,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { ExitCode } from './util/errors.js';
 import { renderOptions, runCommand, type GlobalFlags } from './cli/run.js';
 import { parseKeyInt, parseList, parseNonNegative, parsePositiveInt } from './cli/parsers.js';
+import { addRegistryCommands } from './cli/registry-commands.js';
 
 function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -34,14 +35,15 @@ export function buildProgram(): Command {
   program
     .command('inspect')
     .description('summarize a model: IR version, opsets, inputs and outputs, operators, parameters, size, sha256, metadata')
-    .argument('<model>', 'ONNX model file')
+    .argument('<model>', 'ONNX model file or registry reference (name, name@3, name@production)')
+    .option('--registry <dir>', 'registry folder for references (default: $MLOPS_REGISTRY, else ./.mlops)')
     .option('--json', 'print the summary as JSON')
     .addHelpText('after', examples(['mlops inspect model.onnx', 'mlops inspect model.onnx --json | jq .inputs']))
-    .action(async (model: string, flags: { json?: boolean }, cmd: Command) => {
+    .action(async (model: string, flags: { json?: boolean; registry?: string }, cmd: Command) => {
       const globals = cmd.optsWithGlobals<GlobalFlags>();
       await runCommand(globals, async () => {
         const { inspectModel } = await import('./check/inspect.js');
-        const result = await inspectModel({ model });
+        const result = await inspectModel({ model, registry: flags.registry });
         if (flags.json) return { stdout: (await import('./report/json.js')).renderJson(result), exitCode: ExitCode.Ok };
         return { stdout: (await import('./report/inspect.js')).renderInspect(result, renderOptions(globals)), exitCode: ExitCode.Ok };
       });
@@ -50,7 +52,8 @@ export function buildProgram(): Command {
   program
     .command('check')
     .description('check an exported model: structure (like onnx.checker), runtime pitfalls, load and run in onnxruntime, parity with the source framework')
-    .argument('[model]', 'ONNX model file (optional when --test-data holds model.onnx)')
+    .argument('[model]', 'ONNX model file or registry reference (optional when --test-data holds model.onnx)')
+    .option('--registry <dir>', 'registry folder for references (default: $MLOPS_REGISTRY, else ./.mlops)')
     .option('--test-data <dir>', 'ONNX test-data folder: test_data_set_N/input_K.pb and output_K.pb')
     .option('--input <csv>', 'tabular parity: input rows (one column per feature, header row)')
     .option('--expected <csv>', "tabular parity: the source framework's outputs for those rows, in output order")
@@ -80,6 +83,7 @@ ${examples([
         const { checkModel } = await import('./check/index.js');
         const result = await checkModel({
           model,
+          registry: flags.registry,
           testData: flags.testData,
           input: flags.input,
           expected: flags.expected,
@@ -97,11 +101,13 @@ ${examples([
       });
     });
 
+  addRegistryCommands(program);
   return program;
 }
 
 interface CheckFlags {
   json?: boolean;
+  registry?: string;
   testData?: string;
   input?: string;
   expected?: string;

@@ -19,8 +19,9 @@ import { readTestData, type TestDataSet } from './test-data.js';
 export type { Problem } from './problems.js';
 
 export interface CheckOptions extends CsvMappingOptions {
-  /** Model path; may be omitted when testData holds a model.onnx. */
+  /** Model path or registry reference; may be omitted when testData holds a model.onnx. */
   model?: string;
+  registry?: string;
   /** Folder in the ONNX test-data layout. */
   testData?: string;
   /** Tabular parity: input rows and the source framework's outputs. */
@@ -63,6 +64,8 @@ export interface CheckResult {
     ir_version: number;
     opsets: Record<string, number>;
     producer: string;
+    /** The registry version, when the model was given as a reference. */
+    registry?: { name: string; version: number };
   };
   runtime: { onnxruntime: string };
   passed: boolean;
@@ -82,7 +85,7 @@ export async function checkModel(options: CheckOptions): Promise<CheckResult> {
   if (!modelPath) {
     throw new MlopsError('USAGE', 'no model given', { hint: 'pass a model file, or a --test-data folder that holds model.onnx' });
   }
-  const loaded = await loadModel(modelPath);
+  const loaded = await loadModel(modelPath, { registry: options.registry });
   const problems: Problem[] = [...checkStructure(loaded.model), ...(await checkExternalData(loaded.model, loaded.dir))];
   problems.push(...checkCompatibility(loaded.model));
   const batch = options.batch ?? 7;
@@ -139,6 +142,7 @@ export async function checkModel(options: CheckOptions): Promise<CheckResult> {
       ir_version: toNumber(loaded.model.irVersion as LongLike),
       opsets: Object.fromEntries([...opsetVersions(loaded.model)].map(([d, v]) => [d || 'ai.onnx', v])),
       producer: [loaded.model.producerName, loaded.model.producerVersion].filter(Boolean).join(' '),
+      ...(loaded.registry ? { registry: loaded.registry } : {}),
     },
     runtime: { onnxruntime: ORT_VERSION },
     passed: !hasErrors(problems),

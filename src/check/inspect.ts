@@ -6,7 +6,9 @@ import { toNumber, type LongLike } from '../onnx/proto.js';
 import { byteLength, elementCount, isExternal, tensorDims } from '../onnx/tensor.js';
 
 export interface InspectOptions {
+  /** A file path or a registry reference (name, name@3, name@production). */
   model: string;
+  registry?: string;
 }
 
 export interface OpCount {
@@ -41,7 +43,7 @@ export interface InspectResult {
 }
 
 export async function inspectModel(options: InspectOptions): Promise<InspectResult> {
-  return summarizeModel(await loadModel(options.model));
+  return summarizeModel(await loadModel(options.model, { registry: options.registry }));
 }
 
 export function summarizeModel(loaded: LoadedModel): InspectResult {

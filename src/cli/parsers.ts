@@ -29,3 +29,18 @@ export function parseKeyInt(value: string, previous: Record<string, number> = {}
   if (!match || Number(match[2]) < 1) throw new InvalidArgumentError(`"${value}" should look like name=8 (a dim name and a positive size).`);
   return { ...previous, [match[1]]: Number(match[2]) };
 }
+
+/** `key=value`, repeatable: `--tag team=fraud --tag owner=ana`. */
+export function parseKeyValue(value: string, previous: Record<string, string> = {}): Record<string, string> {
+  const eq = value.indexOf('=');
+  if (eq <= 0) throw new InvalidArgumentError(`"${value}" should look like key=value.`);
+  return { ...previous, [value.slice(0, eq).trim()]: value.slice(eq + 1) };
+}
+
+/** `key=number`, repeatable: `--metric auc=0.91`. */
+export function parseKeyNumber(value: string, previous: Record<string, number> = {}): Record<string, number> {
+  const eq = value.indexOf('=');
+  const n = Number(value.slice(eq + 1));
+  if (eq <= 0 || value.slice(eq + 1).trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError(`"${value}" should look like name=0.91 (a metric name and a number).`);
+  return { ...previous, [value.slice(0, eq).trim()]: n };
+}

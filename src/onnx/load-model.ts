@@ -8,6 +8,7 @@ import { dataTypeInfo } from './data-types.js';
 import { readExternalData } from './external-data.js';
 import { allGraphs } from './graph.js';
 import { decodeModelBytes, onnx, type ModelProto } from './proto.js';
+import { looksLikeRef } from '../registry/names.js';
 
 /** Protobuf messages cannot exceed 2 GiB. */
 const PROTOBUF_LIMIT = 2 ** 31 - 1;
@@ -21,15 +22,33 @@ export interface LoadedModel {
   sizeBytes: number;
   sha256: string;
   model: ModelProto;
+  /** Set when the model was named by a registry reference. */
+  registry?: RegistryVersion;
 }
 
-async function resolveModelFile(file: string): Promise<string> {
+export interface RegistryVersion {
+  name: string;
+  version: number;
+}
+
+export interface LoadModelOptions {
+  /** Registry folder for references like name@production (default: MLOPS_REGISTRY, else .mlops). */
+  registry?: string;
+}
+
+async function resolveModelFile(file: string, options: LoadModelOptions): Promise<{ path: string; registry?: RegistryVersion }> {
   const abs = path.resolve(file);
   let info;
   try {
     info = await stat(abs);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
+    if ((code === 'ENOENT' || code === 'ENOTDIR') && looksLikeRef(file)) {
+      // Not a file: a registry reference (name, name@3, name@production). Loaded lazily.
+      const { resolveModelRef } = await import('../registry/queries.js');
+      const resolved = await resolveModelRef({ ref: file, registry: options.registry });
+      return { path: resolved.path, registry: { name: resolved.name, version: resolved.version } };
+    }
     if (code === 'ENOENT' || code === 'ENOTDIR') {
       throw new MlopsError('MODEL_NOT_FOUND', `model file ${file} does not exist`, {
         hint: 'check the path (relative paths are resolved from the current folder)',
@@ -42,12 +61,12 @@ async function resolveModelFile(file: string): Promise<string> {
     // The ONNX test-data layout keeps model.onnx in a folder: accept the folder.
     const inner = path.join(abs, 'model.onnx');
     const innerInfo = await stat(inner).catch(() => undefined);
-    if (innerInfo?.isFile()) return inner;
+    if (innerInfo?.isFile()) return { path: inner };
     throw new MlopsError('MODEL_NOT_FOUND', `${file} is a folder without a model.onnx in it`, {
       hint: 'pass the .onnx file itself',
     });
   }
-  return abs;
+  return { path: abs };
 }
 
 /** Decode bytes as a ModelProto; `label` names the source in errors. */
@@ -81,8 +100,8 @@ export function decodeModel(bytes: Uint8Array, label: string): ModelProto {
   return model;
 }
 
-export async function loadModel(file: string): Promise<LoadedModel> {
-  const resolved = await resolveModelFile(file);
+export async function loadModel(file: string, options: LoadModelOptions = {}): Promise<LoadedModel> {
+  const { path: resolved, registry } = await resolveModelFile(file, options);
   const { size } = await stat(resolved);
   if (size > PROTOBUF_LIMIT) {
     throw new MlopsError('MODEL_TOO_LARGE', `${resolved} is ${size} bytes, over the 2 GiB protobuf limit, so it cannot be a single-file ONNX model`, {
@@ -98,6 +117,7 @@ export async function loadModel(file: string): Promise<LoadedModel> {
     sizeBytes: bytes.length,
     sha256: sha256Bytes(bytes),
     model,
+    ...(registry ? { registry } : {}),
   };
 }
 

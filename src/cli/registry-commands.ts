@@ -1,0 +1,158 @@
+/** `mlops registry ...`: declarations only; the work is in src/registry/. */
+import type { Command } from 'commander';
+import { ExitCode } from '../util/errors.js';
+import { renderOptions, runCommand, type GlobalFlags } from './run.js';
+import { parseKeyNumber, parseKeyValue, parsePositiveInt } from './parsers.js';
+import type { RenderOptions } from '../report/style.js';
+
+interface CommonFlags {
+  json?: boolean;
+  registry?: string;
+}
+
+const REGISTRY_OPTION: [string, string] = ['--registry <dir>', 'registry folder (default: $MLOPS_REGISTRY, else ./.mlops)'];
+
+function examples(lines: string[]): string {
+  return `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`;
+}
+
+/** Run a registry function and print its result as JSON or through a renderer. */
+type Reports = typeof import('../report/registry.js');
+
+function respond<T extends object>(cmd: Command, work: (flags: CommonFlags) => Promise<T>, render: (result: T, options: RenderOptions, reports: Reports) => string, exitCode: (result: T) => 0 | 1 = () => 0) {
+  const flags = cmd.optsWithGlobals<CommonFlags & GlobalFlags>();
+  return runCommand(flags, async () => {
+    const result = await work(flags);
+    const stdout = flags.json ? (await import('../report/json.js')).renderJson(result) : render(result, renderOptions(flags), await import('../report/registry.js'));
+    return { stdout, exitCode: exitCode(result) === 0 ? ExitCode.Ok : ExitCode.Failure };
+  });
+}
+
+const registry = () => import('../registry/index.js');
+
+export function addRegistryCommands(program: Command): void {
+  const group = program
+    .command('registry')
+    .description('model registry: immutable versions with sha256, aliases (staging, production...), full history')
+    .addHelpText('after', `
+The registry is a folder (./.mlops by default; --registry DIR or MLOPS_REGISTRY elsewhere, a shared
+volume works). Every change is an event in an append-only history; writers take a lock file with
+stale-lock recovery, so parallel CI jobs are safe. Model references everywhere: a file path, name
+(latest non-archived version), name@3, name@production.
+${examples([
+  'mlops registry register fraud model.onnx --description "gbm v2" --tag team=risk --metric auc=0.91',
+  'mlops registry promote fraud@3 --to staging --reason "nightly eval ok"',
+  'mlops registry promote fraud@3 --to production --require staging',
+  'mlops registry rollback fraud --alias production --reason "latency regression"',
+  'mlops check fraud@production',
+])}`);
+
+  group
+    .command('register')
+    .description('validate an ONNX file and store it as the next version of <name>')
+    .argument('<name>', 'model name: lowercase letters, digits, ".", "_", "-"')
+    .argument('<file>', 'ONNX model file')
+    .option('--description <text>', 'what this version is')
+    .option('--tag <key=value>', 'a tag (repeatable)', parseKeyValue)
+    .option('--metric <name=number>', 'a metric (repeatable)', parseKeyNumber)
+    .option('--alias <alias>', 'point this alias at the new version')
+    .option('--parent <ref>', 'the version this one derives from (name@version)')
+    .option('--git-commit <sha>', 'source commit (default: from the CI environment)')
+    .option('--allow-duplicate', 'register even if identical bytes are already a version')
+    .option('--reason <text>', 'why, recorded in history')
+    .option(...REGISTRY_OPTION)
+    .option('--json', 'print the result as JSON')
+    .addHelpText('after', examples(['mlops registry register fraud model.onnx --alias staging', 'mlops registry register fraud-int8 model.int8.onnx --parent fraud@3']))
+    .action((name: string, file: string, f: { description?: string; tag?: Record<string, string>; metric?: Record<string, number>; alias?: string; parent?: string; gitCommit?: string; allowDuplicate?: boolean; reason?: string }, cmd: Command) =>
+      respond(cmd, async (flags) => (await registry()).registerModel({
+        registry: flags.registry, name, file, description: f.description, tags: f.tag, metrics: f.metric, alias: f.alias,
+        parent: f.parent, gitCommit: f.gitCommit, allowDuplicate: f.allowDuplicate, reason: f.reason,
+      }), (r, o, rep) => rep.renderRegister(r, o)));
+
+  group
+    .command('list')
+    .description('registered models, or the versions of one model')
+    .argument('[name]', 'a model name')
+    .option(...REGISTRY_OPTION)
+    .option('--json', 'print as JSON')
+    .addHelpText('after', examples(['mlops registry list', 'mlops registry list fraud --json']))
+    .action((name: string | undefined, _f: object, cmd: Command) =>
+      respond(cmd, async (flags) => (await registry()).listRegistry({ registry: flags.registry, name }), (r, o, rep) => rep.renderList(r, o)));
+
+  group
+    .command('show')
+    .description('one version: record, aliases, signature, stored path')
+    .argument('<ref>', 'name, name@3 or name@production')
+    .option(...REGISTRY_OPTION)
+    .option('--json', 'print as JSON')
+    .addHelpText('after', examples(['mlops registry show fraud@production', 'mlops registry show fraud --json | jq .signature']))
+    .action((ref: string, _f: object, cmd: Command) =>
+      respond(cmd, async (flags) => (await registry()).showVersion({ registry: flags.registry, ref }), (r, o, rep) => rep.renderShow(r, o)));
+
+  group
+    .command('history')
+    .description('every event of a model: registrations, alias moves, archives; who, when, why')
+    .argument('<name>', 'model name')
+    .option(...REGISTRY_OPTION)
+    .option('--json', 'print as JSON')
+    .addHelpText('after', examples(['mlops registry history fraud']))
+    .action((name: string, _f: object, cmd: Command) =>
+      respond(cmd, async (flags) => (await registry()).modelHistory({ registry: flags.registry, name }), (r, o, rep) => rep.renderHistory(r, o)));
+
+  group
+    .command('verify')
+    .description('re-hash every stored file and compare with its recorded sha256 (exit 1 on any mismatch)')
+    .argument('[name]', 'only this model')
+    .option(...REGISTRY_OPTION)
+    .option('--json', 'print as JSON')
+    .addHelpText('after', examples(['mlops registry verify', 'mlops registry verify fraud --json']))
+    .action((name: string | undefined, _f: object, cmd: Command) =>
+      respond(cmd, async (flags) => (await registry()).verifyRegistry({ registry: flags.registry, name }), (r, o, rep) => rep.renderVerify(r, o), (r) => (r.passed ? 0 : 1)));
+
+  group
+    .command('archive')
+    .description('hide a version from "latest" (refused while an alias points at it)')
+    .argument('<ref>', 'name@version')
+    .option('--reason <text>', 'why, recorded in history')
+    .option(...REGISTRY_OPTION)
+    .option('--json', 'print as JSON')
+    .addHelpText('after', examples(['mlops registry archive fraud@2 --reason "trained on leaked labels"']))
+    .action((ref: string, f: { reason?: string }, cmd: Command) =>
+      respond(cmd, async (flags) => (await registry()).archiveVersion({ registry: flags.registry, ref, reason: f.reason }), (r, _o, rep) => rep.renderArchive(r)));
+
+  group
+    .command('path')
+    .description('print the stored file of a version (sha256 verified), for scripts')
+    .argument('<ref>', 'name, name@3 or name@production')
+    .option(...REGISTRY_OPTION)
+    .option('--json', 'print as JSON')
+    .addHelpText('after', examples(['python serve.py --model "$(mlops registry path fraud@production)"']))
+    .action((ref: string, _f: object, cmd: Command) =>
+      respond(cmd, async (flags) => (await registry()).resolveModelRef({ registry: flags.registry, ref }), (r) => `${r.path}\n`));
+
+  group
+    .command('promote')
+    .description('point an alias at a version (any alias name: staging, production, canary...)')
+    .argument('<ref>', 'name@version')
+    .requiredOption('--to <alias>', 'the alias to move')
+    .option('--require <alias>', 'refuse unless the version holds or has held this alias (e.g. staging before production)')
+    .option('--reason <text>', 'why, recorded in history')
+    .option(...REGISTRY_OPTION)
+    .option('--json', 'print as JSON')
+    .addHelpText('after', examples(['mlops registry promote fraud@3 --to staging', 'mlops registry promote fraud@3 --to production --require staging --reason "A/B ok"']))
+    .action((ref: string, f: { to: string; require?: string; reason?: string }, cmd: Command) =>
+      respond(cmd, async (flags) => (await registry()).promote({ registry: flags.registry, ref, to: f.to, require: f.require, reason: f.reason }), (r, o, rep) => rep.renderAliasMove(r, o)));
+
+  group
+    .command('rollback')
+    .description('move an alias back to where it pointed before its last move (repeat to go further back)')
+    .argument('<name>', 'model name')
+    .requiredOption('--alias <alias>', 'the alias to move back')
+    .option('--to <version>', 'go to this version instead', parsePositiveInt)
+    .option('--reason <text>', 'why, recorded in history')
+    .option(...REGISTRY_OPTION)
+    .option('--json', 'print as JSON')
+    .addHelpText('after', examples(['mlops registry rollback fraud --alias production --reason "p95 latency doubled"', 'mlops registry rollback fraud --alias production --to 2']))
+    .action((name: string, f: { alias: string; to?: number; reason?: string }, cmd: Command) =>
+      respond(cmd, async (flags) => (await registry()).rollback({ registry: flags.registry, name, alias: f.alias, to: f.to, reason: f.reason }), (r, o, rep) => rep.renderAliasMove(r, o)));
+}

@@ -1,0 +1,118 @@
+/** `promote` and `rollback`: move an alias, with the move recorded in history. */
+import { MlopsError } from '../util/errors.js';
+import { currentActor } from './actor.js';
+import { openStore, requireModel, type RegistryOptions } from './context.js';
+import { parseRef, validateName } from './names.js';
+import { selectVersion, type ModelState } from './state.js';
+import type { AliasEvent } from './types.js';
+
+export interface PromoteOptions extends RegistryOptions {
+  /** `name@version` (or `name@alias`: promote what another alias points at). */
+  ref: string;
+  to: string;
+  reason?: string;
+  /** Refuse unless the version holds or has held this alias. */
+  require?: string;
+  /**
+   * Runs under the registry lock before the alias moves (the checklist gate);
+   * returning a failure message refuses the promotion unless `force`.
+   */
+  gate?: (version: number) => Promise<string | null>;
+  force?: boolean;
+}
+
+export interface AliasMoveResult {
+  name: string;
+  alias: string;
+  from: number | null;
+  to: number;
+  /** False when the alias already pointed there: nothing was recorded. */
+  changed: boolean;
+  event: AliasEvent | null;
+}
+
+function refuseArchived(state: ModelState, version: number, what: string): void {
+  if (state.archived.has(version)) {
+    throw new MlopsError('REGISTRY_ARCHIVED', `${state.name}@${version} is archived and cannot be ${what}`, {
+      hint: 'choose another version (mlops registry list ' + state.name + ')',
+    });
+  }
+}
+
+export async function promote(options: PromoteOptions): Promise<AliasMoveResult> {
+  const parsed = parseRef(options.ref);
+  if (parsed.selector.kind === 'latest') {
+    throw new MlopsError('USAGE', `promote needs a version: ${parsed.name}@<version>`, { hint: `e.g. mlops registry promote ${parsed.name}@3 --to ${options.to}` });
+  }
+  const alias = validateName(options.to, 'alias');
+  if (options.require) validateName(options.require, 'alias');
+  const store = openStore(options);
+  return store.withLock(async () => {
+    const state = await requireModel(store, parsed.name);
+    const version = selectVersion(state, parsed.selector).version;
+    refuseArchived(state, version, 'promoted');
+    if (options.require && !state.aliasHistory.get(version)?.has(options.require)) {
+      throw new MlopsError('REGISTRY_PROMOTION_ORDER', `${parsed.name}@${version} has never been "${options.require}", so it cannot go to "${alias}"`, {
+        hint: `promote it to ${options.require} first: mlops registry promote ${parsed.name}@${version} --to ${options.require}`,
+        exitCode: 1,
+      });
+    }
+    const from = state.aliases.get(alias) ?? null;
+    if (from === version) return { name: parsed.name, alias, from, to: version, changed: false, event: null };
+    let forced = false;
+    if (options.gate) {
+      const failure = await options.gate(version);
+      if (failure && !options.force) {
+        throw new MlopsError('REGISTRY_GATE_FAILED', `refusing to promote ${parsed.name}@${version} to ${alias}: ${failure}`, { exitCode: 1, hint: 'fix the failing checks, or pass --force (recorded in history)' });
+      }
+      forced = failure !== null;
+    }
+    const [event] = await store.append(parsed.name, [{
+      type: 'alias', action: 'promote', alias, from, to: version, at: new Date().toISOString(), ...currentActor(),
+      ...(options.reason ? { reason: options.reason } : {}), ...(forced ? { forced } : {}),
+    }]);
+    return { name: parsed.name, alias, from, to: version, changed: true, event: event as AliasEvent };
+  });
+}
+
+export interface RollbackOptions extends RegistryOptions {
+  name: string;
+  alias: string;
+  /** Go to this version instead of the previous one. */
+  to?: number;
+  reason?: string;
+}
+
+export async function rollback(options: RollbackOptions): Promise<AliasMoveResult> {
+  const name = validateName(options.name);
+  const alias = validateName(options.alias, 'alias');
+  const store = openStore(options);
+  return store.withLock(async () => {
+    const state = await requireModel(store, name);
+    const current = state.aliases.get(alias);
+    if (current === undefined) {
+      throw new MlopsError('REGISTRY_ALIAS_NOT_FOUND', `"${name}" has no alias "${alias}" to roll back`, {
+        hint: state.aliases.size ? `aliases: ${[...state.aliases.keys()].sort().join(', ')}` : undefined,
+      });
+    }
+    let target = options.to;
+    if (target === undefined) {
+      const stack = state.aliasStacks.get(alias) ?? [];
+      if (stack.length < 2) {
+        throw new MlopsError('REGISTRY_NOTHING_TO_ROLL_BACK', `"${alias}" of "${name}" is at ${current}, the first version in its history: there is nothing earlier to roll back to`, {
+          hint: `name a version: mlops registry rollback ${name} --alias ${alias} --to <version>`,
+        });
+      }
+      target = stack[stack.length - 2];
+    } else if (!state.versions.has(target)) {
+      throw new MlopsError('REGISTRY_VERSION_NOT_FOUND', `"${name}" has no version ${target}`);
+    }
+    refuseArchived(state, target, 'rolled back to');
+    if (target === current) return { name, alias, from: current, to: target, changed: false, event: null };
+    const [event] = await store.append(name, [{
+      type: 'alias', action: 'rollback', alias, from: current, to: target, at: new Date().toISOString(), ...currentActor(),
+      ...(options.reason ? { reason: options.reason } : {}),
+    }]);
+    return { name, alias, from: current, to: target, changed: true, event: event as AliasEvent };
+  });
+}

@@ -1,0 +1,32 @@
+import { FolderStore, registryRoot } from './folder-store.js';
+import { foldHistory, type ModelState } from './state.js';
+import type { RegistryStore } from './store.js';
+import { MlopsError } from '../util/errors.js';
+
+/** Options every registry function takes. */
+export interface RegistryOptions {
+  /** Registry folder (default: MLOPS_REGISTRY, else .mlops in cwd). */
+  registry?: string;
+  cwd?: string;
+  /** Another backend; the folder store otherwise. */
+  store?: RegistryStore;
+}
+
+export function openStore(options: RegistryOptions): RegistryStore {
+  return options.store ?? new FolderStore(registryRoot(options.registry, options.cwd));
+}
+
+export async function readState(store: RegistryStore, name: string): Promise<ModelState> {
+  return foldHistory(name, await store.readHistory(name));
+}
+
+export async function requireModel(store: RegistryStore, name: string): Promise<ModelState> {
+  const state = await readState(store, name);
+  if (state.versions.size === 0) {
+    const models = await store.listModels();
+    throw new MlopsError('REGISTRY_MODEL_NOT_FOUND', `model "${name}" is not in the registry at ${store.location}`, {
+      hint: models.length ? `registered models: ${models.slice(0, 10).join(', ')}${models.length > 10 ? ', ...' : ''}` : 'register it first: mlops registry register <name> <file.onnx>',
+    });
+  }
+  return state;
+}

@@ -1,0 +1,127 @@
+/** Read-only registry commands: list, show, history, path, and model references. */
+import { sha256File } from '../util/hash.js';
+import { MlopsError } from '../util/errors.js';
+import { openStore, readState, requireModel, type RegistryOptions } from './context.js';
+import { parseRef, validateName } from './names.js';
+import { aliasesOf, foldHistory, latestVersion, selectVersion } from './state.js';
+import type { RegistryEvent, VersionRecord } from './types.js';
+
+export interface ModelSummary {
+  name: string;
+  versions: number;
+  latest: number | null;
+  aliases: Record<string, number>;
+  updated_at: string;
+}
+
+export interface VersionSummary {
+  version: number;
+  created_at: string;
+  created_by: string;
+  size_bytes: number;
+  sha256: string;
+  description: string;
+  aliases: string[];
+  archived: boolean;
+}
+
+export type ListResult = { models: ModelSummary[] } | { name: string; versions: VersionSummary[] };
+
+export async function listRegistry(options: RegistryOptions & { name?: string }): Promise<ListResult> {
+  const store = openStore(options);
+  if (options.name) {
+    const state = await requireModel(store, validateName(options.name));
+    const versions = [...state.versions.values()].sort((a, b) => a.version - b.version).map((r) => ({
+      version: r.version,
+      created_at: r.created_at,
+      created_by: r.created_by,
+      size_bytes: r.size_bytes,
+      sha256: r.sha256,
+      description: r.description,
+      aliases: aliasesOf(state, r.version),
+      archived: state.archived.has(r.version),
+    }));
+    return { name: state.name, versions };
+  }
+  const models: ModelSummary[] = [];
+  for (const name of await store.listModels()) {
+    const events = await store.readHistory(name);
+    if (events.length === 0) continue;
+    const state = foldHistory(name, events);
+    models.push({
+      name,
+      versions: state.versions.size,
+      latest: latestVersion(state) ?? null,
+      aliases: Object.fromEntries([...state.aliases].sort(([a], [b]) => a.localeCompare(b))),
+      updated_at: events[events.length - 1].at,
+    });
+  }
+  return { models };
+}
+
+export interface ShowResult extends VersionRecord {
+  aliases: string[];
+  archived: boolean;
+  path: string;
+  /** Versions registered with this one as parent. */
+  children: number[];
+}
+
+export async function showVersion(options: RegistryOptions & { ref: string }): Promise<ShowResult> {
+  const parsed = parseRef(options.ref);
+  const store = openStore(options);
+  const state = await requireModel(store, parsed.name);
+  const record = selectVersion(state, parsed.selector);
+  return {
+    ...record,
+    aliases: aliasesOf(state, record.version),
+    archived: state.archived.has(record.version),
+    path: store.filePath(record.name, record.version, record.file),
+    children: [...state.versions.values()].filter((r) => r.parent?.name === record.name && r.parent.version === record.version).map((r) => r.version),
+  };
+}
+
+export interface HistoryResult {
+  name: string;
+  events: RegistryEvent[];
+}
+
+export async function modelHistory(options: RegistryOptions & { name: string }): Promise<HistoryResult> {
+  const store = openStore(options);
+  const name = validateName(options.name);
+  await requireModel(store, name);
+  return { name, events: await store.readHistory(name) };
+}
+
+export interface ResolvedModel {
+  path: string;
+  name: string;
+  version: number;
+  sha256: string;
+}
+
+/**
+ * `name`, `name@3` or `name@production` -> the stored file, after checking
+ * its sha256 against the record: a tampered file is refused.
+ */
+export async function resolveModelRef(options: RegistryOptions & { ref: string }): Promise<ResolvedModel> {
+  const parsed = parseRef(options.ref);
+  const store = openStore(options);
+  const state = await readState(store, parsed.name);
+  if (state.versions.size === 0) {
+    throw new MlopsError('MODEL_NOT_FOUND', `"${options.ref}" is neither a file nor a model in the registry at ${store.location}`, {
+      hint: 'pass a path to an .onnx file, or a registry reference such as name@3 or name@production (--registry DIR or MLOPS_REGISTRY select the registry)',
+    });
+  }
+  const record = selectVersion(state, parsed.selector);
+  const file = store.filePath(record.name, record.version, record.file);
+  const actual = await sha256File(file).catch(() => null);
+  if (actual !== record.sha256) {
+    throw new MlopsError('REGISTRY_TAMPERED', actual === null
+      ? `${record.name}@${record.version}: the stored file ${file} is missing`
+      : `${record.name}@${record.version}: the stored file ${file} does not match its recorded sha256 (recorded ${record.sha256.slice(0, 12)}..., found ${actual.slice(0, 12)}...)`, {
+      hint: 'the registry was modified outside mlops; run mlops registry verify and restore the file from a backup',
+    });
+  }
+  return { path: file, name: record.name, version: record.version, sha256: record.sha256 };
+}

@@ -1,0 +1,128 @@
+/** `mlops registry register`: validate, copy in, record. */
+import path from 'node:path';
+import { MlopsError } from '../util/errors.js';
+import { ciGitCommit, currentActor } from './actor.js';
+import { openStore, readState, type RegistryOptions } from './context.js';
+import { parseRef, validateName } from './names.js';
+import { aliasesOf, maxVersion, selectVersion } from './state.js';
+import type { ModelSignature, VersionRecord, VersionRef } from './types.js';
+
+export interface RegisterOptions extends RegistryOptions {
+  name: string;
+  file: string;
+  description?: string;
+  tags?: Record<string, string>;
+  metrics?: Record<string, number>;
+  /** Point this alias at the new version in the same step. */
+  alias?: string;
+  /** `name@version` (or any reference) this version derives from. */
+  parent?: string;
+  gitCommit?: string;
+  /** Register even when identical bytes are already a version. */
+  allowDuplicate?: boolean;
+  reason?: string;
+}
+
+export interface RegisterResult {
+  record: VersionRecord;
+  /** True when identical bytes were already registered and that version is returned. */
+  duplicate: boolean;
+  aliases: string[];
+}
+
+interface ValidatedModel {
+  signature: ModelSignature;
+  producer: string;
+  ir_version: number;
+  opsets: Record<string, number>;
+}
+
+/** The check layer decides whether a file may become a version: it must decode, be well formed and load. */
+async function validate(file: string): Promise<ValidatedModel> {
+  const { loadModel, hasExternalData } = await import('../onnx/load-model.js');
+  const { checkStructure } = await import('../check/structure.js');
+  const { summarizeModel } = await import('../check/inspect.js');
+  const loaded = await loadModel(file);
+  if (hasExternalData(loaded.model)) {
+    throw new MlopsError('REGISTRY_EXTERNAL_DATA', `${file} keeps its weights in external data files, which the registry does not store`, {
+      hint: 'save it as a single file first: onnx.save(onnx.load(path), out, save_as_external_data=False) (models up to 2 GiB)',
+    });
+  }
+  const errors = checkStructure(loaded.model).filter((p) => p.severity === 'error');
+  if (errors.length) {
+    throw new MlopsError('REGISTRY_INVALID_MODEL', `${file} is not a valid ONNX model: ${errors[0].message}${errors.length > 1 ? ` (and ${errors.length - 1} more problems)` : ''}`, {
+      hint: `run mlops check ${file} for the full report`,
+    });
+  }
+  const { openSession } = await import('../runtime/session.js');
+  const session = await openSession(loaded);
+  await session.release();
+  const summary = summarizeModel(loaded);
+  return {
+    signature: { inputs: summary.inputs, outputs: summary.outputs },
+    producer: [summary.producer_name, summary.producer_version].filter(Boolean).join(' '),
+    ir_version: summary.ir_version,
+    opsets: Object.fromEntries(summary.opsets.map((o) => [o.domain, o.version])),
+  };
+}
+
+export async function registerModel(options: RegisterOptions): Promise<RegisterResult> {
+  const name = validateName(options.name);
+  if (options.alias) validateName(options.alias, 'alias');
+  const store = openStore(options);
+  const source = path.resolve(options.cwd ?? process.cwd(), options.file);
+  const model = await validate(source);
+  const staged = await store.stage(source);
+  const actor = currentActor();
+  let committed = false;
+  try {
+    return await store.withLock(async () => {
+      const state = await readState(store, name);
+      if (!options.allowDuplicate) {
+        const same = [...state.versions.values()].find((r) => r.sha256 === staged.sha256);
+        if (same) return { record: same, duplicate: true, aliases: aliasesOf(state, same.version) };
+      }
+      const parent = options.parent ? await resolveParent(options, options.parent) : null;
+      // A folder at this number without a register event is a killed register's leftover: commitVersion replaces it.
+      const version = maxVersion(state) + 1;
+      const at = new Date().toISOString();
+      const record: VersionRecord = {
+        name,
+        version,
+        file: 'model.onnx',
+        sha256: staged.sha256,
+        size_bytes: staged.sizeBytes,
+        source_path: source,
+        description: options.description ?? '',
+        tags: options.tags ?? {},
+        metrics: options.metrics ?? {},
+        ...model,
+        git_commit: options.gitCommit ?? ciGitCommit(),
+        parent,
+        created_at: at,
+        created_by: actor.actor,
+      };
+      await store.commitVersion(staged, record);
+      committed = true;
+      const events = [{ type: 'register' as const, at, ...actor, version, record, ...(options.reason ? { reason: options.reason } : {}) }];
+      const from = options.alias ? state.aliases.get(options.alias) ?? null : null;
+      await store.append(name, options.alias
+        ? [...events, { type: 'alias' as const, action: 'promote' as const, alias: options.alias, from, to: version, at, ...actor, ...(options.reason ? { reason: options.reason } : {}) }]
+        : events);
+      return { record, duplicate: false, aliases: options.alias ? [options.alias] : [] };
+    });
+  } finally {
+    if (!committed) await store.discard(staged);
+  }
+}
+
+async function resolveParent(options: RegistryOptions, ref: string): Promise<VersionRef> {
+  const parsed = parseRef(ref);
+  const store = openStore(options);
+  const state = await readState(store, parsed.name);
+  if (state.versions.size === 0) {
+    throw new MlopsError('REGISTRY_MODEL_NOT_FOUND', `--parent ${ref}: model "${parsed.name}" is not in the registry`);
+  }
+  const record = selectVersion(state, parsed.selector);
+  return { name: record.name, version: record.version };
+}

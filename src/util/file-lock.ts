@@ -1,0 +1,122 @@
+/**
+ * A cross-process lock on a file, with stale-lock recovery.
+ *
+ * Acquire: create `<path>` with O_EXCL, holding {pid, host, token, at}.
+ * A lock is stale when its holder is a dead process on this host, or when it
+ * is older than `staleMs` (holders keep it for milliseconds; the age rule
+ * covers holders on other hosts of a shared volume).
+ * Breaking a stale lock is itself serialized by `<path>.break` (O_EXCL): the
+ * breaker re-reads the lock under it and removes it only if it still holds
+ * the same token, so a fresh lock taken meanwhile is never removed.
+ */
+import { randomBytes } from 'node:crypto';
+import { open, readFile, stat, unlink } from 'node:fs/promises';
+import os from 'node:os';
+import { MlopsError } from './errors.js';
+
+export interface LockOptions {
+  /** Give up after this long (default 30 s, or MLOPS_LOCK_TIMEOUT_MS). */
+  timeoutMs?: number;
+  /** A lock older than this is stale even if its holder cannot be checked (default 60 s). */
+  staleMs?: number;
+}
+
+interface LockOwner {
+  pid: number;
+  host: string;
+  token: string;
+  at: number;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function createExclusive(path: string, content: string): Promise<boolean> {
+  try {
+    const handle = await open(path, 'wx');
+    try {
+      await handle.writeFile(content);
+    } finally {
+      await handle.close();
+    }
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  }
+}
+
+async function readOwner(path: string): Promise<LockOwner | null | 'missing'> {
+  try {
+    const text = await readFile(path, 'utf8');
+    return JSON.parse(text) as LockOwner;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'missing';
+    return null; // being written, or torn by a crash: judged by age below
+  }
+}
+
+async function isStale(path: string, owner: LockOwner | null, staleMs: number): Promise<boolean> {
+  if (owner && owner.host === os.hostname()) return !processAlive(owner.pid);
+  const info = await stat(path).catch(() => undefined);
+  return info !== undefined && Date.now() - info.mtimeMs > staleMs;
+}
+
+async function breakStale(path: string, observed: LockOwner | null, staleMs: number): Promise<void> {
+  const breakPath = `${path}.break`;
+  if (!(await createExclusive(breakPath, String(process.pid)))) {
+    // Another process is breaking it; a breaker that died leaves a stale .break behind.
+    const info = await stat(breakPath).catch(() => undefined);
+    if (info && Date.now() - info.mtimeMs > 10_000) await unlink(breakPath).catch(() => {});
+    return;
+  }
+  try {
+    const current = await readOwner(path);
+    if (current === 'missing') return; // released meanwhile
+    const same = current === null ? observed === null : observed !== null && current.token === observed.token;
+    if (same && (await isStale(path, current, staleMs))) await unlink(path).catch(() => {});
+  } finally {
+    await unlink(breakPath).catch(() => {});
+  }
+}
+
+/** Run `fn` while holding the lock at `path`. */
+export async function withFileLock<T>(path: string, fn: () => Promise<T>, options: LockOptions = {}): Promise<T> {
+  const timeoutMs = options.timeoutMs ?? (Number(process.env.MLOPS_LOCK_TIMEOUT_MS) || 30_000);
+  const staleMs = options.staleMs ?? 60_000;
+  const owner: LockOwner = { pid: process.pid, host: os.hostname(), token: randomBytes(8).toString('hex'), at: Date.now() };
+  const deadline = Date.now() + timeoutMs;
+  let delay = 2;
+  for (;;) {
+    if (await createExclusive(path, JSON.stringify(owner))) break;
+    const current = await readOwner(path);
+    if (current !== 'missing' && (await isStale(path, current, staleMs))) {
+      await breakStale(path, current, staleMs);
+      continue;
+    }
+    if (Date.now() > deadline) {
+      const who = current && current !== 'missing' ? ` (held by pid ${current.pid} on ${current.host} since ${new Date(current.at).toISOString()})` : '';
+      throw new MlopsError('REGISTRY_LOCKED', `timed out after ${timeoutMs} ms waiting for the lock ${path}${who}`, {
+        hint: 'another mlops process is writing to this registry; retry, or raise MLOPS_LOCK_TIMEOUT_MS',
+      });
+    }
+    await sleep(delay + Math.random() * delay);
+    delay = Math.min(delay * 2, 100);
+  }
+  try {
+    return await fn();
+  } finally {
+    const current = await readOwner(path);
+    if (current && current !== 'missing' && current.token === owner.token) await unlink(path).catch(() => {});
+  }
+}

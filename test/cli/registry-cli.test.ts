@@ -1,0 +1,93 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { fixture, ROOT, runCli } from '../helpers.js';
+import { tempDir } from '../registry/helpers.js';
+
+test('a release job: register, promote to staging, to production with --require, rollback', () => {
+  const registry = tempDir();
+  const env = { MLOPS_REGISTRY: registry, GITHUB_ACTOR: 'octocat', GITHUB_REPOSITORY: 'acme/models', GITHUB_RUN_ID: '42', GITHUB_SHA: 'deadbeef' };
+  const reg1 = runCli(['registry', 'register', 'fraud', fixture('models', 'mlp.onnx'), '--description', 'v1', '--tag', 'team=risk', '--metric', 'auc=0.91', '--json'], { env });
+  assert.equal(reg1.status, 0, reg1.stderr);
+  const doc = JSON.parse(reg1.stdout);
+  assert.equal(doc.version, 1);
+  assert.equal(doc.record.version, 1);
+  assert.equal(doc.record.git_commit, 'deadbeef');
+  assert.equal(doc.record.created_by, 'github:octocat');
+  assert.equal(runCli(['registry', 'register', 'fraud', fixture('models', 'cnn.onnx')], { env }).status, 0);
+
+  assert.equal(runCli(['registry', 'promote', 'fraud@1', '--to', 'staging'], { env }).status, 0);
+  assert.equal(runCli(['registry', 'promote', 'fraud@1', '--to', 'production', '--require', 'staging', '--reason', 'eval ok'], { env }).status, 0);
+  const refused = runCli(['registry', 'promote', 'fraud@2', '--to', 'production', '--require', 'staging'], { env });
+  assert.equal(refused.status, 1);
+  assert.match(refused.stderr, /error: fraud@2 has never been "staging"/);
+  assert.match(refused.stderr, /hint: promote it to staging first/);
+  assert.equal(runCli(['registry', 'promote', 'fraud@2', '--to', 'staging'], { env }).status, 0);
+  assert.equal(runCli(['registry', 'promote', 'fraud@2', '--to', 'production', '--require', 'staging'], { env }).status, 0);
+  const back = runCli(['registry', 'rollback', 'fraud', '--alias', 'production', '--reason', 'latency', '--json'], { env });
+  assert.equal(back.status, 0, back.stderr);
+  assert.deepEqual([JSON.parse(back.stdout).from, JSON.parse(back.stdout).to], [2, 1]);
+
+  const history = JSON.parse(runCli(['registry', 'history', 'fraud', '--json'], { env }).stdout);
+  const last = history.events[history.events.length - 1];
+  assert.equal(last.action, 'rollback');
+  assert.equal(last.reason, 'latency');
+  assert.equal(last.ci_url, 'https://github.com/acme/models/actions/runs/42');
+
+  const show = JSON.parse(runCli(['registry', 'show', 'fraud@production', '--json'], { env }).stdout);
+  assert.equal(show.version, 1);
+  assert.deepEqual(show.aliases, ['production']);
+  assert.equal(show.signature.inputs[0].name, 'input');
+  const p = runCli(['registry', 'path', 'fraud@staging'], { env });
+  assert.equal(p.stdout.trim(), path.join(registry, 'models', 'fraud', 'versions', '2', 'model.onnx'));
+  const list = JSON.parse(runCli(['registry', 'list', '--json'], { env }).stdout);
+  assert.deepEqual(list.models.map((m: { name: string; aliases: object }) => [m.name, m.aliases]), [['fraud', { production: 1, staging: 2 }]]);
+  assert.equal(runCli(['registry', 'verify'], { env }).status, 0);
+
+  // Every model command takes references.
+  const check = runCli(['check', 'fraud@production', '--json'], { env });
+  assert.equal(check.status, 0, check.stderr);
+  assert.deepEqual(JSON.parse(check.stdout).model.registry, { name: 'fraud', version: 1 });
+  assert.equal(runCli(['inspect', 'fraud@2', '--registry', registry]).status, 0);
+});
+
+test('registry errors are exit 2 with a hint; verify exits 1 on damage', () => {
+  const registry = tempDir();
+  const env = { MLOPS_REGISTRY: registry };
+  const bad = runCli(['registry', 'register', '../x', fixture('models', 'mlp.onnx')], { env });
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /error: invalid model name "\.\.\/x"\nhint: model names use lowercase letters/);
+  const missing = runCli(['registry', 'show', 'nope'], { env });
+  assert.equal(missing.status, 2);
+  assert.match(missing.stderr, /model "nope" is not in the registry/);
+  const noFile = runCli(['registry', 'register', 'm', 'nope.onnx'], { env });
+  assert.equal(noFile.status, 2);
+  assert.match(noFile.stderr, /model file .*nope\.onnx does not exist/);
+  const noRef = runCli(['check', 'ghost@production'], { env });
+  assert.equal(noRef.status, 2);
+  assert.match(noRef.stderr, /"ghost@production" is neither a file nor a model in the registry/);
+  assert.equal(runCli(['registry', 'register', 'm', fixture('models', 'mlp-dynamo.onnx')], { env }).status, 0);
+  const stored = path.join(registry, 'models', 'm', 'versions', '1', 'model.onnx');
+  spawnSync('sh', ['-c', `chmod u+w ${stored} && printf x >> ${stored}`]);
+  const verify = runCli(['registry', 'verify', '--json'], { env });
+  assert.equal(verify.status, 1);
+  assert.equal(JSON.parse(verify.stdout).problems[0].problem, 'sha256_mismatch');
+  const list = runCli(['registry', 'list'], { env: { MLOPS_REGISTRY: tempDir() } });
+  assert.equal(list.status, 0);
+  assert.match(list.stdout, /no models registered yet/);
+});
+
+test('registry list does not load onnxruntime', () => {
+  const registry = tempDir();
+  const script = `
+    const { main } = await import(${JSON.stringify(path.join(ROOT, 'dist/src/cli.js'))});
+    process.stdout.write = () => true;
+    await main(['node', 'mlops', 'registry', 'list', '--registry', ${JSON.stringify(registry)}]);
+    await main(['node', 'mlops', 'registry', 'history', 'x', '--registry', ${JSON.stringify(registry)}]);
+    const { createRequire } = await import('node:module');
+    console.error(JSON.stringify(Object.keys(createRequire(import.meta.url).cache).filter((k) => k.includes('onnxruntime'))));
+  `;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+  assert.deepEqual(JSON.parse(r.stderr.trim().split('\n').pop()!), []);
+});
