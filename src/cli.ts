@@ -121,6 +121,11 @@ interface CheckFlags {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  // `mlops registry list | head` closes the pipe early: that is not an error.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
   const program = buildProgram();
   try {
     await program.parseAsync(argv);
