@@ -9,6 +9,7 @@ import { ExitCode } from './util/errors.js';
 import { renderOptions, runCommand, type GlobalFlags } from './cli/run.js';
 import { parseKeyInt, parseList, parseNonNegative, parsePositiveInt } from './cli/parsers.js';
 import { addRegistryCommands } from './cli/registry-commands.js';
+import { addPredictCommand } from './cli/predict-command.js';
 
 function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -101,6 +102,7 @@ ${examples([
       });
     });
 
+  addPredictCommand(program);
   addRegistryCommands(program);
   return program;
 }

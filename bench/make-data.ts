@@ -1,0 +1,36 @@
+/** Benchmark input: rows x (id + 30 float features), written like pandas' to_csv of float32 data. */
+import { createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { formatFloat32 } from '../src/util/format-number.js';
+
+export async function writeFeatureCsv(file: string, rows: number, features = 30, seed = 1): Promise<void> {
+  const out = createWriteStream(file);
+  let state = seed >>> 0;
+  const gaussian = () => {
+    // Box-Muller on a xorshift stream: cheap, reproducible, roughly N(0, 1).
+    state ^= state << 13; state >>>= 0; state ^= state >>> 17; state ^= state << 5; state >>>= 0;
+    const u = (state + 1) / 4294967297;
+    state ^= state << 13; state >>>= 0; state ^= state >>> 17; state ^= state << 5; state >>>= 0;
+    const v = (state + 1) / 4294967297;
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+  };
+  const header = ['id', ...Array.from({ length: features }, (_, i) => `f${i}`)].join(',') + '\n';
+  out.write(header);
+  let buffer = '';
+  for (let r = 0; r < rows; r++) {
+    let line = String(r + 1);
+    for (let f = 0; f < features; f++) line += ',' + formatFloat32(gaussian());
+    buffer += line + '\n';
+    if (buffer.length > 1 << 20) {
+      if (!out.write(buffer)) await once(out, 'drain');
+      buffer = '';
+    }
+  }
+  out.write(buffer);
+  out.end();
+  await once(out, 'finish');
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  await writeFeatureCsv(process.argv[2], Number(process.argv[3] ?? 1_000_000));
+}

@@ -1,0 +1,122 @@
+/** `mlops predict-batch`: declarations and progress display; the work is in src/predict/. */
+import { Option, type Command } from 'commander';
+import { ExitCode } from '../util/errors.js';
+import { runCommand, type GlobalFlags } from './run.js';
+import { parseList, parsePositiveInt } from './parsers.js';
+
+interface PredictFlags {
+  input: string[];
+  output?: string;
+  outputDir?: string;
+  batchSize?: number;
+  threads?: number;
+  features?: string[];
+  keep?: string[];
+  keepAll?: boolean;
+  onError: 'fail' | 'skip';
+  rejects?: string;
+  maxRejects?: number;
+  allowMissing?: boolean;
+  shard?: string;
+  shards?: number;
+  progress: boolean;
+  registry?: string;
+  json?: boolean;
+}
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+function formatDuration(ms: number): string {
+  return ms < 60_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
+}
+
+export function addPredictCommand(program: Command): void {
+  program
+    .command('predict-batch')
+    .description('stream CSV rows through a model and write predictions as CSV (bounded memory, parallel parse and inference)')
+    .argument('<model>', 'ONNX model file or registry reference (name, name@3, name@production)')
+    .requiredOption('--input <path>', 'CSV file, folder of .csv files, or a glob like "data/part-*.csv" (repeatable)', collect)
+    .option('--output <file>', 'output CSV, or - for stdout (one input)')
+    .option('--output-dir <dir>', 'one output per input, same file name')
+    .option('--batch-size <n>', 'rows per inference call (default 4096)', parsePositiveInt)
+    .option('--threads <n>', 'onnxruntime intra-op threads (default: one per core)', parsePositiveInt)
+    .option('--features <cols>', 'columns feeding a single [N, F] input, in order', parseList)
+    .option('--keep <cols>', 'input columns copied beside the predictions (default: the non-feature columns)', parseList)
+    .option('--keep-all', 'copy every input column')
+    .addOption(new Option('--on-error <mode>', 'bad rows: fail (exit 2) or skip (set aside)').choices(['fail', 'skip']).default('fail'))
+    .option('--rejects <file>', 'with --on-error skip: write rejected rows, their line and the reason here')
+    .option('--max-rejects <n>', 'with --on-error skip: fail (exit 1, no output) beyond this many rejected rows', (v) => parsePositiveInt(String(Number(v) + 1)) - 1)
+    .option('--allow-missing', 'feed empty and NaN values as NaN instead of rejecting them')
+    .option('--shard <i/n>', 'process the i-th (0-based) of n byte ranges of each input')
+    .option('--shards <n>', 'number of shards when the index comes from JOB_COMPLETION_INDEX (Kubernetes Indexed Job)', parsePositiveInt)
+    .option('--no-progress', 'no progress line on stderr (it only shows on a terminal anyway)')
+    .option('--registry <dir>', 'registry folder for references (default: $MLOPS_REGISTRY, else ./.mlops)')
+    .option('--json', 'print a summary document on stdout')
+    .addHelpText('after', `
+Column mapping: a model with one input per column ([N, 1], as scikit-learn converters emit) reads the
+columns named like its inputs. A single [N, F] input reads --features, else the feature list recorded
+with the model (registry tag "features", ONNX metadata "feature_names"), else every numeric column not
+named by --keep, in file order. Output columns: kept columns, then each output: [N] -> its name,
+[N, K] -> name_0..name_{K-1} or name_<class label>; scikit-learn ZipMap classifiers give label and
+probability_<class>. float32 values are written as the shortest decimal that reads back to the same
+float32. The output is written to a temporary file and renamed only when the run succeeds.
+
+Sharding: --shard i/n reads the i-th of n byte ranges of each file, starting at a row boundary; the n
+outputs concatenated (one header) equal the single-process output. Without --shard, Kubernetes Indexed
+Jobs (JOB_COMPLETION_INDEX with --shards n), AWS Batch array jobs and Slurm arrays set the shard.
+
+Examples:
+  $ mlops predict-batch model.onnx --input data.csv --output preds.csv --keep id
+  $ mlops predict-batch fraud@production --input 'data/part-*.csv' --output-dir preds/
+  $ mlops predict-batch model.onnx --input data.csv --output - --features f0,f1,f2 | head
+  $ mlops predict-batch model.onnx --input data.csv --output preds.csv --on-error skip --rejects bad.csv --max-rejects 100
+  $ mlops predict-batch model.onnx --input big.csv --output "preds-$JOB_COMPLETION_INDEX.csv" --shards 8
+`)
+    .action(async (model: string, flags: PredictFlags, cmd: Command) => {
+      const globals = cmd.optsWithGlobals<GlobalFlags>();
+      await runCommand(globals, async () => {
+        const { predictBatch, resolveShard } = await import('../predict/index.js');
+        const { expandInputs } = await import('../predict/inputs.js');
+        const { MlopsError } = await import('../util/errors.js');
+        if (flags.json && flags.output === '-') throw new MlopsError('USAGE', '--json prints the summary on stdout, so predictions cannot go there too', { hint: 'write predictions to a file with --output' });
+        const shard = resolveShard(flags.shard, flags.shards);
+        const showProgress = flags.progress && Boolean(process.stderr.isTTY);
+        let lastDraw = 0;
+        const result = await predictBatch({
+          model,
+          registry: flags.registry,
+          inputs: await expandInputs(flags.input),
+          output: flags.output,
+          outputDir: flags.outputDir,
+          batchSize: flags.batchSize,
+          threads: flags.threads,
+          features: flags.features,
+          keep: flags.keep,
+          keepAll: flags.keepAll,
+          onError: flags.onError,
+          rejects: flags.rejects,
+          maxRejects: flags.maxRejects,
+          allowMissing: flags.allowMissing,
+          shard,
+          onProgress: showProgress
+            ? (p) => {
+              const now = Date.now();
+              if (now - lastDraw < 100) return;
+              lastDraw = now;
+              const rate = p.rows / Math.max(p.elapsedMs / 1000, 1e-3);
+              const share = p.bytesTotal ? Math.min(1, p.bytesDone / p.bytesTotal) : 0;
+              const eta = share > 0 ? (p.elapsedMs * (1 - share)) / share : 0;
+              process.stderr.write(`\r\u001b[2K${p.file}: ${(share * 100).toFixed(1)}% ${(p.bytesDone / 1e6).toFixed(0)}/${(p.bytesTotal / 1e6).toFixed(0)} MB, ${p.rows.toLocaleString('en-US')} rows, ${Math.round(rate).toLocaleString('en-US')} rows/s, ETA ${formatDuration(eta)}`);
+            }
+            : undefined,
+        });
+        if (showProgress) process.stderr.write('\r\u001b[2K');
+        const where = result.files.length === 1 ? result.files[0].output : `${result.files.length} files`;
+        process.stderr.write(`predicted ${result.rows_written.toLocaleString('en-US')} rows${result.rows_rejected ? ` (${result.rows_rejected.toLocaleString('en-US')} rejected)` : ''} in ${formatDuration(result.timings_ms.total)} (${result.rows_per_second.toLocaleString('en-US')} rows/s) -> ${where === '-' ? 'stdout' : where}\n`);
+        const stdout = flags.json ? (await import('../report/json.js')).renderJson(result) : '';
+        return { stdout, exitCode: ExitCode.Ok };
+      });
+    });
+}

@@ -1,0 +1,293 @@
+/** `mlops predict-batch`: stream CSV rows through a model, write predictions as CSV. */
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { loadModel } from '../onnx/load-model.js';
+import { stripZipMap, type ZipMapRewrite } from '../onnx/zipmap.js';
+import { openSession, type ModelSession } from '../runtime/session.js';
+import { readHeader, readRows, type RowBatch } from '../csv/row-reader.js';
+import type { Tensor } from '../onnx/tensor.js';
+import { MlopsError } from '../util/errors.js';
+import { writeFileAtomic } from '../util/fs-atomic.js';
+import { encodeBatch, csvField, type EncodedBatch, type Reject } from './encode.js';
+import { formatRows, outputColumns, type OutputColumn } from './format.js';
+import { fileSink, streamSink, type OutputSink } from './output-sink.js';
+import { planColumns, type PlanOptions, type PredictPlan } from './plan.js';
+import { assertNoQuotedNewlines, shardRange, type ShardSpec } from './shard.js';
+
+export { resolveShard, parseShard, type ShardSpec } from './shard.js';
+
+export const DEFAULT_BATCH_SIZE = 4096;
+
+export interface PredictProgress {
+  file: string;
+  bytesDone: number;
+  bytesTotal: number;
+  rows: number;
+  elapsedMs: number;
+}
+
+export interface PredictBatchOptions {
+  /** Model path or registry reference. */
+  model: string;
+  registry?: string;
+  /** Input CSV files (already expanded from globs and folders). */
+  inputs: string[];
+  /** Output file, or '-' for `stdout`; one input only. */
+  output?: string;
+  /** Folder for one output per input (same file name). */
+  outputDir?: string;
+  batchSize?: number;
+  threads?: number;
+  features?: string[];
+  keep?: string[];
+  keepAll?: boolean;
+  onError?: 'fail' | 'skip';
+  rejects?: string;
+  maxRejects?: number;
+  allowMissing?: boolean;
+  shard?: ShardSpec;
+  /** Where '-' writes (default process.stdout). */
+  stdout?: NodeJS.WritableStream;
+  onProgress?: (progress: PredictProgress) => void;
+}
+
+export interface FileSummary {
+  input: string;
+  output: string;
+  rows_read: number;
+  rows_written: number;
+  rows_rejected: number;
+  rejects_file: string | null;
+  shard: { index: number; count: number; source: string; byte_start: number; byte_end: number } | null;
+  feature_source: PredictPlan['featureSource'];
+  features: string[];
+  kept: string[];
+  output_columns: string[];
+}
+
+export interface PredictBatchResult {
+  model: { path: string; sha256: string; registry?: { name: string; version: number } };
+  files: FileSummary[];
+  rows_read: number;
+  rows_written: number;
+  rows_rejected: number;
+  batch_size: number;
+  threads: number | null;
+  /** Main-thread time per stage, and inference time on onnxruntime's threads (overlapped with parsing). */
+  timings_ms: { parse: number; infer: number; infer_wait: number; format: number; write: number; total: number };
+  rows_per_second: number;
+  peak_rss_bytes: number;
+}
+
+interface Timings {
+  parse: number;
+  infer: number;
+  inferWait: number;
+  format: number;
+  write: number;
+}
+
+export async function predictBatch(options: PredictBatchOptions): Promise<PredictBatchResult> {
+  const started = performance.now();
+  validateOptions(options);
+  const loaded = await loadModel(options.model, { registry: options.registry });
+  let zipmaps: ZipMapRewrite[] = [];
+  const session = await openSession(loaded, { threads: options.threads, transform: (m) => (zipmaps = stripZipMap(m)) });
+  const recordedFeatures = await featuresRecordedFor(loaded, options.registry);
+  const timings: Timings = { parse: 0, infer: 0, inferWait: 0, format: 0, write: 0 };
+  const files: FileSummary[] = [];
+  try {
+    for (const input of options.inputs) {
+      const output = options.outputDir ? path.join(options.outputDir, path.basename(input)) : options.output!;
+      files.push(await predictFile(session, zipmaps, input, output, { ...options, recordedFeatures }, timings));
+    }
+  } finally {
+    await session.release();
+  }
+  const total = performance.now() - started;
+  const rowsWritten = files.reduce((n, f) => n + f.rows_written, 0);
+  return {
+    model: { path: loaded.path, sha256: loaded.sha256, ...(loaded.registry ? { registry: loaded.registry } : {}) },
+    files,
+    rows_read: files.reduce((n, f) => n + f.rows_read, 0),
+    rows_written: rowsWritten,
+    rows_rejected: files.reduce((n, f) => n + f.rows_rejected, 0),
+    batch_size: options.batchSize ?? DEFAULT_BATCH_SIZE,
+    threads: options.threads ?? null,
+    timings_ms: {
+      parse: round(timings.parse), infer: round(timings.infer), infer_wait: round(timings.inferWait),
+      format: round(timings.format), write: round(timings.write), total: round(total),
+    },
+    rows_per_second: Math.round(rowsWritten / (total / 1000)),
+    peak_rss_bytes: process.resourceUsage().maxRSS * 1024,
+  };
+}
+
+const round = (ms: number) => Math.round(ms * 10) / 10;
+
+function validateOptions(options: PredictBatchOptions): void {
+  if (options.inputs.length === 0) throw new MlopsError('USAGE', 'no input files', { hint: 'pass --input data.csv (a file, a folder or a glob)' });
+  if (options.outputDir && options.output) throw new MlopsError('USAGE', '--output and --output-dir are exclusive');
+  if (!options.outputDir && !options.output) throw new MlopsError('USAGE', 'where should predictions go?', { hint: 'pass --output preds.csv (or - for stdout), or --output-dir for several inputs' });
+  if (options.output && options.inputs.length > 1) {
+    throw new MlopsError('USAGE', `${options.inputs.length} input files but a single --output`, { hint: 'use --output-dir DIR: each input gets DIR/<its name>' });
+  }
+  if (options.rejects && options.onError !== 'skip') throw new MlopsError('USAGE', '--rejects needs --on-error skip');
+  if (options.rejects && options.inputs.length > 1) throw new MlopsError('USAGE', '--rejects takes one input; with --output-dir, rejects go to DIR/<name>.rejects.csv');
+  if (options.batchSize !== undefined && (!Number.isInteger(options.batchSize) || options.batchSize < 1)) throw new MlopsError('USAGE', '--batch-size must be a positive integer');
+}
+
+/** Feature names stored with the model: registry tag `features`, else ONNX metadata `feature_names`. */
+async function featuresRecordedFor(loaded: Awaited<ReturnType<typeof loadModel>>, registry?: string): Promise<PlanOptions['recordedFeatures']> {
+  if (loaded.registry) {
+    const { showVersion } = await import('../registry/queries.js');
+    const record = await showVersion({ registry, ref: `${loaded.registry.name}@${loaded.registry.version}` });
+    if (record.tags.features) return { names: record.tags.features.split(',').map((s) => s.trim()).filter(Boolean), source: 'registry' };
+  }
+  const meta = (loaded.model.metadataProps ?? []).find((p) => p.key === 'feature_names');
+  if (meta?.value) return { names: meta.value.split(',').map((s) => s.trim()).filter(Boolean), source: 'model metadata' };
+  return undefined;
+}
+
+async function predictFile(
+  session: ModelSession,
+  zipmaps: ZipMapRewrite[],
+  input: string,
+  output: string,
+  options: PredictBatchOptions & { recordedFeatures: PlanOptions['recordedFeatures'] },
+  timings: Timings,
+): Promise<FileSummary> {
+  const headerInfo = await readHeader(input);
+  const { size } = await stat(input);
+  let range: { start: number; end: number } | undefined;
+  if (options.shard) {
+    await assertNoQuotedNewlines(input);
+    range = shardRange(headerInfo.dataStart, size, options.shard);
+  }
+  const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
+  const rows = readRows(input, headerInfo, { batchSize, range, noQuotedNewlines: options.shard !== undefined });
+  const onError = options.onError ?? 'fail';
+  const rejectsPath = onError === 'skip' ? options.rejects ?? (options.outputDir ? `${output.replace(/\.csv$/i, '')}.rejects.csv` : undefined) : undefined;
+
+  // The first batch decides which columns are numeric features; nothing is written before the plan holds.
+  let t = performance.now();
+  const first = await nextBatch(rows);
+  timings.parse += performance.now() - t;
+  const firstRow = first?.rows[0];
+  const plan = planColumns(input, headerInfo.header, typeof firstRow === 'string' ? firstRow.split(',') : firstRow, session.inputs, options);
+
+  const sink: OutputSink = output === '-' ? streamSink(options.stdout ?? process.stdout) : await fileSink(output);
+  const rejects: Reject[] = [];
+  const fetch = session.tensorOutputs.map((o) => o.name);
+  let columns: OutputColumn[] | undefined;
+  let rowsRead = 0;
+  let rowsWritten = 0;
+  const startedFile = performance.now();
+
+  const writeResults = async (encoded: EncodedBatch, results: Record<string, Tensor>) => {
+    const tensors = fetch.map((name) => results[name]);
+    if (!columns) {
+      columns = outputColumns(session.model, fetch.map((n, i) => [n, tensors[i]]), zipmaps, new Set(plan.keep.map((c) => headerInfo.header[c])));
+      const header = [...plan.keep.map((c) => headerInfo.header[c]), ...columns.flatMap((c) => c.names)].map(csvField).join(',') + '\n';
+      await sink.write(header);
+    }
+    const tf = performance.now();
+    const text = formatRows(encoded.rows, encoded.kept, plan.keep.length, tensors, columns.map((c) => c.names.length));
+    timings.format += performance.now() - tf;
+    const tw = performance.now();
+    await sink.write(text);
+    timings.write += performance.now() - tw;
+    rowsWritten += encoded.rows;
+  };
+
+  const encodeOptions = { file: input, header: headerInfo.header, plan, onError, allowMissing: options.allowMissing ?? false };
+  let inflight: Promise<[EncodedBatch, Record<string, Tensor>]> | undefined;
+  try {
+    for (let batch = first; batch; ) {
+      t = performance.now();
+      const encoded = encodeBatch(batch, encodeOptions);
+      rowsRead += batch.count;
+      rejects.push(...encoded.rejects);
+      if (options.maxRejects !== undefined && rejects.length > options.maxRejects) {
+        throw new MlopsError('TOO_MANY_REJECTS', `${input}: ${rejects.length} rejected rows, more than --max-rejects ${options.maxRejects} (latest: line ${rejects[rejects.length - 1].line}: ${rejects[rejects.length - 1].reason})`, {
+          exitCode: 1, hint: 'the input is worse than allowed; no output was written',
+        });
+      }
+      timings.parse += performance.now() - t;
+      // Inference runs on onnxruntime's threads while we parse the next batch.
+      const ti = performance.now();
+      const run: Promise<[EncodedBatch, Record<string, Tensor>]> | undefined = encoded.rows > 0
+        ? session.run(encoded.feeds, fetch).then((r) => {
+          timings.infer += performance.now() - ti;
+          return [encoded, r];
+        })
+        : undefined;
+      run?.catch(() => {}); // handled when awaited; avoid an unhandled rejection meanwhile
+      if (inflight) {
+        const tw = performance.now();
+        const [done, results] = await inflight;
+        timings.inferWait += performance.now() - tw;
+        await writeResults(done, results);
+      }
+      inflight = run;
+      options.onProgress?.({ file: input, bytesDone: batch.bytesRead, bytesTotal: range ? range.end - range.start : size - headerInfo.dataStart, rows: rowsRead, elapsedMs: performance.now() - startedFile });
+      t = performance.now();
+      batch = await nextBatch(rows);
+      timings.parse += performance.now() - t;
+    }
+    if (inflight) {
+      const tw = performance.now();
+      const [done, results] = await inflight;
+      timings.inferWait += performance.now() - tw;
+      await writeResults(done, results);
+    }
+    if (!columns) {
+      // No rows (or all rejected): still write the header so downstream jobs see the schema.
+      const empty = await emptyRun(session, plan, fetch);
+      columns = outputColumns(session.model, fetch.map((n, i) => [n, empty[i]]), zipmaps, new Set(plan.keep.map((c) => headerInfo.header[c])));
+      await sink.write([...plan.keep.map((c) => headerInfo.header[c]), ...columns.flatMap((c) => c.names)].map(csvField).join(',') + '\n');
+    }
+    if (rejectsPath) await writeRejects(rejectsPath, rejects);
+    await sink.commit();
+  } catch (err) {
+    await inflight?.catch(() => {});
+    await sink.abort();
+    throw err;
+  }
+  return {
+    input,
+    output,
+    rows_read: rowsRead,
+    rows_written: rowsWritten,
+    rows_rejected: rejects.length,
+    rejects_file: rejectsPath ?? null,
+    shard: options.shard && range ? { ...options.shard, byte_start: range.start, byte_end: range.end } : null,
+    feature_source: plan.featureSource,
+    features: plan.bindings.flatMap((b) => b.columns.map((c) => headerInfo.header[c])),
+    kept: plan.keep.map((c) => headerInfo.header[c]),
+    output_columns: columns.flatMap((c) => c.names),
+  };
+}
+
+async function nextBatch(rows: AsyncGenerator<RowBatch>): Promise<RowBatch | undefined> {
+  const next = await rows.next();
+  return next.done ? undefined : next.value;
+}
+
+/** Output widths when there are no rows: run on a zero-row batch where the model allows it. */
+async function emptyRun(session: ModelSession, plan: PredictPlan, fetch: string[]): Promise<Tensor[]> {
+  const empty = encodeBatch({ count: 0, rows: [], lines: [], bytesRead: 0 }, { file: '', header: [], plan, onError: 'fail', allowMissing: false });
+  try {
+    const results = await session.run(empty.feeds, fetch);
+    return fetch.map((n) => results[n]);
+  } catch {
+    // Some models reject empty batches: fall back to declared shapes.
+    return session.tensorOutputs.map((o) => ({ type: o.type as Tensor['type'], dims: (o.shape ?? [0]).map((d) => (typeof d === 'number' ? d : 0)), data: new Float32Array(0) }));
+  }
+}
+
+/** Rejected rows with their line number and reason; the row itself as one CSV field. */
+async function writeRejects(file: string, rejects: Reject[]): Promise<void> {
+  const lines = ['line,reason,row', ...rejects.map((r) => [String(r.line), csvField(r.reason), csvField(r.row)].join(','))];
+  await writeFileAtomic(file, lines.join('\n') + '\n');
+}

@@ -1,0 +1,38 @@
+/** --input values: files, folders (their *.csv) and globs with * or ? in the file name. */
+import { readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { MlopsError } from '../util/errors.js';
+
+function globToRegExp(pattern: string): RegExp {
+  const escaped = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]');
+  return new RegExp(`^${escaped}$`);
+}
+
+export async function expandInputs(values: string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const value of values) {
+    if (value === '-') throw new MlopsError('USAGE', 'reading CSV from stdin is not supported', { hint: 'pass a file path' });
+    if (/[*?]/.test(path.dirname(value))) throw new MlopsError('USAGE', `--input ${value}: wildcards are supported in the file name only`);
+    if (/[*?]/.test(path.basename(value))) {
+      const dir = path.dirname(value);
+      const pattern = globToRegExp(path.basename(value));
+      const entries = await readdir(dir).catch(() => {
+        throw new MlopsError('CSV_NOT_FOUND', `--input ${value}: folder ${dir} does not exist`);
+      });
+      const matched = entries.filter((e) => pattern.test(e)).sort().map((e) => path.join(dir, e));
+      if (matched.length === 0) throw new MlopsError('CSV_NOT_FOUND', `--input ${value} matches no file`);
+      out.push(...matched);
+      continue;
+    }
+    const info = await stat(value).catch(() => undefined);
+    if (!info) throw new MlopsError('CSV_NOT_FOUND', `input file ${value} does not exist`, { hint: 'check the path' });
+    if (info.isDirectory()) {
+      const csvs = (await readdir(value)).filter((e) => /\.csv$/i.test(e)).sort().map((e) => path.join(value, e));
+      if (csvs.length === 0) throw new MlopsError('CSV_NOT_FOUND', `folder ${value} has no .csv files`);
+      out.push(...csvs);
+    } else {
+      out.push(value);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,146 @@
+/**
+ * How CSV columns map to model inputs and which columns the output carries.
+ * Decided from the header (and the first row, for which columns are numeric)
+ * before any row is processed, so missing columns fail fast.
+ */
+import type { ValueSignature } from '../onnx/graph.js';
+import type { ElementType } from '../onnx/data-types.js';
+import { parseFloatCell } from '../csv/cell-values.js';
+import { MlopsError } from '../util/errors.js';
+
+export type CellKind = 'float' | 'int' | 'bool' | 'string';
+
+export interface InputBinding {
+  name: string;
+  type: ElementType;
+  kind: CellKind;
+  /** Header indices feeding this input, in order (F of them for [N, F], one for [N, 1]). */
+  columns: number[];
+  /** Shape of a batch of n rows. */
+  dims: (rows: number) => number[];
+}
+
+/** What the row parser does with header column c. */
+export interface ColumnRole {
+  /** Index into bindings, or -1. */
+  input: number;
+  /** Position within the input's row. */
+  offset: number;
+  kind: CellKind;
+  /** Slot among kept columns, or -1. */
+  keep: number;
+}
+
+export interface PredictPlan {
+  bindings: InputBinding[];
+  roles: ColumnRole[];
+  /** Header indices copied to the output, in output order. */
+  keep: number[];
+  /** 'per-column' (one input per column, by name) or 'matrix' (one [N, F] input). */
+  mode: 'per-column' | 'matrix';
+  /** Where the feature list came from, for the summary. */
+  featureSource: 'inputs by name' | '--features' | 'registry' | 'model metadata' | 'numeric columns';
+}
+
+export interface PlanOptions {
+  features?: string[];
+  keep?: string[];
+  keepAll?: boolean;
+  /** Feature names recorded with the model (registry tag `features` or metadata `feature_names`). */
+  recordedFeatures?: { names: string[]; source: 'registry' | 'model metadata' };
+}
+
+function kindOf(type: ElementType, input: string): CellKind {
+  switch (type) {
+    case 'float32': case 'float64': return 'float';
+    case 'int64': case 'int32': return 'int';
+    case 'bool': return 'bool';
+    case 'string': return 'string';
+    default:
+      throw new MlopsError('INPUT_UNSUPPORTED_TYPE', `model input "${input}" has element type ${type}; predict-batch reads float32, float64, int64, int32, bool and string inputs`);
+  }
+}
+
+function list(names: string[], max = 10): string {
+  return names.length <= max ? names.join(', ') : `${names.slice(0, max).join(', ')}, ... (${names.length} in all)`;
+}
+
+export function planColumns(file: string, header: string[], firstRow: string[] | undefined, inputs: ValueSignature[], options: PlanOptions): PredictPlan {
+  const index = new Map(header.map((h, i) => [h, i]));
+  const missingKeep = (options.keep ?? []).filter((k) => !index.has(k));
+  if (missingKeep.length) {
+    throw new MlopsError('CSV_COLUMNS_MISSING', `--keep names column${missingKeep.length > 1 ? 's' : ''} ${missingKeep.map((m) => `"${m}"`).join(', ')} that ${file} does not have (columns: ${list(header)})`);
+  }
+  for (const input of inputs) {
+    if (input.kind !== 'tensor') throw new MlopsError('INPUT_NOT_TENSOR', `model input "${input.name}" is a ${input.type}; predict-batch feeds tensors only`);
+  }
+
+  let bindings: InputBinding[];
+  let mode: PredictPlan['mode'];
+  let featureSource: PredictPlan['featureSource'];
+  const perColumn = !options.features && inputs.length > 0 && inputs.every((i) => index.has(i.name));
+  if (perColumn) {
+    mode = 'per-column';
+    featureSource = 'inputs by name';
+    bindings = inputs.map((input) => {
+      const rank = input.shape?.length ?? 2;
+      if (rank > 2 || (rank === 2 && typeof input.shape![1] === 'number' && input.shape![1] !== 1)) {
+        throw new MlopsError('INPUT_SHAPE_UNSUPPORTED', `model input "${input.name}" has shape [${input.shape!.join(', ')}]; a column feeds a [N] or [N, 1] input`);
+      }
+      const type = input.type as ElementType;
+      return { name: input.name, type, kind: kindOf(type, input.name), columns: [index.get(input.name)!], dims: rank === 1 ? (n) => [n] : (n) => [n, 1] };
+    });
+  } else {
+    if (inputs.length !== 1 || (inputs[0].shape !== null && inputs[0].shape.length !== 2)) {
+      const missing = inputs.filter((i) => !index.has(i.name)).map((i) => `"${i.name}"`);
+      throw new MlopsError('CSV_COLUMNS_MISSING', `${file} has no column for model input${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (columns: ${list(header)})`, {
+        hint: inputs.length > 1 ? 'a model with several inputs reads one column per input, matched by name' : `model input "${inputs[0]?.name}" has shape [${inputs[0]?.shape?.join(', ')}]; predict-batch feeds [N, F] or one column per input`,
+      });
+    }
+    mode = 'matrix';
+    const input = inputs[0];
+    const width = input.shape?.[1];
+    const keepSet = new Set(options.keepAll ? [] : options.keep ?? []);
+    let features: string[];
+    if (options.features) {
+      features = options.features;
+      featureSource = '--features';
+    } else if (options.recordedFeatures) {
+      features = options.recordedFeatures.names;
+      featureSource = options.recordedFeatures.source;
+    } else {
+      featureSource = 'numeric columns';
+      features = header.filter((h, i) => !keepSet.has(h) && firstRow !== undefined && parseFloatCell(firstRow[i] ?? '') !== undefined);
+    }
+    const repeated = features.filter((f, i) => features.indexOf(f) !== i);
+    if (repeated.length) throw new MlopsError('USAGE', `feature column "${repeated[0]}" is listed twice`);
+    const unknown = features.filter((f) => !index.has(f));
+    if (unknown.length) {
+      throw new MlopsError('CSV_COLUMNS_MISSING', `${file} has no column ${unknown.map((u) => `"${u}"`).join(', ')} (named by ${featureSource}; columns: ${list(header)})`, {
+        hint: 'check the feature names against the CSV header',
+      });
+    }
+    if (typeof width === 'number' && features.length !== width) {
+      throw new MlopsError('CSV_FEATURE_COUNT', `model input "${input.name}" takes ${width} features, but ${featureSource === 'numeric columns' ? `${file} has ${features.length} numeric columns${keepSet.size ? ' not kept' : ''}` : `${featureSource} names ${features.length}`}: ${list(features)}`, {
+        hint: featureSource === 'numeric columns'
+          ? 'name the features with --features a,b,c, or set aside non-feature columns with --keep id,...'
+          : 'list exactly the columns the model was trained on, in order',
+      });
+    }
+    const type = input.type as ElementType;
+    const kind = kindOf(type, input.name);
+    const count = features.length;
+    bindings = [{ name: input.name, type, kind, columns: features.map((f) => index.get(f)!), dims: (n) => [n, count] }];
+  }
+
+  const featureColumns = new Set(bindings.flatMap((b) => b.columns));
+  const keep = options.keepAll
+    ? header.map((_, i) => i)
+    : options.keep
+      ? options.keep.map((k) => index.get(k)!)
+      : header.map((_, i) => i).filter((i) => !featureColumns.has(i));
+  const roles: ColumnRole[] = header.map(() => ({ input: -1, offset: 0, kind: 'string', keep: -1 }));
+  bindings.forEach((b, bi) => b.columns.forEach((c, offset) => (roles[c] = { ...roles[c], input: bi, offset, kind: b.kind })));
+  keep.forEach((c, slot) => (roles[c].keep = slot));
+  return { bindings, roles, keep, mode, featureSource };
+}
