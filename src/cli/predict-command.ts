@@ -41,7 +41,7 @@ export function addPredictCommand(program: Command): void {
     .option('--output <file>', 'output CSV, or - for stdout (one input)')
     .option('--output-dir <dir>', 'one output per input, same file name')
     .option('--batch-size <n>', 'rows per inference call (default 4096)', parsePositiveInt)
-    .option('--threads <n>', 'onnxruntime intra-op threads (default: one per core)', parsePositiveInt)
+    .option('--threads <n>', 'onnxruntime intra-op threads (default: cores - 1; the main thread parses meanwhile)', parsePositiveInt)
     .option('--features <cols>', 'columns feeding a single [N, F] input, in order', parseList)
     .option('--keep <cols>', 'input columns copied beside the predictions (default: the non-feature columns)', parseList)
     .option('--keep-all', 'copy every input column')

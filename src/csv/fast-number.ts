@@ -71,3 +71,80 @@ export function parseDecimal(text: string, start: number, end: number): number |
   else return undefined;
   return negative ? -value : value;
 }
+
+/** Where the last scanDecimal stopped: the comma after the field, or the row end. */
+export const scanState = { end: 0 };
+
+/**
+ * Parse the field starting at buf[start] (a row ends at `end`) as a decimal,
+ * stopping at the next comma. Returns NaN when the field is not a plain
+ * decimal of at most 15 significant digits; then scanState.end is not set
+ * and the caller takes the slow path on the field's text.
+ */
+export function scanDecimal(buf: Uint8Array, start: number, end: number): number {
+  let i = start;
+  if (i >= end) return NaN;
+  let c = buf[i];
+  let negative = false;
+  if (c === 45 || c === 43) {
+    negative = c === 45;
+    if (++i >= end) return NaN;
+    c = buf[i];
+  }
+  let mantissa = 0;
+  let digits = 0;
+  let exponent = 0;
+  let sawDigit = false;
+  while (i < end) {
+    c = buf[i];
+    const d = c - 48;
+    if (d < 0 || d > 9) break;
+    sawDigit = true;
+    if (digits > 0 || d !== 0) {
+      if (++digits > 15) return NaN;
+      mantissa = mantissa * 10 + d;
+    }
+    i++;
+  }
+  if (i < end && c === 46) {
+    i++;
+    while (i < end) {
+      c = buf[i];
+      const d = c - 48;
+      if (d < 0 || d > 9) break;
+      sawDigit = true;
+      exponent--;
+      if (digits > 0 || d !== 0) {
+        if (++digits > 15) return NaN;
+        mantissa = mantissa * 10 + d;
+      }
+      i++;
+    }
+  }
+  if (!sawDigit) return NaN;
+  if (i < end && (c === 101 || c === 69)) {
+    i++;
+    let expNegative = false;
+    if (i < end && (buf[i] === 45 || buf[i] === 43)) expNegative = buf[i++] === 45;
+    let e = 0;
+    let expDigits = 0;
+    while (i < end) {
+      const d = buf[i] - 48;
+      if (d < 0 || d > 9) break;
+      e = e * 10 + d;
+      if (++expDigits > 4) return NaN;
+      i++;
+    }
+    if (expDigits === 0) return NaN;
+    exponent += expNegative ? -e : e;
+  }
+  if (i < end && buf[i] !== 44) return NaN; // junk before the comma
+  scanState.end = i;
+  let value: number;
+  if (mantissa === 0) value = 0;
+  else if (exponent === 0) value = mantissa;
+  else if (exponent > 0 && exponent <= 22) value = mantissa * POW10[exponent];
+  else if (exponent < 0 && exponent >= -22) value = mantissa / POW10[-exponent];
+  else return NaN;
+  return negative ? -value : value;
+}

@@ -8,7 +8,6 @@
  * which handles quoting, embedded newlines and escaped quotes.
  */
 import { createReadStream } from 'node:fs';
-import { StringDecoder } from 'node:string_decoder';
 import { Readable } from 'node:stream';
 import { parse } from 'csv-parse';
 import { parse as parseSync } from 'csv-parse/sync';
@@ -16,21 +15,24 @@ import { MlopsError } from '../util/errors.js';
 import { checkHeader } from './read-csv-table.js';
 
 /**
- * A batch of data rows. A plain row (no quotes) stays one string, split by
- * the consumer as it parses (no per-field strings for numeric columns); a
- * row csv-parse read arrives as its fields.
+ * Rows read from one buffer. A plain row (no quotes) is a byte range of
+ * `buf`, parsed in place by the consumer (no strings for numeric fields);
+ * a row that needed csv-parse arrives as its fields in `records`.
  */
-export interface RowBatch {
+export interface RowChunk {
   count: number;
-  rows: Array<string | string[]>;
+  buf: Buffer;
+  starts: Int32Array;
+  ends: Int32Array;
+  /** Rows parsed by csv-parse, by index in this chunk. */
+  records: Map<number, string[]> | null;
   /** Line number (1-based, header = line 1) where each row ends. */
-  lines: number[];
+  lines: Int32Array;
   /** Bytes of the input consumed so far (for progress). */
   bytesRead: number;
 }
 
 export interface RowReaderOptions {
-  batchSize: number;
   /** Byte range of the data rows to read ([start, end)); rows starting before `end` are read whole. */
   range?: { start: number; end: number };
   /** Read size (default 1 MiB). */
@@ -96,47 +98,85 @@ export function fileError(file: string, err: unknown): MlopsError {
   return new MlopsError('CSV_UNREADABLE', `cannot read ${file}: ${(err as Error).message}`);
 }
 
-class BatchBuilder {
-  rows: Array<string | string[]> = [];
-  lines: number[] = [];
+const EMPTY = Buffer.alloc(0);
 
-  get count(): number {
-    return this.rows.length;
+class ChunkBuilder {
+  starts: Int32Array;
+  ends: Int32Array;
+  lines: Int32Array;
+  records: Map<number, string[]> | null = null;
+  count = 0;
+  buf: Buffer = EMPTY;
+
+  constructor(private capacity: number) {
+    this.starts = new Int32Array(capacity);
+    this.ends = new Int32Array(capacity);
+    this.lines = new Int32Array(capacity);
   }
 
-  push(row: string | string[], line: number): void {
-    this.rows.push(row);
-    this.lines.push(line);
+  private grow(): void {
+    const grow = (a: Int32Array) => {
+      const b = new Int32Array(this.capacity * 2);
+      b.set(a);
+      return b;
+    };
+    this.starts = grow(this.starts);
+    this.ends = grow(this.ends);
+    this.lines = grow(this.lines);
+    this.capacity *= 2;
   }
 
-  take(bytesRead: number): RowBatch {
-    const batch = { count: this.rows.length, rows: this.rows, lines: this.lines, bytesRead };
-    this.rows = [];
-    this.lines = [];
-    return batch;
+  pushRange(start: number, end: number, line: number): void {
+    if (this.count === this.capacity) this.grow();
+    this.starts[this.count] = start;
+    this.ends[this.count] = end;
+    this.lines[this.count++] = line;
+  }
+
+  pushRecord(record: string[], line: number): void {
+    (this.records ??= new Map()).set(this.count, record);
+    this.pushRange(0, 0, line);
+  }
+
+  take(bytesRead: number): RowChunk {
+    const chunk: RowChunk = {
+      count: this.count,
+      buf: this.buf,
+      starts: this.starts.subarray(0, this.count),
+      ends: this.ends.subarray(0, this.count),
+      records: this.records,
+      lines: this.lines.subarray(0, this.count),
+      bytesRead,
+    };
+    // Fresh arrays: the consumer may still hold the chunk while we fill the next one.
+    this.starts = new Int32Array(this.capacity);
+    this.ends = new Int32Array(this.capacity);
+    this.lines = new Int32Array(this.capacity);
+    this.records = null;
+    this.count = 0;
+    return chunk;
   }
 }
 
 /**
- * Data rows of `file` in batches of `batchSize`. `headerInfo` comes from readHeader.
- * With a range, reading starts at the first row boundary at or after range.start
- * and stops after the row that contains byte range.end - 1.
+ * Data rows of `file`, one chunk per read buffer. `headerInfo` comes from
+ * readHeader. With a range, reading starts at the first row boundary at or
+ * after range.start and stops after the row that contains byte range.end - 1.
  */
-export async function* readRows(file: string, headerInfo: CsvHeaderInfo, options: RowReaderOptions): AsyncGenerator<RowBatch> {
+export async function* readRows(file: string, headerInfo: CsvHeaderInfo, options: RowReaderOptions): AsyncGenerator<RowChunk> {
   const start = options.range?.start ?? headerInfo.dataStart;
   const end = options.range?.end ?? Infinity;
   const alignToRow = start > headerInfo.dataStart;
   // Starting one byte early tells whether range.start is already a row boundary (that byte is a newline).
-  const stream = createReadStream(file, { start: alignToRow ? start - 1 : start, highWaterMark: options.highWaterMark ?? 1 << 20 });
+  const first = alignToRow ? start - 1 : start;
+  const stream = createReadStream(file, { start: first, highWaterMark: options.highWaterMark ?? 1 << 20 });
   const chunks = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-  const decoder = new StringDecoder('utf8');
-  const builder = new BatchBuilder();
-  let pending = '';
+  const builder = new ChunkBuilder(4096);
+  let carry: Buffer = EMPTY; // a row cut by the end of the previous read
+  let carryAt = first; // file offset of carry[0]
   let skipPartial = alignToRow; // the row that began before our range belongs to the previous shard
   let line = 1; // exact for whole files; for a range, counted from the range start
-  let position = alignToRow ? start - 1 : start; // byte offset of pending[0]
   let bytesRead = 0;
-  const trackBytes = end !== Infinity || alignToRow;
   const nextChunk = async (): Promise<Buffer | undefined> => {
     try {
       const next = await chunks.next();
@@ -150,68 +190,53 @@ export async function* readRows(file: string, headerInfo: CsvHeaderInfo, options
   try {
     for (;;) {
       const chunk = await nextChunk();
-      const text = pending + (chunk ? decoder.write(chunk) : decoder.end());
+      const buf = carry.length === 0 ? chunk ?? EMPTY : chunk ? Buffer.concat([carry, chunk]) : carry;
+      const bufAt = carryAt;
+      builder.buf = buf;
+      const quote = options.noQuotedNewlines ? -1 : buf.indexOf(0x22);
       let pos = 0;
-      while (pos < text.length) {
-        const newline = text.indexOf('\n', pos);
-        if (newline < 0 && chunk) break; // incomplete row: wait for more bytes
-        const lineEnd = newline < 0 ? text.length : newline;
-        // Byte positions only matter for a range's end; counting them costs a pass over every character.
-        const rowBytes = trackBytes ? (newline < 0 ? 0 : 1) + byteLength(text, pos, lineEnd) : 0;
+      while (pos < buf.length) {
+        let newline = buf.indexOf(0x0a, pos);
+        if (newline < 0) {
+          if (chunk) break; // incomplete row: wait for more bytes
+          newline = buf.length; // the last row has no newline
+        }
         if (skipPartial) {
           skipPartial = false;
-          position += rowBytes;
-          pos = lineEnd + 1;
+          pos = newline + 1;
           continue;
         }
-        if (position >= end) {
+        if (bufAt + pos >= end) {
           if (builder.count > 0) yield builder.take(bytesRead);
           return;
         }
-        let row = text.slice(pos, lineEnd);
-        if (row.includes('"') && options.noQuotedNewlines) {
-          // Known not to span lines (checked before sharding): parse just this row.
-          line++;
-          position += rowBytes;
-          builder.push(parseQuotedRow(file, row, line), line);
-          if (builder.count === options.batchSize) yield builder.take(bytesRead);
-          pos = lineEnd + 1;
-          continue;
-        }
-        if (row.includes('"')) {
-          // Quoting from here on: csv-parse reads the rest, starting at this row.
-          yield* parseRest(file, text.slice(pos), chunk ? nextChunk : undefined, decoder, builder, line, options.batchSize, () => bytesRead);
+        if (quote >= 0 && quote < newline) {
+          // Quoting from this row on: csv-parse reads the rest of the input.
+          if (builder.count > 0) yield builder.take(bytesRead);
+          yield* parseRest(file, buf.subarray(pos), chunk ? nextChunk : undefined, line, () => bytesRead);
           return;
         }
+        let rowEnd = newline;
+        if (rowEnd > pos && buf[rowEnd - 1] === 0x0d) rowEnd--;
         line++;
-        position += rowBytes;
-        if (row.endsWith('\r')) row = row.slice(0, -1);
-        if (row.length > 0) {
-          builder.push(row, line);
-          if (builder.count === options.batchSize) yield builder.take(bytesRead);
+        if (rowEnd > pos) {
+          if (options.noQuotedNewlines && buf.indexOf(0x22, pos) >= 0 && buf.indexOf(0x22, pos) < rowEnd) {
+            // Known not to span lines (checked before sharding): parse just this row.
+            builder.pushRecord(parseQuotedRow(file, buf.toString('utf8', pos, rowEnd), line), line);
+          } else {
+            builder.pushRange(pos, rowEnd, line);
+          }
         }
-        pos = lineEnd + 1;
+        pos = newline + 1;
       }
-      pending = text.slice(pos);
-      if (!chunk) break;
+      if (builder.count > 0) yield builder.take(bytesRead);
+      if (!chunk) return;
+      carry = buf.subarray(pos);
+      carryAt = bufAt + pos;
     }
-    if (builder.count > 0) yield builder.take(bytesRead);
   } finally {
     stream.destroy();
   }
-}
-
-/** UTF-8 byte length of text[from, to) without allocating (ASCII is the common case). */
-function byteLength(text: string, from: number, to: number): number {
-  let bytes = to - from;
-  for (let i = from; i < to; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x80) continue;
-    if (c < 0x800) bytes += 1;
-    else if (c >= 0xd800 && c <= 0xdbff) { bytes += 2; i++; } // surrogate pair: 4 bytes for 2 units
-    else bytes += 2;
-  }
-  return bytes;
 }
 
 function parseQuotedRow(file: string, row: string, line: number): string[] {
@@ -224,25 +249,22 @@ function parseQuotedRow(file: string, row: string, line: number): string[] {
 
 async function* parseRest(
   file: string,
-  first: string,
+  first: Buffer,
   nextChunk: (() => Promise<Buffer | undefined>) | undefined,
-  decoder: StringDecoder,
-  builder: BatchBuilder,
   linesBefore: number,
-  batchSize: number,
   bytesRead: () => number,
-): AsyncGenerator<RowBatch> {
-  async function* text(): AsyncGenerator<string> {
+): AsyncGenerator<RowChunk> {
+  async function* bytes(): AsyncGenerator<Buffer> {
     yield first;
     if (!nextChunk) return;
-    for (let chunk = await nextChunk(); chunk; chunk = await nextChunk()) yield decoder.write(chunk);
-    yield decoder.end();
+    for (let chunk = await nextChunk(); chunk; chunk = await nextChunk()) yield chunk;
   }
-  const parser = Readable.from(text()).pipe(parse({ info: true, relax_column_count: true, skip_empty_lines: true, record_delimiter: ['\r\n', '\n'] }));
+  const parser = Readable.from(bytes()).pipe(parse({ info: true, relax_column_count: true, skip_empty_lines: true, record_delimiter: ['\r\n', '\n'] }));
+  const builder = new ChunkBuilder(1024);
   try {
     for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
-      builder.push(record, linesBefore + info.lines);
-      if (builder.count === batchSize) yield builder.take(bytesRead());
+      builder.pushRecord(record, linesBefore + info.lines);
+      if (builder.count === 1024) yield builder.take(bytesRead());
     }
   } catch (err) {
     if (err instanceof MlopsError) throw err;

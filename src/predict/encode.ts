@@ -1,11 +1,11 @@
 /**
- * Rows -> input tensors. Plain rows are scanned in place: numeric fields are
- * parsed straight from the row string (fast-number.ts) into the typed array,
- * and only kept columns become strings.
+ * Rows -> input tensors. Plain rows are scanned byte by byte in place:
+ * numeric fields are parsed straight into the typed array (fast-number.ts)
+ * and only kept or string columns become strings.
  */
-import { parseDecimal } from '../csv/fast-number.js';
+import { parseDecimal, scanDecimal, scanState } from '../csv/fast-number.js';
 import { parseBoolCell, parseFloatCell, parseIntCell } from '../csv/cell-values.js';
-import type { RowBatch } from '../csv/row-reader.js';
+import type { RowChunk } from '../csv/row-reader.js';
 import { arrayConstructorFor, type Tensor } from '../onnx/tensor.js';
 import { MlopsError } from '../util/errors.js';
 import type { PredictPlan } from './plan.js';
@@ -34,115 +34,181 @@ export interface EncodeOptions {
 }
 
 const MISSING = /^(?:nan|na|n\/a|null|none)$/i;
+const COMMA = 0x2c;
 
 class RowError extends Error {}
 
-type Buffers = Array<Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array | string[]>;
+type Buffer = Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array | string[];
 
-export function encodeBatch(batch: RowBatch, options: EncodeOptions): EncodedBatch {
-  const { plan, header } = options;
-  const width = header.length;
-  const keepCount = plan.keep.length;
-  const buffers: Buffers = plan.bindings.map((b) => {
-    const n = batch.count * b.columns.length;
-    return b.kind === 'string' ? new Array<string>(n) : new (arrayConstructorFor(b.type as never))(n) as Float32Array;
-  });
-  const strides = plan.bindings.map((b) => b.columns.length);
-  const roles = plan.roles;
-  const kept: string[] = [];
-  const rejects: Reject[] = [];
-  let out = 0;
+/** Fills one inference batch from row chunks; `finish` hands it over and starts the next. */
+export class BatchEncoder {
+  private buffers!: Buffer[];
+  private readonly strides: number[];
+  private readonly width: number;
+  private readonly keepCount: number;
+  private kept: string[] = [];
+  private rejects: Reject[] = [];
+  rows = 0;
 
-  const store = (c: number, text: string, from: number, to: number): void => {
-    const role = roles[c];
-    if (role.keep >= 0) kept[out * keepCount + role.keep] = text.slice(from, to);
+  constructor(private readonly options: EncodeOptions, readonly capacity: number) {
+    this.strides = options.plan.bindings.map((b) => b.columns.length);
+    this.width = options.header.length;
+    this.keepCount = options.plan.keep.length;
+    this.allocate();
+  }
+
+  private allocate(): void {
+    this.buffers = this.options.plan.bindings.map((b, i) => {
+      const n = this.capacity * this.strides[i];
+      return b.kind === 'string' ? new Array<string>(n) : (new (arrayConstructorFor(b.type as never))(n) as Float32Array);
+    });
+  }
+
+  get full(): boolean {
+    return this.rows === this.capacity;
+  }
+
+  /** Encode rows [from, chunk.count) until the batch is full; returns the first row not taken. */
+  add(chunk: RowChunk, from: number): number {
+    let r = from;
+    for (; r < chunk.count && this.rows < this.capacity; r++) {
+      const record = chunk.records?.get(r);
+      try {
+        if (record) this.encodeRecord(record);
+        else this.encodeBytes(chunk.buf, chunk.starts[r], chunk.ends[r]);
+        this.rows++;
+      } catch (err) {
+        if (!(err instanceof RowError)) throw err;
+        this.reject(chunk, r, record, err.message);
+      }
+    }
+    return r;
+  }
+
+  finish(): EncodedBatch {
+    const rows = this.rows;
+    const feeds: Record<string, Tensor> = {};
+    this.options.plan.bindings.forEach((b, i) => {
+      const n = rows * this.strides[i];
+      const buffer = this.buffers[i];
+      const data = Array.isArray(buffer) ? buffer.slice(0, n) : buffer.subarray(0, n);
+      feeds[b.name] = { name: b.name, type: b.type, dims: b.dims(rows), data: data as Tensor['data'] };
+    });
+    const batch = { rows, feeds, kept: this.kept, rejects: this.rejects };
+    // The tensors stay with onnxruntime while we fill the next batch: new buffers.
+    this.allocate();
+    this.kept = [];
+    this.rejects = [];
+    this.rows = 0;
+    return batch;
+  }
+
+  private reject(chunk: RowChunk, r: number, record: string[] | undefined, message: string): void {
+    const text = record ? record.map(csvField).join(',') : chunk.buf.toString('utf8', chunk.starts[r], chunk.ends[r]);
+    // A ragged row is reported as such, even if a value failed to parse first.
+    const fields = record ? record.length : countFields(chunk.buf, chunk.starts[r], chunk.ends[r]);
+    const reason = fields !== this.width ? `has ${fields} fields, the header has ${this.width}` : message;
+    if (this.options.onError === 'fail') {
+      throw new MlopsError('CSV_BAD_ROW', `${this.options.file}:${chunk.lines[r]}: ${reason}`, {
+        hint: 'fix the row, or pass --on-error skip --rejects rejects.csv to set bad rows aside',
+      });
+    }
+    this.rejects.push({ line: chunk.lines[r], reason, row: text });
+    this.kept.length = this.rows * this.keepCount;
+  }
+
+  private encodeBytes(buf: Uint8Array, start: number, end: number): void {
+    const roles = this.options.plan.roles;
+    const width = this.width;
+    let c = 0;
+    let i = start;
+    for (;;) {
+      let fieldEnd = -1;
+      if (c < width) {
+        const role = roles[c];
+        if (role.kind === 'float' && role.input >= 0 && role.keep < 0) {
+          const v = scanDecimal(buf, i, end);
+          if (v === v) {
+            fieldEnd = scanState.end;
+            (this.buffers[role.input] as Float32Array)[this.rows * this.strides[role.input] + role.offset] = v;
+          }
+        }
+        if (fieldEnd < 0) {
+          fieldEnd = findComma(buf, i, end);
+          if (role.input >= 0 || role.keep >= 0) this.store(c, Buffer.prototype.toString.call(buf, 'utf8', i, fieldEnd));
+        }
+      } else {
+        fieldEnd = findComma(buf, i, end);
+      }
+      c++;
+      if (fieldEnd >= end) break;
+      i = fieldEnd + 1;
+    }
+    if (c !== width) throw new RowError(`has ${c} fields, the header has ${width}`);
+  }
+
+  private encodeRecord(record: string[]): void {
+    if (record.length !== this.width) throw new RowError(`has ${record.length} fields, the header has ${this.width}`);
+    for (let c = 0; c < this.width; c++) this.store(c, record[c]);
+  }
+
+  /** A field as text: kept, and parsed for its input. */
+  private store(c: number, text: string): void {
+    const role = this.options.plan.roles[c];
+    if (role.keep >= 0) this.kept[this.rows * this.keepCount + role.keep] = text;
     if (role.input < 0) return;
-    const at = out * strides[role.input] + role.offset;
-    const buffer = buffers[role.input];
+    const at = this.rows * this.strides[role.input] + role.offset;
+    const buffer = this.buffers[role.input];
     switch (role.kind) {
       case 'float': {
-        let v = parseDecimal(text, from, to);
-        if (v === undefined) v = slowFloat(c, text.slice(from, to));
+        let v = parseDecimal(text, 0, text.length);
+        if (v === undefined) v = this.slowFloat(c, text);
         (buffer as Float32Array)[at] = v;
         break;
       }
       case 'int': {
-        const field = text.slice(from, to);
-        const v = parseIntCell(field);
-        if (v === undefined) throw new RowError(cellMessage(c, field, 'an integer'));
+        const v = parseIntCell(text);
+        if (v === undefined) throw new RowError(this.cellMessage(c, text, 'an integer'));
         if (buffer instanceof BigInt64Array) buffer[at] = v;
         else (buffer as Int32Array)[at] = Number(v);
         break;
       }
       case 'bool': {
-        const field = text.slice(from, to);
-        const v = parseBoolCell(field);
-        if (v === undefined) throw new RowError(cellMessage(c, field, 'a boolean (true/false/1/0)'));
+        const v = parseBoolCell(text);
+        if (v === undefined) throw new RowError(this.cellMessage(c, text, 'a boolean (true/false/1/0)'));
         (buffer as Uint8Array)[at] = v ? 1 : 0;
         break;
       }
       default:
-        (buffer as string[])[at] = text.slice(from, to);
-    }
-  };
-
-  const cellMessage = (c: number, field: string, what: string) =>
-    `column "${header[c]}": ${field.trim() === '' ? 'empty value' : `"${field}"`} is not ${what}`;
-
-  const slowFloat = (c: number, field: string): number => {
-    const trimmed = field.trim();
-    if (trimmed === '' || MISSING.test(trimmed)) {
-      if (options.allowMissing) return NaN;
-      throw new RowError(`column "${header[c]}": ${trimmed === '' ? 'empty value' : `"${field}"`} is missing (pass --allow-missing to feed NaN)`);
-    }
-    const v = parseFloatCell(trimmed);
-    if (v === undefined) throw new RowError(cellMessage(c, field, 'a number'));
-    return v;
-  };
-
-  for (let r = 0; r < batch.count; r++) {
-    const row = batch.rows[r];
-    try {
-      if (typeof row === 'string') {
-        let c = 0;
-        let from = 0;
-        for (;;) {
-          const comma = row.indexOf(',', from);
-          const to = comma < 0 ? row.length : comma;
-          if (c < width) store(c, row, from, to);
-          c++;
-          if (comma < 0) break;
-          from = comma + 1;
-        }
-        if (c !== width) throw new RowError(`has ${c} fields, the header has ${width}`);
-      } else {
-        if (row.length !== width) throw new RowError(`has ${row.length} fields, the header has ${width}`);
-        for (let c = 0; c < width; c++) store(c, row[c], 0, row[c].length);
-      }
-      out++;
-    } catch (err) {
-      if (!(err instanceof RowError)) throw err;
-      // A ragged row is reported as such, even if a value failed to parse first.
-      const fields = typeof row === 'string' ? row.split(',').length : row.length;
-      const reason = fields !== width ? `has ${fields} fields, the header has ${width}` : err.message;
-      if (options.onError === 'fail') {
-        throw new MlopsError('CSV_BAD_ROW', `${options.file}:${batch.lines[r]}: ${reason}`, {
-          hint: 'fix the row, or pass --on-error skip --rejects rejects.csv to set bad rows aside',
-        });
-      }
-      rejects.push({ line: batch.lines[r], reason, row: typeof row === 'string' ? row : row.map(csvField).join(',') });
-      kept.length = out * keepCount;
+        (buffer as string[])[at] = text;
     }
   }
 
-  const feeds: Record<string, Tensor> = {};
-  plan.bindings.forEach((b, i) => {
-    const n = out * strides[i];
-    const buffer = buffers[i];
-    const data = Array.isArray(buffer) ? buffer.slice(0, n) : buffer.subarray(0, n);
-    feeds[b.name] = { name: b.name, type: b.type, dims: b.dims(out), data: data as Tensor['data'] };
-  });
-  return { rows: out, feeds, kept, rejects };
+  private cellMessage(c: number, field: string, what: string): string {
+    return `column "${this.options.header[c]}": ${field.trim() === '' ? 'empty value' : `"${field}"`} is not ${what}`;
+  }
+
+  private slowFloat(c: number, field: string): number {
+    const trimmed = field.trim();
+    if (trimmed === '' || MISSING.test(trimmed)) {
+      if (this.options.allowMissing) return NaN;
+      throw new RowError(`column "${this.options.header[c]}": ${trimmed === '' ? 'empty value' : `"${field}"`} is missing (pass --allow-missing to feed NaN)`);
+    }
+    const v = parseFloatCell(trimmed);
+    if (v === undefined) throw new RowError(this.cellMessage(c, field, 'a number'));
+    return v;
+  }
+}
+
+function findComma(buf: Uint8Array, from: number, end: number): number {
+  for (let i = from; i < end; i++) if (buf[i] === COMMA) return i;
+  return end;
+}
+
+function countFields(buf: Uint8Array, start: number, end: number): number {
+  let n = 1;
+  for (let i = start; i < end; i++) if (buf[i] === COMMA) n++;
+  return n;
 }
 
 /** A field as CSV: quoted when it holds a comma, quote or line break. */

@@ -1,14 +1,16 @@
 /** `mlops predict-batch`: stream CSV rows through a model, write predictions as CSV. */
 import { stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { loadModel } from '../onnx/load-model.js';
 import { stripZipMap, type ZipMapRewrite } from '../onnx/zipmap.js';
 import { openSession, type ModelSession } from '../runtime/session.js';
-import { readHeader, readRows, type RowBatch } from '../csv/row-reader.js';
+import { workerRunner, type Runner } from '../runtime/worker-session.js';
+import { readHeader, readRows, type RowChunk } from '../csv/row-reader.js';
 import type { Tensor } from '../onnx/tensor.js';
 import { MlopsError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/fs-atomic.js';
-import { encodeBatch, csvField, type EncodedBatch, type Reject } from './encode.js';
+import { BatchEncoder, csvField, type EncodedBatch, type Reject } from './encode.js';
 import { formatRows, outputColumns, type OutputColumn } from './format.js';
 import { fileSink, streamSink, type OutputSink } from './output-sink.js';
 import { planColumns, type PlanOptions, type PredictPlan } from './plan.js';
@@ -72,7 +74,7 @@ export interface PredictBatchResult {
   rows_written: number;
   rows_rejected: number;
   batch_size: number;
-  threads: number | null;
+  threads: number;
   /** Main-thread time per stage, and inference time on onnxruntime's threads (overlapped with parsing). */
   timings_ms: { parse: number; infer: number; infer_wait: number; format: number; write: number; total: number };
   rows_per_second: number;
@@ -92,17 +94,25 @@ export async function predictBatch(options: PredictBatchOptions): Promise<Predic
   validateOptions(options);
   const loaded = await loadModel(options.model, { registry: options.registry });
   let zipmaps: ZipMapRewrite[] = [];
-  const session = await openSession(loaded, { threads: options.threads, transform: (m) => (zipmaps = stripZipMap(m)) });
+  const session = await openSession(loaded, { threads: 1, transform: (m) => (zipmaps = stripZipMap(m)) });
+  // Inference runs in a worker thread so that parsing and formatting overlap with it
+  // (onnxruntime-node's run blocks the thread that calls it).
+  let runner: Runner;
+  try {
+    runner = await workerRunner(session, session.bytes, options.threads ?? defaultThreads());
+  } finally {
+    await session.release();
+  }
   const recordedFeatures = await featuresRecordedFor(loaded, options.registry);
   const timings: Timings = { parse: 0, infer: 0, inferWait: 0, format: 0, write: 0 };
   const files: FileSummary[] = [];
   try {
     for (const input of options.inputs) {
       const output = options.outputDir ? path.join(options.outputDir, path.basename(input)) : options.output!;
-      files.push(await predictFile(session, zipmaps, input, output, { ...options, recordedFeatures }, timings));
+      files.push(await predictFile(session, runner, zipmaps, input, output, { ...options, recordedFeatures }, timings));
     }
   } finally {
-    await session.release();
+    await runner.release();
   }
   const total = performance.now() - started;
   const rowsWritten = files.reduce((n, f) => n + f.rows_written, 0);
@@ -113,7 +123,7 @@ export async function predictBatch(options: PredictBatchOptions): Promise<Predic
     rows_written: rowsWritten,
     rows_rejected: files.reduce((n, f) => n + f.rows_rejected, 0),
     batch_size: options.batchSize ?? DEFAULT_BATCH_SIZE,
-    threads: options.threads ?? null,
+    threads: options.threads ?? defaultThreads(),
     timings_ms: {
       parse: round(timings.parse), infer: round(timings.infer), infer_wait: round(timings.inferWait),
       format: round(timings.format), write: round(timings.write), total: round(total),
@@ -121,6 +131,11 @@ export async function predictBatch(options: PredictBatchOptions): Promise<Predic
     rows_per_second: Math.round(rowsWritten / (total / 1000)),
     peak_rss_bytes: process.resourceUsage().maxRSS * 1024,
   };
+}
+
+/** One core stays with the main thread, which parses and formats while the worker infers. */
+export function defaultThreads(): number {
+  return Math.max(1, availableParallelism() - 1);
 }
 
 const round = (ms: number) => Math.round(ms * 10) / 10;
@@ -151,6 +166,7 @@ async function featuresRecordedFor(loaded: Awaited<ReturnType<typeof loadModel>>
 
 async function predictFile(
   session: ModelSession,
+  runner: Runner,
   zipmaps: ZipMapRewrite[],
   input: string,
   output: string,
@@ -165,34 +181,37 @@ async function predictFile(
     range = shardRange(headerInfo.dataStart, size, options.shard);
   }
   const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
-  const rows = readRows(input, headerInfo, { batchSize, range, noQuotedNewlines: options.shard !== undefined });
+  const rows = readRows(input, headerInfo, { range, noQuotedNewlines: options.shard !== undefined });
   const onError = options.onError ?? 'fail';
   const rejectsPath = onError === 'skip' ? options.rejects ?? (options.outputDir ? `${output.replace(/\.csv$/i, '')}.rejects.csv` : undefined) : undefined;
 
-  // The first batch decides which columns are numeric features; nothing is written before the plan holds.
+  // The first rows decide which columns are numeric features; nothing is written before the plan holds.
   let t = performance.now();
-  const first = await nextBatch(rows);
+  const first = await nextChunk(rows);
   timings.parse += performance.now() - t;
-  const firstRow = first?.rows[0];
-  const plan = planColumns(input, headerInfo.header, typeof firstRow === 'string' ? firstRow.split(',') : firstRow, session.inputs, options);
+  const firstRow = first && first.count > 0
+    ? first.records?.get(0) ?? first.buf.toString('utf8', first.starts[0], first.ends[0]).split(',')
+    : undefined;
+  const plan = planColumns(input, headerInfo.header, firstRow, session.inputs, options);
 
   const sink: OutputSink = output === '-' ? streamSink(options.stdout ?? process.stdout) : await fileSink(output);
   const rejects: Reject[] = [];
   const fetch = session.tensorOutputs.map((o) => o.name);
+  const keptNames = plan.keep.map((c) => headerInfo.header[c]);
   let columns: OutputColumn[] | undefined;
   let rowsRead = 0;
   let rowsWritten = 0;
   const startedFile = performance.now();
 
+  const writeHeader = async (tensors: Tensor[]) => {
+    columns = outputColumns(session.model, fetch.map((n, i) => [n, tensors[i]]), zipmaps, new Set(keptNames));
+    await sink.write([...keptNames, ...columns.flatMap((c) => c.names)].map(csvField).join(',') + '\n');
+  };
   const writeResults = async (encoded: EncodedBatch, results: Record<string, Tensor>) => {
     const tensors = fetch.map((name) => results[name]);
-    if (!columns) {
-      columns = outputColumns(session.model, fetch.map((n, i) => [n, tensors[i]]), zipmaps, new Set(plan.keep.map((c) => headerInfo.header[c])));
-      const header = [...plan.keep.map((c) => headerInfo.header[c]), ...columns.flatMap((c) => c.names)].map(csvField).join(',') + '\n';
-      await sink.write(header);
-    }
+    if (!columns) await writeHeader(tensors);
     const tf = performance.now();
-    const text = formatRows(encoded.rows, encoded.kept, plan.keep.length, tensors, columns.map((c) => c.names.length));
+    const text = formatRows(encoded.rows, encoded.kept, plan.keep.length, tensors, columns!.map((c) => c.names.length));
     timings.format += performance.now() - tf;
     const tw = performance.now();
     await sink.write(text);
@@ -200,53 +219,57 @@ async function predictFile(
     rowsWritten += encoded.rows;
   };
 
-  const encodeOptions = { file: input, header: headerInfo.header, plan, onError, allowMissing: options.allowMissing ?? false };
+  const encoder = new BatchEncoder({ file: input, header: headerInfo.header, plan, onError, allowMissing: options.allowMissing ?? false }, batchSize);
   let inflight: Promise<[EncodedBatch, Record<string, Tensor>]> | undefined;
+  const awaitInflight = async () => {
+    if (!inflight) return;
+    const tw = performance.now();
+    const [done, results] = await inflight;
+    inflight = undefined;
+    timings.inferWait += performance.now() - tw;
+    await writeResults(done, results);
+  };
+  // Inference runs on onnxruntime's threads while we parse the next batch.
+  const dispatch = async (encoded: EncodedBatch) => {
+    rowsRead += encoded.rows + encoded.rejects.length;
+    rejects.push(...encoded.rejects);
+    if (options.maxRejects !== undefined && rejects.length > options.maxRejects) {
+      const last = rejects[rejects.length - 1];
+      throw new MlopsError('TOO_MANY_REJECTS', `${input}: ${rejects.length} rejected rows, more than --max-rejects ${options.maxRejects} (latest: line ${last.line}: ${last.reason})`, {
+        exitCode: 1, hint: 'the input is worse than allowed; no output was written',
+      });
+    }
+    const ti = performance.now();
+    const run: Promise<[EncodedBatch, Record<string, Tensor>]> | undefined = encoded.rows > 0
+      ? runner.run(encoded.feeds, fetch).then((r) => {
+        timings.infer += performance.now() - ti;
+        return [encoded, r];
+      })
+      : undefined;
+    run?.catch(() => {}); // handled when awaited; avoid an unhandled rejection meanwhile
+    await awaitInflight();
+    inflight = run;
+  };
+
   try {
-    for (let batch = first; batch; ) {
+    for (let chunk = first; chunk; ) {
       t = performance.now();
-      const encoded = encodeBatch(batch, encodeOptions);
-      rowsRead += batch.count;
-      rejects.push(...encoded.rejects);
-      if (options.maxRejects !== undefined && rejects.length > options.maxRejects) {
-        throw new MlopsError('TOO_MANY_REJECTS', `${input}: ${rejects.length} rejected rows, more than --max-rejects ${options.maxRejects} (latest: line ${rejects[rejects.length - 1].line}: ${rejects[rejects.length - 1].reason})`, {
-          exitCode: 1, hint: 'the input is worse than allowed; no output was written',
-        });
+      let r = 0;
+      while (r < chunk.count) {
+        r = encoder.add(chunk, r);
+        if (encoder.full) {
+          timings.parse += performance.now() - t;
+          await dispatch(encoder.finish());
+          t = performance.now();
+        }
       }
-      timings.parse += performance.now() - t;
-      // Inference runs on onnxruntime's threads while we parse the next batch.
-      const ti = performance.now();
-      const run: Promise<[EncodedBatch, Record<string, Tensor>]> | undefined = encoded.rows > 0
-        ? session.run(encoded.feeds, fetch).then((r) => {
-          timings.infer += performance.now() - ti;
-          return [encoded, r];
-        })
-        : undefined;
-      run?.catch(() => {}); // handled when awaited; avoid an unhandled rejection meanwhile
-      if (inflight) {
-        const tw = performance.now();
-        const [done, results] = await inflight;
-        timings.inferWait += performance.now() - tw;
-        await writeResults(done, results);
-      }
-      inflight = run;
-      options.onProgress?.({ file: input, bytesDone: batch.bytesRead, bytesTotal: range ? range.end - range.start : size - headerInfo.dataStart, rows: rowsRead, elapsedMs: performance.now() - startedFile });
-      t = performance.now();
-      batch = await nextBatch(rows);
+      options.onProgress?.({ file: input, bytesDone: chunk.bytesRead, bytesTotal: range ? range.end - range.start : size - headerInfo.dataStart, rows: rowsRead + encoder.rows, elapsedMs: performance.now() - startedFile });
+      chunk = await nextChunk(rows);
       timings.parse += performance.now() - t;
     }
-    if (inflight) {
-      const tw = performance.now();
-      const [done, results] = await inflight;
-      timings.inferWait += performance.now() - tw;
-      await writeResults(done, results);
-    }
-    if (!columns) {
-      // No rows (or all rejected): still write the header so downstream jobs see the schema.
-      const empty = await emptyRun(session, plan, fetch);
-      columns = outputColumns(session.model, fetch.map((n, i) => [n, empty[i]]), zipmaps, new Set(plan.keep.map((c) => headerInfo.header[c])));
-      await sink.write([...plan.keep.map((c) => headerInfo.header[c]), ...columns.flatMap((c) => c.names)].map(csvField).join(',') + '\n');
-    }
+    await dispatch(encoder.finish());
+    await awaitInflight();
+    if (!columns) await writeHeader(await emptyRun(session, runner, encoder, fetch));
     if (rejectsPath) await writeRejects(rejectsPath, rejects);
     await sink.commit();
   } catch (err) {
@@ -265,20 +288,20 @@ async function predictFile(
     feature_source: plan.featureSource,
     features: plan.bindings.flatMap((b) => b.columns.map((c) => headerInfo.header[c])),
     kept: plan.keep.map((c) => headerInfo.header[c]),
-    output_columns: columns.flatMap((c) => c.names),
+    output_columns: (columns ?? []).flatMap((c) => c.names),
   };
 }
 
-async function nextBatch(rows: AsyncGenerator<RowBatch>): Promise<RowBatch | undefined> {
+async function nextChunk(rows: AsyncGenerator<RowChunk>): Promise<RowChunk | undefined> {
   const next = await rows.next();
   return next.done ? undefined : next.value;
 }
 
 /** Output widths when there are no rows: run on a zero-row batch where the model allows it. */
-async function emptyRun(session: ModelSession, plan: PredictPlan, fetch: string[]): Promise<Tensor[]> {
-  const empty = encodeBatch({ count: 0, rows: [], lines: [], bytesRead: 0 }, { file: '', header: [], plan, onError: 'fail', allowMissing: false });
+async function emptyRun(session: ModelSession, runner: Runner, encoder: BatchEncoder, fetch: string[]): Promise<Tensor[]> {
+  const empty = encoder.finish();
   try {
-    const results = await session.run(empty.feeds, fetch);
+    const results = await runner.run(empty.feeds, fetch);
     return fetch.map((n) => results[n]);
   } catch {
     // Some models reject empty batches: fall back to declared shapes.

@@ -24,6 +24,8 @@ export class ModelSession {
     readonly model: ModelProto,
     readonly inputs: ValueSignature[],
     readonly outputs: ValueSignature[],
+    /** The bytes onnxruntime loaded (after any transform), e.g. for a worker-thread copy. */
+    readonly bytes: Uint8Array,
   ) {}
 
   /** Outputs onnxruntime-node can return (tensors, not sequences or maps). */
@@ -109,5 +111,5 @@ export async function createSession(bytes: Uint8Array, model: ModelProto, label:
   const graph = model.graph!;
   const inputs = feedInputs(graph).map(valueSignature);
   const outputs = (graph.output ?? []).map(valueSignature);
-  return new ModelSession(session, label, model, inputs, outputs);
+  return new ModelSession(session, label, model, inputs, outputs, bytes);
 }

@@ -1,0 +1,73 @@
+/** A model session in a worker thread (see session-worker.ts), with the ModelSession run() contract. */
+import { Worker } from 'node:worker_threads';
+import type { Tensor } from '../onnx/tensor.js';
+import type { ElementType } from '../onnx/data-types.js';
+import { MlopsError } from '../util/errors.js';
+import { cleanOrtMessage, type ModelSession } from './session.js';
+
+type WireTensor = { type: string; dims: number[]; data: unknown };
+
+export interface Runner {
+  run(feeds: Record<string, Tensor>, fetch: string[]): Promise<Record<string, Tensor>>;
+  release(): Promise<void>;
+}
+
+/**
+ * Start a worker holding the same model bytes as `session` (already loaded
+ * on the main thread, so load errors were reported there).
+ */
+export async function workerRunner(session: ModelSession, bytes: Uint8Array, threads?: number): Promise<Runner> {
+  const worker = new Worker(new URL('./session-worker.js', import.meta.url), { workerData: { bytes, threads } });
+  const pending = new Map<number, { resolve: (r: Record<string, Tensor>) => void; reject: (e: Error) => void; shapes: string }>();
+  let nextId = 0;
+  let failure: Error | undefined;
+  const fail = (err: Error) => {
+    failure = err;
+    for (const p of pending.values()) p.reject(err);
+    pending.clear();
+  };
+  await new Promise<void>((resolve, reject) => {
+    worker.once('message', (m: { ready: boolean; error?: string }) => (m.ready ? resolve() : reject(new MlopsError('RUNTIME_LOAD_FAILED', `onnxruntime could not load ${session.label} in a worker: ${cleanOrtMessage(m.error)}`))));
+    worker.once('error', reject);
+  });
+  worker.on('message', (m: { id: number; outputs?: Record<string, WireTensor>; error?: string }) => {
+    const p = pending.get(m.id);
+    if (!p) return;
+    pending.delete(m.id);
+    if (m.error !== undefined) {
+      p.reject(new MlopsError('RUNTIME_RUN_FAILED', `onnxruntime failed to run ${session.label} on inputs ${p.shapes}: ${cleanOrtMessage(m.error)}`, {
+        hint: 'check that the inputs have the types and shapes the model declares (mlops inspect shows them)',
+      }));
+      return;
+    }
+    const out: Record<string, Tensor> = {};
+    for (const [name, t] of Object.entries(m.outputs!)) out[name] = { name, type: t.type as ElementType, dims: t.dims, data: t.data as Tensor['data'] };
+    p.resolve(out);
+  });
+  worker.on('error', (err) => fail(err));
+  worker.on('exit', (code) => {
+    if (pending.size) fail(new Error(`inference worker exited with code ${code}`));
+  });
+  return {
+    run(feeds, fetch) {
+      if (failure) return Promise.reject(failure);
+      const id = nextId++;
+      const wire: Record<string, WireTensor> = {};
+      const transfer: ArrayBuffer[] = [];
+      for (const [name, t] of Object.entries(feeds)) {
+        wire[name] = { type: t.type, dims: t.dims, data: t.data };
+        // Our batch buffers are fresh per batch, so their memory can move to the worker.
+        if (ArrayBuffer.isView(t.data) && !transfer.includes(t.data.buffer as ArrayBuffer)) transfer.push(t.data.buffer as ArrayBuffer);
+      }
+      const shapes = Object.entries(feeds).map(([n, t]) => `${n} ${t.type}[${t.dims.join(', ')}]`).join(', ');
+      return new Promise((resolve, reject) => {
+        pending.set(id, { resolve, reject, shapes });
+        worker.postMessage({ id, feeds: wire, fetch }, transfer);
+      });
+    },
+    async release() {
+      worker.postMessage({ close: true });
+      await new Promise((resolve) => worker.once('exit', resolve));
+    },
+  };
+}
