@@ -185,14 +185,15 @@ async function predictFile(
   const onError = options.onError ?? 'fail';
   const rejectsPath = onError === 'skip' ? options.rejects ?? (options.outputDir ? `${output.replace(/\.csv$/i, '')}.rejects.csv` : undefined) : undefined;
 
-  // The first rows decide which columns are numeric features; nothing is written before the plan holds.
+  // The first rows decide which columns are numeric; nothing is written before the plan holds.
   let t = performance.now();
   const first = await nextChunk(rows);
   timings.parse += performance.now() - t;
-  const firstRow = first && first.count > 0
-    ? first.records?.get(0) ?? first.buf.toString('utf8', first.starts[0], first.ends[0]).split(',')
-    : undefined;
-  const plan = planColumns(input, headerInfo.header, firstRow, session.inputs, options);
+  const sample: string[][] = [];
+  for (let r = 0; first && r < Math.min(first.count, 100); r++) {
+    sample.push(first.records?.get(r) ?? first.buf.toString('utf8', first.starts[r], first.ends[r]).split(','));
+  }
+  const plan = planColumns(input, headerInfo.header, sample, session.inputs, options);
 
   const sink: OutputSink = output === '-' ? streamSink(options.stdout ?? process.stdout) : await fileSink(output);
   const rejects: Reject[] = [];

@@ -65,7 +65,29 @@ function list(names: string[], max = 10): string {
   return names.length <= max ? names.join(', ') : `${names.slice(0, max).join(', ')}, ... (${names.length} in all)`;
 }
 
-export function planColumns(file: string, header: string[], firstRow: string[] | undefined, inputs: ValueSignature[], options: PlanOptions): PredictPlan {
+const MISSING = /^(?:|nan|na|n\/a|null|none)$/i;
+
+/**
+ * Numeric columns, judged on sample rows: at least half the present values are numbers.
+ * Missing values do not count, and a stray bad value does not turn a feature
+ * into text: it is reported as a bad row, with its line, when it is parsed.
+ * A column with no values in the sample (an empty file) counts as numeric.
+ */
+export function numericColumns(header: string[], sample: string[][]): boolean[] {
+  return header.map((_, c) => {
+    let present = 0;
+    let numbers = 0;
+    for (const row of sample) {
+      const v = (row[c] ?? '').trim();
+      if (MISSING.test(v)) continue;
+      present++;
+      if (parseFloatCell(v) !== undefined) numbers++;
+    }
+    return present === 0 || (numbers > 0 && numbers * 2 >= present);
+  });
+}
+
+export function planColumns(file: string, header: string[], sample: string[][], inputs: ValueSignature[], options: PlanOptions): PredictPlan {
   const index = new Map(header.map((h, i) => [h, i]));
   const missingKeep = (options.keep ?? []).filter((k) => !index.has(k));
   if (missingKeep.length) {
@@ -110,7 +132,8 @@ export function planColumns(file: string, header: string[], firstRow: string[] |
       featureSource = options.recordedFeatures.source;
     } else {
       featureSource = 'numeric columns';
-      features = header.filter((h, i) => !keepSet.has(h) && firstRow !== undefined && parseFloatCell(firstRow[i] ?? '') !== undefined);
+      const numeric = numericColumns(header, sample);
+      features = header.filter((h, i) => !keepSet.has(h) && numeric[i]);
     }
     const repeated = features.filter((f, i) => features.indexOf(f) !== i);
     if (repeated.length) throw new MlopsError('USAGE', `feature column "${repeated[0]}" is listed twice`);

@@ -1,0 +1,56 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fixture, runCli } from '../helpers.js';
+import { tempDir } from '../registry/helpers.js';
+
+test('predict-batch writes the output, a one-line summary on stderr, and --json on stdout', () => {
+  const dir = tempDir('mlops-cli-pred-');
+  const out = path.join(dir, 'preds.csv');
+  const r = runCli(['predict-batch', fixture('models', 'mlp.onnx'), '--input', fixture('data', 'mlp.csv'), '--output', out, '--keep', 'id', '--json']);
+  assert.equal(r.status, 0, r.stderr);
+  const doc = JSON.parse(r.stdout);
+  assert.equal(doc.version, 1);
+  assert.equal(doc.rows_written, 200);
+  assert.deepEqual(Object.keys(doc.timings_ms), ['parse', 'infer', 'infer_wait', 'format', 'write', 'total']);
+  assert.match(r.stderr, /^predicted 200 rows in [\d.]+ s \([\d,]+ rows\/s\) -> .*preds\.csv\n$/);
+  assert.equal(readFileSync(out, 'utf8').split('\n').length, 202);
+});
+
+test('predict-batch --output - streams to stdout; a glob selects inputs', () => {
+  const dir = tempDir('mlops-cli-pred-');
+  const r = runCli(['predict-batch', fixture('models', 'iris-zipmap.onnx'), '--input', fixture('data', 'iris.csv'), '--output', '-', '--keep', 'species']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout.split('\n')[0], 'species,label,probability_0,probability_1,probability_2');
+  for (const i of [1, 2]) writeFileSync(path.join(dir, `part-${i}.csv`), readFileSync(fixture('data', 'iris.csv')));
+  const outDir = tempDir('mlops-cli-out-');
+  const g = runCli(['predict-batch', fixture('models', 'iris-zipmap.onnx'), '--input', path.join(dir, 'part-*.csv'), '--output-dir', outDir, '--keep', 'species']);
+  assert.equal(g.status, 0, g.stderr);
+  assert.ok(existsSync(path.join(outDir, 'part-1.csv')) && existsSync(path.join(outDir, 'part-2.csv')));
+});
+
+test('predict-batch input errors: exit 2 with the line, no output; rejects exceed --max-rejects: exit 1', () => {
+  const dir = tempDir('mlops-cli-pred-');
+  const bad = path.join(dir, 'data.csv');
+  writeFileSync(bad, 'a,b,c,d\n1,2,3,4\n1,abc,3,4\n');
+  const out = path.join(dir, 'out.csv');
+  const r = runCli(['predict-batch', fixture('models', 'iris-zipmap.onnx'), '--input', bad, '--output', out]);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /^error: .*data\.csv:3: column "b": "abc" is not a number\nhint: /);
+  assert.equal(existsSync(out), false);
+  const skip = runCli(['predict-batch', fixture('models', 'iris-zipmap.onnx'), '--input', bad, '--output', out, '--on-error', 'skip', '--max-rejects', '0']);
+  assert.equal(skip.status, 1);
+  assert.equal(existsSync(out), false);
+  const ok = runCli(['predict-batch', fixture('models', 'iris-zipmap.onnx'), '--input', bad, '--output', out, '--on-error', 'skip', '--rejects', path.join(dir, 'rej.csv')]);
+  assert.equal(ok.status, 0, ok.stderr);
+  assert.match(ok.stderr, /predicted 1 rows \(1 rejected\)/);
+  const usage = runCli(['predict-batch', fixture('models', 'mlp.onnx'), '--input', bad]);
+  assert.equal(usage.status, 2);
+  assert.match(usage.stderr, /where should predictions go\?/);
+  const badShard = runCli(['predict-batch', fixture('models', 'mlp.onnx'), '--input', bad, '--output', out, '--shard', '3/2']);
+  assert.equal(badShard.status, 2);
+  const badMode = runCli(['predict-batch', fixture('models', 'mlp.onnx'), '--input', bad, '--output', out, '--on-error', 'ignore']);
+  assert.equal(badMode.status, 2);
+  assert.match(badMode.stderr, /Allowed choices are fail, skip/);
+});

@@ -1,0 +1,179 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { predictBatch } from '../../src/predict/index.js';
+import { registerModel } from '../../src/registry/index.js';
+import { fixture } from '../helpers.js';
+import { tempDir } from '../registry/helpers.js';
+import { maxRelativeError, readCsv } from './helpers.js';
+
+const column = (t: { header: string[]; rows: string[][] }, name: string) => {
+  const i = t.header.indexOf(name);
+  assert.ok(i >= 0, `column ${name} in ${t.header.join(',')}`);
+  return t.rows.map((r) => r[i]);
+};
+
+test('MLP outputs equal onnxruntime (Python) on the same rows, and float32 values round-trip exactly', async () => {
+  const dir = tempDir('mlops-pred-');
+  const out = path.join(dir, 'preds.csv');
+  const r = await predictBatch({ model: fixture('models', 'mlp.onnx'), inputs: [fixture('data', 'mlp.csv')], output: out, keep: ['id'] });
+  assert.equal(r.rows_written, 200);
+  const got = readCsv(out);
+  const want = readCsv(fixture('data', 'mlp.ort.csv'));
+  assert.deepEqual(got.header, ['id', 'logits_0', 'logits_1']);
+  assert.deepEqual(column(got, 'id'), Array.from({ length: 200 }, (_, i) => String(i + 1)));
+  for (const name of ['logits_0', 'logits_1']) {
+    assert.ok(maxRelativeError(column(got, name), column(want, name)) <= 1e-6, name);
+    // Shortest float32 text: reading it back gives the very float32 onnxruntime returned.
+    column(got, name).forEach((text) => assert.equal(text, String(Number(text)).replace('e+', 'e+')));
+  }
+  assert.equal(r.files[0].feature_source, 'numeric columns');
+  assert.equal(r.files[0].features.length, 30);
+});
+
+test('scikit-learn ZipMap classifiers give label and probability_<class> columns matching onnxruntime', async () => {
+  const dir = tempDir('mlops-pred-');
+  for (const [model, expected] of [['iris-zipmap.onnx', 'iris.ort.csv'], ['iris-zipmap-strings.onnx', 'iris-strings.ort.csv']]) {
+    const out = path.join(dir, `${model}.csv`);
+    await predictBatch({ model: fixture('models', model), inputs: [fixture('data', 'iris.csv')], output: out, keep: ['species'] });
+    const got = readCsv(out);
+    const want = readCsv(fixture('data', expected));
+    assert.deepEqual(got.header, ['species', ...want.header]);
+    assert.deepEqual(column(got, 'label'), column(want, 'label'));
+    for (const name of want.header.slice(1)) assert.ok(maxRelativeError(column(got, name), column(want, name)) <= 1e-6, `${model} ${name}`);
+  }
+});
+
+test('one input per column: float32, float64, int64, bool and string inputs by name', async () => {
+  const dir = tempDir('mlops-pred-');
+  const out = path.join(dir, 'preds.csv');
+  const r = await predictBatch({ model: fixture('models', 'per-column.onnx'), inputs: [fixture('data', 'per-column.csv')], output: out });
+  assert.equal(r.files[0].feature_source, 'inputs by name');
+  assert.deepEqual(r.files[0].kept, ['id']);
+  const got = readCsv(out);
+  assert.ok(maxRelativeError(column(got, 'score'), column(readCsv(fixture('data', 'per-column.ort.csv')), 'score')) <= 1e-6);
+});
+
+test('feature columns: --features order, recorded features from the registry, errors naming what was found', async () => {
+  const dir = tempDir('mlops-pred-');
+  const features = Array.from({ length: 30 }, (_, i) => `f${i}`);
+  const out = path.join(dir, 'a.csv');
+  const r = await predictBatch({ model: fixture('models', 'mlp.onnx'), inputs: [fixture('data', 'mlp.csv')], output: out, features });
+  assert.deepEqual(r.files[0].kept, ['id'], 'non-feature columns are kept by default');
+  assert.deepEqual(readFileSync(out, 'utf8').split('\n')[0], 'id,logits_0,logits_1');
+
+  await assert.rejects(predictBatch({ model: fixture('models', 'mlp.onnx'), inputs: [fixture('data', 'mlp.csv')], output: out }),
+    /model input "input" takes 30 features, but .*mlp\.csv has 31 numeric columns: id, f0, f1/);
+  await assert.rejects(predictBatch({ model: fixture('models', 'mlp.onnx'), inputs: [fixture('data', 'mlp.csv')], output: out, features: ['f0', 'nope'] }),
+    /has no column "nope"/);
+  await assert.rejects(predictBatch({ model: fixture('models', 'mlp.onnx'), inputs: [fixture('data', 'iris.csv')], output: out, keep: ['id'] }),
+    /--keep names column "id" that .*iris\.csv does not have/);
+
+  const registry = tempDir('mlops-pred-reg-');
+  await registerModel({ registry, name: 'mlp', file: fixture('models', 'mlp.onnx'), tags: { features: features.join(',') } });
+  const viaRegistry = await predictBatch({ model: 'mlp@1', registry, inputs: [fixture('data', 'mlp.csv')], output: path.join(dir, 'b.csv') });
+  assert.equal(viaRegistry.files[0].feature_source, 'registry');
+  assert.equal(readFileSync(path.join(dir, 'b.csv'), 'utf8'), readFileSync(out, 'utf8'));
+});
+
+function csvWith(dir: string, name: string, text: string): string {
+  const file = path.join(dir, name);
+  writeFileSync(file, text);
+  return file;
+}
+
+const IRIS_HEADER = 'sepal_length,sepal_width,petal_length,petal_width,species\n';
+const GOOD = '5.1,3.5,1.4,0.2,0\n6.7,3.0,5.2,2.3,2\n';
+
+test('bad rows fail fast with file, line and column, exit 2, and no output file', async () => {
+  const dir = tempDir('mlops-pred-');
+  const cases: Array<[string, RegExp]> = [
+    [IRIS_HEADER + GOOD + '5.0,abc,1.4,0.2,0\n', /bad\.csv:4: column "sepal_width": "abc" is not a number/],
+    [IRIS_HEADER + GOOD + '5.0,,1.4,0.2,0\n', /bad\.csv:4: column "sepal_width": empty value is missing \(pass --allow-missing/],
+    [IRIS_HEADER + GOOD + '5.0,3.1,1.4\n', /bad\.csv:4: has 3 fields, the header has 5/],
+    [IRIS_HEADER + GOOD + '5.0,3.1,1.4,0.2,0,9\n', /bad\.csv:4: has 6 fields, the header has 5/],
+    [IRIS_HEADER + GOOD + '5.0,NaN,1.4,0.2,0\n', /column "sepal_width": "NaN" is missing/],
+    [IRIS_HEADER + GOOD + '5.0,"3.1,1.4,0.2,0\n', /bad\.csv:\d+: Quote Not Closed/],
+    ['sepal_length,sepal_width,sepal_width,petal_width,species\n' + GOOD, /bad\.csv:1: column name "sepal_width" appears more than once/],
+    ['sepal_length,,petal_length,petal_width,species\n' + GOOD, /bad\.csv:1: column 2 has an empty name/],
+    ['', /bad\.csv is empty/],
+  ];
+  const out = path.join(dir, 'preds.csv');
+  for (const [text, message] of cases) {
+    const input = csvWith(dir, 'bad.csv', text);
+    await assert.rejects(predictBatch({ model: fixture('models', 'iris-zipmap.onnx'), inputs: [input], output: out, keep: ['species'] }), (err: Error & { exitCode?: number }) => {
+      assert.match(err.message, message);
+      assert.equal(err.exitCode, 2);
+      return true;
+    }, JSON.stringify(text.slice(-30)));
+    assert.equal(existsSync(out), false, 'no output file is left behind');
+    assert.deepEqual(readdirSync(dir).filter((f) => f.includes('.tmp-')), [], 'no temporary file either');
+  }
+});
+
+test('--on-error skip sets bad rows aside with their line and reason; --max-rejects fails the run', async () => {
+  const dir = tempDir('mlops-pred-');
+  const input = csvWith(dir, 'mixed.csv', IRIS_HEADER + GOOD + '5.0,abc,1.4,0.2,0\n' + '4.9,3.0\n' + GOOD);
+  const out = path.join(dir, 'preds.csv');
+  const rejects = path.join(dir, 'rejects.csv');
+  const r = await predictBatch({ model: fixture('models', 'iris-zipmap.onnx'), inputs: [input], output: out, keep: ['species'], onError: 'skip', rejects });
+  assert.deepEqual([r.rows_read, r.rows_written, r.rows_rejected], [6, 4, 2]);
+  assert.equal(readCsv(out).rows.length, 4);
+  const rej = readCsv(rejects);
+  assert.deepEqual(rej.header, ['line', 'reason', 'row']);
+  assert.deepEqual(rej.rows, [
+    ['4', 'column "sepal_width": "abc" is not a number', '5.0,abc,1.4,0.2,0'],
+    ['5', 'has 2 fields, the header has 5', '4.9,3.0'],
+  ]);
+  writeFileSync(out, 'previous run\n');
+  await assert.rejects(predictBatch({ model: fixture('models', 'iris-zipmap.onnx'), inputs: [input], output: out, keep: ['species'], onError: 'skip', maxRejects: 1 }),
+    (err: Error & { exitCode?: number }) => err.exitCode === 1 && /2 rejected rows, more than --max-rejects 1/.test(err.message));
+  assert.equal(readFileSync(out, 'utf8'), 'previous run\n', 'a failed run leaves the old output untouched');
+});
+
+test('real-world CSV: BOM, CRLF, quoted fields with commas and newlines, --allow-missing', async () => {
+  const dir = tempDir('mlops-pred-');
+  const plain = csvWith(dir, 'plain.csv', 'name,' + IRIS_HEADER + 'a,5.1,3.5,1.4,0.2,0\nb,6.7,3.0,5.2,2.3,2\nc,5.9,3.0,4.2,1.5,1\n');
+  const messy = csvWith(dir, 'messy.csv', '\ufeffname,' + IRIS_HEADER.replace('\n', '\r\n') + 'a,5.1,3.5,1.4,0.2,0\r\n"b, the ""second""\nrow",6.7,3.0,5.2,2.3,2\r\n\r\nc,"5.9",3.0,4.2,1.5,1\r\n');
+  const outPlain = path.join(dir, 'plain.out.csv');
+  const outMessy = path.join(dir, 'messy.out.csv');
+  const features = ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'];
+  await predictBatch({ model: fixture('models', 'iris-zipmap.onnx'), inputs: [plain], output: outPlain, features, keep: ['name'] });
+  await predictBatch({ model: fixture('models', 'iris-zipmap.onnx'), inputs: [messy], output: outMessy, features, keep: ['name'] });
+  const a = readCsv(outPlain);
+  const b = readCsv(outMessy);
+  assert.deepEqual(b.rows.map((r) => r[0]), ['a', 'b, the "second"\nrow', 'c']);
+  assert.deepEqual(b.rows.map((r) => r.slice(1)), a.rows.map((r) => r.slice(1)), 'same predictions through csv-parse');
+  const missing = csvWith(dir, 'missing.csv', IRIS_HEADER + '5.1,,1.4,0.2,0\n6.7,NaN,5.2,2.3,2\n');
+  const r = await predictBatch({ model: fixture('models', 'iris-zipmap.onnx'), inputs: [missing], output: path.join(dir, 'm.csv'), keep: ['species'], allowMissing: true });
+  assert.equal(r.rows_written, 2);
+});
+
+test('several inputs with --output-dir, stdout output, and an empty input', async () => {
+  const dir = tempDir('mlops-pred-');
+  const inputs = [csvWith(dir, 'part-1.csv', IRIS_HEADER + GOOD), csvWith(dir, 'part-2.csv', IRIS_HEADER + GOOD + GOOD)];
+  const outDir = tempDir('mlops-pred-out-');
+  const r = await predictBatch({ model: fixture('models', 'iris-zipmap.onnx'), inputs, outputDir: outDir, keep: ['species'] });
+  assert.deepEqual(r.files.map((f) => [path.basename(f.output), f.rows_written]), [['part-1.csv', 2], ['part-2.csv', 4]]);
+  let text = '';
+  const stdout = new (await import('node:stream')).Writable({ write(chunk, _e, done) { text += chunk; done(); } });
+  await predictBatch({ model: fixture('models', 'iris-zipmap.onnx'), inputs: [inputs[0]], output: '-', stdout, keep: ['species'] });
+  assert.equal(text, readFileSync(path.join(outDir, 'part-1.csv'), 'utf8'));
+  const empty = csvWith(dir, 'empty.csv', IRIS_HEADER);
+  const e = await predictBatch({ model: fixture('models', 'iris-zipmap.onnx'), inputs: [empty], output: path.join(dir, 'e.csv'), keep: ['species'] });
+  assert.equal(e.rows_written, 0);
+  assert.equal(readFileSync(path.join(dir, 'e.csv'), 'utf8'), 'species,label,probability_0,probability_1,probability_2\n');
+});
+
+test('batch boundaries and read-buffer boundaries do not change the output', async () => {
+  const dir = tempDir('mlops-pred-');
+  const outs = [];
+  for (const batchSize of [1, 7, 4096]) {
+    const out = path.join(dir, `b${batchSize}.csv`);
+    await predictBatch({ model: fixture('models', 'mlp.onnx'), inputs: [fixture('data', 'mlp.csv')], output: out, keep: ['id'], batchSize });
+    outs.push(readFileSync(out, 'utf8'));
+  }
+  assert.equal(outs[0], outs[2]);
+  assert.equal(outs[1], outs[2]);
+});

@@ -1,0 +1,60 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { predictBatch, resolveShard } from '../../src/predict/index.js';
+import { fixture } from '../helpers.js';
+import { tempDir } from '../registry/helpers.js';
+
+/** The fixture rows, repeated, with a text column that sometimes needs quotes (but never spans lines). */
+function bigInput(dir: string): string {
+  const lines = readFileSync(fixture('data', 'mlp.csv'), 'utf8').trim().split('\n');
+  const rows = [];
+  for (let k = 0; k < 6; k++) {
+    for (const [i, line] of lines.slice(1).entries()) rows.push(`${i % 17 === 0 ? `"note ${k}, ""quoted"""` : `note${k}`},${line}`);
+  }
+  const file = path.join(dir, 'big.csv');
+  writeFileSync(file, `note,${lines[0]}\n${rows.join('\n')}\n`);
+  return file;
+}
+
+test('the concatenation of n shard outputs equals the single-process output, row for row', async () => {
+  const dir = tempDir('mlops-shard-');
+  const input = bigInput(dir);
+  const single = path.join(dir, 'single.csv');
+  const base = { model: fixture('models', 'mlp.onnx'), inputs: [input], keep: ['note', 'id'], batchSize: 50 };
+  await predictBatch({ ...base, output: single });
+  const expected = readFileSync(single, 'utf8');
+  assert.equal(expected.trim().split('\n').length, 1 + 1200);
+  for (const count of [2, 3, 7]) {
+    const parts: string[] = [];
+    for (let index = 0; index < count; index++) {
+      const out = path.join(dir, `shard-${count}-${index}.csv`);
+      const r = await predictBatch({ ...base, output: out, shard: { index, count, source: '--shard' } });
+      assert.ok(r.files[0].shard);
+      const text = readFileSync(out, 'utf8');
+      parts.push(index === 0 ? text : text.slice(text.indexOf('\n') + 1));
+    }
+    assert.equal(parts.join(''), expected, `${count} shards`);
+  }
+});
+
+test('sharding refuses files whose quoted fields span lines', async () => {
+  const dir = tempDir('mlops-shard-');
+  const input = path.join(dir, 'multiline.csv');
+  writeFileSync(input, 'name,sepal_length,sepal_width,petal_length,petal_width\na,5.1,3.5,1.4,0.2\n"b\nc",6.7,3.0,5.2,2.3\n');
+  await assert.rejects(predictBatch({ model: fixture('models', 'iris-zipmap.onnx'), inputs: [input], output: path.join(dir, 'o.csv'), keep: ['name'], shard: { index: 0, count: 2, source: '--shard' } }),
+    (err: Error & { code?: string }) => err.code === 'SHARD_UNSAFE' && /multiline\.csv:3: a quoted field spans lines/.test(err.message));
+});
+
+test('shard index from --shard or the schedulers\' array-job variables', () => {
+  assert.deepEqual(resolveShard('2/5', undefined, {}), { index: 2, count: 5, source: '--shard' });
+  assert.deepEqual(resolveShard(undefined, 4, { JOB_COMPLETION_INDEX: '3' }), { index: 3, count: 4, source: 'JOB_COMPLETION_INDEX' });
+  assert.deepEqual(resolveShard(undefined, undefined, { AWS_BATCH_JOB_ARRAY_INDEX: '1', AWS_BATCH_JOB_ARRAY_SIZE: '2' }), { index: 1, count: 2, source: 'AWS_BATCH_JOB_ARRAY_INDEX' });
+  assert.deepEqual(resolveShard(undefined, undefined, { SLURM_ARRAY_TASK_ID: '5', SLURM_ARRAY_TASK_COUNT: '4', SLURM_ARRAY_TASK_MIN: '2' }), { index: 3, count: 4, source: 'SLURM_ARRAY_TASK_ID' });
+  assert.equal(resolveShard(undefined, undefined, {}), undefined);
+  assert.throws(() => resolveShard('5/5', undefined, {}), /the index must be in 0\.\.4/);
+  assert.throws(() => resolveShard('a/b', undefined, {}), /should look like i\/n/);
+  assert.throws(() => resolveShard(undefined, 4, {}), /--shards needs JOB_COMPLETION_INDEX/);
+  assert.throws(() => resolveShard(undefined, 4, { JOB_COMPLETION_INDEX: '4' }), /out of range/);
+});
