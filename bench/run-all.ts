@@ -1,4 +1,6 @@
 /** `npm run bench`: every benchmark, one after the other (figures go in README's performance section). */
+import { benchPredict } from './predict-batch.js';
 import { benchRegistry } from './registry.js';
 
+await benchPredict();
 await benchRegistry();

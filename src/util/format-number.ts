@@ -3,35 +3,89 @@
  * JavaScript's String() gives the shortest for doubles; a float32 widened to
  * double would print 17 digits (0.49871239066123962 for 0.4987124).
  *
- * Round-tripping is monotonic in the number of significant digits, so we
- * search from 7 (where most float32 values land) down or up: about two
- * toPrecision calls per value instead of up to nine.
+ * For p significant digits we take n = round(|f| * 10^s) with s = p - 1 - e10.
+ * While 10^|s| is exact (|s| <= 22), n / 10^s is one correctly rounded
+ * division: the same double that parsing the decimal text gives, so
+ * fround(n / 10^s) === f is exactly the round-trip test, without strings.
+ * Round-tripping is monotonic in p, so the shortest p is found by a short
+ * walk from 7. Values outside that range fall back to toPrecision.
  */
+const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
+
 export function formatFloat32(value: number): string {
   if (value === 0) return Object.is(value, -0) ? '-0' : '0';
-  if (!Number.isFinite(value)) return Number.isNaN(value) ? 'NaN' : value > 0 ? 'inf' : '-inf';
+  if (value !== value || value === Infinity || value === -Infinity) return value !== value ? 'NaN' : value > 0 ? 'inf' : '-inf';
   const f = Math.fround(value);
-  let text = f.toPrecision(7);
-  if (Math.fround(+text) === f) {
-    for (let p = 6; p >= 1; p--) {
-      const shorter = f.toPrecision(p);
-      if (Math.fround(+shorter) !== f) break;
-      text = shorter;
+  const a = f < 0 ? -f : f;
+  let e10 = Math.floor(Math.log10(a));
+  // log10 can be off by one next to powers of ten.
+  if (a >= pow10(e10 + 1)) e10++;
+  else if (a < pow10(e10)) e10--;
+  if (e10 > 21 || e10 < -14) return slowFormatFloat32(f); // 10^(p-1-e10) must stay exact for p in 1..9
+  let p = 7;
+  let n = candidate(a, 6 - e10);
+  if (n >= 0) {
+    for (let q = 6; q >= 1; q--) {
+      const shorter = candidate(a, q - 1 - e10);
+      if (shorter < 0) break;
+      n = shorter;
+      p = q;
     }
   } else {
-    text = f.toPrecision(8);
-    if (Math.fround(+text) !== f) text = f.toPrecision(9);
+    for (p = 8; p <= 9; p++) {
+      n = candidate(a, p - 1 - e10);
+      if (n >= 0) break;
+    }
+    if (n < 0) return slowFormatFloat32(f);
   }
-  return tidy(text);
+  return render(f < 0, n, e10 - p + 1);
 }
 
-/** toPrecision leaves trailing zeros ("1.500") and exponent forms ("1.5e+21"); print like String(). */
-function tidy(text: string): string {
-  const e = text.indexOf('e');
-  if (e < 0) {
-    return text.indexOf('.') < 0 ? text : text.replace(/\.?0+$/, '');
+/** round(a * 10^s) when it reads back as a, else -1. */
+function candidate(a: number, s: number): number {
+  if (s >= 0) {
+    const scale = POW10[s];
+    const n = Math.round(a * scale);
+    return Math.fround(n / scale) === a ? n : -1;
   }
-  return String(+text);
+  const scale = POW10[-s];
+  const n = Math.round(a / scale);
+  return Math.fround(n * scale) === a ? n : -1;
+}
+
+function pow10(e: number): number {
+  return e >= 0 ? POW10[e] ?? 10 ** e : 1 / (POW10[-e] ?? 10 ** -e);
+}
+
+/** n * 10^k printed the way JavaScript's Number#toString prints numbers. */
+function render(negative: boolean, n: number, k: number): string {
+  while (n % 10 === 0) {
+    n /= 10;
+    k++;
+  }
+  const digits = String(n);
+  const point = digits.length + k; // position of the decimal point from the first digit
+  let text: string;
+  if (point > 21 || point <= -6) {
+    const e = point - 1;
+    text = `${digits[0]}${digits.length > 1 ? `.${digits.slice(1)}` : ''}e${e > 0 ? '+' : '-'}${Math.abs(e)}`;
+  } else if (point <= 0) {
+    text = `0.${'0'.repeat(-point)}${digits}`;
+  } else if (point >= digits.length) {
+    text = digits + '0'.repeat(point - digits.length);
+  } else {
+    text = `${digits.slice(0, point)}.${digits.slice(point)}`;
+  }
+  return negative ? `-${text}` : text;
+}
+
+/** The plain search with toPrecision, for magnitudes where 10^s is not exact. */
+function slowFormatFloat32(f: number): string {
+  for (let p = 1; p <= 9; p++) {
+    const text = f.toPrecision(p);
+    if (Math.fround(+text) === f) return String(+text);
+  }
+  return String(f);
 }
 
 /** Shortest decimal that reads back to the same double (JavaScript's own rule). */

@@ -1,0 +1,55 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { formatFloat32 } from '../../src/util/format-number.js';
+import { parseDecimal, scanDecimal, scanState } from '../../src/csv/fast-number.js';
+
+/** The definition: the fewest significant digits that read back to the same float32. */
+function shortestByDefinition(f: number): string {
+  for (let p = 1; p <= 9; p++) {
+    const text = f.toPrecision(p);
+    if (Math.fround(Number(text)) === f) return String(Number(text));
+  }
+  throw new Error('unreachable');
+}
+
+test('formatFloat32 gives the shortest round-tripping decimal for random float32 bit patterns', () => {
+  const bits = new Uint32Array(1);
+  const view = new Float32Array(bits.buffer);
+  let seed = 12345;
+  for (let i = 0; i < 200_000; i++) {
+    seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+    bits[0] = seed;
+    const f = view[0];
+    if (!Number.isFinite(f) || f === 0) continue;
+    assert.equal(formatFloat32(f), shortestByDefinition(f), `bits 0x${seed.toString(16)}`);
+  }
+});
+
+test('formatFloat32 edge values print like numpy', () => {
+  const cases: Array<[number, string]> = [
+    [0.1, '0.1'], [1.5, '1.5'], [100, '100'], [16777216, '16777216'], [-2.5e-7, '-2.5e-7'],
+    [3.4028234663852886e38, '3.4028235e+38'], [1.401298464324817e-45, '1e-45'], [1e21, '1e+21'],
+    [0, '0'], [-0, '-0'], [NaN, 'NaN'], [Infinity, 'inf'], [-Infinity, '-inf'], [0.4987123906612396, '0.4987124'],
+  ];
+  for (const [value, text] of cases) assert.equal(formatFloat32(value), text, String(value));
+});
+
+test('parseDecimal and scanDecimal give exactly what Number() gives, or defer', () => {
+  let seed = 99;
+  const next = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  for (let i = 0; i < 100_000; i++) {
+    const text = ((next() - 0.5) * 10 ** Math.floor(next() * 12 - 6)).toPrecision(1 + Math.floor(next() * 15));
+    const v = parseDecimal(text, 0, text.length);
+    if (v !== undefined) assert.ok(Object.is(v, Number(text)), text);
+    const bytes = Buffer.from(`${text},rest`);
+    const s = scanDecimal(bytes, 0, bytes.length);
+    if (!Number.isNaN(s)) {
+      assert.ok(Object.is(s, Number(text)), text);
+      assert.equal(scanState.end, text.length, 'stops at the comma');
+    }
+  }
+  for (const text of ['', '-', 'abc', '1.2.3', '1e', '0x10', ' 1', '1 ', 'nan', '1e400', '12345678901234567']) {
+    assert.equal(parseDecimal(text, 0, text.length), undefined, JSON.stringify(text));
+    assert.ok(Number.isNaN(scanDecimal(Buffer.from(text), 0, text.length)), JSON.stringify(text));
+  }
+});
