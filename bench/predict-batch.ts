@@ -44,9 +44,18 @@ export async function benchPredict(): Promise<void> {
   try {
     const input = path.join(dir, 'data.csv');
     await writeFeatureCsv(input, rows);
-    console.log(`predict-batch: ${rows.toLocaleString('en-US')} rows x (id + 30 floats), ${(statSync(input).size / 1e6).toFixed(0)} MB, MLP 30-256-256-2, ${os.availableParallelism()} cores`);
-    const python = runPython(input, path.join(dir, 'py.csv'));
-    const ours = runOurs(input, path.join(dir, 'ours.csv'));
+    console.log(`predict-batch (best of 2 each): ${rows.toLocaleString('en-US')} rows x (id + 30 floats), ${(statSync(input).size / 1e6).toFixed(0)} MB, MLP 30-256-256-2, ${os.availableParallelism()} cores`);
+    // Flush the freshly written file first, then alternate the contenders and keep each one's best of 2:
+    // on this machine single runs vary by 30% (page cache, neighbours).
+    spawnSync('sync');
+    const pythonRuns = [];
+    const ourRuns = [];
+    for (let i = 0; i < 2; i++) {
+      pythonRuns.push(runPython(input, path.join(dir, 'py.csv')));
+      ourRuns.push(runOurs(input, path.join(dir, 'ours.csv')));
+    }
+    const python = pythonRuns.reduce((best, r) => (typeof r === 'string' || typeof best === 'string' ? r : r.wall_s < best.wall_s ? r : best));
+    const ours = ourRuns.reduce((best, r) => (r.wall_s < best.wall_s ? r : best));
     if (typeof python === 'string') console.log(`  baseline: ${python}`);
     else console.log(`  pandas + onnxruntime (Python): ${python.wall_s.toFixed(2)} s wall (read ${python.read_s.toFixed(2)}, infer ${python.infer_s.toFixed(2)}, write ${python.write_s.toFixed(2)}), peak RSS ${python.peak_rss_mb.toFixed(0)} MB`);
     const t = ours.timings_ms;
@@ -56,6 +65,7 @@ export async function benchPredict(): Promise<void> {
       const big = path.join(dir, 'big.csv');
       await writeFeatureCsv(big, rows * 5, 30, 2);
       rmSync(input);
+      spawnSync('sync');
       const large = runOurs(big, path.join(dir, 'ours-big.csv'));
       console.log(`  5x rows (${(statSync(big).size / 1e9).toFixed(2)} GB): ${large.wall_s.toFixed(2)} s wall, peak RSS ${large.rss_mb.toFixed(0)} MB (${(((large.rss_mb - ours.rss_mb) / ours.rss_mb) * 100).toFixed(1)}% more than 1x; target < 20%)`);
     }

@@ -78,73 +78,59 @@ export const scanState = { end: 0 };
 /**
  * Parse the field starting at buf[start] (a row ends at `end`) as a decimal,
  * stopping at the next comma. Returns NaN when the field is not a plain
- * decimal of at most 15 significant digits; then scanState.end is not set
- * and the caller takes the slow path on the field's text.
+ * decimal whose digits fit in 2^53 with an exponent within 10^±22; then
+ * scanState.end is not set and the caller takes the slow path on the text.
+ * This runs once per numeric cell, so it is written for speed: one pass,
+ * no per-digit bookkeeping beyond the accumulator.
  */
 export function scanDecimal(buf: Uint8Array, start: number, end: number): number {
   let i = start;
-  if (i >= end) return NaN;
-  let c = buf[i];
-  let negative = false;
-  if (c === 45 || c === 43) {
-    negative = c === 45;
-    if (++i >= end) return NaN;
-    c = buf[i];
-  }
+  let c = i < end ? buf[i] : 44;
+  const negative = c === 45;
+  if (negative || c === 43) c = ++i < end ? buf[i] : 44;
   let mantissa = 0;
-  let digits = 0;
-  let exponent = 0;
-  let sawDigit = false;
+  const intStart = i;
   while (i < end) {
-    c = buf[i];
-    const d = c - 48;
-    if (d < 0 || d > 9) break;
-    sawDigit = true;
-    if (digits > 0 || d !== 0) {
-      if (++digits > 15) return NaN;
-      mantissa = mantissa * 10 + d;
-    }
+    const d = buf[i] - 48;
+    if (d >>> 0 > 9) break;
+    mantissa = mantissa * 10 + d;
     i++;
   }
-  if (i < end && c === 46) {
-    i++;
+  let digits = i - intStart;
+  let exponent = 0;
+  if (i < end && buf[i] === 46) {
+    const fracStart = ++i;
     while (i < end) {
-      c = buf[i];
-      const d = c - 48;
-      if (d < 0 || d > 9) break;
-      sawDigit = true;
-      exponent--;
-      if (digits > 0 || d !== 0) {
-        if (++digits > 15) return NaN;
-        mantissa = mantissa * 10 + d;
-      }
+      const d = buf[i] - 48;
+      if (d >>> 0 > 9) break;
+      mantissa = mantissa * 10 + d;
       i++;
     }
+    exponent = fracStart - i;
+    digits += i - fracStart;
   }
-  if (!sawDigit) return NaN;
-  if (i < end && (c === 101 || c === 69)) {
+  if (digits === 0 || mantissa > 9007199254740991) return NaN;
+  if (i < end && (buf[i] | 0x20) === 101 /* e or E */) {
     i++;
     let expNegative = false;
     if (i < end && (buf[i] === 45 || buf[i] === 43)) expNegative = buf[i++] === 45;
+    const expStart = i;
     let e = 0;
-    let expDigits = 0;
     while (i < end) {
       const d = buf[i] - 48;
-      if (d < 0 || d > 9) break;
+      if (d >>> 0 > 9) break;
       e = e * 10 + d;
-      if (++expDigits > 4) return NaN;
       i++;
     }
-    if (expDigits === 0) return NaN;
+    if (i === expStart || i - expStart > 4) return NaN;
     exponent += expNegative ? -e : e;
   }
   if (i < end && buf[i] !== 44) return NaN; // junk before the comma
-  scanState.end = i;
   let value: number;
-  if (mantissa === 0) value = 0;
-  else if (exponent === 0) value = mantissa;
+  if (mantissa === 0 || exponent === 0) value = mantissa;
   else if (exponent > 0 && exponent <= 22) value = mantissa * POW10[exponent];
   else if (exponent < 0 && exponent >= -22) value = mantissa / POW10[-exponent];
   else return NaN;
+  scanState.end = i;
   return negative ? -value : value;
 }
