@@ -10,6 +10,7 @@ import { renderOptions, runCommand, type GlobalFlags } from './cli/run.js';
 import { parseKeyInt, parseList, parseNonNegative, parsePositiveInt } from './cli/parsers.js';
 import { addRegistryCommands } from './cli/registry-commands.js';
 import { addPredictCommand } from './cli/predict-command.js';
+import { addQuantizeCommand } from './cli/quantize-command.js';
 
 function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -103,6 +104,7 @@ ${examples([
     });
 
   addPredictCommand(program);
+  addQuantizeCommand(program);
   addRegistryCommands(program);
   return program;
 }

@@ -1,0 +1,185 @@
+/** `mlops quantize`: int8 quantization (dynamic or static QDQ) with a report that says what happened. */
+import path from 'node:path';
+import { decodeModel, hasExternalData, loadModel, type LoadedModel } from '../onnx/load-model.js';
+import { opsetVersions } from '../onnx/graph.js';
+import { removeDeadCode, uniqueNamer } from '../onnx/graph-edit.js';
+import { encodeModel, type NodeProto } from '../onnx/proto.js';
+import { sha256Bytes } from '../util/hash.js';
+import { writeFileAtomic } from '../util/fs-atomic.js';
+import { MlopsError, ExitCode } from '../util/errors.js';
+import { rewriteDynamic, WeightCache, type QuantizedNode } from './dynamic.js';
+import { findTargets, type Skipped } from './targets.js';
+import { readSamples, type SampleSource } from './samples.js';
+import { calibrate, rewriteStatic, type CalibrationMethod } from './static.js';
+import { validateQuantized, type ValidationReport } from './validate.js';
+
+export interface QuantizeOptions {
+  model: string;
+  registry?: string;
+  output: string;
+  mode?: 'dynamic' | 'static';
+  /** CSV or folder of .pb/.npy tensors (static mode). */
+  calibration?: string;
+  calibrationRows?: number;
+  calibrate?: CalibrationMethod;
+  percentile?: number;
+  perChannel?: boolean;
+  reduceRange?: boolean;
+  /** Operator types to quantize (default MatMul, Gemm; Conv too in static mode). */
+  ops?: string[];
+  /** Node names to leave in float. */
+  exclude?: string[];
+  /** Leave weights with fewer elements than this in float. */
+  minElements?: number;
+  /** CSV or tensor folder to compare float and int8 on. */
+  validate?: string;
+  validationRows?: number;
+  /** CSV column mapping for calibration and validation data. */
+  features?: string[];
+  ignore?: string[];
+  /** Register the result as a new version of this model. */
+  register?: string;
+  threads?: number;
+}
+
+export interface QuantizeResult {
+  source: { path: string; sha256: string; size_bytes: number; registry?: { name: string; version: number } };
+  output: { path: string; sha256: string; size_bytes: number };
+  size_ratio: number;
+  mode: 'dynamic' | 'static';
+  per_channel: boolean;
+  reduce_range: boolean;
+  quantized: QuantizedNode[];
+  skipped: Skipped[];
+  calibration: { source: string; rows: number; method: CalibrationMethod; tensors: number } | null;
+  validation: ValidationReport | null;
+  warnings: string[];
+  registered: { name: string; version: number } | null;
+  duration_ms: number;
+}
+
+export async function quantizeModel(options: QuantizeOptions): Promise<QuantizeResult> {
+  const started = performance.now();
+  const mode = options.mode ?? 'dynamic';
+  if (mode === 'static' && !options.calibration) {
+    throw new MlopsError('USAGE', 'static quantization needs calibration data', { hint: 'pass --calibration data.csv (or a folder of .pb/.npy tensors), or use --mode dynamic' });
+  }
+  const loaded = await loadModel(options.model, { registry: options.registry });
+  if (hasExternalData(loaded.model)) {
+    throw new MlopsError('QUANTIZE_EXTERNAL_DATA', `${loaded.path} keeps its weights in external data files`, {
+      hint: 'save it as a single file first: onnx.save(onnx.load(path), out, save_as_external_data=False) (models up to 2 GiB)',
+    });
+  }
+  const model = decodeModel(loaded.bytes, loaded.path); // a private copy to rewrite
+  const graph = model.graph!;
+  const opset = opsetVersions(model).get('') ?? 0;
+  if (opset < 11) {
+    throw new MlopsError('QUANTIZE_OPSET_TOO_OLD', `${loaded.path} imports ai.onnx opset ${opset}; int8 operators need opset 11 or newer (13 for per-channel)`, { hint: 'export with opset_version=13 or newer' });
+  }
+  const ops = new Set(options.ops ?? (mode === 'static' ? ['MatMul', 'Gemm', 'Conv'] : ['MatMul', 'Gemm']));
+  const { targets, skipped } = findTargets(graph, { ops, exclude: new Set(options.exclude ?? []), minElements: options.minElements ?? 0 });
+  if (targets.length === 0) {
+    throw new MlopsError('QUANTIZE_NOTHING', `no weights to quantize in ${loaded.path}${skipped.length ? `: ${skipped.map((s) => `${s.name} (${s.reason})`).join('; ')}` : ': it has no MatMul, Gemm or Conv with constant float32 weights'}`, {
+      hint: mode === 'dynamic' && skipped.some((s) => s.op_type === 'Conv') ? 'Conv is left in float in dynamic mode (ConvInteger is slow on CPU); use --mode static, or --ops Conv to force it' : undefined,
+    });
+  }
+  const warnings: string[] = [];
+  if (mode === 'dynamic' && !options.ops && (graph.node ?? []).some((n) => n.opType === 'Conv')) {
+    warnings.push('Conv nodes stay in float in dynamic mode: ConvInteger is many times slower than float Conv on CPU (pass --ops Conv to force it, or use --mode static)');
+  }
+  const unique = uniqueNamer(graph);
+  const weights = new WeightCache(graph, unique);
+  let quantized: QuantizedNode[] = [];
+  let calibration: QuantizeResult['calibration'] = null;
+  const rewriteOptions = { perChannel: options.perChannel ?? false, reduceRange: options.reduceRange ?? false, opset, unique };
+  if (options.perChannel && opset < 13) warnings.push(`per-channel DequantizeLinear needs opset 13 (the model has ${opset}): weights on the left and QDQ weights use one scale per tensor`);
+
+  if (mode === 'dynamic') {
+    const byNode = new Map<NodeProto, (typeof targets)[number]>(targets.map((t) => [t.node, t]));
+    const activations = new Map<string, [string, string, string]>();
+    const nodes: NodeProto[] = [];
+    for (const node of graph.node ?? []) {
+      const target = byNode.get(node);
+      if (!target) {
+        nodes.push(node);
+        continue;
+      }
+      const rewritten = rewriteDynamic(graph, target, rewriteOptions, weights, activations);
+      nodes.push(...rewritten.nodes);
+      quantized.push(rewritten.report);
+    }
+    graph.node = nodes;
+  } else {
+    const samples = await readSamples(options.calibration!, loaded, { rows: options.calibrationRows ?? 1000, features: options.features, ignore: options.ignore, what: 'calibration' });
+    const ranges = await calibrate(loaded, targets, samples, { method: options.calibrate ?? 'minmax', percentile: options.percentile ?? 99.999, threads: options.threads });
+    calibration = { source: samples.source, rows: samples.rows, method: options.calibrate ?? 'minmax', tensors: ranges.size };
+    quantized = rewriteStatic(graph, targets, ranges, rewriteOptions, weights);
+  }
+  removeDeadCode(graph);
+  const bytes = encodeModel(model);
+  await checkRuns(bytes, loaded);
+
+  let validation: ValidationReport | null = null;
+  if (options.validate) {
+    const samples = await readSamples(options.validate, loaded, { rows: options.validationRows ?? 5000, features: options.features, ignore: options.ignore, what: 'validation' });
+    validation = await validateQuantized(loaded, bytes, samples, { threads: options.threads });
+    if (validation.speedup < 1) warnings.push(`the int8 model is slower than the float one on the validation data (${validation.speedup.toFixed(2)}x): keep the float model, or try the other --mode`);
+  }
+  const output = path.resolve(options.output);
+  await writeFileAtomic(output, bytes);
+
+  let registered: QuantizeResult['registered'] = null;
+  if (options.register) {
+    const { registerModel } = await import('../registry/register.js');
+    const metrics: Record<string, number> = { size_ratio: bytes.length / loaded.sizeBytes };
+    if (validation) {
+      metrics.speedup = validation.speedup;
+      validation.outputs.forEach((o) => {
+        metrics[`${o.output}_max_abs_diff`] = o.max_abs_diff;
+        if (o.argmax_agreement !== null) metrics[`${o.output}_argmax_agreement`] = o.argmax_agreement;
+      });
+    }
+    const r = await registerModel({
+      registry: options.registry,
+      name: options.register,
+      file: output,
+      parent: loaded.registry ? `${loaded.registry.name}@${loaded.registry.version}` : undefined,
+      description: `int8 ${mode} quantization of ${loaded.registry ? `${loaded.registry.name}@${loaded.registry.version}` : path.basename(loaded.path)}`,
+      tags: { quantization: mode, per_channel: String(options.perChannel ?? false) },
+      metrics,
+    });
+    registered = { name: r.record.name, version: r.record.version };
+  }
+  return {
+    source: { path: loaded.path, sha256: loaded.sha256, size_bytes: loaded.sizeBytes, ...(loaded.registry ? { registry: loaded.registry } : {}) },
+    output: { path: output, sha256: sha256Bytes(bytes), size_bytes: bytes.length },
+    size_ratio: bytes.length / loaded.sizeBytes,
+    mode,
+    per_channel: options.perChannel ?? false,
+    reduce_range: options.reduceRange ?? false,
+    quantized,
+    skipped,
+    calibration,
+    validation,
+    warnings,
+    registered,
+    duration_ms: Math.round(performance.now() - started),
+  };
+}
+
+/** Never hand back a broken model: load it and run it on synthesized inputs first. */
+async function checkRuns(bytes: Uint8Array, source: LoadedModel): Promise<void> {
+  const { smokeRun } = await import('../check/smoke-run.js');
+  const candidate: LoadedModel = { ...source, bytes, sizeBytes: bytes.length, sha256: sha256Bytes(bytes), model: decodeModel(bytes, 'the quantized model') };
+  const result = await smokeRun(candidate, { symbolicSizes: [1, 3] });
+  await result.session?.release();
+  const errors = result.problems.filter((p) => p.severity === 'error' && p.code !== 'OUTPUT_NONFINITE');
+  if (errors.length) {
+    throw new MlopsError('QUANTIZE_BROKEN_OUTPUT', `the quantized model does not run: ${errors[0].message}`, {
+      exitCode: ExitCode.Internal,
+      hint: 'this is a bug in mlops quantize; nothing was written. Report it with the model, and use --exclude to leave the failing node in float meanwhile',
+    });
+  }
+}
+
+export type { SampleSource };

@@ -1,0 +1,144 @@
+/** Calibration and validation inputs: a CSV (tabular models) or a folder of .pb / .npy tensors. */
+import { readdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { feedInputs, valueSignature, type ValueSignature } from '../onnx/graph.js';
+import type { LoadedModel } from '../onnx/load-model.js';
+import { decodeTensorBytes } from '../onnx/proto.js';
+import { arrayConstructorFor, elementCount, tensorFromProto, type Tensor } from '../onnx/tensor.js';
+import type { ElementType } from '../onnx/data-types.js';
+import { readCsvTable } from '../csv/read-csv-table.js';
+import { csvFeeds } from '../check/csv-data.js';
+import { MlopsError } from '../util/errors.js';
+
+export interface SampleSource {
+  source: string;
+  rows: number;
+  /** Feeds for the model's inputs, in batches of rows. */
+  batches: Array<Record<string, Tensor>>;
+}
+
+export interface SampleOptions {
+  rows: number;
+  features?: string[];
+  ignore?: string[];
+  /** For messages: 'calibration' or 'validation'. */
+  what: string;
+  batchSize?: number;
+}
+
+/** Rows [start, end) of a tensor whose first dimension is the batch. */
+export function sliceRows(t: Tensor, start: number, end: number): Tensor {
+  const per = elementCount(t.dims.slice(1));
+  const data = Array.isArray(t.data) ? t.data.slice(start * per, end * per) : (t.data as Float32Array).slice(start * per, end * per);
+  return { ...t, dims: [end - start, ...t.dims.slice(1)], data: data as Tensor['data'] };
+}
+
+export async function readSamples(source: string, loaded: LoadedModel, options: SampleOptions): Promise<SampleSource> {
+  const inputs = feedInputs(loaded.model.graph!).map(valueSignature);
+  const info = await stat(source).catch(() => undefined);
+  if (!info) throw new MlopsError('SAMPLES_NOT_FOUND', `${options.what} data ${source} does not exist`, { hint: 'pass a CSV file or a folder of .pb/.npy tensors' });
+  const feeds = info.isDirectory() ? await tensorFeeds(source, inputs, options) : await csvSampleFeeds(source, inputs, options);
+  const rows = Math.min(options.rows, Object.values(feeds)[0]?.dims[0] ?? 0);
+  if (rows === 0) throw new MlopsError('SAMPLES_EMPTY', `${options.what} data ${source} has no rows`);
+  const batchSize = options.batchSize ?? 256;
+  const batches: SampleSource['batches'] = [];
+  for (let start = 0; start < rows; start += batchSize) {
+    const end = Math.min(rows, start + batchSize);
+    batches.push(Object.fromEntries(Object.entries(feeds).map(([name, t]) => [name, sliceRows(t, start, end)])));
+  }
+  return { source, rows, batches };
+}
+
+async function csvSampleFeeds(file: string, inputs: ValueSignature[], options: SampleOptions): Promise<Record<string, Tensor>> {
+  const table = await readCsvTable(file);
+  table.rows = table.rows.slice(0, options.rows);
+  table.lines = table.lines.slice(0, options.rows);
+  try {
+    return csvFeeds(table, inputs, { features: options.features, ignore: options.ignore });
+  } catch (err) {
+    if (err instanceof MlopsError) throw new MlopsError(err.code, `${options.what} data: ${err.message}`, { hint: err.hint ?? 'pick the feature columns with --features or leave others out with --ignore' });
+    throw err;
+  }
+}
+
+const NPY_TYPES: Record<string, ElementType> = { '<f4': 'float32', '<f8': 'float64', '<i8': 'int64', '<i4': 'int32', '|u1': 'uint8', '|i1': 'int8', '|b1': 'bool' };
+
+/** numpy .npy (format 1.x/2.x/3.x, little-endian, C order). */
+export function parseNpy(bytes: Uint8Array, file: string): Tensor {
+  const magic = String.fromCharCode(...bytes.subarray(1, 6));
+  if (bytes[0] !== 0x93 || magic !== 'NUMPY') throw new MlopsError('SAMPLES_INVALID', `${file} is not a .npy file`);
+  const major = bytes[6];
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const headerLength = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
+  const start = major === 1 ? 10 : 12;
+  const header = new TextDecoder().decode(bytes.subarray(start, start + headerLength));
+  const descr = /'descr':\s*'([^']+)'/.exec(header)?.[1] ?? '';
+  const fortran = /'fortran_order':\s*True/.test(header);
+  const shape = (/'shape':\s*\(([^)]*)\)/.exec(header)?.[1] ?? '').split(',').map((s) => s.trim()).filter(Boolean).map(Number);
+  const type = NPY_TYPES[descr];
+  if (!type || fortran) throw new MlopsError('SAMPLES_INVALID', `${file}: ${fortran ? 'Fortran-ordered arrays are' : `dtype ${descr} is`} not supported`, { hint: 'save a C-ordered float32 array: np.save(path, np.ascontiguousarray(x, dtype=np.float32))' });
+  const ctor = arrayConstructorFor(type as Exclude<ElementType, 'string'>);
+  const offset = start + headerLength;
+  // A copy (Buffer#slice would be a view into a shared pool), aligned for the typed array.
+  const copy = new Uint8Array(bytes.subarray(offset, offset + elementCount(shape) * ctor.BYTES_PER_ELEMENT));
+  return { type, dims: shape, data: new ctor(copy.buffer, 0, elementCount(shape)) };
+}
+
+async function tensorFeeds(dir: string, inputs: ValueSignature[], options: SampleOptions): Promise<Record<string, Tensor>> {
+  const files = (await readdir(dir, { recursive: true })).map(String).filter((f) => /\.(pb|npy)$/.test(f)).sort();
+  if (files.length === 0) throw new MlopsError('SAMPLES_EMPTY', `${options.what} folder ${dir} has no .pb or .npy files`);
+  const byInput = new Map<string, Tensor[]>(inputs.map((i) => [i.name, []]));
+  for (const file of files) {
+    const full = path.join(dir, file);
+    const bytes = await readFile(full);
+    let tensor: Tensor;
+    try {
+      tensor = file.endsWith('.npy') ? parseNpy(bytes, full) : tensorFromProto(decodeTensorBytes(bytes));
+    } catch (err) {
+      throw err instanceof MlopsError ? err : new MlopsError('SAMPLES_INVALID', `${full} is not a serialized TensorProto: ${(err as Error).message}`);
+    }
+    const stem = path.basename(file).replace(/\.(pb|npy)$/, '');
+    const input = inputs.find((i) => i.name === tensor.name) ?? inputs.find((i) => i.name === stem) ?? (inputs.length === 1 ? inputs[0] : undefined);
+    if (!input) throw new MlopsError('SAMPLES_INVALID', `${full} matches no model input (inputs: ${inputs.map((i) => i.name).join(', ')})`, { hint: 'name the tensor (or the file) after the input it feeds' });
+    byInput.get(input.name)!.push(conform(tensor, input, full));
+  }
+  const feeds: Record<string, Tensor> = {};
+  for (const [name, parts] of byInput) {
+    if (parts.length === 0) throw new MlopsError('SAMPLES_INVALID', `${options.what} folder ${dir} has no tensor for input "${name}"`);
+    feeds[name] = concatRows(parts);
+  }
+  return feeds;
+}
+
+/** Check a sample against the input's type and non-batch dims; float64 samples feed float32 inputs. */
+function conform(t: Tensor, input: ValueSignature, file: string): Tensor {
+  const want = input.type as ElementType;
+  let tensor = t;
+  if (t.type !== want) {
+    if (want === 'float32' && t.type === 'float64') tensor = { ...t, type: 'float32', data: Float32Array.from(t.data as Float64Array) };
+    else throw new MlopsError('SAMPLES_INVALID', `${file} holds ${t.type} values but input "${input.name}" takes ${want}`);
+  }
+  const shape = input.shape ?? [];
+  if (shape.length && tensor.dims.length === shape.length - 1) tensor = { ...tensor, dims: [1, ...tensor.dims] }; // one sample without its batch dim
+  const fixedMismatch = shape.length !== tensor.dims.length || shape.some((d, k) => k > 0 && typeof d === 'number' && d !== tensor.dims[k]);
+  if (shape.length && fixedMismatch) {
+    throw new MlopsError('SAMPLES_INVALID', `${file} has shape [${tensor.dims.join(', ')}] but input "${input.name}" takes [${shape.map((d) => d ?? '?').join(', ')}]`);
+  }
+  return tensor;
+}
+
+export function concatRows(parts: Tensor[]): Tensor {
+  if (parts.length === 1) return parts[0];
+  const rows = parts.reduce((n, p) => n + p.dims[0], 0);
+  const total = parts.reduce((n, p) => n + (p.data as ArrayLike<unknown>).length, 0);
+  const first = parts[0];
+  const data = Array.isArray(first.data) ? parts.flatMap((p) => p.data as string[]) : new (first.data.constructor as Float32ArrayConstructor)(total);
+  if (!Array.isArray(data)) {
+    let at = 0;
+    for (const p of parts) {
+      (data as Float32Array).set(p.data as Float32Array, at);
+      at += (p.data as Float32Array).length;
+    }
+  }
+  return { ...first, dims: [rows, ...first.dims.slice(1)], data: data as Tensor['data'] };
+}

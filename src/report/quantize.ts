@@ -1,0 +1,32 @@
+import type { QuantizeResult } from '../quantize/index.js';
+import { paint, type RenderOptions } from './style.js';
+import { formatBytes, renderFields, renderTable } from './table.js';
+
+const pct = (x: number) => `${(x * 100).toFixed(2)} %`;
+const num = (x: number) => (x === 0 ? '0' : Math.abs(x) >= 1e-3 ? x.toFixed(5) : x.toExponential(2));
+
+export function renderQuantize(r: QuantizeResult, options: RenderOptions): string {
+  const parts: string[] = [];
+  const fields: Array<[string, string]> = [
+    ['source', `${r.source.path} (${formatBytes(r.source.size_bytes)})`],
+    ['output', `${r.output.path} (${formatBytes(r.output.size_bytes)})`],
+    ['size ratio', r.size_ratio.toFixed(3)],
+    ['mode', `${r.mode}${r.per_channel ? ', per-channel' : ''}${r.reduce_range ? ', reduce-range' : ''}`],
+  ];
+  if (r.calibration) fields.push(['calibration', `${r.calibration.rows} rows of ${r.calibration.source}, ${r.calibration.method}, ${r.calibration.tensors} tensors`]);
+  if (r.registered) fields.push(['registered', `${r.registered.name}@${r.registered.version}`]);
+  parts.push(renderFields(fields, options));
+  const rows = [
+    ...r.quantized.map((q) => [q.name, q.op_type, paint(options, 'green', q.how), `[${q.weight_shape.join(', ')}]${q.per_channel ? ' per-channel' : ''}`]),
+    ...r.skipped.map((s) => [s.name, s.op_type, paint(options, 'dim', `float: ${s.reason}`), '']),
+  ];
+  parts.push(renderTable(['node', 'op', 'what happened', 'weight'], rows, options));
+  if (r.validation) {
+    const v = r.validation;
+    parts.push(`validation on ${v.rows} rows of ${v.source}\n` + renderTable(['output', 'max abs diff', 'mean abs diff', 'argmax agreement'], v.outputs.map((o) => [o.output, num(o.max_abs_diff), num(o.mean_abs_diff), o.argmax_agreement === null ? '-' : pct(o.argmax_agreement)]), options));
+    const speed = `${v.speedup.toFixed(2)}x`;
+    parts.push(`latency at batch ${v.latency_batch}: float ${v.float_ms.toFixed(2)} ms, int8 ${v.int8_ms.toFixed(2)} ms, speed-up ${v.speedup >= 1 ? paint(options, 'green', speed) : paint(options, 'red', speed)}`);
+  }
+  for (const w of r.warnings) parts.push(`${paint(options, 'yellow', 'warning')}: ${w}`);
+  return parts.join('\n') + '\n';
+}
