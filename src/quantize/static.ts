@@ -17,12 +17,27 @@ import type { SampleSource } from './samples.js';
 
 export type CalibrationMethod = 'minmax' | 'percentile';
 
-/** Tensors whose ranges static quantization needs: every target's activation input and output. */
-export function calibrationTensors(targets: Target[]): string[] {
+/** Ops that only move or select values: quantized data passes through them unchanged. */
+const DATA_MOVEMENT = new Set(['MaxPool', 'Flatten', 'Reshape', 'Transpose', 'Squeeze', 'Unsqueeze']);
+
+/**
+ * The Relu that alone reads a target's output, if any. Quantizing after it
+ * (range [0, max], zero point 0) clips negatives just as Relu does, so the
+ * Relu can go, as onnxruntime's quantizer does: DQ -> Conv -> Q then fuses.
+ */
+export function fusedRelu(graph: GraphProto, target: Target): NodeProto | undefined {
+  const y = target.node.output![0];
+  if ((graph.output ?? []).some((o) => o.name === y)) return undefined;
+  const readers = (graph.node ?? []).filter((n) => (n.input ?? []).includes(y));
+  return readers.length === 1 && readers[0].opType === 'Relu' && !readers[0].domain ? readers[0] : undefined;
+}
+
+/** Tensors whose ranges static quantization needs: every target's activation input and (Relu'd) output. */
+export function calibrationTensors(graph: GraphProto, targets: Target[]): string[] {
   const names = new Set<string>();
   for (const t of targets) {
     names.add(t.node.input![t.activationInput]);
-    names.add(t.node.output![0]);
+    names.add(fusedRelu(graph, t)?.output![0] ?? t.node.output![0]);
   }
   return [...names];
 }
@@ -49,7 +64,7 @@ function percentileOf(sorted: Float32Array, q: number): number {
  * exposed as an output; keep min/max, or (percentile) a sample of values.
  */
 export async function calibrate(loaded: LoadedModel, targets: Target[], samples: SampleSource, options: { method: CalibrationMethod; percentile: number; threads?: number }): Promise<Map<string, [number, number]>> {
-  const names = calibrationTensors(targets);
+  const names = calibrationTensors(loaded.model.graph!, targets);
   const session = await openSession(loaded, { threads: options.threads, transform: (m) => exposeOutputs(m, names), label: `${loaded.path} (calibration)` });
   const ranges = new Map<string, [number, number]>(names.map((n) => [n, [Infinity, -Infinity]]));
   const kept = new Map<string, number[]>(names.map((n) => [n, []]));
@@ -105,12 +120,31 @@ export function rewriteStatic(graph: GraphProto, targets: Target[], ranges: Map<
     return p;
   };
   const dequantized = new Map<string, string>(); // float tensor -> name of its DQ output
+  const relus = new Map<NodeProto, Target>();
+  for (const t of targets) {
+    const relu = fusedRelu(graph, t);
+    if (relu) relus.set(relu, t);
+  }
   const nodes: NodeProto[] = [];
   const report: QuantizedNode[] = [];
+  /** Q -> DQ after `node`, under the name of its output, with `tensor`'s parameters. */
+  const requantizeOutput = (node: NodeProto, tensor: string) => {
+    const y = node.output![0];
+    const pre = u(`${y}_before_quantization`);
+    const [s, z] = paramsFor(tensor);
+    params.set(y, paramsFor(tensor));
+    const q = u(`${y}_QuantizeLinear_Output`);
+    node.output = [pre, ...node.output!.slice(1)]; // in place: the node keeps its other fields
+    nodes.push(node, makeNode('QuantizeLinear', [pre, s, z], [q], u(`${y}_QuantizeLinear`)), makeNode('DequantizeLinear', [q, s, z], [y], u(`${y}_DequantizeLinear`)));
+    dequantized.set(y, y);
+  };
   for (const node of graph.node ?? []) {
+    if (relus.has(node)) continue; // folded into the quantization of its target's output
     const target = byNode.get(node);
     if (!target) {
-      nodes.push(node);
+      // Quantized values pass through data-movement ops: Q/DQ after them lets onnxruntime run them in uint8.
+      if (DATA_MOVEMENT.has(node.opType ?? '') && !node.domain && dequantized.has(node.input?.[0] ?? '')) requantizeOutput(node, node.input![0]);
+      else nodes.push(node);
       continue;
     }
     const inputs = [...node.input!];
@@ -139,7 +173,8 @@ export function rewriteStatic(graph: GraphProto, targets: Target[], ranges: Map<
     // Bias (Conv, Gemm with a 1-D C): int32 with scale x_scale * w_scale, as onnxruntime's fusions expect.
     const biasName = target.kind === 'conv' || target.kind === 'gemm' ? inputs[2] : undefined;
     const biasInit = biasName ? graph.initializer!.find((t) => t.name === biasName) : undefined;
-    if (biasInit && (biasInit.dims ?? []).length === 1 && biasInit.dataType === 1 && !(target.kind === 'gemm' && gemmAttributes(node).beta !== 1)) {
+    const quantizeBias = biasInit && (biasInit.dims ?? []).length === 1 && biasInit.dataType === 1 && !(target.kind === 'gemm' && gemmAttributes(node).beta !== 1);
+    if (quantizeBias) {
       const bias = tensorFromProto(biasInit).data as Float32Array;
       const xScale = paramsFor(x)[2];
       const scales = Float32Array.from(bias, (_, c) => Math.fround(xScale * w.weight.scales[w.weight.scales.length === 1 ? 0 : c]));
@@ -152,19 +187,13 @@ export function rewriteStatic(graph: GraphProto, targets: Target[], ranges: Map<
       nodes.push(makeNode('DequantizeLinear', [bq, bs, bz], [bdq], u(`${biasName}_DequantizeLinear`), perChannelBias ? { axis: 0 } : {}));
       inputs[2] = bdq;
     }
-
-    // Output: Q -> DQ under the original name, so consumers and graph outputs are unchanged.
-    const y = node.output![0];
-    const pre = u(`${y}_before_quantization`);
-    const [ys, yz] = paramsFor(y);
-    const yq = u(`${y}_QuantizeLinear_Output`);
-    // Edit the node in place: it keeps every field we do not touch (see onnx/proto.ts).
     node.input = inputs;
-    node.output = [pre, ...node.output!.slice(1)];
-    nodes.push(node);
-    nodes.push(makeNode('QuantizeLinear', [pre, ys, yz], [yq], u(`${y}_QuantizeLinear`)), makeNode('DequantizeLinear', [yq, ys, yz], [y], u(`${y}_DequantizeLinear`)));
-    dequantized.set(y, y);
-    report.push({ name: base, op_type: node.opType ?? '', how: `QDQ (uint8 activations, int8 weights${biasInit ? ', int32 bias' : ''})`, weight: weight.initializer, weight_shape: weight.dims, per_channel: axis !== undefined });
+
+    // Output: Q -> DQ under the original name (the Relu's, when it is folded), so readers are unchanged.
+    const relu = fusedRelu(graph, target);
+    if (relu) node.output = [relu.output![0], ...node.output!.slice(1)];
+    requantizeOutput(node, node.output![0]);
+    report.push({ name: base, op_type: node.opType ?? '', how: `QDQ (uint8 activations, int8 weights${quantizeBias ? ', int32 bias' : ''}${relu ? ', Relu folded' : ''})`, weight: weight.initializer, weight_shape: weight.dims, per_channel: axis !== undefined });
   }
   graph.node = nodes;
   return report;
