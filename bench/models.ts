@@ -55,3 +55,31 @@ export function imagesNpy(n: number, seed = 5): Uint8Array {
   out.set(new Uint8Array(data.buffer), 10 + padded.length);
   return out;
 }
+
+/** A copy of a classifier with Softmax appended to its first output (probabilities, as the note's MLP). */
+export function withSoftmax(modelBytes: Uint8Array): Uint8Array {
+  const model = onnx.ModelProto.decode(modelBytes);
+  const graph = model.graph!;
+  const logits = graph.output![0].name!;
+  graph.node!.push(onnx.NodeProto.create({ opType: 'Softmax', input: [logits], output: ['probabilities'], name: 'softmax', attribute: [{ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: 1 }] }));
+  graph.output = [onnx.ValueInfoProto.create({ name: 'probabilities', type: graph.output![0].type })];
+  return encodeModel(model);
+}
+
+/** An MLP of `layers` square float layers, about `megabytes` MB of weights, for quantization speed. */
+export function bigMlp(megabytes: number, layers = 6, seed = 11): Uint8Array {
+  const g = gaussian(seed);
+  const width = Math.round(Math.sqrt((megabytes * 1e6) / 4 / layers));
+  const node: NodeProto[] = [];
+  const initializer = [];
+  let x = 'x';
+  for (let l = 0; l < layers; l++) {
+    const w = `w${l}`;
+    initializer.push(tensorToProto({ name: w, type: 'float32', dims: [width, width], data: Float32Array.from({ length: width * width }, () => g() / Math.sqrt(width)) }));
+    node.push({ opType: 'MatMul', input: [x, w], output: [`h${l}`], name: `matmul_${l}` });
+    node.push({ opType: 'Relu', input: [`h${l}`], output: [`r${l}`], name: `relu_${l}` });
+    x = `r${l}`;
+  }
+  const vi = (name: string) => ({ name, type: { tensorType: { elemType: 1, shape: { dim: [{ dimParam: 'N' }, { dimValue: width }] } } } });
+  return encodeModel(onnx.ModelProto.create({ irVersion: 8, opsetImport: [{ domain: '', version: 17 }], graph: { name: 'big_mlp', node, initializer, input: [vi('x')], output: [vi(x)] } }));
+}

@@ -1,6 +1,8 @@
 /** `npm run bench`: every benchmark, one after the other (figures go in README's performance section). */
 import { benchPredict } from './predict-batch.js';
 import { benchRegistry } from './registry.js';
+import { benchQuantize } from './quantize.js';
 
 await benchPredict();
 await benchRegistry();
+await benchQuantize();

@@ -54,3 +54,22 @@ test('predict-batch input errors: exit 2 with the line, no output; rejects excee
   assert.equal(badMode.status, 2);
   assert.match(badMode.stderr, /Allowed choices are fail, skip/);
 });
+
+test('quantize: --json report, exit 0; a model with nothing to quantize is exit 2 and writes nothing', () => {
+  const dir = tempDir('mlops-cli-q-');
+  const out = path.join(dir, 'q.onnx');
+  const r = runCli(['quantize', fixture('models', 'mlp.onnx'), '--output', out, '--validate', fixture('data', 'mlp.csv'), '--ignore', 'id', '--json']);
+  assert.equal(r.status, 0, r.stderr);
+  const doc = JSON.parse(r.stdout);
+  assert.equal(doc.version, 1);
+  assert.equal(doc.mode, 'dynamic');
+  assert.ok(doc.size_ratio < 0.27);
+  assert.ok(existsSync(out));
+  const none = runCli(['quantize', fixture('models', 'iris-zipmap.onnx'), '--output', path.join(dir, 'n.onnx')]);
+  assert.equal(none.status, 2);
+  assert.match(none.stderr, /^error: no weights to quantize/);
+  assert.equal(existsSync(path.join(dir, 'n.onnx')), false);
+  const human = runCli(['quantize', fixture('models', 'cnn.onnx'), '--output', path.join(dir, 'c.onnx')]);
+  assert.equal(human.status, 0, human.stderr);
+  assert.match(human.stdout, /Conv nodes stay in float in dynamic mode/);
+});
