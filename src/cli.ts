@@ -11,6 +11,7 @@ import { parseKeyInt, parseList, parseNonNegative, parsePositiveInt } from './cl
 import { addRegistryCommands } from './cli/registry-commands.js';
 import { addPredictCommand } from './cli/predict-command.js';
 import { addQuantizeCommand } from './cli/quantize-command.js';
+import { addDriftCommand } from './cli/drift-command.js';
 
 function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -105,6 +106,7 @@ ${examples([
 
   addPredictCommand(program);
   addQuantizeCommand(program);
+  addDriftCommand(program);
   addRegistryCommands(program);
   return program;
 }

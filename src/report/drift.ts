@@ -1,0 +1,112 @@
+/** Drift renderers: terminal table, Markdown (PR comments, $GITHUB_STEP_SUMMARY), self-contained HTML. */
+import type { ColumnDrift, DriftResult } from '../drift/index.js';
+import type { ChartData } from '../drift/charts.js';
+import { paint, type RenderOptions } from './style.js';
+import { renderTable } from './table.js';
+
+function p(x: number | undefined): string {
+  if (x === undefined) return '-';
+  if (x === 0) return '0';
+  return x < 1e-4 ? x.toExponential(2) : x.toPrecision(3);
+}
+
+function effect(c: ColumnDrift): string {
+  if (c.psi === undefined) return '-';
+  const parts = [`PSI ${c.psi.toFixed(3)}`];
+  if (c.ks_d !== undefined) parts.push(`D ${c.ks_d.toFixed(3)}`);
+  if (c.wasserstein_norm !== undefined && c.wasserstein_norm !== null) parts.push(`W/sd ${c.wasserstein_norm.toFixed(3)}`);
+  return parts.join(', ');
+}
+
+function verdict(r: DriftResult): string {
+  return `${r.drifted} of ${r.tested} columns drifted (${(r.drift_share * 100).toFixed(0)} %, threshold ${(r.settings.drift_share * 100).toFixed(0)} %): ${r.dataset_drift ? 'DATASET DRIFT' : 'no dataset drift'}`;
+}
+
+export function renderDriftTable(r: DriftResult, options: RenderOptions): string {
+  const corrected = r.settings.correction !== 'none';
+  const rows = r.columns.map((c) => [
+    c.column, c.type, c.status === 'skipped' ? paint(options, 'dim', `skipped: ${c.reason}`) : `${c.test} (${c.method})`,
+    c.statistic === undefined ? '-' : c.statistic.toPrecision(4), p(c.pvalue), ...(corrected ? [p(c.pvalue_corrected)] : []),
+    effect(c), c.status === 'skipped' ? '' : c.drifted ? paint(options, 'red', 'DRIFT') : paint(options, 'green', 'ok'),
+  ]);
+  const head = ['column', 'type', 'test', 'statistic', 'p-value', ...(corrected ? [`p (${r.settings.correction})`] : []), 'effect', 'drifted'];
+  const notes = r.columns.filter((c) => c.unseen_categories?.length).map((c) => `${c.column}: categories not in the reference: ${c.unseen_categories!.slice(0, 10).join(', ')}${c.unseen_categories!.length > 10 ? ', ...' : ''}`);
+  const line = r.dataset_drift ? paint(options, 'red', verdict(r)) : paint(options, 'green', verdict(r));
+  return [renderTable(head, rows, options), ...notes, line].join('\n') + '\n';
+}
+
+export function renderDriftMarkdown(r: DriftResult): string {
+  const esc = (s: string) => s.replace(/\|/g, '\\|');
+  const lines = [
+    `### Drift: ${r.dataset_drift ? '🔴 dataset drift' : '🟢 no dataset drift'}`,
+    '',
+    `${verdict(r)}. Reference \`${r.reference.path}\` (${r.reference.rows} rows), current \`${r.current.path}\` (${r.current.rows} rows); alpha ${r.settings.alpha}, correction ${r.settings.correction}.`,
+    '',
+    '| column | type | test | statistic | p-value | effect | drifted |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+    ...r.columns.map((c) => `| ${esc(c.column)} | ${c.type} | ${c.status === 'skipped' ? `skipped: ${esc(c.reason ?? '')}` : `${c.test} (${c.method})`} | ${c.statistic === undefined ? '-' : c.statistic.toPrecision(4)} | ${p(c.pvalue_corrected ?? c.pvalue)} | ${effect(c)} | ${c.status === 'skipped' ? '' : c.drifted ? '**yes**' : 'no'} |`),
+  ];
+  return lines.join('\n') + '\n';
+}
+
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!);
+
+/** Overlaid reference/current shares as an inline SVG (no scripts, no network). */
+function svgChart(chart: ChartData, column: string): string {
+  const W = 520;
+  const H = 200;
+  const pad = { l: 40, r: 10, t: 10, b: 40 };
+  const n = chart.reference.length;
+  const max = Math.max(...chart.reference, ...chart.current, 1e-9);
+  const x = (i: number) => pad.l + ((W - pad.l - pad.r) * i) / n;
+  const y = (v: number) => H - pad.b - ((H - pad.t - pad.b) * v) / max;
+  const bw = (W - pad.l - pad.r) / n;
+  const bars: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const [r, c] = [chart.reference[i], chart.current[i]];
+    if (chart.kind === 'histogram') {
+      bars.push(`<rect class="ref" x="${x(i).toFixed(1)}" y="${y(r).toFixed(1)}" width="${bw.toFixed(1)}" height="${(H - pad.b - y(r)).toFixed(1)}"/>`);
+      bars.push(`<rect class="cur" x="${x(i).toFixed(1)}" y="${y(c).toFixed(1)}" width="${bw.toFixed(1)}" height="${(H - pad.b - y(c)).toFixed(1)}"/>`);
+    } else {
+      bars.push(`<rect class="ref" x="${(x(i) + bw * 0.1).toFixed(1)}" y="${y(r).toFixed(1)}" width="${(bw * 0.4).toFixed(1)}" height="${(H - pad.b - y(r)).toFixed(1)}"><title>${escapeHtml(chart.labels![i])}: reference ${(r * 100).toFixed(1)} %</title></rect>`);
+      bars.push(`<rect class="cur" x="${(x(i) + bw * 0.5).toFixed(1)}" y="${y(c).toFixed(1)}" width="${(bw * 0.4).toFixed(1)}" height="${(H - pad.b - y(c)).toFixed(1)}"><title>${escapeHtml(chart.labels![i])}: current ${(c * 100).toFixed(1)} %</title></rect>`);
+    }
+  }
+  const axis = chart.kind === 'histogram'
+    ? [0, n / 2, n].map((i) => `<text x="${x(i).toFixed(1)}" y="${H - pad.b + 16}" text-anchor="middle">${Number(chart.edges![i].toPrecision(3))}</text>`).join('')
+    : chart.labels!.map((l, i) => `<text x="${(x(i) + bw / 2).toFixed(1)}" y="${H - pad.b + 16}" text-anchor="middle">${escapeHtml(l.length > 10 ? `${l.slice(0, 9)}…` : l)}</text>`).join('');
+  return `<svg class="chart" data-column="${escapeHtml(column)}" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${escapeHtml(column)}: reference vs current">`
+    + `<line x1="${pad.l}" y1="${H - pad.b}" x2="${W - pad.r}" y2="${H - pad.b}" stroke="#999"/>`
+    + `<text x="${pad.l - 4}" y="${pad.t + 8}" text-anchor="end">${(max * 100).toFixed(0)}%</text>`
+    + bars.join('') + axis + '</svg>';
+}
+
+export function renderDriftHtml(r: DriftResult): string {
+  const cards = r.columns.map((c) => {
+    const badge = c.status === 'skipped' ? '<span class="badge skip">skipped</span>' : c.drifted ? '<span class="badge drift">drift</span>' : '<span class="badge ok">ok</span>';
+    const figures = c.status === 'skipped'
+      ? `<p class="muted">${escapeHtml(c.reason ?? '')}</p>`
+      : `<p>${c.test === 'ks' ? 'Kolmogorov-Smirnov' : 'chi-square'} (${escapeHtml(c.method ?? '')}): statistic ${c.statistic!.toPrecision(4)}, p-value ${p(c.pvalue)}${r.settings.correction !== 'none' ? `, corrected ${p(c.pvalue_corrected)}` : ''}; ${escapeHtml(effect(c))}. Missing: ${c.reference_missing} / ${c.current_missing}.</p>`
+        + (c.unseen_categories?.length ? `<p>Not in the reference: ${c.unseen_categories.slice(0, 20).map(escapeHtml).join(', ')}</p>` : '');
+    return `<section class="column ${c.drifted ? 'drifted' : ''}"><h2>${escapeHtml(c.column)} <small>${c.type}</small> ${badge}</h2>${figures}${c.chart ? svgChart(c.chart, c.column) : ''}</section>`;
+  }).join('\n');
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Drift report</title>
+<style>
+body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;margin:2rem auto;max-width:1100px;color:#222}
+h1{font-size:1.5rem}.summary{padding:1rem;border-radius:8px;background:${r.dataset_drift ? '#fdecea' : '#e8f5e9'}}
+.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(540px,1fr));gap:1rem;margin-top:1rem}
+.column{border:1px solid #ddd;border-radius:8px;padding:0.5rem 1rem}.column.drifted{border-color:#d32f2f}
+h2{font-size:1.05rem;margin:0.3rem 0}small{color:#777;font-weight:normal}.muted{color:#777}
+.badge{font-size:0.75rem;padding:2px 6px;border-radius:4px;color:#fff}.drift{background:#d32f2f}.ok{background:#2e7d32}.skip{background:#999}
+svg text{font-size:10px;fill:#555}rect.ref{fill:#1f77b4;fill-opacity:0.55}rect.cur{fill:#ff7f0e;fill-opacity:0.55}
+.legend span{display:inline-block;width:12px;height:12px;margin:0 4px 0 12px;vertical-align:middle}
+</style></head><body>
+<h1>Drift report</h1>
+<div class="summary"><strong>${escapeHtml(verdict(r))}</strong><br>Reference ${escapeHtml(r.reference.path)} (${r.reference.rows} rows) vs current ${escapeHtml(r.current.path)} (${r.current.rows} rows). alpha ${r.settings.alpha}, correction ${r.settings.correction}${r.settings.min_effect !== null ? `, minimum effect ${r.settings.min_effect} (${r.settings.effect_metric})` : ''}.
+<div class="legend"><span style="background:#1f77b4;opacity:.55"></span>reference<span style="background:#ff7f0e;opacity:.55"></span>current</div></div>
+<div class="grid">
+${cards}
+</div></body></html>
+`;
+}
