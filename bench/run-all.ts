@@ -2,7 +2,9 @@
 import { benchPredict } from './predict-batch.js';
 import { benchRegistry } from './registry.js';
 import { benchQuantize } from './quantize.js';
+import { benchDrift } from './drift.js';
 
 await benchPredict();
 await benchRegistry();
 await benchQuantize();
+await benchDrift();

@@ -73,7 +73,7 @@ function svgChart(chart: ChartData, column: string): string {
     }
   }
   const axis = chart.kind === 'histogram'
-    ? [0, n / 2, n].map((i) => `<text x="${x(i).toFixed(1)}" y="${H - pad.b + 16}" text-anchor="middle">${Number(chart.edges![i].toPrecision(3))}</text>`).join('')
+    ? [0, n / 2, n].map((i, k) => `<text x="${x(i).toFixed(1)}" y="${H - pad.b + 16}" text-anchor="${['start', 'middle', 'end'][k]}">${Number(chart.edges![i].toPrecision(3))}</text>`).join('')
     : chart.labels!.map((l, i) => `<text x="${(x(i) + bw / 2).toFixed(1)}" y="${H - pad.b + 16}" text-anchor="middle">${escapeHtml(l.length > 10 ? `${l.slice(0, 9)}…` : l)}</text>`).join('');
   return `<svg class="chart" data-column="${escapeHtml(column)}" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${escapeHtml(column)}: reference vs current">`
     + `<line x1="${pad.l}" y1="${H - pad.b}" x2="${W - pad.r}" y2="${H - pad.b}" stroke="#999"/>`
