@@ -12,6 +12,7 @@ import { addRegistryCommands } from './cli/registry-commands.js';
 import { addPredictCommand } from './cli/predict-command.js';
 import { addQuantizeCommand } from './cli/quantize-command.js';
 import { addDriftCommand } from './cli/drift-command.js';
+import { addBenchCommand, addChecklistCommand } from './cli/checklist-commands.js';
 
 function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -107,6 +108,8 @@ ${examples([
   addPredictCommand(program);
   addQuantizeCommand(program);
   addDriftCommand(program);
+  addBenchCommand(program);
+  addChecklistCommand(program);
   addRegistryCommands(program);
   return program;
 }

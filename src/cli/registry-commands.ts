@@ -137,11 +137,27 @@ ${examples([
     .requiredOption('--to <alias>', 'the alias to move')
     .option('--require <alias>', 'refuse unless the version holds or has held this alias (e.g. staging before production)')
     .option('--reason <text>', 'why, recorded in history')
+    .option('--checklist <file>', 'run this checklist on the version first; refuse to promote when it fails (the result is recorded)')
+    .option('--force', 'promote even when the checklist fails (recorded in history as forced)')
+    .option('--ack <id>', 'sign off a manual checklist item (repeatable)', (v: string, p: string[] = []) => [...p, v])
     .option(...REGISTRY_OPTION)
     .option('--json', 'print as JSON')
-    .addHelpText('after', examples(['mlops registry promote fraud@3 --to staging', 'mlops registry promote fraud@3 --to production --require staging --reason "A/B ok"']))
-    .action((ref: string, f: { to: string; require?: string; reason?: string }, cmd: Command) =>
-      respond(cmd, async (flags) => (await registry()).promote({ registry: flags.registry, ref, to: f.to, require: f.require, reason: f.reason }), (r, o, rep) => rep.renderAliasMove(r, o)));
+    .addHelpText('after', examples(['mlops registry promote fraud@3 --to staging', 'mlops registry promote fraud@3 --to production --require staging --reason "A/B ok"', 'mlops registry promote fraud@3 --to production --checklist mlops.checklist.yml']))
+    .action((ref: string, f: { to: string; require?: string; reason?: string; checklist?: string; force?: boolean; ack?: string[] }, cmd: Command) =>
+      respond(cmd, async (flags) => {
+        const { promote } = await registry();
+        const gate = f.checklist
+          ? async (version: number) => {
+            const { runChecklist } = await import('../checklist/index.js');
+            const name = ref.split('@')[0];
+            const result = await runChecklist({ config: f.checklist, model: `${name}@${version}`, registry: flags.registry, acks: f.ack });
+            const notPassed = result.checks.filter((c) => c.status !== 'pass').map((c) => `${c.id} (${c.status})`);
+            const blocking = result.passed ? null : `checklist ${f.checklist} failed: ${notPassed.join(', ')}`;
+            return { failure: blocking, summary: { config: f.checklist, passed: result.passed, counts: result.counts, not_passed: notPassed } };
+          }
+          : undefined;
+        return promote({ registry: flags.registry, ref, to: f.to, require: f.require, reason: f.reason, gate, force: f.force });
+      }, (r, o, rep) => rep.renderAliasMove(r, o)));
 
   group
     .command('rollback')

@@ -14,10 +14,10 @@ export interface PromoteOptions extends RegistryOptions {
   /** Refuse unless the version holds or has held this alias. */
   require?: string;
   /**
-   * Runs under the registry lock before the alias moves (the checklist gate);
-   * returning a failure message refuses the promotion unless `force`.
+   * Runs before the alias moves (the checklist gate), outside the registry lock;
+   * a failure refuses the promotion unless `force`. The summary goes into history.
    */
-  gate?: (version: number) => Promise<string | null>;
+  gate?: (version: number) => Promise<{ failure: string | null; summary: Record<string, unknown> }>;
   force?: boolean;
 }
 
@@ -47,9 +47,19 @@ export async function promote(options: PromoteOptions): Promise<AliasMoveResult>
   const alias = validateName(options.to, 'alias');
   if (options.require) validateName(options.require, 'alias');
   const store = openStore(options);
+  // The checklist can take seconds (benchmarks): run it before taking the lock, not while others wait.
+  let gate: Awaited<ReturnType<NonNullable<PromoteOptions['gate']>>> | undefined;
+  let gatedVersion: number | undefined;
+  if (options.gate) {
+    gatedVersion = selectVersion(await requireModel(store, parsed.name), parsed.selector).version;
+    gate = await options.gate(gatedVersion);
+  }
   return store.withLock(async () => {
     const state = await requireModel(store, parsed.name);
     const version = selectVersion(state, parsed.selector).version;
+    if (gatedVersion !== undefined && version !== gatedVersion) {
+      throw new MlopsError('REGISTRY_CHANGED', `${options.ref} moved from version ${gatedVersion} to ${version} while the checklist ran`, { hint: 'run the promotion again' });
+    }
     refuseArchived(state, version, 'promoted');
     if (options.require && !state.aliasHistory.get(version)?.has(options.require)) {
       throw new MlopsError('REGISTRY_PROMOTION_ORDER', `${parsed.name}@${version} has never been "${options.require}", so it cannot go to "${alias}"`, {
@@ -60,16 +70,17 @@ export async function promote(options: PromoteOptions): Promise<AliasMoveResult>
     const from = state.aliases.get(alias) ?? null;
     if (from === version) return { name: parsed.name, alias, from, to: version, changed: false, event: null };
     let forced = false;
-    if (options.gate) {
-      const failure = await options.gate(version);
-      if (failure && !options.force) {
-        throw new MlopsError('REGISTRY_GATE_FAILED', `refusing to promote ${parsed.name}@${version} to ${alias}: ${failure}`, { exitCode: 1, hint: 'fix the failing checks, or pass --force (recorded in history)' });
+    let checklist: Record<string, unknown> | undefined;
+    if (gate) {
+      checklist = gate.summary;
+      if (gate.failure && !options.force) {
+        throw new MlopsError('REGISTRY_GATE_FAILED', `refusing to promote ${parsed.name}@${version} to ${alias}: ${gate.failure}`, { exitCode: 1, hint: 'fix the failing checks, or pass --force (recorded in history)' });
       }
-      forced = failure !== null;
+      forced = gate.failure !== null;
     }
     const [event] = await store.append(parsed.name, [{
       type: 'alias', action: 'promote', alias, from, to: version, at: new Date().toISOString(), ...currentActor(),
-      ...(options.reason ? { reason: options.reason } : {}), ...(forced ? { forced } : {}),
+      ...(options.reason ? { reason: options.reason } : {}), ...(forced ? { forced } : {}), ...(checklist ? { checklist } : {}),
     }]);
     return { name: parsed.name, alias, from, to: version, changed: true, event: event as AliasEvent };
   });

@@ -62,6 +62,8 @@ export interface AliasEvent extends EventBase {
   to: number;
   /** Recorded when a promotion gate (checklist) was overridden. */
   forced?: boolean;
+  /** The checklist that gated this promotion: config, verdict, what did not pass. */
+  checklist?: Record<string, unknown>;
 }
 
 export interface ArchiveEvent extends EventBase {

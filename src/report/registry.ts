@@ -54,7 +54,7 @@ export function renderHistory(result: HistoryResult, options: RenderOptions): st
   const rows = result.events.map((e) => {
     const what = e.type === 'register' ? `register ${e.version}`
       : e.type === 'archive' ? `archive ${e.version}`
-      : `${e.action} ${e.alias}: ${e.from ?? '-'} -> ${e.to}${e.forced ? ' (forced)' : ''}`;
+      : `${e.action} ${e.alias}: ${e.from ?? '-'} -> ${e.to}${e.forced ? ' (forced past a failing checklist)' : e.checklist ? ' (checklist passed)' : ''}`;
     return [e.seq, day(e.at), e.actor + (e.ci_url ? `\n${e.ci_url}` : ''), what, e.reason ?? ''];
   });
   return renderTable(['#', 'when', 'who', 'what', 'reason'], rows, options) + '\n';

@@ -1,0 +1,106 @@
+/** `mlops bench`: latency and throughput of a model per batch size, on given or synthesized inputs. */
+import { mean, quantileSorted } from 'simple-statistics';
+import { loadModel } from '../onnx/load-model.js';
+import { stripZipMap } from '../onnx/zipmap.js';
+import { openSession, type ModelSession } from '../runtime/session.js';
+import { synthesizeInputs } from '../runtime/synthesize.js';
+import type { Tensor } from '../onnx/tensor.js';
+import { MlopsError } from '../util/errors.js';
+
+export interface BenchOptions {
+  model: string;
+  registry?: string;
+  /** CSV rows to feed (cycled to fill each batch); synthesized inputs otherwise. */
+  input?: string;
+  features?: string[];
+  ignore?: string[];
+  batchSizes?: number[];
+  warmup?: number;
+  iterations?: number;
+  /** Run each batch size for this long instead of a fixed number of iterations (seconds). */
+  duration?: number;
+  threads?: number;
+}
+
+export interface BatchFigures {
+  batch_size: number;
+  iterations: number;
+  p50_ms: number;
+  p95_ms: number;
+  p99_ms: number;
+  mean_ms: number;
+  throughput_rows_per_s: number;
+}
+
+export interface BenchResult {
+  model: { path: string; sha256: string };
+  inputs: 'csv' | 'synthesized';
+  threads: number | null;
+  results: BatchFigures[];
+  peak_rss_bytes: number;
+}
+
+/** Rows [0, n) of the data, repeating rows when the data is shorter than the batch. */
+function takeRows(source: Record<string, Tensor>, n: number): Record<string, Tensor> {
+  const out: Record<string, Tensor> = {};
+  for (const [name, t] of Object.entries(source)) {
+    const rows = t.dims[0];
+    const per = t.dims.slice(1).reduce((a, b) => a * b, 1);
+    const data = Array.isArray(t.data) ? new Array<string>(n * per) : new (t.data.constructor as Float32ArrayConstructor)(n * per);
+    for (let r = 0; r < n; r++) {
+      const from = (r % rows) * per;
+      for (let k = 0; k < per; k++) (data as Float32Array)[r * per + k] = (t.data as Float32Array)[from + k];
+    }
+    out[name] = { ...t, dims: [n, ...t.dims.slice(1)], data: data as Tensor['data'] };
+  }
+  return out;
+}
+
+async function feedsFor(session: ModelSession, options: BenchOptions, batch: number, csv?: Record<string, Tensor>): Promise<Record<string, Tensor>> {
+  if (csv) return takeRows(csv, batch);
+  const fixedBatch = session.inputs.some((i) => typeof i.shape?.[0] === 'number' && i.shape[0] !== batch);
+  if (fixedBatch) {
+    throw new MlopsError('BENCH_FIXED_BATCH', `${session.label} has a fixed batch dimension, so it cannot run batches of ${batch}`, { hint: 'use --batch-size 1 (or the fixed size), or re-export with a dynamic batch axis' });
+  }
+  return synthesizeInputs(session.inputs, { symbolicSize: batch });
+}
+
+export async function benchModel(options: BenchOptions): Promise<BenchResult> {
+  const loaded = await loadModel(options.model, { registry: options.registry });
+  const session = await openSession(loaded, { threads: options.threads, transform: stripZipMap });
+  try {
+    let csv: Record<string, Tensor> | undefined;
+    if (options.input) {
+      const { readCsvTable } = await import('../csv/read-csv-table.js');
+      const { csvFeeds } = await import('../check/csv-data.js');
+      csv = csvFeeds(await readCsvTable(options.input), session.inputs, { features: options.features, ignore: options.ignore });
+    }
+    const results: BatchFigures[] = [];
+    for (const batch of options.batchSizes ?? [1, 32, 256]) {
+      const feeds = await feedsFor(session, options, batch, csv);
+      for (let i = 0; i < (options.warmup ?? 5); i++) await session.run(feeds);
+      const times: number[] = [];
+      const deadline = options.duration ? performance.now() + options.duration * 1000 : Infinity;
+      const iterations = options.duration ? Infinity : options.iterations ?? 50;
+      while (times.length < iterations && performance.now() < deadline) {
+        const t = performance.now();
+        await session.run(feeds);
+        times.push(performance.now() - t);
+      }
+      const sorted = [...times].sort((a, b) => a - b);
+      const avg = mean(times);
+      results.push({
+        batch_size: batch,
+        iterations: times.length,
+        p50_ms: quantileSorted(sorted, 0.5),
+        p95_ms: quantileSorted(sorted, 0.95),
+        p99_ms: quantileSorted(sorted, 0.99),
+        mean_ms: avg,
+        throughput_rows_per_s: (batch * 1000) / avg,
+      });
+    }
+    return { model: { path: loaded.path, sha256: loaded.sha256 }, inputs: csv ? 'csv' : 'synthesized', threads: options.threads ?? null, results, peak_rss_bytes: process.resourceUsage().maxRSS * 1024 };
+  } finally {
+    await session.release();
+  }
+}

@@ -1,0 +1,65 @@
+/** Run a model over a labelled CSV and compute one metric. */
+import { loadModel } from '../onnx/load-model.js';
+import { stripZipMap, type ZipMapRewrite } from '../onnx/zipmap.js';
+import { openSession } from '../runtime/session.js';
+import { readCsvTable } from '../csv/read-csv-table.js';
+import { csvFeeds } from '../check/csv-data.js';
+import { accuracy, f1, mae, rmse, rocAuc } from '../stats/metrics.js';
+import { MlopsError } from '../util/errors.js';
+import type { MetricName } from './config.js';
+import type { Tensor } from '../onnx/tensor.js';
+
+export interface MetricOptions {
+  data: string;
+  label: string;
+  metric: MetricName;
+  output?: string;
+  features?: string[];
+  ignore?: string[];
+  registry?: string;
+}
+
+export async function evaluateMetric(model: string, options: MetricOptions): Promise<number> {
+  const loaded = await loadModel(model, { registry: options.registry });
+  let zipmaps: ZipMapRewrite[] = [];
+  const session = await openSession(loaded, { transform: (m) => (zipmaps = stripZipMap(m)) });
+  try {
+    const table = await readCsvTable(options.data);
+    const labelIndex = table.header.indexOf(options.label);
+    if (labelIndex < 0) throw new MlopsError('CSV_COLUMNS_MISSING', `${options.data} has no label column "${options.label}"`);
+    const feeds = csvFeeds(table, session.inputs, { features: options.features, ignore: [...(options.ignore ?? []), options.label] });
+    const outputs = await session.run(feeds);
+    const truth = table.rows.map((r) => r[labelIndex]);
+    const names = Object.keys(outputs);
+    const pick = (pred: (t: Tensor) => boolean) => (options.output ? outputs[options.output] : names.map((n) => outputs[n]).find(pred));
+    if (options.output && !outputs[options.output]) throw new MlopsError('CHECKLIST_OUTPUT', `model has no output "${options.output}" (outputs: ${names.join(', ')})`);
+    const scores = pick((t) => t.dims.length === 2 && t.dims[1] > 1 && (t.type === 'float32' || t.type === 'float64'));
+    if (options.metric === 'rmse' || options.metric === 'mae') {
+      const values = pick((t) => t.type.startsWith('float') && (t.dims.length === 1 || t.dims[1] === 1));
+      if (!values) throw new MlopsError('CHECKLIST_OUTPUT', `no [N] or [N, 1] float output for ${options.metric}`);
+      const predicted = Array.from(values.data as Float32Array, Number);
+      const y = truth.map(Number);
+      return options.metric === 'rmse' ? rmse(y, predicted) : mae(y, predicted);
+    }
+    // Classes: a label output (ZipMap classifiers) or the argmax of the score columns (as class index or label).
+    const labelOutput = pick((t) => t.dims.length === 1 && !t.type.startsWith('float'));
+    const labels = zipmaps[0]?.labels;
+    let predicted: string[];
+    if (labelOutput && !options.output) predicted = Array.from(labelOutput.data as ArrayLike<unknown>, String);
+    else if (scores) {
+      const k = scores.dims[1];
+      const data = scores.data as Float32Array;
+      predicted = truth.map((_, r) => {
+        let best = 0;
+        for (let j = 1; j < k; j++) if (data[r * k + j] > data[r * k + best]) best = j;
+        return String(labels?.[best] ?? best);
+      });
+    } else throw new MlopsError('CHECKLIST_OUTPUT', 'no class output: expected a label output or [N, K] scores');
+    if (options.metric === 'accuracy') return accuracy(truth, predicted);
+    if (options.metric === 'f1') return f1(truth, predicted);
+    if (!scores || scores.dims[1] !== 2) throw new MlopsError('CHECKLIST_OUTPUT', 'auc needs a binary classifier with [N, 2] scores');
+    return rocAuc(truth, Array.from({ length: truth.length }, (_, r) => (scores.data as Float32Array)[r * 2 + 1]));
+  } finally {
+    await session.release();
+  }
+}

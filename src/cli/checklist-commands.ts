@@ -1,0 +1,104 @@
+/** `mlops bench` and `mlops checklist`: declarations only; the work is in src/benchmark/ and src/checklist/. */
+import { Option, type Command } from 'commander';
+import { ExitCode, MlopsError } from '../util/errors.js';
+import { renderOptions, runCommand, type GlobalFlags } from './run.js';
+import { parseList, parseNonNegative, parsePositiveInt } from './parsers.js';
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+function parseBatchSizes(value: string): number[] {
+  return value.split(',').map((v) => parsePositiveInt(v.trim()));
+}
+
+export function addBenchCommand(program: Command): void {
+  program
+    .command('bench')
+    .description('latency (p50/p95/p99, mean) and throughput of a model per batch size')
+    .argument('<model>', 'ONNX model file or registry reference')
+    .option('--input <csv>', 'rows to feed (repeated to fill a batch); synthesized inputs otherwise')
+    .option('--features <cols>', 'CSV columns feeding a single [N, F] input', parseList)
+    .option('--ignore <cols>', 'CSV columns that are not features', parseList)
+    .option('--batch-size <list>', 'batch sizes, comma-separated', parseBatchSizes, [1, 32, 256])
+    .option('--warmup <n>', 'untimed runs first', (v) => parsePositiveInt(String(Number(v) + 1)) - 1, 5)
+    .option('--iterations <n>', 'timed runs per batch size', parsePositiveInt, 50)
+    .option('--duration <seconds>', 'run each batch size for this long instead', parseNonNegative)
+    .option('--threads <n>', 'onnxruntime intra-op threads', parsePositiveInt)
+    .option('--registry <dir>', 'registry folder (default: $MLOPS_REGISTRY, else ./.mlops)')
+    .option('--json', 'print the figures as JSON')
+    .addHelpText('after', '\nExamples:\n  $ mlops bench model.onnx --batch-size 1,32,256\n  $ mlops bench fraud@staging --input holdout.csv --ignore id,label --duration 5 --json\n')
+    .action(async (model: string, f: { input?: string; features?: string[]; ignore?: string[]; batchSize: number[]; warmup: number; iterations: number; duration?: number; threads?: number; registry?: string; json?: boolean }, cmd: Command) => {
+      const globals = cmd.optsWithGlobals<GlobalFlags>();
+      await runCommand(globals, async () => {
+        const { benchModel } = await import('../benchmark/index.js');
+        const result = await benchModel({ model, registry: f.registry, input: f.input, features: f.features, ignore: f.ignore, batchSizes: f.batchSize, warmup: f.warmup, iterations: f.iterations, duration: f.duration, threads: f.threads });
+        if (f.json) return { stdout: (await import('../report/json.js')).renderJson(result), exitCode: ExitCode.Ok };
+        return { stdout: (await import('../report/bench.js')).renderBench(result, renderOptions(globals)), exitCode: ExitCode.Ok };
+      });
+    });
+}
+
+export function addChecklistCommand(program: Command): void {
+  const checklist = program
+    .command('checklist')
+    .description('run a deployment checklist (model, performance, quality, quantization, drift, registry, manual items) for CI')
+    .option('--config <file>', 'checklist config, YAML or JSON', 'mlops.checklist.yml')
+    .option('--model <ref>', "the model to check (overrides the config's model)")
+    .addOption(new Option('--format <format>', 'report format').choices(['table', 'json', 'junit', 'markdown']).default('table'))
+    .option('--output <file>', 'write the report to a file (written atomically) instead of stdout')
+    .addOption(new Option('--fail-on <level>', 'exit 1 when a check of this severity or above does not pass').choices(['error', 'warn']).default('error'))
+    .option('--ack <id>', 'sign off a manual check (repeatable; recorded in the report)', collect)
+    .option('--registry <dir>', 'registry folder (default: $MLOPS_REGISTRY, else ./.mlops)')
+    .option('--json', 'same as --format json')
+    .addHelpText('after', `
+Every check runs even when others fail; a check that cannot run (a missing file) is reported as
+failed with its reason. Exit 0 when nothing at or above --fail-on fails, errors or is pending; 1
+otherwise; 2 for a bad config (errors name the path: checks[3].max: expected a number).
+
+Examples:
+  $ mlops checklist init
+  $ mlops checklist --model fraud@7 --format junit --output checklist.xml
+  $ mlops checklist --format markdown >> "$GITHUB_STEP_SUMMARY"
+  $ mlops checklist --ack privacy-review --fail-on warn
+`)
+    .action(async (f: { config: string; model?: string; format: string; output?: string; failOn: 'error' | 'warn'; ack?: string[]; registry?: string; json?: boolean }, cmd: Command) => {
+      const globals = cmd.optsWithGlobals<GlobalFlags>();
+      await runCommand(globals, async () => {
+        const { runChecklist } = await import('../checklist/index.js');
+        const report = await import('../report/checklist.js');
+        const result = await runChecklist({ config: f.config, model: f.model, registry: f.registry, acks: f.ack, failOn: f.failOn });
+        const format = f.json ? 'json' : f.format;
+        const text = format === 'json' ? (await import('../report/json.js')).renderJson(result)
+          : format === 'junit' ? report.renderChecklistJunit(result)
+          : format === 'markdown' ? report.renderChecklistMarkdown(result)
+          : report.renderChecklistTable(result, renderOptions(globals));
+        const exitCode = result.passed ? ExitCode.Ok : ExitCode.Failure;
+        if (f.output) {
+          const { writeFileAtomic } = await import('../util/fs-atomic.js');
+          await writeFileAtomic(f.output, text);
+          process.stderr.write(`checklist: ${result.counts.pass} passed, ${result.counts.fail + result.counts.error} failed, ${result.counts.pending} pending -> ${f.output}\n`);
+          return { stdout: '', exitCode };
+        }
+        return { stdout: text, exitCode };
+      });
+    });
+
+  checklist
+    .command('init')
+    .description('write a commented starter checklist')
+    .option('--output <file>', 'where', 'mlops.checklist.yml')
+    .option('--force', 'overwrite an existing file')
+    .action(async (f: { output: string; force?: boolean }, cmd: Command) => {
+      const globals = cmd.optsWithGlobals<GlobalFlags>();
+      await runCommand(globals, async () => {
+        const { existsSync } = await import('node:fs');
+        if (existsSync(f.output) && !f.force) throw new MlopsError('USAGE', `${f.output} already exists`, { hint: 'pass --force to overwrite it, or --output another file' });
+        const { STARTER_CONFIG } = await import('../checklist/starter.js');
+        const { writeFileAtomic } = await import('../util/fs-atomic.js');
+        await writeFileAtomic(f.output, STARTER_CONFIG);
+        process.stderr.write(`wrote ${f.output}: edit the model, paths and thresholds, then run mlops checklist\n`);
+        return { stdout: '', exitCode: ExitCode.Ok };
+      });
+    });
+}
