@@ -87,10 +87,12 @@ Examples:
   checklist
     .command('init')
     .description('write a commented starter checklist')
-    .option('--output <file>', 'where', 'mlops.checklist.yml')
+    .option('--output <file>', 'where (default mlops.checklist.yml)')
     .option('--force', 'overwrite an existing file')
-    .action(async (f: { output: string; force?: boolean }, cmd: Command) => {
-      const globals = cmd.optsWithGlobals<GlobalFlags>();
+    .action(async (_own: object, cmd: Command) => {
+      const globals = cmd.optsWithGlobals<GlobalFlags & { output?: string; force?: boolean }>();
+      // `checklist` itself has --output too; commander hands the value to whichever parses it first.
+      const f = { output: globals.output ?? 'mlops.checklist.yml', force: globals.force };
       await runCommand(globals, async () => {
         const { existsSync } = await import('node:fs');
         if (existsSync(f.output) && !f.force) throw new MlopsError('USAGE', `${f.output} already exists`, { hint: 'pass --force to overwrite it, or --output another file' });
