@@ -3,26 +3,10 @@ import { Option, type Command } from 'commander';
 import { ExitCode } from '../util/errors.js';
 import { renderOptions, runCommand, type GlobalFlags } from './run.js';
 import { parseList, parseNonNegative } from './parsers.js';
+import type { DriftOptions } from '../drift/index.js';
 
-interface DriftFlags {
-  reference: string;
-  current: string;
-  columns?: string[];
-  exclude?: string[];
-  categorical?: string[];
-  numerical?: string[];
-  alternative: 'two-sided' | 'less' | 'greater';
-  method: 'auto' | 'exact' | 'asymp';
-  alpha: number;
-  correction: 'none' | 'bonferroni' | 'fdr';
-  minEffect?: number;
-  effectMetric: 'psi' | 'ks' | 'wasserstein';
-  driftShare: number;
-  fail: boolean;
-  markdown?: boolean;
-  html?: string;
-  json?: boolean;
-}
+/** The library's options plus how to report. */
+type DriftFlags = DriftOptions & { fail: boolean; markdown?: boolean; html?: string; json?: boolean };
 
 export function addDriftCommand(program: Command): void {
   program
@@ -61,19 +45,16 @@ Examples:
       const globals = cmd.optsWithGlobals<GlobalFlags>();
       await runCommand(globals, async () => {
         const { detectDrift } = await import('../drift/index.js');
-        const result = await detectDrift({
-          reference: flags.reference, current: flags.current, columns: flags.columns, exclude: flags.exclude,
-          categorical: flags.categorical, numerical: flags.numerical, alternative: flags.alternative, method: flags.method,
-          alpha: flags.alpha, correction: flags.correction, minEffect: flags.minEffect, effectMetric: flags.effectMetric, driftShare: flags.driftShare,
-        });
+        const { fail, markdown, html, json, ...options } = flags;
+        const result = await detectDrift(options);
         const report = await import('../report/drift.js');
-        if (flags.html) {
+        if (html) {
           const { writeFileAtomic } = await import('../util/fs-atomic.js');
-          await writeFileAtomic(flags.html, report.renderDriftHtml(result));
+          await writeFileAtomic(html, report.renderDriftHtml(result));
         }
-        const exitCode = result.dataset_drift && flags.fail ? ExitCode.Failure : ExitCode.Ok;
-        if (flags.json) return { stdout: (await import('../report/json.js')).renderJson(result), exitCode };
-        if (flags.markdown) return { stdout: report.renderDriftMarkdown(result), exitCode };
+        const exitCode = result.dataset_drift && fail ? ExitCode.Failure : ExitCode.Ok;
+        if (json) return { stdout: (await import('../report/json.js')).renderJson(result), exitCode };
+        if (markdown) return { stdout: report.renderDriftMarkdown(result), exitCode };
         return { stdout: report.renderDriftTable(result, renderOptions(globals)), exitCode };
       });
     });

@@ -3,26 +3,17 @@ import { Option, type Command } from 'commander';
 import { ExitCode } from '../util/errors.js';
 import { runCommand, type GlobalFlags } from './run.js';
 import { parseList, parsePositiveInt } from './parsers.js';
+import type { PredictBatchOptions } from '../predict/index.js';
 
-interface PredictFlags {
+/** Shared flags have the library's names; --input (globs), --shard (text) and display flags are the CLI's. */
+type PredictFlags = Pick<PredictBatchOptions, 'output' | 'outputDir' | 'batchSize' | 'threads' | 'features' | 'keep' | 'keepAll' | 'rejects' | 'maxRejects' | 'allowMissing' | 'registry'> & {
   input: string[];
-  output?: string;
-  outputDir?: string;
-  batchSize?: number;
-  threads?: number;
-  features?: string[];
-  keep?: string[];
-  keepAll?: boolean;
   onError: 'fail' | 'skip';
-  rejects?: string;
-  maxRejects?: number;
-  allowMissing?: boolean;
   shard?: string;
   shards?: number;
   progress: boolean;
-  registry?: string;
   json?: boolean;
-}
+};
 
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];

@@ -3,28 +3,10 @@ import { Option, type Command } from 'commander';
 import { ExitCode } from '../util/errors.js';
 import { renderOptions, runCommand, type GlobalFlags } from './run.js';
 import { parseList, parseNonNegative, parsePositiveInt } from './parsers.js';
+import type { QuantizeOptions } from '../quantize/index.js';
 
-interface QuantizeFlags {
-  output: string;
-  mode: 'dynamic' | 'static';
-  calibration?: string;
-  calibrationRows?: number;
-  calibrate: 'minmax' | 'percentile';
-  percentile: number;
-  perChannel?: boolean;
-  reduceRange?: boolean;
-  ops?: string[];
-  exclude?: string[];
-  minElements?: number;
-  validate?: string;
-  validationRows?: number;
-  features?: string[];
-  ignore?: string[];
-  register?: string;
-  threads?: number;
-  registry?: string;
-  json?: boolean;
-}
+/** The flags are the library's options (commander camel-cases them to the same names). */
+type QuantizeFlags = Omit<QuantizeOptions, 'model'> & { json?: boolean };
 
 export function addQuantizeCommand(program: Command): void {
   program
@@ -66,7 +48,8 @@ Examples:
       const globals = cmd.optsWithGlobals<GlobalFlags>();
       await runCommand(globals, async () => {
         const { quantizeModel } = await import('../quantize/index.js');
-        const result = await quantizeModel({ model, ...flags });
+        const { json: _json, ...options } = flags;
+        const result = await quantizeModel({ model, ...options });
         if (flags.json) return { stdout: (await import('../report/json.js')).renderJson(result), exitCode: ExitCode.Ok };
         return { stdout: (await import('../report/quantize.js')).renderQuantize(result, renderOptions(globals)), exitCode: ExitCode.Ok };
       });

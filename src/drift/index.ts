@@ -104,6 +104,11 @@ export async function detectDrift(options: DriftOptions): Promise<DriftResult> {
       results.push(skippedColumn(name, 'categorical', '-', `only in the current data (${options.reference} has no column "${name}")`));
     }
   }
+  if (toRead.length === 0) {
+    throw new MlopsError('DRIFT_NO_COMMON_COLUMNS', `${options.reference} and ${options.current} have no column in common to compare`, {
+      hint: `reference columns: ${refHeader.header.slice(0, 8).join(', ')}; current columns: ${curHeader.header.slice(0, 8).join(', ')}`,
+    });
+  }
   const [ref, cur] = await Promise.all([
     readColumns(options.reference, refHeader, toRead.map(({ name, kind }) => ({ name, kind }))),
     readColumns(options.current, curHeader, toRead.map(({ name, kind }) => ({ name, kind }))),

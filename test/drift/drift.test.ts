@@ -90,3 +90,7 @@ test('CLI: exit 1 on dataset drift, --no-fail, --markdown, --json and a self-con
   assert.equal(missing.status, 2);
   assert.match(missing.stderr, /error: .*nope\.csv does not exist/);
 });
+
+test('two files without a common column are an input error', async () => {
+  await assert.rejects(detectDrift({ reference: fixture('data', 'mlp.csv'), current: fixture('data', 'iris.csv') }), (e: Error & { exitCode?: number }) => /have no column in common/.test(e.message) && e.exitCode === 2);
+});
