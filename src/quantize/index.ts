@@ -9,7 +9,7 @@ import { writeFileAtomic } from '../util/fs-atomic.js';
 import { MlopsError, ExitCode } from '../util/errors.js';
 import { rewriteDynamic, WeightCache, type QuantizedNode } from './dynamic.js';
 import { findTargets, type Skipped } from './targets.js';
-import { readSamples, type SampleSource } from './samples.js';
+import { readSamples } from './samples.js';
 import { calibrate, rewriteStatic, type CalibrationMethod } from './static.js';
 import { validateQuantized, type ValidationReport } from './validate.js';
 
@@ -182,4 +182,3 @@ async function checkRuns(bytes: Uint8Array, source: LoadedModel): Promise<void> 
   }
 }
 
-export type { SampleSource };

@@ -6,7 +6,7 @@ verdict is: the model loads in onnxruntime (python), runs on every test set, and
 output_K.pb within rtol=1e-3, atol=1e-3 (onnxruntime's test runner tolerance). Our verdict is
 the exit code of `mlops check --test-data DIR --rtol 1e-3 --atol 1e-3` (0 = pass).
 
-Usage: python3 scripts/check_corpus.py [pytorch-converted pytorch-operator ...]
+Usage: python3 bench/check_corpus.py [pytorch-converted pytorch-operator ...]
 Needs: pip install onnx onnxruntime numpy; the project built (npm run build).
 """
 import glob
