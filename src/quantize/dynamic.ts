@@ -50,6 +50,12 @@ export class WeightCache {
   }
 }
 
+/** ConvInteger takes Conv's attributes (pads, strides, dilations, group...) as they are. */
+function withAttributesOf(source: NodeProto, target: NodeProto): NodeProto {
+  target.attribute = source.attribute ?? [];
+  return target;
+}
+
 /** Rewrite one target; returns the nodes that replace it (in order) and what was done. */
 export function rewriteDynamic(graph: GraphProto, target: Target, options: RewriteOptions, weights: WeightCache, activations: Map<string, [string, string, string]>): { nodes: NodeProto[]; report: QuantizedNode } {
   const { node, weight } = target;
@@ -83,14 +89,13 @@ export function rewriteDynamic(graph: GraphProto, target: Target, options: Rewri
 
   if (target.kind === 'conv') {
     const w = weights.get(weight.initializer, weight.initializer, weight.data, weight.dims, 'uint8', { symmetric: false, reduceRange: options.reduceRange, axis: perChannelAllowed ? 0 : undefined });
-    const attrs = Object.fromEntries((node.attribute ?? []).map((a) => [a.name ?? '', (a.ints?.length ? a.ints.map(Number) : a.s?.length ? new TextDecoder().decode(a.s) : Number(a.i ?? a.f ?? 0)) as number | number[] | string]));
     const conv = u(`${base}_int32`);
     const cast = u(`${base}_float`);
     const scale = u(`${base}_scale`);
     const hasBias = Boolean(node.input![2]);
     const scaled = hasBias ? u(`${base}_scaled`) : output;
     nodes.push(
-      makeNode('ConvInteger', [xq, w.q, xZp, w.zp], [conv], u(`${base}_ConvInteger`), attrs),
+      withAttributesOf(node, makeNode('ConvInteger', [xq, w.q, xZp, w.zp], [conv], u(`${base}_ConvInteger`))),
       makeNode('Cast', [conv], [cast], u(`${base}_Cast`), { to: 1 }),
       // Per-channel scales broadcast over [N, C, H, W] as [C, 1, 1].
       ...(perChannelAllowed

@@ -144,3 +144,14 @@ test('--register records the result with its parent and the validation figures',
   assert.ok(shown.metrics.size_ratio < 0.27);
   assert.equal(shown.tags.quantization, 'dynamic');
 });
+
+test('dynamic Conv only when asked: ConvInteger with uint8 weights keeps the Conv attributes and runs', async () => {
+  const dir = tempDir('mlops-q-');
+  const output = path.join(dir, 'cnn.dyn.onnx');
+  const r = await quantizeModel({ model: fixture('models', 'cnn.onnx'), output, ops: ['Conv', 'Gemm'], validate: fixture('data', 'cnn-calibration') });
+  assert.deepEqual(r.quantized.map((q) => [q.op_type, q.how]), [['Conv', 'ConvInteger (uint8 weights)'], ['Gemm', 'MatMulInteger + bias']]);
+  const { model } = await loadModel(output);
+  const conv = model.graph!.node!.find((n) => n.opType === 'ConvInteger')!;
+  assert.deepEqual(conv.attribute!.map((a) => a.name).sort(), ['dilations', 'group', 'kernel_shape', 'pads', 'strides']);
+  assert.ok(r.validation!.outputs[0].argmax_agreement! >= 0.95);
+});
