@@ -4,7 +4,7 @@ import { loadModel, type LoadedModel } from '../onnx/load-model.js';
 import { MlopsError, isMlopsError, errorMessage } from '../util/errors.js';
 import { currentActor } from '../registry/actor.js';
 import { CHECKS, resolverFor, type CheckContext } from './checks.js';
-import { CHECK_TYPES, loadConfig, type ChecklistConfig, type Severity } from './config.js';
+import { loadConfig, type ChecklistConfig, type Severity } from './config.js';
 
 export { CHECK_TYPES } from './config.js';
 
@@ -84,8 +84,4 @@ export async function runChecklist(options: ChecklistOptions): Promise<Checklist
   const counts = { pass: 0, fail: 0, error: 0, pending: 0 } as Record<CheckStatus, number>;
   for (const r of results) counts[r.status]++;
   return { model, config: options.config ?? null, fail_on: failOn, checks: results, counts, passed: !results.some((r) => blocking(r, failOn)) };
-}
-
-export function describeCheckTypes(): Array<{ type: string; about: string }> {
-  return Object.entries(CHECK_TYPES).map(([type, spec]) => ({ type, about: spec.about }));
 }

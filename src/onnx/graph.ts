@@ -44,14 +44,6 @@ export function findProducer(graph: GraphProto, tensor: string): NodeProto | und
   return (graph.node ?? []).find((n) => (n.output ?? []).includes(tensor)) as NodeProto | undefined;
 }
 
-export function findConsumers(graph: GraphProto, tensor: string): NodeProto[] {
-  return (graph.node ?? []).filter((n) => (n.input ?? []).includes(tensor)) as NodeProto[];
-}
-
-export function removeNode(graph: GraphProto, node: NodeProto): void {
-  graph.node = (graph.node ?? []).filter((n) => n !== node);
-}
-
 /** Domain as used in opset_import: '' and 'ai.onnx' are the same default domain. */
 export function normalizeDomain(domain: string | null | undefined): string {
   return !domain || domain === 'ai.onnx' ? '' : domain;

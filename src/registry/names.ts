@@ -41,7 +41,3 @@ export function looksLikeRef(text: string): boolean {
   const [name, rest] = text.split('@', 2);
   return NAME.test(name) && !name.includes('..') && (rest === undefined || /^[a-z0-9][a-z0-9._-]{0,63}$/.test(rest)) && !/\.onnx$/.test(name);
 }
-
-export function formatRef(name: string, version: number): string {
-  return `${name}@${version}`;
-}

@@ -39,7 +39,9 @@ parentPort!.on('message', async (request: RunRequest | { close: true }) => {
   try {
     const feeds: Record<string, OrtTensor> = {};
     for (const [name, t] of Object.entries(request.feeds)) feeds[name] = new ort.Tensor(t.type as OrtTensor.Type, t.data as never, t.dims);
+    const started = performance.now();
     const results = await session.run(feeds, request.fetch);
+    const ms = performance.now() - started;
     const outputs: Record<string, { type: string; dims: number[]; data: unknown }> = {};
     const transfer: ArrayBuffer[] = [];
     for (const name of request.fetch) {
@@ -55,7 +57,7 @@ parentPort!.on('message', async (request: RunRequest | { close: true }) => {
       }
       outputs[name] = { type: value.type, dims: value.dims.map(Number), data };
     }
-    parentPort!.postMessage({ id: request.id, outputs }, transfer);
+    parentPort!.postMessage({ id: request.id, outputs, ms }, transfer);
   } catch (err) {
     parentPort!.postMessage({ id: request.id, error: (err as Error).message });
   }

@@ -10,6 +10,8 @@ type WireTensor = { type: string; dims: number[]; data: unknown };
 export interface Runner {
   run(feeds: Record<string, Tensor>, fetch: string[]): Promise<Record<string, Tensor>>;
   release(): Promise<void>;
+  /** Time onnxruntime spent inside run() in the worker, summed over all runs. */
+  readonly inferenceMs: number;
 }
 
 /**
@@ -20,6 +22,7 @@ export async function workerRunner(session: ModelSession, bytes: Uint8Array, thr
   const worker = new Worker(new URL('./session-worker.js', import.meta.url), { workerData: { bytes, threads } });
   const pending = new Map<number, { resolve: (r: Record<string, Tensor>) => void; reject: (e: Error) => void; shapes: string }>();
   let nextId = 0;
+  let inferenceMs = 0;
   let failure: Error | undefined;
   const fail = (err: Error) => {
     failure = err;
@@ -30,7 +33,8 @@ export async function workerRunner(session: ModelSession, bytes: Uint8Array, thr
     worker.once('message', (m: { ready: boolean; error?: string }) => (m.ready ? resolve() : reject(new MlopsError('RUNTIME_LOAD_FAILED', `onnxruntime could not load ${session.label} in a worker: ${cleanOrtMessage(m.error)}`))));
     worker.once('error', reject);
   });
-  worker.on('message', (m: { id: number; outputs?: Record<string, WireTensor>; error?: string }) => {
+  worker.on('message', (m: { id: number; outputs?: Record<string, WireTensor>; error?: string; ms?: number }) => {
+    inferenceMs += m.ms ?? 0;
     const p = pending.get(m.id);
     if (!p) return;
     pending.delete(m.id);
@@ -49,6 +53,9 @@ export async function workerRunner(session: ModelSession, bytes: Uint8Array, thr
     if (pending.size) fail(new Error(`inference worker exited with code ${code}`));
   });
   return {
+    get inferenceMs() {
+      return inferenceMs;
+    },
     run(feeds, fetch) {
       if (failure) return Promise.reject(failure);
       const id = nextId++;
