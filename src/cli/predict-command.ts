@@ -11,7 +11,8 @@ type PredictFlags = Pick<PredictBatchOptions, 'output' | 'outputDir' | 'batchSiz
   onError: 'fail' | 'skip';
   shard?: string;
   shards?: number;
-  progress: boolean;
+  /** true: --progress, false: --no-progress, undefined: only on a terminal. */
+  progress?: boolean;
   json?: boolean;
 };
 
@@ -42,7 +43,8 @@ export function addPredictCommand(program: Command): void {
     .option('--allow-missing', 'feed empty and NaN values as NaN instead of rejecting them')
     .option('--shard <i/n>', 'process the i-th (0-based) of n byte ranges of each input')
     .option('--shards <n>', 'number of shards when the index comes from JOB_COMPLETION_INDEX (Kubernetes Indexed Job)', parsePositiveInt)
-    .option('--no-progress', 'no progress line on stderr (it only shows on a terminal anyway)')
+    .option('--progress', 'progress line on stderr even when it is not a terminal')
+    .option('--no-progress', 'no progress line on stderr (by default it shows only on a terminal)')
     .option('--registry <dir>', 'registry folder for references (default: $MLOPS_REGISTRY, else ./.mlops)')
     .option('--json', 'print a summary document on stdout')
     .addHelpText('after', `
@@ -73,7 +75,7 @@ Examples:
         const { MlopsError } = await import('../util/errors.js');
         if (flags.json && flags.output === '-') throw new MlopsError('USAGE', '--json prints the summary on stdout, so predictions cannot go there too', { hint: 'write predictions to a file with --output' });
         const shard = resolveShard(flags.shard, flags.shards);
-        const showProgress = flags.progress && Boolean(process.stderr.isTTY);
+        const showProgress = flags.progress ?? Boolean(process.stderr.isTTY);
         let lastDraw = 0;
         const result = await predictBatch({
           model,
