@@ -6,7 +6,7 @@ import { loadModel } from '../onnx/load-model.js';
 import { stripZipMap, type ZipMapRewrite } from '../onnx/zipmap.js';
 import { openSession, type ModelSession } from '../runtime/session.js';
 import { workerRunner, type Runner } from '../runtime/worker-session.js';
-import { readHeader, readRows, type RowChunk } from '../csv/row-reader.js';
+import { readHeader, readRows, type CsvHeaderInfo, type RowChunk } from '../csv/row-reader.js';
 import type { Tensor } from '../onnx/tensor.js';
 import { MlopsError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/fs-atomic.js';
@@ -181,8 +181,26 @@ async function predictFile(
     await assertNoQuotedNewlines(input);
     range = shardRange(headerInfo.dataStart, size, options.shard);
   }
-  const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
   const rows = readRows(input, headerInfo, { range, noQuotedNewlines: options.shard !== undefined });
+  try {
+    return await predictRows(session, runner, zipmaps, input, output, options, timings, { headerInfo, size, range, rows });
+  } finally {
+    await rows.return(undefined); // closes the file when we stop early (a bad row, a mapping error)
+  }
+}
+
+async function predictRows(
+  session: ModelSession,
+  runner: Runner,
+  zipmaps: ZipMapRewrite[],
+  input: string,
+  output: string,
+  options: PredictBatchOptions & { recordedFeatures: PlanOptions['recordedFeatures'] },
+  timings: Timings,
+  source: { headerInfo: CsvHeaderInfo; size: number; range?: { start: number; end: number }; rows: AsyncGenerator<RowChunk> },
+): Promise<FileSummary> {
+  const { headerInfo, size, range, rows } = source;
+  const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
   const onError = options.onError ?? 'fail';
   const rejectsPath = onError === 'skip' ? options.rejects ?? (options.outputDir ? `${output.replace(/\.csv$/i, '')}.rejects.csv` : undefined) : undefined;
 
