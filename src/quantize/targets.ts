@@ -2,6 +2,7 @@
 import { getAttribute } from '../onnx/graph.js';
 import { toNumber, type GraphProto, type LongLike, type NodeProto, type TensorProto } from '../onnx/proto.js';
 import { resolveConstant, type ConstantWeight } from './constants.js';
+import { elementTypeName } from '../onnx/data-types.js';
 
 export type TargetKind = 'matmul' | 'matmul-left' | 'gemm' | 'conv';
 
@@ -45,6 +46,13 @@ export function findTargets(graph: GraphProto, options: TargetOptions): { target
     if (options.exclude.has(name)) return skip('excluded by --exclude');
     const inputs = node.input ?? [];
     const constant = (i: number): ConstantWeight | undefined => (inputs[i] ? resolveConstant(graph, inputs[i], initializers) : undefined);
+    // A weight of another element type is constant too, just not quantizable: say so.
+    const otherType = (i: number) => {
+      const t = inputs[i] ? initializers.get(inputs[i]) : undefined;
+      return t && t.dataType !== 1 ? elementTypeName(t.dataType ?? 0) : undefined;
+    };
+    const weightIndex = op === 'MatMul' && !initializers.has(inputs[1] ?? '') && initializers.has(inputs[0] ?? '') ? 0 : 1;
+    if (otherType(weightIndex)) return skip(`the weight is ${otherType(weightIndex)}; only float32 weights are quantized`);
     let target: Omit<Target, 'weight'> & { weight?: ConstantWeight };
     if (op === 'MatMul') {
       const right = constant(1);

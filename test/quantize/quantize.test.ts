@@ -122,6 +122,7 @@ test('clear errors: nothing to quantize, missing calibration, calibration that d
   const dir = tempDir('mlops-q-');
   const output = path.join(dir, 'out.onnx');
   await assert.rejects(quantizeModel({ model: fixture('models', 'iris-zipmap.onnx'), output }), /no weights to quantize/);
+  await assert.rejects(quantizeModel({ model: fixture('models', 'float64-input.onnx'), output }), /the weight is float64; only float32 weights are quantized/);
   await assert.rejects(quantizeModel({ model: fixture('models', 'cnn.onnx'), output, mode: 'static' }), /static quantization needs calibration data/);
   await assert.rejects(quantizeModel({ model: fixture('models', 'mlp.onnx'), output, mode: 'static', calibration: fixture('data', 'iris.csv') }),
     /calibration data: model input "input" takes 30 features, but .*iris\.csv has 5 columns/);
