@@ -36,7 +36,7 @@ export interface LoadModelOptions {
   registry?: string;
 }
 
-async function resolveModelFile(file: string, options: LoadModelOptions): Promise<{ path: string; registry?: RegistryVersion }> {
+async function resolveModelFile(file: string, options: LoadModelOptions): Promise<{ path: string; registry?: RegistryVersion & { sha256: string } }> {
   const abs = path.resolve(file);
   let info;
   try {
@@ -46,8 +46,8 @@ async function resolveModelFile(file: string, options: LoadModelOptions): Promis
     if ((code === 'ENOENT' || code === 'ENOTDIR') && looksLikeRef(file)) {
       // Not a file: a registry reference (name, name@3, name@production). Loaded lazily.
       const { resolveModelRef } = await import('../registry/queries.js');
-      const resolved = await resolveModelRef({ ref: file, registry: options.registry });
-      return { path: resolved.path, registry: { name: resolved.name, version: resolved.version } };
+      const resolved = await resolveModelRef({ ref: file, registry: options.registry, verify: false });
+      return { path: resolved.path, registry: { name: resolved.name, version: resolved.version, sha256: resolved.sha256 } };
     }
     if (code === 'ENOENT' || code === 'ENOTDIR') {
       throw new MlopsError('MODEL_NOT_FOUND', `model file ${file} does not exist`, {
@@ -102,22 +102,27 @@ export function decodeModel(bytes: Uint8Array, label: string): ModelProto {
 
 export async function loadModel(file: string, options: LoadModelOptions = {}): Promise<LoadedModel> {
   const { path: resolved, registry } = await resolveModelFile(file, options);
-  const { size } = await stat(resolved);
+  const info = await stat(resolved).catch(() => null);
+  if (!info && registry) (await import('../registry/queries.js')).assertUntampered({ ...registry, path: resolved }, null);
+  const size = info?.size ?? 0;
   if (size > PROTOBUF_LIMIT) {
     throw new MlopsError('MODEL_TOO_LARGE', `${resolved} is ${size} bytes, over the 2 GiB protobuf limit, so it cannot be a single-file ONNX model`, {
       hint: 'large models keep their weights in external data: onnx.save(model, path, save_as_external_data=True)',
     });
   }
   const bytes = await readFile(resolved);
+  const sha256 = sha256Bytes(bytes);
+  // A registry reference is only as good as its hash: refuse a tampered file before decoding it.
+  if (registry) (await import('../registry/queries.js')).assertUntampered({ ...registry, path: resolved }, sha256);
   const model = decodeModel(bytes, resolved);
   return {
     path: resolved,
     dir: path.dirname(resolved),
     bytes,
     sizeBytes: bytes.length,
-    sha256: sha256Bytes(bytes),
+    sha256,
     model,
-    ...(registry ? { registry } : {}),
+    ...(registry ? { registry: { name: registry.name, version: registry.version } } : {}),
   };
 }
 

@@ -104,7 +104,7 @@ export interface ResolvedModel {
  * `name`, `name@3` or `name@production` -> the stored file, after checking
  * its sha256 against the record: a tampered file is refused.
  */
-export async function resolveModelRef(options: RegistryOptions & { ref: string }): Promise<ResolvedModel> {
+export async function resolveModelRef(options: RegistryOptions & { ref: string; verify?: boolean }): Promise<ResolvedModel> {
   const parsed = parseRef(options.ref);
   const store = openStore(options);
   const state = await readState(store, parsed.name);
@@ -115,13 +115,18 @@ export async function resolveModelRef(options: RegistryOptions & { ref: string }
   }
   const record = selectVersion(state, parsed.selector);
   const file = store.filePath(record.name, record.version, record.file);
-  const actual = await sha256File(file).catch(() => null);
-  if (actual !== record.sha256) {
-    throw new MlopsError('REGISTRY_TAMPERED', actual === null
-      ? `${record.name}@${record.version}: the stored file ${file} is missing`
-      : `${record.name}@${record.version}: the stored file ${file} does not match its recorded sha256 (recorded ${record.sha256.slice(0, 12)}..., found ${actual.slice(0, 12)}...)`, {
-      hint: 'the registry was modified outside mlops; run mlops registry verify and restore the file from a backup',
-    });
-  }
-  return { path: file, name: record.name, version: record.version, sha256: record.sha256 };
+  const resolved = { path: file, name: record.name, version: record.version, sha256: record.sha256 };
+  // Callers that read the whole file anyway (loadModel) check the hash of what they read instead.
+  if (options.verify !== false) assertUntampered(resolved, await sha256File(file).catch(() => null));
+  return resolved;
+}
+
+/** The stored file must be the bytes that were registered. */
+export function assertUntampered(resolved: ResolvedModel, actual: string | null): void {
+  if (actual === resolved.sha256) return;
+  throw new MlopsError('REGISTRY_TAMPERED', actual === null
+    ? `${resolved.name}@${resolved.version}: the stored file ${resolved.path} is missing`
+    : `${resolved.name}@${resolved.version}: the stored file ${resolved.path} does not match its recorded sha256 (recorded ${resolved.sha256.slice(0, 12)}..., found ${actual.slice(0, 12)}...)`, {
+    hint: 'the registry was modified outside mlops; run mlops registry verify and restore the file from a backup',
+  });
 }
