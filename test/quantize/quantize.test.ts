@@ -156,3 +156,15 @@ test('dynamic Conv only when asked: ConvInteger with uint8 weights keeps the Con
   assert.deepEqual(conv.attribute!.map((a) => a.name).sort(), ['dilations', 'group', 'kernel_shape', 'pads', 'strides']);
   assert.ok(r.validation!.outputs[0].argmax_agreement! >= 0.95);
 });
+
+test('percentile calibration narrows activation ranges compared with min/max', async () => {
+  const dir = tempDir('mlops-q-');
+  const calibration = fixture('data', 'cnn-calibration');
+  const scaleOf = async (file: string) => ((await initializers(file)).get('image_scale')!.data as Float32Array)[0];
+  const minmax = path.join(dir, 'minmax.onnx');
+  const pct = path.join(dir, 'pct.onnx');
+  await quantizeModel({ model: fixture('models', 'cnn.onnx'), output: minmax, mode: 'static', calibration });
+  const r = await quantizeModel({ model: fixture('models', 'cnn.onnx'), output: pct, mode: 'static', calibration, calibrate: 'percentile', percentile: 99 });
+  assert.equal(r.calibration!.method, 'percentile');
+  assert.ok((await scaleOf(pct)) < (await scaleOf(minmax)), 'the 1st-99th percentile range is narrower than min..max');
+});
