@@ -109,7 +109,7 @@ export async function predictBatch(options: PredictBatchOptions): Promise<Predic
   try {
     for (const input of options.inputs) {
       const output = options.outputDir ? path.join(options.outputDir, path.basename(input)) : options.output!;
-      files.push(await predictFile(session, runner, zipmaps, input, output, { ...options, recordedFeatures }, timings));
+      files.push(await predictFile({ session, runner, zipmaps, options: { ...options, recordedFeatures }, timings }, input, output));
     }
   } finally {
     timings.infer = runner.inferenceMs;
@@ -165,15 +165,17 @@ async function featuresRecordedFor(loaded: Awaited<ReturnType<typeof loadModel>>
   return undefined;
 }
 
-async function predictFile(
-  session: ModelSession,
-  runner: Runner,
-  zipmaps: ZipMapRewrite[],
-  input: string,
-  output: string,
-  options: PredictBatchOptions & { recordedFeatures: PlanOptions['recordedFeatures'] },
-  timings: Timings,
-): Promise<FileSummary> {
+/** What every file of a run shares. */
+interface RunContext {
+  session: ModelSession;
+  runner: Runner;
+  zipmaps: ZipMapRewrite[];
+  options: PredictBatchOptions & { recordedFeatures: PlanOptions['recordedFeatures'] };
+  timings: Timings;
+}
+
+async function predictFile(context: RunContext, input: string, output: string): Promise<FileSummary> {
+  const { options } = context;
   const headerInfo = await readHeader(input);
   const { size } = await stat(input);
   let range: { start: number; end: number } | undefined;
@@ -183,22 +185,19 @@ async function predictFile(
   }
   const rows = readRows(input, headerInfo, { range, noQuotedNewlines: options.shard !== undefined });
   try {
-    return await predictRows(session, runner, zipmaps, input, output, options, timings, { headerInfo, size, range, rows });
+    return await predictRows(context, input, output, { headerInfo, size, range, rows });
   } finally {
     await rows.return(undefined); // closes the file when we stop early (a bad row, a mapping error)
   }
 }
 
 async function predictRows(
-  session: ModelSession,
-  runner: Runner,
-  zipmaps: ZipMapRewrite[],
+  context: RunContext,
   input: string,
   output: string,
-  options: PredictBatchOptions & { recordedFeatures: PlanOptions['recordedFeatures'] },
-  timings: Timings,
   source: { headerInfo: CsvHeaderInfo; size: number; range?: { start: number; end: number }; rows: AsyncGenerator<RowChunk> },
 ): Promise<FileSummary> {
+  const { session, runner, zipmaps, options, timings } = context;
   const { headerInfo, size, range, rows } = source;
   const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
   const onError = options.onError ?? 'fail';
