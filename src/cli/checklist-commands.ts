@@ -89,6 +89,7 @@ Examples:
     .description('write a commented starter checklist')
     .option('--output <file>', 'where (default mlops.checklist.yml)')
     .option('--force', 'overwrite an existing file')
+    .addHelpText('after', '\nExamples:\n  $ mlops checklist init\n  $ mlops checklist init --output ci/release.checklist.yml --force\n')
     .action(async (_own: object, cmd: Command) => {
       const globals = cmd.optsWithGlobals<GlobalFlags & { output?: string; force?: boolean }>();
       // `checklist` itself has --output too; commander hands the value to whichever parses it first.

@@ -168,3 +168,43 @@ test('percentile calibration narrows activation ranges compared with min/max', a
   assert.equal(r.calibration!.method, 'percentile');
   assert.ok((await scaleOf(pct)) < (await scaleOf(minmax)), 'the 1st-99th percentile range is narrower than min..max');
 });
+
+test('a weight on the left of MatMul and a weight behind Cast (float64 -> float32) are handled', async () => {
+  const { onnx, encodeModel } = await import('../../src/onnx/proto.js');
+  const { tensorToProto } = await import('../../src/onnx/tensor.js');
+  const dir = tempDir('mlops-q-');
+  const w = Float32Array.from({ length: 12 }, (_, i) => Math.sin(i + 1));
+  const wd = Float64Array.from({ length: 8 }, (_, i) => Math.cos(i + 1));
+  const vi = (name: string, dims: Array<number | string>) => ({ name, type: { tensorType: { elemType: 1, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } } });
+  const model = onnx.ModelProto.create({
+    irVersion: 8, opsetImport: [{ domain: '', version: 17 }],
+    graph: {
+      name: 'sides',
+      node: [
+        { opType: 'MatMul', name: 'left', input: ['W', 'xt'], output: ['y1'] },
+        { opType: 'Cast', name: 'cast_w', input: ['Wd'], output: ['Wf'], attribute: [{ name: 'to', type: onnx.AttributeProto.AttributeType.INT, i: 1 }] },
+        { opType: 'MatMul', name: 'right', input: ['x', 'Wf'], output: ['y2'] },
+      ],
+      initializer: [tensorToProto({ name: 'W', type: 'float32', dims: [3, 4], data: w }), tensorToProto({ name: 'Wd', type: 'float64', dims: [4, 2], data: wd })],
+      input: [vi('xt', [4, 'N']), vi('x', ['N', 4])],
+      output: [vi('y1', [3, 'N']), vi('y2', ['N', 2])],
+    },
+  });
+  const source = path.join(dir, 'sides.onnx');
+  writeFileSync(source, encodeModel(model));
+  const output = path.join(dir, 'sides.int8.onnx');
+  const r = await quantizeModel({ model: source, output });
+  assert.deepEqual(r.quantized.map((q) => [q.name, q.how]), [['left', 'int8 weight + DequantizeLinear (weight on the left)'], ['right', 'MatMulInteger']]);
+  const { model: q } = await loadModel(output);
+  assert.ok(!q.graph!.node!.some((n) => n.opType === 'Cast' && n.name === 'cast_w'), 'the Cast of the weight is folded away');
+  const float = await openSession(await loadModel(source));
+  const int8 = await openSession(await loadModel(output));
+  const feeds = {
+    xt: { type: 'float32' as const, dims: [4, 5], data: Float32Array.from({ length: 20 }, (_, i) => (i % 7) / 7) },
+    x: { type: 'float32' as const, dims: [5, 4], data: Float32Array.from({ length: 20 }, (_, i) => (i % 5) / 5) },
+  };
+  const [a, b] = [await float.run(feeds), await int8.run(feeds)];
+  for (const name of ['y1', 'y2']) (a[name].data as Float32Array).forEach((v, i) => assert.ok(Math.abs(v - (b[name].data as Float32Array)[i]) < 0.05, `${name}[${i}]`));
+  await float.release();
+  await int8.release();
+});
