@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { ExitCode } from './util/errors.js';
 import { renderOptions, runCommand, type GlobalFlags } from './cli/run.js';
-import { parseKeyInt, parseList, parseNonNegative, parsePositiveInt } from './cli/parsers.js';
+import { examples, parseKeyInt, parseList, parseNonNegative, parsePositiveInt } from './cli/parsers.js';
 import { addRegistryCommands } from './cli/registry-commands.js';
 import { addPredictCommand } from './cli/predict-command.js';
 import { addQuantizeCommand } from './cli/quantize-command.js';
@@ -17,10 +17,6 @@ import { addBenchCommand, addChecklistCommand } from './cli/checklist-commands.j
 function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
   return pkg.version;
-}
-
-function examples(lines: string[]): string {
-  return `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`;
 }
 
 const EXIT_CODES_HELP = `

@@ -2,11 +2,7 @@
 import { Option, type Command } from 'commander';
 import { ExitCode, MlopsError } from '../util/errors.js';
 import { renderOptions, runCommand, type GlobalFlags } from './run.js';
-import { parseList, parseNonNegative, parsePositiveInt } from './parsers.js';
-
-function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, value];
-}
+import { collect, parseList, parseNonNegative, parseNonNegativeInt, parsePositiveInt } from './parsers.js';
 
 function parseBatchSizes(value: string): number[] {
   return value.split(',').map((v) => parsePositiveInt(v.trim()));
@@ -21,7 +17,7 @@ export function addBenchCommand(program: Command): void {
     .option('--features <cols>', 'CSV columns feeding a single [N, F] input', parseList)
     .option('--ignore <cols>', 'CSV columns that are not features', parseList)
     .option('--batch-size <list>', 'batch sizes, comma-separated', parseBatchSizes, [1, 32, 256])
-    .option('--warmup <n>', 'untimed runs first', (v) => parsePositiveInt(String(Number(v) + 1)) - 1, 5)
+    .option('--warmup <n>', 'untimed runs first', parseNonNegativeInt, 5)
     .option('--iterations <n>', 'timed runs per batch size', parsePositiveInt, 50)
     .option('--duration <seconds>', 'run each batch size for this long instead', parseNonNegative)
     .option('--threads <n>', 'onnxruntime intra-op threads', parsePositiveInt)

@@ -44,3 +44,19 @@ export function parseKeyNumber(value: string, previous: Record<string, number> =
   if (eq <= 0 || value.slice(eq + 1).trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError(`"${value}" should look like name=0.91 (a metric name and a number).`);
   return { ...previous, [value.slice(0, eq).trim()]: n };
 }
+
+export function parseNonNegativeInt(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n)) throw new InvalidArgumentError(`"${value}" is not a whole number >= 0.`);
+  return n;
+}
+
+/** A repeatable option: each occurrence adds one value (`--input a.csv --input b.csv`). */
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+/** The "Examples:" block every command's --help ends with. */
+export function examples(lines: string[]): string {
+  return `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`;
+}

@@ -2,7 +2,7 @@
 import { Option, type Command } from 'commander';
 import { ExitCode } from '../util/errors.js';
 import { runCommand, type GlobalFlags } from './run.js';
-import { parseList, parsePositiveInt } from './parsers.js';
+import { collect, parseList, parseNonNegativeInt, parsePositiveInt } from './parsers.js';
 import type { PredictBatchOptions } from '../predict/index.js';
 
 /** Shared flags have the library's names; --input (globs), --shard (text) and display flags are the CLI's. */
@@ -15,10 +15,6 @@ type PredictFlags = Pick<PredictBatchOptions, 'output' | 'outputDir' | 'batchSiz
   progress?: boolean;
   json?: boolean;
 };
-
-function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, value];
-}
 
 function formatDuration(ms: number): string {
   return ms < 60_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
@@ -39,7 +35,7 @@ export function addPredictCommand(program: Command): void {
     .option('--keep-all', 'copy every input column')
     .addOption(new Option('--on-error <mode>', 'bad rows: fail (exit 2) or skip (set aside)').choices(['fail', 'skip']).default('fail'))
     .option('--rejects <file>', 'with --on-error skip: write rejected rows, their line and the reason here')
-    .option('--max-rejects <n>', 'with --on-error skip: fail (exit 1, no output) beyond this many rejected rows', (v) => parsePositiveInt(String(Number(v) + 1)) - 1)
+    .option('--max-rejects <n>', 'with --on-error skip: fail (exit 1, no output) beyond this many rejected rows', parseNonNegativeInt)
     .option('--allow-missing', 'feed empty and NaN values as NaN instead of rejecting them')
     .option('--shard <i/n>', 'process the i-th (0-based) of n byte ranges of each input')
     .option('--shards <n>', 'number of shards when the index comes from JOB_COMPLETION_INDEX (Kubernetes Indexed Job)', parsePositiveInt)

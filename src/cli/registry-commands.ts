@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { ExitCode } from '../util/errors.js';
 import { renderOptions, runCommand, type GlobalFlags } from './run.js';
-import { parseKeyNumber, parseKeyValue, parsePositiveInt } from './parsers.js';
+import { collect, examples, parseKeyNumber, parseKeyValue, parsePositiveInt } from './parsers.js';
 import type { RenderOptions } from '../report/style.js';
 
 interface CommonFlags {
@@ -11,10 +11,6 @@ interface CommonFlags {
 }
 
 const REGISTRY_OPTION: [string, string] = ['--registry <dir>', 'registry folder (default: $MLOPS_REGISTRY, else ./.mlops)'];
-
-function examples(lines: string[]): string {
-  return `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`;
-}
 
 /** Run a registry function and print its result as JSON or through a renderer. */
 type Reports = typeof import('../report/registry.js');
@@ -139,7 +135,7 @@ ${examples([
     .option('--reason <text>', 'why, recorded in history')
     .option('--checklist <file>', 'run this checklist on the version first; refuse to promote when it fails (the result is recorded)')
     .option('--force', 'promote even when the checklist fails (recorded in history as forced)')
-    .option('--ack <id>', 'sign off a manual checklist item (repeatable)', (v: string, p: string[] = []) => [...p, v])
+    .option('--ack <id>', 'sign off a manual checklist item (repeatable)', collect)
     .option(...REGISTRY_OPTION)
     .option('--json', 'print as JSON')
     .addHelpText('after', examples(['mlops registry promote fraud@3 --to staging', 'mlops registry promote fraud@3 --to production --require staging --reason "A/B ok"', 'mlops registry promote fraud@3 --to production --checklist mlops.checklist.yml']))

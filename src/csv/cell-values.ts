@@ -3,6 +3,13 @@
 const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 const SPECIAL: Record<string, number> = { nan: NaN, inf: Infinity, '+inf': Infinity, '-inf': -Infinity, infinity: Infinity, '+infinity': Infinity, '-infinity': -Infinity };
 
+/** Empty or a NaN-like spelling (NaN, NA, N/A, null, None): a missing value, in every command. */
+const MISSING = /^(?:|nan|na|n\/a|null|none)$/i;
+
+export function isMissingCell(text: string): boolean {
+  return MISSING.test(text.trim());
+}
+
 /** A float, or undefined when the text is not one. NaN/inf spellings of numpy and pandas are accepted. */
 export function parseFloatCell(text: string): number | undefined {
   const s = text.trim();

@@ -4,17 +4,12 @@
  * as strings; missing values counted, never stored.
  */
 import { scanDecimal, scanState } from '../csv/fast-number.js';
-import { parseFloatCell } from '../csv/cell-values.js';
+import { isMissingCell as isMissing, parseFloatCell } from '../csv/cell-values.js';
 import { readHeader, readRows, type CsvHeaderInfo } from '../csv/row-reader.js';
 import { MlopsError } from '../util/errors.js';
 
 export type ColumnKind = 'numerical' | 'categorical';
 
-const MISSING = /^(?:|nan|na|n\/a|null|none)$/i;
-
-export function isMissing(text: string): boolean {
-  return MISSING.test(text.trim());
-}
 
 export interface ColumnData {
   name: string;

@@ -4,7 +4,7 @@
  * and only kept or string columns become strings.
  */
 import { parseDecimal, scanDecimal, scanState } from '../csv/fast-number.js';
-import { parseBoolCell, parseFloatCell, parseIntCell } from '../csv/cell-values.js';
+import { isMissingCell, parseBoolCell, parseFloatCell, parseIntCell } from '../csv/cell-values.js';
 import type { RowChunk } from '../csv/row-reader.js';
 import { arrayConstructorFor, type Tensor } from '../onnx/tensor.js';
 import { MlopsError } from '../util/errors.js';
@@ -33,7 +33,6 @@ export interface EncodeOptions {
   allowMissing: boolean;
 }
 
-const MISSING = /^(?:nan|na|n\/a|null|none)$/i;
 const COMMA = 0x2c;
 
 class RowError extends Error {}
@@ -190,7 +189,7 @@ export class BatchEncoder {
 
   private slowFloat(c: number, field: string): number {
     const trimmed = field.trim();
-    if (trimmed === '' || MISSING.test(trimmed)) {
+    if (isMissingCell(trimmed)) {
       if (this.options.allowMissing) return NaN;
       throw new RowError(`column "${this.options.header[c]}": ${trimmed === '' ? 'empty value' : `"${field}"`} is missing (pass --allow-missing to feed NaN)`);
     }

@@ -5,7 +5,7 @@
  */
 import type { ValueSignature } from '../onnx/graph.js';
 import type { ElementType } from '../onnx/data-types.js';
-import { parseFloatCell } from '../csv/cell-values.js';
+import { isMissingCell, parseFloatCell } from '../csv/cell-values.js';
 import { MlopsError } from '../util/errors.js';
 
 export type CellKind = 'float' | 'int' | 'bool' | 'string';
@@ -65,8 +65,6 @@ function list(names: string[], max = 10): string {
   return names.length <= max ? names.join(', ') : `${names.slice(0, max).join(', ')}, ... (${names.length} in all)`;
 }
 
-const MISSING = /^(?:|nan|na|n\/a|null|none)$/i;
-
 /**
  * Numeric columns, judged on sample rows: at least half the present values are numbers.
  * Missing values do not count, and a stray bad value does not turn a feature
@@ -79,7 +77,7 @@ export function numericColumns(header: string[], sample: string[][]): boolean[] 
     let numbers = 0;
     for (const row of sample) {
       const v = (row[c] ?? '').trim();
-      if (MISSING.test(v)) continue;
+      if (isMissingCell(v)) continue;
       present++;
       if (parseFloatCell(v) !== undefined) numbers++;
     }

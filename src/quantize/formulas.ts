@@ -8,6 +8,10 @@
  * - q = clip(round_half_even(float32(x / scale)) + zero_point, qmin, qmax).
  */
 
+import { roundHalfEven } from '../util/round.js';
+
+export { roundHalfEven };
+
 export type QuantType = 'int8' | 'uint8';
 
 export interface QuantRange {
@@ -28,12 +32,6 @@ export interface QuantParams {
 }
 
 const FLOAT32_TINY = 1.1754943508222875e-38;
-
-/** Round half to even, as numpy.round. */
-export function roundHalfEven(x: number): number {
-  const r = Math.round(x);
-  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
-}
 
 /** compute_scale_zp. rmin and rmax are float32 values (data minimum and maximum). */
 export function computeScaleZeroPoint(rmin: number, rmax: number, range: QuantRange, symmetric: boolean): QuantParams {

@@ -5,6 +5,7 @@
  */
 import { binom } from './special.js';
 import { kstwoSf } from './kolmogorov.js';
+import { roundHalfEven } from '../util/round.js';
 
 export type Alternative = 'two-sided' | 'less' | 'greater';
 export type KsMethod = 'auto' | 'exact' | 'asymp';
@@ -24,12 +25,6 @@ const MAX_AUTO_N = 10000;
 function gcd(a: number, b: number): number {
   while (b) [a, b] = [b, a % b];
   return a;
-}
-
-/** Round half to even, as numpy.round. */
-function roundHalfEven(x: number): number {
-  const r = Math.round(x);
-  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
 /** P(D >= h/n) for n1 == n2 == n, two-sided: the alternating sum in Horner form. */
