@@ -89,6 +89,7 @@ Examples:
           maxRejects: flags.maxRejects,
           allowMissing: flags.allowMissing,
           shard,
+          onWarning: (message) => process.stderr.write(`${showProgress ? '\r\u001b[2K' : ''}warning: ${message}\n`),
           onProgress: showProgress
             ? (p) => {
               const now = Date.now();

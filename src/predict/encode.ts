@@ -49,7 +49,11 @@ export class BatchEncoder {
   private rejects: Reject[] = [];
   rows = 0;
 
-  constructor(private readonly options: EncodeOptions, readonly capacity: number) {
+  /**
+   * `padTo`: feed tensors of exactly this many rows (a model with a fixed batch
+   * size); a short last batch is padded with zeros and only its real rows count.
+   */
+  constructor(private readonly options: EncodeOptions, readonly capacity: number, private readonly padTo?: number) {
     this.strides = options.plan.bindings.map((b) => b.columns.length);
     this.width = options.header.length;
     this.keepCount = options.plan.keep.length;
@@ -86,12 +90,14 @@ export class BatchEncoder {
 
   finish(): EncodedBatch {
     const rows = this.rows;
+    const fed = this.padTo !== undefined && rows > 0 ? this.padTo : rows;
     const feeds: Record<string, Tensor> = {};
     this.options.plan.bindings.forEach((b, i) => {
-      const n = rows * this.strides[i];
+      const n = fed * this.strides[i];
       const buffer = this.buffers[i];
-      const data = Array.isArray(buffer) ? buffer.slice(0, n) : buffer.subarray(0, n);
-      feeds[b.name] = { name: b.name, type: b.type, dims: b.dims(rows), data: data as Tensor['data'] };
+      // Padding rows hold zeros (fresh buffers) or leftovers of a rejected row; their outputs are dropped.
+      const data = Array.isArray(buffer) ? buffer.slice(0, n).fill('', rows * this.strides[i]) : buffer.subarray(0, n);
+      feeds[b.name] = { name: b.name, type: b.type, dims: b.dims(fed), data: data as Tensor['data'] };
     });
     const batch = { rows, feeds, kept: this.kept, rejects: this.rejects };
     // The tensors stay with onnxruntime while we fill the next batch: new buffers.
@@ -167,9 +173,17 @@ export class BatchEncoder {
       }
       case 'int': {
         const v = parseIntCell(text);
-        if (v === undefined) throw new RowError(this.cellMessage(c, text, 'an integer'));
-        if (buffer instanceof BigInt64Array) buffer[at] = v;
-        else (buffer as Int32Array)[at] = Number(v);
+        if (v === undefined) {
+          // An integer input has no NaN: --allow-missing cannot help, say so.
+          if (isMissingCell(text.trim())) throw new RowError(`column "${this.options.header[c]}": ${text.trim() === '' ? 'empty value' : `"${text}"`} is missing, and the model's integer input has no missing value (fill it in the data)`);
+          throw new RowError(this.cellMessage(c, text, 'an integer'));
+        }
+        const int32 = !(buffer instanceof BigInt64Array);
+        if (int32 ? v < -2147483648n || v > 2147483647n : v < -(2n ** 63n) || v >= 2n ** 63n) {
+          throw new RowError(`column "${this.options.header[c]}": ${text.trim()} is out of range for the model's ${int32 ? 'int32' : 'int64'} input`);
+        }
+        if (int32) (buffer as Int32Array)[at] = Number(v);
+        else (buffer as BigInt64Array)[at] = v;
         break;
       }
       case 'bool': {

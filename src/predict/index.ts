@@ -51,6 +51,8 @@ export interface PredictBatchOptions {
   /** Where '-' writes (default process.stdout). */
   stdout?: NodeJS.WritableStream;
   onProgress?: (progress: PredictProgress) => void;
+  /** Called once per warning as it arises (the result lists them too). */
+  onWarning?: (message: string) => void;
 }
 
 export interface FileSummary {
@@ -65,6 +67,8 @@ export interface FileSummary {
   features: string[];
   kept: string[];
   output_columns: string[];
+  /** Rows per inference call (the model's own when it fixes one). */
+  batch_size: number;
 }
 
 export interface PredictBatchResult {
@@ -79,6 +83,8 @@ export interface PredictBatchResult {
   timings_ms: { parse: number; infer: number; infer_wait: number; format: number; write: number; total: number };
   rows_per_second: number;
   peak_rss_bytes: number;
+  /** Things the run worked around, e.g. a model with a fixed batch size. */
+  warnings: string[];
 }
 
 interface Timings {
@@ -106,10 +112,16 @@ export async function predictBatch(options: PredictBatchOptions): Promise<Predic
   const recordedFeatures = await featuresRecordedFor(loaded, options.registry);
   const timings: Timings = { parse: 0, infer: 0, inferWait: 0, format: 0, write: 0 };
   const files: FileSummary[] = [];
+  const warnings: string[] = [];
+  const warn = (message: string) => {
+    if (warnings.includes(message)) return;
+    warnings.push(message);
+    options.onWarning?.(message);
+  };
   try {
     for (const input of options.inputs) {
       const output = options.outputDir ? path.join(options.outputDir, path.basename(input)) : options.output!;
-      files.push(await predictFile({ session, runner, zipmaps, options: { ...options, recordedFeatures }, timings }, input, output));
+      files.push(await predictFile({ session, runner, zipmaps, options: { ...options, recordedFeatures }, timings, warn }, input, output));
     }
   } finally {
     timings.infer = runner.inferenceMs;
@@ -123,7 +135,7 @@ export async function predictBatch(options: PredictBatchOptions): Promise<Predic
     rows_read: files.reduce((n, f) => n + f.rows_read, 0),
     rows_written: rowsWritten,
     rows_rejected: files.reduce((n, f) => n + f.rows_rejected, 0),
-    batch_size: options.batchSize ?? DEFAULT_BATCH_SIZE,
+    batch_size: files[0]?.batch_size ?? options.batchSize ?? DEFAULT_BATCH_SIZE,
     threads: options.threads ?? defaultThreads(),
     timings_ms: {
       parse: round(timings.parse), infer: round(timings.infer), infer_wait: round(timings.inferWait),
@@ -131,6 +143,7 @@ export async function predictBatch(options: PredictBatchOptions): Promise<Predic
     },
     rows_per_second: Math.round(rowsWritten / (total / 1000)),
     peak_rss_bytes: process.resourceUsage().maxRSS * 1024,
+    warnings,
   };
 }
 
@@ -172,6 +185,7 @@ interface RunContext {
   zipmaps: ZipMapRewrite[];
   options: PredictBatchOptions & { recordedFeatures: PlanOptions['recordedFeatures'] };
   timings: Timings;
+  warn: (message: string) => void;
 }
 
 async function predictFile(context: RunContext, input: string, output: string): Promise<FileSummary> {
@@ -197,9 +211,9 @@ async function predictRows(
   output: string,
   source: { headerInfo: CsvHeaderInfo; size: number; range?: { start: number; end: number }; rows: AsyncGenerator<RowChunk> },
 ): Promise<FileSummary> {
-  const { session, runner, zipmaps, options, timings } = context;
+  const { session, runner, zipmaps, options, timings, warn } = context;
   const { headerInfo, size, range, rows } = source;
-  const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
+  let batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
   const onError = options.onError ?? 'fail';
   const rejectsPath = onError === 'skip' ? options.rejects ?? (options.outputDir ? `${output.replace(/\.csv$/i, '')}.rejects.csv` : undefined) : undefined;
 
@@ -212,6 +226,12 @@ async function predictRows(
     sample.push(first.records?.get(r) ?? first.buf.toString('utf8', first.starts[r], first.ends[r]).split(','));
   }
   const plan = planColumns(input, headerInfo.header, sample, session.inputs, options);
+  if (plan.fixedBatch !== undefined) {
+    batchSize = plan.fixedBatch;
+    warn(`model input${session.inputs.length > 1 ? 's' : ''} ${session.inputs.map((i) => `"${i.name}" [${i.shape?.join(', ')}]`).join(', ')} fix${session.inputs.length > 1 ? '' : 'es'} the batch size at ${batchSize}: `
+      + `rows run ${batchSize === 1 ? 'one at a time, which is slow' : `${batchSize} at a time, the last batch padded`}${options.batchSize !== undefined && options.batchSize !== batchSize ? ` (--batch-size ${options.batchSize} is ignored)` : ''}; `
+      + `re-export with a dynamic batch axis (torch.onnx.export(..., dynamic_axes={"${session.inputs[0].name}": {0: "batch"}})) for full speed`);
+  }
 
   const sink: OutputSink = output === '-' ? streamSink(options.stdout ?? process.stdout) : await fileSink(output);
   const rejects: Reject[] = [];
@@ -238,7 +258,7 @@ async function predictRows(
     rowsWritten += encoded.rows;
   };
 
-  const encoder = new BatchEncoder({ file: input, header: headerInfo.header, plan, onError, allowMissing: options.allowMissing ?? false }, batchSize);
+  const encoder = new BatchEncoder({ file: input, header: headerInfo.header, plan, onError, allowMissing: options.allowMissing ?? false }, batchSize, plan.fixedBatch);
   let inflight: Promise<[EncodedBatch, Record<string, Tensor>]> | undefined;
   const awaitInflight = async () => {
     if (!inflight) return;
@@ -304,6 +324,7 @@ async function predictRows(
     features: plan.bindings.flatMap((b) => b.columns.map((c) => headerInfo.header[c])),
     kept: plan.keep.map((c) => headerInfo.header[c]),
     output_columns: (columns ?? []).flatMap((c) => c.names),
+    batch_size: batchSize,
   };
 }
 

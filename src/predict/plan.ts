@@ -40,6 +40,8 @@ export interface PredictPlan {
   mode: 'per-column' | 'matrix';
   /** Where the feature list came from, for the summary. */
   featureSource: 'inputs by name' | '--features' | 'registry' | 'model metadata' | 'numeric columns';
+  /** The batch size the model's inputs fix (exported without a dynamic batch axis), if any. */
+  fixedBatch?: number;
 }
 
 export interface PlanOptions {
@@ -154,6 +156,7 @@ export function planColumns(file: string, header: string[], sample: string[][], 
     bindings = [{ name: input.name, type, kind, columns: features.map((f) => index.get(f)!), dims: (n) => [n, count] }];
   }
 
+  const fixedBatch = fixedBatchOf(inputs);
   const featureColumns = new Set(bindings.flatMap((b) => b.columns));
   const keep = options.keepAll
     ? header.map((_, i) => i)
@@ -163,5 +166,22 @@ export function planColumns(file: string, header: string[], sample: string[][], 
   const roles: ColumnRole[] = header.map(() => ({ input: -1, offset: 0, kind: 'string', keep: -1 }));
   bindings.forEach((b, bi) => b.columns.forEach((c, offset) => (roles[c] = { ...roles[c], input: bi, offset, kind: b.kind })));
   keep.forEach((c, slot) => (roles[c].keep = slot));
-  return { bindings, roles, keep, mode, featureSource };
+  return { bindings, roles, keep, mode, featureSource, ...(fixedBatch !== undefined ? { fixedBatch } : {}) };
+}
+
+/**
+ * A model exported without a dynamic batch axis (input shape [1, F]) runs only
+ * on batches of exactly that size: batches are cut and padded to it.
+ */
+function fixedBatchOf(inputs: ValueSignature[]): number | undefined {
+  const sizes = new Set(inputs.map((i) => i.shape?.[0]).filter((d): d is number => typeof d === 'number'));
+  if (sizes.size === 0) return undefined;
+  if (sizes.size > 1) {
+    throw new MlopsError('INPUT_SHAPE_UNSUPPORTED', `the model's inputs fix different batch sizes (${inputs.map((i) => `${i.name} [${i.shape?.join(', ')}]`).join(', ')}), so no batch of rows fits them all`, {
+      hint: 're-export the model with a dynamic batch axis (torch.onnx.export(..., dynamic_axes={name: {0: "batch"}}))',
+    });
+  }
+  const [size] = sizes;
+  if (size < 1) throw new MlopsError('INPUT_SHAPE_UNSUPPORTED', `the model's inputs fix a batch size of ${size}`);
+  return size;
 }

@@ -177,3 +177,45 @@ test('batch boundaries and read-buffer boundaries do not change the output', asy
   assert.equal(outs[0], outs[2]);
   assert.equal(outs[1], outs[2]);
 });
+
+test('a model with a fixed batch size runs in batches of exactly that size, padded, with a warning', async () => {
+  const dir = tempDir('mlops-pred-');
+  const want = readCsv(fixture('data', 'iris-fixed-batch.ort.csv'));
+  for (const [model, size] of [['fixed-batch.onnx', 1], ['fixed-batch-8.onnx', 8]] as const) {
+    const out = path.join(dir, `${model}.csv`);
+    const warnings: string[] = [];
+    // 150 rows: with 8 per batch the last batch holds 6 real rows and 2 of padding.
+    const r = await predictBatch({ model: fixture('models', model), inputs: [fixture('data', 'iris.csv')], output: out, keep: ['species'], batchSize: 64, onWarning: (w) => warnings.push(w) });
+    assert.equal(r.rows_written, 150);
+    assert.equal(r.batch_size, size);
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0], new RegExp(`fixes the batch size at ${size}: .*\\(--batch-size 64 is ignored\\); re-export with a dynamic batch axis`));
+    assert.deepEqual(r.warnings, warnings);
+    const got = readCsv(out);
+    assert.deepEqual(got.header, ['species', ...want.header]);
+    for (const name of want.header) assert.ok(maxRelativeError(column(got, name), column(want, name)) <= 1e-6, `${model} ${name}`);
+  }
+});
+
+test('int32 [N, F] input and 1-D outputs match onnxruntime; integers out of range or missing are bad rows', async () => {
+  const dir = tempDir('mlops-pred-');
+  const out = path.join(dir, 'counts.csv');
+  const r = await predictBatch({ model: fixture('models', 'int32-counts.onnx'), inputs: [fixture('data', 'counts.csv')], output: out, keep: ['id', 'region'] });
+  assert.deepEqual(r.files[0].features, ['a', 'b', 'c']);
+  const got = readCsv(out);
+  const want = readCsv(fixture('data', 'counts.ort.csv'));
+  assert.deepEqual(got.header, ['id', 'region', 'total', 'argmax']);
+  assert.deepEqual(column(got, 'region'), column(readCsv(fixture('data', 'counts.csv')), 'region'), 'kept text with commas round-trips');
+  assert.deepEqual(column(got, 'argmax'), column(want, 'argmax'));
+  assert.ok(maxRelativeError(column(got, 'total'), column(want, 'total')) <= 1e-6);
+
+  const bad = csvWith(dir, 'bad.csv', 'id,a,b,c\n1,2.5,3,4\n2,99999999999,1,1\n3,,1,1\n4,1,2,3\n');
+  const rejects = path.join(dir, 'rejects.csv');
+  const s = await predictBatch({ model: fixture('models', 'int32-counts.onnx'), inputs: [bad], output: out, keep: ['id'], onError: 'skip', rejects, allowMissing: true });
+  assert.equal(s.rows_written, 1);
+  assert.deepEqual(readCsv(rejects).rows.map((row) => row.slice(0, 2)), [
+    ['2', 'column "a": "2.5" is not an integer'],
+    ['3', 'column "a": 99999999999 is out of range for the model\'s int32 input'],
+    ['4', 'column "a": empty value is missing, and the model\'s integer input has no missing value (fill it in the data)'],
+  ]);
+});
