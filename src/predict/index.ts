@@ -1,7 +1,6 @@
 /** `mlops predict-batch`: stream CSV rows through a model, write predictions as CSV. */
 import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import path from 'node:path';
 import { loadModel } from '../onnx/load-model.js';
 import { stripZipMap, type ZipMapRewrite } from '../onnx/zipmap.js';
 import { openSession, type ModelSession } from '../runtime/session.js';
@@ -14,6 +13,7 @@ import { BatchEncoder, csvField, type EncodedBatch, type Reject } from './encode
 import { formatRows, outputColumns, type OutputColumn } from './format.js';
 import { fileSink, streamSink, type OutputSink } from './output-sink.js';
 import { planColumns, type PlanOptions, type PredictPlan } from './plan.js';
+import { planOutputs } from './output-paths.js';
 import { assertNoQuotedNewlines, shardRange, type ShardSpec } from './shard.js';
 
 export { resolveShard, parseShard, type ShardSpec } from './shard.js';
@@ -98,6 +98,7 @@ interface Timings {
 export async function predictBatch(options: PredictBatchOptions): Promise<PredictBatchResult> {
   const started = performance.now();
   validateOptions(options);
+  const { outputs } = await planOutputs(options.inputs, options);
   const loaded = await loadModel(options.model, { registry: options.registry });
   let zipmaps: ZipMapRewrite[] = [];
   const session = await openSession(loaded, { threads: 1, transform: (m) => (zipmaps = stripZipMap(m)) });
@@ -119,8 +120,8 @@ export async function predictBatch(options: PredictBatchOptions): Promise<Predic
     options.onWarning?.(message);
   };
   try {
-    for (const input of options.inputs) {
-      const output = options.outputDir ? path.join(options.outputDir, path.basename(input)) : options.output!;
+    for (const [i, input] of options.inputs.entries()) {
+      const output = outputs[i];
       files.push(await predictFile({ session, runner, zipmaps, options: { ...options, recordedFeatures }, timings, warn }, input, output));
     }
   } finally {

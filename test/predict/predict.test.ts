@@ -219,3 +219,31 @@ test('int32 [N, F] input and 1-D outputs match onnxruntime; integers out of rang
     ['4', 'column "a": empty value is missing, and the model\'s integer input has no missing value (fill it in the data)'],
   ]);
 });
+
+test('output paths are checked before any work: a missing folder, an output that is an input, two inputs on one output', async () => {
+  const dir = tempDir('mlops-pred-');
+  const model = fixture('models', 'iris-zipmap.onnx');
+  const input = csvWith(dir, 'data.csv', IRIS_HEADER + GOOD);
+  const sub = path.join(dir, 'sub');
+  (await import('node:fs')).mkdirSync(sub);
+  const twin = csvWith(sub, 'data.csv', IRIS_HEADER + GOOD);
+  const cases: Array<[Partial<Parameters<typeof predictBatch>[0]>, RegExp]> = [
+    [{ output: path.join(dir, 'nope', 'out.csv') }, /--output .*nope\/out\.csv: folder .*nope does not exist/],
+    [{ output: input }, /the output .*data\.csv is the input .*data\.csv: predictions would replace the data/],
+    [{ output: path.join(dir, 'o.csv'), onError: 'skip', rejects: path.join(dir, 'o.csv') }, /the rejects file .*o\.csv is also the output/],
+    [{ inputs: [input, twin], outputDir: path.join(dir, 'out') }, /inputs .*data\.csv and .*sub\/data\.csv would both write .*out\/data\.csv/],
+    [{ outputDir: dir }, /the output .*data\.csv is the input/],
+  ];
+  for (const [extra, message] of cases) {
+    await assert.rejects(predictBatch({ model, inputs: [input], keep: ['species'], ...extra }), (err: Error & { exitCode?: number }) => {
+      assert.match(err.message, message);
+      assert.equal(err.exitCode, 2);
+      return true;
+    });
+  }
+  assert.equal(readFileSync(input, 'utf8'), IRIS_HEADER + GOOD, 'the input is untouched');
+  assert.equal(existsSync(path.join(dir, 'out')), false, 'no output folder was made for a run that could not start');
+  // A missing --output-dir is created, as mkdir -p would.
+  const r = await predictBatch({ model, inputs: [input], keep: ['species'], outputDir: path.join(dir, 'new', 'deeper') });
+  assert.equal(readCsv(r.files[0].output).rows.length, 2);
+});
