@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { ExitCode } from './util/errors.js';
+import { removeLiveTemps } from './util/fs-atomic.js';
 import { renderOptions, runCommand, type GlobalFlags } from './cli/run.js';
 import { examples, parseKeyInt, parseList, parseNonNegative, parsePositiveInt } from './cli/parsers.js';
 import { addRegistryCommands } from './cli/registry-commands.js';
@@ -131,6 +132,16 @@ export async function main(argv: string[]): Promise<void> {
     if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
     throw err;
   });
+  // Ctrl-C or a scheduler's SIGTERM: leave no half-written output behind, exit as a shell expects.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      removeLiveTemps();
+      process.stderr.write(`\ninterrupted (${signal}): unfinished output files were removed\n`);
+      // Die by the signal itself (exit status 128 + n): process.exit() would tear down
+      // onnxruntime's worker mid-run, which aborts the process.
+      process.kill(process.pid, signal);
+    });
+  }
   const program = buildProgram();
   try {
     await program.parseAsync(argv);

@@ -1,7 +1,6 @@
 /** Where predictions go: a file written atomically, or stdout; back-pressure respected. */
 import { once } from 'node:events';
-import { open, rename, rm, type FileHandle } from 'node:fs/promises';
-import { tempPathFor } from '../util/fs-atomic.js';
+import { commitTemp, discardTemp, openTemp } from '../util/fs-atomic.js';
 
 export interface OutputSink {
   /** Resolves when the sink can take more (at most one write is in flight). */
@@ -13,8 +12,7 @@ export interface OutputSink {
 }
 
 export async function fileSink(target: string): Promise<OutputSink> {
-  const temp = tempPathFor(target);
-  const handle: FileHandle = await open(temp, 'wx');
+  const { temp, handle } = await openTemp(target);
   let inflight: Promise<unknown> = Promise.resolve();
   let closed = false;
   const close = async () => {
@@ -32,12 +30,12 @@ export async function fileSink(target: string): Promise<OutputSink> {
       await inflight;
       await handle.sync();
       await close();
-      await rename(temp, target);
+      await commitTemp(temp, target);
     },
     async abort() {
       await inflight.catch(() => {});
       await close().catch(() => {});
-      await rm(temp, { force: true });
+      await discardTemp(temp);
     },
   };
 }

@@ -73,3 +73,28 @@ test('quantize: --json report, exit 0; a model with nothing to quantize is exit 
   assert.equal(human.status, 0, human.stderr);
   assert.match(human.stdout, /Conv nodes stay in float in dynamic mode/);
 });
+
+test('predict-batch interrupted (SIGINT, SIGTERM) removes its temporary output and dies by the signal', async () => {
+  const { spawn } = await import('node:child_process');
+  const { readdirSync } = await import('node:fs');
+  const { writeFeatureCsv } = await import('../../bench/make-data.js');
+  const { ROOT } = await import('../helpers.js');
+  const dir = tempDir('mlops-cli-pred-');
+  const input = path.join(dir, 'big.csv');
+  await writeFeatureCsv(input, 200_000);
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    const out = path.join(dir, 'preds.csv');
+    const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'mlops'), 'predict-batch', fixture('models', 'mlp.onnx'), '--input', input, '--output', out, '--keep', 'id', '--batch-size', '256']);
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, sig) => resolve(sig)));
+    // Wait until the run is under way: its temporary output exists.
+    const deadline = Date.now() + 20_000;
+    while (!readdirSync(dir).some((f) => f.startsWith('.preds.csv.tmp-')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    assert.ok(readdirSync(dir).some((f) => f.startsWith('.preds.csv.tmp-')), 'the run started writing');
+    child.kill(signal);
+    assert.equal(await exited, signal, stderr);
+    assert.match(stderr, new RegExp(`interrupted \\(${signal}\\): unfinished output files were removed`));
+    assert.deepEqual(readdirSync(dir), ['big.csv'], 'neither the output nor its temporary file is left');
+  }
+});
