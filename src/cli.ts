@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { ExitCode } from './util/errors.js';
 import { removeLiveTemps } from './util/fs-atomic.js';
-import { renderOptions, runCommand, type GlobalFlags } from './cli/run.js';
+import { renderOptions, reportError, runCommand, writeJsonError, type GlobalFlags } from './cli/run.js';
 import { examples, parseKeyInt, parseList, parseNonNegative, parsePositiveInt } from './cli/parsers.js';
 import { addRegistryCommands } from './cli/registry-commands.js';
 import { addPredictCommand } from './cli/predict-command.js';
@@ -150,9 +150,9 @@ export async function main(argv: string[]): Promise<void> {
       // Help and version are not errors; everything else commander rejects is a usage error.
       const ok = ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(err.code);
       process.exitCode = ok ? ExitCode.Ok : ExitCode.Usage;
+      if (!ok && argv.includes('--json')) writeJsonError('USAGE', err.message.replace(/^error: /, ''), 'see --help', ExitCode.Usage);
       return;
     }
-    const { reportError } = await import('./cli/run.js');
-    process.exitCode = reportError(err, { debug: argv.includes('--debug') });
+    process.exitCode = reportError(err, { debug: argv.includes('--debug'), json: argv.includes('--json') });
   }
 }

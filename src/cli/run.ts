@@ -1,6 +1,7 @@
 /** The single place that writes results, prints errors and sets the exit code. */
 import { ExitCode, isMlopsError, type ExitCodeValue } from '../util/errors.js';
 import { colorEnabled, type RenderOptions } from '../report/style.js';
+import { JSON_SCHEMA_VERSION } from '../report/json.js';
 
 export interface CommandOutput {
   /** Written to stdout as is. */
@@ -34,10 +35,18 @@ export function reportError(err: unknown, flags: GlobalFlags): ExitCodeValue {
     process.stderr.write(`${label}: ${err.message}\n`);
     if (err.hint) process.stderr.write(`hint: ${err.hint}\n`);
     if (flags.debug) process.stderr.write(`${err.stack ?? ''}\n${err.cause instanceof Error ? `caused by: ${err.cause.stack}\n` : ''}`);
+    if (flags.json) writeJsonError(err.code, err.message, err.hint, err.exitCode);
     return err.exitCode;
   }
-  process.stderr.write(`${label}: internal error: ${err instanceof Error ? err.message : String(err)}\n`);
+  const message = err instanceof Error ? err.message : String(err);
+  process.stderr.write(`${label}: internal error: ${message}\n`);
   process.stderr.write(`${err instanceof Error ? err.stack : ''}\n`);
   process.stderr.write('hint: this is a bug in mlops; please report it with the command you ran\n');
+  if (flags.json) writeJsonError('INTERNAL', message, 'this is a bug in mlops; please report it with the command you ran', ExitCode.Internal);
   return ExitCode.Internal;
+}
+
+/** With --json, a failed command still prints one document, so scripts can always parse stdout. */
+export function writeJsonError(code: string, message: string, hint: string | undefined, exitCode: ExitCodeValue): void {
+  process.stdout.write(JSON.stringify({ version: JSON_SCHEMA_VERSION, ok: false, error: { code, message, ...(hint ? { hint } : {}), exit_code: exitCode } }, null, 2) + '\n');
 }

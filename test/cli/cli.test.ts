@@ -60,6 +60,15 @@ test('check exit codes: 0 pass, 1 failed check, 2 unusable input', () => {
   assert.equal(truncated.stdout, '');
   assert.match(truncated.stderr, /^error: .*truncated\.onnx is not a valid ONNX model: .*\nhint: /);
   assert.doesNotMatch(truncated.stderr, /\n\s+at /, 'no stack trace without --debug');
+  // With --json the failure is a document on stdout too; commander's own usage errors included.
+  const asJson = runCli(['check', fixture('broken', 'truncated.onnx'), '--json']);
+  assert.equal(asJson.status, 2);
+  const doc = JSON.parse(asJson.stdout);
+  assert.deepEqual([doc.version, doc.ok, doc.error.exit_code], [1, false, 2]);
+  assert.match(doc.error.message, /truncated\.onnx is not a valid ONNX model/);
+  const usage = runCli(['drift', '--json']);
+  assert.equal(usage.status, 2);
+  assert.match(JSON.parse(usage.stdout).error.message, /required option '--reference <csv>' not specified/);
 });
 
 test('--debug adds the stack trace to a user error', () => {
