@@ -19,6 +19,8 @@ export interface Reject {
 
 export interface EncodedBatch {
   rows: number;
+  /** Rows in the tensors: `rows`, or the model's fixed batch size when padded. */
+  fed: number;
   feeds: Record<string, Tensor>;
   /** rows x keep.length strings. */
   kept: string[];
@@ -99,7 +101,7 @@ export class BatchEncoder {
       const data = Array.isArray(buffer) ? buffer.slice(0, n).fill('', rows * this.strides[i]) : buffer.subarray(0, n);
       feeds[b.name] = { name: b.name, type: b.type, dims: b.dims(fed), data: data as Tensor['data'] };
     });
-    const batch = { rows, feeds, kept: this.kept, rejects: this.rejects };
+    const batch = { rows, fed, feeds, kept: this.kept, rejects: this.rejects };
     // The tensors stay with onnxruntime while we fill the next batch: new buffers.
     this.allocate();
     this.kept = [];

@@ -98,7 +98,7 @@ interface Timings {
 export async function predictBatch(options: PredictBatchOptions): Promise<PredictBatchResult> {
   const started = performance.now();
   validateOptions(options);
-  const { outputs } = await planOutputs(options.inputs, options);
+  const planned = await planOutputs(options.inputs, options);
   const loaded = await loadModel(options.model, { registry: options.registry });
   let zipmaps: ZipMapRewrite[] = [];
   const session = await openSession(loaded, { threads: 1, transform: (m) => (zipmaps = stripZipMap(m)) });
@@ -119,11 +119,17 @@ export async function predictBatch(options: PredictBatchOptions): Promise<Predic
     warnings.push(message);
     options.onWarning?.(message);
   };
+  // Outputs become visible only once every input has succeeded: a failed run leaves no results.
+  const pending: PendingOutput[] = [];
   try {
     for (const [i, input] of options.inputs.entries()) {
-      const output = outputs[i];
-      files.push(await predictFile({ session, runner, zipmaps, options: { ...options, recordedFeatures }, timings, warn }, input, output));
+      const target = { output: planned.outputs[i], rejects: planned.rejects[i] };
+      files.push(await predictFile({ session, runner, zipmaps, options: { ...options, recordedFeatures }, timings, warn, pending }, input, target));
     }
+    for (const p of pending.splice(0)) await p.commit();
+  } catch (err) {
+    for (const p of pending) await p.abort();
+    throw err;
   } finally {
     timings.infer = runner.inferenceMs;
     await runner.release();
@@ -187,9 +193,21 @@ interface RunContext {
   options: PredictBatchOptions & { recordedFeatures: PlanOptions['recordedFeatures'] };
   timings: Timings;
   warn: (message: string) => void;
+  /** Finished files waiting for the whole run to succeed. */
+  pending: PendingOutput[];
 }
 
-async function predictFile(context: RunContext, input: string, output: string): Promise<FileSummary> {
+interface PendingOutput {
+  commit(): Promise<void>;
+  abort(): Promise<void>;
+}
+
+interface FileTarget {
+  output: string;
+  rejects?: string;
+}
+
+async function predictFile(context: RunContext, input: string, target: FileTarget): Promise<FileSummary> {
   const { options } = context;
   const headerInfo = await readHeader(input);
   const { size } = await stat(input);
@@ -200,7 +218,7 @@ async function predictFile(context: RunContext, input: string, output: string): 
   }
   const rows = readRows(input, headerInfo, { range, noQuotedNewlines: options.shard !== undefined });
   try {
-    return await predictRows(context, input, output, { headerInfo, size, range, rows });
+    return await predictRows(context, input, target, { headerInfo, size, range, rows });
   } finally {
     await rows.return(undefined); // closes the file when we stop early (a bad row, a mapping error)
   }
@@ -209,14 +227,14 @@ async function predictFile(context: RunContext, input: string, output: string): 
 async function predictRows(
   context: RunContext,
   input: string,
-  output: string,
+  target: FileTarget,
   source: { headerInfo: CsvHeaderInfo; size: number; range?: { start: number; end: number }; rows: AsyncGenerator<RowChunk> },
 ): Promise<FileSummary> {
-  const { session, runner, zipmaps, options, timings, warn } = context;
+  const { session, runner, zipmaps, options, timings, warn, pending } = context;
+  const { output, rejects: rejectsPath } = target;
   const { headerInfo, size, range, rows } = source;
   let batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
   const onError = options.onError ?? 'fail';
-  const rejectsPath = onError === 'skip' ? options.rejects ?? (options.outputDir ? `${output.replace(/\.csv$/i, '')}.rejects.csv` : undefined) : undefined;
 
   // The first rows decide which columns are numeric; nothing is written before the plan holds.
   let t = performance.now();
@@ -236,7 +254,7 @@ async function predictRows(
 
   const sink: OutputSink = output === '-' ? streamSink(options.stdout ?? process.stdout) : await fileSink(output);
   const rejects: Reject[] = [];
-  const fetch = session.tensorOutputs.map((o) => o.name);
+  const fetch = perRowOutputs(session, plan.fixedBatch, warn);
   const keptNames = plan.keep.map((c) => headerInfo.header[c]);
   let columns: OutputColumn[] | undefined;
   let rowsRead = 0;
@@ -249,6 +267,13 @@ async function predictRows(
   };
   const writeResults = async (encoded: EncodedBatch, results: Record<string, Tensor>) => {
     const tensors = fetch.map((name) => results[name]);
+    tensors.forEach((t, i) => {
+      if (t.dims.length === 0 || t.dims[0] !== encoded.fed) {
+        throw new MlopsError('OUTPUT_NOT_PER_ROW', `model output "${fetch[i]}" has shape [${t.dims.join(', ')}] for a batch of ${encoded.fed} rows: it does not give one row per input row, so it cannot be written as CSV columns`, {
+          hint: 'predict-batch writes outputs whose first axis is the batch; export the model so that every output it returns has one',
+        });
+      }
+    });
     if (!columns) await writeHeader(tensors);
     const tf = performance.now();
     const text = formatRows(encoded.rows, encoded.kept, plan.keep.length, tensors, columns!.map((c) => c.names.length));
@@ -275,8 +300,10 @@ async function predictRows(
     rejects.push(...encoded.rejects);
     if (options.maxRejects !== undefined && rejects.length > options.maxRejects) {
       const last = rejects[rejects.length - 1];
+      // The rejects so far are what the user needs to fix the input: write them, but no predictions.
+      if (rejectsPath) await writeRejects(rejectsPath, rejects);
       throw new MlopsError('TOO_MANY_REJECTS', `${input}: ${rejects.length} rejected rows, more than --max-rejects ${options.maxRejects} (latest: line ${last.line}: ${last.reason})`, {
-        exitCode: 1, hint: 'the input is worse than allowed; no output was written',
+        exitCode: 1, hint: `the input is worse than allowed; no predictions were written${rejectsPath ? `; the rejected rows so far are in ${rejectsPath}` : ' (pass --rejects FILE to see the rejected rows)'}`,
       });
     }
     const run: Promise<[EncodedBatch, Record<string, Tensor>]> | undefined = encoded.rows > 0
@@ -306,8 +333,13 @@ async function predictRows(
     await dispatch(encoder.finish());
     await awaitInflight();
     if (!columns) await writeHeader(await emptyRun(session, runner, encoder, fetch));
-    if (rejectsPath) await writeRejects(rejectsPath, rejects);
-    await sink.commit();
+    pending.push({
+      commit: async () => {
+        if (rejectsPath) await writeRejects(rejectsPath, rejects);
+        await sink.commit();
+      },
+      abort: () => sink.abort(),
+    });
   } catch (err) {
     await inflight?.catch(() => {});
     await sink.abort();
@@ -327,6 +359,27 @@ async function predictRows(
     output_columns: (columns ?? []).flatMap((c) => c.names),
     batch_size: batchSize,
   };
+}
+
+/**
+ * The outputs written to the CSV: those with one row per input row. An output
+ * declared without the batch axis (a scalar, a constant [3]) is left out with a
+ * warning; one whose axis is symbolic is checked on every batch.
+ */
+function perRowOutputs(session: ModelSession, fixedBatch: number | undefined, warn: (message: string) => void): string[] {
+  const fetch: string[] = [];
+  for (const o of session.tensorOutputs) {
+    const first = o.shape?.[0];
+    const perRow = o.shape === null || (o.shape.length > 0 && (typeof first !== 'number' || first === fixedBatch));
+    if (perRow) fetch.push(o.name);
+    else warn(`model output "${o.name}" has shape [${o.shape!.join(', ')}], not one row per input row: it is left out of the CSV`);
+  }
+  if (fetch.length === 0) {
+    throw new MlopsError('OUTPUT_NOT_PER_ROW', `none of the model's outputs has a batch axis (${session.tensorOutputs.map((o) => `"${o.name}" [${o.shape?.join(', ')}]`).join(', ')}), so there is nothing to write per row`, {
+      hint: 'export the model with a batch axis on its outputs',
+    });
+  }
+  return fetch;
 }
 
 async function nextChunk(rows: AsyncGenerator<RowChunk>): Promise<RowChunk | undefined> {

@@ -5,11 +5,14 @@
  */
 import { mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { resolveOutputTarget } from '../util/fs-atomic.js';
 import { MlopsError } from '../util/errors.js';
 
 export interface OutputPlan {
   /** Output path per input, in input order ('-' for stdout). */
   outputs: string[];
+  /** Rejects file per input (with --on-error skip), else undefined. */
+  rejects: Array<string | undefined>;
 }
 
 async function identity(file: string): Promise<string> {
@@ -17,13 +20,7 @@ async function identity(file: string): Promise<string> {
   return info ? `${info.dev}:${info.ino}` : `path:${path.resolve(file)}`;
 }
 
-async function assertFolder(dir: string, what: string): Promise<void> {
-  const info = await stat(dir).catch(() => undefined);
-  if (!info) throw new MlopsError('OUTPUT_DIR_MISSING', `${what}: folder ${dir} does not exist`, { hint: `create it first (mkdir -p ${dir})` });
-  if (!info.isDirectory()) throw new MlopsError('OUTPUT_DIR_MISSING', `${what}: ${dir} is not a folder`);
-}
-
-export async function planOutputs(inputs: string[], options: { output?: string; outputDir?: string; rejects?: string }): Promise<OutputPlan> {
+export async function planOutputs(inputs: string[], options: { output?: string; outputDir?: string; rejects?: string; onError?: 'fail' | 'skip' }): Promise<OutputPlan> {
   let outputs: string[];
   if (options.outputDir) {
     const dir = options.outputDir;
@@ -45,22 +42,27 @@ export async function planOutputs(inputs: string[], options: { output?: string; 
     }
   } else {
     outputs = inputs.map(() => options.output!);
-    if (options.output !== '-') await assertFolder(path.dirname(options.output!), `--output ${options.output}`);
   }
-  if (options.rejects) await assertFolder(path.dirname(options.rejects), `--rejects ${options.rejects}`);
+  // With --output-dir, each input's rejects go beside its output.
+  const rejects = outputs.map((output) => (options.onError !== 'skip' ? undefined : options.rejects ?? (options.outputDir ? `${output.replace(/\.csv$/i, '')}.rejects.csv` : undefined)));
 
+  const targets: Array<[string, string]> = [
+    ...outputs.filter((o) => o !== '-').map((o): [string, string] => ['output', o]),
+    ...rejects.filter((r): r is string => r !== undefined).map((r): [string, string] => ['rejects file', r]),
+  ];
   // An output that is an input (or the rejects file) would replace data still being read.
   const inputIds = new Map<string, string>();
   for (const input of inputs) inputIds.set(await identity(input), input);
-  const targets = [...outputs.filter((o) => o !== '-').map((o) => ['output', o]), ...(options.rejects ? [['rejects file', options.rejects]] : [])];
   const targetIds = new Map<string, string>();
   for (const [what, target] of targets) {
-    const id = await identity(target);
+    const resolved = await resolveOutputTarget(target, `the ${what} ${target}`);
+    if (resolved.inPlace) continue; // a device or pipe: written as it goes, nothing to compare
+    const id = await identity(resolved.path);
     const input = inputIds.get(id);
     if (input) throw new MlopsError('USAGE', `the ${what} ${target} is the input ${input}: predictions would replace the data`, { hint: 'write to another file' });
     const clash = targetIds.get(id);
     if (clash) throw new MlopsError('USAGE', `the ${what} ${target} is also the ${clash}`, { hint: 'write rejects and predictions to different files' });
-    targetIds.set(id, what);
+    targetIds.set(id, `${what} ${target}`);
   }
-  return { outputs };
+  return { outputs, rejects };
 }

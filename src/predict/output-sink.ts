@@ -1,6 +1,6 @@
 /** Where predictions go: a file written atomically, or stdout; back-pressure respected. */
 import { once } from 'node:events';
-import { commitTemp, discardTemp, openTemp } from '../util/fs-atomic.js';
+import { openOutput } from '../util/fs-atomic.js';
 
 export interface OutputSink {
   /** Resolves when the sink can take more (at most one write is in flight). */
@@ -12,30 +12,21 @@ export interface OutputSink {
 }
 
 export async function fileSink(target: string): Promise<OutputSink> {
-  const { temp, handle } = await openTemp(target);
+  const out = await openOutput(target);
   let inflight: Promise<unknown> = Promise.resolve();
-  let closed = false;
-  const close = async () => {
-    if (closed) return;
-    closed = true;
-    await handle.close();
-  };
   return {
     async write(text) {
       const previous = inflight;
-      inflight = previous.then(() => handle.write(text));
+      inflight = previous.then(() => out.handle.write(text));
       await previous;
     },
     async commit() {
       await inflight;
-      await handle.sync();
-      await close();
-      await commitTemp(temp, target);
+      await out.commit();
     },
     async abort() {
       await inflight.catch(() => {});
-      await close().catch(() => {});
-      await discardTemp(temp);
+      await out.discard();
     },
   };
 }

@@ -1,6 +1,12 @@
+/**
+ * Output files that appear whole or not at all: written to a temporary file
+ * beside the target, fsynced, renamed over it. Devices and pipes
+ * (/dev/stdout, a FIFO) are written in place: renaming over them would
+ * replace them (as root, `--output /dev/null` would delete /dev/null).
+ */
 import { randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
-import { open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { constants, rmSync } from 'node:fs';
+import { access, lstat, open, readlink, realpath, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { MlopsError } from './errors.js';
 
@@ -14,40 +20,91 @@ export function tempPathFor(target: string): string {
   return path.join(dir, `.${base}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
 }
 
+export interface OutputTarget {
+  /** The file that will be replaced (a symlink's target), or the device written in place. */
+  path: string;
+  /** Written in place: a character device, FIFO or socket. */
+  inPlace: boolean;
+}
+
 /**
- * Create the temporary file for `target`. A folder that does not exist or
- * cannot be written is the user's to fix (exit 2), not an internal error.
+ * Where writing `target` goes, checked before any work: its folder exists
+ * and is writable, and it is not a folder. A symlink is followed, so the
+ * file it points to is replaced and the link stays.
  */
-export async function openTemp(target: string): Promise<{ temp: string; handle: FileHandle }> {
-  const temp = tempPathFor(target);
+export async function resolveOutputTarget(target: string, what = target): Promise<OutputTarget> {
+  if (/[\\/]$/.test(target)) throw new MlopsError('OUTPUT_IS_FOLDER', `${what} names a folder`, { hint: 'name a file' });
+  let resolved = target;
+  const link = await lstat(target).catch(() => undefined);
+  // A dangling link still names the file to create.
+  if (link?.isSymbolicLink()) resolved = await realpath(target).catch(async () => path.resolve(path.dirname(target), await readlink(target)));
+  const info = await stat(resolved).catch(() => undefined);
+  if (info?.isDirectory()) throw new MlopsError('OUTPUT_IS_FOLDER', `${what} is a folder`, { hint: 'name a file' });
+  if (info && !info.isFile()) return { path: resolved, inPlace: true };
+  const dir = path.dirname(resolved);
+  const dirInfo = await stat(dir).catch(() => undefined);
+  if (!dirInfo) throw new MlopsError('OUTPUT_DIR_MISSING', `${what}: folder ${dir} does not exist`, { hint: `create it first (mkdir -p ${dir})` });
+  if (!dirInfo.isDirectory()) throw new MlopsError('OUTPUT_DIR_MISSING', `${what}: ${dir} is not a folder`);
+  // The temporary file is created in this folder, so it must be writable even when the target is.
+  const writable = await access(dir, constants.W_OK).then(() => true, () => false);
+  if (!writable) throw new MlopsError('OUTPUT_NOT_WRITABLE', `${what}: folder ${dir} is not writable`, { hint: 'choose another output path' });
+  return { path: resolved, inPlace: false };
+}
+
+export interface OutputFile {
+  handle: FileHandle;
+  /** Make the output visible (rename into place). */
+  commit(): Promise<void>;
+  /** Remove what was written; the target is left as it was. */
+  discard(): Promise<void>;
+}
+
+/** Open `target` for writing: a temporary file beside it, or the device itself. */
+export async function openOutput(target: string): Promise<OutputFile> {
+  const resolved = await resolveOutputTarget(target);
+  if (resolved.inPlace) {
+    const handle = await open(resolved.path, 'w');
+    let closed = false;
+    const close = async () => {
+      if (!closed) await handle.close();
+      closed = true;
+    };
+    return { handle, commit: close, discard: () => close().catch(() => {}) };
+  }
+  const temp = tempPathFor(resolved.path);
+  let handle: FileHandle;
   try {
-    const handle = await open(temp, 'wx');
-    liveTemps.add(temp);
-    return { temp, handle };
+    handle = await open(temp, 'wx');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const dir = path.dirname(target);
-    if (code === 'ENOENT' || code === 'ENOTDIR') throw new MlopsError('OUTPUT_DIR_MISSING', `cannot write ${target}: folder ${dir} does not exist`, { hint: `create it first (mkdir -p ${dir})` });
-    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') throw new MlopsError('OUTPUT_NOT_WRITABLE', `cannot write ${target}: folder ${dir} is not writable (${code})`, { hint: 'choose another output path' });
-    throw err;
+    throw new MlopsError('OUTPUT_NOT_WRITABLE', `cannot write ${target}: ${code === 'ENOENT' ? `folder ${path.dirname(resolved.path)} does not take new files` : code}`, { hint: 'choose another output path' });
   }
-}
-
-/** Rename the finished temporary file over the target (or remove it); either way it is no longer live. */
-export async function commitTemp(temp: string, target: string): Promise<void> {
-  try {
-    await rename(temp, target);
-  } catch (err) {
-    await discardTemp(temp);
-    if ((err as NodeJS.ErrnoException).code === 'EISDIR') throw new MlopsError('OUTPUT_IS_FOLDER', `cannot write ${target}: it is a folder`, { hint: 'name a file' });
-    throw err;
-  }
-  liveTemps.delete(temp);
-}
-
-export async function discardTemp(temp: string): Promise<void> {
-  await rm(temp, { force: true });
-  liveTemps.delete(temp);
+  liveTemps.add(temp);
+  let closed = false;
+  const close = async () => {
+    if (!closed) await handle.close();
+    closed = true;
+  };
+  const discard = async () => {
+    await close().catch(() => {});
+    await rm(temp, { force: true });
+    liveTemps.delete(temp);
+  };
+  return {
+    handle,
+    async commit() {
+      try {
+        await handle.sync();
+        await close();
+        await rename(temp, resolved.path);
+      } catch (err) {
+        await discard();
+        throw err;
+      }
+      liveTemps.delete(temp);
+    },
+    discard,
+  };
 }
 
 /** On SIGINT/SIGTERM: delete every unfinished temporary file, synchronously (the process is about to exit). */
@@ -61,15 +118,12 @@ export function removeLiveTemps(): void {
  * write to a temporary file beside it, fsync, rename over the target.
  */
 export async function writeFileAtomic(target: string, data: string | Uint8Array): Promise<void> {
-  const { temp, handle } = await openTemp(target);
+  const out = await openOutput(target);
   try {
-    await handle.writeFile(data);
-    await handle.sync();
+    await out.handle.writeFile(data);
   } catch (err) {
-    await handle.close().catch(() => {});
-    await discardTemp(temp);
+    await out.discard();
     throw err;
   }
-  await handle.close();
-  await commitTemp(temp, target);
+  await out.commit();
 }

@@ -228,7 +228,9 @@ test('output paths are checked before any work: a missing folder, an output that
   (await import('node:fs')).mkdirSync(sub);
   const twin = csvWith(sub, 'data.csv', IRIS_HEADER + GOOD);
   const cases: Array<[Partial<Parameters<typeof predictBatch>[0]>, RegExp]> = [
-    [{ output: path.join(dir, 'nope', 'out.csv') }, /--output .*nope\/out\.csv: folder .*nope does not exist/],
+    [{ output: path.join(dir, 'nope', 'out.csv') }, /the output .*nope\/out\.csv: folder .*nope does not exist/],
+    [{ output: dir }, /the output .* is a folder/],
+    [{ output: path.join(dir, 'o.csv'), onError: 'skip', rejects: sub }, /the rejects file .*sub is a folder/],
     [{ output: input }, /the output .*data\.csv is the input .*data\.csv: predictions would replace the data/],
     [{ output: path.join(dir, 'o.csv'), onError: 'skip', rejects: path.join(dir, 'o.csv') }, /the rejects file .*o\.csv is also the output/],
     [{ inputs: [input, twin], outputDir: path.join(dir, 'out') }, /inputs .*data\.csv and .*sub\/data\.csv would both write .*out\/data\.csv/],
@@ -246,4 +248,60 @@ test('output paths are checked before any work: a missing folder, an output that
   // A missing --output-dir is created, as mkdir -p would.
   const r = await predictBatch({ model, inputs: [input], keep: ['species'], outputDir: path.join(dir, 'new', 'deeper') });
   assert.equal(readCsv(r.files[0].output).rows.length, 2);
+});
+
+test('a FIFO output is written in place, a symlink output replaces the file it points to', async () => {
+  const { execFileSync } = await import('node:child_process');
+  const { lstatSync, readlinkSync, symlinkSync, createReadStream } = await import('node:fs');
+  const dir = tempDir('mlops-pred-');
+  const model = fixture('models', 'iris-zipmap.onnx');
+  const input = csvWith(dir, 'data.csv', IRIS_HEADER + GOOD);
+  const reference = path.join(dir, 'reference.csv');
+  await predictBatch({ model, inputs: [input], output: reference, keep: ['species'] });
+
+  const fifo = path.join(dir, 'pipe');
+  execFileSync('mkfifo', [fifo]);
+  let piped = '';
+  const reader = new Promise<void>((resolve) => createReadStream(fifo, 'utf8').on('data', (d) => (piped += d)).on('end', resolve));
+  await predictBatch({ model, inputs: [input], output: fifo, keep: ['species'] });
+  await reader;
+  assert.equal(piped, readFileSync(reference, 'utf8'));
+  assert.ok(lstatSync(fifo).isFIFO(), 'the FIFO is still a FIFO (renaming a file over it would replace it)');
+
+  const link = path.join(dir, 'link.csv');
+  symlinkSync('real.csv', link);
+  await predictBatch({ model, inputs: [input], output: link, keep: ['species'] });
+  assert.equal(readlinkSync(link), 'real.csv', 'the link stays a link');
+  assert.equal(readFileSync(path.join(dir, 'real.csv'), 'utf8'), readFileSync(reference, 'utf8'));
+});
+
+test('several inputs: a failure on a later one leaves no output for the earlier ones', async () => {
+  const dir = tempDir('mlops-pred-');
+  const inputs = [csvWith(dir, 'a.csv', IRIS_HEADER + GOOD), csvWith(dir, 'b.csv', IRIS_HEADER + GOOD + '5.0,abc,1.4,0.2,0\n')];
+  const outDir = path.join(dir, 'out');
+  await assert.rejects(predictBatch({ model: fixture('models', 'iris-zipmap.onnx'), inputs, outputDir: outDir, keep: ['species'] }), /b\.csv:4: column "sepal_width"/);
+  assert.deepEqual(readdirSync(outDir), [], 'a.csv succeeded, but the run failed: nothing is published');
+});
+
+test('--max-rejects exceeded: no predictions, but the rejected rows so far are written for the user to fix', async () => {
+  const dir = tempDir('mlops-pred-');
+  const input = csvWith(dir, 'mixed.csv', IRIS_HEADER + '5.0,abc,1.4,0.2,0\n' + GOOD + '4.9,3.0\n');
+  const out = path.join(dir, 'preds.csv');
+  const rejects = path.join(dir, 'rejects.csv');
+  await assert.rejects(predictBatch({ model: fixture('models', 'iris-zipmap.onnx'), inputs: [input], output: out, keep: ['species'], onError: 'skip', rejects, maxRejects: 1 }),
+    (err: Error & { exitCode?: number; hint?: string }) => err.exitCode === 1 && /the rejected rows so far are in .*rejects\.csv/.test(err.hint ?? ''));
+  assert.equal(existsSync(out), false);
+  assert.deepEqual(readCsv(rejects).rows.map((r) => r[0]), ['2', '5']);
+});
+
+test('outputs: a rank-3 output is flattened per row; an output without a batch axis is left out with a warning', async () => {
+  const dir = tempDir('mlops-pred-');
+  const out = path.join(dir, 'preds.csv');
+  const warnings: string[] = [];
+  await predictBatch({ model: fixture('models', 'extra-outputs.onnx'), inputs: [fixture('data', 'iris.csv')], output: out, features: ['sepal_length', 'sepal_width'], keep: ['species'], batchSize: 7, onWarning: (w) => warnings.push(w) });
+  const got = readCsv(out);
+  const want = readCsv(fixture('data', 'extra-outputs.ort.csv'));
+  assert.deepEqual(got.header, ['species', ...want.header]);
+  for (const name of want.header) assert.ok(maxRelativeError(column(got, name), column(want, name)) <= 1e-6, name);
+  assert.deepEqual(warnings, ['model output "version" has shape [3], not one row per input row: it is left out of the CSV']);
 });
