@@ -14,7 +14,7 @@ import { formatRows, outputColumns, type OutputColumn } from './format.js';
 import { fileSink, streamSink, type OutputSink } from './output-sink.js';
 import { planColumns, type PlanOptions, type PredictPlan } from './plan.js';
 import { planOutputs } from './output-paths.js';
-import { assertNoQuotedNewlines, shardRange, type ShardSpec } from './shard.js';
+import { scanForShard, shardRange, type ShardSpec } from './shard.js';
 
 export { resolveShard, parseShard, type ShardSpec } from './shard.js';
 
@@ -212,11 +212,12 @@ async function predictFile(context: RunContext, input: string, target: FileTarge
   const headerInfo = await readHeader(input);
   const { size } = await stat(input);
   let range: { start: number; end: number } | undefined;
+  let linesBefore: number | undefined;
   if (options.shard) {
-    await assertNoQuotedNewlines(input);
     range = shardRange(headerInfo.dataStart, size, options.shard);
+    linesBefore = (await scanForShard(input, range.start - 1)).linesBefore;
   }
-  const rows = readRows(input, headerInfo, { range, noQuotedNewlines: options.shard !== undefined });
+  const rows = readRows(input, headerInfo, { range, linesBefore });
   try {
     return await predictRows(context, input, target, { headerInfo, size, range, rows });
   } finally {

@@ -20,29 +20,41 @@ export function parseShard(text: string): { index: number; count: number } {
 }
 
 /**
- * The shard this process runs: --shard, else Kubernetes Indexed Jobs
- * (JOB_COMPLETION_INDEX with --shards n), AWS Batch array jobs, Slurm arrays.
+ * The shard this process runs: --shard, else the array-job index of
+ * Kubernetes Indexed Jobs (JOB_COMPLETION_INDEX), AWS Batch
+ * (AWS_BATCH_JOB_ARRAY_INDEX) or Slurm (SLURM_ARRAY_TASK_ID), with the
+ * count from --shards or the scheduler's own variable. An index without a
+ * count is an error: every job would silently predict the whole input.
  */
 export function resolveShard(shard: string | undefined, shards: number | undefined, env: NodeJS.ProcessEnv = process.env): ShardSpec | undefined {
   if (shard) return { ...parseShard(shard), source: '--shard' };
   const spec = (index: number, count: number, source: string): ShardSpec => {
     if (!Number.isInteger(index) || !Number.isInteger(count) || count < 1 || index < 0 || index >= count) {
-      throw new MlopsError('USAGE', `${source} gives shard ${index} of ${count}, which is out of range`);
+      throw new MlopsError('USAGE', `${source} gives shard ${index} of ${count}, which is out of range`, { hint: 'the index must be 0-based and below the shard count (--shards)' });
     }
     return { index, count, source };
   };
-  if (env.JOB_COMPLETION_INDEX !== undefined && shards !== undefined) {
-    return spec(Number(env.JOB_COMPLETION_INDEX), shards, 'JOB_COMPLETION_INDEX');
+  const countFor = (source: string, own?: string): number => {
+    if (shards !== undefined) return shards;
+    if (own !== undefined && env[own] !== undefined) return Number(env[own]);
+    throw new MlopsError('USAGE', `${source} is set, but not how many shards there are: every job would predict the whole input`, {
+      hint: `pass --shards N (the array's size)${own ? ` or set ${own}` : ''}, or --shard 0/1 to have every job read the whole input`,
+    });
+  };
+  if (env.JOB_COMPLETION_INDEX !== undefined) {
+    return spec(Number(env.JOB_COMPLETION_INDEX), countFor('JOB_COMPLETION_INDEX (a Kubernetes Indexed Job)'), 'JOB_COMPLETION_INDEX');
   }
-  if (env.AWS_BATCH_JOB_ARRAY_INDEX !== undefined && env.AWS_BATCH_JOB_ARRAY_SIZE !== undefined) {
-    return spec(Number(env.AWS_BATCH_JOB_ARRAY_INDEX), Number(env.AWS_BATCH_JOB_ARRAY_SIZE), 'AWS_BATCH_JOB_ARRAY_INDEX');
+  if (env.AWS_BATCH_JOB_ARRAY_INDEX !== undefined) {
+    return spec(Number(env.AWS_BATCH_JOB_ARRAY_INDEX), countFor('AWS_BATCH_JOB_ARRAY_INDEX (an AWS Batch array job)', 'AWS_BATCH_JOB_ARRAY_SIZE'), 'AWS_BATCH_JOB_ARRAY_INDEX');
   }
-  if (env.SLURM_ARRAY_TASK_ID !== undefined && env.SLURM_ARRAY_TASK_COUNT !== undefined) {
+  if (env.SLURM_ARRAY_TASK_ID !== undefined) {
+    // Task ids run MIN, MIN + STEP, ... (sbatch --array=0-10:2).
     const min = Number(env.SLURM_ARRAY_TASK_MIN ?? 0);
-    return spec(Number(env.SLURM_ARRAY_TASK_ID) - min, Number(env.SLURM_ARRAY_TASK_COUNT), 'SLURM_ARRAY_TASK_ID');
+    const step = Number(env.SLURM_ARRAY_TASK_STEP ?? 1);
+    return spec((Number(env.SLURM_ARRAY_TASK_ID) - min) / step, countFor('SLURM_ARRAY_TASK_ID (a Slurm job array)', 'SLURM_ARRAY_TASK_COUNT'), 'SLURM_ARRAY_TASK_ID');
   }
   if (shards !== undefined) {
-    throw new MlopsError('USAGE', '--shards needs JOB_COMPLETION_INDEX (a Kubernetes Indexed Job) to say which shard this is', { hint: 'or pass --shard i/n' });
+    throw new MlopsError('USAGE', '--shards needs an array-job index to say which shard this is: JOB_COMPLETION_INDEX, AWS_BATCH_JOB_ARRAY_INDEX or SLURM_ARRAY_TASK_ID', { hint: 'or pass --shard i/n' });
   }
   return undefined;
 }
@@ -57,17 +69,25 @@ export function shardRange(dataStart: number, size: number, spec: ShardSpec): { 
 }
 
 /**
- * Byte ranges are only safe when every newline ends a row. Scan for a quoted
- * field spanning lines: quotes toggle the state ("" toggles twice).
+ * Byte ranges are only safe when every newline ends a row. Scan the file for
+ * a quoted field spanning lines (quotes toggle the state, "" twice), and
+ * count the newlines before `offset`, so a shard reports the file's line numbers.
  */
-export async function assertNoQuotedNewlines(file: string): Promise<void> {
+export async function scanForShard(file: string, offset: number): Promise<{ linesBefore: number }> {
   let inQuotes = false;
   let line = 1;
   let quoteLine = 0;
+  let at = 0; // file offset of the chunk
+  let linesBefore = -1;
   for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
+    if (linesBefore < 0 && offset < at + chunk.length) {
+      linesBefore = line - 1;
+      for (let i = chunk.indexOf(0x0a); i >= 0 && i < offset - at; i = chunk.indexOf(0x0a, i + 1)) linesBefore++;
+    }
     if (!inQuotes && chunk.indexOf(0x22) < 0) {
       // Common case: no quotes in this chunk, only count lines.
       for (let i = chunk.indexOf(0x0a); i >= 0; i = chunk.indexOf(0x0a, i + 1)) line++;
+      at += chunk.length;
       continue;
     }
     for (let i = 0; i < chunk.length; i++) {
@@ -84,5 +104,7 @@ export async function assertNoQuotedNewlines(file: string): Promise<void> {
         line++;
       }
     }
+    at += chunk.length;
   }
+  return { linesBefore: linesBefore < 0 ? line - 1 : linesBefore };
 }

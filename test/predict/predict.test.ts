@@ -305,3 +305,30 @@ test('outputs: a rank-3 output is flattened per row; an output without a batch a
   for (const name of want.header) assert.ok(maxRelativeError(column(got, name), column(want, name)) <= 1e-6, name);
   assert.deepEqual(warnings, ['model output "version" has shape [3], not one row per input row: it is left out of the CSV']);
 });
+
+test('quoted rows among plain ones: same predictions as the plain file, and errors name the line a row starts on', async () => {
+  const dir = tempDir('mlops-pred-');
+  const lines = readFileSync(fixture('data', 'mlp.csv'), 'utf8').trim().split('\n');
+  // Quote some fields of some rows (runs of quoted rows, single ones, a multi-line kept field, CRLF).
+  const quoted = lines.map((line, i) => {
+    if (i === 0 || i % 7 > 2) return line;
+    const fields = line.split(',');
+    return fields.map((f, k) => (k === 0 && i % 7 === 1 ? `"${f}"` : k === 3 ? `"${f}"` : f)).join(',') + (i % 2 ? '\r' : '');
+  });
+  const plainFile = csvWith(dir, 'plain.csv', lines.join('\n') + '\n');
+  const quotedFile = csvWith(dir, 'quoted.csv', quoted.join('\n') + '\n');
+  const outs = [];
+  for (const input of [plainFile, quotedFile]) {
+    const out = path.join(dir, `${path.basename(input)}.out`);
+    await predictBatch({ model: fixture('models', 'mlp.onnx'), inputs: [input], output: out, keep: ['id'], batchSize: 16 });
+    outs.push(readFileSync(out, 'utf8'));
+  }
+  assert.equal(outs[1], outs[0]);
+
+  const multi = csvWith(dir, 'multi.csv', 'name,' + IRIS_HEADER + 'a,5.1,3.5,1.4,0.2,0\n"b\nsecond line",6.7,abc,5.2,2.3,2\n');
+  await assert.rejects(predictBatch({ model: fixture('models', 'iris-zipmap.onnx'), inputs: [multi], output: path.join(dir, 'm.csv'), keep: ['name', 'species'] }),
+    /multi\.csv:3: column "sepal_width": "abc" is not a number/);
+  const unclosed = csvWith(dir, 'unclosed.csv', 'name,' + IRIS_HEADER + 'a,5.1,3.5,1.4,0.2,0\n"b,6.7,3.0,5.2,2.3,2\nc,5.9,3.0,4.2,1.5,1\n');
+  await assert.rejects(predictBatch({ model: fixture('models', 'iris-zipmap.onnx'), inputs: [unclosed], output: path.join(dir, 'u.csv'), keep: ['name', 'species'] }),
+    /unclosed\.csv:3: Quote Not Closed: a quoted field opened on this line is never closed/);
+});

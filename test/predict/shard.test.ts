@@ -47,6 +47,27 @@ test('sharding refuses files whose quoted fields span lines', async () => {
     (err: Error & { code?: string }) => err.code === 'SHARD_UNSAFE' && /multiline\.csv:3: a quoted field spans lines/.test(err.message));
 });
 
+test('errors and rejects in any shard name the file\'s own line numbers', async () => {
+  const dir = tempDir('mlops-shard-');
+  const input = bigInput(dir);
+  const lines = readFileSync(input, 'utf8').split('\n');
+  const fields = lines[1000].split(','); // line 1001 of the file
+  fields[2] = 'abc'; // f0
+  lines[1000] = fields.join(',');
+  writeFileSync(input, lines.join('\n'));
+  const base = { model: fixture('models', 'mlp.onnx'), inputs: [input], keep: ['note', 'id'] };
+  const all = { ...base, output: path.join(dir, 'o.csv') };
+  await assert.rejects(predictBatch(all), /big\.csv:1001: column "f0": "abc" is not a number/);
+  let found = 0;
+  for (let index = 0; index < 3; index++) {
+    const rejects = path.join(dir, `rejects-${index}.csv`);
+    const r = await predictBatch({ ...all, onError: 'skip', rejects, shard: { index, count: 3, source: '--shard' } });
+    found += r.rows_rejected;
+    if (r.rows_rejected) assert.match(readFileSync(rejects, 'utf8'), /^line,reason,row\n1001,/);
+  }
+  assert.equal(found, 1);
+});
+
 test('shard index from --shard or the schedulers\' array-job variables', () => {
   assert.deepEqual(resolveShard('2/5', undefined, {}), { index: 2, count: 5, source: '--shard' });
   assert.deepEqual(resolveShard(undefined, 4, { JOB_COMPLETION_INDEX: '3' }), { index: 3, count: 4, source: 'JOB_COMPLETION_INDEX' });
@@ -55,6 +76,11 @@ test('shard index from --shard or the schedulers\' array-job variables', () => {
   assert.equal(resolveShard(undefined, undefined, {}), undefined);
   assert.throws(() => resolveShard('5/5', undefined, {}), /the index must be in 0\.\.4/);
   assert.throws(() => resolveShard('a/b', undefined, {}), /should look like i\/n/);
-  assert.throws(() => resolveShard(undefined, 4, {}), /--shards needs JOB_COMPLETION_INDEX/);
+  assert.throws(() => resolveShard(undefined, 4, {}), /--shards needs an array-job index/);
+  // An index without a count would have every job predict the whole input.
+  assert.throws(() => resolveShard(undefined, undefined, { JOB_COMPLETION_INDEX: '1' }), /JOB_COMPLETION_INDEX \(a Kubernetes Indexed Job\) is set, but not how many shards there are/);
+  assert.throws(() => resolveShard(undefined, undefined, { AWS_BATCH_JOB_ARRAY_INDEX: '1' }), (err: Error & { hint?: string }) => /set AWS_BATCH_JOB_ARRAY_SIZE/.test(err.hint ?? ''));
+  assert.deepEqual(resolveShard(undefined, 3, { AWS_BATCH_JOB_ARRAY_INDEX: '2' }), { index: 2, count: 3, source: 'AWS_BATCH_JOB_ARRAY_INDEX' });
+  assert.deepEqual(resolveShard(undefined, undefined, { SLURM_ARRAY_TASK_ID: '6', SLURM_ARRAY_TASK_COUNT: '6', SLURM_ARRAY_TASK_MIN: '0', SLURM_ARRAY_TASK_STEP: '2' }), { index: 3, count: 6, source: 'SLURM_ARRAY_TASK_ID' });
   assert.throws(() => resolveShard(undefined, 4, { JOB_COMPLETION_INDEX: '4' }), /out of range/);
 });
