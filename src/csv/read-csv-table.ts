@@ -16,6 +16,14 @@ export interface CsvTable {
 }
 
 export function checkHeader(file: string, header: string[]): void {
+  // One column whose name holds ; or a tab: almost surely another delimiter (Excel in many locales writes ;).
+  const other = header.length === 1 ? [';', '\t', '|'].find((d) => header[0].split(d).length > 2) : undefined;
+  if (other) {
+    const name = other === '\t' ? 'tab' : `"${other}"`;
+    throw new MlopsError('CSV_DELIMITER', `${file}:1: the header is one column, "${header[0].slice(0, 60)}${header[0].length > 60 ? '...' : ''}": the file looks ${name}-separated, and mlops reads comma-separated CSV`, {
+      hint: `convert it first, e.g. python3 -c "import pandas as pd; pd.read_csv('${file}', sep='${other === '\t' ? '\\t' : other}').to_csv('out.csv', index=False)"`,
+    });
+  }
   const seen = new Set<string>();
   header.forEach((name, i) => {
     if (name.trim() === '') {

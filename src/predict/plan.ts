@@ -5,7 +5,7 @@
  */
 import type { ValueSignature } from '../onnx/graph.js';
 import type { ElementType } from '../onnx/data-types.js';
-import { isMissingCell, parseFloatCell } from '../csv/cell-values.js';
+import { isMissingCell, parseBoolCell, parseFloatCell } from '../csv/cell-values.js';
 import { MlopsError } from '../util/errors.js';
 
 export type CellKind = 'float' | 'int' | 'bool' | 'string';
@@ -39,7 +39,7 @@ export interface PredictPlan {
   /** 'per-column' (one input per column, by name) or 'matrix' (one [N, F] input). */
   mode: 'per-column' | 'matrix';
   /** Where the feature list came from, for the summary. */
-  featureSource: 'inputs by name' | '--features' | 'registry' | 'model metadata' | 'numeric columns';
+  featureSource: 'inputs by name' | '--features' | 'registry' | 'model metadata' | 'numeric columns' | 'boolean columns' | 'columns not kept';
   /** The batch size the model's inputs fix (exported without a dynamic batch axis), if any. */
   fixedBatch?: number;
 }
@@ -64,6 +64,7 @@ function kindOf(type: ElementType, input: string): CellKind {
 }
 
 function list(names: string[], max = 10): string {
+  if (names.length === 0) return '(none)';
   return names.length <= max ? names.join(', ') : `${names.slice(0, max).join(', ')}, ... (${names.length} in all)`;
 }
 
@@ -87,6 +88,14 @@ export function numericColumns(header: string[], sample: string[][]): boolean[] 
   });
 }
 
+/** Boolean columns, judged on sample rows like numericColumns. */
+function booleanColumns(header: string[], sample: string[][]): boolean[] {
+  return header.map((_, c) => {
+    const present = sample.map((row) => (row[c] ?? '').trim()).filter((v) => !isMissingCell(v));
+    return present.length === 0 || present.every((v) => parseBoolCell(v) !== undefined);
+  });
+}
+
 export function planColumns(file: string, header: string[], sample: string[][], inputs: ValueSignature[], options: PlanOptions): PredictPlan {
   const index = new Map(header.map((h, i) => [h, i]));
   const missingKeep = (options.keep ?? []).filter((k) => !index.has(k));
@@ -101,13 +110,21 @@ export function planColumns(file: string, header: string[], sample: string[][], 
   let mode: PredictPlan['mode'];
   let featureSource: PredictPlan['featureSource'];
   const perColumn = !options.features && inputs.length > 0 && inputs.every((i) => index.has(i.name));
+  const signature = (i: ValueSignature) => `"${i.name}" ${i.type}[${i.shape?.join(', ') ?? '?'}]`;
+  if (options.features && inputs.length !== 1) {
+    throw new MlopsError('USAGE', `--features feeds a model's single [N, F] input, but this model has ${inputs.length} inputs (${inputs.map(signature).join(', ')}), each read from the column of the same name`, {
+      hint: 'drop --features; rename CSV columns to match the input names if needed',
+    });
+  }
   if (perColumn) {
     mode = 'per-column';
     featureSource = 'inputs by name';
     bindings = inputs.map((input) => {
       const rank = input.shape?.length ?? 2;
       if (rank > 2 || (rank === 2 && typeof input.shape![1] === 'number' && input.shape![1] !== 1)) {
-        throw new MlopsError('INPUT_SHAPE_UNSUPPORTED', `model input "${input.name}" has shape [${input.shape!.join(', ')}]; a column feeds a [N] or [N, 1] input`);
+        throw new MlopsError('INPUT_SHAPE_UNSUPPORTED', `model input ${signature(input)} takes several values per row, but column "${input.name}" holds one; predict-batch feeds one [N, F] input, or one column per [N] / [N, 1] input`, {
+          hint: 'export a model with a single [N, F] input, or one input per feature column',
+        });
       }
       const type = input.type as ElementType;
       return { name: input.name, type, kind: kindOf(type, input.name), columns: [index.get(input.name)!], dims: rank === 1 ? (n) => [n] : (n) => [n, 1] };
@@ -115,8 +132,15 @@ export function planColumns(file: string, header: string[], sample: string[][], 
   } else {
     if (inputs.length !== 1 || (inputs[0].shape !== null && inputs[0].shape.length !== 2)) {
       const missing = inputs.filter((i) => !index.has(i.name)).map((i) => `"${i.name}"`);
+      if (missing.length === 0) {
+        // Every input has its column, but some input is not [N] or [N, 1].
+        const wide = inputs.filter((i) => (i.shape?.length ?? 2) > 2 || (typeof i.shape?.[1] === 'number' && i.shape[1] !== 1));
+        throw new MlopsError('INPUT_SHAPE_UNSUPPORTED', `model input${wide.length > 1 ? 's' : ''} ${wide.map(signature).join(', ')} take${wide.length > 1 ? '' : 's'} several values per row; predict-batch feeds one [N, F] input, or one column per [N] / [N, 1] input`, {
+          hint: 'export a model with a single [N, F] input, or one input per feature column',
+        });
+      }
       throw new MlopsError('CSV_COLUMNS_MISSING', `${file} has no column for model input${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (columns: ${list(header)})`, {
-        hint: inputs.length > 1 ? 'a model with several inputs reads one column per input, matched by name' : `model input "${inputs[0]?.name}" has shape [${inputs[0]?.shape?.join(', ')}]; predict-batch feeds [N, F] or one column per input`,
+        hint: inputs.length > 1 ? 'a model with several inputs reads one column per input, matched by name' : `model input ${signature(inputs[0])} is not [N, F]; predict-batch feeds [N, F] or one column per input`,
       });
     }
     mode = 'matrix';
@@ -131,9 +155,11 @@ export function planColumns(file: string, header: string[], sample: string[][], 
       features = options.recordedFeatures.names;
       featureSource = options.recordedFeatures.source;
     } else {
-      featureSource = 'numeric columns';
-      const numeric = numericColumns(header, sample);
-      features = header.filter((h, i) => !keepSet.has(h) && numeric[i]);
+      // The columns whose values fit the input's type: numbers, booleans, or (for text) any column not kept.
+      const kind = kindOf(input.type as ElementType, input.name);
+      featureSource = kind === 'string' ? 'columns not kept' : kind === 'bool' ? 'boolean columns' : 'numeric columns';
+      const fits = kind === 'string' ? header.map(() => true) : kind === 'bool' ? booleanColumns(header, sample) : numericColumns(header, sample);
+      features = header.filter((h, i) => !keepSet.has(h) && fits[i]);
     }
     const repeated = features.filter((f, i) => features.indexOf(f) !== i);
     if (repeated.length) throw new MlopsError('USAGE', `feature column "${repeated[0]}" is listed twice`);
@@ -144,10 +170,13 @@ export function planColumns(file: string, header: string[], sample: string[][], 
       });
     }
     if (typeof width === 'number' && features.length !== width) {
-      throw new MlopsError('CSV_FEATURE_COUNT', `model input "${input.name}" takes ${width} features, but ${featureSource === 'numeric columns' ? `${file} has ${features.length} numeric columns${keepSet.size ? ' not kept' : ''}` : `${featureSource} names ${features.length}`}: ${list(features)}`, {
-        hint: featureSource === 'numeric columns'
-          ? 'name the features with --features a,b,c, or set aside non-feature columns with --keep id,...'
-          : 'list exactly the columns the model was trained on, in order',
+      const found = ['numeric columns', 'boolean columns', 'columns not kept'].includes(featureSource);
+      throw new MlopsError('CSV_FEATURE_COUNT', `model input "${input.name}" (${input.type}) takes ${width} features, but ${found ? `${file} has ${features.length} ${featureSource}${keepSet.size && featureSource !== 'columns not kept' ? ' not kept' : ''}` : `${featureSource} names ${features.length}`}: ${list(features)}`, {
+        hint: !found
+          ? 'list exactly the columns the model was trained on, in order'
+          : options.keepAll
+            ? 'with --keep-all every column is copied, so name the features with --features a,b,c'
+            : 'name the features with --features a,b,c, or set aside non-feature columns with --keep id,...',
       });
     }
     const type = input.type as ElementType;

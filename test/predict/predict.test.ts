@@ -64,7 +64,7 @@ test('feature columns: --features order, recorded features from the registry, er
   assert.deepEqual(readFileSync(out, 'utf8').split('\n')[0], 'id,logits_0,logits_1');
 
   await assert.rejects(predictBatch({ model: fixture('models', 'mlp.onnx'), inputs: [fixture('data', 'mlp.csv')], output: out }),
-    /model input "input" takes 30 features, but .*mlp\.csv has 31 numeric columns: id, f0, f1/);
+    /model input "input" \(float32\) takes 30 features, but .*mlp\.csv has 31 numeric columns: id, f0, f1/);
   await assert.rejects(predictBatch({ model: fixture('models', 'mlp.onnx'), inputs: [fixture('data', 'mlp.csv')], output: out, features: ['f0', 'nope'] }),
     /has no column "nope"/);
   await assert.rejects(predictBatch({ model: fixture('models', 'mlp.onnx'), inputs: [fixture('data', 'iris.csv')], output: out, keep: ['id'] }),
@@ -331,4 +331,28 @@ test('quoted rows among plain ones: same predictions as the plain file, and erro
   const unclosed = csvWith(dir, 'unclosed.csv', 'name,' + IRIS_HEADER + 'a,5.1,3.5,1.4,0.2,0\n"b,6.7,3.0,5.2,2.3,2\nc,5.9,3.0,4.2,1.5,1\n');
   await assert.rejects(predictBatch({ model: fixture('models', 'iris-zipmap.onnx'), inputs: [unclosed], output: path.join(dir, 'u.csv'), keep: ['name', 'species'] }),
     /unclosed\.csv:3: Quote Not Closed: a quoted field opened on this line is never closed/);
+});
+
+test('string and bool [N, F] inputs: default features are the columns not kept / the boolean columns; results match onnxruntime', async () => {
+  const dir = tempDir('mlops-pred-');
+  const want = readCsv(fixture('data', 'flags.ort.csv'));
+  const text = path.join(dir, 'text.csv');
+  const t = await predictBatch({ model: fixture('models', 'text-matrix.onnx'), inputs: [fixture('data', 'flags.csv')], output: text, keep: ['id', 'a', 'b', 'c'] });
+  assert.deepEqual([t.files[0].feature_source, t.files[0].features], ['columns not kept', ['city', 'tier']]);
+  assert.ok(maxRelativeError(column(readCsv(text), 'score'), column(want, 'score')) <= 1e-6);
+  const bool = path.join(dir, 'bool.csv');
+  const b = await predictBatch({ model: fixture('models', 'bool-matrix.onnx'), inputs: [fixture('data', 'flags.csv')], output: bool, keep: ['id'] });
+  assert.deepEqual([b.files[0].feature_source, b.files[0].features], ['boolean columns', ['a', 'b', 'c']]);
+  assert.deepEqual(column(readCsv(bool), 'count'), column(want, 'count'));
+  assert.deepEqual(readCsv(bool).header, ['id', 'count'], 'the text columns are not features, so they are not kept either unless asked');
+
+  await assert.rejects(predictBatch({ model: fixture('models', 'text-matrix.onnx'), inputs: [fixture('data', 'flags.csv')], output: text, keep: ['id'] }),
+    /model input "words" \(string\) takes 2 features, but .*flags\.csv has 5 columns not kept: city, tier, a, b, c/);
+  await assert.rejects(predictBatch({ model: fixture('models', 'per-column.onnx'), inputs: [fixture('data', 'per-column.csv')], output: text, features: ['age'] }),
+    /--features feeds a model's single \[N, F\] input, but this model has 5 inputs/);
+  await assert.rejects(predictBatch({ model: fixture('models', 'iris-zipmap.onnx'), inputs: [fixture('data', 'iris.csv')], output: text, keepAll: true }),
+    (err: Error & { hint?: string }) => /with --keep-all every column is copied, so name the features with --features/.test(err.hint ?? ''));
+  const semi = csvWith(dir, 'semi.csv', 'id;a;b\n1;2;3\n');
+  await assert.rejects(predictBatch({ model: fixture('models', 'mlp.onnx'), inputs: [semi], output: text }),
+    /semi\.csv:1: the header is one column, "id;a;b": the file looks ";"-separated, and mlops reads comma-separated CSV/);
 });
