@@ -5,7 +5,7 @@ import { loadModel } from '../onnx/load-model.js';
 import { stripZipMap, type ZipMapRewrite } from '../onnx/zipmap.js';
 import { openSession, type ModelSession } from '../runtime/session.js';
 import { workerRunner, type Runner } from '../runtime/worker-session.js';
-import { readHeader, readRows, type CsvHeaderInfo, type RowChunk } from '../csv/row-reader.js';
+import { fileError, readHeader, readRows, type CsvHeaderInfo, type RowChunk } from '../csv/row-reader.js';
 import type { Tensor } from '../onnx/tensor.js';
 import { MlopsError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/fs-atomic.js';
@@ -99,6 +99,20 @@ export async function predictBatch(options: PredictBatchOptions): Promise<Predic
   const started = performance.now();
   validateOptions(options);
   const planned = await planOutputs(options.inputs, options);
+  const warnings: string[] = [];
+  const warn = (message: string) => {
+    if (warnings.includes(message)) return;
+    warnings.push(message);
+    options.onWarning?.(message);
+  };
+  const cores = availableParallelism();
+  let threads = options.threads ?? defaultThreads();
+  if (threads > cores) {
+    warn(`--threads ${threads} is more than the ${cores} cores here; using ${cores} (more threads than cores only adds contention)`);
+    threads = cores;
+  }
+  if (options.onError === 'skip' && !planned.rejects.some(Boolean)) warn('--on-error skip without --rejects: rejected rows are counted but not kept; pass --rejects FILE to see them');
+  if ((options.batchSize ?? 0) > 100_000) warn(`--batch-size ${options.batchSize} keeps that many rows in memory at once, twice over while one batch is inferred and the next parsed; beyond a few thousand rows it is rarely faster`);
   const loaded = await loadModel(options.model, { registry: options.registry });
   let zipmaps: ZipMapRewrite[] = [];
   const session = await openSession(loaded, { threads: 1, transform: (m) => (zipmaps = stripZipMap(m)) });
@@ -106,19 +120,13 @@ export async function predictBatch(options: PredictBatchOptions): Promise<Predic
   // (onnxruntime-node's run blocks the thread that calls it).
   let runner: Runner;
   try {
-    runner = await workerRunner(session, session.bytes, options.threads ?? defaultThreads());
+    runner = await workerRunner(session, session.bytes, threads);
   } finally {
     await session.release();
   }
   const recordedFeatures = await featuresRecordedFor(loaded, options.registry);
   const timings: Timings = { parse: 0, infer: 0, inferWait: 0, format: 0, write: 0 };
   const files: FileSummary[] = [];
-  const warnings: string[] = [];
-  const warn = (message: string) => {
-    if (warnings.includes(message)) return;
-    warnings.push(message);
-    options.onWarning?.(message);
-  };
   // Outputs become visible only once every input has succeeded: a failed run leaves no results.
   const pending: PendingOutput[] = [];
   try {
@@ -143,7 +151,7 @@ export async function predictBatch(options: PredictBatchOptions): Promise<Predic
     rows_written: rowsWritten,
     rows_rejected: files.reduce((n, f) => n + f.rows_rejected, 0),
     batch_size: files[0]?.batch_size ?? options.batchSize ?? DEFAULT_BATCH_SIZE,
-    threads: options.threads ?? defaultThreads(),
+    threads,
     timings_ms: {
       parse: round(timings.parse), infer: round(timings.infer), infer_wait: round(timings.inferWait),
       format: round(timings.format), write: round(timings.write), total: round(total),
@@ -169,6 +177,8 @@ function validateOptions(options: PredictBatchOptions): void {
     throw new MlopsError('USAGE', `${options.inputs.length} input files but a single --output`, { hint: 'use --output-dir DIR: each input gets DIR/<its name>' });
   }
   if (options.rejects && options.onError !== 'skip') throw new MlopsError('USAGE', '--rejects needs --on-error skip');
+  if (options.maxRejects !== undefined && options.onError !== 'skip') throw new MlopsError('USAGE', '--max-rejects needs --on-error skip (by default the first bad row stops the run)');
+  if (options.threads !== undefined && (!Number.isInteger(options.threads) || options.threads < 1)) throw new MlopsError('USAGE', '--threads must be a positive integer');
   if (options.rejects && options.inputs.length > 1) throw new MlopsError('USAGE', '--rejects takes one input; with --output-dir, rejects go to DIR/<name>.rejects.csv');
   if (options.batchSize !== undefined && (!Number.isInteger(options.batchSize) || options.batchSize < 1)) throw new MlopsError('USAGE', '--batch-size must be a positive integer');
 }
@@ -209,8 +219,16 @@ interface FileTarget {
 
 async function predictFile(context: RunContext, input: string, target: FileTarget): Promise<FileSummary> {
   const { options } = context;
+  const info = await stat(input).catch((err) => {
+    throw fileError(input, err);
+  });
+  if (!info.isFile() && !info.isDirectory()) {
+    throw new MlopsError('CSV_NOT_A_FILE', `${input} is a pipe or device, not a file: predict-batch reads the header, then the rows, by position (and shards by byte range)`, {
+      hint: 'save the data to a file first (e.g. ... > data.csv) and pass that',
+    });
+  }
   const headerInfo = await readHeader(input);
-  const { size } = await stat(input);
+  const { size } = info;
   let range: { start: number; end: number } | undefined;
   let linesBefore: number | undefined;
   if (options.shard) {

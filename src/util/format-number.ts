@@ -91,5 +91,6 @@ function slowFormatFloat32(f: number): string {
 /** Shortest decimal that reads back to the same double (JavaScript's own rule). */
 export function formatFloat64(value: number): string {
   if (!Number.isFinite(value)) return Number.isNaN(value) ? 'NaN' : value > 0 ? 'inf' : '-inf';
-  return String(value);
+  // String(-0) is "0": keep the sign, as formatFloat32 and numpy do.
+  return value === 0 && 1 / value < 0 ? '-0' : String(value);
 }

@@ -356,3 +356,20 @@ test('string and bool [N, F] inputs: default features are the columns not kept /
   await assert.rejects(predictBatch({ model: fixture('models', 'mlp.onnx'), inputs: [semi], output: text }),
     /semi\.csv:1: the header is one column, "id;a;b": the file looks ";"-separated, and mlops reads comma-separated CSV/);
 });
+
+test('option checks: --max-rejects needs skip, --threads beyond the cores is lowered, a pipe is not an input', async () => {
+  const { availableParallelism } = await import('node:os');
+  const { execFileSync } = await import('node:child_process');
+  const dir = tempDir('mlops-pred-');
+  const model = fixture('models', 'iris-zipmap.onnx');
+  const input = csvWith(dir, 'data.csv', IRIS_HEADER + GOOD);
+  const out = path.join(dir, 'o.csv');
+  await assert.rejects(predictBatch({ model, inputs: [input], output: out, keep: ['species'], maxRejects: 3 }), /--max-rejects needs --on-error skip/);
+  const warnings: string[] = [];
+  const r = await predictBatch({ model, inputs: [input], output: out, keep: ['species'], threads: 10_000, onWarning: (w) => warnings.push(w) });
+  assert.equal(r.threads, availableParallelism());
+  assert.match(warnings[0], /--threads 10000 is more than the \d+ cores here/);
+  const fifo = path.join(dir, 'in.pipe');
+  execFileSync('mkfifo', [fifo]);
+  await assert.rejects(predictBatch({ model, inputs: [fifo], output: out, keep: ['species'] }), /in\.pipe is a pipe or device, not a file/);
+});

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatFloat32 } from '../../src/util/format-number.js';
+import { formatFloat32, formatFloat64 } from '../../src/util/format-number.js';
 import { parseDecimal, scanDecimal, scanState } from '../../src/csv/fast-number.js';
 
 /** The definition: the fewest significant digits that read back to the same float32. */
@@ -52,4 +52,9 @@ test('parseDecimal and scanDecimal give exactly what Number() gives, or defer', 
     assert.equal(parseDecimal(text, 0, text.length), undefined, JSON.stringify(text));
     assert.ok(Number.isNaN(scanDecimal(Buffer.from(text), 0, text.length)), JSON.stringify(text));
   }
+});
+
+test('formatFloat64 keeps the sign of zero and spells infinities as numpy does', () => {
+  assert.deepEqual([-0, 0, 0.1, -1e-300, Infinity, -Infinity, NaN].map(formatFloat64), ['-0', '0', '0.1', '-1e-300', 'inf', '-inf', 'NaN']);
+  assert.equal(formatFloat32(-0), '-0');
 });
