@@ -52,15 +52,21 @@ export function outputColumns(model: ModelProto, results: Array<[string, Tensor]
     taken.add(candidate);
     return candidate;
   };
+  // An output's columns are renamed together (y_pred_0, y_pred_1), never one of them alone.
+  const group = (prefix: string, suffixes: Array<string | number>) => {
+    let base = prefix;
+    while (suffixes.some((x) => taken.has(`${base}_${x}`))) base = `${base}_pred`;
+    return suffixes.map((x) => unique(`${base}_${x}`));
+  };
   return results.map(([output, tensor]) => {
     const width = tensor.dims.length <= 1 ? 1 : tensor.dims.slice(1).reduce((a, b) => a * b, 1);
     const zip = zipByOutput.get(output);
-    if (zip) return { output, names: zip.labels.map((l) => unique(`probability_${l}`)) };
+    if (zip) return { output, names: group('probability', zip.labels) };
     if (width === 1 && isLabel(output)) return { output, names: [unique('label')] };
     if (width === 1) return { output, names: [unique(output)] };
     const labels = classLabels(model, output);
     const suffixes = labels && labels.length === width ? labels : Array.from({ length: width }, (_, k) => k);
-    return { output, names: suffixes.map((s) => unique(`${output}_${s}`)) };
+    return { output, names: group(output, suffixes) };
   });
 }
 

@@ -146,7 +146,8 @@ export function planColumns(file: string, header: string[], sample: string[][], 
     mode = 'matrix';
     const input = inputs[0];
     const width = input.shape?.[1];
-    const keepSet = new Set(options.keepAll ? [] : options.keep ?? []);
+    // --keep names non-features even with --keep-all (which then only widens what is copied).
+    const keepSet = new Set(options.keep ?? []);
     let features: string[];
     if (options.features) {
       features = options.features;

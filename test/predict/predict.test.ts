@@ -373,3 +373,13 @@ test('option checks: --max-rejects needs skip, --threads beyond the cores is low
   execFileSync('mkfifo', [fifo]);
   await assert.rejects(predictBatch({ model, inputs: [fifo], output: out, keep: ['species'] }), /in\.pipe is a pipe or device, not a file/);
 });
+
+test('--keep-all with --keep: every column copied, --keep columns not features; clashing output names renamed as a group', async () => {
+  const dir = tempDir('mlops-pred-');
+  const out = path.join(dir, 'o.csv');
+  await predictBatch({ model: fixture('models', 'iris-zipmap.onnx'), inputs: [fixture('data', 'iris.csv')], output: out, keepAll: true, keep: ['species'] });
+  assert.deepEqual(readCsv(out).header, ['sepal_length', 'sepal_width', 'petal_length', 'petal_width', 'species', 'label', 'probability_0', 'probability_1', 'probability_2']);
+  const clash = csvWith(dir, 'clash.csv', 'probability_1,' + IRIS_HEADER + 'x,' + GOOD.split('\n')[0] + '\n');
+  await predictBatch({ model: fixture('models', 'iris-zipmap.onnx'), inputs: [clash], output: out, keep: ['probability_1', 'species'] });
+  assert.deepEqual(readCsv(out).header, ['probability_1', 'species', 'label', 'probability_pred_0', 'probability_pred_1', 'probability_pred_2']);
+});
