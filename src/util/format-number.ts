@@ -10,6 +10,8 @@
  * Round-tripping is monotonic in p, so the shortest p is found by a short
  * walk from 7. Values outside that range fall back to toPrecision.
  */
+import { roundHalfEven } from './round.js';
+
 const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
 
 export function formatFloat32(value: number): string {
@@ -41,15 +43,15 @@ export function formatFloat32(value: number): string {
   return render(f < 0, n, e10 - p + 1);
 }
 
-/** round(a * 10^s) when it reads back as a, else -1. */
+/** round(a * 10^s) when it reads back as a, else -1. Ties go to the even digit, as numpy prints them (162489.125 -> 162489.12). */
 function candidate(a: number, s: number): number {
   if (s >= 0) {
     const scale = POW10[s];
-    const n = Math.round(a * scale);
+    const n = roundHalfEven(a * scale);
     return Math.fround(n / scale) === a ? n : -1;
   }
   const scale = POW10[-s];
-  const n = Math.round(a / scale);
+  const n = roundHalfEven(a / scale);
   return Math.fround(n * scale) === a ? n : -1;
 }
 

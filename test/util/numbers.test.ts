@@ -58,3 +58,10 @@ test('formatFloat64 keeps the sign of zero and spells infinities as numpy does',
   assert.deepEqual([-0, 0, 0.1, -1e-300, Infinity, -Infinity, NaN].map(formatFloat64), ['-0', '0', '0.1', '-1e-300', 'inf', '-inf', 'NaN']);
   assert.equal(formatFloat32(-0), '-0');
 });
+
+test('formatFloat32 breaks exact decimal ties towards the even digit, as numpy does', () => {
+  // Both 162489.12 and 162489.13 read back to this float32; numpy prints 162489.12.
+  assert.equal(formatFloat32(162489.125), '162489.12');
+  assert.equal(formatFloat32(-1716473.25), '-1716473.2');
+  assert.equal(formatFloat32(0.5), '0.5');
+});
