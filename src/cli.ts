@@ -126,14 +126,21 @@ interface CheckFlags {
   threads?: number;
 }
 
+let stdoutFailed = false;
+
 export async function main(argv: string[]): Promise<void> {
   // `mlops registry list | head` closes the pipe early: that is not an error.
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-    throw err;
+    // Anything else (stdout on a full disk): say so once, exit 2; predict-batch's sink also stops the run.
+    if (!stdoutFailed) process.stderr.write(`error: cannot write stdout: ${err.message}\n`);
+    stdoutFailed = true;
+    process.exitCode = ExitCode.Usage;
   });
   // Ctrl-C or a scheduler's SIGTERM: leave no half-written output behind, exit as a shell expects.
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  // Any other way out (an internal error, an exception) also leaves no temporary file behind.
+  process.once('exit', removeLiveTemps);
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.once(signal, () => {
       removeLiveTemps();
       process.stderr.write(`\ninterrupted (${signal}): unfinished output files were removed\n`);

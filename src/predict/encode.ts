@@ -24,7 +24,6 @@ export interface EncodedBatch {
   feeds: Record<string, Tensor>;
   /** rows x keep.length strings. */
   kept: string[];
-  rejects: Reject[];
 }
 
 export interface EncodeOptions {
@@ -90,6 +89,13 @@ export class BatchEncoder {
     return r;
   }
 
+  /** Rows rejected since the last call (taken per chunk, so a file of bad rows never piles up). */
+  takeRejects(): Reject[] {
+    const taken = this.rejects;
+    this.rejects = [];
+    return taken;
+  }
+
   finish(): EncodedBatch {
     const rows = this.rows;
     const fed = this.padTo !== undefined && rows > 0 ? this.padTo : rows;
@@ -101,11 +107,10 @@ export class BatchEncoder {
       const data = Array.isArray(buffer) ? buffer.slice(0, n).fill('', rows * this.strides[i]) : buffer.subarray(0, n);
       feeds[b.name] = { name: b.name, type: b.type, dims: b.dims(fed), data: data as Tensor['data'] };
     });
-    const batch = { rows, fed, feeds, kept: this.kept, rejects: this.rejects };
+    const batch = { rows, fed, feeds, kept: this.kept };
     // The tensors stay with onnxruntime while we fill the next batch: new buffers.
     this.allocate();
     this.kept = [];
-    this.rejects = [];
     this.rows = 0;
     return batch;
   }

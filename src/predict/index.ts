@@ -8,8 +8,8 @@ import { workerRunner, type Runner } from '../runtime/worker-session.js';
 import { fileError, readHeader, readRows, type CsvHeaderInfo, type RowChunk } from '../csv/row-reader.js';
 import type { Tensor } from '../onnx/tensor.js';
 import { MlopsError } from '../util/errors.js';
-import { writeFileAtomic } from '../util/fs-atomic.js';
-import { BatchEncoder, csvField, type EncodedBatch, type Reject } from './encode.js';
+import { BatchEncoder, csvField, type EncodedBatch } from './encode.js';
+import { RejectsLog } from './rejects-log.js';
 import { formatRows, outputColumns, type OutputColumn } from './format.js';
 import { fileSink, streamSink, type OutputSink } from './output-sink.js';
 import { planColumns, type PlanOptions, type PredictPlan } from './plan.js';
@@ -19,6 +19,8 @@ import { scanForShard, shardRange, type ShardSpec } from './shard.js';
 export { resolveShard, parseShard, type ShardSpec } from './shard.js';
 
 export const DEFAULT_BATCH_SIZE = 4096;
+/** Rows in memory per batch at most (twice over: one batch is inferred while the next is parsed). */
+export const MAX_BATCH_SIZE = 1_000_000;
 
 export interface PredictProgress {
   file: string;
@@ -180,7 +182,9 @@ function validateOptions(options: PredictBatchOptions): void {
   if (options.maxRejects !== undefined && options.onError !== 'skip') throw new MlopsError('USAGE', '--max-rejects needs --on-error skip (by default the first bad row stops the run)');
   if (options.threads !== undefined && (!Number.isInteger(options.threads) || options.threads < 1)) throw new MlopsError('USAGE', '--threads must be a positive integer');
   if (options.rejects && options.inputs.length > 1) throw new MlopsError('USAGE', '--rejects takes one input; with --output-dir, rejects go to DIR/<name>.rejects.csv');
-  if (options.batchSize !== undefined && (!Number.isInteger(options.batchSize) || options.batchSize < 1)) throw new MlopsError('USAGE', '--batch-size must be a positive integer');
+  if (options.batchSize !== undefined && (!Number.isInteger(options.batchSize) || options.batchSize < 1 || options.batchSize > MAX_BATCH_SIZE)) {
+    throw new MlopsError('USAGE', `--batch-size must be an integer from 1 to ${MAX_BATCH_SIZE}`, { hint: `the default, ${DEFAULT_BATCH_SIZE}, is about as fast as any` });
+  }
 }
 
 /** Feature names stored with the model: registry tag `features`, else ONNX metadata `feature_names`. */
@@ -271,9 +275,14 @@ async function predictRows(
       + `re-export with a dynamic batch axis (torch.onnx.export(..., dynamic_axes={"${session.inputs[0].name}": {0: "batch"}})) for full speed`);
   }
 
-  const sink: OutputSink = output === '-' ? streamSink(options.stdout ?? process.stdout) : await fileSink(output);
-  const rejects: Reject[] = [];
+  // Everything that can fail before the first row is decided before an output file exists.
   const fetch = perRowOutputs(session, plan.fixedBatch, warn);
+  const encoder = new BatchEncoder({ file: input, header: headerInfo.header, plan, onError, allowMissing: options.allowMissing ?? false }, batchSize, plan.fixedBatch);
+  const sink: OutputSink = output === '-' ? streamSink(options.stdout ?? process.stdout) : await fileSink(output);
+  const rejects = await RejectsLog.open(rejectsPath).catch(async (err) => {
+    await sink.abort();
+    throw err;
+  });
   const keptNames = plan.keep.map((c) => headerInfo.header[c]);
   let columns: OutputColumn[] | undefined;
   let rowsRead = 0;
@@ -303,7 +312,6 @@ async function predictRows(
     rowsWritten += encoded.rows;
   };
 
-  const encoder = new BatchEncoder({ file: input, header: headerInfo.header, plan, onError, allowMissing: options.allowMissing ?? false }, batchSize, plan.fixedBatch);
   let inflight: Promise<[EncodedBatch, Record<string, Tensor>]> | undefined;
   const awaitInflight = async () => {
     if (!inflight) return;
@@ -314,17 +322,21 @@ async function predictRows(
     await writeResults(done, results);
   };
   // Inference runs on onnxruntime's threads while we parse the next batch.
-  const dispatch = async (encoded: EncodedBatch) => {
-    rowsRead += encoded.rows + encoded.rejects.length;
-    rejects.push(...encoded.rejects);
-    if (options.maxRejects !== undefined && rejects.length > options.maxRejects) {
-      const last = rejects[rejects.length - 1];
-      // The rejects so far are what the user needs to fix the input: write them, but no predictions.
-      if (rejectsPath) await writeRejects(rejectsPath, rejects);
-      throw new MlopsError('TOO_MANY_REJECTS', `${input}: ${rejects.length} rejected rows, more than --max-rejects ${options.maxRejects} (latest: line ${last.line}: ${last.reason})`, {
+  const takeRejects = async () => {
+    const taken = encoder.takeRejects();
+    rowsRead += taken.length;
+    await rejects.add(taken);
+    if (options.maxRejects !== undefined && rejects.count > options.maxRejects) {
+      const last = rejects.last!;
+      // The rejects so far are what the user needs to fix the input: publish them, but no predictions.
+      await rejects.commit();
+      throw new MlopsError('TOO_MANY_REJECTS', `${input}: ${rejects.count} rejected rows, more than --max-rejects ${options.maxRejects} (latest: line ${last.line}: ${last.reason})`, {
         exitCode: 1, hint: `the input is worse than allowed; no predictions were written${rejectsPath ? `; the rejected rows so far are in ${rejectsPath}` : ' (pass --rejects FILE to see the rejected rows)'}`,
       });
     }
+  };
+  const dispatch = async (encoded: EncodedBatch) => {
+    rowsRead += encoded.rows;
     const run: Promise<[EncodedBatch, Record<string, Tensor>]> | undefined = encoded.rows > 0
       ? runner.run(encoded.feeds, fetch).then((r) => [encoded, r])
       : undefined;
@@ -341,26 +353,33 @@ async function predictRows(
         r = encoder.add(chunk, r);
         if (encoder.full) {
           timings.parse += performance.now() - t;
+          await takeRejects();
           await dispatch(encoder.finish());
           t = performance.now();
         }
       }
+      await takeRejects();
       options.onProgress?.({ file: input, bytesDone: chunk.bytesRead, bytesTotal: range ? range.end - range.start : size - headerInfo.dataStart, rows: rowsRead + encoder.rows, elapsedMs: performance.now() - startedFile });
       chunk = await nextChunk(rows);
       timings.parse += performance.now() - t;
     }
+    await takeRejects();
     await dispatch(encoder.finish());
     await awaitInflight();
     if (!columns) await writeHeader(await emptyRun(session, runner, encoder, fetch));
     pending.push({
       commit: async () => {
-        if (rejectsPath) await writeRejects(rejectsPath, rejects);
+        await rejects.commit();
         await sink.commit();
       },
-      abort: () => sink.abort(),
+      abort: async () => {
+        await rejects.abort();
+        await sink.abort();
+      },
     });
   } catch (err) {
     await inflight?.catch(() => {});
+    await rejects.abort();
     await sink.abort();
     throw err;
   }
@@ -369,7 +388,7 @@ async function predictRows(
     output,
     rows_read: rowsRead,
     rows_written: rowsWritten,
-    rows_rejected: rejects.length,
+    rows_rejected: rejects.count,
     rejects_file: rejectsPath ?? null,
     shard: options.shard && range ? { ...options.shard, byte_start: range.start, byte_end: range.end } : null,
     feature_source: plan.featureSource,
@@ -418,8 +437,3 @@ async function emptyRun(session: ModelSession, runner: Runner, encoder: BatchEnc
   }
 }
 
-/** Rejected rows with their line number and reason; the row itself as one CSV field. */
-async function writeRejects(file: string, rejects: Reject[]): Promise<void> {
-  const lines = ['line,reason,row', ...rejects.map((r) => [String(r.line), csvField(r.reason), csvField(r.row)].join(','))];
-  await writeFileAtomic(file, lines.join('\n') + '\n');
-}

@@ -1,6 +1,6 @@
 /** Where predictions go: a file written atomically, or stdout; back-pressure respected. */
 import { once } from 'node:events';
-import { openOutput } from '../util/fs-atomic.js';
+import { openOutput, outputWriteError } from '../util/fs-atomic.js';
 
 export interface OutputSink {
   /** Resolves when the sink can take more (at most one write is in flight). */
@@ -13,30 +13,63 @@ export interface OutputSink {
 
 export async function fileSink(target: string): Promise<OutputSink> {
   const out = await openOutput(target);
-  let inflight: Promise<unknown> = Promise.resolve();
+  let inflight: Promise<void> = Promise.resolve();
+  // A failed write (a full disk) is kept and raised by the next call, never left unhandled.
+  let failure: Error | undefined;
+  const check = () => {
+    if (failure) throw failure;
+  };
   return {
     async write(text) {
       const previous = inflight;
-      inflight = previous.then(() => out.handle.write(text));
+      inflight = previous.then(async () => {
+        if (failure) return;
+        try {
+          await out.handle.write(text);
+        } catch (err) {
+          failure = outputWriteError(target, err);
+        }
+      });
       await previous;
+      check();
     },
     async commit() {
       await inflight;
+      check();
       await out.commit();
     },
     async abort() {
-      await inflight.catch(() => {});
+      await inflight;
       await out.discard();
     },
   };
 }
 
-export function streamSink(stream: NodeJS.WritableStream): OutputSink {
+export function streamSink(stream: NodeJS.WritableStream, name = 'stdout'): OutputSink {
+  let failure: Error | undefined;
+  const onError = (err: Error) => {
+    failure ??= outputWriteError(name, err);
+  };
+  stream.on('error', onError);
+  const check = () => {
+    if (failure) throw failure;
+  };
   return {
     async write(text) {
-      if (!stream.write(text)) await once(stream, 'drain');
+      check();
+      try {
+        if (!stream.write(text)) await Promise.race([once(stream, 'drain'), once(stream, 'error')]);
+      } catch (err) {
+        onError(err as Error);
+      }
+      check();
     },
-    async commit() {},
-    async abort() {},
+    async commit() {
+      stream.off('error', onError);
+      check();
+    },
+    async abort() {
+      stream.off('error', onError);
+    },
   };
 }

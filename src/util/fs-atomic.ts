@@ -99,12 +99,23 @@ export async function openOutput(target: string): Promise<OutputFile> {
         await rename(temp, resolved.path);
       } catch (err) {
         await discard();
-        throw err;
+        throw outputWriteError(target, err);
       }
       liveTemps.delete(temp);
     },
     discard,
   };
+}
+
+/** A failed write to an output: a full disk or a closed pipe is the user's to fix (exit 2), not a bug. */
+export function outputWriteError(target: string, err: unknown): Error {
+  const code = (err as NodeJS.ErrnoException).code;
+  const reasons: Record<string, string> = {
+    ENOSPC: 'no space left on the device', EDQUOT: 'disk quota exceeded', EFBIG: 'the file is too large for this file system',
+    EIO: 'an input/output error', EPIPE: 'the reader of the pipe went away', EROFS: 'the file system is read-only',
+  };
+  if (code && reasons[code]) return new MlopsError('OUTPUT_WRITE_FAILED', `cannot write ${target}: ${reasons[code]} (${code})`, { hint: 'free space or choose another output path; nothing was written', cause: err });
+  return err instanceof Error ? err : new Error(String(err));
 }
 
 /** On SIGINT/SIGTERM: delete every unfinished temporary file, synchronously (the process is about to exit). */
@@ -123,7 +134,7 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array)
     await out.handle.writeFile(data);
   } catch (err) {
     await out.discard();
-    throw err;
+    throw outputWriteError(target, err);
   }
   await out.commit();
 }

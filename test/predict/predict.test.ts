@@ -383,3 +383,22 @@ test('--keep-all with --keep: every column copied, --keep columns not features; 
   await predictBatch({ model: fixture('models', 'iris-zipmap.onnx'), inputs: [clash], output: out, keep: ['probability_1', 'species'] });
   assert.deepEqual(readCsv(out).header, ['probability_1', 'species', 'label', 'probability_pred_0', 'probability_pred_1', 'probability_pred_2']);
 });
+
+test('a file of bad rows is streamed to the rejects file (no pile-up in memory); a full disk is an input error, with nothing left behind', async () => {
+  const dir = tempDir('mlops-pred-');
+  const bad = IRIS_HEADER + Array.from({ length: 20_000 }, (_, i) => `5.0,x${i},1.4,0.2,0\n`).join('') + GOOD;
+  const input = csvWith(dir, 'bad.csv', bad);
+  const rejects = path.join(dir, 'rejects.csv');
+  const out = path.join(dir, 'preds.csv');
+  const features = ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'];
+  const r = await predictBatch({ model: fixture('models', 'iris-zipmap.onnx'), inputs: [input], output: out, features, keep: ['species'], onError: 'skip', rejects, batchSize: 8 });
+  assert.deepEqual([r.rows_read, r.rows_rejected, r.rows_written], [20_002, 20_000, 2]);
+  const rej = readFileSync(rejects, 'utf8').trimEnd().split('\n');
+  assert.equal(rej.length, 20_001);
+  assert.equal(rej[20_000], '20001,"column ""sepal_width"": ""x19999"" is not a number","5.0,x19999,1.4,0.2,0"');
+
+  if (existsSync('/dev/full')) {
+    await assert.rejects(predictBatch({ model: fixture('models', 'iris-zipmap.onnx'), inputs: [input], output: '/dev/full', features, keep: ['species'], onError: 'skip' }),
+      (err: Error & { exitCode?: number }) => err.exitCode === 2 && /cannot write \/dev\/full: no space left on the device \(ENOSPC\)/.test(err.message));
+  }
+});
