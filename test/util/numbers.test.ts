@@ -3,10 +3,22 @@ import assert from 'node:assert/strict';
 import { formatFloat32, formatFloat64 } from '../../src/util/format-number.js';
 import { parseDecimal, scanDecimal, scanState } from '../../src/csv/fast-number.js';
 
-/** The definition: the fewest significant digits that read back to the same float32. */
+/**
+ * The definition: the fewest significant digits that read back to the same
+ * float32; when f lies exactly halfway between two such decimals, the even
+ * one (numpy's choice; toPrecision would round the tie up).
+ */
 function shortestByDefinition(f: number): string {
+  // The exact decimal value of f (a float32 in this range has far fewer than 100 digits).
+  const [mantissa, exponent] = Math.abs(f).toExponential(99).split('e');
+  const digits = mantissa.replace('.', '').replace(/0+$/, '');
   for (let p = 1; p <= 9; p++) {
-    const text = f.toPrecision(p);
+    let text = f.toPrecision(p);
+    const tie = digits.length === p + 1 && digits[p] === '5';
+    if (tie && Number(digits[p - 1]) % 2 === 0) {
+      // Halfway, and the digit below is even: keep it (round down in magnitude).
+      text = `${f < 0 ? '-' : ''}${digits[0]}${p > 1 ? `.${digits.slice(1, p)}` : ''}e${exponent}`;
+    }
     if (Math.fround(Number(text)) === f) return String(Number(text));
   }
   throw new Error('unreachable');
