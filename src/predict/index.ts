@@ -304,7 +304,7 @@ async function predictRows(
     });
     if (!columns) await writeHeader(tensors);
     const tf = performance.now();
-    const text = formatRows(encoded.rows, encoded.kept, plan.keep.length, tensors, columns!.map((c) => c.names.length));
+    const text = formatRows(encoded.rows, encoded.kept, plan.keep.length, tensors, columns!.map((c) => c.names.length), fetch);
     timings.format += performance.now() - tf;
     const tw = performance.now();
     await sink.write(text);

@@ -10,6 +10,7 @@
  * Round-tripping is monotonic in p, so the shortest p is found by a short
  * walk from 7. Values outside that range fall back to toPrecision.
  */
+import { halfToNumber, numberToHalf } from './float16.js';
 import { roundHalfEven } from './round.js';
 
 const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
@@ -47,8 +48,12 @@ export function formatFloat32(value: number): string {
 function candidate(a: number, s: number): number {
   if (s >= 0) {
     const scale = POW10[s];
-    const n = roundHalfEven(a * scale);
-    return Math.fround(n / scale) === a ? n : -1;
+    const x = a * scale;
+    const n = roundHalfEven(x);
+    if (Math.fround(n / scale) === a) return n;
+    // On a tie the even neighbour may not read back while the odd one does (numpy then prints the odd one).
+    const other = x % 1 === 0.5 ? 2 * x - n : -1;
+    return other >= 0 && Math.fround(other / scale) === a ? other : -1;
   }
   const scale = POW10[-s];
   const n = roundHalfEven(a / scale);
@@ -95,4 +100,25 @@ export function formatFloat64(value: number): string {
   if (!Number.isFinite(value)) return Number.isNaN(value) ? 'NaN' : value > 0 ? 'inf' : '-inf';
   // String(-0) is "0": keep the sign, as formatFloat32 and numpy do.
   return value === 0 && 1 / value < 0 ? '-0' : String(value);
+}
+
+/**
+ * Shortest decimal that reads back to the same float16 (given as bits), as
+ * numpy prints it: at most 5 significant digits; an exact tie keeps the even digit.
+ */
+export function formatFloat16(bits: number): string {
+  const value = halfToNumber(bits);
+  if (!Number.isFinite(value)) return value !== value ? 'NaN' : value > 0 ? 'inf' : '-inf';
+  if (value === 0) return bits & 0x8000 ? '-0' : '0';
+  const [mantissa, exponent] = Math.abs(value).toExponential(40).split('e');
+  const digits = mantissa.replace('.', '').replace(/0+$/, '');
+  for (let p = 1; p <= 5; p++) {
+    const up = value.toPrecision(p); // toPrecision rounds a tie away from zero
+    const tie = digits.length === p + 1 && digits[p] === '5';
+    const down = `${value < 0 ? '-' : ''}${digits[0]}${p > 1 ? `.${digits.slice(1, p)}` : ''}e${exponent}`;
+    // On a tie the even neighbour first, then the other, as numpy does.
+    const candidates = !tie ? [up] : Number(digits[p - 1]) % 2 === 0 ? [down, up] : [up, down];
+    for (const text of candidates) if (numberToHalf(Number(text)) === bits) return String(Number(text));
+  }
+  return String(value);
 }

@@ -402,3 +402,14 @@ test('a file of bad rows is streamed to the rejects file (no pile-up in memory);
       (err: Error & { exitCode?: number }) => err.exitCode === 2 && /cannot write \/dev\/full: no space left on the device \(ENOSPC\)/.test(err.message));
   }
 });
+
+test('float16 outputs are decoded and written as numpy prints them (not as raw bits)', async () => {
+  const dir = tempDir('mlops-pred-');
+  const out = path.join(dir, 'half.csv');
+  await predictBatch({ model: fixture('models', 'half-output.onnx'), inputs: [fixture('data', 'iris.csv')], output: out, features: ['sepal_length', 'sepal_width'], keep: ['species'] });
+  const got = readCsv(out);
+  const want = readCsv(fixture('data', 'half-output.ort.csv'));
+  assert.deepEqual(got.header, ['species', 'half_0', 'half_1']);
+  // The same digits as numpy's str(np.float16), which adds ".0" to whole numbers where we, like float32 output, do not.
+  for (const name of want.header) assert.deepEqual(column(got, name), column(want, name).map((t) => t.replace(/\.0$/, '')), name);
+});

@@ -13,13 +13,12 @@ function shortestByDefinition(f: number): string {
   const [mantissa, exponent] = Math.abs(f).toExponential(99).split('e');
   const digits = mantissa.replace('.', '').replace(/0+$/, '');
   for (let p = 1; p <= 9; p++) {
-    let text = f.toPrecision(p);
+    const up = f.toPrecision(p);
     const tie = digits.length === p + 1 && digits[p] === '5';
-    if (tie && Number(digits[p - 1]) % 2 === 0) {
-      // Halfway, and the digit below is even: keep it (round down in magnitude).
-      text = `${f < 0 ? '-' : ''}${digits[0]}${p > 1 ? `.${digits.slice(1, p)}` : ''}e${exponent}`;
-    }
-    if (Math.fround(Number(text)) === f) return String(Number(text));
+    const down = `${f < 0 ? '-' : ''}${digits[0]}${p > 1 ? `.${digits.slice(1, p)}` : ''}e${exponent}`;
+    // Halfway: the even neighbour if it reads back, else the other one.
+    const candidates = !tie ? [up] : Number(digits[p - 1]) % 2 === 0 ? [down, up] : [up, down];
+    for (const text of candidates) if (Math.fround(Number(text)) === f) return String(Number(text));
   }
   throw new Error('unreachable');
 }
@@ -76,4 +75,16 @@ test('formatFloat32 breaks exact decimal ties towards the even digit, as numpy d
   assert.equal(formatFloat32(162489.125), '162489.12');
   assert.equal(formatFloat32(-1716473.25), '-1716473.2');
   assert.equal(formatFloat32(0.5), '0.5');
+});
+
+test('formatFloat16: shortest digits that read back to the same half, numpy\'s choice on ties', async () => {
+  const { numberToHalf } = await import('../../src/util/float16.js');
+  const { formatFloat16 } = await import('../../src/util/format-number.js');
+  const cases: Array<[number, string]> = [[0.1, '0.1'], [0.015625, '0.01563'], [65504, '65504'], [2 ** -24, '6e-8'], [-2.5, '-2.5'], [1e6, 'inf'], [-0, '-0']];
+  for (const [value, text] of cases) assert.equal(formatFloat16(numberToHalf(value)), text, String(value));
+  // Every finite half reads back from its text to the same bits.
+  for (let bits = 0; bits < 0x10000; bits++) {
+    if ((bits & 0x7c00) === 0x7c00) continue;
+    assert.equal(numberToHalf(Number(formatFloat16(bits))), bits, `bits ${bits}`);
+  }
 });
