@@ -23,13 +23,22 @@ export function parseIntCell(text: string): bigint | undefined {
   if (/^[+-]?\d+$/.test(s)) return BigInt(s);
   // "3.0" is what pandas writes for integer columns that once held NaN.
   if (/^[+-]?\d+\.0*$/.test(s)) return BigInt(s.slice(0, s.indexOf('.')));
+  // "1e3" or "1.5e2": a whole number written with an exponent, exact while within 2^53.
+  if (DECIMAL.test(s)) {
+    const v = Number(s);
+    if (Number.isInteger(v) && Math.abs(v) <= Number.MAX_SAFE_INTEGER) return BigInt(v);
+  }
   return undefined;
 }
 
+/** The spellings parseBoolCell accepts, for messages. */
+export const BOOL_SPELLINGS = 'true/false, t/f, yes/no, 1/0 (or 1.0/0.0)';
+
 export function parseBoolCell(text: string): boolean | undefined {
   switch (text.trim().toLowerCase()) {
-    case 'true': case '1': case 't': case 'yes': return true;
-    case 'false': case '0': case 'f': case 'no': return false;
+    // pandas writes 1.0/0.0 for a boolean column that once held NaN.
+    case 'true': case '1': case 't': case 'yes': case '1.0': return true;
+    case 'false': case '0': case 'f': case 'no': case '0.0': return false;
     default: return undefined;
   }
 }

@@ -27,7 +27,11 @@ export function checkHeader(file: string, header: string[]): void {
   const seen = new Set<string>();
   header.forEach((name, i) => {
     if (name.trim() === '') {
-      throw new MlopsError('CSV_BAD_HEADER', `${file}:1: column ${i + 1} has an empty name`, { hint: 'every column needs a name in the header row' });
+      throw new MlopsError('CSV_BAD_HEADER', `${file}:1: column ${i + 1} has an empty name`, {
+        hint: i === 0
+          ? "every column needs a name; an unnamed first column is usually a pandas index: write with df.to_csv(path, index=False), or name it with index_label='id'"
+          : 'every column needs a name in the header row',
+      });
     }
     if (seen.has(name)) {
       throw new MlopsError('CSV_BAD_HEADER', `${file}:1: column name "${name}" appears more than once`, { hint: 'rename the duplicate column' });

@@ -4,7 +4,7 @@
  * and only kept or string columns become strings.
  */
 import { parseDecimal, scanDecimal, scanState } from '../csv/fast-number.js';
-import { isMissingCell, parseBoolCell, parseFloatCell, parseIntCell } from '../csv/cell-values.js';
+import { BOOL_SPELLINGS, isMissingCell, parseBoolCell, parseFloatCell, parseIntCell } from '../csv/cell-values.js';
 import type { RowChunk } from '../csv/row-reader.js';
 import { arrayConstructorFor, type Tensor } from '../onnx/tensor.js';
 import { MlopsError } from '../util/errors.js';
@@ -195,7 +195,7 @@ export class BatchEncoder {
       }
       case 'bool': {
         const v = parseBoolCell(text);
-        if (v === undefined) throw new RowError(this.cellMessage(c, text, 'a boolean (true/false/1/0)'));
+        if (v === undefined) throw new RowError(this.cellMessage(c, text, `a boolean (${BOOL_SPELLINGS})`));
         (buffer as Uint8Array)[at] = v ? 1 : 0;
         break;
       }

@@ -97,6 +97,7 @@ test('bad rows fail fast with file, line and column, exit 2, and no output file'
     [IRIS_HEADER + GOOD + '5.0,"3.1,1.4,0.2,0\n', /bad\.csv:\d+: Quote Not Closed/],
     ['sepal_length,sepal_width,sepal_width,petal_width,species\n' + GOOD, /bad\.csv:1: column name "sepal_width" appears more than once/],
     ['sepal_length,,petal_length,petal_width,species\n' + GOOD, /bad\.csv:1: column 2 has an empty name/],
+    [',' + IRIS_HEADER + GOOD.split('\n').map((l, i) => (l ? `${i},${l}` : l)).join('\n'), /bad\.csv:1: column 1 has an empty name/],
     ['', /bad\.csv is empty/],
   ];
   const out = path.join(dir, 'preds.csv');
@@ -209,10 +210,11 @@ test('int32 [N, F] input and 1-D outputs match onnxruntime; integers out of rang
   assert.deepEqual(column(got, 'argmax'), column(want, 'argmax'));
   assert.ok(maxRelativeError(column(got, 'total'), column(want, 'total')) <= 1e-6);
 
-  const bad = csvWith(dir, 'bad.csv', 'id,a,b,c\n1,2.5,3,4\n2,99999999999,1,1\n3,,1,1\n4,1,2,3\n');
+  const bad = csvWith(dir, 'bad.csv', 'id,a,b,c\n1,2.5,3,4\n2,99999999999,1,1\n3,,1,1\n4,1,2,3\n5,1e3,2.0,3\n');
   const rejects = path.join(dir, 'rejects.csv');
   const s = await predictBatch({ model: fixture('models', 'int32-counts.onnx'), inputs: [bad], output: out, keep: ['id'], onError: 'skip', rejects, allowMissing: true });
-  assert.equal(s.rows_written, 1);
+  assert.equal(s.rows_written, 2, '1e3 and 2.0 are whole numbers');
+  assert.deepEqual(readCsv(out).rows.map((row) => row[0]), ['4', '5']);
   assert.deepEqual(readCsv(rejects).rows.map((row) => row.slice(0, 2)), [
     ['2', 'column "a": "2.5" is not an integer'],
     ['3', 'column "a": 99999999999 is out of range for the model\'s int32 input'],

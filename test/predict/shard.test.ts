@@ -44,7 +44,7 @@ test('sharding refuses files whose quoted fields span lines', async () => {
   const input = path.join(dir, 'multiline.csv');
   writeFileSync(input, 'name,sepal_length,sepal_width,petal_length,petal_width\na,5.1,3.5,1.4,0.2\n"b\nc",6.7,3.0,5.2,2.3\n');
   await assert.rejects(predictBatch({ model: fixture('models', 'iris-zipmap.onnx'), inputs: [input], output: path.join(dir, 'o.csv'), keep: ['name'], shard: { index: 0, count: 2, source: '--shard' } }),
-    (err: Error & { code?: string }) => err.code === 'SHARD_UNSAFE' && /multiline\.csv:3: a quoted field spans lines/.test(err.message));
+    (err: Error & { code?: string }) => err.code === 'SHARD_UNSAFE' && /multiline\.csv:3: a quote opened on this line is not closed on it \(a quoted field spans lines, or a stray "\)/.test(err.message));
 });
 
 test('errors and rejects in any shard name the file\'s own line numbers', async () => {
@@ -77,6 +77,9 @@ test('shard index from --shard or the schedulers\' array-job variables', () => {
   assert.throws(() => resolveShard('5/5', undefined, {}), /the index must be in 0\.\.4/);
   assert.throws(() => resolveShard('a/b', undefined, {}), /should look like i\/n/);
   assert.throws(() => resolveShard(undefined, 4, {}), /--shards needs an array-job index/);
+  assert.throws(() => resolveShard(undefined, 2, { JOB_COMPLETION_INDEX: '' }), /JOB_COMPLETION_INDEX="" is not a non-negative integer/);
+  assert.throws(() => resolveShard(undefined, undefined, { AWS_BATCH_JOB_ARRAY_INDEX: '1', AWS_BATCH_JOB_ARRAY_SIZE: '0x2' }), /AWS_BATCH_JOB_ARRAY_SIZE="0x2"/);
+  assert.throws(() => resolveShard('1/4', 8, {}), /--shard 1\/4 says 4 shards but --shards says 8/);
   // An index without a count would have every job predict the whole input.
   assert.throws(() => resolveShard(undefined, undefined, { JOB_COMPLETION_INDEX: '1' }), /JOB_COMPLETION_INDEX \(a Kubernetes Indexed Job\) is set, but not how many shards there are/);
   assert.throws(() => resolveShard(undefined, undefined, { AWS_BATCH_JOB_ARRAY_INDEX: '1' }), (err: Error & { hint?: string }) => /set AWS_BATCH_JOB_ARRAY_SIZE/.test(err.hint ?? ''));
