@@ -24,13 +24,26 @@ export interface RowChunk {
   ends: Int32Array;
   /** Rows parsed by csv-parse, by index in this chunk. */
   records: Map<number, string[]> | null;
+  /** Rows whose quoting csv-parse rejected (with malformedRows: 'mark'), by index in this chunk. */
+  malformed: Map<number, MalformedRow> | null;
   /** Line number (1-based, header = line 1) on which each row starts. */
   lines: Int32Array;
   /** Bytes of the input consumed so far (for progress). */
   bytesRead: number;
 }
 
+/** A row with broken quoting on one line: set aside like any bad row instead of stopping the read. */
+export interface MalformedRow {
+  /** 0-based field where csv-parse gave up. */
+  field: number;
+  message: string;
+  /** The row as it is in the file. */
+  text: string;
+}
+
 export interface RowReaderOptions {
+  /** Rows with broken quoting: 'throw' (default) stops the read; 'mark' hands them over in `malformed`. A quote never closed stops the read either way. */
+  malformedRows?: 'throw' | 'mark';
   /** Byte range of the data rows to read ([start, end)); rows starting before `end` are read whole. */
   range?: { start: number; end: number };
   /** Read size (default 1 MiB). */
@@ -95,6 +108,7 @@ class ChunkBuilder {
   ends: Int32Array;
   lines: Int32Array;
   records: Map<number, string[]> | null = null;
+  malformed: Map<number, MalformedRow> | null = null;
   count = 0;
   buf: Buffer = EMPTY;
 
@@ -128,6 +142,11 @@ class ChunkBuilder {
     this.pushRange(0, 0, line);
   }
 
+  pushMalformed(row: MalformedRow, line: number): void {
+    (this.malformed ??= new Map()).set(this.count, row);
+    this.pushRange(0, 0, line);
+  }
+
   take(bytesRead: number): RowChunk {
     const chunk: RowChunk = {
       count: this.count,
@@ -135,6 +154,7 @@ class ChunkBuilder {
       starts: this.starts.subarray(0, this.count),
       ends: this.ends.subarray(0, this.count),
       records: this.records,
+      malformed: this.malformed,
       lines: this.lines.subarray(0, this.count),
       bytesRead,
     };
@@ -143,6 +163,7 @@ class ChunkBuilder {
     this.ends = new Int32Array(this.capacity);
     this.lines = new Int32Array(this.capacity);
     this.records = null;
+    this.malformed = null;
     this.count = 0;
     return chunk;
   }
@@ -189,7 +210,7 @@ export async function* readRows(file: string, headerInfo: CsvHeaderInfo, options
       const buf = carry.length === 0 ? chunk ?? EMPTY : chunk ? Buffer.concat([carry, chunk]) : carry;
       const bufAt = carryAt;
       builder.buf = buf;
-      const quoted = new QuotedRun(file, builder);
+      const quoted = new QuotedRun(file, builder, options.malformedRows ?? 'throw');
       let quote = buf.indexOf(0x22);
       let pos = 0;
       let done = false;
@@ -243,7 +264,8 @@ export async function* readRows(file: string, headerInfo: CsvHeaderInfo, options
 
 /**
  * Where the row starting at `pos` ends: the first newline outside quotes
- * (`""` toggles twice), and how many newlines lie inside its quotes.
+ * (`""` toggles twice; a quote opens only at the start of a field), and how
+ * many newlines lie inside its quotes.
  * end = -1 when the buffer ends first.
  */
 function quotedRowEnd(buf: Buffer, pos: number): { end: number; newlines: number } {
@@ -255,6 +277,12 @@ function quotedRowEnd(buf: Buffer, pos: number): { end: number; newlines: number
     const q = buf.indexOf(0x22, i);
     if (n >= 0 && (q < 0 || n < q)) return { end: n, newlines };
     if (q < 0) return { end: -1, newlines };
+    // Only a quote that starts a field opens a quoted value; a stray one inside a value
+    // (5'10") cannot carry the row onto the next line, and csv-parse reports it for this row.
+    if (q > pos && buf[q - 1] !== 0x2c && buf[q - 1] !== 0x22) {
+      i = q + 1;
+      continue;
+    }
     const close = buf.indexOf(0x22, q + 1);
     if (close < 0) return { end: -1, newlines };
     while (n >= 0 && n < close) {
@@ -273,7 +301,7 @@ class QuotedRun {
   private ends: number[] = [];
   private lines: number[] = [];
 
-  constructor(private readonly file: string, private readonly builder: ChunkBuilder) {}
+  constructor(private readonly file: string, private readonly builder: ChunkBuilder, private readonly malformedRows: 'throw' | 'mark') {}
 
   add(start: number, end: number, line: number): void {
     this.starts.push(start);
@@ -291,11 +319,34 @@ class QuotedRun {
     } catch {
       records = undefined; // find the row at fault below
     }
-    if (!records || records.length !== n) records = this.starts.map((s, i) => parseQuotedRow(this.file, buf.toString('utf8', s, this.ends[i]), this.lines[i]));
-    for (let i = 0; i < n; i++) this.builder.pushRecord(records[i], this.lines[i]);
+    if (records && records.length === n) {
+      for (let i = 0; i < n; i++) this.builder.pushRecord(records[i], this.lines[i]);
+    } else {
+      // Row by row, to find the row at fault (and, when marking, keep the others).
+      for (let i = 0; i < n; i++) {
+        const text = buf.toString('utf8', this.starts[i], this.ends[i]);
+        const parsed = this.malformedRows === 'mark' ? tryParseQuotedRow(this.file, text, this.lines[i]) : parseQuotedRow(this.file, text, this.lines[i]);
+        if (Array.isArray(parsed)) this.builder.pushRecord(parsed, this.lines[i]);
+        else this.builder.pushMalformed(parsed, this.lines[i]);
+      }
+    }
     this.starts = [];
     this.ends = [];
     this.lines = [];
+  }
+}
+
+/** A row's fields, or what is wrong with its quoting; a quote never closed still throws (it swallowed the rest of the file). */
+function tryParseQuotedRow(file: string, row: string, line: number): string[] | MalformedRow {
+  try {
+    return (parseSync(row, QUOTED_OPTIONS) as string[][])[0] ?? [''];
+  } catch (err) {
+    const e = err as Error & { code?: string; index?: number };
+    if (e.code === 'CSV_QUOTE_NOT_CLOSED' || typeof e.index !== 'number') return parseQuotedRow(file, row, line);
+    const message = e.code === 'CSV_INVALID_CLOSING_QUOTE'
+      ? `a quoted value is followed by ${/got "(.)"/.exec(e.message)?.[0].slice(4) ?? 'text'} instead of a comma`
+      : e.code === 'INVALID_OPENING_QUOTE' ? 'a quote inside an unquoted value' : e.message.replace(/ at line \d+/, '');
+    return { field: e.index, message: `${message} (a value with quotes must be enclosed in quotes, its own quotes doubled)`, text: row };
   }
 }
 

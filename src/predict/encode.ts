@@ -77,6 +77,11 @@ export class BatchEncoder {
     let r = from;
     for (; r < chunk.count && this.rows < this.capacity; r++) {
       const record = chunk.records?.get(r);
+      const malformed = chunk.malformed?.get(r);
+      if (malformed) {
+        this.reject(chunk, r, undefined, `column "${this.options.header[malformed.field] ?? malformed.field + 1}": ${malformed.message}`, malformed.text);
+        continue;
+      }
       try {
         if (record) this.encodeRecord(record);
         else this.encodeBytes(chunk.buf, chunk.starts[r], chunk.ends[r]);
@@ -115,10 +120,10 @@ export class BatchEncoder {
     return batch;
   }
 
-  private reject(chunk: RowChunk, r: number, record: string[] | undefined, message: string): void {
-    const text = record ? record.map(csvField).join(',') : chunk.buf.toString('utf8', chunk.starts[r], chunk.ends[r]);
-    // A ragged row is reported as such, even if a value failed to parse first.
-    const fields = record ? record.length : countFields(chunk.buf, chunk.starts[r], chunk.ends[r]);
+  private reject(chunk: RowChunk, r: number, record: string[] | undefined, message: string, rawText?: string): void {
+    const text = rawText ?? (record ? record.map(csvField).join(',') : chunk.buf.toString('utf8', chunk.starts[r], chunk.ends[r]));
+    // A ragged row is reported as such, even if a value failed to parse first (unless its quoting is what failed).
+    const fields = rawText !== undefined ? this.width : record ? record.length : countFields(chunk.buf, chunk.starts[r], chunk.ends[r]);
     const reason = fields !== this.width ? `has ${fields} fields, the header has ${this.width}` : message;
     if (this.options.onError === 'fail') {
       throw new MlopsError('CSV_BAD_ROW', `${this.options.file}:${chunk.lines[r]}: ${reason}`, {

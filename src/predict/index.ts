@@ -239,7 +239,7 @@ async function predictFile(context: RunContext, input: string, target: FileTarge
     range = shardRange(headerInfo.dataStart, size, options.shard);
     linesBefore = (await scanForShard(input, range.start - 1)).linesBefore;
   }
-  const rows = readRows(input, headerInfo, { range, linesBefore });
+  const rows = readRows(input, headerInfo, { range, linesBefore, malformedRows: 'mark' });
   try {
     return await predictRows(context, input, target, { headerInfo, size, range, rows });
   } finally {

@@ -89,6 +89,7 @@ export async function scanForShard(file: string, offset: number): Promise<{ line
   let quoteLine = 0;
   let at = 0; // file offset of the chunk
   let linesBefore = -1;
+  let previousByte = -1; // last byte of the previous chunk (-1: start of file)
   for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
     if (linesBefore < 0 && offset < at + chunk.length) {
       linesBefore = line - 1;
@@ -98,11 +99,15 @@ export async function scanForShard(file: string, offset: number): Promise<{ line
       // Common case: no quotes in this chunk, only count lines.
       for (let i = chunk.indexOf(0x0a); i >= 0; i = chunk.indexOf(0x0a, i + 1)) line++;
       at += chunk.length;
+      previousByte = chunk[chunk.length - 1];
       continue;
     }
     for (let i = 0; i < chunk.length; i++) {
       const b = chunk[i];
       if (b === 0x22) {
+        // As the row reader: a quote opens a quoted value only at the start of a field.
+        const before = i > 0 ? chunk[i - 1] : previousByte;
+        if (!inQuotes && before !== 0x2c && before !== 0x0a && before !== 0x22 && before !== -1) continue;
         inQuotes = !inQuotes;
         if (inQuotes) quoteLine = line;
       } else if (b === 0x0a) {
@@ -115,6 +120,7 @@ export async function scanForShard(file: string, offset: number): Promise<{ line
       }
     }
     at += chunk.length;
+    previousByte = chunk[chunk.length - 1];
   }
   return { linesBefore: linesBefore < 0 ? line - 1 : linesBefore };
 }

@@ -415,3 +415,17 @@ test('float16 outputs are decoded and written as numpy prints them (not as raw b
   // The same digits as numpy's str(np.float16), which adds ".0" to whole numbers where we, like float32 output, do not.
   for (const name of want.header) assert.deepEqual(column(got, name), column(want, name).map((t) => t.replace(/\.0$/, '')), name);
 });
+
+test('broken quoting on one line is a bad row like any other: named by column, set aside with --on-error skip', async () => {
+  const dir = tempDir('mlops-pred-');
+  const input = csvWith(dir, 'quotes.csv', 'name,' + IRIS_HEADER + 'a,5.1,3.5,1.4,0.2,0\nb,"6.7"x,3.0,5.2,2.3,2\nc,5.9,3.0,4.2,1.5,1\n5\'10",6.3,2.9,5.6,1.8,2\nd,"6.0",2.2,4.0,1.0,1\n');
+  const out = path.join(dir, 'o.csv');
+  const rejects = path.join(dir, 'r.csv');
+  const features = ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'];
+  await assert.rejects(predictBatch({ model: fixture('models', 'iris-zipmap.onnx'), inputs: [input], output: out, features, keep: ['name'] }),
+    /quotes\.csv:3: column "sepal_length": a quoted value is followed by "x" instead of a comma/);
+  const r = await predictBatch({ model: fixture('models', 'iris-zipmap.onnx'), inputs: [input], output: out, features, keep: ['name'], onError: 'skip', rejects });
+  assert.deepEqual(readCsv(out).rows.map((row) => row[0]), ['a', 'c', 'd'], 'the stray quote in 5\'10" did not swallow the next row');
+  assert.equal(r.rows_rejected, 2);
+  assert.deepEqual(readCsv(rejects).rows.map((row) => [row[0], row[2]]), [['3', 'b,"6.7"x,3.0,5.2,2.3,2'], ['5', '5\'10",6.3,2.9,5.6,1.8,2']]);
+});
