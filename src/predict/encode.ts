@@ -24,6 +24,9 @@ export interface EncodedBatch {
   feeds: Record<string, Tensor>;
   /** rows x keep.length strings. */
   kept: string[];
+  /** Lines of the batch's first and last rows, to say where a failed inference came from. */
+  firstLine: number;
+  lastLine: number;
 }
 
 export interface EncodeOptions {
@@ -48,6 +51,8 @@ export class BatchEncoder {
   private readonly keepCount: number;
   private kept: string[] = [];
   private rejects: Reject[] = [];
+  private firstLine = 0;
+  private lastLine = 0;
   rows = 0;
 
   /**
@@ -85,6 +90,8 @@ export class BatchEncoder {
       try {
         if (record) this.encodeRecord(record);
         else this.encodeBytes(chunk.buf, chunk.starts[r], chunk.ends[r]);
+        if (this.rows === 0) this.firstLine = chunk.lines[r];
+        this.lastLine = chunk.lines[r];
         this.rows++;
       } catch (err) {
         if (!(err instanceof RowError)) throw err;
@@ -112,7 +119,7 @@ export class BatchEncoder {
       const data = Array.isArray(buffer) ? buffer.slice(0, n).fill('', rows * this.strides[i]) : buffer.subarray(0, n);
       feeds[b.name] = { name: b.name, type: b.type, dims: b.dims(fed), data: data as Tensor['data'] };
     });
-    const batch = { rows, fed, feeds, kept: this.kept };
+    const batch = { rows, fed, feeds, kept: this.kept, firstLine: this.firstLine, lastLine: this.lastLine };
     // The tensors stay with onnxruntime while we fill the next batch: new buffers.
     this.allocate();
     this.kept = [];

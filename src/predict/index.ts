@@ -338,7 +338,11 @@ async function predictRows(
   const dispatch = async (encoded: EncodedBatch) => {
     rowsRead += encoded.rows;
     const run: Promise<[EncodedBatch, Record<string, Tensor>]> | undefined = encoded.rows > 0
-      ? runner.run(encoded.feeds, fetch).then((r) => [encoded, r])
+      ? runner.run(encoded.feeds, fetch).then((r): [EncodedBatch, Record<string, Tensor>] => [encoded, r], (err) => {
+        // Say which rows: a model that fails on some batches only (a value out of a lookup's range...) is found there.
+        if (err instanceof MlopsError) throw new MlopsError(err.code, `${input}: rows on lines ${encoded.firstLine}-${encoded.lastLine}: ${err.message}`, { hint: err.hint, exitCode: err.exitCode, cause: err });
+        throw err;
+      })
       : undefined;
     run?.catch(() => {}); // handled when awaited; avoid an unhandled rejection meanwhile
     await awaitInflight();
