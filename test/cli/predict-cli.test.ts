@@ -98,3 +98,17 @@ test('predict-batch interrupted (SIGINT, SIGTERM) removes its temporary output a
     assert.deepEqual(readdirSync(dir), ['big.csv'], 'neither the output nor its temporary file is left');
   }
 });
+
+test('predict-batch --progress draws bytes, rows, rows/s and ETA on stderr, then the one-line summary', async () => {
+  const { writeFeatureCsv } = await import('../../bench/make-data.js');
+  const dir = tempDir('mlops-cli-pred-');
+  const input = path.join(dir, 'big.csv');
+  await writeFeatureCsv(input, 100_000);
+  const r = runCli(['predict-batch', fixture('models', 'mlp.onnx'), '--input', input, '--output', path.join(dir, 'o.csv'), '--keep', 'id', '--batch-size', '512', '--progress']);
+  assert.equal(r.status, 0, r.stderr);
+  const frames = r.stderr.split('\r\u001b[2K').filter(Boolean);
+  const progress = frames.filter((f) => f.startsWith(input));
+  assert.ok(progress.length >= 1, r.stderr);
+  assert.match(progress[0], /big\.csv: \d+\.\d% \d+\/\d+ MB, [\d,]+ rows, [\d,]+ rows\/s, ETA \d+\.\d s/);
+  assert.match(frames[frames.length - 1], /^predicted 100,000 rows in [\d.]+ s \([\d,]+ rows\/s\) -> .*o\.csv\n$/);
+});
