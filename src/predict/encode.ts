@@ -56,8 +56,9 @@ export class BatchEncoder {
   rows = 0;
 
   /**
-   * `padTo`: feed tensors of exactly this many rows (a model with a fixed batch
-   * size); a short last batch is padded with zeros and only its real rows count.
+   * `padTo`: feed tensors whose row count is a multiple of this (a model with a
+   * fixed batch size, run in slices of it); a short last batch is padded with
+   * zeros and only its real rows count.
    */
   constructor(private readonly options: EncodeOptions, readonly capacity: number, private readonly padTo?: number) {
     this.strides = options.plan.bindings.map((b) => b.columns.length);
@@ -110,7 +111,7 @@ export class BatchEncoder {
 
   finish(): EncodedBatch {
     const rows = this.rows;
-    const fed = this.padTo !== undefined && rows > 0 ? this.padTo : rows;
+    const fed = this.padTo !== undefined ? Math.ceil(rows / this.padTo) * this.padTo : rows;
     const feeds: Record<string, Tensor> = {};
     this.options.plan.bindings.forEach((b, i) => {
       const n = fed * this.strides[i];

@@ -268,10 +268,12 @@ async function predictRows(
     sample.push(first.records?.get(r) ?? first.buf.toString('utf8', first.starts[r], first.ends[r]).split(','));
   }
   const plan = planColumns(input, headerInfo.header, sample, session.inputs, options);
-  if (plan.fixedBatch !== undefined) {
-    batchSize = plan.fixedBatch;
-    warn(`model input${session.inputs.length > 1 ? 's' : ''} ${session.inputs.map((i) => `"${i.name}" [${i.shape?.join(', ')}]`).join(', ')} fix${session.inputs.length > 1 ? '' : 'es'} the batch size at ${batchSize}: `
-      + `rows run ${batchSize === 1 ? 'one at a time, which is slow' : `${batchSize} at a time, the last batch padded`}${options.batchSize !== undefined && options.batchSize !== batchSize ? ` (--batch-size ${options.batchSize} is ignored)` : ''}; `
+  const fixed = plan.fixedBatch;
+  if (fixed !== undefined) {
+    // Batches become a whole number of the model's batches, run one model call each.
+    batchSize = Math.max(1, Math.floor(batchSize / fixed)) * fixed;
+    warn(`model input${session.inputs.length > 1 ? 's' : ''} ${session.inputs.map((i) => `"${i.name}" [${i.shape?.join(', ')}]`).join(', ')} fix${session.inputs.length > 1 ? '' : 'es'} the batch size at ${fixed}: `
+      + `onnxruntime runs ${fixed === 1 ? 'one row at a time' : `${fixed} rows at a time, the last batch padded`}, which is slower; `
       + `re-export with a dynamic batch axis (torch.onnx.export(..., dynamic_axes={"${session.inputs[0].name}": {0: "batch"}})) for full speed`);
   }
 
@@ -338,7 +340,7 @@ async function predictRows(
   const dispatch = async (encoded: EncodedBatch) => {
     rowsRead += encoded.rows;
     const run: Promise<[EncodedBatch, Record<string, Tensor>]> | undefined = encoded.rows > 0
-      ? runner.run(encoded.feeds, fetch).then((r): [EncodedBatch, Record<string, Tensor>] => [encoded, r], (err) => {
+      ? runner.run(encoded.feeds, fetch, fixed).then((r): [EncodedBatch, Record<string, Tensor>] => [encoded, r], (err) => {
         // Say which rows: a model that fails on some batches only (a value out of a lookup's range...) is found there.
         if (err instanceof MlopsError) throw new MlopsError(err.code, `${input}: rows on lines ${encoded.firstLine}-${encoded.lastLine}: ${err.message}`, { hint: err.hint, exitCode: err.exitCode, cause: err });
         throw err;

@@ -16,6 +16,39 @@ interface RunRequest {
   id: number;
   feeds: Record<string, { type: string; dims: number[]; data: unknown }>;
   fetch: string[];
+  /** Run the feeds in slices of this many rows (a model with a fixed batch size) and concatenate the outputs. */
+  split?: number;
+}
+
+type WireTensor = { type: string; dims: number[]; data: unknown };
+type Sliceable = { length: number; slice(start: number, end: number): Sliceable };
+
+/** Rows [from, from + rows) of a tensor along axis 0. */
+function sliceRows(t: WireTensor, from: number, rows: number): WireTensor {
+  const per = t.dims.slice(1).reduce((a, b) => a * b, 1);
+  return { type: t.type, dims: [rows, ...t.dims.slice(1)], data: (t.data as Sliceable).slice(from * per, (from + rows) * per) };
+}
+
+/** Outputs of consecutive slices joined along axis 0. */
+function concatRows(parts: OrtTensor[]): WireTensor {
+  const first = parts[0];
+  const dims = first.dims.map(Number);
+  const rows = parts.reduce((n, p) => n + Number(p.dims[0]), 0);
+  const datas = parts.map((p) => p.data as unknown as ArrayLike<unknown> & { length: number });
+  let data: unknown;
+  if (Array.isArray(datas[0])) {
+    data = (datas as unknown as unknown[][]).flat();
+  } else {
+    const total = datas.reduce((n, d) => n + d.length, 0);
+    const out = new (datas[0].constructor as Uint8ArrayConstructor)(total);
+    let at = 0;
+    for (const d of datas) {
+      out.set(d as Uint8Array, at);
+      at += d.length;
+    }
+    data = out;
+  }
+  return { type: first.type, dims: [rows, ...dims.slice(1)], data };
 }
 
 const init = workerData as WorkerInit;
@@ -37,15 +70,31 @@ parentPort!.on('message', async (request: RunRequest | { close: true }) => {
     return;
   }
   try {
-    const feeds: Record<string, OrtTensor> = {};
-    for (const [name, t] of Object.entries(request.feeds)) feeds[name] = new ort.Tensor(t.type as OrtTensor.Type, t.data as never, t.dims);
+    const toOrt = (wire: Record<string, WireTensor>) => {
+      const feeds: Record<string, OrtTensor> = {};
+      for (const [name, t] of Object.entries(wire)) feeds[name] = new ort.Tensor(t.type as OrtTensor.Type, t.data as never, t.dims);
+      return feeds;
+    };
     const started = performance.now();
-    const results = await session.run(feeds, request.fetch);
+    let results: Record<string, OrtTensor | WireTensor>;
+    if (request.split) {
+      // One message, many runs: the per-message cost is paid once per batch, not once per model call.
+      const split = request.split;
+      const rows = Object.values(request.feeds)[0].dims[0];
+      const parts: Array<Record<string, OrtTensor>> = [];
+      for (let from = 0; from < rows; from += split) {
+        const slice = Object.fromEntries(Object.entries(request.feeds).map(([n, t]) => [n, sliceRows(t, from, split)]));
+        parts.push((await session.run(toOrt(slice), request.fetch)) as Record<string, OrtTensor>);
+      }
+      results = Object.fromEntries(request.fetch.map((n) => [n, concatRows(parts.map((p) => p[n]))]));
+    } else {
+      results = await session.run(toOrt(request.feeds), request.fetch);
+    }
     const ms = performance.now() - started;
-    const outputs: Record<string, { type: string; dims: number[]; data: unknown }> = {};
+    const outputs: Record<string, WireTensor> = {};
     const transfer: ArrayBuffer[] = [];
     for (const name of request.fetch) {
-      const value = results[name] as OrtTensor;
+      const value = results[name];
       let data = value.data as unknown;
       if (ArrayBuffer.isView(data)) {
         // Copy into a buffer we own so it can be transferred, not cloned.
@@ -55,7 +104,7 @@ parentPort!.on('message', async (request: RunRequest | { close: true }) => {
         data = copy;
         transfer.push(copy.buffer as ArrayBuffer);
       }
-      outputs[name] = { type: value.type, dims: value.dims.map(Number), data };
+      outputs[name] = { type: value.type, dims: (value.dims as readonly number[]).map(Number), data };
     }
     parentPort!.postMessage({ id: request.id, outputs, ms }, transfer);
   } catch (err) {

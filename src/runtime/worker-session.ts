@@ -8,7 +8,8 @@ import { cleanOrtMessage, type ModelSession } from './session.js';
 type WireTensor = { type: string; dims: number[]; data: unknown };
 
 export interface Runner {
-  run(feeds: Record<string, Tensor>, fetch: string[]): Promise<Record<string, Tensor>>;
+  /** `split`: run the rows in slices of this many (a model with a fixed batch size), outputs joined. */
+  run(feeds: Record<string, Tensor>, fetch: string[], split?: number): Promise<Record<string, Tensor>>;
   release(): Promise<void>;
   /** Time onnxruntime spent inside run() in the worker, summed over all runs. */
   readonly inferenceMs: number;
@@ -56,7 +57,7 @@ export async function workerRunner(session: ModelSession, bytes: Uint8Array, thr
     get inferenceMs() {
       return inferenceMs;
     },
-    run(feeds, fetch) {
+    run(feeds, fetch, split) {
       if (failure) return Promise.reject(failure);
       const id = nextId++;
       const wire: Record<string, WireTensor> = {};
@@ -69,7 +70,7 @@ export async function workerRunner(session: ModelSession, bytes: Uint8Array, thr
       const shapes = Object.entries(feeds).map(([n, t]) => `${n} ${t.type}[${t.dims.join(', ')}]`).join(', ');
       return new Promise((resolve, reject) => {
         pending.set(id, { resolve, reject, shapes });
-        worker.postMessage({ id, feeds: wire, fetch }, transfer);
+        worker.postMessage({ id, feeds: wire, fetch, ...(split ? { split } : {}) }, transfer);
       });
     },
     async release() {
