@@ -104,7 +104,7 @@ Examples:
         });
         if (showProgress) process.stderr.write('\r\u001b[2K');
         const where = result.files.length === 1 ? result.files[0].output : `${result.files.length} files`;
-        process.stderr.write(`predicted ${result.rows_written.toLocaleString('en-US')} rows${result.rows_rejected ? ` (${result.rows_rejected.toLocaleString('en-US')} rejected)` : ''} in ${formatDuration(result.timings_ms.total)} (${result.rows_per_second.toLocaleString('en-US')} rows/s) -> ${where === '-' ? 'stdout' : where}\n`);
+        process.stderr.write(`predicted ${result.rows_written.toLocaleString('en-US')} row${result.rows_written === 1 ? '' : 's'}${result.rows_rejected ? ` (${result.rows_rejected.toLocaleString('en-US')} rejected)` : ''} in ${formatDuration(result.timings_ms.total)} (${result.rows_per_second.toLocaleString('en-US')} rows/s) -> ${where === '-' ? 'stdout' : where}\n`);
         const stdout = flags.json ? (await import('../report/json.js')).renderJson(result) : '';
         return { stdout, exitCode: ExitCode.Ok };
       });

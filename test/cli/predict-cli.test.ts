@@ -44,7 +44,7 @@ test('predict-batch input errors: exit 2 with the line, no output; rejects excee
   assert.equal(existsSync(out), false);
   const ok = runCli(['predict-batch', fixture('models', 'iris-zipmap.onnx'), '--input', bad, '--output', out, '--on-error', 'skip', '--rejects', path.join(dir, 'rej.csv')]);
   assert.equal(ok.status, 0, ok.stderr);
-  assert.match(ok.stderr, /predicted 1 rows \(1 rejected\)/);
+  assert.match(ok.stderr, /predicted 1 row \(1 rejected\)/);
   const usage = runCli(['predict-batch', fixture('models', 'mlp.onnx'), '--input', bad]);
   assert.equal(usage.status, 2);
   assert.match(usage.stderr, /where should predictions go\?/);
