@@ -259,14 +259,12 @@ async function predictRows(
   let batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
   const onError = options.onError ?? 'fail';
 
-  // The first rows decide which columns are numeric; nothing is written before the plan holds.
+  // The file's first rows decide which columns are numeric, the same in every shard of it;
+  // nothing is written before the plan holds.
   let t = performance.now();
   const first = await nextChunk(rows);
+  const sample = range && range.start > headerInfo.dataStart ? await sampleRows(input, headerInfo) : sampleOf(first);
   timings.parse += performance.now() - t;
-  const sample: string[][] = [];
-  for (let r = 0; first && r < Math.min(first.count, 100); r++) {
-    sample.push(first.records?.get(r) ?? first.buf.toString('utf8', first.starts[r], first.ends[r]).split(','));
-  }
   const plan = planColumns(input, headerInfo.header, sample, session.inputs, options);
   const fixed = plan.fixedBatch;
   if (fixed !== undefined) {
@@ -429,6 +427,28 @@ function perRowOutputs(session: ModelSession, fixedBatch: number | undefined, wa
 async function nextChunk(rows: AsyncGenerator<RowChunk>): Promise<RowChunk | undefined> {
   const next = await rows.next();
   return next.done ? undefined : next.value;
+}
+
+/** Rows the column kinds are judged on. */
+const SAMPLE_ROWS = 100;
+
+function sampleOf(chunk: RowChunk | undefined): string[][] {
+  const sample: string[][] = [];
+  for (let r = 0; chunk && r < chunk.count && sample.length < SAMPLE_ROWS; r++) {
+    if (chunk.malformed?.has(r)) continue;
+    sample.push(chunk.records?.get(r) ?? chunk.buf.toString('utf8', chunk.starts[r], chunk.ends[r]).split(','));
+  }
+  return sample;
+}
+
+/** The first rows of the whole file (a shard judges columns on these too, so every shard maps alike). */
+async function sampleRows(file: string, headerInfo: CsvHeaderInfo): Promise<string[][]> {
+  const head = readRows(file, headerInfo, { malformedRows: 'mark' });
+  try {
+    return sampleOf(await nextChunk(head));
+  } finally {
+    await head.return(undefined);
+  }
 }
 
 /** Output widths when there are no rows: run on a zero-row batch where the model allows it. */

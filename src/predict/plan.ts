@@ -109,7 +109,10 @@ export function planColumns(file: string, header: string[], sample: string[][], 
   let bindings: InputBinding[];
   let mode: PredictPlan['mode'];
   let featureSource: PredictPlan['featureSource'];
-  const perColumn = !options.features && inputs.length > 0 && inputs.every((i) => index.has(i.name));
+  // One input per column: every input named like a column, and (for a lone input) shaped [N] or [N, 1]:
+  // a single [N, F] input that happens to share a column's name still reads F columns.
+  const columnShaped = (i: ValueSignature) => i.shape === null || i.shape.length === 1 || (i.shape.length === 2 && i.shape[1] === 1);
+  const perColumn = !options.features && inputs.length > 0 && inputs.every((i) => index.has(i.name)) && (inputs.length > 1 || columnShaped(inputs[0]));
   const signature = (i: ValueSignature) => `"${i.name}" ${i.type}[${i.shape?.join(', ') ?? '?'}]`;
   if (options.features && inputs.length !== 1) {
     throw new MlopsError('USAGE', `--features feeds a model's single [N, F] input, but this model has ${inputs.length} inputs (${inputs.map(signature).join(', ')}), each read from the column of the same name`, {

@@ -10,7 +10,7 @@ import { tempDir } from '../registry/helpers.js';
 function bigInput(dir: string): string {
   const lines = readFileSync(fixture('data', 'mlp.csv'), 'utf8').trim().split('\n');
   const rows = [];
-  for (let k = 0; k < 6; k++) {
+  for (let k = 0; k < 20; k++) { // about 1.2 MB: more than one 1 MiB read
     for (const [i, line] of lines.slice(1).entries()) rows.push(`${i % 17 === 0 ? `"note ${k}, ""quoted"""` : `note${k}`},${line}`);
   }
   const file = path.join(dir, 'big.csv');
@@ -25,7 +25,7 @@ test('the concatenation of n shard outputs equals the single-process output, row
   const base = { model: fixture('models', 'mlp.onnx'), inputs: [input], keep: ['note', 'id'], batchSize: 50 };
   await predictBatch({ ...base, output: single });
   const expected = readFileSync(single, 'utf8');
-  assert.equal(expected.trim().split('\n').length, 1 + 1200);
+  assert.equal(expected.trim().split('\n').length, 1 + 4000);
   for (const count of [2, 3, 7]) {
     const parts: string[] = [];
     for (let index = 0; index < count; index++) {
@@ -86,4 +86,34 @@ test('shard index from --shard or the schedulers\' array-job variables', () => {
   assert.deepEqual(resolveShard(undefined, 3, { AWS_BATCH_JOB_ARRAY_INDEX: '2' }), { index: 2, count: 3, source: 'AWS_BATCH_JOB_ARRAY_INDEX' });
   assert.deepEqual(resolveShard(undefined, undefined, { SLURM_ARRAY_TASK_ID: '6', SLURM_ARRAY_TASK_COUNT: '6', SLURM_ARRAY_TASK_MIN: '0', SLURM_ARRAY_TASK_STEP: '2' }), { index: 3, count: 6, source: 'SLURM_ARRAY_TASK_ID' });
   assert.throws(() => resolveShard(undefined, 4, { JOB_COMPLETION_INDEX: '4' }), /out of range/);
+});
+
+test('every shard maps columns as the whole file does: column kinds are judged on the file\'s first rows', async () => {
+  const dir = tempDir('mlops-shard-');
+  const lines = readFileSync(fixture('data', 'mlp.csv'), 'utf8').trim().split('\n');
+  // A note column that is numeric in the first rows and text further down.
+  const input = path.join(dir, 'notes.csv');
+  writeFileSync(input, [`${lines[0]},note`, ...lines.slice(1).map((l, i) => `${l},${i < 150 ? i : `text ${i}`}`)].join('\n') + '\n');
+  const base = { model: fixture('models', 'mlp.onnx'), inputs: [input], keep: ['id'] };
+  for (const shard of [undefined, { index: 0, count: 2, source: '--shard' }, { index: 1, count: 2, source: '--shard' }]) {
+    await assert.rejects(predictBatch({ ...base, output: path.join(dir, 'o.csv'), shard }), /has 31 numeric columns not kept/, JSON.stringify(shard));
+  }
+});
+
+test('the CLI takes the shard from JOB_COMPLETION_INDEX with --shards, the same as --shard', async () => {
+  const { runCli } = await import('../helpers.js');
+  const dir = tempDir('mlops-shard-');
+  const input = bigInput(dir);
+  const outs = [];
+  for (const [args, env] of [[['--shard', '1/3'], {}], [['--shards', '3'], { JOB_COMPLETION_INDEX: '1' }], [[], { SLURM_ARRAY_TASK_ID: '1', SLURM_ARRAY_TASK_COUNT: '3' }]] as const) {
+    const out = path.join(dir, `o-${outs.length}.csv`);
+    const r = runCli(['predict-batch', fixture('models', 'mlp.onnx'), '--input', input, '--output', out, '--keep', 'note,id', ...args], { env });
+    assert.equal(r.status, 0, r.stderr);
+    outs.push(readFileSync(out, 'utf8'));
+  }
+  assert.equal(outs[1], outs[0]);
+  assert.equal(outs[2], outs[0]);
+  const missing = runCli(['predict-batch', fixture('models', 'mlp.onnx'), '--input', input, '--output', path.join(dir, 'x.csv'), '--keep', 'note,id'], { env: { JOB_COMPLETION_INDEX: '1' } });
+  assert.equal(missing.status, 2);
+  assert.match(missing.stderr, /JOB_COMPLETION_INDEX \(a Kubernetes Indexed Job\) is set, but not how many shards there are/);
 });
