@@ -1,5 +1,5 @@
 /** `mlops predict-batch`: stream CSV rows through a model, write predictions as CSV. */
-import { stat } from 'node:fs/promises';
+import { rmdir, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { loadModel } from '../onnx/load-model.js';
 import { stripZipMap, type ZipMapRewrite } from '../onnx/zipmap.js';
@@ -141,6 +141,7 @@ export async function predictBatch(options: PredictBatchOptions): Promise<Predic
     for (const p of pending) await p.abort();
     throw err;
   } finally {
+    if (planned.rejectsDir) await rmdir(planned.rejectsDir).catch(() => {}); // only if nothing was rejected
     timings.infer = runner.inferenceMs;
     await runner.release();
   }
@@ -181,7 +182,7 @@ function validateOptions(options: PredictBatchOptions): void {
   if (options.rejects && options.onError !== 'skip') throw new MlopsError('USAGE', '--rejects needs --on-error skip');
   if (options.maxRejects !== undefined && options.onError !== 'skip') throw new MlopsError('USAGE', '--max-rejects needs --on-error skip (by default the first bad row stops the run)');
   if (options.threads !== undefined && (!Number.isInteger(options.threads) || options.threads < 1)) throw new MlopsError('USAGE', '--threads must be a positive integer');
-  if (options.rejects && options.inputs.length > 1) throw new MlopsError('USAGE', '--rejects takes one input; with --output-dir, rejects go to DIR/<name>.rejects.csv');
+  if (options.rejects && options.inputs.length > 1) throw new MlopsError('USAGE', '--rejects takes one input; with --output-dir, rejects go to DIR/rejects/<name>');
   if (options.batchSize !== undefined && (!Number.isInteger(options.batchSize) || options.batchSize < 1 || options.batchSize > MAX_BATCH_SIZE)) {
     throw new MlopsError('USAGE', `--batch-size must be an integer from 1 to ${MAX_BATCH_SIZE}`, { hint: `the default, ${DEFAULT_BATCH_SIZE}, is about as fast as any` });
   }
@@ -279,7 +280,7 @@ async function predictRows(
   const fetch = perRowOutputs(session, plan.fixedBatch, warn);
   const encoder = new BatchEncoder({ file: input, header: headerInfo.header, plan, onError, allowMissing: options.allowMissing ?? false }, batchSize, plan.fixedBatch);
   const sink: OutputSink = output === '-' ? streamSink(options.stdout ?? process.stdout) : await fileSink(output);
-  const rejects = await RejectsLog.open(rejectsPath).catch(async (err) => {
+  const rejects = await RejectsLog.open(rejectsPath, options.rejects !== undefined).catch(async (err) => {
     await sink.abort();
     throw err;
   });
@@ -393,7 +394,7 @@ async function predictRows(
     rows_read: rowsRead,
     rows_written: rowsWritten,
     rows_rejected: rejects.count,
-    rejects_file: rejectsPath ?? null,
+    rejects_file: rejectsPath && (rejects.count > 0 || options.rejects !== undefined) ? rejectsPath : null,
     shard: options.shard && range ? { ...options.shard, byte_start: range.start, byte_end: range.end } : null,
     feature_source: plan.featureSource,
     features: plan.bindings.flatMap((b) => b.columns.map((c) => headerInfo.header[c])),

@@ -13,6 +13,8 @@ export interface OutputPlan {
   outputs: string[];
   /** Rejects file per input (with --on-error skip), else undefined. */
   rejects: Array<string | undefined>;
+  /** DIR/rejects with --output-dir: published files only, removed again if none. */
+  rejectsDir?: string;
 }
 
 async function identity(file: string): Promise<string> {
@@ -43,8 +45,15 @@ export async function planOutputs(inputs: string[], options: { output?: string; 
   } else {
     outputs = inputs.map(() => options.output!);
   }
-  // With --output-dir, each input's rejects go beside its output.
-  const rejects = outputs.map((output) => (options.onError !== 'skip' ? undefined : options.rejects ?? (options.outputDir ? `${output.replace(/\.csv$/i, '')}.rejects.csv` : undefined)));
+  // With --output-dir, each input's rejects go to DIR/rejects/<name>, out of the way of a later DIR/*.csv.
+  let rejectsDir: string | undefined;
+  if (options.onError === 'skip' && options.outputDir && !options.rejects) {
+    rejectsDir = path.join(options.outputDir, 'rejects');
+    await mkdir(rejectsDir, { recursive: true }).catch((err: NodeJS.ErrnoException) => {
+      throw new MlopsError('OUTPUT_DIR_MISSING', `cannot create ${rejectsDir} for the rejected rows (${err.code})`, { hint: 'pass --rejects FILE, or check the folder\'s permissions' });
+    });
+  }
+  const rejects = outputs.map((output) => (options.onError !== 'skip' ? undefined : options.rejects ?? (rejectsDir ? path.join(rejectsDir, path.basename(output)) : undefined)));
 
   const targets: Array<[string, string]> = [
     ...outputs.filter((o) => o !== '-').map((o): [string, string] => ['output', o]),
@@ -64,5 +73,5 @@ export async function planOutputs(inputs: string[], options: { output?: string; 
     if (clash) throw new MlopsError('USAGE', `the ${what} ${target} is also the ${clash}`, { hint: 'write rejects and predictions to different files' });
     targetIds.set(id, `${what} ${target}`);
   }
-  return { outputs, rejects };
+  return { outputs, rejects, ...(rejectsDir ? { rejectsDir } : {}) };
 }

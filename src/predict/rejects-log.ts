@@ -10,13 +10,16 @@ export class RejectsLog {
   count = 0;
   last: Reject | undefined;
 
-  private constructor(private readonly sink: OutputSink | undefined) {}
+  private constructor(private readonly sink: OutputSink | undefined, private readonly keepEmpty: boolean) {}
 
-  /** Without a path the rows are only counted. */
-  static async open(file: string | undefined): Promise<RejectsLog> {
+  /**
+   * Without a path the rows are only counted. `keepEmpty`: publish the file
+   * even with no rejected row (asked for by name: a header-only file says "none").
+   */
+  static async open(file: string | undefined, keepEmpty = true): Promise<RejectsLog> {
     const sink = file ? await fileSink(file) : undefined;
     await sink?.write('line,reason,row\n');
-    return new RejectsLog(sink);
+    return new RejectsLog(sink, keepEmpty);
   }
 
   async add(rejects: Reject[]): Promise<void> {
@@ -30,7 +33,8 @@ export class RejectsLog {
   }
 
   async commit(): Promise<void> {
-    await this.sink?.commit();
+    if (this.count === 0 && !this.keepEmpty) await this.sink?.abort();
+    else await this.sink?.commit();
   }
 
   async abort(): Promise<void> {

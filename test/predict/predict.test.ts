@@ -435,3 +435,16 @@ test('broken quoting on one line is a bad row like any other: named by column, s
   assert.equal(r.rows_rejected, 2);
   assert.deepEqual(readCsv(rejects).rows.map((row) => [row[0], row[2]]), [['3', 'b,"6.7"x,3.0,5.2,2.3,2'], ['5', '5\'10",6.3,2.9,5.6,1.8,2']]);
 });
+
+test('--output-dir with --on-error skip: rejects go to DIR/rejects/<name>, only for inputs that had some', async () => {
+  const dir = tempDir('mlops-pred-');
+  const inputs = [csvWith(dir, 'clean.csv', IRIS_HEADER + GOOD), csvWith(dir, 'dirty.csv', IRIS_HEADER + GOOD + '5.0,abc,1.4,0.2,0\n')];
+  const outDir = path.join(dir, 'out');
+  const r = await predictBatch({ model: fixture('models', 'iris-zipmap.onnx'), inputs, outputDir: outDir, keep: ['species'], onError: 'skip', onWarning: () => {} });
+  assert.deepEqual(readdirSync(outDir).sort(), ['clean.csv', 'dirty.csv', 'rejects'], 'a later --input out/ or out/*.csv sees predictions only');
+  assert.deepEqual(readdirSync(path.join(outDir, 'rejects')), ['dirty.csv']);
+  assert.deepEqual(r.files.map((f) => f.rejects_file && path.relative(outDir, f.rejects_file)), [null, path.join('rejects', 'dirty.csv')]);
+  const clean = path.join(dir, 'out-clean');
+  await predictBatch({ model: fixture('models', 'iris-zipmap.onnx'), inputs: [inputs[0]], outputDir: clean, keep: ['species'], onError: 'skip', onWarning: () => {} });
+  assert.deepEqual(readdirSync(clean), ['clean.csv'], 'no empty rejects folder is left');
+});
