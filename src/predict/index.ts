@@ -1,10 +1,10 @@
 /** `mlops predict-batch`: stream CSV rows through a model, write predictions as CSV. */
 import { rmdir, stat } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
 import { loadModel } from '../onnx/load-model.js';
 import { stripZipMap, type ZipMapRewrite } from '../onnx/zipmap.js';
 import { openSession, type ModelSession } from '../runtime/session.js';
 import { workerRunner, type Runner } from '../runtime/worker-session.js';
+import { availableCores } from '../runtime/cores.js';
 import { fileError, readHeader, readRows, type CsvHeaderInfo, type RowChunk } from '../csv/row-reader.js';
 import type { Tensor } from '../onnx/tensor.js';
 import { MlopsError } from '../util/errors.js';
@@ -107,7 +107,7 @@ export async function predictBatch(options: PredictBatchOptions): Promise<Predic
     warnings.push(message);
     options.onWarning?.(message);
   };
-  const cores = availableParallelism();
+  const cores = availableCores();
   let threads = options.threads ?? defaultThreads();
   if (threads > cores) {
     warn(`--threads ${threads} is more than the ${cores} cores here; using ${cores} (more threads than cores only adds contention)`);
@@ -165,9 +165,9 @@ export async function predictBatch(options: PredictBatchOptions): Promise<Predic
   };
 }
 
-/** One core stays with the main thread, which parses and formats while the worker infers. */
+/** One core stays with the main thread, which parses and formats while the worker infers (cores: the container's CPU limit, if lower). */
 export function defaultThreads(): number {
-  return Math.max(1, availableParallelism() - 1);
+  return Math.max(1, availableCores() - 1);
 }
 
 const round = (ms: number) => Math.round(ms * 10) / 10;

@@ -366,7 +366,7 @@ test('string and bool [N, F] inputs: default features are the columns not kept /
 });
 
 test('option checks: --max-rejects needs skip, --threads beyond the cores is lowered, a pipe is not an input', async () => {
-  const { availableParallelism } = await import('node:os');
+  const { availableCores } = await import('../../src/runtime/cores.js');
   const { execFileSync } = await import('node:child_process');
   const dir = tempDir('mlops-pred-');
   const model = fixture('models', 'iris-zipmap.onnx');
@@ -375,7 +375,7 @@ test('option checks: --max-rejects needs skip, --threads beyond the cores is low
   await assert.rejects(predictBatch({ model, inputs: [input], output: out, keep: ['species'], maxRejects: 3 }), /--max-rejects needs --on-error skip/);
   const warnings: string[] = [];
   const r = await predictBatch({ model, inputs: [input], output: out, keep: ['species'], threads: 10_000, onWarning: (w) => warnings.push(w) });
-  assert.equal(r.threads, availableParallelism());
+  assert.equal(r.threads, availableCores());
   assert.match(warnings[0], /--threads 10000 is more than the \d+ cores here/);
   const fifo = path.join(dir, 'in.pipe');
   execFileSync('mkfifo', [fifo]);
