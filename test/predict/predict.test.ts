@@ -448,3 +448,21 @@ test('--output-dir with --on-error skip: rejects go to DIR/rejects/<name>, only 
   await predictBatch({ model: fixture('models', 'iris-zipmap.onnx'), inputs: [inputs[0]], outputDir: clean, keep: ['species'], onError: 'skip', onWarning: () => {} });
   assert.deepEqual(readdirSync(clean), ['clean.csv'], 'no empty rejects folder is left');
 });
+
+test('ONNX metadata feature_names picks and orders the features', async () => {
+  const { decodeModelBytes, encodeModel } = await import('../../src/onnx/proto.js');
+  const dir = tempDir('mlops-pred-');
+  const model = decodeModelBytes(readFileSync(fixture('models', 'mlp.onnx')));
+  const features = Array.from({ length: 30 }, (_, i) => `f${i}`);
+  model.metadataProps = [...(model.metadataProps ?? []), { key: 'feature_names', value: features.join(',') } as never];
+  const withNames = path.join(dir, 'named.onnx');
+  writeFileSync(withNames, encodeModel(model));
+  // The file's columns in another order, with an extra numeric column: only the metadata says which and how.
+  const rows = readCsv(fixture('data', 'mlp.csv'));
+  const order = [...rows.header.slice(1).reverse(), 'id'];
+  const shuffled = csvWith(dir, 'shuffled.csv', ['extra', ...order].join(',') + '\n' + rows.rows.map((r, k) => [String(k % 3), ...order.map((c) => r[rows.header.indexOf(c)])].join(',')).join('\n') + '\n');
+  const out = path.join(dir, 'o.csv');
+  const r = await predictBatch({ model: withNames, inputs: [shuffled], output: out, keep: ['id'] });
+  assert.deepEqual([r.files[0].feature_source, r.files[0].features], ['model metadata', features]);
+  assert.deepEqual(readCsv(out).rows.map((row) => row.slice(1)), readCsv(fixture('data', 'mlp.ort.csv')).rows);
+});
