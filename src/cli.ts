@@ -140,7 +140,8 @@ export async function main(argv: string[]): Promise<void> {
   // Ctrl-C or a scheduler's SIGTERM: leave no half-written output behind, exit as a shell expects.
   // Any other way out (an internal error, an exception) also leaves no temporary file behind.
   process.once('exit', removeLiveTemps);
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  // Not SIGHUP: a handler would override nohup's "ignore", and a nohup'd run would die with the terminal.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
       removeLiveTemps();
       process.stderr.write(`\ninterrupted (${signal}): unfinished output files were removed\n`);
