@@ -466,3 +466,26 @@ test('ONNX metadata feature_names picks and orders the features', async () => {
   assert.deepEqual([r.files[0].feature_source, r.files[0].features], ['model metadata', features]);
   assert.deepEqual(readCsv(out).rows.map((row) => row.slice(1)), readCsv(fixture('data', 'mlp.ort.csv')).rows);
 });
+
+test('a plain [N, K] probability tensor from a classifier node gets name_<class label> columns', async () => {
+  const { decodeModelBytes, encodeModel, onnx } = await import('../../src/onnx/proto.js');
+  const dir = tempDir('mlops-pred-');
+  // The string-label iris classifier without its ZipMap: LinearClassifier's probability tensor is the output.
+  const model = decodeModelBytes(readFileSync(fixture('models', 'iris-zipmap-strings.onnx')));
+  const graph = model.graph!;
+  graph.node = graph.node!.filter((n) => n.opType !== 'ZipMap');
+  graph.output = graph.output!.map((o) => (o.name !== 'output_probability' ? o : onnx.ValueInfoProto.create({
+    name: 'probability_tensor',
+    type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim: [{ dimParam: 'N' }, { dimValue: 3 }] } } },
+  })));
+  const plain = path.join(dir, 'plain.onnx');
+  writeFileSync(plain, encodeModel(model));
+  const out = path.join(dir, 'o.csv');
+  await predictBatch({ model: plain, inputs: [fixture('data', 'iris.csv')], output: out, keep: ['species'] });
+  const got = readCsv(out);
+  assert.deepEqual(got.header, ['species', 'output_label', 'probability_tensor_setosa', 'probability_tensor_versicolor', 'probability_tensor_virginica']);
+  const want = readCsv(fixture('data', 'iris-strings.ort.csv'));
+  for (const name of ['setosa', 'versicolor', 'virginica']) {
+    assert.ok(maxRelativeError(column(got, `probability_tensor_${name}`), column(want, `probability_${name}`)) <= 1e-6, name);
+  }
+});
