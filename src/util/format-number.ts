@@ -88,11 +88,26 @@ function render(negative: boolean, n: number, k: number): string {
 
 /** The plain search with toPrecision, for magnitudes where 10^s is not exact. */
 function slowFormatFloat32(f: number): string {
-  for (let p = 1; p <= 9; p++) {
-    const text = f.toPrecision(p);
-    if (Math.fround(+text) === f) return String(+text);
+  return shortestBy(f, 9, (x) => Math.fround(x) === f);
+}
+
+/**
+ * The fewest significant digits (up to maxDigits) whose decimal reads back as
+ * `value` by `same`. When `value` lies exactly halfway between two such
+ * decimals, the even last digit is tried first, then the other, as numpy does
+ * (toPrecision alone would round the tie away from zero).
+ */
+function shortestBy(value: number, maxDigits: number, same: (x: number) => boolean): string {
+  const [mantissa, exponent] = Math.abs(value).toExponential(99).split('e');
+  const digits = mantissa.replace('.', '').replace(/0+$/, '');
+  for (let p = 1; p <= maxDigits; p++) {
+    const up = value.toPrecision(p);
+    const tie = digits.length === p + 1 && digits[p] === '5';
+    const down = `${value < 0 ? '-' : ''}${digits[0]}${p > 1 ? `.${digits.slice(1, p)}` : ''}e${exponent}`;
+    const candidates = !tie ? [up] : Number(digits[p - 1]) % 2 === 0 ? [down, up] : [up, down];
+    for (const text of candidates) if (same(Number(text))) return String(Number(text));
   }
-  return String(f);
+  return String(value);
 }
 
 /** Shortest decimal that reads back to the same double (JavaScript's own rule). */
@@ -110,15 +125,5 @@ export function formatFloat16(bits: number): string {
   const value = halfToNumber(bits);
   if (!Number.isFinite(value)) return value !== value ? 'NaN' : value > 0 ? 'inf' : '-inf';
   if (value === 0) return bits & 0x8000 ? '-0' : '0';
-  const [mantissa, exponent] = Math.abs(value).toExponential(40).split('e');
-  const digits = mantissa.replace('.', '').replace(/0+$/, '');
-  for (let p = 1; p <= 5; p++) {
-    const up = value.toPrecision(p); // toPrecision rounds a tie away from zero
-    const tie = digits.length === p + 1 && digits[p] === '5';
-    const down = `${value < 0 ? '-' : ''}${digits[0]}${p > 1 ? `.${digits.slice(1, p)}` : ''}e${exponent}`;
-    // On a tie the even neighbour first, then the other, as numpy does.
-    const candidates = !tie ? [up] : Number(digits[p - 1]) % 2 === 0 ? [down, up] : [up, down];
-    for (const text of candidates) if (numberToHalf(Number(text)) === bits) return String(Number(text));
-  }
-  return String(value);
+  return shortestBy(value, 5, (x) => numberToHalf(x) === bits);
 }

@@ -14,7 +14,7 @@ import { MlopsError } from './errors.js';
 const liveTemps = new Set<string>();
 
 /** Temporary name in the target's own folder, so the final rename is atomic. */
-export function tempPathFor(target: string): string {
+function tempPathFor(target: string): string {
   const dir = path.dirname(target);
   const base = path.basename(target);
   return path.join(dir, `.${base}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
