@@ -1,4 +1,6 @@
 import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -24,4 +26,39 @@ export function runCli(args: string[], options: { cwd?: string; env?: NodeJS.Pro
     timeout: 60_000,
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+const tempDirs = new Set<string>();
+
+/**
+ * A fresh folder under the system temp dir, removed when this test file's
+ * process exits (each test file runs in its own process), pass or fail.
+ */
+export function tempDir(prefix = 'mlops-test-'): string {
+  if (tempDirs.size === 0) process.once('exit', removeTempDirs);
+  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
+  tempDirs.add(dir);
+  return dir;
+}
+
+function removeTempDirs(): void {
+  for (const dir of tempDirs) {
+    try {
+      rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // A test made a folder read-only: give write access back, then remove.
+      makeWritable(dir);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  tempDirs.clear();
+}
+
+function makeWritable(dir: string): void {
+  try {
+    chmodSync(dir, 0o755);
+    for (const entry of readdirSync(dir, { withFileTypes: true })) if (entry.isDirectory()) makeWritable(path.join(dir, entry.name));
+  } catch {
+    // already gone
+  }
 }

@@ -1,10 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { checkModel } from '../../src/check/index.js';
-import { fixture } from '../helpers.js';
+import { fixture, tempDir } from '../helpers.js';
 
 const codes = (r: Awaited<ReturnType<typeof checkModel>>) => r.problems.map((p) => p.code);
 
@@ -51,7 +50,7 @@ test('tabular parity from CSV: one 2-D input, ZipMap classifier, per-column inpu
 });
 
 test('CSV that does not fit the model is an input error naming file, line and column', async () => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'mlops-check-'));
+  const dir = tempDir('mlops-check-');
   await assert.rejects(
     checkModel({ model: fixture('models', 'mlp.onnx'), input: fixture('data', 'mlp.csv'), expected: fixture('data', 'mlp.expected.csv') }),
     /model input "input" takes 30 features, but .*mlp\.csv has 31 columns/,
@@ -103,7 +102,7 @@ test('unreadable model files are input errors (exit 2), never crashes', async ()
 });
 
 test('random bytes never crash or hang the decoder', async () => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'mlops-fuzz-'));
+  const dir = tempDir('mlops-fuzz-');
   let seed = 7;
   const next = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
   for (let i = 0; i < 200; i++) {
@@ -119,7 +118,7 @@ test('random bytes never crash or hang the decoder', async () => {
 });
 
 test('corrupted copies of a real model give a verdict or an input error, never an internal error', async () => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'mlops-mutate-'));
+  const dir = tempDir('mlops-mutate-');
   const { readFileSync } = await import('node:fs');
   const original = readFileSync(fixture('models', 'mlp-dynamo.onnx'));
   let seed = 11;
@@ -145,7 +144,7 @@ test('a failure on synthesized inputs is only a warning when real test data runs
   const { onnx, encodeModel, encodeTensor } = await import('../../src/onnx/proto.js');
   const { tensorToProto } = await import('../../src/onnx/tensor.js');
   const { mkdirSync } = await import('node:fs');
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'mlops-expand-'));
+  const dir = tempDir('mlops-expand-');
   const vi = (name: string, elemType: number, dims: number[]) => ({ name, type: { tensorType: { elemType, shape: { dim: dims.map((d) => ({ dimValue: d })) } } } });
   // Expand reads its target shape from an input: 0/1 values make an invalid shape.
   const model = onnx.ModelProto.create({

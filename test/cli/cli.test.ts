@@ -1,10 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, cpSync, mkdtempSync, readFileSync } from 'node:fs';
-import os from 'node:os';
+import { copyFileSync, cpSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fixture, ROOT, runCli } from '../helpers.js';
+import { fixture, ROOT, runCli, tempDir } from '../helpers.js';
 
 test('--version prints the package version; --help lists commands and exit codes', () => {
   const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
@@ -98,7 +97,7 @@ test('a --test-data folder holding model.onnx is enough', () => {
   const without = runCli(['check', '--test-data', fixture('testdata', 'mlp'), '--json']);
   assert.equal(without.status, 2);
   assert.match(without.stderr, /no model given/);
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'mlops-testdata-'));
+  const dir = tempDir('mlops-testdata-');
   cpSync(fixture('testdata', 'cnn'), dir, { recursive: true });
   copyFileSync(fixture('models', 'cnn.onnx'), path.join(dir, 'model.onnx'));
   const r = runCli(['check', '--test-data', dir, '--json']);

@@ -1,15 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fixture, runCli } from '../helpers.js';
+import { fixture, runCli, tempDir } from '../helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 
 function chromium(args: string[]): { status: number | null; stdout: string } {
-  const profile = mkdtempSync(path.join(os.tmpdir(), 'mlops-chromium-'));
+  const profile = tempDir('mlops-chromium-');
   // The flags the machine notes require: no sandbox as root, no background networking.
   const r = spawnSync(CHROMIUM, ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
     '--disable-component-update', '--disable-sync', `--user-data-dir=${profile}`, '--window-size=1200,1400', ...args], { encoding: 'utf8', timeout: 60_000, maxBuffer: 1 << 26 });
@@ -17,7 +16,7 @@ function chromium(args: string[]): { status: number | null; stdout: string } {
 }
 
 test('the HTML drift report renders in headless Chromium with one chart per tested column', { skip: existsSync(CHROMIUM) ? false : `needs ${CHROMIUM} (Debian package chromium; .ci/run installs it)` }, () => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'mlops-html-'));
+  const dir = tempDir('mlops-html-');
   const html = path.join(dir, 'drift.html');
   const r = runCli(['drift', '--reference', fixture('data', 'drift', 'reference.csv'), '--current', fixture('data', 'drift', 'current.csv'), '--exclude', 'id', '--html', html, '--json']);
   assert.equal(r.status, 0, r.stderr);

@@ -1,13 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, symlinkSync, writeFileSync, copyFileSync, mkdirSync } from 'node:fs';
-import os from 'node:os';
+import { symlinkSync, writeFileSync, copyFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { hasExternalData, inlineExternalData, loadModel } from '../../src/onnx/load-model.js';
 import { resolveExternalPath } from '../../src/onnx/external-data.js';
 import { onnx } from '../../src/onnx/proto.js';
 import { tensorFromProto } from '../../src/onnx/tensor.js';
-import { fixture } from '../helpers.js';
+import { fixture, tempDir } from '../helpers.js';
 
 test('external data is read from the model folder', async () => {
   const loaded = await loadModel(fixture('models', 'external-data', 'model.onnx'));
@@ -32,8 +31,8 @@ test('external data paths that leave the model folder are refused', async () => 
 });
 
 test('a symlink inside the folder that points outside it is refused', async () => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'mlops-ext-'));
-  const outside = mkdtempSync(path.join(os.tmpdir(), 'mlops-outside-'));
+  const dir = tempDir('mlops-ext-');
+  const outside = tempDir('mlops-outside-');
   writeFileSync(path.join(outside, 'secret.bin'), Buffer.alloc(48));
   symlinkSync(path.join(outside, 'secret.bin'), path.join(dir, 'weights.bin'));
   const tensor = onnx.TensorProto.create({ name: 'w', dataType: 1, dims: [12], dataLocation: 1, externalData: [{ key: 'location', value: 'weights.bin' }] });
@@ -41,7 +40,7 @@ test('a symlink inside the folder that points outside it is refused', async () =
 });
 
 test('missing and truncated external files are named', async () => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'mlops-ext-'));
+  const dir = tempDir('mlops-ext-');
   mkdirSync(path.join(dir, 'm'));
   copyFileSync(fixture('models', 'external-data', 'model.onnx'), path.join(dir, 'm', 'model.onnx'));
   const loaded = await loadModel(path.join(dir, 'm', 'model.onnx'));

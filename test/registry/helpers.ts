@@ -1,12 +1,9 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { decodeModelBytes, encodeModel } from '../../src/onnx/proto.js';
-import { fixture } from '../helpers.js';
+import { fixture, tempDir } from '../helpers.js';
 
-export function tempDir(prefix = 'mlops-reg-'): string {
-  return mkdtempSync(path.join(os.tmpdir(), prefix));
-}
+export { tempDir };
 
 /** Valid, distinct model files: the small dynamo MLP with a different doc_string each. */
 export function modelVariants(dir: string, count: number): string[] {
