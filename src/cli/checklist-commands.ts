@@ -42,7 +42,7 @@ export function addChecklistCommand(program: Command): void {
     .option('--config <file>', 'checklist config, YAML or JSON', 'mlops.checklist.yml')
     .option('--model <ref>', "the model to check (overrides the config's model)")
     .addOption(new Option('--format <format>', 'report format').choices(['table', 'json', 'junit', 'markdown']).default('table'))
-    .option('--output <file>', 'write the report to a file (written atomically) instead of stdout')
+    .option('--output <file>', 'write the report to a file (written atomically) instead of stdout; - is stdout')
     .addOption(new Option('--fail-on <level>', 'exit 1 when a check of this severity or above does not pass').choices(['error', 'warn']).default('error'))
     .option('--ack <id>', 'sign off a manual check (repeatable; recorded in the report)', collect)
     .option('--registry <dir>', 'registry folder (default: $MLOPS_REGISTRY, else ./.mlops)')
@@ -63,6 +63,12 @@ Examples:
       await runCommand(globals, async () => {
         const { runChecklist } = await import('../checklist/index.js');
         const report = await import('../report/checklist.js');
+        if (f.output === '-') f.output = undefined;
+        if (f.output) {
+          const { guardOutputs } = await import('../util/output-guard.js');
+          const { registryRoot } = await import('../registry/folder-store.js');
+          await guardOutputs([{ path: f.output, what: '--output' }], [{ path: f.config, what: 'the checklist config' }, ...(f.model ? [{ path: f.model, what: 'the model' }] : [])], { registries: [registryRoot(f.registry)] });
+        }
         const result = await runChecklist({ config: f.config, model: f.model, registry: f.registry, acks: f.ack, failOn: f.failOn });
         const format = f.json ? 'json' : f.format;
         const text = format === 'json' ? (await import('../report/json.js')).renderJson(result)
@@ -83,7 +89,7 @@ Examples:
   checklist
     .command('init')
     .description('write a commented starter checklist')
-    .option('--output <file>', 'where (default mlops.checklist.yml)')
+    .option('--output <file>', 'where (default mlops.checklist.yml; - prints it)')
     .option('--force', 'overwrite an existing file')
     .addHelpText('after', '\nExamples:\n  $ mlops checklist init\n  $ mlops checklist init --output ci/release.checklist.yml --force\n')
     .action(async (_own: object, cmd: Command) => {
@@ -91,9 +97,10 @@ Examples:
       // `checklist` itself has --output too; commander hands the value to whichever parses it first.
       const f = { output: globals.output ?? 'mlops.checklist.yml', force: globals.force };
       await runCommand(globals, async () => {
+        const { STARTER_CONFIG } = await import('../checklist/starter.js');
+        if (f.output === '-') return { stdout: STARTER_CONFIG, exitCode: ExitCode.Ok };
         const { existsSync } = await import('node:fs');
         if (existsSync(f.output) && !f.force) throw new MlopsError('USAGE', `${f.output} already exists`, { hint: 'pass --force to overwrite it, or --output another file' });
-        const { STARTER_CONFIG } = await import('../checklist/starter.js');
         const { writeFileAtomic } = await import('../util/fs-atomic.js');
         await writeFileAtomic(f.output, STARTER_CONFIG);
         process.stderr.write(`wrote ${f.output}: edit the model, paths and thresholds, then run mlops checklist\n`);

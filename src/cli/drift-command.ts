@@ -1,6 +1,6 @@
 /** `mlops drift`: declarations only; the work is in src/drift/. */
 import { Option, type Command } from 'commander';
-import { ExitCode } from '../util/errors.js';
+import { ExitCode, MlopsError } from '../util/errors.js';
 import { renderOptions, runCommand, type GlobalFlags } from './run.js';
 import { parseList, parseNonNegative } from './parsers.js';
 import type { DriftOptions } from '../drift/index.js';
@@ -27,7 +27,7 @@ export function addDriftCommand(program: Command): void {
     .option('--drift-share <s>', 'dataset drift when at least this share of columns drifts', parseNonNegative, 0.5)
     .option('--no-fail', 'exit 0 even on dataset drift')
     .option('--markdown', 'print Markdown (for PR comments and $GITHUB_STEP_SUMMARY)')
-    .option('--html <file>', 'also write a self-contained HTML report with a chart per column')
+    .option('--html <file>', 'also write a self-contained HTML report with a chart per column (- prints it on stdout instead of the table)')
     .option('--json', 'print the full report as JSON')
     .addHelpText('after', `
 Types: a column is categorical when a value in the first 1,000 reference rows is not a number, or
@@ -46,13 +46,19 @@ Examples:
       await runCommand(globals, async () => {
         const { detectDrift } = await import('../drift/index.js');
         const { fail, markdown, html, json, ...options } = flags;
+        if (html === '-' && (json || markdown)) throw new MlopsError('USAGE', `--html - prints the HTML report on stdout, so --${json ? 'json' : 'markdown'} cannot go there too`, { hint: 'write the HTML to a file: --html drift.html' });
+        if (html && html !== '-') {
+          const { guardOutputs } = await import('../util/output-guard.js');
+          await guardOutputs([{ path: html, what: '--html' }], [{ path: options.reference, what: 'the reference data' }, { path: options.current, what: 'the current data' }]);
+        }
         const result = await detectDrift(options);
         const report = await import('../report/drift.js');
+        const exitCode = result.dataset_drift && fail ? ExitCode.Failure : ExitCode.Ok;
+        if (html === '-') return { stdout: report.renderDriftHtml(result), exitCode };
         if (html) {
           const { writeFileAtomic } = await import('../util/fs-atomic.js');
           await writeFileAtomic(html, report.renderDriftHtml(result));
         }
-        const exitCode = result.dataset_drift && fail ? ExitCode.Failure : ExitCode.Ok;
         if (json) return { stdout: (await import('../report/json.js')).renderJson(result), exitCode };
         if (markdown) return { stdout: report.renderDriftMarkdown(result), exitCode };
         return { stdout: report.renderDriftTable(result, renderOptions(globals)), exitCode };

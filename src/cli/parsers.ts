@@ -19,8 +19,19 @@ export function parsePositiveInt(value: string): number {
   return n;
 }
 
+/** A comma-separated list, repeatable; a name listed twice is a mistake (`--keep id,id` once wrote a column of "undefined"). */
 export function parseList(value: string, previous: string[] = []): string[] {
-  return [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
+  const list = [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
+  const twice = list.find((name, i) => list.indexOf(name) !== i);
+  if (twice !== undefined) throw new InvalidArgumentError(`"${twice}" is listed twice.`);
+  return list;
+}
+
+/** An output file path; `-` is refused where stdout is not an option (a file named "-" is never what was meant). */
+export function parseOutputFile(value: string): string {
+  if (value.trim() === '') throw new InvalidArgumentError('the path is empty.');
+  if (value === '-') throw new InvalidArgumentError('"-" (stdout) is not supported here; name a file (a device such as /dev/stderr is written in place).');
+  return value;
 }
 
 /** `name=value` pairs, repeatable: `--dim batch=8 --dim seq=16`. */

@@ -2,7 +2,7 @@
 import { Option, type Command } from 'commander';
 import { ExitCode } from '../util/errors.js';
 import { runCommand, type GlobalFlags } from './run.js';
-import { collect, parseList, parseNonNegativeInt, parsePositiveInt } from './parsers.js';
+import { collect, parseList, parseNonNegativeInt, parseOutputFile, parsePositiveInt } from './parsers.js';
 import type { PredictBatchOptions } from '../predict/index.js';
 
 /** Shared flags have the library's names; --input (globs), --shard (text) and display flags are the CLI's. */
@@ -27,14 +27,14 @@ export function addPredictCommand(program: Command): void {
     .argument('<model>', 'ONNX model file or registry reference (name, name@3, name@production)')
     .requiredOption('--input <path>', 'CSV file, folder of .csv files, or a glob like "data/part-*.csv" (repeatable)', collect)
     .option('--output <file>', 'output CSV (written whole or not at all), or - for stdout (streamed: a run that fails may have printed rows)')
-    .option('--output-dir <dir>', 'one output per input, same file name')
+    .option('--output-dir <dir>', 'one output per input, same file name', parseOutputFile)
     .option('--batch-size <n>', 'rows per inference call (default 4096)', parsePositiveInt)
     .option('--threads <n>', 'onnxruntime intra-op threads (default: cores - 1; the main thread parses meanwhile; at most the core count)', parsePositiveInt)
     .option('--features <cols>', 'columns feeding a single [N, F] input, in order', parseList)
     .option('--keep <cols>', 'input columns copied beside the predictions (default: the non-feature columns)', parseList)
     .option('--keep-all', 'copy every input column')
     .addOption(new Option('--on-error <mode>', 'bad rows: fail (exit 2) or skip (set aside)').choices(['fail', 'skip']).default('fail'))
-    .option('--rejects <file>', 'with --on-error skip: write rejected rows, their line and the reason here')
+    .option('--rejects <file>', 'with --on-error skip: write rejected rows, their line and the reason here (a file, or /dev/stderr)', parseOutputFile)
     .option('--max-rejects <n>', 'with --on-error skip: fail (exit 1, no output) beyond this many rejected rows', parseNonNegativeInt)
     .option('--allow-missing', 'feed empty and NaN values as NaN instead of rejecting them')
     .option('--shard <i/n>', 'process the i-th (0-based) of n byte ranges of each input')

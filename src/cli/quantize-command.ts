@@ -2,7 +2,7 @@
 import { Option, type Command } from 'commander';
 import { ExitCode } from '../util/errors.js';
 import { renderOptions, runCommand, type GlobalFlags } from './run.js';
-import { parseList, parseNonNegative, parsePositiveInt } from './parsers.js';
+import { parseList, parseNonNegative, parseOutputFile, parsePositiveInt } from './parsers.js';
 import type { QuantizeOptions } from '../quantize/index.js';
 
 /** The flags are the library's options (commander camel-cases them to the same names). */
@@ -13,7 +13,7 @@ export function addQuantizeCommand(program: Command): void {
     .command('quantize')
     .description('int8 quantization (dynamic, or static QDQ with calibration) with an accuracy and speed report')
     .argument('<model>', 'ONNX model file or registry reference')
-    .requiredOption('--output <file>', 'where to write the int8 model')
+    .requiredOption('--output <file>', 'where to write the int8 model (never the input model, nor a file in the registry)', parseOutputFile)
     .addOption(new Option('--mode <mode>', 'dynamic: int8 weights, activations at run time (MatMul, Gemm); static: QDQ with calibrated activations (MatMul, Gemm, Conv)').choices(['dynamic', 'static']).default('dynamic'))
     .option('--calibration <path>', 'static mode: a CSV, or a folder of .pb/.npy tensors')
     .option('--calibration-rows <n>', 'rows of calibration data to use (default 1000)', parsePositiveInt)

@@ -5,7 +5,8 @@
  */
 import { mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { resolveOutputTarget } from '../util/fs-atomic.js';
+import { guardOutputs } from '../util/output-guard.js';
+import { registryRoot } from '../registry/folder-store.js';
 import { MlopsError } from '../util/errors.js';
 
 export interface OutputPlan {
@@ -17,12 +18,17 @@ export interface OutputPlan {
   rejectsDir?: string;
 }
 
-async function identity(file: string): Promise<string> {
-  const info = await stat(file).catch(() => undefined);
-  return info ? `${info.dev}:${info.ino}` : `path:${path.resolve(file)}`;
+export interface OutputPlanOptions {
+  output?: string;
+  outputDir?: string;
+  rejects?: string;
+  onError?: 'fail' | 'skip';
+  /** The model file or reference: never an output. */
+  model: string;
+  registry?: string;
 }
 
-export async function planOutputs(inputs: string[], options: { output?: string; outputDir?: string; rejects?: string; onError?: 'fail' | 'skip' }): Promise<OutputPlan> {
+export async function planOutputs(inputs: string[], options: OutputPlanOptions): Promise<OutputPlan> {
   let outputs: string[];
   if (options.outputDir) {
     const dir = options.outputDir;
@@ -55,23 +61,14 @@ export async function planOutputs(inputs: string[], options: { output?: string; 
   }
   const rejects = outputs.map((output) => (options.onError !== 'skip' ? undefined : options.rejects ?? (rejectsDir ? path.join(rejectsDir, path.basename(output)) : undefined)));
 
-  const targets: Array<[string, string]> = [
-    ...outputs.filter((o) => o !== '-').map((o): [string, string] => ['output', o]),
-    ...rejects.filter((r): r is string => r !== undefined).map((r): [string, string] => ['rejects file', r]),
-  ];
-  // An output that is an input (or the rejects file) would replace data still being read.
-  const inputIds = new Map<string, string>();
-  for (const input of inputs) inputIds.set(await identity(input), input);
-  const targetIds = new Map<string, string>();
-  for (const [what, target] of targets) {
-    const resolved = await resolveOutputTarget(target, `the ${what} ${target}`);
-    if (resolved.inPlace) continue; // a device or pipe: written as it goes, nothing to compare
-    const id = await identity(resolved.path);
-    const input = inputIds.get(id);
-    if (input) throw new MlopsError('USAGE', `the ${what} ${target} is the input ${input}: predictions would replace the data`, { hint: 'write to another file' });
-    const clash = targetIds.get(id);
-    if (clash) throw new MlopsError('USAGE', `the ${what} ${target} is also the ${clash}`, { hint: 'write rejects and predictions to different files' });
-    targetIds.set(id, `${what} ${target}`);
-  }
+  // An output that is an input, the model, another output or a registry's file would replace data still needed.
+  await guardOutputs(
+    [
+      ...outputs.map((o) => ({ path: o, what: 'the output' })),
+      ...rejects.filter((r): r is string => r !== undefined).map((r) => ({ path: r, what: 'the rejects file' })),
+    ],
+    [...inputs.map((input) => ({ path: input, what: 'the input' })), { path: options.model, what: 'the model' }],
+    { registries: [registryRoot(options.registry)] },
+  );
   return { outputs, rejects, ...(rejectsDir ? { rejectsDir } : {}) };
 }

@@ -6,6 +6,8 @@ import { removeDeadCode, uniqueNamer } from '../onnx/graph-edit.js';
 import { encodeModel, type NodeProto } from '../onnx/proto.js';
 import { sha256Bytes } from '../util/hash.js';
 import { writeFileAtomic } from '../util/fs-atomic.js';
+import { guardOutputs } from '../util/output-guard.js';
+import { registryRoot } from '../registry/folder-store.js';
 import { MlopsError, ExitCode } from '../util/errors.js';
 import { rewriteDynamic, WeightCache, type QuantizedNode } from './dynamic.js';
 import { findTargets, type Skipped } from './targets.js';
@@ -64,6 +66,15 @@ export async function quantizeModel(options: QuantizeOptions): Promise<QuantizeR
   if (mode === 'static' && !options.calibration) {
     throw new MlopsError('USAGE', 'static quantization needs calibration data', { hint: 'pass --calibration data.csv (or a folder of .pb/.npy tensors), or use --mode dynamic' });
   }
+  await guardOutputs(
+    [{ path: options.output, what: '--output' }],
+    [
+      { path: options.model, what: 'the model' },
+      ...(options.calibration ? [{ path: options.calibration, what: 'the calibration data' }] : []),
+      ...(options.validate ? [{ path: options.validate, what: 'the validation data' }] : []),
+    ],
+    { registries: [registryRoot(options.registry)] },
+  );
   const loaded = await loadModel(options.model, { registry: options.registry });
   if (hasExternalData(loaded.model)) {
     throw new MlopsError('QUANTIZE_EXTERNAL_DATA', `${loaded.path} keeps its weights in external data files`, {

@@ -235,7 +235,7 @@ test('output paths are checked before any work: a missing folder, an output that
     [{ output: path.join(dir, 'nope', 'out.csv') }, /the output .*nope\/out\.csv: folder .*nope does not exist/],
     [{ output: dir }, /the output .* is a folder/],
     [{ output: path.join(dir, 'o.csv'), onError: 'skip', rejects: sub }, /the rejects file .*sub is a folder/],
-    [{ output: input }, /the output .*data\.csv is the input .*data\.csv: predictions would replace the data/],
+    [{ output: input }, /the output .*data\.csv is the input .*data\.csv: writing it would destroy an input/],
     [{ output: path.join(dir, 'o.csv'), onError: 'skip', rejects: path.join(dir, 'o.csv') }, /the rejects file .*o\.csv is also the output/],
     [{ inputs: [input, twin], outputDir: path.join(dir, 'out') }, /inputs .*data\.csv and .*sub\/data\.csv would both write .*out\/data\.csv/],
     [{ outputDir: dir }, /the output .*data\.csv is the input/],

@@ -1,0 +1,101 @@
+/**
+ * Before any work: no output may be one of the command's inputs, and none may
+ * land inside a model registry. Paths are compared by what they resolve to
+ * (`./x`, symlinks, and hard links by device and inode), so no spelling of an
+ * input gets past. Devices and pipes (`/dev/null`, a FIFO) are written in
+ * place and never replace anything, so they are let through.
+ */
+import { stat } from 'node:fs/promises';
+import { existsSync, realpathSync } from 'node:fs';
+import path from 'node:path';
+import { MlopsError } from './errors.js';
+import { resolveOutputTarget } from './fs-atomic.js';
+
+export interface NamedPath {
+  /** As the user gave it, for messages. */
+  path: string;
+  /** What it is, for messages: "--output", "the model", "the reference data". */
+  what: string;
+}
+
+export interface GuardOptions {
+  /** Registry folders the command knows of (its --registry or default); outputs inside them are refused. */
+  registries?: string[];
+}
+
+async function identity(file: string): Promise<string | undefined> {
+  const info = await stat(file).catch(() => undefined);
+  return info ? `${info.dev}:${info.ino}` : undefined;
+}
+
+function realOrResolved(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    return path.resolve(p);
+  }
+}
+
+function isInside(file: string, folder: string): boolean {
+  const rel = path.relative(folder, file);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+}
+
+/**
+ * The registry whose stored files `file` would replace, found by shape as
+ * well as by the known roots: `<root>/models/<name>/history.jsonl` sits above
+ * every stored file, whichever registry the command was pointed at.
+ */
+function registryHolding(file: string, roots: string[]): string | undefined {
+  for (const root of roots) {
+    const real = realOrResolved(root);
+    if (existsSync(real) && isInside(file, real)) return root;
+  }
+  let dir = path.dirname(file);
+  for (let depth = 0; depth < 4; depth++) {
+    if (path.basename(path.dirname(dir)) === 'models' && existsSync(path.join(dir, 'history.jsonl'))) return path.dirname(path.dirname(dir));
+    const up = path.dirname(dir);
+    if (up === dir) break;
+    dir = up;
+  }
+  return undefined;
+}
+
+/** Throws (exit 2) when an output would write over an input, another output, or a registry's files. */
+export async function guardOutputs(outputs: NamedPath[], inputs: NamedPath[], options: GuardOptions = {}): Promise<void> {
+  const inputIds = new Map<string, NamedPath>();
+  for (const input of inputs) {
+    const id = await identity(input.path);
+    if (id) inputIds.set(id, input);
+  }
+  const outputIds = new Map<string, NamedPath>();
+  for (const output of outputs) {
+    if (output.path === '-') continue;
+    const target = await resolveOutputTarget(output.path, `${output.what} ${output.path}`);
+    if (target.inPlace) continue;
+    const real = path.join(realOrResolved(path.dirname(target.path)), path.basename(target.path));
+    const registry = registryHolding(real, options.registries ?? []);
+    if (registry !== undefined) {
+      throw new MlopsError('OUTPUT_IN_REGISTRY', `${output.what} ${output.path} is inside the model registry at ${registry}: its stored files are immutable`, {
+        hint: 'write the file elsewhere; to add a model to the registry, use mlops registry register',
+      });
+    }
+    const id = await identity(target.path);
+    if (!id) {
+      // Not there yet: only another output can name the same new file.
+      const clash = outputIds.get(`new:${real}`);
+      if (clash) throw new MlopsError('OUTPUT_CLASH', `${output.what} ${output.path} is also ${clash.what} ${clash.path}`, { hint: 'give each output its own file' });
+      outputIds.set(`new:${real}`, output);
+      continue;
+    }
+    const input = inputIds.get(id);
+    if (input) {
+      throw new MlopsError('OUTPUT_IS_INPUT', `${output.what} ${output.path} is ${input.what} ${input.path}: writing it would destroy an input`, {
+        hint: 'write to another file',
+      });
+    }
+    const clash = outputIds.get(id);
+    if (clash) throw new MlopsError('OUTPUT_CLASH', `${output.what} ${output.path} is also ${clash.what} ${clash.path}`, { hint: 'give each output its own file' });
+    outputIds.set(id, output);
+  }
+}

@@ -1,0 +1,108 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { copyFileSync, existsSync, linkSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import { fixture, runCli, tempDir } from '../helpers.js';
+
+const sha = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
+
+/** A folder with a model, its data and a registry holding the model as m@1. */
+function workspace() {
+  const dir = tempDir('mlops-guard-');
+  const model = path.join(dir, 'm.onnx');
+  const data = path.join(dir, 'd.csv');
+  copyFileSync(fixture('models', 'mlp.onnx'), model);
+  copyFileSync(fixture('data', 'mlp.csv'), data);
+  const registry = path.join(dir, 'reg');
+  const reg = runCli(['registry', 'register', 'm', model, '--registry', registry]);
+  assert.equal(reg.status, 0, reg.stderr);
+  const stored = runCli(['registry', 'path', 'm@1', '--registry', registry]).stdout.trim();
+  return { dir, model, data, registry, stored };
+}
+
+test('quantize refuses to write over its model, however the path is spelled (exit 2, model unchanged)', () => {
+  const { dir, model } = workspace();
+  const before = sha(model);
+  symlinkSync(model, path.join(dir, 'link.onnx'));
+  linkSync(model, path.join(dir, 'hard.onnx'));
+  for (const output of [model, path.join(dir, '.', 'm.onnx'), path.join(dir, 'link.onnx'), path.join(dir, 'hard.onnx')]) {
+    const r = runCli(['quantize', model, '--output', output]);
+    assert.equal(r.status, 2, `${output}: ${r.stderr}`);
+    assert.match(r.stderr, /^error: --output .* is the model .*m\.onnx: writing it would destroy an input\n/);
+    assert.equal(sha(model), before);
+  }
+  // The temporary files of the refused runs were never created.
+  assert.deepEqual(readdirSync(dir).filter((f) => f.includes('.tmp-')), []);
+});
+
+test('no command writes into the registry: quantize, predict-batch, checklist; verify still passes', () => {
+  const { dir, data, registry, stored } = workspace();
+  const q = runCli(['quantize', 'm@1', '--output', stored, '--registry', registry]);
+  assert.equal(q.status, 2, q.stderr);
+  assert.match(q.stderr, /is inside the model registry at .*reg: its stored files are immutable/);
+  // The registry is recognised by its shape even when the command was pointed at another one.
+  const p = runCli(['predict-batch', fixture('models', 'mlp.onnx'), '--input', data, '--output', stored, '--registry', path.join(dir, 'other')]);
+  assert.equal(p.status, 2, p.stderr);
+  assert.match(p.stderr, /inside the model registry/);
+  const c = runCli(['checklist', '--config', fixture('..', 'mlops.checklist.yml'), '--output', path.join(registry, 'report.txt'), '--registry', registry]);
+  assert.equal(c.status, 2, c.stderr);
+  assert.match(c.stderr, /inside the model registry/);
+  const verify = runCli(['registry', 'verify', '--registry', registry]);
+  assert.equal(verify.status, 0, verify.stderr);
+});
+
+test('predict-batch, drift and checklist refuse an output that is one of their inputs', () => {
+  const { dir, model, data } = workspace();
+  const before = { model: sha(model), data: sha(data) };
+  const p = runCli(['predict-batch', model, '--input', data, '--output', model]);
+  assert.equal(p.status, 2);
+  assert.match(p.stderr, /the output .*m\.onnx is the model/);
+  const d = runCli(['drift', '--reference', data, '--current', fixture('data', 'mlp.csv'), '--html', data]);
+  assert.equal(d.status, 2);
+  assert.match(d.stderr, /--html .*d\.csv is the reference data/);
+  const config = path.join(dir, 'c.yml');
+  writeFileSync(config, 'model: m.onnx\nchecks:\n  - id: v\n    type: model_valid\n');
+  const c = runCli(['checklist', '--config', config, '--output', config]);
+  assert.equal(c.status, 2, c.stderr);
+  assert.match(c.stderr, /--output .*c\.yml is the checklist config/);
+  assert.match(readFileSync(config, 'utf8'), /type: model_valid/);
+  assert.deepEqual({ model: sha(model), data: sha(data) }, before);
+});
+
+test('"-" is stdout where that makes sense and refused elsewhere; never a file named "-"', () => {
+  const { dir, model, data } = workspace();
+  const html = runCli(['drift', '--reference', data, '--current', data, '--html', '-'], { cwd: dir });
+  assert.equal(html.status, 0, html.stderr);
+  assert.match(html.stdout, /^<!doctype html>/);
+  const both = runCli(['drift', '--reference', data, '--current', data, '--html', '-', '--json'], { cwd: dir });
+  assert.equal(both.status, 2);
+  const init = runCli(['checklist', 'init', '--output', '-'], { cwd: dir });
+  assert.equal(init.status, 0, init.stderr);
+  assert.match(init.stdout, /^# mlops deployment checklist/);
+  for (const args of [
+    ['quantize', model, '--output', '-'],
+    ['predict-batch', model, '--input', data, '--output', path.join(dir, 'o.csv'), '--on-error', 'skip', '--rejects', '-'],
+    ['predict-batch', model, '--input', data, '--output-dir', '-'],
+  ]) {
+    const r = runCli(args, { cwd: dir });
+    assert.equal(r.status, 2, args.join(' '));
+    assert.match(r.stderr, /"-" \(stdout\) is not supported here/);
+  }
+  assert.equal(existsSync(path.join(dir, '-')), false);
+});
+
+test('a name listed twice in any column list is an error (--keep id,id wrote a column of "undefined")', () => {
+  const { model, data } = workspace();
+  for (const args of [
+    ['predict-batch', model, '--input', data, '--output', '-', '--keep', 'id,id'],
+    ['predict-batch', model, '--input', data, '--output', '-', '--keep', 'id', '--keep', 'id'],
+    ['drift', '--reference', data, '--current', data, '--categorical', 'f1,f2,f1'],
+    ['quantize', model, '--output', 'x.onnx', '--ignore', 'id,id'],
+  ]) {
+    const r = runCli(args);
+    assert.equal(r.status, 2, args.join(' '));
+    assert.match(r.stderr, /is listed twice/);
+    assert.equal(r.stdout, '');
+  }
+});
