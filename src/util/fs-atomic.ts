@@ -6,18 +6,55 @@
  */
 import { randomBytes } from 'node:crypto';
 import { constants, rmSync } from 'node:fs';
-import { access, lstat, open, readlink, realpath, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { access, lstat, open, readdir, readlink, realpath, rename, rm, stat, utimes, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { MlopsError } from './errors.js';
+import { isAbandoned, ownerTag } from './process-owner.js';
 
 /** Temporary files not yet renamed or removed: an interrupted run deletes them (see removeLiveTemps). */
 const liveTemps = new Set<string>();
 
-/** Temporary name in the target's own folder, so the final rename is atomic. */
+/** Temporary name in the target's own folder, so the final rename is atomic; it names its owner (see process-owner). */
 function tempPathFor(target: string): string {
   const dir = path.dirname(target);
   const base = path.basename(target);
-  return path.join(dir, `.${base}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+  return path.join(dir, `.${base}.tmp-${ownerTag()}-${process.pid}-${randomBytes(4).toString('hex')}`);
+}
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * Remove temporaries of `target` that a killed run (SIGKILL, power loss) left
+ * behind: the next run that writes the target cleans up. Older releases named
+ * them without an owner tag; those are judged by age.
+ */
+export async function removeStaleTemps(target: string): Promise<string[]> {
+  const dir = path.dirname(target);
+  const pattern = new RegExp(`^\\.${escapeRegExp(path.basename(target))}\\.tmp-(?:([0-9a-f]{8})-)?(\\d+)-[0-9a-f]{8}$`);
+  const removed: string[] = [];
+  for (const entry of await readdir(dir).catch(() => [] as string[])) {
+    const match = pattern.exec(entry);
+    if (!match) continue;
+    const file = path.join(dir, entry);
+    const info = await lstat(file).catch(() => undefined);
+    if (!info?.isFile()) continue;
+    const owner = { tag: match[1] ?? 'untagged', pid: Number(match[2]) };
+    if (!isAbandoned(owner, info.mtimeMs, liveTemps.has(file))) continue;
+    await rm(file, { force: true }).catch(() => {});
+    removed.push(file);
+  }
+  return removed;
+}
+
+/** Live temporaries are touched now and then, so another namespace's cleanup sees them in use. */
+let refresher: NodeJS.Timeout | undefined;
+function keepFresh(): void {
+  if (refresher) return;
+  refresher = setInterval(() => {
+    const now = new Date();
+    for (const temp of liveTemps) utimes(temp, now, now).catch(() => {});
+  }, 60_000);
+  refresher.unref();
 }
 
 export interface OutputTarget {
@@ -71,6 +108,7 @@ export async function openOutput(target: string): Promise<OutputFile> {
     };
     return { handle, commit: close, discard: () => close().catch(() => {}) };
   }
+  await removeStaleTemps(resolved.path);
   const temp = tempPathFor(resolved.path);
   let handle: FileHandle;
   try {
@@ -80,6 +118,7 @@ export async function openOutput(target: string): Promise<OutputFile> {
     throw new MlopsError('OUTPUT_NOT_WRITABLE', `cannot write ${target}: ${code === 'ENOENT' ? `folder ${path.dirname(resolved.path)} does not take new files` : code}`, { hint: 'choose another output path' });
   }
   liveTemps.add(temp);
+  keepFresh();
   let closed = false;
   const close = async () => {
     if (!closed) await handle.close();
