@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { ExitCode } from './util/errors.js';
 import { removeLiveTemps } from './util/fs-atomic.js';
-import { renderOptions, reportError, runCommand, writeJsonError, type GlobalFlags } from './cli/run.js';
+import { renderOptions, reportError, reportStdoutFailure, runCommand, writeJsonError, type GlobalFlags } from './cli/run.js';
 import { examples, parseKeyInt, parseList, parseNonNegative, parsePositiveInt } from './cli/parsers.js';
 import { addRegistryCommands } from './cli/registry-commands.js';
 import { addPredictCommand } from './cli/predict-command.js';
@@ -126,16 +126,12 @@ interface CheckFlags {
   threads?: number;
 }
 
-let stdoutFailed = false;
-
 export async function main(argv: string[]): Promise<void> {
   // `mlops registry list | head` closes the pipe early: that is not an error.
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
     // Anything else (stdout on a full disk): say so once, exit 2; predict-batch's sink also stops the run.
-    if (!stdoutFailed) process.stderr.write(`error: cannot write stdout: ${err.message}\n`);
-    stdoutFailed = true;
-    process.exitCode = ExitCode.Usage;
+    process.exitCode = reportStdoutFailure(err);
   });
   // Ctrl-C or a scheduler's SIGTERM: leave no half-written output behind, exit as a shell expects.
   // Any other way out (an internal error, an exception) also leaves no temporary file behind.

@@ -2,6 +2,7 @@
 import { ExitCode, isMlopsError, type ExitCodeValue } from '../util/errors.js';
 import { colorEnabled, type RenderOptions } from '../report/style.js';
 import { JSON_SCHEMA_VERSION } from '../report/json.js';
+import { outputWriteError } from '../util/fs-atomic.js';
 
 export interface CommandOutput {
   /** Written to stdout as is. */
@@ -28,9 +29,23 @@ export async function runCommand(flags: GlobalFlags, handler: () => Promise<Comm
   }
 }
 
+/** The stdout failure already told to the user: a command that then fails on it stays quiet. */
+let stdoutFailure: Error | undefined;
+
+/** stdout cannot be written (a full disk): said once however many writers notice it. */
+export function reportStdoutFailure(err: Error): ExitCodeValue {
+  if (!stdoutFailure) {
+    const failure = outputWriteError('stdout', err);
+    process.stderr.write(`error: ${failure.message}\n`);
+    stdoutFailure = err;
+  }
+  return ExitCode.Usage;
+}
+
 export function reportError(err: unknown, flags: GlobalFlags): ExitCodeValue {
   const color = colorEnabled(process.stderr);
   const label = color ? '\u001b[31merror\u001b[0m' : 'error';
+  if (isMlopsError(err) && stdoutFailure && err.cause === stdoutFailure) return err.exitCode;
   if (isMlopsError(err)) {
     process.stderr.write(`${label}: ${err.message}\n`);
     if (err.hint) process.stderr.write(`hint: ${err.hint}\n`);

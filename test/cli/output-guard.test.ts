@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, linkSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { closeSync, copyFileSync, existsSync, openSync, linkSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { fixture, runCli, tempDir } from '../helpers.js';
+import { ROOT, fixture, runCli, tempDir } from '../helpers.js';
 
 const sha = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
 
@@ -104,5 +105,21 @@ test('a name listed twice in any column list is an error (--keep id,id wrote a c
     assert.equal(r.status, 2, args.join(' '));
     assert.match(r.stderr, /is listed twice/);
     assert.equal(r.stdout, '');
+  }
+});
+
+test('a full disk on stdout is said once, exit 2, whichever command writes', () => {
+  const full = openSync('/dev/full', 'w');
+  try {
+    for (const args of [
+      ['predict-batch', fixture('models', 'mlp.onnx'), '--input', fixture('data', 'mlp.csv'), '--output', '-', '--keep', 'id'],
+      ['inspect', fixture('models', 'mlp.onnx'), '--json'],
+    ]) {
+      const r = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'mlops'), ...args], { stdio: ['ignore', full, 'pipe'], encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+      assert.equal(r.status, 2, args[0]);
+      assert.equal(r.stderr, 'error: cannot write stdout: no space left on the device (ENOSPC)\n', args[0]);
+    }
+  } finally {
+    closeSync(full);
   }
 });
