@@ -3,9 +3,10 @@
  * with errors that name the file and line. Big files go through the
  * streaming reader instead.
  */
-import { readFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import { MlopsError } from '../util/errors.js';
+import { maxRowBytes, rowTooLong } from './row-limit.js';
 
 export interface CsvTable {
   file: string;
@@ -40,19 +41,45 @@ export function checkHeader(file: string, header: string[]): void {
   });
 }
 
+/** The file's text, refused as soon as a line passes the row limit (a 300 MB one-line file is not read whole). */
+async function readWithinRowLimit(file: string): Promise<string> {
+  const limit = maxRowBytes();
+  const parts: Buffer[] = [];
+  let line = 1;
+  let sinceNewline = 0;
+  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
+    parts.push(chunk);
+    let at = chunk.indexOf(0x0a);
+    if (at < 0) sinceNewline += chunk.length;
+    else {
+      if (sinceNewline + at > limit) throw rowTooLong(file, line, limit);
+      for (let next = chunk.indexOf(0x0a, at + 1); next >= 0; at = next, next = chunk.indexOf(0x0a, at + 1)) {
+        line++;
+        if (next - at - 1 > limit) throw rowTooLong(file, line, limit);
+      }
+      line++;
+      sinceNewline = chunk.length - at - 1;
+    }
+    if (sinceNewline > limit) throw rowTooLong(file, line, limit);
+  }
+  return Buffer.concat(parts).toString('utf8');
+}
+
 export async function readCsvTable(file: string): Promise<CsvTable> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = await readWithinRowLimit(file);
   } catch (err) {
+    if (err instanceof MlopsError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     throw new MlopsError('CSV_NOT_FOUND', code === 'ENOENT' ? `CSV file ${file} does not exist` : `cannot read CSV file ${file} (${code})`, { hint: 'check the path' });
   }
   let records: Array<{ record: string[]; info: { lines: number } }>;
   try {
-    records = parse(text, { bom: true, info: true, skip_empty_lines: true }) as unknown as typeof records;
+    records = parse(text, { bom: true, info: true, skip_empty_lines: true, max_record_size: maxRowBytes() }) as unknown as typeof records;
   } catch (err) {
     const e = err as Error & { code?: string; lines?: number };
+    if (e.code === 'CSV_MAX_RECORD_SIZE') throw rowTooLong(file, e.lines ?? 1, maxRowBytes());
     throw new MlopsError('CSV_PARSE_ERROR', `${file}:${e.lines ?? '?'}: ${e.message}`, {
       hint: e.code === 'CSV_QUOTE_NOT_CLOSED' ? 'a quoted field is never closed; look for a stray " on that line' : 'every row needs as many fields as the header',
     });

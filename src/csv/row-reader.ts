@@ -11,6 +11,7 @@ import { createReadStream } from 'node:fs';
 import { parse as parseSync } from 'csv-parse/sync';
 import { MlopsError } from '../util/errors.js';
 import { checkHeader } from './read-csv-table.js';
+import { maxRowBytes, rowTooLong } from './row-limit.js';
 
 /**
  * Rows read from one buffer. A plain row (no quotes) is a byte range of
@@ -72,16 +73,27 @@ export async function readHeader(file: string): Promise<CsvHeaderInfo> {
   let buffered = Buffer.alloc(0);
   // The header ends at the first newline outside quotes (a quoted name may hold one).
   const headerEnd = () => (buffered.includes(0x22) ? quotedRowEnd(buffered, 0) : { end: buffered.indexOf(0x0a), newlines: 0 });
+  const limit = maxRowBytes();
+  const parts: Buffer[] = [];
+  let length = 0;
   try {
     for await (const chunk of stream) {
-      buffered = Buffer.concat([buffered, chunk as Buffer]);
-      if (headerEnd().end >= 0 || buffered.length > 16 * 1024 * 1024) break;
+      parts.push(chunk as Buffer);
+      length += (chunk as Buffer).length;
+      // Joined only when a newline may end the header: a huge header costs one pass, not one per read.
+      if ((chunk as Buffer).includes(0x0a)) {
+        buffered = Buffer.concat(parts);
+        if (headerEnd().end >= 0) break;
+      }
+      if (length > limit) throw rowTooLong(file, 1, limit);
     }
+    buffered = Buffer.concat(parts);
   } catch (err) {
-    throw fileError(file, err);
+    throw err instanceof MlopsError ? err : fileError(file, err);
   } finally {
     stream.destroy();
   }
+  if (headerEnd().end > limit) throw rowTooLong(file, 1, limit);
   if (buffered.length === 0) throw new MlopsError('CSV_EMPTY', `${file} is empty: expected a header row`, { hint: 'the first line names the columns' });
   const bom = buffered[0] === 0xef && buffered[1] === 0xbb && buffered[2] === 0xbf;
   const { end: newline, newlines } = headerEnd();
@@ -194,6 +206,7 @@ export async function* readRows(file: string, headerInfo: CsvHeaderInfo, options
   // Line (1-based) on which the next row starts.
   let line = (alignToRow ? options.linesBefore ?? 0 : headerInfo.headerLines) + 1;
   let bytesRead = 0;
+  const limit = maxRowBytes();
   const nextChunk = async (): Promise<Buffer | undefined> => {
     try {
       const next = await chunks.next();
@@ -231,6 +244,7 @@ export async function* readRows(file: string, headerInfo: CsvHeaderInfo, options
           break;
         }
         if (quote >= 0 && quote < pos) quote = buf.indexOf(0x22, pos);
+        if (newline - pos > limit) throw rowTooLong(file, line, limit);
         if (quote < 0 || quote >= newline) {
           quoted.flush();
           let rowEnd = newline;
@@ -245,6 +259,7 @@ export async function* readRows(file: string, headerInfo: CsvHeaderInfo, options
           if (chunk) break; // the quoted field goes on in the next read
           row.end = buf.length; // unterminated at the end of the file: csv-parse reports it
         }
+        if (row.end - pos > limit) throw rowTooLong(file, line, limit);
         let rowEnd = row.end;
         if (rowEnd > pos && buf[rowEnd - 1] === 0x0d) rowEnd--;
         quoted.add(pos, rowEnd, line);
@@ -256,6 +271,13 @@ export async function* readRows(file: string, headerInfo: CsvHeaderInfo, options
       if (done || !chunk) return;
       carry = buf.subarray(pos);
       carryAt = bufAt + pos;
+      if (skipPartial) {
+        // The previous shard's row: only its end matters, so its bytes are not kept.
+        carryAt += carry.length;
+        carry = EMPTY;
+      }
+      // A row still unfinished past the limit: stop now rather than buffer the rest of the file.
+      if (carry.length > limit && !skipPartial) throw rowTooLong(file, line, limit);
     }
   } finally {
     stream.destroy();
