@@ -28,6 +28,11 @@ export function runCli(args: string[], options: { cwd?: string; env?: NodeJS.Pro
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
+/** stderr less its `warning:` lines, for tests about what else a command says. */
+export function withoutWarnings(stderr: string): string {
+  return stderr.split('\n').filter((line) => !line.startsWith('warning: ')).join('\n');
+}
+
 const tempDirs = new Set<string>();
 
 /**

@@ -73,7 +73,7 @@ export async function benchModel(options: BenchOptions): Promise<BenchResult> {
     if (options.input) {
       const { readCsvTable } = await import('../csv/read-csv-table.js');
       const { csvFeeds } = await import('../check/csv-data.js');
-      csv = csvFeeds(await readCsvTable(options.input), session.inputs, { features: options.features, ignore: options.ignore });
+      csv = csvFeeds(await readCsvTable(options.input), session.inputs, { features: options.features, ignore: options.ignore, recorded: loaded.recordedFeatures });
     }
     const results: BatchFigures[] = [];
     for (const batch of options.batchSizes ?? [1, 32, 256]) {

@@ -5,12 +5,18 @@ import { arrayConstructorFor, type Tensor } from '../onnx/tensor.js';
 import type { CsvTable } from '../csv/read-csv-table.js';
 import { parseBoolCell, parseFloatCell, parseIntCell } from '../csv/cell-values.js';
 import { MlopsError } from '../util/errors.js';
+import type { RecordedFeatures } from '../onnx/load-model.js';
+import { featuresByOrderWarning } from '../table/feature-order.js';
 
 export interface CsvMappingOptions {
   /** Columns feeding a single 2-D input, in order. */
   features?: string[];
   /** Columns to leave out when features are chosen automatically (ids, labels...). */
   ignore?: string[];
+  /** Feature names recorded with the model: the columns are found by name, in any order. */
+  recorded?: RecordedFeatures;
+  /** Told when features had to be taken by column order. */
+  onWarning?: (message: string) => void;
 }
 
 function listColumns(names: string[], max = 8): string {
@@ -86,13 +92,15 @@ export function csvFeeds(table: CsvTable, inputs: ValueSignature[], options: Csv
   const input = inputs[0];
   const width = input.shape?.[1];
   const ignore = new Set(options.ignore ?? []);
-  const features = options.features ?? table.header.filter((h) => !ignore.has(h));
+  const features = options.features ?? options.recorded?.names ?? table.header.filter((h) => !ignore.has(h));
   const unknown = features.filter((f) => !index.has(f));
   if (unknown.length) {
-    throw new MlopsError('CSV_COLUMNS_MISSING', `${table.file} has no column ${unknown.map((u) => `"${u}"`).join(', ')} (columns: ${listColumns(table.header)})`);
+    const by = options.features ? '' : options.recorded ? ` (named by the ${options.recorded.source === 'registry' ? 'registry tag "features"' : 'model metadata "feature_names"'})` : '';
+    throw new MlopsError('CSV_COLUMNS_MISSING', `${table.file} has no column ${unknown.map((u) => `"${u}"`).join(', ')}${by} (columns: ${listColumns(table.header)})`);
   }
+  if (!options.features && !options.recorded && features.length > 1) options.onWarning?.(featuresByOrderWarning(table.file, features, input.name));
   if (typeof width === 'number' && features.length !== width) {
-    throw new MlopsError('CSV_FEATURE_COUNT', `model input "${input.name}" takes ${width} features, but ${options.features ? '--features names' : `${table.file} has`} ${features.length} columns (${listColumns(features)})`, {
+    throw new MlopsError('CSV_FEATURE_COUNT', `model input "${input.name}" takes ${width} features, but ${options.features ? '--features names' : options.recorded ? 'the recorded feature list names' : `${table.file} has`} ${features.length} columns (${listColumns(features)})`, {
       hint: options.features ? 'list exactly the feature columns, in the order the model expects' : 'pick the feature columns with --features a,b,c or leave out the others with --ignore id,label',
     });
   }

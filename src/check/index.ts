@@ -100,7 +100,9 @@ export async function checkModel(options: CheckOptions): Promise<CheckResult> {
     if (smoke.session && testData) {
       parity = report('test-data', tolerance, await Promise.all(testData.sets.map((set) => paritySet(smoke.session!, set, tolerance))));
     } else if (smoke.session && options.input && options.expected) {
-      parity = report('csv', tolerance, [await parityCsv(smoke.session, options, tolerance)]);
+      const mapping = { features: options.features, ignore: options.ignore, recorded: loaded.recordedFeatures,
+        onWarning: (message: string) => problems.push({ severity: 'warning', stage: 'parity', code: 'FEATURES_BY_ORDER', message, hint: 'record the feature names with the model, or pass --features' }) };
+      parity = report('csv', tolerance, [await parityCsv(smoke.session, options, mapping, tolerance)]);
     }
   } finally {
     await smoke.session?.release();
@@ -191,10 +193,10 @@ async function paritySet(session: ModelSession, set: TestDataSet, tolerance: Tol
   return { name: path.basename(set.dir), outputs: comparisons, passed: comparisons.every((c) => c.passed) };
 }
 
-async function parityCsv(session: ModelSession, options: CheckOptions, tolerance: Tolerance): Promise<ParitySetResult> {
+async function parityCsv(session: ModelSession, options: CheckOptions, mapping: CsvMappingOptions, tolerance: Tolerance): Promise<ParitySetResult> {
   const input = await readCsvTable(options.input!);
   const expectedTable = await readCsvTable(options.expected!);
-  const feeds = csvFeeds(input, session.inputs, options);
+  const feeds = csvFeeds(input, session.inputs, mapping);
   const names = session.tensorOutputs.map((o) => o.name);
   const actual = await session.run(feeds, names);
   const pairs: Array<[string, Tensor]> = names.map((n) => [n, actual[n]]);

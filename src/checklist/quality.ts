@@ -27,7 +27,7 @@ export async function evaluateMetric(model: string, options: MetricOptions): Pro
     const table = await readCsvTable(options.data);
     const labelIndex = table.header.indexOf(options.label);
     if (labelIndex < 0) throw new MlopsError('CSV_COLUMNS_MISSING', `${options.data} has no label column "${options.label}"`);
-    const feeds = csvFeeds(table, session.inputs, { features: options.features, ignore: [...(options.ignore ?? []), options.label] });
+    const feeds = csvFeeds(table, session.inputs, { features: options.features, ignore: [...(options.ignore ?? []), options.label], recorded: loaded.recordedFeatures });
     const outputs = await session.run(feeds);
     const truth = table.rows.map((r) => r[labelIndex]);
     const names = Object.keys(outputs);

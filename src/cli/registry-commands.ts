@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { ExitCode } from '../util/errors.js';
 import { renderOptions, runCommand, type GlobalFlags } from './run.js';
-import { collect, examples, parseKeyNumber, parseKeyValue, parsePositiveInt } from './parsers.js';
+import { collect, examples, parseKeyNumber, parseKeyValue, parseList, parsePositiveInt } from './parsers.js';
 import type { RenderOptions } from '../report/style.js';
 
 interface CommonFlags {
@@ -56,13 +56,17 @@ ${examples([
     .option('--git-commit <sha>', 'source commit (default: from the CI environment)')
     .option('--allow-duplicate', 'register even if identical bytes are already a version')
     .option('--reason <text>', 'why, recorded in history')
+    .option('--features <cols>', 'record the feature names, in the order of the model input (tag "features"): tables are then mapped by name', parseList)
+    .option('--features-from <csv>', 'record the feature names from this CSV header (a training file), less --ignore')
+    .option('--ignore <cols>', 'with --features-from: header columns that are not features (id, label)', parseList)
     .option(...REGISTRY_OPTION)
     .option('--json', 'print the result as JSON')
-    .addHelpText('after', examples(['mlops registry register fraud model.onnx --alias staging', 'mlops registry register fraud-int8 model.int8.onnx --parent fraud@3']))
-    .action((name: string, file: string, f: { description?: string; tag?: Record<string, string>; metric?: Record<string, number>; alias?: string; parent?: string; gitCommit?: string; allowDuplicate?: boolean; reason?: string }, cmd: Command) =>
+    .addHelpText('after', examples(['mlops registry register fraud model.onnx --alias staging', 'mlops registry register fraud model.onnx --features-from train.csv --ignore id,label', 'mlops registry register fraud-int8 model.int8.onnx --parent fraud@3']))
+    .action((name: string, file: string, f: { description?: string; tag?: Record<string, string>; metric?: Record<string, number>; alias?: string; parent?: string; gitCommit?: string; allowDuplicate?: boolean; reason?: string; features?: string[]; featuresFrom?: string; ignore?: string[] }, cmd: Command) =>
       respond(cmd, async (flags) => (await registry()).registerModel({
         registry: flags.registry, name, file, description: f.description, tags: f.tag, metrics: f.metric, alias: f.alias,
         parent: f.parent, gitCommit: f.gitCommit, allowDuplicate: f.allowDuplicate, reason: f.reason,
+        features: f.features, featuresFrom: f.featuresFrom, ignore: f.ignore,
       }), (r, o, rep) => rep.renderRegister(r, o)));
 
   group

@@ -24,6 +24,13 @@ export interface LoadedModel {
   model: ModelProto;
   /** Set when the model was named by a registry reference. */
   registry?: RegistryVersion;
+  /** Feature names recorded with the model: registry tag `features`, else ONNX metadata `feature_names`. */
+  recordedFeatures?: RecordedFeatures;
+}
+
+export interface RecordedFeatures {
+  names: string[];
+  source: 'registry' | 'model metadata';
 }
 
 export interface RegistryVersion {
@@ -36,7 +43,7 @@ export interface LoadModelOptions {
   registry?: string;
 }
 
-async function resolveModelFile(file: string, options: LoadModelOptions): Promise<{ path: string; registry?: RegistryVersion & { sha256: string } }> {
+async function resolveModelFile(file: string, options: LoadModelOptions): Promise<{ path: string; registry?: RegistryVersion & { sha256: string; features?: string[] } }> {
   const abs = path.resolve(file);
   let info;
   try {
@@ -47,7 +54,7 @@ async function resolveModelFile(file: string, options: LoadModelOptions): Promis
       // Not a file: a registry reference (name, name@3, name@production). Loaded lazily.
       const { resolveModelRef } = await import('../registry/queries.js');
       const resolved = await resolveModelRef({ ref: file, registry: options.registry, verify: false });
-      return { path: resolved.path, registry: { name: resolved.name, version: resolved.version, sha256: resolved.sha256 } };
+      return { path: resolved.path, registry: { name: resolved.name, version: resolved.version, sha256: resolved.sha256, features: resolved.features } };
     }
     if (code === 'ENOENT' || code === 'ENOTDIR') {
       throw new MlopsError('MODEL_NOT_FOUND', `model file ${file} does not exist`, {
@@ -115,6 +122,10 @@ export async function loadModel(file: string, options: LoadModelOptions = {}): P
   // A registry reference is only as good as its hash: refuse a tampered file before decoding it.
   if (registry) (await import('../registry/queries.js')).assertUntampered({ ...registry, path: resolved }, sha256);
   const model = decodeModel(bytes, resolved);
+  const meta = (model.metadataProps ?? []).find((p) => p.key === 'feature_names')?.value;
+  const metaNames = (meta ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const recordedFeatures: RecordedFeatures | undefined = registry?.features ? { names: registry.features, source: 'registry' }
+    : metaNames.length ? { names: metaNames, source: 'model metadata' } : undefined;
   return {
     path: resolved,
     dir: path.dirname(resolved),
@@ -123,6 +134,7 @@ export async function loadModel(file: string, options: LoadModelOptions = {}): P
     sha256,
     model,
     ...(registry ? { registry: { name: registry.name, version: registry.version } } : {}),
+    ...(recordedFeatures ? { recordedFeatures } : {}),
   };
 }
 

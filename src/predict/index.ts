@@ -14,6 +14,7 @@ import { formatRows, outputColumns, type OutputColumn } from './format.js';
 import { fileSink, streamSink, type OutputSink } from './output-sink.js';
 import { planColumns, type PlanOptions, type PredictPlan } from './plan.js';
 import { planOutputs } from './output-paths.js';
+import { featuresByOrderWarning } from '../table/feature-order.js';
 import { scanForShard, shardRange, type ShardSpec } from './shard.js';
 
 export { resolveShard, parseShard, type ShardSpec } from './shard.js';
@@ -126,7 +127,7 @@ export async function predictBatch(options: PredictBatchOptions): Promise<Predic
   } finally {
     await session.release();
   }
-  const recordedFeatures = await featuresRecordedFor(loaded, options.registry);
+  const recordedFeatures = loaded.recordedFeatures;
   const timings: Timings = { parse: 0, infer: 0, inferWait: 0, format: 0, write: 0 };
   const files: FileSummary[] = [];
   // Outputs become visible only once every input has succeeded: a failed run leaves no results.
@@ -186,18 +187,6 @@ function validateOptions(options: PredictBatchOptions): void {
   if (options.batchSize !== undefined && (!Number.isInteger(options.batchSize) || options.batchSize < 1 || options.batchSize > MAX_BATCH_SIZE)) {
     throw new MlopsError('USAGE', `--batch-size must be an integer from 1 to ${MAX_BATCH_SIZE}`, { hint: `the default, ${DEFAULT_BATCH_SIZE}, is about as fast as any` });
   }
-}
-
-/** Feature names stored with the model: registry tag `features`, else ONNX metadata `feature_names`. */
-async function featuresRecordedFor(loaded: Awaited<ReturnType<typeof loadModel>>, registry?: string): Promise<PlanOptions['recordedFeatures']> {
-  if (loaded.registry) {
-    const { showVersion } = await import('../registry/queries.js');
-    const record = await showVersion({ registry, ref: `${loaded.registry.name}@${loaded.registry.version}` });
-    if (record.tags.features) return { names: record.tags.features.split(',').map((s) => s.trim()).filter(Boolean), source: 'registry' };
-  }
-  const meta = (loaded.model.metadataProps ?? []).find((p) => p.key === 'feature_names');
-  if (meta?.value) return { names: meta.value.split(',').map((s) => s.trim()).filter(Boolean), source: 'model metadata' };
-  return undefined;
 }
 
 /** What every file of a run shares. */
@@ -267,6 +256,9 @@ async function predictRows(
   const sample = range && range.start > headerInfo.dataStart ? await sampleRows(input, headerInfo) : sampleOf(first);
   timings.parse += performance.now() - t;
   const plan = planColumns(input, headerInfo.header, sample, session.inputs, options);
+  if (['numeric columns', 'boolean columns', 'columns not kept'].includes(plan.featureSource) && plan.bindings[0]?.columns.length > 1) {
+    warn(featuresByOrderWarning(input, plan.bindings[0].columns.map((c) => headerInfo.header[c]), session.inputs[0].name));
+  }
   const fixed = plan.fixedBatch;
   if (fixed !== undefined) {
     // Batches become a whole number of the model's batches, run one model call each.

@@ -121,7 +121,7 @@ export async function quantizeModel(options: QuantizeOptions): Promise<QuantizeR
     }
     graph.node = nodes;
   } else {
-    const samples = await readSamples(options.calibration!, loaded, { rows: options.calibrationRows ?? 1000, features: options.features, ignore: options.ignore, what: 'calibration' });
+    const samples = await readSamples(options.calibration!, loaded, { rows: options.calibrationRows ?? 1000, features: options.features, ignore: options.ignore, what: 'calibration', onWarning: (m) => warnings.push(m) });
     const ranges = await calibrate(loaded, targets, samples, { method: options.calibrate ?? 'minmax', percentile: options.percentile ?? 99.999, threads: options.threads });
     calibration = { source: samples.source, rows: samples.rows, method: options.calibrate ?? 'minmax', tensors: ranges.size };
     quantized = rewriteStatic(graph, targets, ranges, rewriteOptions, weights);
@@ -132,7 +132,7 @@ export async function quantizeModel(options: QuantizeOptions): Promise<QuantizeR
 
   let validation: ValidationReport | null = null;
   if (options.validate) {
-    const samples = await readSamples(options.validate, loaded, { rows: options.validationRows ?? 5000, features: options.features, ignore: options.ignore, what: 'validation' });
+    const samples = await readSamples(options.validate, loaded, { rows: options.validationRows ?? 5000, features: options.features, ignore: options.ignore, what: 'validation', onWarning: (m) => warnings.includes(m) || warnings.push(m) });
     validation = await validateQuantized(loaded, bytes, samples, { threads: options.threads });
     if (validation.speedup < 1) warnings.push(`the int8 model is slower than the float one on the validation data (${validation.speedup.toFixed(2)}x): keep the float model, or try the other --mode`);
   }

@@ -24,6 +24,8 @@ export interface SampleOptions {
   /** For messages: 'calibration' or 'validation'. */
   what: string;
   batchSize?: number;
+  /** Told when CSV features had to be taken by column order. */
+  onWarning?: (message: string) => void;
 }
 
 /** Rows [start, end) of a tensor whose first dimension is the batch. */
@@ -37,7 +39,7 @@ export async function readSamples(source: string, loaded: LoadedModel, options: 
   const inputs = feedInputs(loaded.model.graph!).map(valueSignature);
   const info = await stat(source).catch(() => undefined);
   if (!info) throw new MlopsError('SAMPLES_NOT_FOUND', `${options.what} data ${source} does not exist`, { hint: 'pass a CSV file or a folder of .pb/.npy tensors' });
-  const feeds = info.isDirectory() ? await tensorFeeds(source, inputs, options) : await csvSampleFeeds(source, inputs, options);
+  const feeds = info.isDirectory() ? await tensorFeeds(source, inputs, options) : await csvSampleFeeds(source, inputs, { ...options, recorded: loaded.recordedFeatures });
   const rows = Math.min(options.rows, Object.values(feeds)[0]?.dims[0] ?? 0);
   if (rows === 0) throw new MlopsError('SAMPLES_EMPTY', `${options.what} data ${source} has no rows`);
   const batchSize = options.batchSize ?? 256;
@@ -49,12 +51,12 @@ export async function readSamples(source: string, loaded: LoadedModel, options: 
   return { source, rows, batches };
 }
 
-async function csvSampleFeeds(file: string, inputs: ValueSignature[], options: SampleOptions): Promise<Record<string, Tensor>> {
+async function csvSampleFeeds(file: string, inputs: ValueSignature[], options: SampleOptions & { recorded?: LoadedModel['recordedFeatures'] }): Promise<Record<string, Tensor>> {
   const table = await readCsvTable(file);
   table.rows = table.rows.slice(0, options.rows);
   table.lines = table.lines.slice(0, options.rows);
   try {
-    return csvFeeds(table, inputs, { features: options.features, ignore: options.ignore });
+    return csvFeeds(table, inputs, { features: options.features, ignore: options.ignore, recorded: options.recorded, onWarning: options.onWarning });
   } catch (err) {
     if (err instanceof MlopsError) throw new MlopsError(err.code, `${options.what} data: ${err.message}`, { hint: err.hint ?? 'pick the feature columns with --features or leave others out with --ignore' });
     throw err;

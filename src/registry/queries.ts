@@ -98,6 +98,8 @@ export interface ResolvedModel {
   name: string;
   version: number;
   sha256: string;
+  /** Feature names recorded with the version (tag `features`), in the model's order. */
+  features?: string[];
 }
 
 /**
@@ -115,7 +117,8 @@ export async function resolveModelRef(options: RegistryOptions & { ref: string; 
   }
   const record = selectVersion(state, parsed.selector);
   const file = store.filePath(record.name, record.version, record.file);
-  const resolved = { path: file, name: record.name, version: record.version, sha256: record.sha256 };
+  const features = parseFeatureList(record.tags?.features);
+  const resolved = { path: file, name: record.name, version: record.version, sha256: record.sha256, ...(features ? { features } : {}) };
   // Callers that read the whole file anyway (loadModel) check the hash of what they read instead.
   if (options.verify !== false) assertUntampered(resolved, await sha256File(file).catch(() => null));
   return resolved;
@@ -129,4 +132,10 @@ export function assertUntampered(resolved: ResolvedModel, actual: string | null)
     : `${resolved.name}@${resolved.version}: the stored file ${resolved.path} does not match its recorded sha256 (recorded ${resolved.sha256.slice(0, 12)}..., found ${actual.slice(0, 12)}...)`, {
     hint: 'the registry was modified outside mlops; run mlops registry verify and restore the file from a backup',
   });
+}
+
+/** `a, b,c` -> ['a', 'b', 'c']; undefined when nothing is recorded. */
+export function parseFeatureList(text: string | undefined): string[] | undefined {
+  const names = (text ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  return names.length ? names : undefined;
 }

@@ -6,6 +6,7 @@ import { openStore, readState, type RegistryOptions } from './context.js';
 import { parseRef, validateName } from './names.js';
 import { aliasesOf, maxVersion, selectVersion } from './state.js';
 import type { ModelSignature, VersionRecord, VersionRef } from './types.js';
+import { featureListFor } from './feature-list.js';
 
 export interface RegisterOptions extends RegistryOptions {
   name: string;
@@ -21,6 +22,10 @@ export interface RegisterOptions extends RegistryOptions {
   /** Register even when identical bytes are already a version. */
   allowDuplicate?: boolean;
   reason?: string;
+  /** Feature names to record (tag `features`), so tables are mapped by name: see feature-list.ts. */
+  features?: string[];
+  featuresFrom?: string;
+  ignore?: string[];
 }
 
 export interface RegisterResult {
@@ -72,6 +77,8 @@ export async function registerModel(options: RegisterOptions): Promise<RegisterR
   const store = openStore(options);
   const source = path.resolve(options.cwd ?? process.cwd(), options.file);
   const model = await validate(source);
+  const features = await featureListFor(options, model.signature, options.file);
+  const tags = { ...(options.tags ?? {}), ...(features ? { features: features.join(',') } : {}) };
   const staged = await store.stage(source);
   const actor = currentActor();
   let committed = false;
@@ -80,6 +87,11 @@ export async function registerModel(options: RegisterOptions): Promise<RegisterR
       const state = await readState(store, name);
       if (!options.allowDuplicate) {
         const same = [...state.versions.values()].find((r) => r.sha256 === staged.sha256);
+        if (same && features && same.tags.features !== tags.features) {
+          throw new MlopsError('REGISTRY_DUPLICATE', `${name}@${same.version} already holds these bytes, ${same.tags.features ? `recording other features (${same.tags.features.slice(0, 80)})` : 'with no feature list'}; a version is immutable`, {
+            hint: 'pass --allow-duplicate to register the same bytes as a new version with this feature list',
+          });
+        }
         if (same) return { record: same, duplicate: true, aliases: aliasesOf(state, same.version) };
       }
       const parent = options.parent ? await resolveParent(options, options.parent) : null;
@@ -94,7 +106,7 @@ export async function registerModel(options: RegisterOptions): Promise<RegisterR
         size_bytes: staged.sizeBytes,
         source_path: source,
         description: options.description ?? '',
-        tags: options.tags ?? {},
+        tags,
         metrics: options.metrics ?? {},
         ...model,
         git_commit: options.gitCommit ?? ciGitCommit(),

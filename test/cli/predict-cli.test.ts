@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fixture, runCli } from '../helpers.js';
+import { fixture, runCli, withoutWarnings } from '../helpers.js';
 import { tempDir } from '../registry/helpers.js';
 
 test('predict-batch writes the output, a one-line summary on stderr, and --json on stdout', () => {
@@ -14,7 +14,7 @@ test('predict-batch writes the output, a one-line summary on stderr, and --json 
   assert.equal(doc.version, 1);
   assert.equal(doc.rows_written, 200);
   assert.deepEqual(Object.keys(doc.timings_ms), ['parse', 'infer', 'infer_wait', 'format', 'write', 'total']);
-  assert.match(r.stderr, /^predicted 200 rows in [\d.]+ s \([\d,]+ rows\/s\) -> .*preds\.csv\n$/);
+  assert.match(withoutWarnings(r.stderr), /^predicted 200 rows in [\d.]+ s \([\d,]+ rows\/s\) -> .*preds\.csv\n$/);
   assert.equal(readFileSync(out, 'utf8').split('\n').length, 202);
 });
 
@@ -37,7 +37,7 @@ test('predict-batch input errors: exit 2 with the line, no output; rejects excee
   const out = path.join(dir, 'out.csv');
   const r = runCli(['predict-batch', fixture('models', 'iris-zipmap.onnx'), '--input', bad, '--output', out]);
   assert.equal(r.status, 2);
-  assert.match(r.stderr, /^error: .*data\.csv:3: column "b": "abc" is not a number\nhint: /);
+  assert.match(withoutWarnings(r.stderr), /^error: .*data\.csv:3: column "b": "abc" is not a number\nhint: /);
   assert.equal(existsSync(out), false);
   const skip = runCli(['predict-batch', fixture('models', 'iris-zipmap.onnx'), '--input', bad, '--output', out, '--on-error', 'skip', '--max-rejects', '0']);
   assert.equal(skip.status, 1);

@@ -188,7 +188,7 @@ test('a model with a fixed batch size runs in batches of exactly that size, padd
     const out = path.join(dir, `${model}.csv`);
     const warnings: string[] = [];
     // 150 rows: with 8 per batch the last batch holds 6 real rows and 2 of padding.
-    const r = await predictBatch({ model: fixture('models', model), inputs: [fixture('data', 'iris.csv')], output: out, keep: ['species'], batchSize: 64, onWarning: (w) => warnings.push(w) });
+    const r = await predictBatch({ model: fixture('models', model), inputs: [fixture('data', 'iris.csv')], output: out, keep: ['species'], features: IRIS_HEADER.trim().split(',').slice(0, 4), batchSize: 64, onWarning: (w) => warnings.push(w) });
     assert.equal(r.rows_written, 150);
     assert.equal(r.batch_size, 64, 'a whole number of the model\'s batches per message');
     assert.equal(warnings.length, 1);
