@@ -46,7 +46,7 @@ export function addChecklistCommand(program: Command): void {
     .addOption(new Option('--fail-on <level>', 'exit 1 when a check of this severity or above does not pass').choices(['error', 'warn']).default('error'))
     .option('--ack <id>', 'sign off a manual check (repeatable; recorded in the report)', collect)
     .option('--registry <dir>', 'registry folder (default: $MLOPS_REGISTRY, else ./.mlops)')
-    .option('--json', 'same as --format json')
+    .addOption(new Option('--json', 'same as --format json').conflicts('format'))
     .addHelpText('after', `
 Every check runs even when others fail; a check that cannot run (a missing file) is reported as
 failed with its reason. Exit 0 when nothing at or above --fail-on fails, errors or is pending; 1

@@ -97,3 +97,15 @@ test('data checks on a CSV without data rows error instead of passing or failing
   assert.match(r.checks[0].message, /iris-header-only\.csv has no data rows/);
   assert.equal(r.passed, false);
 });
+
+test('bench and the latency check refuse an input CSV without data rows instead of timing garbage', async () => {
+  const dir = tempDir('mlops-bench-empty-');
+  const headerOnly = path.join(dir, 'mlp-header-only.csv');
+  writeFileSync(headerOnly, `id,${Array.from({ length: 30 }, (_, i) => `f${i}`).join(',')}\n`);
+  const cli = runCli(['bench', model, '--input', headerOnly, '--ignore', 'id', '--batch-size', '2', '--iterations', '2']);
+  assert.equal(cli.status, 2);
+  assert.match(cli.stderr, /error: .*mlp-header-only\.csv has no data rows/);
+  const r = await run([{ id: 'valid', type: 'model_valid' }, { id: 'lat', type: 'latency', max_p95_ms: 1000, input: headerOnly, iterations: 2 }]);
+  assert.equal(r.checks[1].status, 'error');
+  assert.equal(r.passed, false);
+});
