@@ -89,6 +89,6 @@ export async function runChecklist(options: ChecklistOptions): Promise<Checklist
   for (const r of results) counts[r.status]++;
   const checks: CheckResult[] = results.map((r) => ({ ...r, blocking: blocking(r, failOn) }));
   // A run in which nothing passed (every check a warning or pending below --fail-on) has shown nothing: it does not pass.
-  const reason = counts.pass === 0 ? `no check passed (${results.length} check${results.length === 1 ? '' : 's'}, none at pass)` : null;
+  const reason = counts.pass === 0 ? `no check passed (0 of ${results.length}): a run that shows nothing holds does not pass` : null;
   return { model, config: options.config ?? null, fail_on: failOn, checks, counts, passed: reason === null && !checks.some((r) => r.blocking), reason };
 }
