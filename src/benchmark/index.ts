@@ -73,7 +73,10 @@ export async function benchModel(options: BenchOptions): Promise<BenchResult> {
     if (options.input) {
       const { readCsvTable } = await import('../csv/read-csv-table.js');
       const { csvFeeds } = await import('../check/csv-data.js');
-      csv = csvFeeds(await readCsvTable(options.input), session.inputs, { features: options.features, ignore: options.ignore, recorded: loaded.recordedFeatures });
+      const table = await readCsvTable(options.input);
+      // No rows would be "repeated" into batches of undefined values: timings of garbage, not of the data.
+      if (table.rows.length === 0) throw new MlopsError('CSV_EMPTY', `${options.input} has no data rows (only a header): nothing to feed the model`, { hint: 'pass rows to time, or leave out --input to synthesize inputs' });
+      csv = csvFeeds(table, session.inputs, { features: options.features, ignore: options.ignore, recorded: loaded.recordedFeatures });
     }
     const results: BatchFigures[] = [];
     for (const batch of options.batchSizes ?? [1, 32, 256]) {

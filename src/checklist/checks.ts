@@ -190,7 +190,8 @@ export const CHECKS: Record<string, CheckFn> = {
     const r = await detectDrift({ reference: rel(str(c, 'reference')!), current: rel(str(c, 'current')!), exclude: list(c, 'exclude'), alpha: num(c, 'alpha') });
     const max = num(c, 'max_share');
     const pass = max === undefined ? !r.dataset_drift : r.drift_share <= max;
-    return verdict(pass, `${r.drifted} of ${r.tested} columns drifted (${(r.drift_share * 100).toFixed(0)} %)`, r.drift_share, max === undefined ? 'no dataset drift' : `share <= ${max}`);
+    const untested = r.columns.length - r.tested;
+    return verdict(pass, `${r.drifted} of ${r.tested} columns drifted (${(r.drift_share * 100).toFixed(0)} %)${untested ? `, ${untested} not tested` : ''}`, r.drift_share, max === undefined ? 'no dataset drift' : `share <= ${max}`);
   },
 
   async registry_metadata(ctx, c) {

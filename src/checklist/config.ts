@@ -5,25 +5,30 @@ import { MlopsError } from '../util/errors.js';
 
 export type Severity = 'error' | 'warn';
 
-type FieldType = 'number' | 'string' | 'string[]' | 'boolean';
+/**
+ * A field's type and range. Numbers are range-checked here so that a typo
+ * (`batch_size: 0`, `max_p95_ms: -1`) is a config error, not a gate that
+ * can never fail or never pass.
+ */
+type FieldType = 'number' | 'positive' | 'non-negative' | 'positive-integer' | 'share' | 'alpha' | 'string' | 'string[]' | 'non-empty string[]' | 'boolean';
 
 /** Per check type: its fields, and which are required. */
 export const CHECK_TYPES: Record<string, { fields: Record<string, FieldType>; required: string[]; about: string }> = {
   model_valid: { fields: {}, required: [], about: 'valid structure and loads in onnxruntime (the check command)' },
-  parity: { fields: { test_data: 'string', input: 'string', expected: 'string', rtol: 'number', atol: 'number', features: 'string[]', ignore: 'string[]' }, required: [], about: 'outputs reproduce test data within rtol/atol' },
+  parity: { fields: { test_data: 'string', input: 'string', expected: 'string', rtol: 'non-negative', atol: 'non-negative', features: 'string[]', ignore: 'string[]' }, required: [], about: 'outputs reproduce test data within rtol/atol' },
   finite_weights: { fields: {}, required: [], about: 'no NaN or Inf in the weights' },
-  opset_range: { fields: { min_opset: 'number', max_opset: 'number', min_ir: 'number', max_ir: 'number' }, required: [], about: 'IR version and default-domain opset within a range' },
-  max_size_mb: { fields: { max: 'number' }, required: ['max'], about: 'model file size at most max MB' },
+  opset_range: { fields: { min_opset: 'positive-integer', max_opset: 'positive-integer', min_ir: 'positive-integer', max_ir: 'positive-integer' }, required: [], about: 'IR version and default-domain opset within a range' },
+  max_size_mb: { fields: { max: 'positive' }, required: ['max'], about: 'model file size at most max MB' },
   no_custom_domains: { fields: {}, required: [], about: 'no operators from custom domains' },
   external_data_inside: { fields: {}, required: [], about: 'external data files inside the model folder' },
-  latency: { fields: { batch_size: 'number', max_p95_ms: 'number', input: 'string', iterations: 'number' }, required: ['max_p95_ms'], about: 'p95 latency at a batch size at most a limit' },
-  throughput: { fields: { batch_size: 'number', min_rows_per_s: 'number', input: 'string', iterations: 'number' }, required: ['min_rows_per_s'], about: 'throughput at least a limit' },
+  latency: { fields: { batch_size: 'positive-integer', max_p95_ms: 'positive', input: 'string', iterations: 'positive-integer' }, required: ['max_p95_ms'], about: 'p95 latency at a batch size at most a limit' },
+  throughput: { fields: { batch_size: 'positive-integer', min_rows_per_s: 'positive', input: 'string', iterations: 'positive-integer' }, required: ['min_rows_per_s'], about: 'throughput at least a limit' },
   metric: { fields: { data: 'string', label: 'string', metric: 'string', min: 'number', max: 'number', output: 'string', baseline: 'string', min_absolute_change: 'number', min_relative_change: 'number', features: 'string[]', ignore: 'string[]' }, required: ['data', 'label', 'metric'], about: 'accuracy, f1, auc, rmse or mae on a labelled CSV, optionally against a baseline model' },
-  quantization_agreement: { fields: { candidate: 'string', data: 'string', min_agreement: 'number', features: 'string[]', ignore: 'string[]' }, required: ['candidate', 'data', 'min_agreement'], about: 'an int8 candidate agrees with the float model (argmax)' },
-  drift: { fields: { reference: 'string', current: 'string', max_share: 'number', exclude: 'string[]', alpha: 'number' }, required: ['reference', 'current'], about: 'no dataset drift / share of drifted columns at most max_share' },
-  registry_metadata: { fields: { fields: 'string[]' }, required: ['fields'], about: 'registry metadata fields present (description, tags.owner, metrics.auc, git_commit...)' },
+  quantization_agreement: { fields: { candidate: 'string', data: 'string', min_agreement: 'share', features: 'string[]', ignore: 'string[]' }, required: ['candidate', 'data', 'min_agreement'], about: 'an int8 candidate agrees with the float model (argmax)' },
+  drift: { fields: { reference: 'string', current: 'string', max_share: 'share', exclude: 'string[]', alpha: 'alpha' }, required: ['reference', 'current'], about: 'no dataset drift / share of drifted columns at most max_share' },
+  registry_metadata: { fields: { fields: 'non-empty string[]' }, required: ['fields'], about: 'registry metadata fields present (description, tags.owner, metrics.auc, git_commit...)' },
   rollback_available: { fields: { alias: 'string' }, required: [], about: 'a previous version exists to roll back to' },
-  max_age_days: { fields: { max: 'number' }, required: ['max'], about: 'the version was registered at most max days ago' },
+  max_age_days: { fields: { max: 'non-negative' }, required: ['max'], about: 'the version was registered at most max days ago' },
   registry_sha256: { fields: {}, required: [], about: "the stored file's sha256 matches the registry" },
   manual: { fields: { text: 'string' }, required: ['text'], about: 'needs a person: pass with --ack <id>' },
 };
@@ -48,15 +53,36 @@ function configError(file: string, at: string, message: string): MlopsError {
 }
 
 function typeOk(value: unknown, type: FieldType): boolean {
+  const n = value as number;
+  const finite = typeof value === 'number' && Number.isFinite(value);
   switch (type) {
-    case 'number': return typeof value === 'number' && Number.isFinite(value);
+    case 'number': return finite;
+    case 'positive': return finite && n > 0;
+    case 'non-negative': return finite && n >= 0;
+    case 'positive-integer': return finite && Number.isInteger(n) && n >= 1;
+    case 'share': return finite && n >= 0 && n <= 1;
+    case 'alpha': return finite && n > 0 && n < 1;
     case 'string': return typeof value === 'string' && value.length > 0;
     case 'boolean': return typeof value === 'boolean';
     case 'string[]': return Array.isArray(value) && value.every((v) => typeof v === 'string');
+    case 'non-empty string[]': return Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === 'string' && v.length > 0);
   }
 }
 
-const TYPE_NAMES: Record<FieldType, string> = { number: 'a number', string: 'a non-empty string', boolean: 'true or false', 'string[]': 'a list of strings' };
+const TYPE_NAMES: Record<FieldType, string> = {
+  number: 'a number', positive: 'a positive number', 'non-negative': 'a number >= 0', 'positive-integer': 'a positive integer',
+  share: 'a number between 0 and 1', alpha: 'a number between 0 and 1 (exclusive)',
+  string: 'a non-empty string', boolean: 'true or false', 'string[]': 'a list of strings', 'non-empty string[]': 'a non-empty list of strings',
+};
+
+/** Metric values live in a range; a threshold outside it is a gate that always or never passes. */
+const METRIC_RANGE: Record<string, { lo: number; hi: number; text: string }> = {
+  accuracy: { lo: 0, hi: 1, text: 'between 0 and 1' }, f1: { lo: 0, hi: 1, text: 'between 0 and 1' }, auc: { lo: 0, hi: 1, text: 'between 0 and 1' },
+  rmse: { lo: 0, hi: Infinity, text: '>= 0' }, mae: { lo: 0, hi: Infinity, text: '>= 0' },
+};
+
+/** Pairs of bounds in one check that must be ordered. */
+const BOUND_PAIRS: Array<[string, string]> = [['min_opset', 'max_opset'], ['min_ir', 'max_ir'], ['min', 'max']];
 
 export function validateConfig(raw: unknown, file: string): ChecklistConfig {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw configError(file, '(top level)', 'expected a mapping with a "checks" list');
@@ -64,6 +90,8 @@ export function validateConfig(raw: unknown, file: string): ChecklistConfig {
   for (const key of Object.keys(top)) if (!['model', 'checks'].includes(key)) throw configError(file, key, 'unknown key (expected model, checks)');
   if (top.model !== undefined && !typeOk(top.model, 'string')) throw configError(file, 'model', 'expected a model path or registry reference');
   if (!Array.isArray(top.checks)) throw configError(file, 'checks', 'expected a list of checks');
+  // An empty list would pass every run without checking anything.
+  if (top.checks.length === 0) throw configError(file, 'checks', 'the list is empty: a checklist with no checks would pass without checking anything');
   const ids = new Set<string>();
   const checks = top.checks.map((item, i) => {
     const at = `checks[${i}]`;
@@ -80,12 +108,23 @@ export function validateConfig(raw: unknown, file: string): ChecklistConfig {
       if (['id', 'type', 'severity'].includes(key)) continue;
       const fieldType = spec.fields[key];
       if (!fieldType) throw configError(file, `${at}.${key}`, `unknown field for ${c.type} (fields: ${Object.keys(spec.fields).join(', ') || 'none'})`);
-      if (!typeOk(value, fieldType)) throw configError(file, `${at}.${key}`, `expected ${TYPE_NAMES[fieldType]}`);
+      if (!typeOk(value, fieldType)) throw configError(file, `${at}.${key}`, `expected ${TYPE_NAMES[fieldType]}${typeof value === 'number' ? ` (got ${value})` : ''}`);
     }
     for (const key of spec.required) if (c[key] === undefined) throw configError(file, `${at}.${key}`, `required for ${c.type}`);
     if (c.type === 'metric') {
       if (!METRICS.includes(c.metric as MetricName)) throw configError(file, `${at}.metric`, `expected one of ${METRICS.join(', ')}`);
       if (c.min === undefined && c.max === undefined && c.baseline === undefined) throw configError(file, `${at}`, 'a metric check needs min, max or baseline');
+      const range = METRIC_RANGE[c.metric as string];
+      for (const key of ['min', 'max']) {
+        const v = c[key] as number | undefined;
+        if (v !== undefined && (v < range.lo || v > range.hi)) throw configError(file, `${at}.${key}`, `${c.metric} is ${range.text} (got ${v}): a threshold outside that range decides every run the same way`);
+      }
+    }
+    if (c.type === 'opset_range' && Object.keys(spec.fields).every((key) => c[key] === undefined)) {
+      throw configError(file, at, `opset_range needs at least one of ${Object.keys(spec.fields).join(', ')} (without a bound it passes every model)`);
+    }
+    for (const [lo, hi] of BOUND_PAIRS) {
+      if (typeof c[lo] === 'number' && typeof c[hi] === 'number' && (c[lo] as number) > (c[hi] as number)) throw configError(file, at, `${lo} ${c[lo]} is above ${hi} ${c[hi]}: no value can pass`);
     }
     if (c.type === 'parity' && !c.test_data && !(c.input && c.expected)) throw configError(file, `${at}`, 'parity needs test_data, or input and expected');
     return { ...c, severity } as CheckConfig;

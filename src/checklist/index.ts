@@ -31,6 +31,8 @@ export interface CheckResult {
   value: number | string | null;
   threshold: string | null;
   duration_ms: number;
+  /** Whether this check fails the run (not passed, at or above --fail-on). */
+  blocking: boolean;
   acknowledged_by?: string;
 }
 
@@ -41,10 +43,12 @@ export interface ChecklistResult {
   checks: CheckResult[];
   counts: Record<CheckStatus, number>;
   passed: boolean;
+  /** Why the run failed when no single check is to blame (no check passed); null otherwise. */
+  reason: string | null;
 }
 
 /** A check at or above the --fail-on level that did not pass (failed, errored or pending) fails the run. */
-export function blocking(check: CheckResult, failOn: Severity): boolean {
+export function blocking(check: Pick<CheckResult, 'status' | 'severity'>, failOn: Severity): boolean {
   return check.status !== 'pass' && (failOn === 'warn' || check.severity === 'error');
 }
 
@@ -63,7 +67,7 @@ export async function runChecklist(options: ChecklistOptions): Promise<Checklist
   const modelRef = options.model ? options.model : looksLikePath(model) ? rel(model) : model;
   const ctx: CheckContext = { model: modelRef, registry: options.registry, baseDir, load: () => (loading ??= loadModel(ctx.model, { registry: options.registry })) };
   const actor = currentActor().actor;
-  const results: CheckResult[] = [];
+  const results: Array<Omit<CheckResult, 'blocking'>> = [];
   for (const check of checklist.checks) {
     const started = performance.now();
     const base = { id: check.id, type: check.type, severity: check.severity };
@@ -83,5 +87,8 @@ export async function runChecklist(options: ChecklistOptions): Promise<Checklist
   }
   const counts = { pass: 0, fail: 0, error: 0, pending: 0 } as Record<CheckStatus, number>;
   for (const r of results) counts[r.status]++;
-  return { model, config: options.config ?? null, fail_on: failOn, checks: results, counts, passed: !results.some((r) => blocking(r, failOn)) };
+  const checks: CheckResult[] = results.map((r) => ({ ...r, blocking: blocking(r, failOn) }));
+  // A run in which nothing passed (every check a warning or pending below --fail-on) has shown nothing: it does not pass.
+  const reason = counts.pass === 0 ? `no check passed (0 of ${results.length}): a run that shows nothing holds does not pass` : null;
+  return { model, config: options.config ?? null, fail_on: failOn, checks, counts, passed: reason === null && !checks.some((r) => r.blocking), reason };
 }

@@ -25,6 +25,8 @@ export async function evaluateMetric(model: string, options: MetricOptions): Pro
   const session = await openSession(loaded, { transform: (m) => (zipmaps = stripZipMap(m)) });
   try {
     const table = await readCsvTable(options.data);
+    // No rows would make the metric NaN, which then fails (or passes a baseline comparison) for the wrong reason.
+    if (table.rows.length === 0) throw new MlopsError('CSV_EMPTY', `${options.data} has no data rows (only a header): the ${options.metric} check needs labelled rows`, { hint: 'point data: at the hold-out set' });
     const labelIndex = table.header.indexOf(options.label);
     if (labelIndex < 0) throw new MlopsError('CSV_COLUMNS_MISSING', `${options.data} has no label column "${options.label}"`);
     const feeds = csvFeeds(table, session.inputs, { features: options.features, ignore: [...(options.ignore ?? []), options.label], recorded: loaded.recordedFeatures });

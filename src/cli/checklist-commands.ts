@@ -46,11 +46,13 @@ export function addChecklistCommand(program: Command): void {
     .addOption(new Option('--fail-on <level>', 'exit 1 when a check of this severity or above does not pass').choices(['error', 'warn']).default('error'))
     .option('--ack <id>', 'sign off a manual check (repeatable; recorded in the report)', collect)
     .option('--registry <dir>', 'registry folder (default: $MLOPS_REGISTRY, else ./.mlops)')
-    .option('--json', 'same as --format json')
+    .addOption(new Option('--json', 'same as --format json').conflicts('format'))
     .addHelpText('after', `
-Every check runs even when others fail; a check that cannot run (a missing file) is reported as
-failed with its reason. Exit 0 when nothing at or above --fail-on fails, errors or is pending; 1
-otherwise; 2 for a bad config (errors name the path: checks[3].max: expected a number).
+Every check runs even when others fail; a check that cannot run (a missing file, a data file
+without rows) is reported as failed with its reason. Exit 0 when nothing at or above --fail-on
+fails, errors or is pending and at least one check passed; 1 otherwise; 2 for a bad config (errors
+name the path: checks[3].max: expected a positive number). In JUnit every check that fails the run
+is a <failure> or an <error>; only non-blocking warnings are <skipped>.
 
 Examples:
   $ mlops checklist init

@@ -1,11 +1,15 @@
 /** `mlops drift`: per-column tests between a reference and a current CSV, and a dataset verdict. */
-import { stat } from 'node:fs/promises';
 import { MlopsError } from '../util/errors.js';
 import { ks2sampSorted, type Alternative, type KsMethod } from '../stats/ks.js';
 import { chi2Contingency } from '../stats/chi2.js';
 import { correctPValues, numericPsi, psiFromCounts, standardDeviation, wassersteinSorted, type Correction } from '../stats/effect-size.js';
 import { detectKind, readColumns, readHeader, sampleRows, type ColumnData, type ColumnKind } from './read-columns.js';
+import { isMissingCell } from '../csv/cell-values.js';
 import { chartData, type ChartData } from './charts.js';
+import { openInputs } from './inputs.js';
+import { checkThresholds, MIN_VALUES, MISSING_RATE_JUMP } from './rules.js';
+
+export { MIN_VALUES, MISSING_RATE_JUMP } from './rules.js';
 
 export type EffectMetric = 'psi' | 'ks' | 'wasserstein';
 
@@ -24,6 +28,8 @@ export interface DriftOptions {
   minEffect?: number;
   effectMetric?: EffectMetric;
   driftShare?: number;
+  /** A column needs this many non-missing values in each file to be tested (default MIN_VALUES). */
+  minValues?: number;
 }
 
 export interface ColumnDrift {
@@ -33,7 +39,8 @@ export interface ColumnDrift {
   type_rule: string;
   status: 'tested' | 'skipped';
   reason?: string;
-  test?: 'ks' | 'chi2';
+  /** ks or chi2 on the values; missing_rate when only the missing-value rule could judge the column. */
+  test?: 'ks' | 'chi2' | 'missing_rate';
   /** KS: exact, asymp, asymp (exact failed); chi-square: pearson, or pearson + yates for 2x2. */
   method?: string;
   statistic?: number;
@@ -46,6 +53,13 @@ export interface ColumnDrift {
   current_count: number;
   reference_missing: number;
   current_missing: number;
+  /** Share of rows with the value missing (null when the column is in one file only). */
+  reference_missing_rate: number | null;
+  current_missing_rate: number | null;
+  /** Chi-square p-value on missing/present counts, when the rate moved by MISSING_RATE_JUMP or more. */
+  missing_pvalue?: number;
+  /** Drift by the missing-value rule (see MISSING_RATE_JUMP). */
+  missing_drift: boolean;
   unseen_categories?: string[];
   drifted: boolean;
   chart?: ChartData;
@@ -54,7 +68,7 @@ export interface ColumnDrift {
 export interface DriftResult {
   reference: { path: string; rows: number };
   current: { path: string; rows: number };
-  settings: { alpha: number; correction: Correction; alternative: Alternative; method: KsMethod; min_effect: number | null; effect_metric: EffectMetric; drift_share: number };
+  settings: { alpha: number; correction: Correction; alternative: Alternative; method: KsMethod; min_effect: number | null; effect_metric: EffectMetric; drift_share: number; min_values: number; missing_rate_jump: number };
   columns: ColumnDrift[];
   tested: number;
   drifted: number;
@@ -63,18 +77,42 @@ export interface DriftResult {
 }
 
 export async function detectDrift(options: DriftOptions): Promise<DriftResult> {
+  checkThresholds(options);
+  const inputs = await openInputs(options.reference, options.current);
+  try {
+    const result = await detectDriftIn({ ...options, reference: inputs.reference.path, current: inputs.current.path });
+    result.reference.path = options.reference;
+    result.current.path = options.current;
+    return result;
+  } catch (err) {
+    throw inputs.relabel(err);
+  } finally {
+    await inputs.cleanup();
+  }
+}
+
+const SAMPLE_ROWS = 1000;
+
+async function detectDriftIn(options: DriftOptions): Promise<DriftResult> {
   const alpha = options.alpha ?? 0.05;
   const correction = options.correction ?? 'none';
   const alternative = options.alternative ?? 'two-sided';
   const method = options.method ?? 'auto';
   const effectMetric = options.effectMetric ?? 'psi';
   const driftShare = options.driftShare ?? 0.5;
-  for (const file of [options.reference, options.current]) {
-    const info = await stat(file).catch(() => undefined);
-    if (!info?.isFile()) throw new MlopsError('CSV_NOT_FOUND', `${file} does not exist`, { hint: 'check the path of --reference and --current' });
-  }
+  const minValues = options.minValues ?? MIN_VALUES;
   const refHeader = await readHeader(options.reference);
   const curHeader = await readHeader(options.current);
+  // An empty file is an input error, said of that file: not "0 of 0 columns drifted", and not
+  // every column typed numerical for want of values, then blamed on the other file's first word.
+  const refSample = await sampleRows(options.reference, refHeader, SAMPLE_ROWS);
+  if (refSample.length === 0) {
+    throw new MlopsError('DRIFT_EMPTY_INPUT', `reference data ${options.reference} has no data rows (only a header): nothing to compare against`, { hint: 'pass the data the model was trained or validated on' });
+  }
+  const curSample = await sampleRows(options.current, curHeader, SAMPLE_ROWS);
+  if (curSample.length === 0) {
+    throw new MlopsError('DRIFT_EMPTY_INPUT', `current data ${options.current} has no data rows (only a header): nothing to test`, { hint: 'check the job that wrote it; an empty batch has no drift to measure' });
+  }
   const inCurrent = new Set(curHeader.header);
   const inReference = new Set(refHeader.header);
   const requested = options.columns ?? refHeader.header.filter((h) => !(options.exclude ?? []).includes(h));
@@ -85,23 +123,21 @@ export async function detectDrift(options: DriftOptions): Promise<DriftResult> {
       });
     }
   }
-  const sample = await sampleRows(options.reference, refHeader, 1000);
   const results: ColumnDrift[] = [];
   const toRead: Array<{ name: string; kind: ColumnKind; rule: string }> = [];
   for (const name of requested) {
     if (!inCurrent.has(name)) {
-      results.push(skippedColumn(name, 'categorical', '-', `only in the reference (${options.current} has no column "${name}")`));
+      results.push(oneSided(name, `only in the reference (${options.current} has no column "${name}")`));
       continue;
     }
-    const c = refHeader.header.indexOf(name);
     const kind = options.categorical?.includes(name) ? { kind: 'categorical' as const, rule: '--categorical' }
       : options.numerical?.includes(name) ? { kind: 'numerical' as const, rule: '--numerical' }
-      : detectKind(sample.map((r) => r[c] ?? ''));
+      : kindFromSamples(refSample, refHeader.header.indexOf(name), curSample, curHeader.header.indexOf(name));
     toRead.push({ name, ...kind });
   }
   for (const name of curHeader.header) {
     if (!inReference.has(name) && !(options.exclude ?? []).includes(name) && !options.columns) {
-      results.push(skippedColumn(name, 'categorical', '-', `only in the current data (${options.reference} has no column "${name}")`));
+      results.push(oneSided(name, `only in the current data (${options.reference} has no column "${name}")`));
     }
   }
   if (toRead.length === 0) {
@@ -113,53 +149,124 @@ export async function detectDrift(options: DriftOptions): Promise<DriftResult> {
     readColumns(options.reference, refHeader, toRead.map(({ name, kind }) => ({ name, kind }))),
     readColumns(options.current, curHeader, toRead.map(({ name, kind }) => ({ name, kind }))),
   ]);
-  toRead.forEach((col, k) => results.push(testColumn(col.name, col.kind, col.rule, ref[k], cur[k], { alternative, method })));
+  const refRows = ref[0].count + ref[0].missing;
+  const curRows = cur[0].count + cur[0].missing;
+  const settings = { alternative, method, alpha, minValues };
+  toRead.forEach((col, k) => results.push(judgeColumn(col.name, col.kind, col.rule, ref[k], cur[k], refRows, curRows, settings)));
 
   const tested = results.filter((r) => r.status === 'tested');
-  const corrected = correctPValues(tested.map((r) => r.pvalue!), correction);
-  tested.forEach((r, i) => {
+  if (tested.length === 0) {
+    // Grouped by reason: with 40 columns and one row, one line says it all.
+    const byReason = new Map<string, string[]>();
+    for (const r of results) byReason.set(r.reason ?? '', [...(byReason.get(r.reason ?? '') ?? []), r.column]);
+    const why = [...byReason].map(([reason, columns]) => `${reason} (${columns.slice(0, 8).join(', ')}${columns.length > 8 ? `, and ${columns.length - 8} more` : ''})`);
+    throw new MlopsError('DRIFT_NOTHING_TESTED', `no column could be tested, so there is no verdict: ${why.join('; ')}`, {
+      hint: `a column needs at least ${minValues} non-missing values in both ${options.reference} and ${options.current}; pass more rows, or lower --min-values (less reliable)`,
+    });
+  }
+  // Corrections apply to the distribution tests; the missing-value rule has its own threshold.
+  const distribution = tested.filter((r) => r.test !== 'missing_rate');
+  const corrected = correctPValues(distribution.map((r) => r.pvalue!), correction);
+  distribution.forEach((r, i) => {
     r.pvalue_corrected = corrected[i];
     const effect = effectMetric === 'psi' || r.type === 'categorical' ? r.psi! : effectMetric === 'ks' ? r.ks_d! : r.wasserstein_norm ?? 0;
-    r.drifted = corrected[i] < alpha && (options.minEffect === undefined || effect > options.minEffect);
+    r.drifted = r.missing_drift || (corrected[i] < alpha && (options.minEffect === undefined || effect > options.minEffect));
   });
   const drifted = tested.filter((r) => r.drifted).length;
-  const share = tested.length ? drifted / tested.length : 0;
+  const share = drifted / tested.length;
   // Most severe first: drifted, then by p-value, then by effect.
   results.sort((a, b) => Number(b.drifted) - Number(a.drifted) || (a.pvalue ?? 2) - (b.pvalue ?? 2) || (b.psi ?? 0) - (a.psi ?? 0));
   return {
-    reference: { path: options.reference, rows: Math.max(0, ...ref.map((c) => c.count + c.missing)) },
-    current: { path: options.current, rows: Math.max(0, ...cur.map((c) => c.count + c.missing)) },
-    settings: { alpha, correction, alternative, method, min_effect: options.minEffect ?? null, effect_metric: effectMetric, drift_share: driftShare },
+    reference: { path: options.reference, rows: refRows },
+    current: { path: options.current, rows: curRows },
+    settings: { alpha, correction, alternative, method, min_effect: options.minEffect ?? null, effect_metric: effectMetric, drift_share: driftShare, min_values: minValues, missing_rate_jump: MISSING_RATE_JUMP },
     columns: results,
     tested: tested.length,
     drifted,
     drift_share: share,
-    dataset_drift: tested.length > 0 && share >= driftShare,
+    dataset_drift: share >= driftShare,
   };
 }
 
-function skippedColumn(name: string, kind: ColumnKind, rule: string, reason: string, ref?: ColumnData, cur?: ColumnData): ColumnDrift {
-  return {
-    column: name, type: kind, type_rule: rule, status: 'skipped', reason,
-    reference_count: ref?.count ?? 0, current_count: cur?.count ?? 0, reference_missing: ref?.missing ?? 0, current_missing: cur?.missing ?? 0,
-    drifted: false,
-  };
-}
-
-function testColumn(name: string, kind: ColumnKind, rule: string, ref: ColumnData, cur: ColumnData, ks: { alternative: Alternative; method: KsMethod }): ColumnDrift {
-  if (ref.count < 2 || cur.count < 2) {
-    const which = ref.count < 2 ? 'reference' : 'current';
-    const count = Math.min(ref.count, cur.count);
-    return skippedColumn(name, kind, rule, count === 0 ? `all values missing in the ${which} data` : `fewer than 2 values in the ${which} data`, ref, cur);
+/** Type from the reference's first rows; from the current's when the reference has no value there. */
+function kindFromSamples(refSample: string[][], refIndex: number, curSample: string[][], curIndex: number): { kind: ColumnKind; rule: string } {
+  const refValues = refSample.map((r) => r[refIndex] ?? '');
+  if (refValues.some((v) => !isMissingCell(v))) return detectKind(refValues);
+  const curValues = curSample.map((r) => r[curIndex] ?? '');
+  if (curValues.some((v) => !isMissingCell(v))) {
+    const k = detectKind(curValues);
+    return { kind: k.kind, rule: `${k.rule} in the current data (none in the first ${SAMPLE_ROWS} reference rows)` };
   }
-  const base = { column: name, type: kind, type_rule: rule, status: 'tested' as const, reference_count: ref.count, current_count: cur.count, reference_missing: ref.missing, current_missing: cur.missing, drifted: false };
+  return { kind: 'numerical', rule: `no values in the first ${SAMPLE_ROWS} rows of either file (pass --categorical if it holds categories)` };
+}
+
+function oneSided(name: string, reason: string): ColumnDrift {
+  return {
+    column: name, type: 'categorical', type_rule: '-', status: 'skipped', reason,
+    reference_count: 0, current_count: 0, reference_missing: 0, current_missing: 0,
+    reference_missing_rate: null, current_missing_rate: null, missing_drift: false, drifted: false,
+  };
+}
+
+interface MissingVerdict {
+  reference_missing_rate: number;
+  current_missing_rate: number;
+  missing_pvalue?: number;
+  missing_statistic?: number;
+  missing_drift: boolean;
+}
+
+/** The missing-value rule (see MISSING_RATE_JUMP); judged only when both files have minValues rows. */
+function missingRule(ref: ColumnData, cur: ColumnData, refRows: number, curRows: number, alpha: number, minValues: number): MissingVerdict {
+  const refRate = ref.missing / refRows;
+  const curRate = cur.missing / curRows;
+  const out: MissingVerdict = { reference_missing_rate: refRate, current_missing_rate: curRate, missing_drift: false };
+  if (refRows < minValues || curRows < minValues) return out;
+  if (cur.count === 0 && ref.count >= minValues) out.missing_drift = true;
+  if (Math.abs(curRate - refRate) >= MISSING_RATE_JUMP) {
+    const r = chi2Contingency([[ref.missing, ref.count], [cur.missing, cur.count]], true);
+    out.missing_pvalue = r.pvalue;
+    out.missing_statistic = r.statistic;
+    if (r.pvalue < alpha) out.missing_drift = true;
+  }
+  return out;
+}
+
+function tooFew(ref: ColumnData, cur: ColumnData, minValues: number): string | undefined {
+  if (ref.count === 0 && cur.count === 0) return 'all values missing in both files';
+  if (cur.count === 0) return 'all values missing in the current data';
+  if (ref.count === 0) return 'all values missing in the reference data';
+  const thin = [ref.count < minValues ? `${ref.count} in the reference data` : '', cur.count < minValues ? `${cur.count} in the current data` : ''].filter(Boolean);
+  return thin.length ? `too few values: ${thin.join(', ')} (need ${minValues})` : undefined;
+}
+
+function judgeColumn(
+  name: string, kind: ColumnKind, rule: string, ref: ColumnData, cur: ColumnData, refRows: number, curRows: number,
+  s: { alternative: Alternative; method: KsMethod; alpha: number; minValues: number },
+): ColumnDrift {
+  const { missing_statistic: missingStatistic, ...missing } = missingRule(ref, cur, refRows, curRows, s.alpha, s.minValues);
+  const base = {
+    column: name, type: kind, type_rule: rule, reference_count: ref.count, current_count: cur.count,
+    reference_missing: ref.missing, current_missing: cur.missing, ...missing, drifted: missing.missing_drift,
+  };
+  const few = tooFew(ref, cur, s.minValues);
+  if (few !== undefined) {
+    // The values cannot be compared; the missing-value rule may still have found drift.
+    if (!missing.missing_drift) return { ...base, status: 'skipped', reason: few };
+    return {
+      ...base, status: 'tested', reason: few, test: 'missing_rate',
+      method: missingStatistic === undefined ? 'all missing' : 'pearson + yates',
+      ...(missingStatistic === undefined ? {} : { statistic: missingStatistic, pvalue: missing.missing_pvalue, pvalue_corrected: missing.missing_pvalue }),
+    };
+  }
+  const tested = { ...base, status: 'tested' as const };
   if (kind === 'numerical') {
     const x = ref.numbers!.slice().sort();
     const y = cur.numbers!.slice().sort();
-    const r = ks2sampSorted(x, y, ks.alternative, ks.method);
+    const r = ks2sampSorted(x, y, s.alternative, s.method);
     const sd = standardDeviation(x);
     return {
-      ...base, test: 'ks', method: r.method, statistic: r.statistic, pvalue: r.pvalue, ks_d: r.statistic,
+      ...tested, test: 'ks', method: r.method, statistic: r.statistic, pvalue: r.pvalue, ks_d: r.statistic,
       psi: numericPsi(x, y).psi,
       wasserstein_norm: sd > 0 ? wassersteinSorted(x, y) / sd : null,
       ...(sd > 0 ? {} : { reason: 'the reference is constant: the Wasserstein distance cannot be normalised' }),
@@ -171,11 +278,11 @@ function testColumn(name: string, kind: ColumnKind, rule: string, ref: ColumnDat
   const curCounts = levels.map((l) => cur.categories!.get(l) ?? 0);
   const unseen = levels.filter((l) => !ref.categories!.has(l));
   if (levels.length < 2) {
-    return { ...base, test: 'chi2', method: 'pearson', statistic: 0, pvalue: 1, psi: 0, unseen_categories: unseen, reason: `one category only ("${levels[0]}") in both files`, chart: chartData('categorical', undefined, undefined, levels, refCounts, curCounts) };
+    return { ...tested, test: 'chi2', method: 'pearson', statistic: 0, pvalue: 1, psi: 0, unseen_categories: unseen, reason: `one category only ("${levels[0]}") in both files`, chart: chartData('categorical', undefined, undefined, levels, refCounts, curCounts) };
   }
   const r = chi2Contingency([refCounts, curCounts], true);
   return {
-    ...base, test: 'chi2', method: r.yates ? 'pearson + yates' : 'pearson', statistic: r.statistic, pvalue: r.pvalue,
+    ...tested, test: 'chi2', method: r.yates ? 'pearson + yates' : 'pearson', statistic: r.statistic, pvalue: r.pvalue,
     psi: psiFromCounts(refCounts, curCounts), unseen_categories: unseen,
     chart: chartData('categorical', undefined, undefined, levels, refCounts, curCounts),
   };

@@ -18,6 +18,25 @@ function effect(c: ColumnDrift): string {
   return parts.join(', ');
 }
 
+/** Missing-value rates, reference -> current: "0 % -> 100 %". */
+function missingRates(c: ColumnDrift): string {
+  if (c.reference_missing_rate === null || c.current_missing_rate === null) return '-';
+  const pct = (x: number) => `${x === 0 || x === 1 ? x * 100 : Number((x * 100).toPrecision(2))} %`;
+  return `${pct(c.reference_missing_rate)} -> ${pct(c.current_missing_rate)}`;
+}
+
+function testName(c: ColumnDrift): string {
+  if (c.status === 'skipped') return `not tested: ${c.reason}`;
+  if (c.test === 'missing_rate') return `missing rate (${c.method}): ${c.reason}`;
+  return `${c.test} (${c.method})`;
+}
+
+/** The rules behind the verdict, said in every report. */
+function rules(r: DriftResult): string {
+  const untested = r.columns.filter((c) => c.status === 'skipped').length;
+  return `Minimum sample: at least ${r.settings.min_values} values per column in each file${untested ? ` (${untested} column${untested === 1 ? '' : 's'} not tested)` : ''}. Missing values: a rate that moves by ${r.settings.missing_rate_jump * 100} points or more (chi-square p < alpha), or a column empty in the current data, is drift.`;
+}
+
 function verdict(r: DriftResult): string {
   return `${r.drifted} of ${r.tested} columns drifted (${(r.drift_share * 100).toFixed(0)} %, threshold ${(r.settings.drift_share * 100).toFixed(0)} %): ${r.dataset_drift ? 'DATASET DRIFT' : 'no dataset drift'}`;
 }
@@ -25,14 +44,14 @@ function verdict(r: DriftResult): string {
 export function renderDriftTable(r: DriftResult, options: RenderOptions): string {
   const corrected = r.settings.correction !== 'none';
   const rows = r.columns.map((c) => [
-    c.column, c.type, c.status === 'skipped' ? paint(options, 'dim', `skipped: ${c.reason}`) : `${c.test} (${c.method})`,
+    c.column, c.type, c.status === 'skipped' ? paint(options, 'dim', testName(c)) : testName(c),
     c.statistic === undefined ? '-' : c.statistic.toPrecision(4), p(c.pvalue), ...(corrected ? [p(c.pvalue_corrected)] : []),
-    effect(c), c.status === 'skipped' ? '' : c.drifted ? paint(options, 'red', 'DRIFT') : paint(options, 'green', 'ok'),
+    effect(c), missingRates(c), c.status === 'skipped' ? '' : c.drifted ? paint(options, 'red', 'DRIFT') : paint(options, 'green', 'ok'),
   ]);
-  const head = ['column', 'type', 'test', 'statistic', 'p-value', ...(corrected ? [`p (${r.settings.correction})`] : []), 'effect', 'drifted'];
+  const head = ['column', 'type', 'test', 'statistic', 'p-value', ...(corrected ? [`p (${r.settings.correction})`] : []), 'effect', 'missing', 'drifted'];
   const notes = r.columns.filter((c) => c.unseen_categories?.length).map((c) => `${c.column}: categories not in the reference: ${c.unseen_categories!.slice(0, 10).join(', ')}${c.unseen_categories!.length > 10 ? ', ...' : ''}`);
   const line = r.dataset_drift ? paint(options, 'red', verdict(r)) : paint(options, 'green', verdict(r));
-  return [renderTable(head, rows, options), ...notes, line].join('\n') + '\n';
+  return [renderTable(head, rows, options), ...notes, rules(r), line].join('\n') + '\n';
 }
 
 export function renderDriftMarkdown(r: DriftResult): string {
@@ -42,9 +61,11 @@ export function renderDriftMarkdown(r: DriftResult): string {
     '',
     `${verdict(r)}. Reference \`${r.reference.path}\` (${r.reference.rows} rows), current \`${r.current.path}\` (${r.current.rows} rows); alpha ${r.settings.alpha}, correction ${r.settings.correction}.`,
     '',
-    '| column | type | test | statistic | p-value | effect | drifted |',
-    '| --- | --- | --- | --- | --- | --- | --- |',
-    ...r.columns.map((c) => `| ${esc(c.column)} | ${c.type} | ${c.status === 'skipped' ? `skipped: ${esc(c.reason ?? '')}` : `${c.test} (${c.method})`} | ${c.statistic === undefined ? '-' : c.statistic.toPrecision(4)} | ${p(c.pvalue_corrected ?? c.pvalue)} | ${effect(c)} | ${c.status === 'skipped' ? '' : c.drifted ? '**yes**' : 'no'} |`),
+    rules(r),
+    '',
+    '| column | type | test | statistic | p-value | effect | missing | drifted |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...r.columns.map((c) => `| ${esc(c.column)} | ${c.type} | ${esc(testName(c))} | ${c.statistic === undefined ? '-' : c.statistic.toPrecision(4)} | ${p(c.pvalue_corrected ?? c.pvalue)} | ${effect(c)} | ${missingRates(c)} | ${c.status === 'skipped' ? '' : c.drifted ? '**yes**' : 'no'} |`),
   ];
   return lines.join('\n') + '\n';
 }
@@ -83,10 +104,11 @@ function svgChart(chart: ChartData, column: string): string {
 
 export function renderDriftHtml(r: DriftResult): string {
   const cards = r.columns.map((c) => {
-    const badge = c.status === 'skipped' ? '<span class="badge skip">skipped</span>' : c.drifted ? '<span class="badge drift">drift</span>' : '<span class="badge ok">ok</span>';
-    const figures = c.status === 'skipped'
-      ? `<p class="muted">${escapeHtml(c.reason ?? '')}</p>`
-      : `<p>${c.test === 'ks' ? 'Kolmogorov-Smirnov' : 'chi-square'} (${escapeHtml(c.method ?? '')}): statistic ${c.statistic!.toPrecision(4)}, p-value ${p(c.pvalue)}${r.settings.correction !== 'none' ? `, corrected ${p(c.pvalue_corrected)}` : ''}; ${escapeHtml(effect(c))}. Missing: ${c.reference_missing} / ${c.current_missing}.</p>`
+    const badge = c.status === 'skipped' ? '<span class="badge skip">not tested</span>' : c.drifted ? '<span class="badge drift">drift</span>' : '<span class="badge ok">ok</span>';
+    const missing = `Missing: ${c.reference_missing} / ${c.current_missing} (${escapeHtml(missingRates(c))})${c.missing_drift ? ', <strong>drift in missing values</strong>' : ''}.`;
+    const figures = c.status === 'skipped' || c.test === 'missing_rate'
+      ? `<p class="muted">${escapeHtml(c.reason ?? '')}. ${missing}</p>`
+      : `<p>${c.test === 'ks' ? 'Kolmogorov-Smirnov' : 'chi-square'} (${escapeHtml(c.method ?? '')}): statistic ${c.statistic!.toPrecision(4)}, p-value ${p(c.pvalue)}${r.settings.correction !== 'none' ? `, corrected ${p(c.pvalue_corrected)}` : ''}; ${escapeHtml(effect(c))}. ${missing}</p>`
         + (c.unseen_categories?.length ? `<p>Not in the reference: ${c.unseen_categories.slice(0, 20).map(escapeHtml).join(', ')}</p>` : '');
     return `<section class="column ${c.drifted ? 'drifted' : ''}"><h2>${escapeHtml(c.column)} <small>${c.type}</small> ${badge}</h2>${figures}${c.chart ? svgChart(c.chart, c.column) : ''}</section>`;
   }).join('\n');
@@ -103,7 +125,7 @@ svg text{font-size:10px;fill:#555}rect.ref{fill:#1f77b4;fill-opacity:0.55}rect.c
 .legend span{display:inline-block;width:12px;height:12px;margin:0 4px 0 12px;vertical-align:middle}
 </style></head><body>
 <h1>Drift report</h1>
-<div class="summary"><strong>${escapeHtml(verdict(r))}</strong><br>Reference ${escapeHtml(r.reference.path)} (${r.reference.rows} rows) vs current ${escapeHtml(r.current.path)} (${r.current.rows} rows). alpha ${r.settings.alpha}, correction ${r.settings.correction}${r.settings.min_effect !== null ? `, minimum effect ${r.settings.min_effect} (${r.settings.effect_metric})` : ''}.
+<div class="summary"><strong>${escapeHtml(verdict(r))}</strong><br>${escapeHtml(rules(r))}<br>Reference ${escapeHtml(r.reference.path)} (${r.reference.rows} rows) vs current ${escapeHtml(r.current.path)} (${r.current.rows} rows). alpha ${r.settings.alpha}, correction ${r.settings.correction}${r.settings.min_effect !== null ? `, minimum effect ${r.settings.min_effect} (${r.settings.effect_metric})` : ''}.
 <div class="legend"><span style="background:#1f77b4;opacity:.55"></span>reference<span style="background:#ff7f0e;opacity:.55"></span>current</div></div>
 <div class="grid">
 ${cards}

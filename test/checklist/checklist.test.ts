@@ -58,7 +58,8 @@ test('quality, quantization and drift checks', async () => {
   const q = { type: 'quantization_agreement', candidate: m('mlp.ort-int8.onnx'), data: fixture('data', 'mlp.csv'), ignore: ['id'] };
   const agree = await one(m('mlp.onnx'), { ...q, min_agreement: 0.95 });
   assert.equal(agree.status, 'pass', agree.message);
-  assert.equal((await one(m('mlp.onnx'), { ...q, min_agreement: 1.01 })).status, 'fail');
+  // An agreement above 1 can never be met: a config error now, not a check that always fails.
+  await assert.rejects(one(m('mlp.onnx'), { ...q, min_agreement: 1.01 }), /checks\[0\]\.min_agreement: expected a number between 0 and 1/);
 
   const drift = { type: 'drift', reference: fixture('data', 'drift', 'reference.csv'), current: fixture('data', 'drift', 'current.csv'), exclude: ['id'] };
   assert.equal((await one(m('mlp.onnx'), { ...drift, max_share: 0.5 })).status, 'pass');
@@ -107,7 +108,7 @@ test('registry and manual checks', async () => {
 
 test('config errors name the path', () => {
   const bad: Array<[unknown, RegExp]> = [
-    [{ checks: [{ id: 'a', type: 'max_size_mb', max: 'big' }] }, /checks\[0\]\.max: expected a number/],
+    [{ checks: [{ id: 'a', type: 'max_size_mb', max: 'big' }] }, /checks\[0\]\.max: expected a positive number/],
     [{ checks: [{ id: 'a', type: 'frobnicate' }] }, /checks\[0\]\.type: expected one of model_valid, parity/],
     [{ checks: [{ id: 'a', type: 'latency' }] }, /checks\[0\]\.max_p95_ms: required for latency/],
     [{ checks: [{ id: 'a', type: 'model_valid' }, { id: 'a', type: 'model_valid' }] }, /checks\[1\]\.id: "a" is used by another check/],
@@ -135,8 +136,9 @@ test('JUnit report parses back with one testcase per check; Markdown summarises'
   const doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(renderChecklistJunit(r));
   const suite = doc.testsuites.testsuite;
   assert.equal(Number(suite.tests), 5);
-  assert.equal(Number(suite.failures), 2, 'small fails, missing errors');
-  assert.equal(Number(suite.skipped), 2, 'the warn-level failure and the pending item');
+  assert.equal(Number(suite.failures), 2, 'small fails; the pending error-level item fails the run, so it is a failure too');
+  assert.equal(Number(suite.errors), 1, 'missing could not run');
+  assert.equal(Number(suite.skipped), 1, 'the warn-level failure');
   const cases = suite.testcase as Array<Record<string, unknown>>;
   assert.deepEqual(cases.map((c) => c.name), ['valid', 'small', 'big-warn', 'review <"&>', 'missing']);
   assert.ok((cases[1].failure as Record<string, string>).message.includes('MB'));
@@ -164,7 +166,7 @@ test('CLI: exit codes, --format junit --output, init, and the promote gate recor
   writeFileSync(badConfig, 'checks:\n  - id: x\n    type: max_size_mb\n    max: lots\n');
   const bad = runCli(['checklist', '--config', badConfig, '--model', 'fraud@1'], { env });
   assert.equal(bad.status, 2);
-  assert.match(bad.stderr, /bad\.yml: checks\[0\]\.max: expected a number/);
+  assert.match(bad.stderr, /bad\.yml: checks\[0\]\.max: expected a positive number/);
   const broken = path.join(dir, 'broken.yml');
   writeFileSync(broken, 'checks: [\n');
   assert.match(runCli(['checklist', '--config', broken, '--model', 'fraud@1'], { env }).stderr, /not valid YAML/);

@@ -1,0 +1,67 @@
+/**
+ * Drift's two input files. Drift reads each file more than once (header,
+ * type sample, columns), so a pipe or a device (`--current <(zcat x.gz)`,
+ * /dev/stdin) is read once into a temporary copy; messages still name what
+ * the user passed, never the copy.
+ */
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { MlopsError, isMlopsError } from '../util/errors.js';
+
+const STDIN_PATHS = new Set(['/dev/stdin', '/dev/fd/0', '/proc/self/fd/0']);
+
+export interface DriftInput {
+  /** What the user passed, for messages and the report. */
+  label: string;
+  /** What to read: the file itself, or the copy of a pipe. */
+  path: string;
+}
+
+export interface DriftInputs {
+  reference: DriftInput;
+  current: DriftInput;
+  /** The same error with copies' paths replaced by what the user passed. */
+  relabel(err: unknown): unknown;
+  cleanup(): Promise<void>;
+}
+
+export async function openInputs(reference: string, current: string): Promise<DriftInputs> {
+  let spoolDir: string | undefined;
+  const open = async (file: string, role: 'reference' | 'current'): Promise<DriftInput> => {
+    const info = await stat(file).catch((err: NodeJS.ErrnoException) => {
+      const why = err.code === 'ENOENT' || err.code === 'ENOTDIR' ? 'does not exist' : `cannot be read (${err.code})`;
+      throw new MlopsError('CSV_NOT_FOUND', `${role} file ${file} ${why}`, { hint: 'check the paths of the reference and current data' });
+    });
+    if (info.isDirectory()) throw new MlopsError('CSV_NOT_FOUND', `${role} file ${file} is a folder`, { hint: 'pass one CSV file for the reference and one for the current data' });
+    if (info.isFile()) return { label: file, path: file };
+    spoolDir ??= await mkdtemp(path.join(os.tmpdir(), 'mlops-drift-'));
+    const copy = path.join(spoolDir, `${role}.csv`);
+    try {
+      // Opening /dev/stdin fails (ENXIO) when stdin is a socket, as under many process managers: read fd 0 itself.
+      await pipeline(STDIN_PATHS.has(file) ? process.stdin : createReadStream(file), createWriteStream(copy));
+    } catch (err) {
+      throw new MlopsError('CSV_UNREADABLE', `cannot read ${role} data from ${file}: ${(err as Error).message}`);
+    }
+    return { label: file, path: copy };
+  };
+  const cleanup = async () => {
+    if (spoolDir) await rm(spoolDir, { recursive: true, force: true });
+  };
+  try {
+    const ref = await open(reference, 'reference');
+    const cur = await open(current, 'current');
+    const copies = [ref, cur].filter((i) => i.path !== i.label);
+    const swap = (text: string) => copies.reduce((t, i) => t.split(i.path).join(i.label), text);
+    const relabel = (err: unknown) => {
+      if (!isMlopsError(err) || copies.length === 0) return err;
+      return new MlopsError(err.code, swap(err.message), { hint: err.hint && swap(err.hint), exitCode: err.exitCode, cause: err.cause });
+    };
+    return { reference: ref, current: cur, relabel, cleanup };
+  } catch (err) {
+    await cleanup();
+    throw err;
+  }
+}
