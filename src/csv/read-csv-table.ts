@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { parse } from 'csv-parse/sync';
 import { MlopsError } from '../util/errors.js';
+import { describeBinary } from './binary-sniff.js';
 
 export interface CsvTable {
   file: string;
@@ -41,13 +42,16 @@ export function checkHeader(file: string, header: string[]): void {
 }
 
 export async function readCsvTable(file: string): Promise<CsvTable> {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(file, 'utf8');
+    bytes = await readFile(file);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new MlopsError('CSV_NOT_FOUND', code === 'ENOENT' ? `CSV file ${file} does not exist` : `cannot read CSV file ${file} (${code})`, { hint: 'check the path' });
+    throw new MlopsError('CSV_NOT_FOUND', code === 'ENOENT' ? `CSV file ${file} does not exist` : code === 'EISDIR' ? `${file} is a folder, not a CSV file` : `cannot read CSV file ${file} (${code})`, { hint: 'check the path' });
   }
+  const binary = describeBinary(bytes);
+  if (binary) throw new MlopsError('CSV_NOT_TEXT', `${file} is not a CSV file: it holds ${binary}`, { hint: 'pass a comma-separated text file with a header row' });
+  const text = bytes.toString('utf8');
   let records: Array<{ record: string[]; info: { lines: number } }>;
   try {
     records = parse(text, { bom: true, info: true, skip_empty_lines: true }) as unknown as typeof records;
