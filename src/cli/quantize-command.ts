@@ -40,7 +40,11 @@ Formulas are onnxruntime's (round half to even, zero representable, int8 weights
 [-127, 127], uint8 activations, reduce-range 7-bit), so weights compare element for element with
 onnxruntime.quantization. Conv stays in float in dynamic mode (ConvInteger is slow on CPU) unless
 --ops names it. The output is loaded and run in onnxruntime before anything is written, and written
-atomically; everything not quantized is kept as it was.
+atomically; everything not quantized is kept as it was. Float and int8 run on the same rows (--validate,
+else calibration data, else synthesized inputs): NaN/Inf where the float model is finite stops the run
+(exit 1, nothing written or registered). Dynamic int8 quantizes activations per inference call, so its
+outputs depend on the batching: validation runs in calls of --batch-size rows (predict-batch's 4096) and
+reports the "batch spread" against one row at a time.
 
 Examples:
   $ mlops quantize model.onnx --output model.int8.onnx --validate holdout.csv --ignore id,label
