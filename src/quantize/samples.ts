@@ -18,6 +18,8 @@ export interface SampleSource {
   rows: number;
   /** Rows per batch (the last one may be smaller). */
   batchSize: number;
+  /** Set when the model takes a fixed batch: rows beyond the last full call are left out. */
+  fixedBatch?: { size: number; left_out: number };
   /** Feeds for the model's inputs, in batches of rows. */
   batches: Array<Record<string, Tensor>>;
 }
@@ -29,6 +31,13 @@ export interface SampleOptions {
   /** For messages: 'calibration' or 'validation'. */
   what: string;
   batchSize?: number;
+}
+
+/** The first dim shared by every input when it is a fixed number, else undefined. */
+function fixedBatch(inputs: ValueSignature[]): number | undefined {
+  const firsts = new Set(inputs.map((i) => i.shape?.[0]));
+  const [first] = firsts;
+  return firsts.size === 1 && typeof first === 'number' && first > 0 ? first : undefined;
 }
 
 /** Rows [start, end) of a tensor whose first dimension is the batch. */
@@ -43,15 +52,19 @@ export async function readSamples(source: string, loaded: LoadedModel, options: 
   const info = await stat(source).catch(() => undefined);
   if (!info) throw new MlopsError('SAMPLES_NOT_FOUND', `${options.what} data ${source} does not exist`, { hint: `pass ${ACCEPTED}` });
   const feeds = info.isDirectory() ? await tensorFeeds(source, await tensorFiles(source, options), inputs, options) : await fileFeeds(source, inputs, options);
-  const rows = Math.min(options.rows, Object.values(feeds)[0]?.dims[0] ?? 0);
-  if (rows === 0) throw new MlopsError('SAMPLES_EMPTY', `${options.what} data ${source} has no rows`);
-  const batchSize = options.batchSize ?? 256;
+  const available = Math.min(options.rows, Object.values(feeds)[0]?.dims[0] ?? 0);
+  if (available === 0) throw new MlopsError('SAMPLES_EMPTY', `${options.what} data ${source} has no rows`);
+  // A model exported with a fixed batch runs only in calls of exactly that many rows.
+  const fixed = fixedBatch(inputs);
+  const batchSize = fixed ?? options.batchSize ?? 256;
+  const rows = fixed ? available - (available % fixed) : available;
+  if (rows === 0) throw new MlopsError('SAMPLES_EMPTY', `${options.what} data ${source} has ${available} rows, fewer than the model's fixed batch size ${fixed}`, { hint: `pass at least ${fixed} rows` });
   const batches: SampleSource['batches'] = [];
   for (let start = 0; start < rows; start += batchSize) {
     const end = Math.min(rows, start + batchSize);
     batches.push(Object.fromEntries(Object.entries(feeds).map(([name, t]) => [name, sliceRows(t, start, end)])));
   }
-  return { source, rows, batchSize, batches };
+  return { source, rows, batchSize, ...(fixed ? { fixedBatch: { size: fixed, left_out: available - rows } } : {}), batches };
 }
 
 /** One file: a tensor (.npy by its magic bytes, .pb by its name) or a CSV; other binary data is refused. */

@@ -28,8 +28,10 @@ export interface OutputDifference {
 export interface ValidationReport {
   source: string;
   rows: number;
-  /** Rows per inference call for the differences (predict-batch's --batch-size). */
+  /** Rows per inference call for the differences (predict-batch's --batch-size, or the model's fixed batch). */
   batch_size: number;
+  /** Set when the model takes a fixed batch: rows beyond the last full call are left out. */
+  fixed_batch?: { size: number; left_out: number };
   outputs: OutputDifference[];
   /** Median latency of one run over `latency_batch` rows. */
   latency_batch: number;
@@ -145,9 +147,10 @@ export async function compareQuantized(loaded: LoadedModel, int8Bytes: Uint8Arra
     const batchedInt8 = Object.fromEntries(names.map((n) => [n, concat(b[n])]));
     const single = options.batchSpread && takesAnyBatch(int8) ? await rowByRow(int8, samples, names) : undefined;
     const outputs = names.map((n) => compare(n, concat(a[n]), batchedInt8[n], single ? maxAbsDiff(batchedInt8[n].data as Float32Array, single[n].data as Float32Array) : null));
-    // Latency on one batch of all validation rows (the batch size the targets are stated at).
-    const all: Record<string, Tensor> = {};
-    for (const name of Object.keys(samples.batches[0])) {
+    // Latency on one batch of all validation rows (the batch size the targets are stated at),
+    // or of the model's fixed batch size when it takes no other.
+    const all: Record<string, Tensor> = samples.fixedBatch ? { ...samples.batches[0] } : {};
+    for (const name of samples.fixedBatch ? [] : Object.keys(samples.batches[0])) {
       const parts = samples.batches.map((batch) => batch[name]);
       all[name] = parts.length === 1 ? parts[0] : sliceRows(concatRows(parts), 0, samples.rows);
     }
@@ -166,8 +169,9 @@ export async function compareQuantized(loaded: LoadedModel, int8Bytes: Uint8Arra
       source: samples.source,
       rows: samples.rows,
       batch_size: samples.batchSize,
+      ...(samples.fixedBatch ? { fixed_batch: samples.fixedBatch } : {}),
       outputs,
-      latency_batch: samples.rows,
+      latency_batch: samples.fixedBatch ? samples.batchSize : samples.rows,
       float_ms: floatMs,
       int8_ms: int8Ms,
       speedup: floatMs / int8Ms,

@@ -24,7 +24,8 @@ export function renderQuantize(r: QuantizeResult, options: RenderOptions): strin
   parts.push(renderTable(['node', 'op', 'what happened', 'weight'], rows, options));
   if (r.validation) {
     const v = r.validation;
-    const batching = `in calls of ${v.batch_size} rows${v.batch_size === PREDICT_BATCH_SIZE ? " (predict-batch's default batch size)" : ''}`;
+    const why = v.fixed_batch ? ` (the model's fixed batch size${v.fixed_batch.left_out ? `; the last ${v.fixed_batch.left_out} rows are left out` : ''})` : v.batch_size === PREDICT_BATCH_SIZE ? " (predict-batch's default batch size)" : '';
+    const batching = `in calls of ${v.batch_size} rows${why}`;
     const spread = v.outputs.some((o) => o.batch_spread !== null);
     parts.push(`validation on ${v.rows} rows of ${v.source}, ${batching}\n` + renderTable(
       ['output', 'max abs diff', 'mean abs diff', 'argmax agreement', ...(spread ? ['batch spread'] : [])],

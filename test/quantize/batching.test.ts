@@ -43,3 +43,11 @@ test('without --validate the dynamic report still says outputs depend on the bat
   assert.match(renderQuantize(r, { color: false }), /note: dynamic int8 quantizes activations per inference call, so outputs depend on how rows are batched \(pass --validate to measure by how much\)/);
   assert.match(renderQuantize(r, { color: false }), /NaN\/Inf check: 4 rows of synthesized inputs \(floats in \[0, 1\)\)/);
 });
+
+test('a model exported with a fixed batch is validated in calls of that size', async () => {
+  const dir = tempDir('mlops-q-batch-');
+  const r = await quantizeModel({ model: fixture('models', 'fixed-batch-8.onnx'), output: path.join(dir, 'f.onnx'), validate: fixture('data', 'iris.csv'), ignore: ['species'] });
+  const v = r.validation!;
+  assert.deepEqual([v.batch_size, v.rows, v.outputs[0].batch_spread], [8, 144, null], '150 rows: 18 full calls of 8; one row at a time is impossible');
+  assert.match(renderQuantize(r, { color: false }), /validation on 144 rows of .*iris\.csv, in calls of 8 rows \(the model's fixed batch size; the last 6 rows are left out\)/);
+});
