@@ -4,6 +4,7 @@
  * programmatic API, where a percentile of 200 once produced an all-NaN model.
  */
 import { MlopsError } from '../util/errors.js';
+import { validateName } from '../registry/names.js';
 import type { QuantizeOptions } from './index.js';
 
 /** Operator types quantize knows how to rewrite. */
@@ -53,6 +54,15 @@ export function checkQuantizeOptions(options: QuantizeOptions): void {
   if (options.features && options.ignore) throw usage('--features and --ignore are alternatives: --features lists the feature columns, --ignore leaves columns out of all the others', 'pass only one of them');
   for (const [flag, list] of [['--ops', options.ops], ['--exclude', options.exclude], ['--features', options.features], ['--ignore', options.ignore]] as const) {
     if (list && list.length === 0) throw usage(`${flag} names nothing`, `pass a comma-separated list, e.g. ${flag} ${flag === '--ops' ? 'MatMul,Gemm' : 'a,b'}`);
+  }
+  if (options.register !== undefined) {
+    // Before any work: a bad name found after the model is written would leave an output behind an exit 2.
+    try {
+      validateName(options.register);
+    } catch (err) {
+      if (err instanceof MlopsError) throw new MlopsError(err.code, `--register: ${err.message}`, { hint: err.hint });
+      throw err;
+    }
   }
   const unknownOps = (options.ops ?? []).filter((op) => !(QUANTIZABLE_OPS as readonly string[]).includes(op));
   if (unknownOps.length) {

@@ -42,6 +42,7 @@ test('quantize: flags that would be silently ignored are refused', () => {
   refused([mlp, '--output', output, '--ignore', 'id'], /--ignore maps CSV columns of --calibration or --validate data/, dir);
   const ops = refused([mlp, '--output', output, '--ops', 'gemm'], /--ops: "gemm" is not an operator type/, dir);
   assert.match(ops, /hint: operator types are case-sensitive: --ops Gemm/);
+  refused([mlp, '--output', output, '--register', 'Bad Name!', '--registry', tempDir('mlops-qcli-reg-')], /--register: invalid model name "Bad Name!"/, dir);
   const json = runCli(['quantize', mlp, '--output', output, '--ops', 'Foo', '--json']);
   assert.equal(json.status, 2);
   assert.equal(JSON.parse(json.stdout).error.code, 'USAGE');
