@@ -1,12 +1,12 @@
 /** `mlops check`: is this exported model right? Structure, compatibility, load and run, parity. */
 import path from 'node:path';
 import { loadModel } from '../onnx/load-model.js';
-import { opsetVersions } from '../onnx/graph.js';
+import { feedInputs, opsetVersions, valueSignature } from '../onnx/graph.js';
 import { toNumber, type LongLike } from '../onnx/proto.js';
 import type { Tensor } from '../onnx/tensor.js';
 import type { ModelSession } from '../runtime/session.js';
 import { ORT_VERSION } from '../runtime/capabilities.js';
-import { readCsvTable } from '../csv/read-csv-table.js';
+import { readCsvTable, type CsvTable } from '../csv/read-csv-table.js';
 import { MlopsError } from '../util/errors.js';
 import { checkCompatibility } from './compatibility.js';
 import { csvExpected, csvFeeds, type CsvMappingOptions } from './csv-data.js';
@@ -77,22 +77,21 @@ export interface CheckResult {
 }
 
 export async function checkModel(options: CheckOptions): Promise<CheckResult> {
-  if ((options.input === undefined) !== (options.expected === undefined)) {
-    throw new MlopsError('USAGE', '--input and --expected go together: input rows and the outputs the source framework gave for them');
-  }
+  checkCheckOptions(options);
   const testData = options.testData ? await readTestData(options.testData) : undefined;
   const modelPath = options.model ?? testData?.model;
   if (!modelPath) {
     throw new MlopsError('USAGE', 'no model given', { hint: 'pass a model file, or a --test-data folder that holds model.onnx' });
   }
   const loaded = await loadModel(modelPath, { registry: options.registry });
+  checkDims(options.dims, loaded.model, loaded.path);
   const problems: Problem[] = [...checkStructure(loaded.model), ...(await checkExternalData(loaded.model, loaded.dir))];
   problems.push(...checkCompatibility(loaded.model));
   const batch = options.batch ?? 7;
   const smoke = await smokeRun(loaded, { dims: options.dims, symbolicSizes: [1, batch], threads: options.threads });
   // A problem the structure stage found (e.g. an escaping external path) also stops the load: report it once.
   const seen = new Set(problems.map((p) => `${p.code}\u0000${p.message}`));
-  problems.push(...smoke.problems.filter((p) => !seen.has(`${p.code}\u0000${p.message}`)));
+  problems.push(...smoke.problems.filter((p) => !seen.has(`${p.code}\u0000${p.message}`)).map((p) => (p.code === 'RUNTIME_LOAD_FAILED' ? { ...p, hint: loadFailureHint(problems) } : p)));
 
   let parity: ParityReport | null = null;
   const tolerance: Tolerance = { rtol: options.rtol ?? DEFAULT_TOLERANCE.rtol, atol: options.atol ?? DEFAULT_TOLERANCE.atol };
@@ -194,8 +193,8 @@ async function paritySet(session: ModelSession, set: TestDataSet, tolerance: Tol
 }
 
 async function parityCsv(session: ModelSession, options: CheckOptions, mapping: CsvMappingOptions, tolerance: Tolerance): Promise<ParitySetResult> {
-  const input = await readCsvTable(options.input!);
-  const expectedTable = await readCsvTable(options.expected!);
+  const input = await readParityCsv('--input', options.input!);
+  const expectedTable = await readParityCsv('--expected', options.expected!);
   const feeds = csvFeeds(input, session.inputs, mapping);
   const names = session.tensorOutputs.map((o) => o.name);
   const actual = await session.run(feeds, names);
@@ -203,4 +202,52 @@ async function parityCsv(session: ModelSession, options: CheckOptions, mapping: 
   const expected = csvExpected(expectedTable, pairs);
   const comparisons = pairs.map(([name, tensor], i) => compareTensors(name, tensor, expected[i], tolerance));
   return { name: path.basename(options.expected!), outputs: comparisons, passed: comparisons.every((c) => c.passed) };
+}
+
+/** Flag combinations that would otherwise be silently ignored. */
+function checkCheckOptions(options: CheckOptions): void {
+  if ((options.input === undefined) !== (options.expected === undefined)) {
+    throw new MlopsError('USAGE', '--input and --expected go together: input rows and the outputs the source framework gave for them');
+  }
+  if (options.testData && options.input) {
+    throw new MlopsError('USAGE', '--test-data and --input/--expected are two ways to give parity data: pass one', { hint: 'run check twice to compare against both' });
+  }
+  if (options.features && options.ignore) {
+    throw new MlopsError('USAGE', '--features and --ignore are alternatives: --features lists the feature columns, --ignore leaves columns out of all the others', { hint: 'pass only one of them' });
+  }
+  const mapping = options.features ? '--features' : options.ignore ? '--ignore' : undefined;
+  if (mapping && !options.input) throw new MlopsError('USAGE', `${mapping} maps columns of --input, which is not given`, { hint: 'add --input rows.csv --expected outputs.csv, or drop it' });
+}
+
+/** `--dim name=8` for a dim the model does not have would be silently ignored. */
+function checkDims(dims: Record<string, number> | undefined, model: Parameters<typeof opsetVersions>[0], file: string): void {
+  if (!dims || !model.graph) return;
+  const symbolic = new Set(feedInputs(model.graph).map(valueSignature).flatMap((i) => (i.shape ?? []).filter((d): d is string => typeof d === 'string')));
+  const unknown = Object.keys(dims).filter((d) => !symbolic.has(d));
+  if (unknown.length) {
+    throw new MlopsError('USAGE', `--dim: ${file} has no symbolic dim ${unknown.map((u) => `"${u}"`).join(', ')} (${symbolic.size ? `its symbolic dims: ${[...symbolic].join(', ')}` : 'its inputs have no named symbolic dims'})`, {
+      hint: symbolic.size ? 'name one of those dims, e.g. --dim ' + [...symbolic][0] + '=8' : 'drop --dim; --batch sets the size of unnamed dims',
+    });
+  }
+}
+
+/**
+ * The session layer's generic hint says "run mlops check", which is what is
+ * running: point at the findings above, or say what is left when there are none.
+ */
+function loadFailureHint(found: Problem[]): string {
+  const errors = [...new Set(found.filter((p) => p.severity === 'error').map((p) => p.code))];
+  if (errors.length) return `fix the structural errors above (${errors.join(', ')}) first: onnxruntime refuses models that have them`;
+  return `onnxruntime ${ORT_VERSION} rejects a model that passes the structural checks; its message names the node or type it refuses: re-export without it or with another opset, and check the model loads in Python's onnxruntime ${ORT_VERSION}`;
+}
+
+async function readParityCsv(flag: '--input' | '--expected', file: string): Promise<CsvTable> {
+  try {
+    return await readCsvTable(file);
+  } catch (err) {
+    if (err instanceof MlopsError && (err.code === 'CSV_NOT_TEXT' || err.code === 'CSV_NOT_FOUND')) {
+      throw new MlopsError(err.code, `${flag}: ${err.message}`, { hint: '--input and --expected take CSV files with a header row; tensors (.pb) go in a --test-data folder' });
+    }
+    throw err;
+  }
 }

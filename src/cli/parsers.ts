@@ -13,6 +13,16 @@ export function parseNonNegative(value: string): number {
   return n;
 }
 
+/** A parser for numbers in [low, high] (or (low, high] with lowExclusive). */
+export function numberInRange(low: number, high: number, options: { lowExclusive?: boolean } = {}): (value: string) => number {
+  return (value: string) => {
+    const n = parseNumber(value);
+    if (options.lowExclusive ? n <= low : n < low) throw new InvalidArgumentError(`"${value}" must be ${options.lowExclusive ? 'above' : 'at least'} ${low} and at most ${high}.`);
+    if (n > high) throw new InvalidArgumentError(`"${value}" must be ${options.lowExclusive ? 'above' : 'at least'} ${low} and at most ${high}.`);
+    return n;
+  };
+}
+
 export function parsePositiveInt(value: string): number {
   const n = Number(value);
   if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError(`"${value}" is not a positive integer.`);

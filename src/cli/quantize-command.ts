@@ -2,8 +2,10 @@
 import { Option, type Command } from 'commander';
 import { ExitCode } from '../util/errors.js';
 import { renderOptions, runCommand, type GlobalFlags } from './run.js';
-import { parseList, parseNonNegative, parseOutputFile, parsePositiveInt } from './parsers.js';
+import { numberInRange, parseList, parseOutputFile, parsePositiveInt } from './parsers.js';
 import type { QuantizeOptions } from '../quantize/index.js';
+
+const parsePercentile = numberInRange(50, 100, { lowExclusive: true });
 
 /** The flags are the library's options (commander camel-cases them to the same names). */
 type QuantizeFlags = Omit<QuantizeOptions, 'model'> & { json?: boolean };
@@ -17,8 +19,8 @@ export function addQuantizeCommand(program: Command): void {
     .addOption(new Option('--mode <mode>', 'dynamic: int8 weights, activations at run time (MatMul, Gemm); static: QDQ with calibrated activations (MatMul, Gemm, Conv)').choices(['dynamic', 'static']).default('dynamic'))
     .option('--calibration <path>', 'static mode: a CSV, or a folder of .pb/.npy tensors')
     .option('--calibration-rows <n>', 'rows of calibration data to use (default 1000)', parsePositiveInt)
-    .addOption(new Option('--calibrate <method>', 'activation ranges: min/max, or a percentile of the values').choices(['minmax', 'percentile']).default('minmax'))
-    .option('--percentile <p>', 'with --calibrate percentile', parseNonNegative, 99.999)
+    .addOption(new Option('--calibrate <method>', 'static mode: activation ranges from min/max (default), or a percentile of the values').choices(['minmax', 'percentile']))
+    .option('--percentile <p>', 'with --calibrate percentile: keep activations between percentiles 100-p and p, 50 < p <= 100 (default 99.999)', parsePercentile)
     .option('--per-channel', 'one weight scale per output channel')
     .option('--reduce-range', '7-bit ranges (for AVX2 CPUs without VNNI)')
     .option('--ops <types>', 'operator types to quantize (default MatMul,Gemm; static adds Conv)', parseList)
@@ -26,6 +28,7 @@ export function addQuantizeCommand(program: Command): void {
     .option('--min-elements <n>', 'leave weights with fewer elements in float', parsePositiveInt)
     .option('--validate <path>', 'compare float and int8 on this CSV or tensor folder: differences, argmax agreement, latency')
     .option('--validation-rows <n>', 'rows of validation data (default 5000)', parsePositiveInt)
+    .option('--batch-size <n>', 'validation rows per inference call, as predict-batch --batch-size (default 4096)', parsePositiveInt)
     .option('--features <cols>', 'CSV columns feeding a single [N, F] input, in order', parseList)
     .option('--ignore <cols>', 'CSV columns that are not features (ids, labels)', parseList)
     .option('--register <name>', 'register the result as a new version, parent = the source version, validation figures as metrics')
@@ -37,7 +40,11 @@ Formulas are onnxruntime's (round half to even, zero representable, int8 weights
 [-127, 127], uint8 activations, reduce-range 7-bit), so weights compare element for element with
 onnxruntime.quantization. Conv stays in float in dynamic mode (ConvInteger is slow on CPU) unless
 --ops names it. The output is loaded and run in onnxruntime before anything is written, and written
-atomically; everything not quantized is kept as it was.
+atomically; everything not quantized is kept as it was. Float and int8 run on the same rows (--validate,
+else calibration data, else synthesized inputs): NaN/Inf where the float model is finite stops the run
+(exit 1, nothing written or registered). Dynamic int8 quantizes activations per inference call, so its
+outputs depend on the batching: validation runs in calls of --batch-size rows (predict-batch's 4096) and
+reports the "batch spread" against one row at a time.
 
 Examples:
   $ mlops quantize model.onnx --output model.int8.onnx --validate holdout.csv --ignore id,label

@@ -7,6 +7,7 @@ import { createReadStream } from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import { MlopsError } from '../util/errors.js';
 import { maxRowBytes, rowTooLong } from './row-limit.js';
+import { describeBinary } from './binary-sniff.js';
 
 export interface CsvTable {
   file: string;
@@ -41,13 +42,21 @@ export function checkHeader(file: string, header: string[]): void {
   });
 }
 
-/** The file's text, refused as soon as a line passes the row limit (a 300 MB one-line file is not read whole). */
-async function readWithinRowLimit(file: string): Promise<string> {
+/**
+ * The file's bytes, refused as soon as a line passes the row limit (a 300 MB
+ * one-line file is not read whole), and refused at the first read when it is
+ * binary rather than text.
+ */
+async function readWithinRowLimit(file: string): Promise<Buffer> {
   const limit = maxRowBytes();
   const parts: Buffer[] = [];
   let line = 1;
   let sinceNewline = 0;
   for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
+    if (parts.length === 0) {
+      const binary = describeBinary(chunk);
+      if (binary) throw new MlopsError('CSV_NOT_TEXT', `${file} is not a CSV file: it holds ${binary}`, { hint: 'pass a comma-separated text file with a header row' });
+    }
     parts.push(chunk);
     let at = chunk.indexOf(0x0a);
     if (at < 0) sinceNewline += chunk.length;
@@ -62,18 +71,19 @@ async function readWithinRowLimit(file: string): Promise<string> {
     }
     if (sinceNewline > limit) throw rowTooLong(file, line, limit);
   }
-  return Buffer.concat(parts).toString('utf8');
+  return Buffer.concat(parts);
 }
 
 export async function readCsvTable(file: string): Promise<CsvTable> {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readWithinRowLimit(file);
+    bytes = await readWithinRowLimit(file);
   } catch (err) {
     if (err instanceof MlopsError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
-    throw new MlopsError('CSV_NOT_FOUND', code === 'ENOENT' ? `CSV file ${file} does not exist` : `cannot read CSV file ${file} (${code})`, { hint: 'check the path' });
+    throw new MlopsError('CSV_NOT_FOUND', code === 'ENOENT' ? `CSV file ${file} does not exist` : code === 'EISDIR' ? `${file} is a folder, not a CSV file` : `cannot read CSV file ${file} (${code})`, { hint: 'check the path' });
   }
+  const text = bytes.toString('utf8');
   let records: Array<{ record: string[]; info: { lines: number } }>;
   try {
     records = parse(text, { bom: true, info: true, skip_empty_lines: true, max_record_size: maxRowBytes() }) as unknown as typeof records;

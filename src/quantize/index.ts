@@ -13,7 +13,11 @@ import { rewriteDynamic, WeightCache, type QuantizedNode } from './dynamic.js';
 import { findTargets, type Skipped } from './targets.js';
 import { readSamples } from './samples.js';
 import { calibrate, rewriteStatic, type CalibrationMethod } from './static.js';
-import { validateQuantized, type ValidationReport } from './validate.js';
+import { compareQuantized, type ValidationReport } from './validate.js';
+import { findNewNonFinite, refuseNonFinite, SYNTHESIZED_SOURCE, type FiniteCheck } from './finite-check.js';
+import { checkQuantizeOptions, PREDICT_BATCH_SIZE } from './options.js';
+import { nodeName } from './targets.js';
+import { closeMatches } from '../util/close-matches.js';
 
 export interface QuantizeOptions {
   model: string;
@@ -36,6 +40,8 @@ export interface QuantizeOptions {
   /** CSV or tensor folder to compare float and int8 on. */
   validate?: string;
   validationRows?: number;
+  /** Validation rows per inference call, as predict-batch --batch-size (default 4096). */
+  batchSize?: number;
   /** CSV column mapping for calibration and validation data. */
   features?: string[];
   ignore?: string[];
@@ -55,6 +61,8 @@ export interface QuantizeResult {
   skipped: Skipped[];
   calibration: { source: string; rows: number; method: CalibrationMethod; tensors: number } | null;
   validation: ValidationReport | null;
+  /** The rows the int8 model was run on to make sure it outputs no NaN/Inf where the float model does not. */
+  finite_check: FiniteCheck;
   warnings: string[];
   registered: { name: string; version: number } | null;
   duration_ms: number;
@@ -62,6 +70,7 @@ export interface QuantizeResult {
 
 export async function quantizeModel(options: QuantizeOptions): Promise<QuantizeResult> {
   const started = performance.now();
+  checkQuantizeOptions(options);
   const mode = options.mode ?? 'dynamic';
   if (mode === 'static' && !options.calibration) {
     throw new MlopsError('USAGE', 'static quantization needs calibration data', { hint: 'pass --calibration data.csv (or a folder of .pb/.npy tensors), or use --mode dynamic' });
@@ -87,6 +96,7 @@ export async function quantizeModel(options: QuantizeOptions): Promise<QuantizeR
   if (opset < 11) {
     throw new MlopsError('QUANTIZE_OPSET_TOO_OLD', `${loaded.path} imports ai.onnx opset ${opset}; int8 operators need opset 11 or newer (13 for per-channel)`, { hint: 'export with opset_version=13 or newer' });
   }
+  checkExcludedNodes(options.exclude ?? [], graph.node ?? [], loaded.path);
   const ops = new Set(options.ops ?? (mode === 'static' ? ['MatMul', 'Gemm', 'Conv'] : ['MatMul', 'Gemm']));
   const { targets, skipped } = findTargets(graph, { ops, exclude: new Set(options.exclude ?? []), minElements: options.minElements ?? 0 });
   if (targets.length === 0) {
@@ -102,6 +112,7 @@ export async function quantizeModel(options: QuantizeOptions): Promise<QuantizeR
   const weights = new WeightCache(graph, unique);
   let quantized: QuantizedNode[] = [];
   let calibration: QuantizeResult['calibration'] = null;
+  let calibrationSamples: Awaited<ReturnType<typeof readSamples>> | undefined;
   const rewriteOptions = { perChannel: options.perChannel ?? false, reduceRange: options.reduceRange ?? false, opset, unique };
   if (options.perChannel && opset < 13) warnings.push(`per-channel DequantizeLinear needs opset 13 (the model has ${opset}): weights on the left and QDQ weights use one scale per tensor`);
 
@@ -122,6 +133,7 @@ export async function quantizeModel(options: QuantizeOptions): Promise<QuantizeR
     graph.node = nodes;
   } else {
     const samples = await readSamples(options.calibration!, loaded, { rows: options.calibrationRows ?? 1000, features: options.features, ignore: options.ignore, what: 'calibration', onWarning: (m) => warnings.push(m) });
+    calibrationSamples = samples;
     const ranges = await calibrate(loaded, targets, samples, { method: options.calibrate ?? 'minmax', percentile: options.percentile ?? 99.999, threads: options.threads });
     calibration = { source: samples.source, rows: samples.rows, method: options.calibrate ?? 'minmax', tensors: ranges.size };
     quantized = rewriteStatic(graph, targets, ranges, rewriteOptions, weights);
@@ -130,11 +142,21 @@ export async function quantizeModel(options: QuantizeOptions): Promise<QuantizeR
   const bytes = encodeModel(model);
   await checkRuns(bytes, loaded);
 
+  // NaN/Inf check on the best rows at hand: validation data, else calibration data, else synthesized inputs.
   let validation: ValidationReport | null = null;
+  let finiteCheck: FiniteCheck;
   if (options.validate) {
-    const samples = await readSamples(options.validate, loaded, { rows: options.validationRows ?? 5000, features: options.features, ignore: options.ignore, what: 'validation', onWarning: (m) => warnings.includes(m) || warnings.push(m) });
-    validation = await validateQuantized(loaded, bytes, samples, { threads: options.threads });
+    const batchSize = options.batchSize ?? PREDICT_BATCH_SIZE;
+    const samples = await readSamples(options.validate, loaded, { rows: options.validationRows ?? 5000, features: options.features, ignore: options.ignore, what: 'validation', batchSize, onWarning: (m) => warnings.includes(m) || warnings.push(m) });
+    const validated = await compareQuantized(loaded, bytes, samples, { threads: options.threads, batchSpread: true });
+    finiteCheck = { data: 'validation', source: samples.source, rows: samples.rows };
+    refuseNonFinite(validated.nonfinite, finiteCheck);
+    validation = validated.report;
     if (validation.speedup < 1) warnings.push(`the int8 model is slower than the float one on the validation data (${validation.speedup.toFixed(2)}x): keep the float model, or try the other --mode`);
+  } else {
+    const { found, rows } = await findNewNonFinite(loaded, bytes, calibrationSamples?.batches, options.threads);
+    finiteCheck = calibrationSamples ? { data: 'calibration', source: calibrationSamples.source, rows } : { data: 'synthesized', source: SYNTHESIZED_SOURCE, rows };
+    refuseNonFinite(found, finiteCheck);
   }
   const output = path.resolve(options.output);
   await writeFileAtomic(output, bytes);
@@ -148,6 +170,7 @@ export async function quantizeModel(options: QuantizeOptions): Promise<QuantizeR
       validation.outputs.forEach((o) => {
         metrics[`${o.output}_max_abs_diff`] = o.max_abs_diff;
         if (o.argmax_agreement !== null) metrics[`${o.output}_argmax_agreement`] = o.argmax_agreement;
+        if (o.batch_spread !== null) metrics[`${o.output}_batch_spread`] = o.batch_spread;
       });
     }
     const r = await registerModel({
@@ -172,6 +195,7 @@ export async function quantizeModel(options: QuantizeOptions): Promise<QuantizeR
     skipped,
     calibration,
     validation,
+    finite_check: finiteCheck,
     warnings,
     registered,
     duration_ms: Math.round(performance.now() - started),
@@ -184,6 +208,7 @@ async function checkRuns(bytes: Uint8Array, source: LoadedModel): Promise<void> 
   const candidate: LoadedModel = { ...source, bytes, sizeBytes: bytes.length, sha256: sha256Bytes(bytes), model: decodeModel(bytes, 'the quantized model') };
   const result = await smokeRun(candidate, { symbolicSizes: [1, 3] });
   await result.session?.release();
+  // NaN/Inf is judged against the float model on the same rows (finite-check.ts), not here.
   const errors = result.problems.filter((p) => p.severity === 'error' && p.code !== 'OUTPUT_NONFINITE');
   if (errors.length) {
     throw new MlopsError('QUANTIZE_BROKEN_OUTPUT', `the quantized model does not run: ${errors[0].message}`, {
@@ -193,3 +218,16 @@ async function checkRuns(bytes: Uint8Array, source: LoadedModel): Promise<void> 
   }
 }
 
+/** `--exclude` naming a node the model does not have would silently exclude nothing. */
+function checkExcludedNodes(exclude: string[], nodes: NodeProto[], modelPath: string): void {
+  const names = nodes.map((n, i) => nodeName(n, i));
+  const known = new Set(names);
+  const unknown = exclude.filter((e) => !known.has(e));
+  if (unknown.length === 0) return;
+  const quantizable = nodes.map((n, i) => [n, names[i]] as const).filter(([n]) => ['MatMul', 'Gemm', 'Conv'].includes(n.opType ?? '')).map(([, name]) => name);
+  const suggestions = [...new Set(unknown.flatMap((u) => closeMatches(u, names)))];
+  const listed = quantizable.length <= 8 ? quantizable.join(', ') : `${quantizable.slice(0, 8).join(', ')}, ... (${quantizable.length} in all)`;
+  throw new MlopsError('QUANTIZE_UNKNOWN_NODE', `--exclude: ${modelPath} has no node named ${unknown.map((u) => `"${u}"`).join(', ')}${suggestions.length ? `; did you mean ${suggestions.map((s) => `"${s}"`).join(' or ')}?` : ''}`, {
+    hint: `its MatMul/Gemm/Conv nodes are ${listed || 'none'}; the report of a run without --exclude lists them too (node column)`,
+  });
+}

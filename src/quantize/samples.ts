@@ -1,5 +1,5 @@
 /** Calibration and validation inputs: a CSV (tabular models) or a folder of .pb / .npy tensors. */
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { open, readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { feedInputs, valueSignature, type ValueSignature } from '../onnx/graph.js';
 import type { LoadedModel } from '../onnx/load-model.js';
@@ -7,12 +7,19 @@ import { decodeTensorBytes } from '../onnx/proto.js';
 import { arrayConstructorFor, elementCount, tensorFromProto, type Tensor } from '../onnx/tensor.js';
 import type { ElementType } from '../onnx/data-types.js';
 import { readCsvTable } from '../csv/read-csv-table.js';
+import { describeBinary } from '../csv/binary-sniff.js';
 import { csvFeeds } from '../check/csv-data.js';
 import { MlopsError } from '../util/errors.js';
+
+const ACCEPTED = 'a CSV file, a .npy or .pb tensor file, or a folder of .npy/.pb tensors';
 
 export interface SampleSource {
   source: string;
   rows: number;
+  /** Rows per batch (the last one may be smaller). */
+  batchSize: number;
+  /** Set when the model takes a fixed batch: rows beyond the last full call are left out. */
+  fixedBatch?: { size: number; left_out: number };
   /** Feeds for the model's inputs, in batches of rows. */
   batches: Array<Record<string, Tensor>>;
 }
@@ -28,6 +35,13 @@ export interface SampleOptions {
   onWarning?: (message: string) => void;
 }
 
+/** The first dim shared by every input when it is a fixed number, else undefined. */
+function fixedBatch(inputs: ValueSignature[]): number | undefined {
+  const firsts = new Set(inputs.map((i) => i.shape?.[0]));
+  const [first] = firsts;
+  return firsts.size === 1 && typeof first === 'number' && first > 0 ? first : undefined;
+}
+
 /** Rows [start, end) of a tensor whose first dimension is the batch. */
 export function sliceRows(t: Tensor, start: number, end: number): Tensor {
   const per = elementCount(t.dims.slice(1));
@@ -38,17 +52,45 @@ export function sliceRows(t: Tensor, start: number, end: number): Tensor {
 export async function readSamples(source: string, loaded: LoadedModel, options: SampleOptions): Promise<SampleSource> {
   const inputs = feedInputs(loaded.model.graph!).map(valueSignature);
   const info = await stat(source).catch(() => undefined);
-  if (!info) throw new MlopsError('SAMPLES_NOT_FOUND', `${options.what} data ${source} does not exist`, { hint: 'pass a CSV file or a folder of .pb/.npy tensors' });
-  const feeds = info.isDirectory() ? await tensorFeeds(source, inputs, options) : await csvSampleFeeds(source, inputs, { ...options, recorded: loaded.recordedFeatures });
-  const rows = Math.min(options.rows, Object.values(feeds)[0]?.dims[0] ?? 0);
-  if (rows === 0) throw new MlopsError('SAMPLES_EMPTY', `${options.what} data ${source} has no rows`);
-  const batchSize = options.batchSize ?? 256;
+  if (!info) throw new MlopsError('SAMPLES_NOT_FOUND', `${options.what} data ${source} does not exist`, { hint: `pass ${ACCEPTED}` });
+  const feeds = info.isDirectory() ? await tensorFeeds(source, await tensorFiles(source, options), inputs, options) : await fileFeeds(source, inputs, { ...options, recorded: loaded.recordedFeatures });
+  const available = Math.min(options.rows, Object.values(feeds)[0]?.dims[0] ?? 0);
+  if (available === 0) throw new MlopsError('SAMPLES_EMPTY', `${options.what} data ${source} has no rows`);
+  // A model exported with a fixed batch runs only in calls of exactly that many rows.
+  const fixed = fixedBatch(inputs);
+  const batchSize = fixed ?? options.batchSize ?? 256;
+  const rows = fixed ? available - (available % fixed) : available;
+  if (rows === 0) throw new MlopsError('SAMPLES_EMPTY', `${options.what} data ${source} has ${available} rows, fewer than the model's fixed batch size ${fixed}`, { hint: `pass at least ${fixed} rows` });
   const batches: SampleSource['batches'] = [];
   for (let start = 0; start < rows; start += batchSize) {
     const end = Math.min(rows, start + batchSize);
     batches.push(Object.fromEntries(Object.entries(feeds).map(([name, t]) => [name, sliceRows(t, start, end)])));
   }
-  return { source, rows, batches };
+  return { source, rows, batchSize, ...(fixed ? { fixedBatch: { size: fixed, left_out: available - rows } } : {}), batches };
+}
+
+/** One file: a tensor (.npy by its magic bytes, .pb by its name) or a CSV; other binary data is refused. */
+async function fileFeeds(file: string, inputs: ValueSignature[], options: SampleOptions & { recorded?: LoadedModel['recordedFeatures'] }): Promise<Record<string, Tensor>> {
+  const head = await readHead(file);
+  const binary = describeBinary(head);
+  if (binary === NPY || /\.(pb|npy)$/i.test(file)) return tensorFeeds(path.dirname(file), [path.basename(file)], inputs, options);
+  if (binary) {
+    throw new MlopsError('SAMPLES_INVALID', `${options.what} data ${file} is not a CSV file: it holds ${binary}`, { hint: `pass ${ACCEPTED}` });
+  }
+  return csvSampleFeeds(file, inputs, options);
+}
+
+const NPY = describeBinary(Uint8Array.of(0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59));
+
+async function readHead(file: string): Promise<Uint8Array> {
+  const handle = await open(file, 'r');
+  try {
+    const buffer = new Uint8Array(8192);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
 }
 
 async function csvSampleFeeds(file: string, inputs: ValueSignature[], options: SampleOptions & { recorded?: LoadedModel['recordedFeatures'] }): Promise<Record<string, Tensor>> {
@@ -86,20 +128,25 @@ export function parseNpy(bytes: Uint8Array, file: string): Tensor {
   return { type, dims: shape, data: new ctor(copy.buffer, 0, elementCount(shape)) };
 }
 
-async function tensorFeeds(dir: string, inputs: ValueSignature[], options: SampleOptions): Promise<Record<string, Tensor>> {
+async function tensorFiles(dir: string, options: SampleOptions): Promise<string[]> {
   const files = (await readdir(dir, { recursive: true })).map(String).filter((f) => /\.(pb|npy)$/.test(f)).sort();
-  if (files.length === 0) throw new MlopsError('SAMPLES_EMPTY', `${options.what} folder ${dir} has no .pb or .npy files`);
+  if (files.length === 0) throw new MlopsError('SAMPLES_EMPTY', `${options.what} folder ${dir} has no .pb or .npy files`, { hint: `pass ${ACCEPTED}` });
+  return files;
+}
+
+/** `files` are relative to `dir`. */
+async function tensorFeeds(dir: string, files: string[], inputs: ValueSignature[], options: SampleOptions): Promise<Record<string, Tensor>> {
   const byInput = new Map<string, Tensor[]>(inputs.map((i) => [i.name, []]));
   for (const file of files) {
     const full = path.join(dir, file);
     const bytes = await readFile(full);
     let tensor: Tensor;
     try {
-      tensor = file.endsWith('.npy') ? parseNpy(bytes, full) : tensorFromProto(decodeTensorBytes(bytes));
+      tensor = /\.npy$/i.test(file) || describeBinary(bytes) === NPY ? parseNpy(bytes, full) : tensorFromProto(decodeTensorBytes(bytes));
     } catch (err) {
       throw err instanceof MlopsError ? err : new MlopsError('SAMPLES_INVALID', `${full} is not a serialized TensorProto: ${(err as Error).message}`);
     }
-    const stem = path.basename(file).replace(/\.(pb|npy)$/, '');
+    const stem = path.basename(file).replace(/\.(pb|npy)$/i, '');
     const input = inputs.find((i) => i.name === tensor.name) ?? inputs.find((i) => i.name === stem) ?? (inputs.length === 1 ? inputs[0] : undefined);
     if (!input) throw new MlopsError('SAMPLES_INVALID', `${full} matches no model input (inputs: ${inputs.map((i) => i.name).join(', ')})`, { hint: 'name the tensor (or the file) after the input it feeds' });
     byInput.get(input.name)!.push(conform(tensor, input, full));
