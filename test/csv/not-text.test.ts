@@ -5,7 +5,7 @@ import { fixture, runCli } from '../helpers.js';
 test('a binary file where a CSV is expected is named as such by the streaming readers too (predict-batch, drift)', () => {
   const model = fixture('models', 'mlp.onnx');
   for (const args of [
-    ['predict-batch', model, '--input', model, '--output', '-', '--json'],
+    ['predict-batch', model, '--input', model, '--output', '/dev/null', '--json'],
     ['drift', '--reference', model, '--current', fixture('data', 'mlp.csv'), '--json'],
   ]) {
     const r = runCli(args);
