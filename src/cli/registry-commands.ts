@@ -160,7 +160,7 @@ ${examples([
     .description('move an alias back to where it pointed before its last move (repeat to go further back)')
     .argument('<name>', 'model name')
     .requiredOption('--alias <alias>', 'the alias to move back')
-    .option('--to <version>', 'go to this version instead', parsePositiveInt)
+    .option('--to <version>', 'go to this version instead (one that held the alias before)', parsePositiveInt)
     .option('--reason <text>', 'why, recorded in history')
     .option(...REGISTRY_OPTION)
     .option('--json', 'print as JSON')

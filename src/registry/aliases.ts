@@ -117,6 +117,12 @@ export async function rollback(options: RollbackOptions): Promise<AliasMoveResul
       target = stack[stack.length - 2];
     } else if (!state.versions.has(target)) {
       throw new MlopsError('REGISTRY_VERSION_NOT_FOUND', `"${name}" has no version ${target}`);
+    } else if (!state.aliasHistory.get(target)?.has(alias)) {
+      // Going back is only safe to a version that passed this alias's gates once; anything else is a promotion.
+      const held = [...state.aliasHistory].filter(([, aliases]) => aliases.has(alias)).map(([v]) => v).sort((a, b) => a - b);
+      throw new MlopsError('REGISTRY_ROLLBACK_TARGET', `${name}@${target} has never been "${alias}", so ${alias} cannot roll back to it (versions that held it: ${held.join(', ')})`, {
+        hint: `a version reaches ${alias} through its gates: mlops registry promote ${name}@${target} --to ${alias}`,
+      });
     }
     refuseArchived(state, target, 'rolled back to');
     if (target === current) return { name, alias, from: current, to: target, changed: false, event: null };
