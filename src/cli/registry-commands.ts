@@ -124,7 +124,7 @@ ${examples([
     .option('--json', 'print as JSON')
     .addHelpText('after', examples(['python serve.py --model "$(mlops registry path fraud@production)"']))
     .action((ref: string, _f: object, cmd: Command) =>
-      respond(cmd, async (flags) => (await registry()).resolveModelRef({ registry: flags.registry, ref }), (r) => `${r.path}\n`));
+      respond(cmd, async (flags) => (await registry()).showVersion({ registry: flags.registry, ref, verify: true }), (r) => `${r.path}\n`));
 
   group
     .command('promote')

@@ -74,7 +74,7 @@ export interface FileSummary {
 }
 
 export interface PredictBatchResult {
-  model: { path: string; sha256: string; registry?: { name: string; version: number } };
+  model: { path: string; sha256: string; registry?: { name: string; model_version: number } };
   files: FileSummary[];
   rows_read: number;
   rows_written: number;
@@ -192,7 +192,7 @@ function validateOptions(options: PredictBatchOptions): void {
 async function featuresRecordedFor(loaded: Awaited<ReturnType<typeof loadModel>>, registry?: string): Promise<PlanOptions['recordedFeatures']> {
   if (loaded.registry) {
     const { showVersion } = await import('../registry/queries.js');
-    const record = await showVersion({ registry, ref: `${loaded.registry.name}@${loaded.registry.version}` });
+    const record = await showVersion({ registry, ref: `${loaded.registry.name}@${loaded.registry.model_version}` });
     if (record.tags.features) return { names: record.tags.features.split(',').map((s) => s.trim()).filter(Boolean), source: 'registry' };
   }
   const meta = (loaded.model.metadataProps ?? []).find((p) => p.key === 'feature_names');

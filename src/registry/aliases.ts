@@ -1,10 +1,12 @@
 /** `promote` and `rollback`: move an alias, with the move recorded in history. */
 import { MlopsError } from '../util/errors.js';
 import { currentActor } from './actor.js';
-import { openStore, requireModel, type RegistryOptions } from './context.js';
+import { openStore, readState, requireModel, type RegistryOptions } from './context.js';
 import { parseRef, validateName } from './names.js';
 import { selectVersion, type ModelState } from './state.js';
+import type { RegistryStore } from './store.js';
 import type { AliasEvent } from './types.js';
+import { versionView, type VersionView } from './views.js';
 
 export interface PromoteOptions extends RegistryOptions {
   /** `name@version` (or `name@alias`: promote what another alias points at). */
@@ -21,8 +23,8 @@ export interface PromoteOptions extends RegistryOptions {
   force?: boolean;
 }
 
-export interface AliasMoveResult {
-  name: string;
+/** The version the alias points at now (the record `show` gives), and the move. */
+export interface AliasMoveResult extends VersionView {
   alias: string;
   from: number | null;
   to: number;
@@ -37,6 +39,12 @@ function refuseArchived(state: ModelState, version: number, what: string): void 
       hint: 'choose another version (mlops registry list ' + state.name + ')',
     });
   }
+}
+
+/** The result of a move (or of no move, when `event` is null), read from the state after it. */
+function moved(store: RegistryStore, state: ModelState, alias: string, from: number | null, event: AliasEvent | null): AliasMoveResult {
+  const to = state.aliases.get(alias)!;
+  return { ...versionView(store, state, state.versions.get(to)!), alias, from, to, changed: event !== null, event };
 }
 
 export async function promote(options: PromoteOptions): Promise<AliasMoveResult> {
@@ -68,7 +76,7 @@ export async function promote(options: PromoteOptions): Promise<AliasMoveResult>
       });
     }
     const from = state.aliases.get(alias) ?? null;
-    if (from === version) return { name: parsed.name, alias, from, to: version, changed: false, event: null };
+    if (from === version) return moved(store, state, alias, from, null);
     let forced = false;
     let checklist: Record<string, unknown> | undefined;
     if (gate) {
@@ -82,7 +90,7 @@ export async function promote(options: PromoteOptions): Promise<AliasMoveResult>
       type: 'alias', action: 'promote', alias, from, to: version, at: new Date().toISOString(), ...currentActor(),
       ...(options.reason ? { reason: options.reason } : {}), ...(forced ? { forced } : {}), ...(checklist ? { checklist } : {}),
     }]);
-    return { name: parsed.name, alias, from, to: version, changed: true, event: event as AliasEvent };
+    return moved(store, await readState(store, parsed.name), alias, from, event as AliasEvent);
   });
 }
 
@@ -125,11 +133,11 @@ export async function rollback(options: RollbackOptions): Promise<AliasMoveResul
       });
     }
     refuseArchived(state, target, 'rolled back to');
-    if (target === current) return { name, alias, from: current, to: target, changed: false, event: null };
+    if (target === current) return moved(store, state, alias, current, null);
     const [event] = await store.append(name, [{
       type: 'alias', action: 'rollback', alias, from: current, to: target, at: new Date().toISOString(), ...currentActor(),
       ...(options.reason ? { reason: options.reason } : {}),
     }]);
-    return { name, alias, from: current, to: target, changed: true, event: event as AliasEvent };
+    return moved(store, await readState(store, name), alias, current, event as AliasEvent);
   });
 }

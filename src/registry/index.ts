@@ -6,3 +6,4 @@ export { FolderStore, registryRoot } from './folder-store.js';
 export type { RegistryStore, StagedFile } from './store.js';
 export type { RegistryOptions } from './context.js';
 export type * from './types.js';
+export type { VersionView, RecordView, EventView, ModelVersionRef } from './views.js';

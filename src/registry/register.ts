@@ -4,8 +4,9 @@ import { MlopsError } from '../util/errors.js';
 import { ciGitCommit, currentActor } from './actor.js';
 import { openStore, readState, type RegistryOptions } from './context.js';
 import { parseRef, validateName } from './names.js';
-import { aliasesOf, maxVersion, selectVersion } from './state.js';
+import { maxVersion, selectVersion } from './state.js';
 import type { ModelSignature, VersionRecord, VersionRef } from './types.js';
+import { versionView, type VersionView } from './views.js';
 
 export interface RegisterOptions extends RegistryOptions {
   name: string;
@@ -23,11 +24,10 @@ export interface RegisterOptions extends RegistryOptions {
   reason?: string;
 }
 
-export interface RegisterResult {
-  record: VersionRecord;
+/** The version record (as `show` gives it), and whether it was already there. */
+export interface RegisterResult extends VersionView {
   /** True when identical bytes were already registered and that version is returned. */
   duplicate: boolean;
-  aliases: string[];
 }
 
 interface ValidatedModel {
@@ -80,7 +80,7 @@ export async function registerModel(options: RegisterOptions): Promise<RegisterR
       const state = await readState(store, name);
       if (!options.allowDuplicate) {
         const same = [...state.versions.values()].find((r) => r.sha256 === staged.sha256);
-        if (same) return { record: same, duplicate: true, aliases: aliasesOf(state, same.version) };
+        if (same) return { ...versionView(store, state, same), duplicate: true };
       }
       const parent = options.parent ? await resolveParent(options, options.parent) : null;
       // A folder at this number without a register event is a killed register's leftover: commitVersion replaces it.
@@ -109,7 +109,7 @@ export async function registerModel(options: RegisterOptions): Promise<RegisterR
       await store.append(name, options.alias
         ? [...events, { type: 'alias' as const, action: 'promote' as const, alias: options.alias, from, to: version, at, ...actor, ...(options.reason ? { reason: options.reason } : {}) }]
         : events);
-      return { record, duplicate: false, aliases: options.alias ? [options.alias] : [] };
+      return { ...versionView(store, await readState(store, name), record), duplicate: false };
     });
   } finally {
     if (!committed) await store.discard(staged);

@@ -12,9 +12,9 @@ test('a release job: register, promote to staging, to production with --require,
   assert.equal(reg1.status, 0, reg1.stderr);
   const doc = JSON.parse(reg1.stdout);
   assert.equal(doc.version, 1);
-  assert.equal(doc.record.version, 1);
-  assert.equal(doc.record.git_commit, 'deadbeef');
-  assert.equal(doc.record.created_by, 'github:octocat');
+  assert.equal(doc.model_version, 1);
+  assert.equal(doc.git_commit, 'deadbeef');
+  assert.equal(doc.created_by, 'github:octocat');
   assert.equal(runCli(['registry', 'register', 'fraud', fixture('models', 'cnn.onnx')], { env }).status, 0);
 
   assert.equal(runCli(['registry', 'promote', 'fraud@1', '--to', 'staging'], { env }).status, 0);
@@ -36,7 +36,7 @@ test('a release job: register, promote to staging, to production with --require,
   assert.equal(last.ci_url, 'https://github.com/acme/models/actions/runs/42');
 
   const show = JSON.parse(runCli(['registry', 'show', 'fraud@production', '--json'], { env }).stdout);
-  assert.equal(show.version, 1);
+  assert.equal(show.model_version, 1);
   assert.deepEqual(show.aliases, ['production']);
   assert.equal(show.signature.inputs[0].name, 'input');
   const p = runCli(['registry', 'path', 'fraud@staging'], { env });
@@ -48,7 +48,7 @@ test('a release job: register, promote to staging, to production with --require,
   // Every model command takes references.
   const check = runCli(['check', 'fraud@production', '--json'], { env });
   assert.equal(check.status, 0, check.stderr);
-  assert.deepEqual(JSON.parse(check.stdout).model.registry, { name: 'fraud', version: 1 });
+  assert.deepEqual(JSON.parse(check.stdout).model.registry, { name: 'fraud', model_version: 1 });
   assert.equal(runCli(['inspect', 'fraud@2', '--registry', registry]).status, 0);
 });
 
