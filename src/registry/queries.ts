@@ -5,6 +5,8 @@ import { openStore, readState, requireModel, type RegistryOptions } from './cont
 import { parseRef, validateName } from './names.js';
 import { aliasesOf, foldHistory, latestVersion, selectVersion } from './state.js';
 import { eventView, versionView, type EventView, type VersionView } from './views.js';
+import { policiesFor, policyEventsFor, readPolicies } from './policy.js';
+import type { PolicyEvent } from './types.js';
 
 export interface ModelSummary {
   name: string;
@@ -67,7 +69,7 @@ export async function showVersion(options: RegistryOptions & { ref: string; veri
   const store = openStore(options);
   const state = await requireModel(store, parsed.name);
   const record = selectVersion(state, parsed.selector);
-  const view = versionView(store, state, record);
+  const view = versionView(store, state, record, policiesFor(await readPolicies(store), state.name));
   if (options.verify) assertUntampered({ path: view.path, name: view.name, model_version: view.model_version, sha256: view.sha256 }, await sha256File(view.path).catch(() => null));
   return view;
 }
@@ -75,13 +77,15 @@ export async function showVersion(options: RegistryOptions & { ref: string; veri
 export interface HistoryResult {
   name: string;
   events: EventView[];
+  /** Changes to the alias policies that apply to this model (registry-wide and its own), numbered in the policy history. */
+  policy_events: PolicyEvent[];
 }
 
 export async function modelHistory(options: RegistryOptions & { name: string }): Promise<HistoryResult> {
   const store = openStore(options);
   const name = validateName(options.name);
   await requireModel(store, name);
-  return { name, events: (await store.readHistory(name)).map(eventView) };
+  return { name, events: (await store.readHistory(name)).map(eventView), policy_events: await policyEventsFor(store, name) };
 }
 
 export interface ResolvedModel {

@@ -5,9 +5,10 @@
  * `model_version` (as the Open Inference Protocol does), because `version` is
  * the schema version of a `--json` document.
  */
+import type { PolicyView } from './policy.js';
 import type { RegistryStore } from './store.js';
 import { aliasesOf, type ModelState } from './state.js';
-import type { AliasEvent, Actor, RegistryEvent, VersionRecord } from './types.js';
+import type { AliasEvent, Actor, ChecklistRun, RegistryEvent, VersionRecord } from './types.js';
 
 /** A model version as documents name it. */
 export interface ModelVersionRef {
@@ -30,6 +31,8 @@ export interface VersionView extends RecordView {
   path: string;
   /** Versions registered with this one as parent. */
   children: number[];
+  /** The alias policies (gates) that apply to this model: registry-wide ones and its own, with who set them. */
+  policies: PolicyView[];
 }
 
 interface EventViewBase extends Actor {
@@ -41,20 +44,21 @@ interface EventViewBase extends Actor {
 export type EventView =
   | (EventViewBase & { type: 'register'; model_version: number; record: RecordView })
   | (EventViewBase & { type: 'archive'; model_version: number })
-  | AliasEvent;
+  | Omit<AliasEvent, 'checklist'>;
 
 export function recordView(record: VersionRecord): RecordView {
   const { name, version, parent, ...rest } = record;
   return { name, model_version: version, ...rest, parent: parent ? { name: parent.name, model_version: parent.version } : null };
 }
 
-export function versionView(store: RegistryStore, state: ModelState, record: VersionRecord): VersionView {
+export function versionView(store: RegistryStore, state: ModelState, record: VersionRecord, policies: PolicyView[]): VersionView {
   return {
     ...recordView(record),
     aliases: aliasesOf(state, record.version),
     archived: state.archived.has(record.version),
     path: store.filePath(record.name, record.version, record.file),
     children: [...state.versions.values()].filter((r) => r.parent?.name === record.name && r.parent.version === record.version).map((r) => r.version).sort((a, b) => a - b),
+    policies,
   };
 }
 
@@ -68,7 +72,10 @@ export function eventView(event: RegistryEvent): EventView {
       const { version, ...rest } = event;
       return { ...rest, model_version: version };
     }
-    default:
-      return event;
+    default: {
+      // Earlier releases recorded one per-call checklist as `checklist`; documents always say `checklists`.
+      const { checklist, ...rest } = event;
+      return checklist && !rest.checklists ? { ...rest, checklists: [checklist as unknown as ChecklistRun] } : rest;
+    }
   }
 }

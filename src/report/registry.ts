@@ -1,4 +1,4 @@
-import type { AliasMoveResult, ArchiveResult, HistoryResult, ListResult, RegisterResult, ShowResult, VerifyResult } from '../registry/index.js';
+import type { AliasMoveResult, ArchiveResult, ChecklistRun, HistoryResult, ListResult, PolicyEvent, PolicyResult, PolicyView, RegisterResult, ShowResult, VerifyResult } from '../registry/index.js';
 import { formatShape } from '../onnx/graph.js';
 import { paint, type RenderOptions } from './style.js';
 import { formatBytes, renderFields, renderTable } from './table.js';
@@ -42,6 +42,7 @@ export function renderShow(r: ShowResult, options: RenderOptions): string {
     ['tags', Object.entries(r.tags).map(([k, v]) => `${k}=${v}`).join(', ') || '-'],
     ['metrics', Object.entries(r.metrics).map(([k, v]) => `${k}=${v}`).join(', ') || '-'],
     ['path', r.path],
+    ['policies', r.policies.map((p) => `${policyName(p)}: ${gates(p)} (set by ${p.actor}, ${day(p.at)})`).join('\n') || '-'],
   ];
   const io = [
     ...r.signature.inputs.map((v) => ['input', v.name, v.type, formatShape(v.shape)]),
@@ -54,10 +55,46 @@ export function renderHistory(result: HistoryResult, options: RenderOptions): st
   const rows = result.events.map((e) => {
     const what = e.type === 'register' ? `register ${e.model_version}`
       : e.type === 'archive' ? `archive ${e.model_version}`
-      : `${e.action} ${e.alias}: ${e.from ?? '-'} -> ${e.to}${e.forced ? ' (forced past a failing checklist)' : e.checklist ? ' (checklist passed)' : ''}`;
+      : `${e.action} ${e.alias}: ${e.from ?? '-'} -> ${e.to}${e.forced ? ' (forced past a failing checklist)' : e.checklists?.length ? ` (${checklistsPassed(e.checklists)})` : ''}`;
     return [e.seq, day(e.at), e.actor + (e.ci_url ? `\n${e.ci_url}` : ''), what, e.reason ?? ''];
   });
-  return renderTable(['#', 'when', 'who', 'what', 'reason'], rows, options) + '\n';
+  const events = renderTable(['#', 'when', 'who', 'what', 'reason'], rows, options) + '\n';
+  if (result.policy_events.length === 0) return events;
+  return `${events}\nalias policies (registry-wide and for ${result.name}):\n${renderPolicyEvents(result.policy_events, options)}`;
+}
+
+function checklistsPassed(runs: ChecklistRun[]): string {
+  const changed = runs.filter((r) => r.policy_sha256).map((r) => r.config);
+  return `${runs.length === 1 ? 'checklist' : `${runs.length} checklists`} passed${changed.length ? `; ${changed.join(', ')} changed since the policy was set` : ''}`;
+}
+
+function policyName(p: { alias: string; model: string | null }): string {
+  return p.model === null ? p.alias : `${p.alias} (${p.model} only)`;
+}
+
+function gates(p: { require?: string[]; checklist?: { path: string; sha256: string } | null }): string {
+  const parts = [
+    ...(p.require?.length ? [`require ${p.require.join(', ')}`] : []),
+    ...(p.checklist ? [`checklist ${p.checklist.path} (sha256 ${short(p.checklist.sha256)})`] : []),
+  ];
+  return parts.join('; ');
+}
+
+function renderPolicyEvents(events: PolicyEvent[], options: RenderOptions): string {
+  return renderTable(['#', 'when', 'who', 'what', 'reason'], events.map((e) => [
+    e.seq, day(e.at), e.actor + (e.ci_url ? `\n${e.ci_url}` : ''), e.action === 'clear' ? `clear ${policyName(e)}` : `set ${policyName(e)}: ${gates(e)}`, e.reason ?? '',
+  ]), options) + '\n';
+}
+
+export function renderPolicy(result: PolicyResult, options: RenderOptions): string {
+  const e = result.event;
+  const head = e ? `${paint(options, 'green', e.action === 'clear' ? 'cleared' : 'set')} the policy for ${policyName(e)}${e.action === 'set' ? `: ${gates(e)}` : ''}\n`
+    : result.action === 'set' ? 'the policy already is so; nothing changed\n'
+    : result.action === 'clear' ? 'no such policy; nothing changed\n' : '';
+  if (result.policies.length === 0) return head || 'no alias policy (set one: mlops registry policy production --require staging --checklist mlops.checklist.yml)\n';
+  return head + renderTable(['alias', 'model', 'gates', 'set by', 'when', 'reason'], result.policies.map((p: PolicyView) => [
+    p.alias, p.model ?? 'all', gates(p).replace('; ', '\n'), p.actor + (p.ci_url ? `\n${p.ci_url}` : ''), day(p.at), p.reason ?? '',
+  ]), options) + '\n';
 }
 
 export function renderVerify(result: VerifyResult, options: RenderOptions): string {
