@@ -40,7 +40,8 @@ stale-lock recovery, so parallel CI jobs are safe. Model references everywhere: 
 ${examples([
   'mlops registry register fraud model.onnx --description "gbm v2" --tag team=risk --metric auc=0.91',
   'mlops registry promote fraud@3 --to staging --reason "nightly eval ok"',
-  'mlops registry promote fraud@3 --to production --require staging',
+  'mlops registry policy production --require staging --checklist mlops.checklist.yml',
+  'mlops registry promote fraud@3 --to production',
   'mlops registry rollback fraud --alias production --reason "latency regression"',
   'mlops check fraud@production',
 ])}`);
@@ -133,10 +134,10 @@ ${examples([
     .description('point an alias at a version (any alias name: staging, production, canary...)')
     .argument('<ref>', 'name@version')
     .requiredOption('--to <alias>', 'the alias to move')
-    .option('--require <alias>', 'refuse unless the version holds or has held this alias (e.g. staging before production)')
+    .option('--require <alias>', 'refuse unless the version holds or has held this alias (e.g. staging before production), on top of the stored policy')
     .option('--reason <text>', 'why, recorded in history')
-    .option('--checklist <file>', 'run this checklist on the version first; refuse to promote when it fails (the result is recorded)')
-    .option('--force', 'promote even when the checklist fails (recorded in history as forced)')
+    .option('--checklist <file>', 'run this checklist on the version first, on top of the stored policy\'s; refuse to promote when it fails (the result is recorded)')
+    .option('--force', 'promote even when a checklist fails (recorded in history as forced)')
     .option('--ack <id>', 'sign off a manual checklist item (repeatable)', collect)
     .option(...REGISTRY_OPTION)
     .option('--json', 'print as JSON')
