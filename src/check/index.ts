@@ -65,7 +65,7 @@ export interface CheckResult {
     opsets: Record<string, number>;
     producer: string;
     /** The registry version, when the model was given as a reference. */
-    registry?: { name: string; version: number };
+    registry?: { name: string; model_version: number };
   };
   runtime: { onnxruntime: string };
   passed: boolean;

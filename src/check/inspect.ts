@@ -1,7 +1,7 @@
 /** `mlops inspect`: what is in a model file. */
 import { dataTypeInfo } from '../onnx/data-types.js';
 import { allGraphs, feedInputs, opsetVersions, valueSignature, type ValueSignature } from '../onnx/graph.js';
-import { loadModel, type LoadedModel } from '../onnx/load-model.js';
+import { loadModel, type LoadedModel, type RegistryVersion } from '../onnx/load-model.js';
 import { toNumber, type LongLike } from '../onnx/proto.js';
 import { byteLength, elementCount, isExternal, tensorDims } from '../onnx/tensor.js';
 
@@ -25,7 +25,8 @@ export interface InspectResult {
   producer_name: string;
   producer_version: string;
   model_domain: string;
-  model_version: number;
+  /** ModelProto.model_version, set by the exporter; not the registry's version (that is registry.model_version). */
+  onnx_model_version: number;
   graph_name: string;
   doc_string: string;
   opsets: Array<{ domain: string; version: number }>;
@@ -40,6 +41,8 @@ export interface InspectResult {
   initializer_bytes: number;
   external_data: boolean;
   metadata: Record<string, string>;
+  /** The registry version, when the model was given as a reference. */
+  registry?: RegistryVersion;
 }
 
 export async function inspectModel(options: InspectOptions): Promise<InspectResult> {
@@ -86,7 +89,7 @@ export function summarizeModel(loaded: LoadedModel): InspectResult {
     producer_name: model.producerName ?? '',
     producer_version: model.producerVersion ?? '',
     model_domain: model.domain ?? '',
-    model_version: toNumber(model.modelVersion as LongLike),
+    onnx_model_version: toNumber(model.modelVersion as LongLike),
     graph_name: graph.name ?? '',
     doc_string: model.docString ?? '',
     opsets: [...opsetVersions(model)].map(([domain, version]) => ({ domain: domain || 'ai.onnx', version })),
@@ -101,5 +104,6 @@ export function summarizeModel(loaded: LoadedModel): InspectResult {
     initializer_bytes: bytes,
     external_data: external,
     metadata,
+    ...(loaded.registry ? { registry: loaded.registry } : {}),
   };
 }

@@ -38,7 +38,7 @@ async function registryRecord(ctx: CheckContext) {
     throw new MlopsError('CHECKLIST_NOT_REGISTERED', `${ctx.model} is a file, not a registry reference, so registry checks cannot run`, { hint: 'pass --model name@version' });
   }
   const { showVersion, modelHistory } = await import('../registry/index.js');
-  const record = await showVersion({ registry: ctx.registry, ref: `${loaded.registry.name}@${loaded.registry.version}` });
+  const record = await showVersion({ registry: ctx.registry, ref: `${loaded.registry.name}@${loaded.registry.model_version}` });
   const history = await modelHistory({ registry: ctx.registry, name: loaded.registry.name });
   return { record, history, loaded };
 }
@@ -207,9 +207,9 @@ export const CHECKS: Record<string, CheckFn> = {
     const { record, history } = await registryRecord(ctx);
     const alias = str(c, 'alias') ?? 'production';
     // Another non-archived version that has held the alias (or any earlier version) to go back to.
-    const archived = new Set(history.events.flatMap((e) => (e.type === 'archive' ? [e.version] : [])));
+    const archived = new Set(history.events.flatMap((e) => (e.type === 'archive' ? [e.model_version] : [])));
     const held = new Set(history.events.flatMap((e) => (e.type === 'alias' && e.alias === alias ? [e.to] : [])));
-    const candidates = [...held].filter((v) => v !== record.version && !archived.has(v));
+    const candidates = [...held].filter((v) => v !== record.model_version && !archived.has(v));
     return verdict(candidates.length > 0, candidates.length ? `can roll back ${alias} to ${candidates.sort((a, b) => b - a).slice(0, 3).map((v) => `${record.name}@${v}`).join(', ')}` : `no other version has held "${alias}"`, candidates.length, '>= 1 version');
   },
 

@@ -25,6 +25,8 @@ function respond<T extends object>(cmd: Command, work: (flags: CommonFlags) => P
 }
 
 const registry = () => import('../registry/index.js');
+/** The checklist gate for promote, register --alias and policy; its module loads the checklist only when a gate runs. */
+const checklistRunner = async () => (await import('../checklist/gate.js')).checklistRunner;
 
 export function addRegistryCommands(program: Command): void {
   const group = program
@@ -38,7 +40,8 @@ stale-lock recovery, so parallel CI jobs are safe. Model references everywhere: 
 ${examples([
   'mlops registry register fraud model.onnx --description "gbm v2" --tag team=risk --metric auc=0.91',
   'mlops registry promote fraud@3 --to staging --reason "nightly eval ok"',
-  'mlops registry promote fraud@3 --to production --require staging',
+  'mlops registry policy production --require staging --checklist mlops.checklist.yml',
+  'mlops registry promote fraud@3 --to production',
   'mlops registry rollback fraud --alias production --reason "latency regression"',
   'mlops check fraud@production',
 ])}`);
@@ -51,7 +54,7 @@ ${examples([
     .option('--description <text>', 'what this version is')
     .option('--tag <key=value>', 'a tag (repeatable)', parseKeyValue)
     .option('--metric <name=number>', 'a metric (repeatable)', parseKeyNumber)
-    .option('--alias <alias>', 'point this alias at the new version')
+    .option('--alias <alias>', "point this alias at the new version (through the alias's policy, like promote)")
     .option('--parent <ref>', 'the version this one derives from (name@version)')
     .option('--git-commit <sha>', 'source commit (default: from the CI environment)')
     .option('--allow-duplicate', 'register even if identical bytes are already a version')
@@ -65,7 +68,7 @@ ${examples([
     .action((name: string, file: string, f: { description?: string; tag?: Record<string, string>; metric?: Record<string, number>; alias?: string; parent?: string; gitCommit?: string; allowDuplicate?: boolean; reason?: string; features?: string[]; featuresFrom?: string; ignore?: string[] }, cmd: Command) =>
       respond(cmd, async (flags) => (await registry()).registerModel({
         registry: flags.registry, name, file, description: f.description, tags: f.tag, metrics: f.metric, alias: f.alias,
-        parent: f.parent, gitCommit: f.gitCommit, allowDuplicate: f.allowDuplicate, reason: f.reason,
+        parent: f.parent, gitCommit: f.gitCommit, allowDuplicate: f.allowDuplicate, reason: f.reason, checklists: await checklistRunner(),
         features: f.features, featuresFrom: f.featuresFrom, ignore: f.ignore,
       }), (r, o, rep) => rep.renderRegister(r, o)));
 
@@ -128,43 +131,52 @@ ${examples([
     .option('--json', 'print as JSON')
     .addHelpText('after', examples(['python serve.py --model "$(mlops registry path fraud@production)"']))
     .action((ref: string, _f: object, cmd: Command) =>
-      respond(cmd, async (flags) => (await registry()).resolveModelRef({ registry: flags.registry, ref }), (r) => `${r.path}\n`));
+      respond(cmd, async (flags) => (await registry()).showVersion({ registry: flags.registry, ref, verify: true }), (r) => `${r.path}\n`));
 
   group
     .command('promote')
     .description('point an alias at a version (any alias name: staging, production, canary...)')
     .argument('<ref>', 'name@version')
     .requiredOption('--to <alias>', 'the alias to move')
-    .option('--require <alias>', 'refuse unless the version holds or has held this alias (e.g. staging before production)')
+    .option('--require <alias>', 'refuse unless the version holds or has held this alias (e.g. staging before production), on top of the stored policy')
     .option('--reason <text>', 'why, recorded in history')
-    .option('--checklist <file>', 'run this checklist on the version first; refuse to promote when it fails (the result is recorded)')
-    .option('--force', 'promote even when the checklist fails (recorded in history as forced)')
+    .option('--checklist <file>', 'run this checklist on the version first, on top of the stored policy\'s; refuse to promote when it fails (the result is recorded)')
+    .option('--force', 'promote even when a checklist fails (recorded in history as forced)')
     .option('--ack <id>', 'sign off a manual checklist item (repeatable)', collect)
     .option(...REGISTRY_OPTION)
     .option('--json', 'print as JSON')
     .addHelpText('after', examples(['mlops registry promote fraud@3 --to staging', 'mlops registry promote fraud@3 --to production --require staging --reason "A/B ok"', 'mlops registry promote fraud@3 --to production --checklist mlops.checklist.yml']))
     .action((ref: string, f: { to: string; require?: string; reason?: string; checklist?: string; force?: boolean; ack?: string[] }, cmd: Command) =>
-      respond(cmd, async (flags) => {
-        const { promote } = await registry();
-        const gate = f.checklist
-          ? async (version: number) => {
-            const { runChecklist } = await import('../checklist/index.js');
-            const name = ref.split('@')[0];
-            const result = await runChecklist({ config: f.checklist, model: `${name}@${version}`, registry: flags.registry, acks: f.ack });
-            const notPassed = result.checks.filter((c) => c.status !== 'pass').map((c) => `${c.id} (${c.status})`);
-            const blocking = result.passed ? null : `checklist ${f.checklist} failed: ${notPassed.join(', ')}`;
-            return { failure: blocking, summary: { config: f.checklist, passed: result.passed, counts: result.counts, not_passed: notPassed } };
-          }
-          : undefined;
-        return promote({ registry: flags.registry, ref, to: f.to, require: f.require, reason: f.reason, gate, force: f.force });
-      }, (r, o, rep) => rep.renderAliasMove(r, o)));
+      respond(cmd, async (flags) => (await registry()).promote({
+        registry: flags.registry, ref, to: f.to, require: f.require, reason: f.reason, checklist: f.checklist, acks: f.ack, force: f.force, checklists: await checklistRunner(),
+      }), (r, o, rep) => rep.renderAliasMove(r, o)));
+
+  group
+    .command('policy')
+    .description('the gates every move of an alias must pass (stored in the registry): show, set or clear them')
+    .argument('[alias]', 'the alias (e.g. production); none: every policy')
+    .option('--require <alias>', 'the version must hold or have held this alias first (repeatable)', collect)
+    .option('--checklist <file>', 'the version must pass this checklist (a relative path is read from the folder each promotion runs in)')
+    .option('--model <name>', 'only for this model, on top of the registry-wide policy')
+    .option('--clear', 'remove the policy')
+    .option('--reason <text>', 'why, recorded with the change')
+    .option(...REGISTRY_OPTION)
+    .option('--json', 'print as JSON')
+    .addHelpText('after', `
+A policy replaces the previous one for the same alias (and --model); every change is recorded with who
+and when. promote and register --alias obey it; a rollback to a version that held the alias does not.
+${examples(['mlops registry policy production --require staging --checklist mlops.checklist.yml --reason "release process"', 'mlops registry policy production', 'mlops registry policy production --model fraud --require canary', 'mlops registry policy production --clear'])}`)
+    .action((alias: string | undefined, f: { require?: string[]; checklist?: string; model?: string; clear?: boolean; reason?: string }, cmd: Command) =>
+      respond(cmd, async (flags) => (await registry()).aliasPolicy({
+        registry: flags.registry, alias, model: f.model, require: f.require, checklist: f.checklist, clear: f.clear, reason: f.reason, checklists: await checklistRunner(),
+      }), (r, o, rep) => rep.renderPolicy(r, o)));
 
   group
     .command('rollback')
     .description('move an alias back to where it pointed before its last move (repeat to go further back)')
     .argument('<name>', 'model name')
     .requiredOption('--alias <alias>', 'the alias to move back')
-    .option('--to <version>', 'go to this version instead', parsePositiveInt)
+    .option('--to <version>', 'go to this version instead (one that held the alias before)', parsePositiveInt)
     .option('--reason <text>', 'why, recorded in history')
     .option(...REGISTRY_OPTION)
     .option('--json', 'print as JSON')

@@ -33,9 +33,10 @@ export interface RecordedFeatures {
   source: 'registry' | 'model metadata';
 }
 
+/** The registry version a reference named; `model_version` as in every --json document. */
 export interface RegistryVersion {
   name: string;
-  version: number;
+  model_version: number;
 }
 
 export interface LoadModelOptions {
@@ -54,7 +55,7 @@ async function resolveModelFile(file: string, options: LoadModelOptions): Promis
       // Not a file: a registry reference (name, name@3, name@production). Loaded lazily.
       const { resolveModelRef } = await import('../registry/queries.js');
       const resolved = await resolveModelRef({ ref: file, registry: options.registry, verify: false });
-      return { path: resolved.path, registry: { name: resolved.name, version: resolved.version, sha256: resolved.sha256, features: resolved.features } };
+      return { path: resolved.path, registry: { name: resolved.name, model_version: resolved.model_version, sha256: resolved.sha256, features: resolved.features } };
     }
     if (code === 'ENOENT' || code === 'ENOTDIR') {
       throw new MlopsError('MODEL_NOT_FOUND', `model file ${file} does not exist`, {
@@ -133,7 +134,7 @@ export async function loadModel(file: string, options: LoadModelOptions = {}): P
     sizeBytes: bytes.length,
     sha256,
     model,
-    ...(registry ? { registry: { name: registry.name, version: registry.version } } : {}),
+    ...(registry ? { registry: { name: registry.name, model_version: registry.model_version } } : {}),
     ...(recordedFeatures ? { recordedFeatures } : {}),
   };
 }

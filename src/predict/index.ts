@@ -75,7 +75,7 @@ export interface FileSummary {
 }
 
 export interface PredictBatchResult {
-  model: { path: string; sha256: string; registry?: { name: string; version: number } };
+  model: { path: string; sha256: string; registry?: { name: string; model_version: number } };
   files: FileSummary[];
   rows_read: number;
   rows_written: number;

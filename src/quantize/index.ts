@@ -51,7 +51,7 @@ export interface QuantizeOptions {
 }
 
 export interface QuantizeResult {
-  source: { path: string; sha256: string; size_bytes: number; registry?: { name: string; version: number } };
+  source: { path: string; sha256: string; size_bytes: number; registry?: { name: string; model_version: number } };
   output: { path: string; sha256: string; size_bytes: number };
   size_ratio: number;
   mode: 'dynamic' | 'static';
@@ -64,7 +64,7 @@ export interface QuantizeResult {
   /** The rows the int8 model was run on to make sure it outputs no NaN/Inf where the float model does not. */
   finite_check: FiniteCheck;
   warnings: string[];
-  registered: { name: string; version: number } | null;
+  registered: { name: string; model_version: number } | null;
   duration_ms: number;
 }
 
@@ -177,12 +177,12 @@ export async function quantizeModel(options: QuantizeOptions): Promise<QuantizeR
       registry: options.registry,
       name: options.register,
       file: output,
-      parent: loaded.registry ? `${loaded.registry.name}@${loaded.registry.version}` : undefined,
-      description: `int8 ${mode} quantization of ${loaded.registry ? `${loaded.registry.name}@${loaded.registry.version}` : path.basename(loaded.path)}`,
+      parent: loaded.registry ? `${loaded.registry.name}@${loaded.registry.model_version}` : undefined,
+      description: `int8 ${mode} quantization of ${loaded.registry ? `${loaded.registry.name}@${loaded.registry.model_version}` : path.basename(loaded.path)}`,
       tags: { quantization: mode, per_channel: String(options.perChannel ?? false) },
       metrics,
     });
-    registered = { name: r.record.name, version: r.record.version };
+    registered = { name: r.name, model_version: r.model_version };
   }
   return {
     source: { path: loaded.path, sha256: loaded.sha256, size_bytes: loaded.sizeBytes, ...(loaded.registry ? { registry: loaded.registry } : {}) },

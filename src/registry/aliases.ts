@@ -1,28 +1,30 @@
-/** `promote` and `rollback`: move an alias, with the move recorded in history. */
+/** `promote` and `rollback`: move an alias, with the move recorded in history. A rollback goes back to a version that held the alias (it passed the gates then), so it needs no gate. */
 import { MlopsError } from '../util/errors.js';
 import { currentActor } from './actor.js';
-import { openStore, requireModel, type RegistryOptions } from './context.js';
+import { openStore, readState, requireModel, type RegistryOptions } from './context.js';
 import { parseRef, validateName } from './names.js';
 import { selectVersion, type ModelState } from './state.js';
-import type { AliasEvent } from './types.js';
+import type { RegistryStore } from './store.js';
+import type { AliasEvent, ChecklistRun } from './types.js';
+import { checkChecklistsPresent, checklistFailure, checkRequired, gatesFor, runChecklists, type RunGateOptions } from './gates.js';
+import { policiesFor, readPolicies, type PolicyView } from './policy.js';
+import { versionView, type VersionView } from './views.js';
 
-export interface PromoteOptions extends RegistryOptions {
+export interface PromoteOptions extends RegistryOptions, RunGateOptions {
   /** `name@version` (or `name@alias`: promote what another alias points at). */
   ref: string;
   to: string;
   reason?: string;
-  /** Refuse unless the version holds or has held this alias. */
+  /** Refuse unless the version holds or has held this alias (on top of the stored policy). */
   require?: string;
-  /**
-   * Runs before the alias moves (the checklist gate), outside the registry lock;
-   * a failure refuses the promotion unless `force`. The summary goes into history.
-   */
-  gate?: (version: number) => Promise<{ failure: string | null; summary: Record<string, unknown> }>;
+  /** Run this checklist on the version first (on top of the stored policy's); a failure refuses unless `force`. */
+  checklist?: string;
+  /** Move even when a checklist fails; recorded in history as forced. */
   force?: boolean;
 }
 
-export interface AliasMoveResult {
-  name: string;
+/** The version the alias points at now (the record `show` gives), and the move. */
+export interface AliasMoveResult extends VersionView {
   alias: string;
   from: number | null;
   to: number;
@@ -39,6 +41,13 @@ function refuseArchived(state: ModelState, version: number, what: string): void 
   }
 }
 
+/** The result of a move (or of no move, when `event` is null), read from the state after it. */
+function moved(store: RegistryStore, state: ModelState, policies: PolicyView[], alias: string, from: number | null, event: AliasEvent | null): AliasMoveResult {
+  const to = state.aliases.get(alias)!;
+  return { ...versionView(store, state, state.versions.get(to)!, policies), alias, from, to, changed: event !== null, event };
+}
+
+/** A forward move: every gate (stored policy, --require, --checklist) must pass. */
 export async function promote(options: PromoteOptions): Promise<AliasMoveResult> {
   const parsed = parseRef(options.ref);
   if (parsed.selector.kind === 'latest') {
@@ -47,42 +56,46 @@ export async function promote(options: PromoteOptions): Promise<AliasMoveResult>
   const alias = validateName(options.to, 'alias');
   if (options.require) validateName(options.require, 'alias');
   const store = openStore(options);
-  // The checklist can take seconds (benchmarks): run it before taking the lock, not while others wait.
-  let gate: Awaited<ReturnType<NonNullable<PromoteOptions['gate']>>> | undefined;
-  let gatedVersion: number | undefined;
-  if (options.gate) {
-    gatedVersion = selectVersion(await requireModel(store, parsed.name), parsed.selector).version;
-    gate = await options.gate(gatedVersion);
+  const plan = async () => {
+    const state = await requireModel(store, parsed.name);
+    const policies = policiesFor(await readPolicies(store), parsed.name);
+    const version = selectVersion(state, parsed.selector).version;
+    return { state, policies, version, gates: gatesFor(policies, parsed.name, alias, options) };
+  };
+  // The checklists can take seconds (benchmarks): run them before taking the lock, not while others wait.
+  const before = await plan();
+  let runs: ChecklistRun[] = [];
+  if (before.gates.checklists.length && before.state.aliases.get(alias) !== before.version) {
+    refuseArchived(before.state, before.version, 'promoted');
+    checkRequired(before.state, before.version, alias, before.gates);
+    checkChecklistsPresent(before.gates, alias);
+    runs = await runChecklists(before.gates, `${parsed.name}@${before.version}`, options);
   }
   return store.withLock(async () => {
-    const state = await requireModel(store, parsed.name);
-    const version = selectVersion(state, parsed.selector).version;
-    if (gatedVersion !== undefined && version !== gatedVersion) {
-      throw new MlopsError('REGISTRY_CHANGED', `${options.ref} moved from version ${gatedVersion} to ${version} while the checklist ran`, { hint: 'run the promotion again' });
+    const { state, policies, version, gates } = await plan();
+    if (version !== before.version) {
+      throw new MlopsError('REGISTRY_CHANGED', `${options.ref} moved from version ${before.version} to ${version} while the checklist ran`, { hint: 'run the promotion again' });
+    }
+    if (gates.policySeq.join() !== before.gates.policySeq.join()) {
+      throw new MlopsError('REGISTRY_CHANGED', `the policy for "${alias}" changed while the checklist ran`, { hint: `see it with mlops registry policy ${alias}, then run the promotion again` });
     }
     refuseArchived(state, version, 'promoted');
-    if (options.require && !state.aliasHistory.get(version)?.has(options.require)) {
-      throw new MlopsError('REGISTRY_PROMOTION_ORDER', `${parsed.name}@${version} has never been "${options.require}", so it cannot go to "${alias}"`, {
-        hint: `promote it to ${options.require} first: mlops registry promote ${parsed.name}@${version} --to ${options.require}`,
-        exitCode: 1,
-      });
-    }
+    checkRequired(state, version, alias, gates);
     const from = state.aliases.get(alias) ?? null;
-    if (from === version) return { name: parsed.name, alias, from, to: version, changed: false, event: null };
-    let forced = false;
-    let checklist: Record<string, unknown> | undefined;
-    if (gate) {
-      checklist = gate.summary;
-      if (gate.failure && !options.force) {
-        throw new MlopsError('REGISTRY_GATE_FAILED', `refusing to promote ${parsed.name}@${version} to ${alias}: ${gate.failure}`, { exitCode: 1, hint: 'fix the failing checks, or pass --force (recorded in history)' });
-      }
-      forced = gate.failure !== null;
+    if (from === version) return moved(store, state, policies, alias, from, null);
+    if (gates.checklists.length && runs.length === 0) {
+      throw new MlopsError('REGISTRY_CHANGED', `"${alias}" moved away from ${parsed.name}@${version} while this promotion started`, { hint: 'run the promotion again' });
+    }
+    const failure = checklistFailure(runs);
+    if (failure && !options.force) {
+      throw new MlopsError('REGISTRY_GATE_FAILED', `refusing to promote ${parsed.name}@${version} to ${alias}: ${failure}`, { exitCode: 1, hint: 'fix the failing checks, or pass --force (recorded in history)' });
     }
     const [event] = await store.append(parsed.name, [{
       type: 'alias', action: 'promote', alias, from, to: version, at: new Date().toISOString(), ...currentActor(),
-      ...(options.reason ? { reason: options.reason } : {}), ...(forced ? { forced } : {}), ...(checklist ? { checklist } : {}),
+      ...(options.reason ? { reason: options.reason } : {}), ...(failure ? { forced: true } : {}), ...(runs.length ? { checklists: runs } : {}),
+      ...(gates.policySeq.length ? { policy_seq: gates.policySeq } : {}),
     }]);
-    return { name: parsed.name, alias, from, to: version, changed: true, event: event as AliasEvent };
+    return moved(store, await readState(store, parsed.name), policies, alias, from, event as AliasEvent);
   });
 }
 
@@ -117,13 +130,20 @@ export async function rollback(options: RollbackOptions): Promise<AliasMoveResul
       target = stack[stack.length - 2];
     } else if (!state.versions.has(target)) {
       throw new MlopsError('REGISTRY_VERSION_NOT_FOUND', `"${name}" has no version ${target}`);
+    } else if (!state.aliasHistory.get(target)?.has(alias)) {
+      // Going back is only safe to a version that passed this alias's gates once; anything else is a promotion.
+      const held = [...state.aliasHistory].filter(([, aliases]) => aliases.has(alias)).map(([v]) => v).sort((a, b) => a - b);
+      throw new MlopsError('REGISTRY_ROLLBACK_TARGET', `${name}@${target} has never been "${alias}", so ${alias} cannot roll back to it (versions that held it: ${held.join(', ')})`, {
+        hint: `a version reaches ${alias} through its gates: mlops registry promote ${name}@${target} --to ${alias}`,
+      });
     }
     refuseArchived(state, target, 'rolled back to');
-    if (target === current) return { name, alias, from: current, to: target, changed: false, event: null };
+    const policies = policiesFor(await readPolicies(store), name);
+    if (target === current) return moved(store, state, policies, alias, current, null);
     const [event] = await store.append(name, [{
       type: 'alias', action: 'rollback', alias, from: current, to: target, at: new Date().toISOString(), ...currentActor(),
       ...(options.reason ? { reason: options.reason } : {}),
     }]);
-    return { name, alias, from: current, to: target, changed: true, event: event as AliasEvent };
+    return moved(store, await readState(store, name), policies, alias, current, event as AliasEvent);
   });
 }

@@ -6,6 +6,7 @@
  *   models/<name>/history.jsonl           append-only events: the source of truth
  *   models/<name>/versions/<n>/model.onnx immutable stored file (read-only)
  *   models/<name>/versions/<n>/version.json the version's record, for people and tools
+ *   policies.jsonl                        append-only alias policy changes (gates), registry-wide
  *
  * A version becomes visible only when its register event is appended, after
  * its folder was renamed into place, so a killed `register` leaves either no
@@ -23,7 +24,7 @@ import { MlopsError } from '../util/errors.js';
 import { processAlive, withFileLock } from '../util/file-lock.js';
 import { failpoint } from '../util/failpoint.js';
 import type { RegistryStore, StagedFile } from './store.js';
-import type { NewEvent, RegistryEvent, VersionRecord } from './types.js';
+import type { NewEvent, NewPolicyEvent, PolicyEvent, RegistryEvent, VersionRecord } from './types.js';
 
 const STORED_FILE = 'model.onnx';
 
@@ -60,10 +61,23 @@ export class FolderStore implements RegistryStore {
     }
   }
 
-  async readHistory(name: string): Promise<RegistryEvent[]> {
+  readHistory(name: string): Promise<RegistryEvent[]> {
+    return this.readEvents<RegistryEvent>(this.historyPath(name));
+  }
+
+  readPolicyHistory(): Promise<PolicyEvent[]> {
+    return this.readEvents<PolicyEvent>(path.join(this.root, 'policies.jsonl'));
+  }
+
+  appendPolicy(events: NewPolicyEvent[]): Promise<PolicyEvent[]> {
+    return this.appendEvents<PolicyEvent>(path.join(this.root, 'policies.jsonl'), events);
+  }
+
+  /** Model histories and the policy history are the same kind of file: one JSON event per line. */
+  private async readEvents<T>(file: string): Promise<T[]> {
     let text: string;
     try {
-      text = await readFile(this.historyPath(name), 'utf8');
+      text = await readFile(file, 'utf8');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw err;
@@ -72,9 +86,9 @@ export class FolderStore implements RegistryStore {
     lines.pop(); // the part after the last newline: empty, or a torn append
     return lines.map((line, i) => {
       try {
-        return JSON.parse(line) as RegistryEvent;
+        return JSON.parse(line) as T;
       } catch {
-        throw new MlopsError('REGISTRY_CORRUPT', `${this.historyPath(name)}:${i + 1}: not a valid history event`, {
+        throw new MlopsError('REGISTRY_CORRUPT', `${file}:${i + 1}: not a valid history event`, {
           hint: 'the history file was edited by hand or damaged; restore it from a backup',
         });
       }
@@ -146,12 +160,15 @@ export class FolderStore implements RegistryStore {
     await failpoint('after-commit-version');
   }
 
-  async append(name: string, events: NewEvent[]): Promise<RegistryEvent[]> {
-    const file = this.historyPath(name);
+  append(name: string, events: NewEvent[]): Promise<RegistryEvent[]> {
+    return this.appendEvents<RegistryEvent>(this.historyPath(name), events);
+  }
+
+  private async appendEvents<T>(file: string, events: object[]): Promise<T[]> {
     await mkdir(path.dirname(file), { recursive: true });
     const existing = await this.cutTornTail(file);
     let seq = existing;
-    const numbered = events.map((e) => ({ seq: ++seq, ...e }) as RegistryEvent);
+    const numbered = events.map((e) => ({ seq: ++seq, ...e }) as T);
     const payload = numbered.map((e) => JSON.stringify(e) + '\n').join('');
     const handle = await open(file, 'a');
     try {

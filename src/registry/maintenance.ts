@@ -5,11 +5,11 @@ import { currentActor } from './actor.js';
 import { openStore, readState, requireModel, type RegistryOptions } from './context.js';
 import { parseRef, validateName } from './names.js';
 import { aliasesOf, selectVersion } from './state.js';
-import type { ArchiveEvent } from './types.js';
+import { eventView, type EventView } from './views.js';
 
 export interface VerifyProblem {
   name: string;
-  version: number;
+  model_version: number;
   problem: 'sha256_mismatch' | 'missing_file' | 'unregistered_folder';
   message: string;
 }
@@ -32,12 +32,12 @@ export async function verifyRegistry(options: RegistryOptions & { name?: string 
       checked++;
       const file = store.filePath(name, record.version, record.file);
       const actual = await sha256File(file).catch(() => null);
-      if (actual === null) problems.push({ name, version: record.version, problem: 'missing_file', message: `${file} is missing` });
-      else if (actual !== record.sha256) problems.push({ name, version: record.version, problem: 'sha256_mismatch', message: `${file} has sha256 ${actual}, recorded ${record.sha256}` });
+      if (actual === null) problems.push({ name, model_version: record.version, problem: 'missing_file', message: `${file} is missing` });
+      else if (actual !== record.sha256) problems.push({ name, model_version: record.version, problem: 'sha256_mismatch', message: `${file} has sha256 ${actual}, recorded ${record.sha256}` });
     }
     for (const v of await store.storedVersions(name)) {
       if (!state.versions.has(v)) {
-        problems.push({ name, version: v, problem: 'unregistered_folder', message: `version folder ${v} has no register event (an interrupted register); the next register replaces it` });
+        problems.push({ name, model_version: v, problem: 'unregistered_folder', message: `version folder ${v} has no register event (an interrupted register); the next register replaces it` });
       }
     }
   }
@@ -47,9 +47,9 @@ export async function verifyRegistry(options: RegistryOptions & { name?: string 
 
 export interface ArchiveResult {
   name: string;
-  version: number;
+  model_version: number;
   changed: boolean;
-  event: ArchiveEvent | null;
+  event: EventView | null;
 }
 
 export async function archiveVersion(options: RegistryOptions & { ref: string; reason?: string }): Promise<ArchiveResult> {
@@ -67,8 +67,8 @@ export async function archiveVersion(options: RegistryOptions & { ref: string; r
         hint: `move the alias first: mlops registry promote ${parsed.name}@<other> --to ${holding[0]}`,
       });
     }
-    if (state.archived.has(version)) return { name: parsed.name, version, changed: false, event: null };
+    if (state.archived.has(version)) return { name: parsed.name, model_version: version, changed: false, event: null };
     const [event] = await store.append(parsed.name, [{ type: 'archive', version, at: new Date().toISOString(), ...currentActor(), ...(options.reason ? { reason: options.reason } : {}) }]);
-    return { name: parsed.name, version, changed: true, event: event as ArchiveEvent };
+    return { name: parsed.name, model_version: version, changed: true, event: eventView(event) };
   });
 }

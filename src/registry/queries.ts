@@ -4,7 +4,9 @@ import { MlopsError } from '../util/errors.js';
 import { openStore, readState, requireModel, type RegistryOptions } from './context.js';
 import { parseRef, validateName } from './names.js';
 import { aliasesOf, foldHistory, latestVersion, selectVersion } from './state.js';
-import type { RegistryEvent, VersionRecord } from './types.js';
+import { eventView, versionView, type EventView, type VersionView } from './views.js';
+import { policiesFor, policyEventsFor, readPolicies } from './policy.js';
+import type { PolicyEvent } from './types.js';
 
 export interface ModelSummary {
   name: string;
@@ -15,7 +17,7 @@ export interface ModelSummary {
 }
 
 export interface VersionSummary {
-  version: number;
+  model_version: number;
   created_at: string;
   created_by: string;
   size_bytes: number;
@@ -32,7 +34,7 @@ export async function listRegistry(options: RegistryOptions & { name?: string })
   if (options.name) {
     const state = await requireModel(store, validateName(options.name));
     const versions = [...state.versions.values()].sort((a, b) => a.version - b.version).map((r) => ({
-      version: r.version,
+      model_version: r.version,
       created_at: r.created_at,
       created_by: r.created_by,
       size_bytes: r.size_bytes,
@@ -59,44 +61,37 @@ export async function listRegistry(options: RegistryOptions & { name?: string })
   return { models };
 }
 
-export interface ShowResult extends VersionRecord {
-  aliases: string[];
-  archived: boolean;
-  path: string;
-  /** Versions registered with this one as parent. */
-  children: number[];
-}
+export type ShowResult = VersionView;
 
-export async function showVersion(options: RegistryOptions & { ref: string }): Promise<ShowResult> {
+/** `show` and `path`: one version's record; `verify` re-hashes its stored file first (`path` is for scripts that will read it). */
+export async function showVersion(options: RegistryOptions & { ref: string; verify?: boolean }): Promise<ShowResult> {
   const parsed = parseRef(options.ref);
   const store = openStore(options);
   const state = await requireModel(store, parsed.name);
   const record = selectVersion(state, parsed.selector);
-  return {
-    ...record,
-    aliases: aliasesOf(state, record.version),
-    archived: state.archived.has(record.version),
-    path: store.filePath(record.name, record.version, record.file),
-    children: [...state.versions.values()].filter((r) => r.parent?.name === record.name && r.parent.version === record.version).map((r) => r.version),
-  };
+  const view = versionView(store, state, record, policiesFor(await readPolicies(store), state.name));
+  if (options.verify) assertUntampered({ path: view.path, name: view.name, model_version: view.model_version, sha256: view.sha256 }, await sha256File(view.path).catch(() => null));
+  return view;
 }
 
 export interface HistoryResult {
   name: string;
-  events: RegistryEvent[];
+  events: EventView[];
+  /** Changes to the alias policies that apply to this model (registry-wide and its own), numbered in the policy history. */
+  policy_events: PolicyEvent[];
 }
 
 export async function modelHistory(options: RegistryOptions & { name: string }): Promise<HistoryResult> {
   const store = openStore(options);
   const name = validateName(options.name);
   await requireModel(store, name);
-  return { name, events: await store.readHistory(name) };
+  return { name, events: (await store.readHistory(name)).map(eventView), policy_events: await policyEventsFor(store, name) };
 }
 
 export interface ResolvedModel {
   path: string;
   name: string;
-  version: number;
+  model_version: number;
   sha256: string;
   /** Feature names recorded with the version (tag `features`), in the model's order. */
   features?: string[];
@@ -118,7 +113,7 @@ export async function resolveModelRef(options: RegistryOptions & { ref: string; 
   const record = selectVersion(state, parsed.selector);
   const file = store.filePath(record.name, record.version, record.file);
   const features = parseFeatureList(record.tags?.features);
-  const resolved = { path: file, name: record.name, version: record.version, sha256: record.sha256, ...(features ? { features } : {}) };
+  const resolved = { path: file, name: record.name, model_version: record.version, sha256: record.sha256, ...(features ? { features } : {}) };
   // Callers that read the whole file anyway (loadModel) check the hash of what they read instead.
   if (options.verify !== false) assertUntampered(resolved, await sha256File(file).catch(() => null));
   return resolved;
@@ -128,8 +123,8 @@ export async function resolveModelRef(options: RegistryOptions & { ref: string; 
 export function assertUntampered(resolved: ResolvedModel, actual: string | null): void {
   if (actual === resolved.sha256) return;
   throw new MlopsError('REGISTRY_TAMPERED', actual === null
-    ? `${resolved.name}@${resolved.version}: the stored file ${resolved.path} is missing`
-    : `${resolved.name}@${resolved.version}: the stored file ${resolved.path} does not match its recorded sha256 (recorded ${resolved.sha256.slice(0, 12)}..., found ${actual.slice(0, 12)}...)`, {
+    ? `${resolved.name}@${resolved.model_version}: the stored file ${resolved.path} is missing`
+    : `${resolved.name}@${resolved.model_version}: the stored file ${resolved.path} does not match its recorded sha256 (recorded ${resolved.sha256.slice(0, 12)}..., found ${actual.slice(0, 12)}...)`, {
     hint: 'the registry was modified outside mlops; run mlops registry verify and restore the file from a backup',
   });
 }

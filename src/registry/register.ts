@@ -1,20 +1,28 @@
 /** `mlops registry register`: validate, copy in, record. */
 import path from 'node:path';
-import { MlopsError } from '../util/errors.js';
+import { isMlopsError, MlopsError } from '../util/errors.js';
+import { promote } from './aliases.js';
+import { checkChecklistsPresent, checkRequired, gatesFor, type RunGateOptions } from './gates.js';
+import { policiesFor, readPolicies } from './policy.js';
 import { ciGitCommit, currentActor } from './actor.js';
 import { openStore, readState, type RegistryOptions } from './context.js';
 import { parseRef, validateName } from './names.js';
-import { aliasesOf, maxVersion, selectVersion } from './state.js';
+import { maxVersion, selectVersion } from './state.js';
 import type { ModelSignature, VersionRecord, VersionRef } from './types.js';
 import { featureListFor } from './feature-list.js';
+import { versionView, type VersionView } from './views.js';
 
-export interface RegisterOptions extends RegistryOptions {
+export interface RegisterOptions extends RegistryOptions, RunGateOptions {
   name: string;
   file: string;
   description?: string;
   tags?: Record<string, string>;
   metrics?: Record<string, number>;
-  /** Point this alias at the new version in the same step. */
+  /**
+   * Point this alias at the new version, through the alias's stored policy like a promotion:
+   * a required alias refuses the registration (a new version has held none); a checklist runs
+   * on the registered version before the alias moves.
+   */
   alias?: string;
   /** `name@version` (or any reference) this version derives from. */
   parent?: string;
@@ -28,11 +36,10 @@ export interface RegisterOptions extends RegistryOptions {
   ignore?: string[];
 }
 
-export interface RegisterResult {
-  record: VersionRecord;
+/** The version record (as `show` gives it), and whether it was already there. */
+export interface RegisterResult extends VersionView {
   /** True when identical bytes were already registered and that version is returned. */
   duplicate: boolean;
-  aliases: string[];
 }
 
 interface ValidatedModel {
@@ -82,9 +89,11 @@ export async function registerModel(options: RegisterOptions): Promise<RegisterR
   const staged = await store.stage(source);
   const actor = currentActor();
   let committed = false;
+  let gated: { version: number; alias: string } | undefined;
   try {
-    return await store.withLock(async () => {
+    const registered = await store.withLock(async () => {
       const state = await readState(store, name);
+      const policies = policiesFor(await readPolicies(store), name);
       if (!options.allowDuplicate) {
         const same = [...state.versions.values()].find((r) => r.sha256 === staged.sha256);
         if (same && features && same.tags.features !== tags.features) {
@@ -92,7 +101,12 @@ export async function registerModel(options: RegisterOptions): Promise<RegisterR
             hint: 'pass --allow-duplicate to register the same bytes as a new version with this feature list',
           });
         }
-        if (same) return { record: same, duplicate: true, aliases: aliasesOf(state, same.version) };
+        if (same) return { ...versionView(store, state, same, policies), duplicate: true };
+      }
+      const gates = options.alias ? gatesFor(policies, name, options.alias, { cwd: options.cwd }) : undefined;
+      if (gates && options.alias) {
+        checkRequired(state, null, options.alias, gates, `a new version of "${name}"`);
+        checkChecklistsPresent(gates, options.alias);
       }
       const parent = options.parent ? await resolveParent(options, options.parent) : null;
       // A folder at this number without a register event is a killed register's leftover: commitVersion replaces it.
@@ -117,12 +131,28 @@ export async function registerModel(options: RegisterOptions): Promise<RegisterR
       await store.commitVersion(staged, record);
       committed = true;
       const events = [{ type: 'register' as const, at, ...actor, version, record, ...(options.reason ? { reason: options.reason } : {}) }];
+      // With a checklist to pass, the version is registered now and the alias moves through promote (the checklist needs name@version).
+      if (options.alias && gates?.checklists.length) gated = { version, alias: options.alias };
       const from = options.alias ? state.aliases.get(options.alias) ?? null : null;
-      await store.append(name, options.alias
-        ? [...events, { type: 'alias' as const, action: 'promote' as const, alias: options.alias, from, to: version, at, ...actor, ...(options.reason ? { reason: options.reason } : {}) }]
+      await store.append(name, options.alias && !gated
+        ? [...events, {
+          type: 'alias' as const, action: 'promote' as const, alias: options.alias, from, to: version, at, ...actor,
+          ...(options.reason ? { reason: options.reason } : {}), ...(gates?.policySeq.length ? { policy_seq: gates.policySeq } : {}),
+        }]
         : events);
-      return { record, duplicate: false, aliases: options.alias ? [options.alias] : [] };
+      return { ...versionView(store, await readState(store, name), record, policies), duplicate: false };
     });
+    if (!gated) return registered;
+    try {
+      const { alias: _alias, from: _from, to: _to, changed: _changed, event: _event, ...view } = await promote({ ...options, ref: `${name}@${gated.version}`, to: gated.alias });
+      return { ...view, duplicate: false };
+    } catch (err) {
+      if (!isMlopsError(err)) throw err;
+      throw new MlopsError(err.code, `registered ${name}@${gated.version}, but did not point "${gated.alias}" at it: ${err.message}`, {
+        exitCode: err.exitCode,
+        hint: `the version is kept; once its checks pass: mlops registry promote ${name}@${gated.version} --to ${gated.alias} (--force promotes past failing checks, recorded in history)`,
+      });
+    }
   } finally {
     if (!committed) await store.discard(staged);
   }

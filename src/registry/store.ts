@@ -4,7 +4,7 @@
  * same calls (history rows, a transaction for `withLock`, blob storage for
  * files) without touching the commands.
  */
-import type { NewEvent, RegistryEvent, VersionRecord } from './types.js';
+import type { NewEvent, NewPolicyEvent, PolicyEvent, RegistryEvent, VersionRecord } from './types.js';
 
 /** A model file copied into the store's staging area, not yet a version. */
 export interface StagedFile {
@@ -28,6 +28,10 @@ export interface RegistryStore {
   commitVersion(staged: StagedFile, record: VersionRecord): Promise<void>;
   /** Under the lock: append events; returns them numbered. */
   append(name: string, events: NewEvent[]): Promise<RegistryEvent[]>;
+  /** Registry-wide alias policy changes in order; [] when there are none. */
+  readPolicyHistory(): Promise<PolicyEvent[]>;
+  /** Under the lock: append policy changes; returns them numbered (their own sequence, from 1). */
+  appendPolicy(events: NewPolicyEvent[]): Promise<PolicyEvent[]>;
   /** Path of a version's stored file (for onnxruntime and scripts). */
   filePath(name: string, version: number, file: string): string;
   /** Version folders present in storage, to find leftovers of interrupted registrations. */

@@ -62,9 +62,44 @@ export interface AliasEvent extends EventBase {
   to: number;
   /** Recorded when a promotion gate (checklist) was overridden. */
   forced?: boolean;
-  /** The checklist that gated this promotion: config, verdict, what did not pass. */
+  /** The checklists that gated this promotion: config, where it came from, sha256, verdict, what did not pass. */
+  checklists?: ChecklistRun[];
+  /** Written by earlier releases (one per-call checklist); read as `checklists: [checklist]`. */
   checklist?: Record<string, unknown>;
+  /** The policy changes (their seq in the policy history) in force for this promotion. */
+  policy_seq?: number[];
 }
+
+/** One checklist run by a promotion gate, as history records it. */
+export interface ChecklistRun {
+  /** The path as the policy or --checklist gave it. */
+  config: string;
+  /** Where it was read on the promoting machine. */
+  path: string;
+  sha256: string;
+  /** `--checklist`, `policy` (registry-wide) or `policy for <model>`. */
+  source: string;
+  /** The sha256 recorded when the policy was set, when the file has changed since. */
+  policy_sha256?: string;
+  passed: boolean;
+  counts: Record<string, number>;
+  not_passed: string[];
+}
+
+/** The gates an alias policy sets; a change replaces the whole policy. */
+export interface PolicyEvent extends EventBase {
+  type: 'policy';
+  action: 'set' | 'clear';
+  alias: string;
+  /** null: every model in the registry; a name: that model only, on top of the registry-wide policy. */
+  model: string | null;
+  /** Aliases the version must hold or have held before it moves to `alias`. */
+  require?: string[];
+  /** A checklist to pass: the path as given (a relative path is read from the promoting process's folder), sha256 when set. */
+  checklist?: { path: string; sha256: string } | null;
+}
+
+export type NewPolicyEvent = Omit<PolicyEvent, 'seq'>;
 
 export interface ArchiveEvent extends EventBase {
   type: 'archive';

@@ -15,7 +15,7 @@ export function renderQuantize(r: QuantizeResult, options: RenderOptions): strin
     ['mode', `${r.mode}${r.per_channel ? ', per-channel' : ''}${r.reduce_range ? ', reduce-range' : ''}`],
   ];
   if (r.calibration) fields.push(['calibration', `${r.calibration.rows} rows of ${r.calibration.source}, ${r.calibration.method}, ${r.calibration.tensors} tensors`]);
-  if (r.registered) fields.push(['registered', `${r.registered.name}@${r.registered.version}`]);
+  if (r.registered) fields.push(['registered', `${r.registered.name}@${r.registered.model_version}`]);
   parts.push(renderFields(fields, options));
   const rows = [
     ...r.quantized.map((q) => [q.name, q.op_type, paint(options, 'green', q.how), `[${q.weight_shape.join(', ')}]${q.per_channel ? ' per-channel' : ''}`]),

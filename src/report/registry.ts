@@ -1,4 +1,4 @@
-import type { AliasMoveResult, ArchiveResult, HistoryResult, ListResult, RegisterResult, ShowResult, VerifyResult } from '../registry/index.js';
+import type { AliasMoveResult, ArchiveResult, ChecklistRun, HistoryResult, ListResult, PolicyEvent, PolicyResult, PolicyView, RegisterResult, ShowResult, VerifyResult } from '../registry/index.js';
 import { formatShape } from '../onnx/graph.js';
 import { paint, type RenderOptions } from './style.js';
 import { formatBytes, renderFields, renderTable } from './table.js';
@@ -7,10 +7,10 @@ const short = (sha: string) => sha.slice(0, 12);
 const day = (iso: string) => iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
 
 export function renderRegister(result: RegisterResult, options: RenderOptions): string {
-  const { record } = result;
+  const record = result;
   const head = result.duplicate
-    ? `${paint(options, 'yellow', 'already registered')}: identical bytes are ${record.name}@${record.version} (pass --allow-duplicate for a new version)`
-    : `${paint(options, 'green', 'registered')} ${record.name}@${record.version}${result.aliases.length ? ` (${result.aliases.join(', ')})` : ''}`;
+    ? `${paint(options, 'yellow', 'already registered')}: identical bytes are ${record.name}@${record.model_version} (pass --allow-duplicate for a new version)`
+    : `${paint(options, 'green', 'registered')} ${record.name}@${record.model_version}${result.aliases.length ? ` (${result.aliases.join(', ')})` : ''}`;
   return `${head}\n${renderFields([['sha256', record.sha256], ['size', formatBytes(record.size_bytes)], ['source', record.source_path]], options)}\n`;
 }
 
@@ -22,14 +22,14 @@ export function renderList(result: ListResult, options: RenderOptions): string {
     ]), options) + '\n';
   }
   return renderTable(['version', 'created', 'by', 'size', 'sha256', 'aliases', 'description'], result.versions.map((v) => [
-    v.archived ? paint(options, 'dim', `${v.version} (archived)`) : String(v.version),
+    v.archived ? paint(options, 'dim', `${v.model_version} (archived)`) : String(v.model_version),
     day(v.created_at), v.created_by, formatBytes(v.size_bytes), short(v.sha256), v.aliases.join(', '), v.description,
   ]), options) + '\n';
 }
 
 export function renderShow(r: ShowResult, options: RenderOptions): string {
   const fields: Array<[string, string | number]> = [
-    ['model', `${r.name}@${r.version}${r.archived ? ' (archived)' : ''}`],
+    ['model', `${r.name}@${r.model_version}${r.archived ? ' (archived)' : ''}`],
     ['aliases', r.aliases.join(', ') || '-'],
     ['description', r.description || '-'],
     ['sha256', r.sha256],
@@ -38,10 +38,11 @@ export function renderShow(r: ShowResult, options: RenderOptions): string {
     ['ir / opsets', `${r.ir_version} / ${Object.entries(r.opsets).map(([d, v]) => `${d} ${v}`).join(', ')}`],
     ['created', `${day(r.created_at)} by ${r.created_by}`],
     ['git commit', r.git_commit ?? '-'],
-    ['parent', r.parent ? `${r.parent.name}@${r.parent.version}` : '-'],
+    ['parent', r.parent ? `${r.parent.name}@${r.parent.model_version}` : '-'],
     ['tags', Object.entries(r.tags).map(([k, v]) => `${k}=${v}`).join(', ') || '-'],
     ['metrics', Object.entries(r.metrics).map(([k, v]) => `${k}=${v}`).join(', ') || '-'],
     ['path', r.path],
+    ['policies', r.policies.map((p) => `${policyName(p)}: ${gates(p)} (set by ${p.actor}, ${day(p.at)})`).join('\n') || '-'],
   ];
   const io = [
     ...r.signature.inputs.map((v) => ['input', v.name, v.type, formatShape(v.shape)]),
@@ -52,16 +53,52 @@ export function renderShow(r: ShowResult, options: RenderOptions): string {
 
 export function renderHistory(result: HistoryResult, options: RenderOptions): string {
   const rows = result.events.map((e) => {
-    const what = e.type === 'register' ? `register ${e.version}`
-      : e.type === 'archive' ? `archive ${e.version}`
-      : `${e.action} ${e.alias}: ${e.from ?? '-'} -> ${e.to}${e.forced ? ' (forced past a failing checklist)' : e.checklist ? ' (checklist passed)' : ''}`;
+    const what = e.type === 'register' ? `register ${e.model_version}`
+      : e.type === 'archive' ? `archive ${e.model_version}`
+      : `${e.action} ${e.alias}: ${e.from ?? '-'} -> ${e.to}${e.forced ? ' (forced past a failing checklist)' : e.checklists?.length ? ` (${checklistsPassed(e.checklists)})` : ''}`;
     return [e.seq, day(e.at), e.actor + (e.ci_url ? `\n${e.ci_url}` : ''), what, e.reason ?? ''];
   });
-  return renderTable(['#', 'when', 'who', 'what', 'reason'], rows, options) + '\n';
+  const events = renderTable(['#', 'when', 'who', 'what', 'reason'], rows, options) + '\n';
+  if (result.policy_events.length === 0) return events;
+  return `${events}\nalias policies (registry-wide and for ${result.name}):\n${renderPolicyEvents(result.policy_events, options)}`;
+}
+
+function checklistsPassed(runs: ChecklistRun[]): string {
+  const changed = runs.filter((r) => r.policy_sha256).map((r) => r.config);
+  return `${runs.length === 1 ? 'checklist' : `${runs.length} checklists`} passed${changed.length ? `; ${changed.join(', ')} changed since the policy was set` : ''}`;
+}
+
+function policyName(p: { alias: string; model: string | null }): string {
+  return p.model === null ? p.alias : `${p.alias} (${p.model} only)`;
+}
+
+function gates(p: { require?: string[]; checklist?: { path: string; sha256: string } | null }): string {
+  const parts = [
+    ...(p.require?.length ? [`require ${p.require.join(', ')}`] : []),
+    ...(p.checklist ? [`checklist ${p.checklist.path} (sha256 ${short(p.checklist.sha256)})`] : []),
+  ];
+  return parts.join('; ');
+}
+
+function renderPolicyEvents(events: PolicyEvent[], options: RenderOptions): string {
+  return renderTable(['#', 'when', 'who', 'what', 'reason'], events.map((e) => [
+    e.seq, day(e.at), e.actor + (e.ci_url ? `\n${e.ci_url}` : ''), e.action === 'clear' ? `clear ${policyName(e)}` : `set ${policyName(e)}: ${gates(e)}`, e.reason ?? '',
+  ]), options) + '\n';
+}
+
+export function renderPolicy(result: PolicyResult, options: RenderOptions): string {
+  const e = result.event;
+  const head = e ? `${paint(options, 'green', e.action === 'clear' ? 'cleared' : 'set')} the policy for ${policyName(e)}${e.action === 'set' ? `: ${gates(e)}` : ''}\n`
+    : result.action === 'set' ? 'the policy already is so; nothing changed\n'
+    : result.action === 'clear' ? 'no such policy; nothing changed\n' : '';
+  if (result.policies.length === 0) return head || 'no alias policy (set one: mlops registry policy production --require staging --checklist mlops.checklist.yml)\n';
+  return head + renderTable(['alias', 'model', 'gates', 'set by', 'when', 'reason'], result.policies.map((p: PolicyView) => [
+    p.alias, p.model ?? 'all', gates(p).replace('; ', '\n'), p.actor + (p.ci_url ? `\n${p.ci_url}` : ''), day(p.at), p.reason ?? '',
+  ]), options) + '\n';
 }
 
 export function renderVerify(result: VerifyResult, options: RenderOptions): string {
-  const lines = result.problems.map((p) => `${paint(options, p.problem === 'unregistered_folder' ? 'yellow' : 'red', p.problem)} ${p.name}@${p.version}: ${p.message}`);
+  const lines = result.problems.map((p) => `${paint(options, p.problem === 'unregistered_folder' ? 'yellow' : 'red', p.problem)} ${p.name}@${p.model_version}: ${p.message}`);
   const verdict = result.passed
     ? `${paint(options, 'green', 'ok')}: ${result.checked} stored file${result.checked === 1 ? '' : 's'} match their sha256`
     : `${paint(options, 'red', 'FAILED')}: ${result.problems.filter((p) => p.problem !== 'unregistered_folder').length} of ${result.checked} stored files are damaged or missing`;
@@ -75,5 +112,5 @@ export function renderAliasMove(result: AliasMoveResult, options: RenderOptions)
 }
 
 export function renderArchive(result: ArchiveResult): string {
-  return result.changed ? `archived ${result.name}@${result.version}\n` : `${result.name}@${result.version} was already archived\n`;
+  return result.changed ? `archived ${result.name}@${result.model_version}\n` : `${result.name}@${result.model_version} was already archived\n`;
 }

@@ -178,10 +178,10 @@ test('CLI: exit codes, --format junit --output, init, and the promote gate recor
   assert.equal(runCli(['registry', 'promote', 'fraud@1', '--to', 'production', '--checklist', failing, '--force', '--reason', 'hotfix'], { env }).status, 0);
   const events = JSON.parse(runCli(['registry', 'history', 'fraud', '--json'], { env }).stdout).events;
   const staging = events.find((e: { alias?: string }) => e.alias === 'staging');
-  assert.equal(staging.checklist.passed, true);
+  assert.equal(staging.checklists[0].passed, true);
   const production = events.find((e: { alias?: string }) => e.alias === 'production');
   assert.equal(production.forced, true);
-  assert.deepEqual(production.checklist.not_passed, ['tiny (fail)']);
+  assert.deepEqual(production.checklists[0].not_passed, ['tiny (fail)']);
 
   const init = path.join(dir, 'starter.yml');
   assert.equal(runCli(['checklist', 'init', '--output', init]).status, 0);

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fixture, ROOT, runCli } from '../helpers.js';
 import { tempDir } from '../registry/helpers.js';
@@ -12,9 +13,9 @@ test('a release job: register, promote to staging, to production with --require,
   assert.equal(reg1.status, 0, reg1.stderr);
   const doc = JSON.parse(reg1.stdout);
   assert.equal(doc.version, 1);
-  assert.equal(doc.record.version, 1);
-  assert.equal(doc.record.git_commit, 'deadbeef');
-  assert.equal(doc.record.created_by, 'github:octocat');
+  assert.equal(doc.model_version, 1);
+  assert.equal(doc.git_commit, 'deadbeef');
+  assert.equal(doc.created_by, 'github:octocat');
   assert.equal(runCli(['registry', 'register', 'fraud', fixture('models', 'cnn.onnx')], { env }).status, 0);
 
   assert.equal(runCli(['registry', 'promote', 'fraud@1', '--to', 'staging'], { env }).status, 0);
@@ -36,7 +37,7 @@ test('a release job: register, promote to staging, to production with --require,
   assert.equal(last.ci_url, 'https://github.com/acme/models/actions/runs/42');
 
   const show = JSON.parse(runCli(['registry', 'show', 'fraud@production', '--json'], { env }).stdout);
-  assert.equal(show.version, 1);
+  assert.equal(show.model_version, 1);
   assert.deepEqual(show.aliases, ['production']);
   assert.equal(show.signature.inputs[0].name, 'input');
   const p = runCli(['registry', 'path', 'fraud@staging'], { env });
@@ -48,7 +49,7 @@ test('a release job: register, promote to staging, to production with --require,
   // Every model command takes references.
   const check = runCli(['check', 'fraud@production', '--json'], { env });
   assert.equal(check.status, 0, check.stderr);
-  assert.deepEqual(JSON.parse(check.stdout).model.registry, { name: 'fraud', version: 1 });
+  assert.deepEqual(JSON.parse(check.stdout).model.registry, { name: 'fraud', model_version: 1 });
   assert.equal(runCli(['inspect', 'fraud@2', '--registry', registry]).status, 0);
 });
 
@@ -90,4 +91,40 @@ test('registry list does not load onnxruntime', () => {
   `;
   const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
   assert.deepEqual(JSON.parse(r.stderr.trim().split('\n').pop()!), []);
+});
+
+test('registry policy: set, show, and every forward move obeys it; --json and messages', () => {
+  const registry = tempDir();
+  const dir = tempDir();
+  const env = { MLOPS_REGISTRY: registry, MLOPS_ACTOR: 'alice' };
+  writeFileSync(path.join(dir, 'release.yml'), 'checks:\n  - id: valid\n    type: model_valid\n');
+  assert.equal(runCli(['registry', 'register', 'fraud', fixture('models', 'mlp.onnx')], { env }).status, 0);
+  const set = runCli(['registry', 'policy', 'production', '--require', 'staging', '--checklist', 'release.yml', '--reason', 'release process'], { cwd: dir, env });
+  assert.equal(set.status, 0, set.stderr);
+  assert.match(set.stdout, /^set the policy for production: require staging; checklist release\.yml \(sha256 [0-9a-f]{12}\)\n/);
+  const shown = JSON.parse(runCli(['registry', 'policy', 'production', '--json'], { cwd: dir, env }).stdout);
+  assert.equal(shown.version, 1);
+  assert.deepEqual(shown.policies.map((p: { alias: string; require: string[]; actor: string; reason: string }) => [p.alias, p.require, p.actor, p.reason]), [['production', ['staging'], 'alice', 'release process']]);
+
+  const refused = runCli(['registry', 'promote', 'fraud@1', '--to', 'production'], { cwd: dir, env });
+  assert.equal(refused.status, 1);
+  assert.match(refused.stderr, /error: fraud@1 has never been "staging", so it cannot go to "production" \(the registry policy for "production" requires it, set by alice on .*\)\nhint: promote it to staging first/);
+  const registerRefused = runCli(['registry', 'register', 'fraud', fixture('models', 'cnn.onnx'), '--alias', 'production'], { cwd: dir, env });
+  assert.equal(registerRefused.status, 1);
+  assert.match(registerRefused.stderr, /error: a new version of "fraud" has never been "staging"/);
+  assert.equal(runCli(['registry', 'promote', 'fraud@1', '--to', 'staging'], { cwd: dir, env }).status, 0);
+  const elsewhere = runCli(['registry', 'promote', 'fraud@1', '--to', 'production'], { cwd: tempDir(), env });
+  assert.equal(elsewhere.status, 2);
+  assert.match(elsewhere.stderr, /error: the registry policy for "production" needs checklist release\.yml, which is not at .*\nhint: a relative checklist path is read from the current folder/);
+  assert.equal(runCli(['registry', 'promote', 'fraud@1', '--to', 'production'], { cwd: dir, env }).status, 0);
+
+  const history = runCli(['registry', 'history', 'fraud'], { cwd: dir, env });
+  assert.match(history.stdout, /promote production: - -> 1 \(checklist passed\)/);
+  assert.match(history.stdout, /alias policies \(registry-wide and for fraud\):[\s\S]*alice[\s\S]*set production: require staging; checklist release\.yml/);
+  assert.match(runCli(['registry', 'show', 'fraud@1'], { cwd: dir, env }).stdout, /policies +│ production: require staging; checklist release\.yml \(sha256 [0-9a-f]{12}\) \(set by alice/);
+  const cleared = runCli(['registry', 'policy', 'production', '--clear', '--json'], { cwd: dir, env });
+  assert.deepEqual([cleared.status, JSON.parse(cleared.stdout).event.action], [0, 'clear']);
+  const usage = runCli(['registry', 'policy', '--require', 'staging'], { cwd: dir, env });
+  assert.equal(usage.status, 2);
+  assert.match(usage.stderr, /error: name the alias the policy is for/);
 });

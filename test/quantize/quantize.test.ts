@@ -138,9 +138,9 @@ test('--register records the result with its parent and the validation figures',
   const dir = tempDir('mlops-q-');
   await registerModel({ registry, name: 'mlp', file: fixture('models', 'mlp.onnx') });
   const r = await quantizeModel({ model: 'mlp@1', registry, output: path.join(dir, 'q.onnx'), validate: fixture('data', 'mlp.csv'), ignore: ['id'], register: 'mlp-int8' });
-  assert.deepEqual(r.registered, { name: 'mlp-int8', version: 1 });
+  assert.deepEqual(r.registered, { name: 'mlp-int8', model_version: 1 });
   const shown = await showVersion({ registry, ref: 'mlp-int8@1' });
-  assert.deepEqual(shown.parent, { name: 'mlp', version: 1 });
+  assert.deepEqual(shown.parent, { name: 'mlp', model_version: 1 });
   assert.ok(shown.metrics.logits_argmax_agreement >= 0.995);
   assert.ok(shown.metrics.size_ratio < 0.27);
   assert.equal(shown.tags.quantization, 'dynamic');

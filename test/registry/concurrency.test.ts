@@ -30,7 +30,7 @@ test('16 parallel register processes get 16 distinct versions and lose nothing',
   const files = modelVariants(registry, 16);
   const results = await Promise.all(files.map((f) => mlops(['registry', 'register', 'fraud', f, '--registry', registry, '--json'])));
   for (const r of results) assert.equal(r.status, 0, r.stderr);
-  const versions = results.map((r) => JSON.parse(r.stdout).record.version).sort((a, b) => a - b);
+  const versions = results.map((r) => JSON.parse(r.stdout).model_version).sort((a, b) => a - b);
   assert.deepEqual(versions, Array.from({ length: 16 }, (_, i) => i + 1));
   const history = await modelHistory({ registry, name: 'fraud' });
   assert.equal(history.events.filter((e) => e.type === 'register').length, 16);
@@ -50,7 +50,7 @@ test('racing promotes and rollbacks leave an alias map that matches the last eve
   for (const r of results) assert.ok(r.status === 0 || (r.status === 2 && /nothing earlier to roll back to/.test(r.stderr)), r.stderr);
   const moves = (await modelHistory({ registry, name: 'm' })).events.flatMap((e) => (e.type === 'alias' ? [e] : []));
   for (let i = 1; i < moves.length; i++) assert.equal(moves[i].from, moves[i - 1].to, `event ${moves[i].seq} continues from the previous move`);
-  assert.equal((await resolveModelRef({ registry, ref: 'm@production' })).version, moves[moves.length - 1].to);
+  assert.equal((await resolveModelRef({ registry, ref: 'm@production' })).model_version, moves[moves.length - 1].to);
   assert.ok(moves.length >= 1 + results.filter((r) => r.status === 0 && !/nothing changed/.test(r.stdout)).length);
 });
 
@@ -64,19 +64,19 @@ test('a register killed at any step leaves the old state or the new one, and the
     assert.equal(killed.signal, 'SIGKILL', `${point}: ${killed.stderr}`);
     const list = await listRegistry({ registry, name: 'm' });
     assert.ok('versions' in list);
-    assert.deepEqual(list.versions.map((v) => v.version), Array.from({ length: expected }, (_, k) => k + 1), `${point}: no half-registered version`);
+    assert.deepEqual(list.versions.map((v) => v.model_version), Array.from({ length: expected }, (_, k) => k + 1), `${point}: no half-registered version`);
     const verify = await verifyRegistry({ registry });
     assert.equal(verify.passed, true, `${point}: ${JSON.stringify(verify.problems)}`);
     // The next register reuses the number and replaces what the killed one left.
     const next = await registerModel({ registry, name: 'm', file: files[i + 1] });
-    assert.equal(next.record.version, ++expected);
+    assert.equal(next.model_version, ++expected);
     assert.deepEqual((await verifyRegistry({ registry })).problems, []);
   }
   const torn = await mlops(['registry', 'promote', 'm@2', '--to', 'production', '--registry', registry], { MLOPS_FAILPOINT: 'append-torn' });
   assert.equal(torn.signal, 'SIGKILL');
   await assert.rejects(resolveModelRef({ registry, ref: 'm@production' }), /has no alias "production"/);
   assert.equal(runCli(['registry', 'promote', 'm@2', '--to', 'production', '--registry', registry]).status, 0);
-  assert.equal((await resolveModelRef({ registry, ref: 'm@production' })).version, 2);
+  assert.equal((await resolveModelRef({ registry, ref: 'm@production' })).model_version, 2);
 });
 
 test('registers killed at random moments never corrupt the registry', async () => {
@@ -89,8 +89,8 @@ test('registers killed at random moments never corrupt the registry', async () =
   const verify = await verifyRegistry({ registry });
   assert.deepEqual(verify.problems.filter((p) => p.problem !== 'unregistered_folder'), [], JSON.stringify(outcomes));
   const list = await listRegistry({ registry, name: 'm' }).catch(() => ({ name: 'm', versions: [] }));
-  const versions = 'versions' in list ? list.versions.map((v) => v.version) : [];
+  const versions = 'versions' in list ? list.versions.map((v) => v.model_version) : [];
   assert.deepEqual(versions, versions.map((_, k) => k + 1), 'versions stay contiguous');
   const after = await registerModel({ registry, name: 'm', file: files[0], allowDuplicate: true });
-  assert.equal(after.record.version, versions.length + 1);
+  assert.equal(after.model_version, versions.length + 1);
 });

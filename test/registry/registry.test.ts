@@ -13,14 +13,14 @@ import { modelVariants, tempDir } from './helpers.js';
 test('register stores an immutable copy with its sha256, signature and metadata', async () => {
   const registry = tempDir();
   const r = await registerModel({ registry, name: 'fraud', file: fixture('models', 'mlp.onnx'), description: 'first', tags: { team: 'risk' }, metrics: { auc: 0.91 }, gitCommit: 'abc123' });
-  assert.equal(r.record.version, 1);
+  assert.equal(r.model_version, 1);
   assert.equal(r.duplicate, false);
   const original = readFileSync(fixture('models', 'mlp.onnx'));
-  assert.equal(r.record.sha256, sha256Bytes(original));
-  assert.equal(r.record.size_bytes, original.length);
-  assert.deepEqual(r.record.signature.inputs, [{ name: 'input', kind: 'tensor', type: 'float32', shape: ['batch', 30] }]);
-  assert.deepEqual(r.record.opsets, { 'ai.onnx': 17 });
-  assert.equal(r.record.git_commit, 'abc123');
+  assert.equal(r.sha256, sha256Bytes(original));
+  assert.equal(r.size_bytes, original.length);
+  assert.deepEqual(r.signature.inputs, [{ name: 'input', kind: 'tensor', type: 'float32', shape: ['batch', 30] }]);
+  assert.deepEqual(r.opsets, { 'ai.onnx': 17 });
+  assert.equal(r.git_commit, 'abc123');
   const shown = await showVersion({ registry, ref: 'fraud@1' });
   assert.deepEqual(readFileSync(shown.path), original);
   assert.deepEqual(shown.tags, { team: 'risk' });
@@ -34,12 +34,12 @@ test('identical bytes return the existing version unless --allow-duplicate', asy
   await registerModel({ registry, name: 'm', file: fixture('models', 'mlp.onnx') });
   const again = await registerModel({ registry, name: 'm', file: fixture('models', 'mlp.onnx') });
   assert.equal(again.duplicate, true);
-  assert.equal(again.record.version, 1);
+  assert.equal(again.model_version, 1);
   const forced = await registerModel({ registry, name: 'm', file: fixture('models', 'mlp.onnx'), allowDuplicate: true });
-  assert.equal(forced.record.version, 2);
+  assert.equal(forced.model_version, 2);
   const list = await listRegistry({ registry, name: 'm' });
   assert.ok('versions' in list);
-  assert.deepEqual(list.versions.map((v) => v.version), [1, 2]);
+  assert.deepEqual(list.versions.map((v) => v.model_version), [1, 2]);
 });
 
 test('invalid files are refused before anything is stored', async () => {
@@ -87,7 +87,7 @@ test('promote, --require order, rollback walking back through history', async ()
   await assert.rejects(rollback({ registry, name: 'fraud', alias: 'production' }), /nothing earlier to roll back to/);
   const to = await rollback({ registry, name: 'fraud', alias: 'production', to: 3 });
   assert.deepEqual([to.from, to.to], [1, 3]);
-  assert.equal((await resolveModelRef({ registry, ref: 'fraud@production' })).version, 3);
+  assert.equal((await resolveModelRef({ registry, ref: 'fraud@production' })).model_version, 3);
 
   const history = await modelHistory({ registry, name: 'fraud' });
   const moves = history.events.filter((e) => e.type === 'alias' && e.alias === 'production').map((e) => e.type === 'alias' && [e.action, e.from, e.to]);
@@ -103,7 +103,7 @@ test('archive hides a version from latest and is refused while an alias holds it
   await assert.rejects(archiveVersion({ registry, ref: 'm@2' }), /cannot be archived while "production" points at it/);
   await promote({ registry, ref: 'm@1', to: 'production' });
   await archiveVersion({ registry, ref: 'm@2', reason: 'bad labels' });
-  assert.equal((await resolveModelRef({ registry, ref: 'm' })).version, 1);
+  assert.equal((await resolveModelRef({ registry, ref: 'm' })).model_version, 1);
   assert.equal((await showVersion({ registry, ref: 'm@2' })).archived, true);
   await assert.rejects(promote({ registry, ref: 'm@2', to: 'canary' }), /archived and cannot be promoted/);
 });
@@ -112,7 +112,7 @@ test('references resolve for every model command and a tampered file is refused'
   const registry = tempDir();
   await registerModel({ registry, name: 'mlp', file: fixture('models', 'mlp.onnx'), alias: 'production' });
   const loaded = await loadModel('mlp@production', { registry });
-  assert.deepEqual(loaded.registry, { name: 'mlp', version: 1 });
+  assert.deepEqual(loaded.registry, { name: 'mlp', model_version: 1 });
   assert.equal(loaded.sha256, sha256Bytes(readFileSync(fixture('models', 'mlp.onnx'))));
   await assert.rejects(loadModel('mlp@staging', { registry }), /has no alias "staging" \(aliases: production\)/);
   await assert.rejects(loadModel('nosuch@1', { registry }), /neither a file nor a model in the registry/);
@@ -126,14 +126,14 @@ test('references resolve for every model command and a tampered file is refused'
   await assert.rejects(loadModel('mlp@1', { registry }), (e: Error & { code?: string }) => e.code === 'REGISTRY_TAMPERED');
   const verify = await verifyRegistry({ registry });
   assert.equal(verify.passed, false);
-  assert.deepEqual(verify.problems.map((p) => [p.name, p.version, p.problem]), [['mlp', 1, 'sha256_mismatch']]);
+  assert.deepEqual(verify.problems.map((p) => [p.name, p.model_version, p.problem]), [['mlp', 1, 'sha256_mismatch']]);
 });
 
 test('a stale lock left by a dead process does not block the registry', async () => {
   const registry = tempDir();
   writeFileSync(path.join(registry, 'lock'), JSON.stringify({ pid: 2 ** 22 + 12345, host: (await import('node:os')).hostname(), token: 'dead', at: Date.now() }));
   const r = await registerModel({ registry, name: 'm', file: fixture('models', 'mlp-dynamo.onnx') });
-  assert.equal(r.record.version, 1);
+  assert.equal(r.model_version, 1);
   assert.equal(existsSync(path.join(registry, 'lock')), false);
 });
 
