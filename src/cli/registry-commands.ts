@@ -67,13 +67,14 @@ ${examples([
 
   group
     .command('list')
-    .description('registered models, or the versions of one model')
+    .description('registered models, or the versions of one model (exit 1 when a model\'s history is damaged)')
     .argument('[name]', 'a model name')
     .option(...REGISTRY_OPTION)
     .option('--json', 'print as JSON')
     .addHelpText('after', examples(['mlops registry list', 'mlops registry list fraud --json']))
     .action((name: string | undefined, _f: object, cmd: Command) =>
-      respond(cmd, async (flags) => (await registry()).listRegistry({ registry: flags.registry, name }), (r, o, rep) => rep.renderList(r, o)));
+      // A model with a damaged history is listed as damaged, and the listing is not a clean pass.
+      respond(cmd, async (flags) => (await registry()).listRegistry({ registry: flags.registry, name }), (r, o, rep) => rep.renderList(r, o), (r) => ('damaged' in r && r.damaged.length ? 1 : 0)));
 
   group
     .command('show')

@@ -10,7 +10,7 @@
  * A version becomes visible only when its register event is appended, after
  * its folder was renamed into place, so a killed `register` leaves either no
  * version or a complete one. An interrupted append leaves a torn last line,
- * which readers ignore and the next writer cuts off.
+ * which readers ignore and the next writer cuts off (see history-lines.ts).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
@@ -22,6 +22,7 @@ import { Transform } from 'node:stream';
 import { MlopsError } from '../util/errors.js';
 import { processAlive, withFileLock } from '../util/file-lock.js';
 import { failpoint } from '../util/failpoint.js';
+import { parseHistory } from './history-lines.js';
 import type { RegistryStore, StagedFile } from './store.js';
 import type { NewEvent, RegistryEvent, VersionRecord } from './types.js';
 
@@ -68,17 +69,7 @@ export class FolderStore implements RegistryStore {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw err;
     }
-    const lines = text.split('\n');
-    lines.pop(); // the part after the last newline: empty, or a torn append
-    return lines.map((line, i) => {
-      try {
-        return JSON.parse(line) as RegistryEvent;
-      } catch {
-        throw new MlopsError('REGISTRY_CORRUPT', `${this.historyPath(name)}:${i + 1}: not a valid history event`, {
-          hint: 'the history file was edited by hand or damaged; restore it from a backup',
-        });
-      }
-    });
+    return parseHistory(text, this.historyPath(name)).events;
   }
 
   withLock<T>(fn: () => Promise<T>): Promise<T> {
@@ -149,10 +140,11 @@ export class FolderStore implements RegistryStore {
   async append(name: string, events: NewEvent[]): Promise<RegistryEvent[]> {
     const file = this.historyPath(name);
     await mkdir(path.dirname(file), { recursive: true });
-    const existing = await this.cutTornTail(file);
-    let seq = existing;
+    const { lastSeq, needsNewline } = await this.prepareTail(file);
+    let seq = lastSeq;
     const numbered = events.map((e) => ({ seq: ++seq, ...e }) as RegistryEvent);
-    const payload = numbered.map((e) => JSON.stringify(e) + '\n').join('');
+    // A complete last event without its newline (a hand edit, a copy) is kept: end its line first.
+    const payload = (needsNewline ? '\n' : '') + numbered.map((e) => JSON.stringify(e) + '\n').join('');
     const handle = await open(file, 'a');
     try {
       await failpoint('append-torn', () => handle.write(payload.slice(0, payload.length >> 1)));
@@ -165,18 +157,22 @@ export class FolderStore implements RegistryStore {
     return numbered;
   }
 
-  /** Drop a torn last line left by a killed writer; returns the number of complete events. */
-  private async cutTornTail(file: string): Promise<number> {
+  /**
+   * Drop a torn last line left by a killed writer (one that does not parse);
+   * returns the last event's seq and whether that event still needs its newline.
+   */
+  private async prepareTail(file: string): Promise<{ lastSeq: number; needsNewline: boolean }> {
     let text: string;
     try {
       text = await readFile(file, 'utf8');
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { lastSeq: 0, needsNewline: false };
       throw err;
     }
-    const complete = text.lastIndexOf('\n') + 1;
-    if (complete < text.length) await truncate(file, Buffer.byteLength(text.slice(0, complete)));
-    return text.slice(0, complete).split('\n').length - 1;
+    const parsed = parseHistory(text, file);
+    if (parsed.torn) await truncate(file, parsed.completeBytes);
+    const last = parsed.events[parsed.events.length - 1];
+    return { lastSeq: last ? last.seq : 0, needsNewline: parsed.missingNewline };
   }
 }
 

@@ -4,5 +4,5 @@ export { listRegistry, showVersion, modelHistory, resolveModelRef, type ListResu
 export { verifyRegistry, archiveVersion, type VerifyResult, type ArchiveResult } from './maintenance.js';
 export { FolderStore, registryRoot } from './folder-store.js';
 export type { RegistryStore, StagedFile } from './store.js';
-export type { RegistryOptions } from './context.js';
+export type { RegistryOptions, DamagedModel } from './context.js';
 export type * from './types.js';

@@ -1,7 +1,7 @@
 /** Read-only registry commands: list, show, history, path, and model references. */
 import { sha256File } from '../util/hash.js';
 import { MlopsError } from '../util/errors.js';
-import { openStore, readState, requireModel, type RegistryOptions } from './context.js';
+import { openStore, readHistoryOrDamage, readState, requireModel, type DamagedModel, type RegistryOptions } from './context.js';
 import { parseRef, validateName } from './names.js';
 import { aliasesOf, foldHistory, latestVersion, selectVersion } from './state.js';
 import type { RegistryEvent, VersionRecord } from './types.js';
@@ -25,7 +25,8 @@ export interface VersionSummary {
   archived: boolean;
 }
 
-export type ListResult = { models: ModelSummary[] } | { name: string; versions: VersionSummary[] };
+/** `damaged` is never missing from the all-models listing, so a script can test its length. */
+export type ListResult = { models: ModelSummary[]; damaged: DamagedModel[] } | { name: string; versions: VersionSummary[] };
 
 export async function listRegistry(options: RegistryOptions & { name?: string }): Promise<ListResult> {
   const store = openStore(options);
@@ -44,8 +45,14 @@ export async function listRegistry(options: RegistryOptions & { name?: string })
     return { name: state.name, versions };
   }
   const models: ModelSummary[] = [];
+  const damaged: DamagedModel[] = [];
   for (const name of await store.listModels()) {
-    const events = await store.readHistory(name);
+    const read = await readHistoryOrDamage(store, name);
+    if ('damaged' in read) {
+      damaged.push(read.damaged);
+      continue;
+    }
+    const { events } = read;
     if (events.length === 0) continue;
     const state = foldHistory(name, events);
     models.push({
@@ -56,7 +63,7 @@ export async function listRegistry(options: RegistryOptions & { name?: string })
       updated_at: events[events.length - 1].at,
     });
   }
-  return { models };
+  return { models, damaged };
 }
 
 export interface ShowResult extends VersionRecord {

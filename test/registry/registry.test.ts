@@ -48,7 +48,7 @@ test('invalid files are refused before anything is stored', async () => {
   await assert.rejects(registerModel({ registry, name: 'm', file: fixture('broken', 'truncated.onnx') }), (e: Error & { code?: string }) => e.code === 'ONNX_DECODE_FAILED');
   await assert.rejects(registerModel({ registry, name: 'm', file: fixture('broken', 'custom-domain.onnx') }), /custom operator/);
   await assert.rejects(registerModel({ registry, name: 'm', file: fixture('models', 'external-data', 'model.onnx') }), /external data/);
-  assert.deepEqual(await listRegistry({ registry }), { models: [] });
+  assert.deepEqual(await listRegistry({ registry }), { models: [], damaged: [] });
 });
 
 test('names that could escape the store are rejected', async () => {
