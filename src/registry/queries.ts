@@ -1,6 +1,6 @@
 /** Read-only registry commands: list, show, history, path, and model references. */
 import { sha256File } from '../util/hash.js';
-import { MlopsError } from '../util/errors.js';
+import { isMlopsError, MlopsError } from '../util/errors.js';
 import { openStore, readHistoryOrDamage, readState, requireModel, type DamagedModel, type RegistryOptions } from './context.js';
 import { parseRef, validateName } from './names.js';
 import { aliasesOf, foldHistory, latestVersion, selectVersion } from './state.js';
@@ -114,7 +114,13 @@ export interface ResolvedModel {
 export async function resolveModelRef(options: RegistryOptions & { ref: string; verify?: boolean }): Promise<ResolvedModel> {
   const parsed = parseRef(options.ref);
   const store = openStore(options);
-  const state = await readState(store, parsed.name);
+  const state = await readState(store, parsed.name).catch((err) => {
+    // Say both things the reference could have been: a file path, or a model in a registry that is not there.
+    if (isMlopsError(err) && err.code === 'REGISTRY_NOT_FOUND') {
+      throw new MlopsError(err.code, `"${options.ref}" is not a file, and the ${err.message.replace(/ does not exist/, " to look it up in does not exist")}`, { hint: err.hint });
+    }
+    throw err;
+  });
   if (state.versions.size === 0) {
     throw new MlopsError('MODEL_NOT_FOUND', `"${options.ref}" is neither a file nor a model in the registry at ${store.location}`, {
       hint: 'pass a path to an .onnx file, or a registry reference such as name@3 or name@production (--registry DIR or MLOPS_REGISTRY select the registry)',

@@ -13,6 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { open, readFile, stat, unlink } from 'node:fs/promises';
 import os from 'node:os';
 import { MlopsError } from './errors.js';
+import { failpoint } from './failpoint.js';
 
 export interface LockOptions {
   /** Give up after this long (default 30 s, or MLOPS_LOCK_TIMEOUT_MS). */
@@ -98,6 +99,7 @@ export async function withFileLock<T>(path: string, fn: () => Promise<T>, option
   const deadline = Date.now() + timeoutMs;
   let delay = 2;
   for (;;) {
+    await failpoint('lock-create');
     if (await createExclusive(path, JSON.stringify(owner))) break;
     const current = await readOwner(path);
     if (current !== 'missing' && (await isStale(path, current, staleMs))) {
