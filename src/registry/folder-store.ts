@@ -2,7 +2,7 @@
  * The registry on a folder (`.mlops/` by default):
  *
  *   lock                                  held while writing (see util/file-lock.ts)
- *   staging/<id>/model.onnx               files being registered
+ *   staging/<owner>~<rand>/model.onnx     files being registered (see staging.ts)
  *   models/<name>/history.jsonl           append-only events: the source of truth
  *   models/<name>/versions/<n>/model.onnx immutable stored file (read-only)
  *   models/<name>/versions/<n>/version.json the version's record, for people and tools
@@ -12,25 +12,29 @@
  * version or a complete one. An interrupted append leaves a torn last line,
  * which readers ignore and the next writer cuts off (see history-lines.ts).
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, type Dirent } from 'node:fs';
 import { chmod, mkdir, open, readdir, readFile, rename, rm, stat, truncate } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import { MlopsError } from '../util/errors.js';
-import { processAlive, withFileLock } from '../util/file-lock.js';
+import { withFileLock } from '../util/file-lock.js';
+import { trackLiveTemp } from '../util/fs-atomic.js';
+import { startHeartbeat } from '../util/process-owner.js';
 import { failpoint, injectedError } from '../util/failpoint.js';
 import { parseHistory } from './history-lines.js';
 import { checkRegistryFolder, createRegistryFolder } from './registry-folder.js';
 import { storageError, storageStep } from './storage-errors.js';
+import { newStagingId, removeAbandonedStaging, STAGING_HEARTBEAT_MS } from './staging.js';
 import type { RegistryStore, StagedFile } from './store.js';
 import type { NewEvent, RegistryEvent, VersionRecord } from './types.js';
 
 const STORED_FILE = 'model.onnx';
 
 export class FolderStore implements RegistryStore {
+  /** Staging entries of this process not yet committed or discarded: how to stop tracking each. */
+  private readonly inFlight = new Map<string, () => void>();
   /** Checked once per store: the registry folder exists (only register creates it). */
   private rootChecked: Promise<void> | undefined;
 
@@ -98,8 +102,10 @@ export class FolderStore implements RegistryStore {
     const lock = path.join(this.root, 'lock');
     let holding = false;
     try {
-      return await withFileLock(lock, () => {
+      return await withFileLock(lock, async () => {
         holding = true;
+        // Every writer, not only register, clears what killed registers left in staging.
+        await this.cleanStaging();
         return fn();
       });
     } catch (err) {
@@ -111,9 +117,18 @@ export class FolderStore implements RegistryStore {
   async stage(sourcePath: string): Promise<StagedFile> {
     await createRegistryFolder(this.root);
     this.rootChecked = undefined;
-    await this.removeAbandonedStaging();
-    const id = `${os.hostname()}~${process.pid}~${randomBytes(6).toString('hex')}`;
+    await this.cleanStaging();
+    const id = newStagingId();
     const dir = this.stagingDir(id);
+    // Until it is committed or discarded: Ctrl-C or SIGTERM removes it (cli.ts), and
+    // its mtime is refreshed so writers in other pid namespaces see it is in flight.
+    const untrack = trackLiveTemp(dir);
+    const stopHeartbeat = startHeartbeat(dir, STAGING_HEARTBEAT_MS);
+    this.inFlight.set(id, () => {
+      untrack();
+      stopHeartbeat();
+      this.inFlight.delete(id);
+    });
     const target = path.join(dir, STORED_FILE);
     const hash = createHash('sha256');
     let size = 0;
@@ -137,24 +152,21 @@ export class FolderStore implements RegistryStore {
       await failpoint('after-stage');
     } catch (err) {
       // A failed copy (a full disk) must not leave a partial file of the model's size behind.
-      await rm(dir, { recursive: true, force: true }).catch(() => {});
+      await this.discard({ id, sha256: '', sizeBytes: 0 });
       throw storageError(err, (err as NodeJS.ErrnoException).path === sourcePath ? 'read' : 'write', target, this.root);
     }
     return { id, sha256: hash.digest('hex'), sizeBytes: size };
   }
 
-  /** Staging folders of killed processes on this host (other hosts clean up their own). */
-  private async removeAbandonedStaging(): Promise<void> {
-    const entries = await readdir(this.stagingDir()).catch(() => [] as string[]);
-    for (const entry of entries) {
-      const [host, pid] = entry.split('~');
-      if (host === os.hostname() && !processAlive(Number(pid))) await rm(this.stagingDir(entry), { recursive: true, force: true }).catch(() => {});
-    }
-  }
-
   async discard(staged: StagedFile): Promise<void> {
+    this.inFlight.get(staged.id)?.();
     // Best effort: failing to clean up must not hide the error that made us discard.
     await rm(this.stagingDir(staged.id), { recursive: true, force: true }).catch(() => {});
+  }
+
+  /** Cleanup never fails a command: what cannot be removed now, a later writer removes. */
+  private async cleanStaging(): Promise<void> {
+    await removeAbandonedStaging(this.stagingDir()).catch(() => {});
   }
 
   async storedVersions(name: string): Promise<number[]> {
@@ -178,6 +190,7 @@ export class FolderStore implements RegistryStore {
       // Under the lock, a folder with no register event is what a killed register left: replace it.
       await rm(target, { recursive: true, force: true });
       await rename(from, target);
+      this.inFlight.get(staged.id)?.();
     });
     await failpoint('after-commit-version');
   }

@@ -10,7 +10,7 @@ import { access, lstat, open, readlink, realpath, rename, rm, stat, type FileHan
 import path from 'node:path';
 import { MlopsError } from './errors.js';
 
-/** Temporary files not yet renamed or removed: an interrupted run deletes them (see removeLiveTemps). */
+/** Temporary files (and staging folders) not yet renamed or removed: an interrupted run deletes them (see removeLiveTemps). */
 const liveTemps = new Set<string>();
 
 /** Temporary name in the target's own folder, so the final rename is atomic. */
@@ -118,10 +118,28 @@ export function outputWriteError(target: string, err: unknown): Error {
   return err instanceof Error ? err : new Error(String(err));
 }
 
-/** On SIGINT/SIGTERM: delete every unfinished temporary file, synchronously (the process is about to exit). */
+/** On SIGINT/SIGTERM: delete every unfinished temporary file or folder, synchronously (the process is about to exit). */
 export function removeLiveTemps(): void {
-  for (const temp of liveTemps) rmSync(temp, { force: true });
+  for (const temp of liveTemps) {
+    try {
+      rmSync(temp, { recursive: true, force: true });
+    } catch {
+      // On the way out, one that cannot be removed must not stop the others; a later writer cleans it.
+    }
+  }
   liveTemps.clear();
+}
+
+/**
+ * Have an interrupted run delete a temporary file or folder made elsewhere
+ * (the registry's staging entries), as it deletes openOutput's. Returns the
+ * function that stops tracking it, once it was renamed into place or removed.
+ */
+export function trackLiveTemp(temp: string): () => void {
+  liveTemps.add(temp);
+  return () => {
+    liveTemps.delete(temp);
+  };
 }
 
 /**

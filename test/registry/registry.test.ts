@@ -7,6 +7,7 @@ import {
 } from '../../src/registry/index.js';
 import { loadModel } from '../../src/onnx/load-model.js';
 import { sha256Bytes } from '../../src/util/hash.js';
+import { currentOwner } from '../../src/util/process-owner.js';
 import { fixture } from '../helpers.js';
 import { modelVariants, tempDir } from './helpers.js';
 
@@ -131,7 +132,7 @@ test('references resolve for every model command and a tampered file is refused'
 
 test('a stale lock left by a dead process does not block the registry', async () => {
   const registry = tempDir();
-  writeFileSync(path.join(registry, 'lock'), JSON.stringify({ pid: 2 ** 22 + 12345, host: (await import('node:os')).hostname(), token: 'dead', at: Date.now() }));
+  writeFileSync(path.join(registry, 'lock'), JSON.stringify({ ...currentOwner(), pid: 2 ** 22 + 12345, token: 'dead', at: Date.now() }));
   const r = await registerModel({ registry, name: 'm', file: fixture('models', 'mlp-dynamo.onnx') });
   assert.equal(r.record.version, 1);
   assert.equal(existsSync(path.join(registry, 'lock')), false);

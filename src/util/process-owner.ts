@@ -1,0 +1,87 @@
+/**
+ * Who owns a lock or a staging entry, in a way that survives PID namespaces.
+ *
+ * A pid means something only inside one pid namespace of one running kernel.
+ * Two containers can share a hostname (host networking, one pod) and a
+ * volume while each has its own pid 7, so "same host, pid 7 is dead here"
+ * proves nothing. An owner is therefore {host, boot id, pid-namespace inode,
+ * pid}: only when all but the pid match ours can the pid be checked. Anything
+ * else (another namespace, another host, a record from an older mlops) is
+ * judged by age: the owner refreshes the entry's mtime while it works (see
+ * startHeartbeat), so an entry not refreshed for longer than a stated
+ * threshold is abandoned.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { utimes } from 'node:fs/promises';
+import os from 'node:os';
+
+export interface ProcessOwner {
+  host: string;
+  /** /proc/sys/kernel/random/boot_id: one running kernel ('' where there is none). */
+  boot: string;
+  /** Inode of /proc/self/ns/pid: one pid namespace ('' where there is none). */
+  pidns: string;
+  pid: number;
+}
+
+let self: ProcessOwner | undefined;
+
+function readOr(read: () => string): string {
+  try {
+    return read();
+  } catch {
+    return ''; // not Linux, or /proc not mounted: the host and pid are all we have
+  }
+}
+
+export function currentOwner(): ProcessOwner {
+  self ??= {
+    host: os.hostname(),
+    boot: readOr(() => readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim()),
+    pidns: readOr(() => String(statSync('/proc/self/ns/pid').ino)),
+    pid: process.pid,
+  };
+  return self;
+}
+
+export function processAlive(pid: number): boolean {
+  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export type Liveness = 'alive' | 'dead' | 'unknown';
+
+/** 'alive' or 'dead' when the owner's pid can be checked from here; 'unknown' when it cannot. */
+export function ownerLiveness(owner: Partial<ProcessOwner> | null | undefined): Liveness {
+  const me = currentOwner();
+  if (!owner || typeof owner.pid !== 'number') return 'unknown';
+  const sameNamespace = owner.host === me.host && owner.boot === me.boot && owner.pidns === me.pidns;
+  if (!sameNamespace) return 'unknown';
+  return processAlive(owner.pid) ? 'alive' : 'dead';
+}
+
+/** Abandoned: its owner is dead, or it cannot be checked and the entry was not refreshed within `staleMs`. */
+export function isAbandoned(owner: Partial<ProcessOwner> | null | undefined, mtimeMs: number, staleMs: number, now = Date.now()): boolean {
+  const liveness = ownerLiveness(owner);
+  if (liveness !== 'unknown') return liveness === 'dead';
+  return now - mtimeMs > staleMs;
+}
+
+/**
+ * Refresh `path`'s mtime every `everyMs` while the work runs, so owners in
+ * other namespaces see it alive. The timer is unref'd: it never keeps the
+ * process running. Returns the function that stops it.
+ */
+export function startHeartbeat(path: string, everyMs: number): () => void {
+  const timer = setInterval(() => {
+    const now = new Date();
+    utimes(path, now, now).catch(() => {}); // gone (committed, removed): nothing to refresh
+  }, everyMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}
