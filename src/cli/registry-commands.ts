@@ -46,7 +46,7 @@ ${examples([
   group
     .command('register')
     .description('validate an ONNX file and store it as the next version of <name>')
-    .argument('<name>', 'model name: lowercase letters, digits, ".", "_", "-"')
+    .argument('<name>', 'model name: lowercase letters, digits, ".", "_", "-" (not ending in .onnx)')
     .argument('<file>', 'ONNX model file')
     .option('--description <text>', 'what this version is')
     .option('--tag <key=value>', 'a tag (repeatable)', parseKeyValue)
@@ -98,7 +98,7 @@ ${examples([
 
   group
     .command('verify')
-    .description('re-hash every stored file and compare with its recorded sha256 (exit 1 on any mismatch)')
+    .description('re-hash every stored file and compare with its recorded sha256 (exit 1 on any mismatch, missing file or damaged history)')
     .argument('[name]', 'only this model')
     .option(...REGISTRY_OPTION)
     .option('--json', 'print as JSON')

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { MlopsError } from '../util/errors.js';
 import { ciGitCommit, currentActor } from './actor.js';
 import { openStore, readState, type RegistryOptions } from './context.js';
-import { parseRef, validateName } from './names.js';
+import { parseRef, validateName, validateNewModelName } from './names.js';
 import { aliasesOf, maxVersion, selectVersion } from './state.js';
 import type { ModelSignature, VersionRecord, VersionRef } from './types.js';
 
@@ -67,7 +67,7 @@ async function validate(file: string): Promise<ValidatedModel> {
 }
 
 export async function registerModel(options: RegisterOptions): Promise<RegisterResult> {
-  const name = validateName(options.name);
+  const name = validateNewModelName(options.name);
   if (options.alias) validateName(options.alias, 'alias');
   const store = openStore(options);
   const source = path.resolve(options.cwd ?? process.cwd(), options.file);

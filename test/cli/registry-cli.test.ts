@@ -58,7 +58,7 @@ test('registry errors are exit 2 with a hint; verify exits 1 on damage', () => {
   const env = { MLOPS_REGISTRY: registry };
   const bad = runCli(['registry', 'register', '../x', fixture('models', 'mlp.onnx')], { env });
   assert.equal(bad.status, 2);
-  assert.match(bad.stderr, /error: invalid model name "\.\.\/x"\nhint: model names use lowercase letters/);
+  assert.match(bad.stderr, /error: invalid model name "\.\.\/x": "\/" is not allowed\nhint: model names use lowercase letters/);
   const missing = runCli(['registry', 'show', 'nope'], { env });
   assert.equal(missing.status, 2);
   assert.match(missing.stderr, /model "nope" is not in the registry/);
