@@ -36,7 +36,10 @@ function parseEvent(line: string): RegistryEvent | string {
   try {
     value = JSON.parse(line);
   } catch (err) {
-    return `not JSON: ${(err as Error).message}`;
+    // V8 says "at position N" (0-based): a column reads better next to the line number.
+    const message = (err as Error).message;
+    const at = /\s*in JSON at position (\d+)/.exec(message);
+    return at ? `not JSON at column ${Number(at[1]) + 1}: ${message.replace(at[0], '')}` : `not JSON: ${message}`;
   }
   const event = value as Partial<RegistryEvent> | null;
   if (typeof event !== 'object' || event === null || Array.isArray(event)) return 'not a JSON object';

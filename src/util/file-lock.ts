@@ -16,7 +16,7 @@ import { randomBytes } from 'node:crypto';
 import { open, readFile, stat, unlink } from 'node:fs/promises';
 import { MlopsError } from './errors.js';
 import { failpoint } from './failpoint.js';
-import { currentOwner, isAbandoned, startHeartbeat, type ProcessOwner } from './process-owner.js';
+import { currentOwner, isAbandoned, ownerLiveness, startHeartbeat, type ProcessOwner } from './process-owner.js';
 
 export interface LockOptions {
   /** Give up after this long (default 30 s, or MLOPS_LOCK_TIMEOUT_MS). */
@@ -98,7 +98,10 @@ export async function withFileLock<T>(path: string, fn: () => Promise<T>, option
       continue;
     }
     if (Date.now() > deadline) {
-      const who = current && current !== 'missing' ? ` (held by pid ${current.pid} on ${current.host} since ${new Date(current.at).toISOString()})` : '';
+      const foreign = current && current !== 'missing' && ownerLiveness(current) === 'unknown'
+        ? `; its holder cannot be checked from here (another pid namespace or host), so it is broken once not refreshed for ${staleMs / 1000} s`
+        : '';
+      const who = current && current !== 'missing' ? ` (held by pid ${current.pid} on ${current.host}${Number.isFinite(current.at) ? ` since ${new Date(current.at).toISOString()}` : ''}${foreign})` : '';
       throw new MlopsError('REGISTRY_LOCKED', `timed out after ${timeoutMs} ms waiting for the lock ${path}${who}`, {
         hint: 'another mlops process is writing to this registry; retry, or raise MLOPS_LOCK_TIMEOUT_MS',
       });

@@ -62,6 +62,7 @@ test('one damaged history line fails only its model: list and verify name it and
   assert.equal(verify.checked, 2, 'the stored files of a and c were still checked');
   assert.deepEqual(verify.problems.map((p) => [p.name, p.version, p.problem]), [['b', null, 'damaged_history']]);
   assert.match(verify.problems[0].message, new RegExp(`${damaged.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:1: `));
+  assert.match(verify.problems[0].message, /:1: not a valid history event \(not JSON at column 31: /, 'the column where the line stops being JSON');
   const one = await verifyRegistry({ registry, name: 'b' });
   assert.deepEqual(one.problems.map((p) => p.problem), ['damaged_history']);
 
