@@ -49,7 +49,7 @@ ${examples([
   group
     .command('register')
     .description('validate an ONNX file and store it as the next version of <name>')
-    .argument('<name>', 'model name: lowercase letters, digits, ".", "_", "-"')
+    .argument('<name>', 'model name: lowercase letters, digits, ".", "_", "-" (not ending in .onnx)')
     .argument('<file>', 'ONNX model file')
     .option('--description <text>', 'what this version is')
     .option('--tag <key=value>', 'a tag (repeatable)', parseKeyValue)
@@ -74,13 +74,14 @@ ${examples([
 
   group
     .command('list')
-    .description('registered models, or the versions of one model')
+    .description('registered models, or the versions of one model (exit 1 when a model\'s history is damaged)')
     .argument('[name]', 'a model name')
     .option(...REGISTRY_OPTION)
     .option('--json', 'print as JSON')
     .addHelpText('after', examples(['mlops registry list', 'mlops registry list fraud --json']))
     .action((name: string | undefined, _f: object, cmd: Command) =>
-      respond(cmd, async (flags) => (await registry()).listRegistry({ registry: flags.registry, name }), (r, o, rep) => rep.renderList(r, o)));
+      // A model with a damaged history is listed as damaged, and the listing is not a clean pass.
+      respond(cmd, async (flags) => (await registry()).listRegistry({ registry: flags.registry, name }), (r, o, rep) => rep.renderList(r, o), (r) => ('damaged' in r && r.damaged.length ? 1 : 0)));
 
   group
     .command('show')
@@ -104,7 +105,7 @@ ${examples([
 
   group
     .command('verify')
-    .description('re-hash every stored file and compare with its recorded sha256 (exit 1 on any mismatch)')
+    .description('re-hash every stored file and compare with its recorded sha256 (exit 1 on any mismatch, missing file or damaged history)')
     .argument('[name]', 'only this model')
     .option(...REGISTRY_OPTION)
     .option('--json', 'print as JSON')

@@ -2,6 +2,8 @@ import { FolderStore, registryRoot } from './folder-store.js';
 import { foldHistory, type ModelState } from './state.js';
 import type { RegistryStore } from './store.js';
 import { MlopsError } from '../util/errors.js';
+import { isHistoryDamaged } from './history-lines.js';
+import type { RegistryEvent } from './types.js';
 
 /** Options every registry function takes. */
 export interface RegistryOptions {
@@ -29,4 +31,22 @@ export async function requireModel(store: RegistryStore, name: string): Promise<
     });
   }
   return state;
+}
+
+/** A model left out of `list`/`verify` because a line of its history does not parse. */
+export interface DamagedModel {
+  name: string;
+  file: string;
+  line: number;
+  message: string;
+}
+
+/** One model's events, or what is damaged in them: one bad history must not hide the other models. */
+export async function readHistoryOrDamage(store: RegistryStore, name: string): Promise<{ events: RegistryEvent[] } | { damaged: DamagedModel }> {
+  try {
+    return { events: await store.readHistory(name) };
+  } catch (err) {
+    if (!isHistoryDamaged(err)) throw err;
+    return { damaged: { name, file: err.file, line: err.line, message: err.message } };
+  }
 }

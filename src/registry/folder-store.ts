@@ -2,7 +2,7 @@
  * The registry on a folder (`.mlops/` by default):
  *
  *   lock                                  held while writing (see util/file-lock.ts)
- *   staging/<id>/model.onnx               files being registered
+ *   staging/<owner>~<rand>/model.onnx     files being registered (see staging.ts)
  *   models/<name>/history.jsonl           append-only events: the source of truth
  *   models/<name>/versions/<n>/model.onnx immutable stored file (read-only)
  *   models/<name>/versions/<n>/version.json the version's record, for people and tools
@@ -11,24 +11,34 @@
  * A version becomes visible only when its register event is appended, after
  * its folder was renamed into place, so a killed `register` leaves either no
  * version or a complete one. An interrupted append leaves a torn last line,
- * which readers ignore and the next writer cuts off.
+ * which readers ignore and the next writer cuts off (see history-lines.ts).
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream, type Dirent } from 'node:fs';
 import { chmod, mkdir, open, readdir, readFile, rename, rm, stat, truncate } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import { MlopsError } from '../util/errors.js';
-import { processAlive, withFileLock } from '../util/file-lock.js';
-import { failpoint } from '../util/failpoint.js';
+import { withFileLock } from '../util/file-lock.js';
+import { trackLiveTemp } from '../util/fs-atomic.js';
+import { startHeartbeat } from '../util/process-owner.js';
+import { failpoint, injectedError } from '../util/failpoint.js';
+import { parseHistory } from './history-lines.js';
+import { checkRegistryFolder, createRegistryFolder } from './registry-folder.js';
+import { storageError, storageStep } from './storage-errors.js';
+import { newStagingId, removeAbandonedStaging, STAGING_HEARTBEAT_MS } from './staging.js';
 import type { RegistryStore, StagedFile } from './store.js';
 import type { NewEvent, NewPolicyEvent, PolicyEvent, RegistryEvent, VersionRecord } from './types.js';
 
 const STORED_FILE = 'model.onnx';
 
 export class FolderStore implements RegistryStore {
+  /** Staging entries of this process not yet committed or discarded: how to stop tracking each. */
+  private readonly inFlight = new Map<string, () => void>();
+  /** Checked once per store: the registry folder exists (only register creates it). */
+  private rootChecked: Promise<void> | undefined;
+
   constructor(readonly root: string) {}
 
   get location(): string {
@@ -47,18 +57,35 @@ export class FolderStore implements RegistryStore {
     return path.join(this.modelDir(name), 'versions', String(version));
   }
 
+  private stagingDir(id?: string): string {
+    return id === undefined ? path.join(this.root, 'staging') : path.join(this.root, 'staging', id);
+  }
+
   filePath(name: string, version: number, file = STORED_FILE): string {
     return path.join(this.versionDir(name, version), file);
   }
 
-  async listModels(): Promise<string[]> {
-    try {
-      const entries = await readdir(path.join(this.root, 'models'), { withFileTypes: true });
-      return entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+  private requireRoot(): Promise<void> {
+    this.rootChecked ??= checkRegistryFolder(this.root);
+    return this.rootChecked;
+  }
+
+  /** A read or write step on the registry; errno errors become messages naming the path (exit 2). */
+  private step<T>(access: 'read' | 'write', target: string, fn: () => Promise<T>): Promise<T> {
+    return storageStep(access, target, this.root, fn);
+  }
+
+  /** Entries of a folder of the registry; [] when it does not exist yet. */
+  private async entries(dir: string): Promise<Dirent[]> {
+    await this.requireRoot();
+    return this.step('read', dir, () => readdir(dir, { withFileTypes: true }).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return [];
       throw err;
-    }
+    }));
+  }
+
+  async listModels(): Promise<string[]> {
+    return (await this.entries(path.join(this.root, 'models'))).filter((e) => e.isDirectory()).map((e) => e.name).sort();
   }
 
   readHistory(name: string): Promise<RegistryEvent[]> {
@@ -73,90 +100,111 @@ export class FolderStore implements RegistryStore {
     return this.appendEvents<PolicyEvent>(path.join(this.root, 'policies.jsonl'), events);
   }
 
-  /** Model histories and the policy history are the same kind of file: one JSON event per line. */
+  /** Model histories and the policy history are the same kind of file: one JSON event per line (see history-lines.ts). */
   private async readEvents<T>(file: string): Promise<T[]> {
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    await this.requireRoot();
+    const text = await this.step('read', file, () => readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return '';
       throw err;
-    }
-    const lines = text.split('\n');
-    lines.pop(); // the part after the last newline: empty, or a torn append
-    return lines.map((line, i) => {
-      try {
-        return JSON.parse(line) as T;
-      } catch {
-        throw new MlopsError('REGISTRY_CORRUPT', `${file}:${i + 1}: not a valid history event`, {
-          hint: 'the history file was edited by hand or damaged; restore it from a backup',
-        });
-      }
-    });
+    }));
+    return parseHistory(text, file).events as T[];
   }
 
-  withLock<T>(fn: () => Promise<T>): Promise<T> {
-    return mkdir(this.root, { recursive: true }).then(() => withFileLock(path.join(this.root, 'lock'), fn));
+  async withLock<T>(fn: () => Promise<T>): Promise<T> {
+    await this.requireRoot();
+    const lock = path.join(this.root, 'lock');
+    let holding = false;
+    try {
+      return await withFileLock(lock, async () => {
+        holding = true;
+        // Every writer, not only register, clears what killed registers left in staging.
+        await this.cleanStaging();
+        return fn();
+      });
+    } catch (err) {
+      // Only taking the lock is this step; what fn throws is already worded.
+      throw holding ? err : storageError(err, 'write', lock, this.root);
+    }
   }
 
   async stage(sourcePath: string): Promise<StagedFile> {
-    await this.removeAbandonedStaging();
-    const id = `${os.hostname()}~${process.pid}~${randomBytes(6).toString("hex")}`;
-    const dir = path.join(this.root, 'staging', id);
-    await mkdir(dir, { recursive: true });
+    await createRegistryFolder(this.root);
+    this.rootChecked = undefined;
+    await this.cleanStaging();
+    const id = newStagingId();
+    const dir = this.stagingDir(id);
+    // Until it is committed or discarded: Ctrl-C or SIGTERM removes it (cli.ts), and
+    // its mtime is refreshed so writers in other pid namespaces see it is in flight.
+    const untrack = trackLiveTemp(dir);
+    const stopHeartbeat = startHeartbeat(dir, STAGING_HEARTBEAT_MS);
+    this.inFlight.set(id, () => {
+      untrack();
+      stopHeartbeat();
+      this.inFlight.delete(id);
+    });
+    const target = path.join(dir, STORED_FILE);
     const hash = createHash('sha256');
     let size = 0;
-    const target = path.join(dir, STORED_FILE);
-    await pipeline(
-      createReadStream(sourcePath),
-      new Transform({
-        transform(chunk: Buffer, _enc, done) {
-          hash.update(chunk);
-          size += chunk.length;
-          done(null, chunk);
-        },
-      }),
-      createWriteStream(target, { flags: 'wx' }),
-    );
-    const handle = await open(target, 'r');
-    await handle.sync();
-    await handle.close();
-    await chmod(target, 0o444);
-    await failpoint('after-stage');
+    try {
+      await mkdir(dir, { recursive: true });
+      await pipeline(
+        createReadStream(sourcePath),
+        new Transform({
+          transform(chunk: Buffer, _enc, done) {
+            hash.update(chunk);
+            size += chunk.length;
+            done(injectedError('stage-write'), chunk);
+          },
+        }),
+        createWriteStream(target, { flags: 'wx' }),
+      );
+      const handle = await open(target, 'r');
+      await handle.sync();
+      await handle.close();
+      await chmod(target, 0o444);
+      await failpoint('after-stage');
+    } catch (err) {
+      // A failed copy (a full disk) must not leave a partial file of the model's size behind.
+      await this.discard({ id, sha256: '', sizeBytes: 0 });
+      throw storageError(err, (err as NodeJS.ErrnoException).path === sourcePath ? 'read' : 'write', target, this.root);
+    }
     return { id, sha256: hash.digest('hex'), sizeBytes: size };
   }
 
-  /** Staging folders of killed processes on this host (other hosts clean up their own). */
-  private async removeAbandonedStaging(): Promise<void> {
-    const entries = await readdir(path.join(this.root, 'staging')).catch(() => [] as string[]);
-    for (const entry of entries) {
-      const [host, pid] = entry.split("~");
-      if (host === os.hostname() && !processAlive(Number(pid))) await rm(path.join(this.root, 'staging', entry), { recursive: true, force: true });
-    }
+  async discard(staged: StagedFile): Promise<void> {
+    this.inFlight.get(staged.id)?.();
+    // Best effort: failing to clean up must not hide the error that made us discard.
+    await rm(this.stagingDir(staged.id), { recursive: true, force: true }).catch(() => {});
   }
 
-  async discard(staged: StagedFile): Promise<void> {
-    await rm(path.join(this.root, 'staging', staged.id), { recursive: true, force: true });
+  /** Cleanup never fails a command: what cannot be removed now, a later writer removes. */
+  private async cleanStaging(): Promise<void> {
+    await removeAbandonedStaging(this.stagingDir()).catch(() => {});
   }
 
   async storedVersions(name: string): Promise<number[]> {
-    try {
-      return (await readdir(path.join(this.modelDir(name), 'versions'))).filter((d) => /^\d+$/.test(d)).map(Number).sort((a, b) => a - b);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw err;
-    }
+    return (await this.entries(path.join(this.modelDir(name), 'versions'))).map((e) => e.name).filter((d) => /^\d+$/.test(d)).map(Number).sort((a, b) => a - b);
   }
 
   async commitVersion(staged: StagedFile, record: VersionRecord): Promise<void> {
-    const from = path.join(this.root, 'staging', staged.id);
-    await writeSynced(path.join(from, 'version.json'), JSON.stringify(record, null, 2) + '\n');
-    await chmod(path.join(from, 'version.json'), 0o444);
+    const from = this.stagingDir(staged.id);
     const target = this.versionDir(record.name, record.version);
-    await mkdir(path.dirname(target), { recursive: true });
-    // Under the lock, a folder with no register event is what a killed register left: replace it.
-    await rm(target, { recursive: true, force: true });
-    await rename(from, target);
+    await this.step('write', target, async () => {
+      try {
+        await writeSynced(path.join(from, 'version.json'), JSON.stringify(record, null, 2) + '\n');
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+        throw new MlopsError('REGISTRY_STAGING_LOST', `the staged copy ${from} was removed by another process before it became ${record.name}@${record.version}`, {
+          hint: 'nothing was registered; run the command again (and check that no cleanup job deletes the registry\'s staging folder)',
+        });
+      }
+      await chmod(path.join(from, 'version.json'), 0o444);
+      await mkdir(path.dirname(target), { recursive: true });
+      // Under the lock, a folder with no register event is what a killed register left: replace it.
+      await rm(target, { recursive: true, force: true });
+      await rename(from, target);
+      this.inFlight.get(staged.id)?.();
+    });
     await failpoint('after-commit-version');
   }
 
@@ -165,35 +213,43 @@ export class FolderStore implements RegistryStore {
   }
 
   private async appendEvents<T>(file: string, events: object[]): Promise<T[]> {
-    await mkdir(path.dirname(file), { recursive: true });
-    const existing = await this.cutTornTail(file);
-    let seq = existing;
-    const numbered = events.map((e) => ({ seq: ++seq, ...e }) as T);
-    const payload = numbered.map((e) => JSON.stringify(e) + '\n').join('');
-    const handle = await open(file, 'a');
-    try {
-      await failpoint('append-torn', () => handle.write(payload.slice(0, payload.length >> 1)));
-      // One write call per batch: a crash tears at most this write, which the next writer cuts off.
-      await handle.write(payload);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    return numbered;
+    return this.step('write', file, async () => {
+      await mkdir(path.dirname(file), { recursive: true });
+      const { lastSeq, needsNewline } = await this.prepareTail(file);
+      let seq = lastSeq;
+      const numbered = events.map((e) => ({ seq: ++seq, ...e }) as T);
+      // A complete last event without its newline (a hand edit, a copy) is kept: end its line first.
+      const payload = (needsNewline ? '\n' : '') + numbered.map((e) => JSON.stringify(e) + '\n').join('');
+      const handle = await open(file, 'a');
+      try {
+        await failpoint('append-torn', () => handle.write(payload.slice(0, payload.length >> 1)));
+        await failpoint('append-write');
+        // One write call per batch: a crash tears at most this write, which the next writer cuts off.
+        await handle.write(payload);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      return numbered;
+    });
   }
 
-  /** Drop a torn last line left by a killed writer; returns the number of complete events. */
-  private async cutTornTail(file: string): Promise<number> {
+  /**
+   * Drop a torn last line left by a killed writer (one that does not parse);
+   * returns the last event's seq and whether that event still needs its newline.
+   */
+  private async prepareTail(file: string): Promise<{ lastSeq: number; needsNewline: boolean }> {
     let text: string;
     try {
       text = await readFile(file, 'utf8');
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { lastSeq: 0, needsNewline: false };
       throw err;
     }
-    const complete = text.lastIndexOf('\n') + 1;
-    if (complete < text.length) await truncate(file, Buffer.byteLength(text.slice(0, complete)));
-    return text.slice(0, complete).split('\n').length - 1;
+    const parsed = parseHistory(text, file);
+    if (parsed.torn) await truncate(file, parsed.completeBytes);
+    const last = parsed.events[parsed.events.length - 1];
+    return { lastSeq: last ? last.seq : 0, needsNewline: parsed.missingNewline };
   }
 }
 

@@ -5,6 +5,6 @@ export { aliasPolicy, type PolicyOptions, type PolicyResult, type PolicyView, ty
 export { verifyRegistry, archiveVersion, type VerifyResult, type ArchiveResult } from './maintenance.js';
 export { FolderStore, registryRoot } from './folder-store.js';
 export type { RegistryStore, StagedFile } from './store.js';
-export type { RegistryOptions } from './context.js';
+export type { RegistryOptions, DamagedModel } from './context.js';
 export type * from './types.js';
 export type { VersionView, RecordView, EventView, ModelVersionRef } from './views.js';

@@ -2,15 +2,16 @@
 import { MlopsError } from '../util/errors.js';
 import { sha256File } from '../util/hash.js';
 import { currentActor } from './actor.js';
-import { openStore, readState, requireModel, type RegistryOptions } from './context.js';
+import { openStore, readHistoryOrDamage, requireModel, type RegistryOptions } from './context.js';
 import { parseRef, validateName } from './names.js';
-import { aliasesOf, selectVersion } from './state.js';
+import { aliasesOf, foldHistory, selectVersion } from './state.js';
 import { eventView, type EventView } from './views.js';
 
 export interface VerifyProblem {
   name: string;
-  model_version: number;
-  problem: 'sha256_mismatch' | 'missing_file' | 'unregistered_folder';
+  /** null for a damaged history: no version of the model can be checked. */
+  model_version: number | null;
+  problem: 'sha256_mismatch' | 'missing_file' | 'unregistered_folder' | 'damaged_history';
   message: string;
 }
 
@@ -23,11 +24,17 @@ export interface VerifyResult {
 export async function verifyRegistry(options: RegistryOptions & { name?: string }): Promise<VerifyResult> {
   const store = openStore(options);
   const names = options.name ? [validateName(options.name)] : await store.listModels();
-  if (options.name) await requireModel(store, options.name);
   const problems: VerifyProblem[] = [];
   let checked = 0;
   for (const name of names) {
-    const state = await readState(store, name);
+    const read = await readHistoryOrDamage(store, name);
+    if ('damaged' in read) {
+      // Name the model and its line, and go on: one bad history must not hide damage elsewhere.
+      problems.push({ name, model_version: null, problem: 'damaged_history', message: read.damaged.message });
+      continue;
+    }
+    const state = foldHistory(name, read.events);
+    if (options.name && state.versions.size === 0) await requireModel(store, name);
     for (const record of [...state.versions.values()].sort((a, b) => a.version - b.version)) {
       checked++;
       const file = store.filePath(name, record.version, record.file);

@@ -1,7 +1,7 @@
 /** Read-only registry commands: list, show, history, path, and model references. */
 import { sha256File } from '../util/hash.js';
-import { MlopsError } from '../util/errors.js';
-import { openStore, readState, requireModel, type RegistryOptions } from './context.js';
+import { isMlopsError, MlopsError } from '../util/errors.js';
+import { openStore, readHistoryOrDamage, readState, requireModel, type DamagedModel, type RegistryOptions } from './context.js';
 import { parseRef, validateName } from './names.js';
 import { aliasesOf, foldHistory, latestVersion, selectVersion } from './state.js';
 import { eventView, versionView, type EventView, type VersionView } from './views.js';
@@ -27,7 +27,8 @@ export interface VersionSummary {
   archived: boolean;
 }
 
-export type ListResult = { models: ModelSummary[] } | { name: string; versions: VersionSummary[] };
+/** `damaged` is never missing from the all-models listing, so a script can test its length. */
+export type ListResult = { models: ModelSummary[]; damaged: DamagedModel[] } | { name: string; versions: VersionSummary[] };
 
 export async function listRegistry(options: RegistryOptions & { name?: string }): Promise<ListResult> {
   const store = openStore(options);
@@ -46,8 +47,14 @@ export async function listRegistry(options: RegistryOptions & { name?: string })
     return { name: state.name, versions };
   }
   const models: ModelSummary[] = [];
+  const damaged: DamagedModel[] = [];
   for (const name of await store.listModels()) {
-    const events = await store.readHistory(name);
+    const read = await readHistoryOrDamage(store, name);
+    if ('damaged' in read) {
+      damaged.push(read.damaged);
+      continue;
+    }
+    const { events } = read;
     if (events.length === 0) continue;
     const state = foldHistory(name, events);
     models.push({
@@ -58,7 +65,7 @@ export async function listRegistry(options: RegistryOptions & { name?: string })
       updated_at: events[events.length - 1].at,
     });
   }
-  return { models };
+  return { models, damaged };
 }
 
 export type ShowResult = VersionView;
@@ -104,7 +111,13 @@ export interface ResolvedModel {
 export async function resolveModelRef(options: RegistryOptions & { ref: string; verify?: boolean }): Promise<ResolvedModel> {
   const parsed = parseRef(options.ref);
   const store = openStore(options);
-  const state = await readState(store, parsed.name);
+  const state = await readState(store, parsed.name).catch((err) => {
+    // Say both things the reference could have been: a file path, or a model in a registry that is not there.
+    if (isMlopsError(err) && err.code === 'REGISTRY_NOT_FOUND') {
+      throw new MlopsError(err.code, `"${options.ref}" is not a file, and the ${err.message.replace(/ does not exist/, " to look it up in does not exist")}`, { hint: err.hint });
+    }
+    throw err;
+  });
   if (state.versions.size === 0) {
     throw new MlopsError('MODEL_NOT_FOUND', `"${options.ref}" is neither a file nor a model in the registry at ${store.location}`, {
       hint: 'pass a path to an .onnx file, or a registry reference such as name@3 or name@production (--registry DIR or MLOPS_REGISTRY select the registry)',

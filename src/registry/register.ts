@@ -6,7 +6,7 @@ import { checkChecklistsPresent, checkRequired, gatesFor, type RunGateOptions } 
 import { policiesFor, readPolicies } from './policy.js';
 import { ciGitCommit, currentActor } from './actor.js';
 import { openStore, readState, type RegistryOptions } from './context.js';
-import { parseRef, validateName } from './names.js';
+import { parseRef, validateName, validateNewModelName } from './names.js';
 import { maxVersion, selectVersion } from './state.js';
 import type { ModelSignature, VersionRecord, VersionRef } from './types.js';
 import { featureListFor } from './feature-list.js';
@@ -79,7 +79,7 @@ async function validate(file: string): Promise<ValidatedModel> {
 }
 
 export async function registerModel(options: RegisterOptions): Promise<RegisterResult> {
-  const name = validateName(options.name);
+  const name = validateNewModelName(options.name);
   if (options.alias) validateName(options.alias, 'alias');
   const store = openStore(options);
   const source = path.resolve(options.cwd ?? process.cwd(), options.file);

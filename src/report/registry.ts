@@ -16,10 +16,11 @@ export function renderRegister(result: RegisterResult, options: RenderOptions): 
 
 export function renderList(result: ListResult, options: RenderOptions): string {
   if ('models' in result) {
-    if (result.models.length === 0) return 'no models registered yet (mlops registry register <name> <file.onnx>)\n';
+    const damaged = result.damaged.map((d) => `${paint(options, 'red', 'damaged_history')} ${d.name}: ${d.message}\n`).join('');
+    if (result.models.length === 0) return damaged || 'no models registered yet (mlops registry register <name> <file.onnx>)\n';
     return renderTable(['model', 'versions', 'latest', 'aliases', 'updated'], result.models.map((m) => [
       m.name, m.versions, m.latest ?? '-', Object.entries(m.aliases).map(([a, v]) => `${a}=${v}`).join(', '), day(m.updated_at),
-    ]), options) + '\n';
+    ]), options) + '\n' + damaged;
   }
   return renderTable(['version', 'created', 'by', 'size', 'sha256', 'aliases', 'description'], result.versions.map((v) => [
     v.archived ? paint(options, 'dim', `${v.model_version} (archived)`) : String(v.model_version),
@@ -98,10 +99,15 @@ export function renderPolicy(result: PolicyResult, options: RenderOptions): stri
 }
 
 export function renderVerify(result: VerifyResult, options: RenderOptions): string {
-  const lines = result.problems.map((p) => `${paint(options, p.problem === 'unregistered_folder' ? 'yellow' : 'red', p.problem)} ${p.name}@${p.model_version}: ${p.message}`);
+  const lines = result.problems.map((p) => `${paint(options, p.problem === 'unregistered_folder' ? 'yellow' : 'red', p.problem)} ${p.model_version === null ? p.name : `${p.name}@${p.model_version}`}: ${p.message}`);
+  const files = result.problems.filter((p) => p.problem === 'sha256_mismatch' || p.problem === 'missing_file').length;
+  const histories = result.problems.filter((p) => p.problem === 'damaged_history').length;
   const verdict = result.passed
     ? `${paint(options, 'green', 'ok')}: ${result.checked} stored file${result.checked === 1 ? '' : 's'} match their sha256`
-    : `${paint(options, 'red', 'FAILED')}: ${result.problems.filter((p) => p.problem !== 'unregistered_folder').length} of ${result.checked} stored files are damaged or missing`;
+    : `${paint(options, 'red', 'FAILED')}: ${[
+      `${files} of ${result.checked} stored files are damaged or missing`,
+      ...(histories ? [`${histories} model${histories === 1 ? '' : 's'} with a damaged history (not checked)`] : []),
+    ].join('; ')}`;
   return [...lines, verdict].join('\n') + '\n';
 }
 

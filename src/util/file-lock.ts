@@ -1,44 +1,37 @@
 /**
  * A cross-process lock on a file, with stale-lock recovery.
  *
- * Acquire: create `<path>` with O_EXCL, holding {pid, host, token, at}.
- * A lock is stale when its holder is a dead process on this host, or when it
- * is older than `staleMs` (holders keep it for milliseconds; the age rule
- * covers holders on other hosts of a shared volume).
+ * Acquire: create `<path>` with O_EXCL, holding the owner {host, boot, pidns,
+ * pid} (see process-owner.ts), a token and the time.
+ * A lock is stale when its holder is a dead process in our pid namespace, or,
+ * when the holder cannot be checked from here (another host of a shared
+ * volume, another container with the same hostname, an older mlops), when it
+ * was not refreshed for `staleMs`: holders keep it for milliseconds, and
+ * refresh its mtime every staleMs/4 while they hold it.
  * Breaking a stale lock is itself serialized by `<path>.break` (O_EXCL): the
  * breaker re-reads the lock under it and removes it only if it still holds
  * the same token, so a fresh lock taken meanwhile is never removed.
  */
 import { randomBytes } from 'node:crypto';
 import { open, readFile, stat, unlink } from 'node:fs/promises';
-import os from 'node:os';
 import { MlopsError } from './errors.js';
+import { failpoint } from './failpoint.js';
+import { currentOwner, isAbandoned, ownerLiveness, startHeartbeat, type ProcessOwner } from './process-owner.js';
 
 export interface LockOptions {
   /** Give up after this long (default 30 s, or MLOPS_LOCK_TIMEOUT_MS). */
   timeoutMs?: number;
-  /** A lock older than this is stale even if its holder cannot be checked (default 60 s). */
+  /** A lock not refreshed for this long is stale when its holder cannot be checked from here (default 60 s). */
   staleMs?: number;
 }
 
-interface LockOwner {
-  pid: number;
-  host: string;
+interface LockOwner extends ProcessOwner {
   token: string;
   at: number;
 }
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 async function createExclusive(path: string, content: string): Promise<boolean> {
@@ -67,9 +60,8 @@ async function readOwner(path: string): Promise<LockOwner | null | 'missing'> {
 }
 
 async function isStale(path: string, owner: LockOwner | null, staleMs: number): Promise<boolean> {
-  if (owner && owner.host === os.hostname()) return !processAlive(owner.pid);
   const info = await stat(path).catch(() => undefined);
-  return info !== undefined && Date.now() - info.mtimeMs > staleMs;
+  return info !== undefined && isAbandoned(owner, info.mtimeMs, staleMs);
 }
 
 async function breakStale(path: string, observed: LockOwner | null, staleMs: number): Promise<void> {
@@ -94,10 +86,11 @@ async function breakStale(path: string, observed: LockOwner | null, staleMs: num
 export async function withFileLock<T>(path: string, fn: () => Promise<T>, options: LockOptions = {}): Promise<T> {
   const timeoutMs = options.timeoutMs ?? (Number(process.env.MLOPS_LOCK_TIMEOUT_MS) || 30_000);
   const staleMs = options.staleMs ?? 60_000;
-  const owner: LockOwner = { pid: process.pid, host: os.hostname(), token: randomBytes(8).toString('hex'), at: Date.now() };
+  const owner: LockOwner = { ...currentOwner(), token: randomBytes(8).toString('hex'), at: Date.now() };
   const deadline = Date.now() + timeoutMs;
   let delay = 2;
   for (;;) {
+    await failpoint('lock-create');
     if (await createExclusive(path, JSON.stringify(owner))) break;
     const current = await readOwner(path);
     if (current !== 'missing' && (await isStale(path, current, staleMs))) {
@@ -105,7 +98,10 @@ export async function withFileLock<T>(path: string, fn: () => Promise<T>, option
       continue;
     }
     if (Date.now() > deadline) {
-      const who = current && current !== 'missing' ? ` (held by pid ${current.pid} on ${current.host} since ${new Date(current.at).toISOString()})` : '';
+      const foreign = current && current !== 'missing' && ownerLiveness(current) === 'unknown'
+        ? `; its holder cannot be checked from here (another pid namespace or host), so it is broken once not refreshed for ${staleMs / 1000} s`
+        : '';
+      const who = current && current !== 'missing' ? ` (held by pid ${current.pid} on ${current.host}${Number.isFinite(current.at) ? ` since ${new Date(current.at).toISOString()}` : ''}${foreign})` : '';
       throw new MlopsError('REGISTRY_LOCKED', `timed out after ${timeoutMs} ms waiting for the lock ${path}${who}`, {
         hint: 'another mlops process is writing to this registry; retry, or raise MLOPS_LOCK_TIMEOUT_MS',
       });
@@ -113,9 +109,11 @@ export async function withFileLock<T>(path: string, fn: () => Promise<T>, option
     await sleep(delay + Math.random() * delay);
     delay = Math.min(delay * 2, 100);
   }
+  const stopHeartbeat = startHeartbeat(path, staleMs / 4);
   try {
     return await fn();
   } finally {
+    stopHeartbeat();
     const current = await readOwner(path);
     if (current && current !== 'missing' && current.token === owner.token) await unlink(path).catch(() => {});
   }

@@ -9,9 +9,9 @@ import { constants, rmSync } from 'node:fs';
 import { access, lstat, open, readdir, readlink, realpath, rename, rm, stat, utimes, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { MlopsError } from './errors.js';
-import { isAbandoned, ownerTag } from './process-owner.js';
+import { ownerTag, processAlive } from './process-owner.js';
 
-/** Temporary files not yet renamed or removed: an interrupted run deletes them (see removeLiveTemps). */
+/** Temporary files (and staging folders) not yet renamed or removed: an interrupted run deletes them (see removeLiveTemps). */
 const liveTemps = new Set<string>();
 
 /** Temporary name in the target's own folder, so the final rename is atomic; it names its owner (see process-owner). */
@@ -39,11 +39,25 @@ export async function removeStaleTemps(target: string): Promise<string[]> {
     const info = await lstat(file).catch(() => undefined);
     if (!info?.isFile()) continue;
     const owner = { tag: match[1] ?? 'untagged', pid: Number(match[2]) };
-    if (!isAbandoned(owner, info.mtimeMs, liveTemps.has(file))) continue;
+    if (!tempAbandoned(owner, info.mtimeMs, liveTemps.has(file))) continue;
     await rm(file, { force: true }).catch(() => {});
     removed.push(file);
   }
   return removed;
+}
+
+/** A temporary of an owner we cannot check (another namespace or host) is abandoned once untouched this long. */
+export const FOREIGN_TEMP_STALE_MS = 10 * 60_000;
+
+/**
+ * Our own namespace: by pid (this very pid counts as dead unless the file is
+ * one of ours in use: a container's main process is often pid 1 on every
+ * run). Anyone else's: by age, since live owners touch their files.
+ */
+function tempAbandoned(owner: { tag: string; pid: number }, mtimeMs: number, inUse: boolean): boolean {
+  if (inUse) return false;
+  if (owner.tag === ownerTag()) return owner.pid === process.pid || !processAlive(owner.pid);
+  return Date.now() - mtimeMs > FOREIGN_TEMP_STALE_MS;
 }
 
 /** Live temporaries are touched now and then, so another namespace's cleanup sees them in use. */
@@ -157,10 +171,28 @@ export function outputWriteError(target: string, err: unknown): Error {
   return err instanceof Error ? err : new Error(String(err));
 }
 
-/** On SIGINT/SIGTERM: delete every unfinished temporary file, synchronously (the process is about to exit). */
+/** On SIGINT/SIGTERM: delete every unfinished temporary file or folder, synchronously (the process is about to exit). */
 export function removeLiveTemps(): void {
-  for (const temp of liveTemps) rmSync(temp, { force: true });
+  for (const temp of liveTemps) {
+    try {
+      rmSync(temp, { recursive: true, force: true });
+    } catch {
+      // On the way out, one that cannot be removed must not stop the others; a later writer cleans it.
+    }
+  }
   liveTemps.clear();
+}
+
+/**
+ * Have an interrupted run delete a temporary file or folder made elsewhere
+ * (the registry's staging entries), as it deletes openOutput's. Returns the
+ * function that stops tracking it, once it was renamed into place or removed.
+ */
+export function trackLiveTemp(temp: string): () => void {
+  liveTemps.add(temp);
+  return () => {
+    liveTemps.delete(temp);
+  };
 }
 
 /**

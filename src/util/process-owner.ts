@@ -1,35 +1,52 @@
 /**
- * Who owns a temporary file, in a form that survives PID namespaces.
+ * Who owns a lock or a staging entry, in a way that survives PID namespaces.
  *
- * A pid means something only inside its PID namespace on one boot: two
- * containers sharing a hostname (host networking, one pod) each have a pid 7.
- * The owner tag hashes host, boot id and the pid namespace's inode, so a pid
- * is checked for life only when the tag says it is ours to check; anything
- * else is judged by age, and live owners keep their files fresh (touchLive).
+ * A pid means something only inside one pid namespace of one running kernel.
+ * Two containers can share a hostname (host networking, one pod) and a
+ * volume while each has its own pid 7, so "same host, pid 7 is dead here"
+ * proves nothing. An owner is therefore {host, boot id, pid-namespace inode,
+ * pid}: only when all but the pid match ours can the pid be checked. Anything
+ * else (another namespace, another host, a record from an older mlops) is
+ * judged by age: the owner refreshes the entry's mtime while it works (see
+ * startHeartbeat), so an entry not refreshed for longer than a stated
+ * threshold is abandoned.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync, readlinkSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { utimes } from 'node:fs/promises';
 import os from 'node:os';
 
-let tag: string | undefined;
+export interface ProcessOwner {
+  host: string;
+  /** /proc/sys/kernel/random/boot_id: one running kernel ('' where there is none). */
+  boot: string;
+  /** Inode of /proc/self/ns/pid: one pid namespace ('' where there is none). */
+  pidns: string;
+  pid: number;
+}
 
-/** 8 hex digits naming this host, boot and PID namespace. */
-export function ownerTag(): string {
-  if (tag) return tag;
-  const read = (f: () => string) => {
-    try {
-      return f();
-    } catch {
-      return '';
-    }
+let self: ProcessOwner | undefined;
+
+function readOr(read: () => string): string {
+  try {
+    return read();
+  } catch {
+    return ''; // not Linux, or /proc not mounted: the host and pid are all we have
+  }
+}
+
+export function currentOwner(): ProcessOwner {
+  self ??= {
+    host: os.hostname(),
+    boot: readOr(() => readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim()),
+    pidns: readOr(() => String(statSync('/proc/self/ns/pid').ino)),
+    pid: process.pid,
   };
-  const boot = read(() => readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim());
-  const pidNs = read(() => readlinkSync('/proc/self/ns/pid'));
-  tag = createHash('sha256').update(`${os.hostname()}\n${boot}\n${pidNs}`).digest('hex').slice(0, 8);
-  return tag;
+  return self;
 }
 
 export function processAlive(pid: number): boolean {
+  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);
     return true;
@@ -38,15 +55,48 @@ export function processAlive(pid: number): boolean {
   }
 }
 
-/** Files whose owner we cannot check are abandoned when not refreshed for this long. */
-export const FOREIGN_STALE_MS = 10 * 60_000;
+export type Liveness = 'alive' | 'dead' | 'unknown';
+
+/** 'alive' or 'dead' when the owner's pid can be checked from here; 'unknown' when it cannot. */
+export function ownerLiveness(owner: Partial<ProcessOwner> | null | undefined): Liveness {
+  const me = currentOwner();
+  if (!owner || typeof owner.pid !== 'number') return 'unknown';
+  const sameNamespace = owner.host === me.host && owner.boot === me.boot && owner.pidns === me.pidns;
+  if (!sameNamespace) return 'unknown';
+  return processAlive(owner.pid) ? 'alive' : 'dead';
+}
+
+/** Abandoned: its owner is dead, or it cannot be checked and the entry was not refreshed within `staleMs`. */
+export function isAbandoned(owner: Partial<ProcessOwner> | null | undefined, mtimeMs: number, staleMs: number, now = Date.now()): boolean {
+  const liveness = ownerLiveness(owner);
+  if (liveness !== 'unknown') return liveness === 'dead';
+  return now - mtimeMs > staleMs;
+}
 
 /**
- * Whether a file left by (tag, pid) is abandoned. `mine` says whether this
- * process still uses it (pids are reused: a container's main process is often
- * pid 1 on every run).
+ * Refresh `path`'s mtime every `everyMs` while the work runs, so owners in
+ * other namespaces see it alive. The timer is unref'd: it never keeps the
+ * process running. Returns the function that stops it.
  */
-export function isAbandoned(owner: { tag: string; pid: number }, mtimeMs: number, mine: boolean, now = Date.now()): boolean {
-  if (owner.tag === ownerTag()) return owner.pid === process.pid ? !mine : !processAlive(owner.pid);
-  return now - mtimeMs > FOREIGN_STALE_MS;
+export function startHeartbeat(path: string, everyMs: number): () => void {
+  const timer = setInterval(() => {
+    const now = new Date();
+    utimes(path, now, now).catch(() => {}); // gone (committed, removed): nothing to refresh
+  }, everyMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+let tag: string | undefined;
+
+/**
+ * 8 hex digits naming this host, boot and pid namespace, for names that must
+ * stay short (temporary files): two owners with the same tag can check each
+ * other's pids.
+ */
+export function ownerTag(): string {
+  if (tag) return tag;
+  const me = currentOwner();
+  tag = createHash('sha256').update(`${me.host}\n${me.boot}\n${me.pidns}`).digest('hex').slice(0, 8);
+  return tag;
 }

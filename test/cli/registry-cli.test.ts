@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fixture, ROOT, runCli } from '../helpers.js';
 import { tempDir } from '../registry/helpers.js';
@@ -58,7 +58,7 @@ test('registry errors are exit 2 with a hint; verify exits 1 on damage', () => {
   const env = { MLOPS_REGISTRY: registry };
   const bad = runCli(['registry', 'register', '../x', fixture('models', 'mlp.onnx')], { env });
   assert.equal(bad.status, 2);
-  assert.match(bad.stderr, /error: invalid model name "\.\.\/x"\nhint: model names use lowercase letters/);
+  assert.match(bad.stderr, /error: invalid model name "\.\.\/x": "\/" is not allowed\nhint: model names use lowercase letters/);
   const missing = runCli(['registry', 'show', 'nope'], { env });
   assert.equal(missing.status, 2);
   assert.match(missing.stderr, /model "nope" is not in the registry/);
@@ -127,4 +127,26 @@ test('registry policy: set, show, and every forward move obeys it; --json and me
   const usage = runCli(['registry', 'policy', '--require', 'staging'], { cwd: dir, env });
   assert.equal(usage.status, 2);
   assert.match(usage.stderr, /error: name the alias the policy is for/);
+});
+
+test('a damaged history line in one model: list and verify name it, show the others, exit 1; that model\'s commands exit 2', () => {
+  const registry = tempDir();
+  const env = { MLOPS_REGISTRY: registry };
+  for (const name of ['a', 'b']) assert.equal(runCli(['registry', 'register', name, fixture('models', 'mlp-dynamo.onnx')], { env }).status, 0);
+  const history = path.join(registry, 'models', 'a', 'history.jsonl');
+  writeFileSync(history, 'not json\n' + readFileSync(history, 'utf8'));
+  const list = runCli(['registry', 'list'], { env });
+  assert.equal(list.status, 1, list.stderr);
+  assert.match(list.stdout, /\bb\b.*\n/);
+  assert.match(list.stdout, new RegExp(`damaged_history a: ${history}:1: not a valid history event`));
+  const listJson = JSON.parse(runCli(['registry', 'list', '--json'], { env }).stdout);
+  assert.deepEqual(listJson.models.map((m: { name: string }) => m.name), ['b']);
+  assert.deepEqual(listJson.damaged.map((d: { name: string; line: number }) => [d.name, d.line]), [['a', 1]]);
+  const verify = runCli(['registry', 'verify'], { env });
+  assert.equal(verify.status, 1, verify.stderr);
+  assert.match(verify.stdout, /FAILED: 0 of 1 stored files are damaged or missing; 1 model with a damaged history/);
+  const show = runCli(['registry', 'show', 'a'], { env });
+  assert.equal(show.status, 2);
+  assert.match(show.stderr, new RegExp(`^error: ${history}:1: not a valid history event \\(not JSON`));
+  assert.doesNotMatch(show.stderr, /    at /);
 });

@@ -62,7 +62,7 @@ test('validation rows that give NaN/Inf refuse the model, and --register registe
     return true;
   });
   assert.equal(existsSync(output), false, 'nothing written');
-  assert.deepEqual(await listRegistry({ registry }), { models: [] }, 'nothing registered');
+  assert.deepEqual(await listRegistry({ registry }), { models: [], damaged: [] }, 'nothing registered');
 });
 
 test('a float model that already outputs NaN is not blamed on quantization', async () => {

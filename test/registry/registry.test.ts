@@ -7,6 +7,7 @@ import {
 } from '../../src/registry/index.js';
 import { loadModel } from '../../src/onnx/load-model.js';
 import { sha256Bytes } from '../../src/util/hash.js';
+import { currentOwner } from '../../src/util/process-owner.js';
 import { fixture } from '../helpers.js';
 import { modelVariants, tempDir } from './helpers.js';
 
@@ -48,7 +49,7 @@ test('invalid files are refused before anything is stored', async () => {
   await assert.rejects(registerModel({ registry, name: 'm', file: fixture('broken', 'truncated.onnx') }), (e: Error & { code?: string }) => e.code === 'ONNX_DECODE_FAILED');
   await assert.rejects(registerModel({ registry, name: 'm', file: fixture('broken', 'custom-domain.onnx') }), /custom operator/);
   await assert.rejects(registerModel({ registry, name: 'm', file: fixture('models', 'external-data', 'model.onnx') }), /external data/);
-  assert.deepEqual(await listRegistry({ registry }), { models: [] });
+  assert.deepEqual(await listRegistry({ registry }), { models: [], damaged: [] });
 });
 
 test('names that could escape the store are rejected', async () => {
@@ -131,7 +132,7 @@ test('references resolve for every model command and a tampered file is refused'
 
 test('a stale lock left by a dead process does not block the registry', async () => {
   const registry = tempDir();
-  writeFileSync(path.join(registry, 'lock'), JSON.stringify({ pid: 2 ** 22 + 12345, host: (await import('node:os')).hostname(), token: 'dead', at: Date.now() }));
+  writeFileSync(path.join(registry, 'lock'), JSON.stringify({ ...currentOwner(), pid: 2 ** 22 + 12345, token: 'dead', at: Date.now() }));
   const r = await registerModel({ registry, name: 'm', file: fixture('models', 'mlp-dynamo.onnx') });
   assert.equal(r.model_version, 1);
   assert.equal(existsSync(path.join(registry, 'lock')), false);
