@@ -1,4 +1,5 @@
 /** Checklist configuration (YAML or JSON), validated with errors that name the path. */
+import path from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { MlopsError } from '../util/errors.js';
@@ -146,4 +147,22 @@ export async function loadConfig(file: string): Promise<ChecklistConfig> {
     throw new MlopsError('CHECKLIST_CONFIG', `${file}: not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'}: ${(err as Error).message.split('\n')[0]}`);
   }
   return validateConfig(raw, file);
+}
+
+/** Fields of a check that name files it reads. */
+const INPUT_FIELDS = ['test_data', 'input', 'expected', 'data', 'candidate', 'baseline', 'reference', 'current'];
+
+/** Every file a checklist reads (resolved against the config's folder): a report must never be written over one. */
+export function checklistInputs(config: ChecklistConfig, file: string): Array<{ path: string; what: string }> {
+  const dir = path.dirname(file);
+  const resolve = (p: string) => (path.isAbsolute(p) ? p : path.resolve(dir, p));
+  const inputs = [{ path: file, what: 'the checklist config' }];
+  if (config.model) inputs.push({ path: resolve(config.model), what: 'the model' });
+  config.checks.forEach((check, i) => {
+    for (const field of INPUT_FIELDS) {
+      const value = check[field];
+      if (typeof value === 'string') inputs.push({ path: resolve(value), what: `checks[${i}].${field}` });
+    }
+  });
+  return inputs;
 }

@@ -69,7 +69,9 @@ Examples:
         if (f.output) {
           const { guardOutputs } = await import('../util/output-guard.js');
           const { registryRoot } = await import('../registry/folder-store.js');
-          await guardOutputs([{ path: f.output, what: '--output' }], [{ path: f.config, what: 'the checklist config' }, ...(f.model ? [{ path: f.model, what: 'the model' }] : [])], { registries: [registryRoot(f.registry)] });
+          const { checklistInputs, loadConfig } = await import('../checklist/config.js');
+          const inputs = checklistInputs(await loadConfig(f.config), f.config);
+          await guardOutputs([{ path: f.output, what: '--output' }], [...inputs, ...(f.model ? [{ path: f.model, what: 'the model' }] : [])], { registries: [registryRoot(f.registry)] });
         }
         const result = await runChecklist({ config: f.config, model: f.model, registry: f.registry, acks: f.ack, failOn: f.failOn });
         const format = f.json ? 'json' : f.format;

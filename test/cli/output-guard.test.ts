@@ -68,6 +68,11 @@ test('predict-batch, drift and checklist refuse an output that is one of their i
   assert.equal(c.status, 2, c.stderr);
   assert.match(c.stderr, /--output .*c\.yml is the checklist config/);
   assert.match(readFileSync(config, 'utf8'), /type: model_valid/);
+  // ...nor over a data file the config names (relative to the config's folder).
+  writeFileSync(config, 'model: m.onnx\nchecks:\n  - id: drift\n    type: drift\n    reference: d.csv\n    current: d.csv\n');
+  const onData = runCli(['checklist', '--config', config, '--output', data]);
+  assert.equal(onData.status, 2, onData.stderr);
+  assert.match(onData.stderr, /--output .*d\.csv is checks\[0\]\.(reference|current) .*d\.csv/);
   assert.deepEqual({ model: sha(model), data: sha(data) }, before);
 });
 
