@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { ExitCode } from './util/errors.js';
 import { removeLiveTemps } from './util/fs-atomic.js';
-import { renderOptions, reportError, reportStdoutFailure, runCommand, writeJsonError, type GlobalFlags } from './cli/run.js';
+import { noteStdoutClosed, renderOptions, reportError, reportStdoutFailure, runCommand, writeJsonError, type GlobalFlags } from './cli/run.js';
 import { examples, parseKeyInt, parseList, parseNonNegative, parsePositiveInt } from './cli/parsers.js';
 import { addRegistryCommands } from './cli/registry-commands.js';
 import { addPredictCommand } from './cli/predict-command.js';
@@ -129,7 +129,9 @@ interface CheckFlags {
 export async function main(argv: string[]): Promise<void> {
   // `mlops registry list | head` closes the pipe early: that is not an error.
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    // Not process.exit(): that would tear down onnxruntime's worker mid-run, which aborts the process
+    // (exit 134). A streaming command sees the same error, stops and cleans up; the exit code stays 0.
+    if (err.code === 'EPIPE') return noteStdoutClosed(err);
     // Anything else (stdout on a full disk): say so once, exit 2; predict-batch's sink also stops the run.
     process.exitCode = reportStdoutFailure(err);
   });

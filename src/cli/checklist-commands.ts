@@ -2,7 +2,7 @@
 import { Option, type Command } from 'commander';
 import { ExitCode, MlopsError } from '../util/errors.js';
 import { renderOptions, runCommand, type GlobalFlags } from './run.js';
-import { collect, parseList, parseNonNegative, parseNonNegativeInt, parsePositiveInt } from './parsers.js';
+import { collect, parseList, parseNonNegative, parseNonNegativeInt, parseOutputPath, parsePositiveInt } from './parsers.js';
 
 function parseBatchSizes(value: string): number[] {
   return value.split(',').map((v) => parsePositiveInt(v.trim()));
@@ -42,7 +42,7 @@ export function addChecklistCommand(program: Command): void {
     .option('--config <file>', 'checklist config, YAML or JSON', 'mlops.checklist.yml')
     .option('--model <ref>', "the model to check (overrides the config's model)")
     .addOption(new Option('--format <format>', 'report format').choices(['table', 'json', 'junit', 'markdown']).default('table'))
-    .option('--output <file>', 'write the report to a file (written atomically) instead of stdout; - is stdout')
+    .option('--output <file>', 'write the report to a file (written atomically) instead of stdout; - is stdout', parseOutputPath)
     .addOption(new Option('--fail-on <level>', 'exit 1 when a check of this severity or above does not pass').choices(['error', 'warn']).default('error'))
     .option('--ack <id>', 'sign off a manual check (repeatable; recorded in the report)', collect)
     .option('--registry <dir>', 'registry folder (default: $MLOPS_REGISTRY, else ./.mlops)')
@@ -93,7 +93,7 @@ Examples:
   checklist
     .command('init')
     .description('write a commented starter checklist')
-    .option('--output <file>', 'where (default mlops.checklist.yml; - prints it)')
+    .option('--output <file>', 'where (default mlops.checklist.yml; - prints it)', parseOutputPath)
     .option('--force', 'overwrite an existing file')
     .addHelpText('after', '\nExamples:\n  $ mlops checklist init\n  $ mlops checklist init --output ci/release.checklist.yml --force\n')
     .action(async (_own: object, cmd: Command) => {
@@ -103,6 +103,8 @@ Examples:
       await runCommand(globals, async () => {
         const { STARTER_CONFIG } = await import('../checklist/starter.js');
         if (f.output === '-') return { stdout: STARTER_CONFIG, exitCode: ExitCode.Ok };
+        const { guardOutputs } = await import('../util/output-guard.js');
+        await guardOutputs([{ path: f.output, what: '--output' }], []);
         const { existsSync } = await import('node:fs');
         if (existsSync(f.output) && !f.force) throw new MlopsError('USAGE', `${f.output} already exists`, { hint: 'pass --force to overwrite it, or --output another file' });
         const { writeFileAtomic } = await import('../util/fs-atomic.js');

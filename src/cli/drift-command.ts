@@ -2,7 +2,7 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { ExitCode, MlopsError } from '../util/errors.js';
 import { renderOptions, runCommand, type GlobalFlags } from './run.js';
-import { parseList, parseNonNegative, parseNumber } from './parsers.js';
+import { parseList, parseNonNegative, parseNumber, parseOutputPath } from './parsers.js';
 import type { DriftOptions } from '../drift/index.js';
 import { MIN_VALUES, MISSING_RATE_JUMP } from '../drift/rules.js';
 
@@ -49,7 +49,7 @@ export function addDriftCommand(program: Command): void {
     .option('--min-values <n>', `a column needs this many non-missing values in both files to be tested`, parseMinValues, MIN_VALUES)
     .option('--no-fail', 'exit 0 even on dataset drift')
     .option('--markdown', 'print Markdown (for PR comments and $GITHUB_STEP_SUMMARY)')
-    .option('--html <file>', 'also write a self-contained HTML report with a chart per column (- prints it on stdout instead of the table)')
+    .option('--html <file>', 'also write a self-contained HTML report with a chart per column (- prints it on stdout instead of the table)', parseOutputPath)
     .addOption(new Option('--json', 'print the full report as JSON').conflicts('markdown'))
     .addHelpText('after', `
 Types: a column is categorical when a value in the first 1,000 reference rows is not a number, or

@@ -37,10 +37,16 @@ export function parseList(value: string, previous: string[] = []): string[] {
   return list;
 }
 
+/** An output file path, or `-` for stdout. */
+export function parseOutputPath(value: string): string {
+  if (value.trim() === '') throw new InvalidArgumentError('the path is empty.');
+  return value;
+}
+
 /** An output file path; `-` is refused where stdout is not an option (a file named "-" is never what was meant). */
 export function parseOutputFile(value: string): string {
   if (value.trim() === '') throw new InvalidArgumentError('the path is empty.');
-  if (value === '-') throw new InvalidArgumentError('"-" (stdout) is not supported here; name a file (a device such as /dev/stderr is written in place).');
+  if (value === '-') throw new InvalidArgumentError('"-" (stdout) is not supported here; name a file or folder (a device such as /dev/stderr is written in place).');
   return value;
 }
 

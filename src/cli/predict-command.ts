@@ -2,7 +2,7 @@
 import { Option, type Command } from 'commander';
 import { ExitCode } from '../util/errors.js';
 import { runCommand, type GlobalFlags } from './run.js';
-import { collect, parseList, parseNonNegativeInt, parseOutputFile, parsePositiveInt } from './parsers.js';
+import { collect, parseList, parseNonNegativeInt, parseOutputFile, parseOutputPath, parsePositiveInt } from './parsers.js';
 import type { PredictBatchOptions } from '../predict/index.js';
 
 /** Shared flags have the library's names; --input (globs), --shard (text) and display flags are the CLI's. */
@@ -26,7 +26,7 @@ export function addPredictCommand(program: Command): void {
     .description('stream CSV rows through a model and write predictions as CSV (bounded memory, parallel parse and inference)')
     .argument('<model>', 'ONNX model file or registry reference (name, name@3, name@production)')
     .requiredOption('--input <path>', 'CSV file, folder of .csv files, or a glob like "data/part-*.csv" (repeatable)', collect)
-    .option('--output <file>', 'output CSV (written whole or not at all), or - for stdout (streamed: a run that fails may have printed rows)')
+    .option('--output <file>', 'output CSV (written whole or not at all), or - for stdout (streamed: a run that fails may have printed rows)', parseOutputPath)
     .option('--output-dir <dir>', 'one output per input, same file name', parseOutputFile)
     .option('--batch-size <n>', 'rows per inference call (default 4096)', parsePositiveInt)
     .option('--threads <n>', 'onnxruntime intra-op threads (default: cores - 1; the main thread parses meanwhile; at most the core count)', parsePositiveInt)

@@ -22,7 +22,7 @@ export function renderOptions(flags: GlobalFlags): RenderOptions {
 export async function runCommand(flags: GlobalFlags, handler: () => Promise<CommandOutput>): Promise<void> {
   try {
     const { stdout, exitCode } = await handler();
-    if (stdout) process.stdout.write(stdout.endsWith('\n') ? stdout : stdout + '\n');
+    if (stdout && !stdoutClosed) process.stdout.write(stdout.endsWith('\n') ? stdout : stdout + '\n');
     process.exitCode = exitCode;
   } catch (err) {
     process.exitCode = reportError(err, flags);
@@ -42,10 +42,17 @@ export function reportStdoutFailure(err: Error): ExitCodeValue {
   return ExitCode.Usage;
 }
 
+/** The reader of stdout went away (`mlops ... | head`): not an error, as for any Unix filter. */
+let stdoutClosed = false;
+export function noteStdoutClosed(err: Error): void {
+  stdoutFailure ??= err;
+  stdoutClosed = true;
+}
+
 export function reportError(err: unknown, flags: GlobalFlags): ExitCodeValue {
   const color = colorEnabled(process.stderr);
   const label = color ? '\u001b[31merror\u001b[0m' : 'error';
-  if (isMlopsError(err) && stdoutFailure && err.cause === stdoutFailure) return err.exitCode;
+  if (isMlopsError(err) && stdoutFailure && err.cause === stdoutFailure) return stdoutClosed ? ExitCode.Ok : err.exitCode;
   if (isMlopsError(err)) {
     process.stderr.write(`${label}: ${err.message}\n`);
     if (err.hint) process.stderr.write(`hint: ${err.hint}\n`);

@@ -5,11 +5,13 @@
  * the user passed, never the copy.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { MlopsError, isMlopsError } from '../util/errors.js';
+import { tempAbandoned, trackLiveTemp } from '../util/fs-atomic.js';
+import { ownerTag } from '../util/process-owner.js';
 
 const STDIN_PATHS = new Set(['/dev/stdin', '/dev/fd/0', '/proc/self/fd/0']);
 
@@ -28,8 +30,21 @@ export interface DriftInputs {
   cleanup(): Promise<void>;
 }
 
+/** Copies of pipes that a killed drift run (SIGKILL) left in the temp folder. */
+async function removeAbandonedSpools(): Promise<void> {
+  const pattern = /^mlops-drift-([0-9a-f]{8})-(\d+)-/;
+  for (const entry of await readdir(os.tmpdir()).catch(() => [] as string[])) {
+    const match = pattern.exec(entry);
+    if (!match) continue;
+    const dir = path.join(os.tmpdir(), entry);
+    const info = await stat(dir).catch(() => undefined);
+    if (info && tempAbandoned({ tag: match[1], pid: Number(match[2]) }, info.mtimeMs, false)) await rm(dir, { recursive: true, force: true }).catch(() => {});
+  }
+}
+
 export async function openInputs(reference: string, current: string): Promise<DriftInputs> {
   let spoolDir: string | undefined;
+  let untrack: (() => void) | undefined;
   const open = async (file: string, role: 'reference' | 'current'): Promise<DriftInput> => {
     const info = await stat(file).catch((err: NodeJS.ErrnoException) => {
       const why = err.code === 'ENOENT' || err.code === 'ENOTDIR' ? 'does not exist' : `cannot be read (${err.code})`;
@@ -37,7 +52,12 @@ export async function openInputs(reference: string, current: string): Promise<Dr
     });
     if (info.isDirectory()) throw new MlopsError('CSV_NOT_FOUND', `${role} file ${file} is a folder`, { hint: 'pass one CSV file for the reference and one for the current data' });
     if (info.isFile()) return { label: file, path: file };
-    spoolDir ??= await mkdtemp(path.join(os.tmpdir(), 'mlops-drift-'));
+    if (!spoolDir) {
+      await removeAbandonedSpools();
+      // Named by owner, so a later run can tell a killed run's copy from a live one; Ctrl-C removes it.
+      spoolDir = await mkdtemp(path.join(os.tmpdir(), `mlops-drift-${ownerTag()}-${process.pid}-`));
+      untrack = trackLiveTemp(spoolDir);
+    }
     const copy = path.join(spoolDir, `${role}.csv`);
     try {
       // Opening /dev/stdin fails (ENXIO) when stdin is a socket, as under many process managers: read fd 0 itself.
@@ -49,6 +69,7 @@ export async function openInputs(reference: string, current: string): Promise<Dr
   };
   const cleanup = async () => {
     if (spoolDir) await rm(spoolDir, { recursive: true, force: true });
+    untrack?.();
   };
   try {
     const ref = await open(reference, 'reference');

@@ -43,6 +43,12 @@ export async function planOutputs(inputs: string[], options: OutputPlanOptions):
     });
     const info = await stat(dir).catch(() => undefined);
     if (info && !info.isDirectory()) throw new MlopsError('USAGE', `--output-dir ${dir} is a file, not a folder`);
+    // Checked before any folder is made: a refused run leaves nothing behind (not even DIR/rejects).
+    await guardOutputs(
+      [...outputs, ...(options.onError === 'skip' && !options.rejects ? outputs.map((o) => path.join(dir, 'rejects', path.basename(o))) : [])].map((o) => ({ path: o, what: 'the output' })),
+      [...inputs.map((input) => ({ path: input, what: 'the input' })), { path: options.model, what: 'the model' }],
+      { registries: [registryRoot(options.registry)], createsFolders: true },
+    );
     if (!info) {
       await mkdir(dir, { recursive: true }).catch((err: NodeJS.ErrnoException) => {
         throw new MlopsError('OUTPUT_DIR_MISSING', `--output-dir ${dir} cannot be created (${err.code})`, { hint: 'check the path and its permissions' });

@@ -84,6 +84,7 @@ export async function quantizeModel(options: QuantizeOptions): Promise<QuantizeR
     ],
     { registries: [registryRoot(options.registry)] },
   );
+  if (options.register) await assertRegistryWritable(registryRoot(options.registry));
   const loaded = await loadModel(options.model, { registry: options.registry });
   if (hasExternalData(loaded.model)) {
     throw new MlopsError('QUANTIZE_EXTERNAL_DATA', `${loaded.path} keeps its weights in external data files`, {
@@ -173,14 +174,20 @@ export async function quantizeModel(options: QuantizeOptions): Promise<QuantizeR
         if (o.batch_spread !== null) metrics[`${o.output}_batch_spread`] = o.batch_spread;
       });
     }
+    // The int8 model reads the same columns: a feature list recorded with the source carries over.
+    const features: Record<string, string> = loaded.recordedFeatures?.source === 'registry' ? { features: loaded.recordedFeatures.names.join(',') } : {};
     const r = await registerModel({
       registry: options.registry,
       name: options.register,
       file: output,
       parent: loaded.registry ? `${loaded.registry.name}@${loaded.registry.model_version}` : undefined,
       description: `int8 ${mode} quantization of ${loaded.registry ? `${loaded.registry.name}@${loaded.registry.model_version}` : path.basename(loaded.path)}`,
-      tags: { quantization: mode, per_channel: String(options.perChannel ?? false) },
+      tags: { quantization: mode, per_channel: String(options.perChannel ?? false), ...features },
       metrics,
+    }).catch((err: unknown) => {
+      // The model file is written and good; say so, so the user can register it by hand.
+      if (err instanceof MlopsError) throw new MlopsError(err.code, `wrote ${output}, but did not register it: ${err.message}`, { hint: err.hint, exitCode: err.exitCode, cause: err });
+      throw err;
     });
     registered = { name: r.name, model_version: r.model_version };
   }
@@ -230,4 +237,22 @@ function checkExcludedNodes(exclude: string[], nodes: NodeProto[], modelPath: st
   throw new MlopsError('QUANTIZE_UNKNOWN_NODE', `--exclude: ${modelPath} has no node named ${unknown.map((u) => `"${u}"`).join(', ')}${suggestions.length ? `; did you mean ${suggestions.map((s) => `"${s}"`).join(' or ')}?` : ''}`, {
     hint: `its MatMul/Gemm/Conv nodes are ${listed || 'none'}; the report of a run without --exclude lists them too (node column)`,
   });
+}
+
+/** --register fails after minutes of work if the registry cannot take a version: find out first. */
+async function assertRegistryWritable(root: string): Promise<void> {
+  const { access, stat } = await import('node:fs/promises');
+  const { constants } = await import('node:fs');
+  let dir = root;
+  for (;;) {
+    const info = await stat(dir).catch(() => undefined);
+    if (info) {
+      if (!info.isDirectory()) throw new MlopsError('REGISTRY_NOT_A_FOLDER', `--register: the registry ${root} cannot be used: ${dir} is not a folder`, { hint: 'check --registry or MLOPS_REGISTRY' });
+      const writable = await access(dir, constants.W_OK).then(() => true, () => false);
+      if (!writable) throw new MlopsError('REGISTRY_NOT_WRITABLE', `--register: the registry ${root} cannot be written (${dir} is not writable)`, { hint: 'check the permissions, or choose another --registry' });
+      return;
+    }
+    if (path.dirname(dir) === dir) return;
+    dir = path.dirname(dir);
+  }
 }

@@ -54,7 +54,7 @@ export const FOREIGN_TEMP_STALE_MS = 10 * 60_000;
  * one of ours in use: a container's main process is often pid 1 on every
  * run). Anyone else's: by age, since live owners touch their files.
  */
-function tempAbandoned(owner: { tag: string; pid: number }, mtimeMs: number, inUse: boolean): boolean {
+export function tempAbandoned(owner: { tag: string; pid: number }, mtimeMs: number, inUse: boolean): boolean {
   if (inUse) return false;
   if (owner.tag === ownerTag()) return owner.pid === process.pid || !processAlive(owner.pid);
   return Date.now() - mtimeMs > FOREIGN_TEMP_STALE_MS;

@@ -6,7 +6,7 @@
  * place and never replace anything, so they are let through.
  */
 import { stat } from 'node:fs/promises';
-import { existsSync, realpathSync } from 'node:fs';
+import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { MlopsError } from './errors.js';
 import { resolveOutputTarget } from './fs-atomic.js';
@@ -19,8 +19,10 @@ export interface NamedPath {
 }
 
 export interface GuardOptions {
-  /** Registry folders the command knows of (its --registry or default); outputs inside them are refused. */
+  /** Registry folders the command knows of (its --registry); the default one (MLOPS_REGISTRY, ./.mlops) is always added. */
   registries?: string[];
+  /** Folders of the outputs may not exist yet (the command creates them after this check). */
+  createsFolders?: boolean;
 }
 
 async function identity(file: string): Promise<string | undefined> {
@@ -36,45 +38,65 @@ function realOrResolved(p: string): string {
   }
 }
 
+function isFolder(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 function isInside(file: string, folder: string): boolean {
   const rel = path.relative(folder, file);
   return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
 }
 
+/** A registry's root: its policy log, or a models/<name>/ with both a history and stored versions. */
+function looksLikeRegistry(dir: string): boolean {
+  if (existsSync(path.join(dir, 'policies.jsonl'))) return true;
+  let models: string[];
+  try {
+    models = readdirSync(path.join(dir, 'models'));
+  } catch {
+    return false;
+  }
+  return models.some((name) => existsSync(path.join(dir, 'models', name, 'history.jsonl')) && existsSync(path.join(dir, 'models', name, 'versions')));
+}
+
 /**
- * The registry whose stored files `file` would replace, found by shape as
- * well as by the known roots: `<root>/models/<name>/history.jsonl` sits above
- * every stored file, whichever registry the command was pointed at.
+ * The registry whose files (stored models, histories, policies, lock,
+ * staging) `file` would replace: one of the known roots, or any ancestor
+ * shaped like a registry, whichever registry the command was pointed at.
  */
-function registryHolding(file: string, roots: string[]): string | undefined {
+export function registryHolding(file: string, roots: string[]): string | undefined {
   for (const root of roots) {
     const real = realOrResolved(root);
     if (existsSync(real) && isInside(file, real)) return root;
   }
-  let dir = path.dirname(file);
-  for (let depth = 0; depth < 4; depth++) {
-    if (path.basename(path.dirname(dir)) === 'models' && existsSync(path.join(dir, 'history.jsonl'))) return path.dirname(path.dirname(dir));
-    const up = path.dirname(dir);
-    if (up === dir) break;
-    dir = up;
+  for (let dir = path.dirname(file); ; dir = path.dirname(dir)) {
+    if (looksLikeRegistry(dir)) return dir;
+    if (path.dirname(dir) === dir) return undefined;
   }
-  return undefined;
 }
 
 /** Throws (exit 2) when an output would write over an input, another output, or a registry's files. */
 export async function guardOutputs(outputs: NamedPath[], inputs: NamedPath[], options: GuardOptions = {}): Promise<void> {
   const inputIds = new Map<string, NamedPath>();
+  const inputFolders: Array<NamedPath & { real: string }> = [];
   for (const input of inputs) {
     const id = await identity(input.path);
     if (id) inputIds.set(id, input);
+    if (isFolder(input.path)) inputFolders.push({ ...input, real: realOrResolved(input.path) });
   }
   const outputIds = new Map<string, NamedPath>();
   for (const output of outputs) {
     if (output.path === '-') continue;
-    const target = await resolveOutputTarget(output.path, `${output.what} ${output.path}`);
+    const target = options.createsFolders && !existsSync(path.dirname(output.path))
+      ? { path: path.resolve(output.path), inPlace: false }
+      : await resolveOutputTarget(output.path, `${output.what} ${output.path}`);
     if (target.inPlace) continue;
     const real = path.join(realOrResolved(path.dirname(target.path)), path.basename(target.path));
-    const registry = registryHolding(real, options.registries ?? []);
+    const registry = registryHolding(real, [...(options.registries ?? []), process.env.MLOPS_REGISTRY || '.mlops']);
     if (registry !== undefined) {
       throw new MlopsError('OUTPUT_IN_REGISTRY', `${output.what} ${output.path} is inside the model registry at ${registry}: its stored files are immutable`, {
         hint: 'write the file elsewhere; to add a model to the registry, use mlops registry register',
@@ -88,7 +110,8 @@ export async function guardOutputs(outputs: NamedPath[], inputs: NamedPath[], op
       outputIds.set(`new:${real}`, output);
       continue;
     }
-    const input = inputIds.get(id);
+    // A file inside an input folder (a folder of calibration tensors, of CSV parts) is an input too.
+    const input = inputIds.get(id) ?? inputFolders.find((folder) => isInside(real, folder.real));
     if (input) {
       throw new MlopsError('OUTPUT_IS_INPUT', `${output.what} ${output.path} is ${input.what} ${input.path}: writing it would destroy an input`, {
         hint: 'write to another file',

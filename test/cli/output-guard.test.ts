@@ -1,10 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { closeSync, copyFileSync, existsSync, openSync, linkSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { closeSync, copyFileSync, cpSync, existsSync, mkdirSync, openSync, linkSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { ROOT, fixture, runCli, tempDir, withoutWarnings } from '../helpers.js';
+import { ownerTag } from '../../src/util/process-owner.js';
 
 const sha = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
 
@@ -127,4 +128,88 @@ test('a full disk on stdout is said once, exit 2, whichever command writes', () 
   } finally {
     closeSync(full);
   }
+});
+
+test('registry files are protected whichever registry a command knows of: policies, lock, stored models, also from checklist init', () => {
+  const { dir, data, registry, stored } = workspace();
+  const policy = runCli(['registry', 'policy', 'production', '--require', 'staging', '--registry', registry]);
+  assert.equal(policy.status, 0, policy.stderr);
+  for (const args of [
+    ['checklist', 'init', '--output', stored, '--force'],
+    ['checklist', 'init', '--output', path.join(registry, 'policies.jsonl'), '--force'],
+    ['drift', '--reference', data, '--current', data, '--html', path.join(registry, 'policies.jsonl')],
+    ['predict-batch', fixture('models', 'mlp.onnx'), '--input', data, '--output', path.join(registry, 'lock'), '--keep', 'id'],
+  ]) {
+    const r = runCli(args, { cwd: dir });
+    assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, /inside the model registry/);
+  }
+  assert.equal(runCli(['registry', 'verify', '--registry', registry]).status, 0);
+  assert.equal(runCli(['registry', 'policy', 'production', '--registry', registry]).status, 0);
+  // A folder that merely has models/<name>/history.jsonl (a training log) is not a registry.
+  const logs = path.join(dir, 'logs');
+  mkdirSync(path.join(logs, 'models', 'x'), { recursive: true });
+  writeFileSync(path.join(logs, 'models', 'x', 'history.jsonl'), '{}\n');
+  const ok = runCli(['drift', '--reference', data, '--current', data, '--html', path.join(logs, 'r.html')]);
+  assert.equal(ok.status, 0, ok.stderr);
+});
+
+test('a file inside an input folder is an input; --output-dir refused before any folder is made', () => {
+  const dir = tempDir('mlops-guard-');
+  const calib = path.join(dir, 'calib');
+  cpSync(fixture('data', 'cnn-calibration'), calib, { recursive: true });
+  const first = readdirSync(calib)[0];
+  const before = sha(path.join(calib, first));
+  const q = runCli(['quantize', fixture('models', 'cnn.onnx'), '--mode', 'static', '--calibration', calib, '--output', path.join(calib, first)]);
+  assert.equal(q.status, 2, q.stderr);
+  assert.match(q.stderr, /is the calibration data/);
+  assert.equal(sha(path.join(calib, first)), before);
+
+  const inputs = path.join(dir, 'inputs');
+  mkdirSync(inputs);
+  copyFileSync(fixture('data', 'mlp.csv'), path.join(inputs, 'a.csv'));
+  const p = runCli(['predict-batch', fixture('models', 'mlp.onnx'), '--input', inputs, '--output-dir', inputs, '--on-error', 'skip', '--keep', 'id']);
+  assert.equal(p.status, 2, p.stderr);
+  assert.deepEqual(readdirSync(inputs), ['a.csv'], 'no rejects folder was made');
+});
+
+test('empty output paths are usage errors; quantize --register checks the registry before any work', () => {
+  const dir = tempDir('mlops-guard-');
+  for (const args of [['checklist', 'init', '--output', ''], ['drift', '--reference', fixture('data', 'mlp.csv'), '--current', fixture('data', 'mlp.csv'), '--html', '']]) {
+    const r = runCli(args, { cwd: dir });
+    assert.equal(r.status, 2, args.join(' '));
+    assert.match(r.stderr, /the path is empty/);
+  }
+  const notFolder = path.join(dir, 'afile');
+  writeFileSync(notFolder, 'x');
+  const q = runCli(['quantize', fixture('models', 'mlp.onnx'), '--output', path.join(dir, 'q.onnx'), '--register', 'q', '--registry', notFolder]);
+  assert.equal(q.status, 2, q.stderr);
+  assert.match(q.stderr, /--register: the registry .*afile cannot be used/);
+  assert.equal(existsSync(path.join(dir, 'q.onnx')), false);
+});
+
+test('a reader that closes the pipe early (| head) ends predict-batch quietly with exit 0, no abort', async () => {
+  const dir = tempDir('mlops-pipe-');
+  const lines = readFileSync(fixture('data', 'mlp.csv'), 'utf8').trimEnd().split('\n');
+  const big = path.join(dir, 'big.csv');
+  writeFileSync(big, [lines[0], ...Array.from({ length: 300 }, () => lines.slice(1).join('\n'))].join('\n') + '\n');
+  const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'mlops'), 'predict-batch', fixture('models', 'mlp.onnx'), '--input', big, '--output', '-', '--keep', 'id'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  child.stdout.once('data', () => child.stdout.destroy());
+  const status = await new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  assert.equal(status, 0, stderr);
+  assert.doesNotMatch(stderr, /terminate called|Napi|error:/);
+});
+
+test('drift removes the copy of a pipe that a killed run left behind', () => {
+  const dir = tempDir('mlops-spool-');
+  const abandoned = path.join(dir, `mlops-drift-${ownerTag()}-999999999-abc123`);
+  mkdirSync(abandoned);
+  writeFileSync(path.join(abandoned, 'current.csv'), 'a\n1\n');
+  const r = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'mlops'), 'drift', '--reference', fixture('data', 'mlp.csv'), '--current', '/dev/stdin', '--json', '--no-fail'], {
+    input: readFileSync(fixture('data', 'mlp.csv')), encoding: 'utf8', env: { ...process.env, TMPDIR: dir, NO_COLOR: '1' },
+  });
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(readdirSync(dir), [], 'the abandoned copy and this run\'s own copy are gone');
 });
