@@ -127,7 +127,9 @@ async function detectDriftIn(options: DriftOptions): Promise<DriftResult> {
   const toRead: Array<{ name: string; kind: ColumnKind; rule: string }> = [];
   for (const name of requested) {
     if (!inCurrent.has(name)) {
-      results.push(oneSided(name, `only in the reference (${options.current} has no column "${name}")`));
+      // A feature the current data lost is drift, as much as one that went 100 % missing.
+      const { kind } = detectKind(refSample.map((r) => r[refHeader.header.indexOf(name)] ?? ''));
+      results.push({ ...lostColumn(name, `${options.current} has no column "${name}": the feature is gone`), type: kind });
       continue;
     }
     const kind = options.categorical?.includes(name) ? { kind: 'categorical' as const, rule: '--categorical' }
@@ -198,6 +200,13 @@ function kindFromSamples(refSample: string[][], refIndex: number, curSample: str
     return { kind: k.kind, rule: `${k.rule} in the current data (none in the first ${SAMPLE_ROWS} reference rows)` };
   }
   return { kind: 'numerical', rule: `no values in the first ${SAMPLE_ROWS} rows of either file (pass --categorical if it holds categories)` };
+}
+
+function lostColumn(name: string, reason: string): ColumnDrift {
+  return {
+    ...oneSided(name, reason), type_rule: 'not in the current data', status: 'tested', test: 'missing_rate', method: 'column missing',
+    current_missing_rate: 1, missing_drift: true, drifted: true,
+  };
 }
 
 function oneSided(name: string, reason: string): ColumnDrift {

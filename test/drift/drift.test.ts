@@ -66,7 +66,11 @@ test('bad input: missing file, missing column, non-numeric value in a numerical 
   writeFileSync(onlyRef, 'a,c\n1,2\n2,3\n3,4\n');
   // Three rows: below the default minimum of values, so lower it to see the column rules.
   const r = await detectDrift({ reference: bad, current: onlyRef, minValues: 2 });
-  assert.match(r.columns.find((c) => c.column === 'b')!.reason!, /only in the reference/);
+  // A feature the current data lost is drift (the run must not pass on the columns that are left).
+  const lost = r.columns.find((c) => c.column === 'b')!;
+  assert.match(lost.reason!, /other\.csv has no column "b": the feature is gone/);
+  assert.deepEqual([lost.status, lost.drifted, lost.type], ['tested', true, 'categorical']);
+  assert.equal(r.dataset_drift, true);
   assert.match(r.columns.find((c) => c.column === 'c')!.reason!, /only in the current data/);
 });
 
