@@ -110,6 +110,9 @@ export function validateConfig(raw: unknown, file: string): ChecklistConfig {
       const fieldType = spec.fields[key];
       if (!fieldType) throw configError(file, `${at}.${key}`, `unknown field for ${c.type} (fields: ${Object.keys(spec.fields).join(', ') || 'none'})`);
       if (!typeOk(value, fieldType)) throw configError(file, `${at}.${key}`, `expected ${TYPE_NAMES[fieldType]}${typeof value === 'number' ? ` (got ${value})` : ''}`);
+      // A column listed twice fed the model the same feature twice, and the metric was wrong without a word.
+      const twice = Array.isArray(value) ? value.find((v, k) => value.indexOf(v) !== k) : undefined;
+      if (twice !== undefined) throw configError(file, `${at}.${key}`, `"${twice}" is listed twice`);
     }
     for (const key of spec.required) if (c[key] === undefined) throw configError(file, `${at}.${key}`, `required for ${c.type}`);
     if (c.type === 'metric') {

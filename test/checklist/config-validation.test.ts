@@ -65,3 +65,9 @@ test('CLI: an empty checklist exits 2 and names the file', () => {
   assert.equal(r.status, 2);
   assert.match(r.stderr, /error: .*empty\.yml: checks: the list is empty/);
 });
+
+test('a name listed twice in a checklist list is a config error (it fed one feature twice: accuracy 0.85 instead of 0.97)', () => {
+  const base = { id: 'm', type: 'metric', data: 'iris.csv', label: 'species', metric: 'accuracy', min: 0.9 };
+  assert.throws(() => validateConfig({ checks: [{ ...base, features: ['sepal_length', 'sepal_length'] }] }, 'c.yml'), /c\.yml: checks\[0\]\.features: "sepal_length" is listed twice/);
+  assert.throws(() => validateConfig({ checks: [{ id: 'd', type: 'drift', reference: 'a.csv', current: 'b.csv', exclude: ['x', 'x'] }] }, 'c.yml'), /checks\[0\]\.exclude: "x" is listed twice/);
+});
