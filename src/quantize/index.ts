@@ -150,14 +150,17 @@ export async function quantizeModel(options: QuantizeOptions): Promise<QuantizeR
     const batchSize = options.batchSize ?? PREDICT_BATCH_SIZE;
     const samples = await readSamples(options.validate, loaded, { rows: options.validationRows ?? 5000, features: options.features, ignore: options.ignore, what: 'validation', batchSize, onWarning: (m) => warnings.includes(m) || warnings.push(m) });
     const validated = await compareQuantized(loaded, bytes, samples, { threads: options.threads, batchSpread: true });
-    finiteCheck = { data: 'validation', source: samples.source, rows: samples.rows };
-    refuseNonFinite(validated.nonfinite, finiteCheck);
+    finiteCheck = { data: 'validation', source: samples.source, rows: samples.rows, finite_rows: validated.tested };
+    refuseNonFinite(validated.nonfinite, finiteCheck, validated.tested, mode);
     validation = validated.report;
+    if (mode === 'dynamic' && !samples.fixedBatch && samples.rows < batchSize) {
+      warnings.push(`validation ran ${samples.rows} rows, fewer than the batch size ${batchSize}: the batch spread is measured on calls of ${samples.rows} rows and understates what batches of ${batchSize} give; pass more rows (--validation-rows)`);
+    }
     if (validation.speedup < 1) warnings.push(`the int8 model is slower than the float one on the validation data (${validation.speedup.toFixed(2)}x): keep the float model, or try the other --mode`);
   } else {
-    const { found, rows } = await findNewNonFinite(loaded, bytes, calibrationSamples?.batches, options.threads);
-    finiteCheck = calibrationSamples ? { data: 'calibration', source: calibrationSamples.source, rows } : { data: 'synthesized', source: SYNTHESIZED_SOURCE, rows };
-    refuseNonFinite(found, finiteCheck);
+    const { found, rows, tested } = await findNewNonFinite(loaded, bytes, calibrationSamples?.batches, options.threads);
+    finiteCheck = calibrationSamples ? { data: 'calibration', source: calibrationSamples.source, rows, finite_rows: tested } : { data: 'synthesized', source: SYNTHESIZED_SOURCE, rows, finite_rows: tested };
+    refuseNonFinite(found, finiteCheck, tested, mode);
   }
   const output = path.resolve(options.output);
   await writeFileAtomic(output, bytes);

@@ -54,6 +54,7 @@ export async function readSamples(source: string, loaded: LoadedModel, options: 
   const info = await stat(source).catch(() => undefined);
   if (!info) throw new MlopsError('SAMPLES_NOT_FOUND', `${options.what} data ${source} does not exist`, { hint: `pass ${ACCEPTED}` });
   const feeds = info.isDirectory() ? await tensorFeeds(source, await tensorFiles(source, options), inputs, options) : await fileFeeds(source, inputs, { ...options, recorded: loaded.recordedFeatures });
+  if (options.what === 'calibration') refuseNonFiniteCalibration(source, feeds);
   const available = Math.min(options.rows, Object.values(feeds)[0]?.dims[0] ?? 0);
   if (available === 0) throw new MlopsError('SAMPLES_EMPTY', `${options.what} data ${source} has no rows`);
   // A model exported with a fixed batch runs only in calls of exactly that many rows.
@@ -190,4 +191,17 @@ export function concatRows(parts: Tensor[]): Tensor {
     }
   }
   return { ...first, dims: [rows, ...first.dims.slice(1)], data: data as Tensor['data'] };
+}
+
+/** One NaN or Inf in calibration data makes a min/max range infinite, and the int8 model garbage: refuse it. */
+function refuseNonFiniteCalibration(source: string, feeds: Record<string, Tensor>): void {
+  for (const [name, t] of Object.entries(feeds)) {
+    if (!(t.data instanceof Float32Array || t.data instanceof Float64Array)) continue;
+    const at = t.data.findIndex((v) => !Number.isFinite(v));
+    if (at < 0) continue;
+    const per = elementCount(t.dims.slice(1)) || 1;
+    throw new MlopsError('SAMPLES_NONFINITE', `calibration data ${source}: row ${Math.floor(at / per) + 1} of input "${name}" holds ${t.data[at]}; activation ranges calibrated on it would be meaningless`, {
+      hint: 'calibrate on clean rows (drop or impute missing and infinite values first)',
+    });
+  }
 }

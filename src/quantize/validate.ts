@@ -128,7 +128,7 @@ export async function validateQuantized(loaded: LoadedModel, int8Bytes: Uint8Arr
 }
 
 /** The report, and the outputs where int8 gives NaN/Inf and float does not. */
-export async function compareQuantized(loaded: LoadedModel, int8Bytes: Uint8Array, samples: SampleSource, options: ValidateOptions): Promise<{ report: ValidationReport; nonfinite: NewNonFinite[] }> {
+export async function compareQuantized(loaded: LoadedModel, int8Bytes: Uint8Array, samples: SampleSource, options: ValidateOptions): Promise<{ report: ValidationReport; nonfinite: NewNonFinite[]; tested: number }> {
   const pair = await openPair(loaded, int8Bytes, options.threads);
   const { float, int8, outputs: names } = pair;
   try {
@@ -168,7 +168,8 @@ export async function compareQuantized(loaded: LoadedModel, int8Bytes: Uint8Arra
     const report: ValidationReport = {
       source: samples.source,
       rows: samples.rows,
-      batch_size: samples.batchSize,
+      // The calls actually made: fewer rows than the batch size make one smaller call.
+      batch_size: Math.min(samples.batchSize, samples.rows),
       ...(samples.fixedBatch ? { fixed_batch: samples.fixedBatch } : {}),
       outputs,
       latency_batch: samples.fixedBatch ? samples.batchSize : samples.rows,
@@ -176,7 +177,7 @@ export async function compareQuantized(loaded: LoadedModel, int8Bytes: Uint8Arra
       int8_ms: int8Ms,
       speedup: floatMs / int8Ms,
     };
-    return { report, nonfinite: tally.found() };
+    return { report, nonfinite: tally.found(), tested: tally.tested() };
   } finally {
     await pair.release();
   }

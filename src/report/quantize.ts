@@ -36,7 +36,8 @@ export function renderQuantize(r: QuantizeResult, options: RenderOptions): strin
     parts.push(`latency at batch ${v.latency_batch}: float ${v.float_ms.toFixed(2)} ms, int8 ${v.int8_ms.toFixed(2)} ms, speed-up ${v.speedup >= 1 ? paint(options, 'green', speed) : paint(options, 'red', speed)}`);
   }
   const check = r.finite_check;
-  parts.push(`NaN/Inf check: ${check.rows} rows of ${check.data === 'synthesized' ? `synthesized inputs (${check.source})` : `${check.data} data ${check.source}`}, no NaN/Inf where the float model is finite`);
+  const judged = check.finite_rows !== undefined && check.finite_rows < check.rows ? ` (the float model is finite on ${check.finite_rows} of them)` : '';
+  parts.push(`NaN/Inf check: ${check.rows} rows of ${check.data === 'synthesized' ? `synthesized inputs (${check.source})` : `${check.data} data ${check.source}`}${judged}, no NaN/Inf where the float model is finite${check.data === 'synthesized' ? '; pass --validate with real rows for a check that means something' : ''}`);
   if (r.mode === 'dynamic') {
     const spreads = (r.validation?.outputs ?? []).map((o) => o.batch_spread).filter((x): x is number => x !== null);
     const measured = spreads.length ? `: up to ${num(Math.max(...spreads))} apart between calls of ${r.validation!.batch_size} rows and one row at a time` : r.validation ? '' : ' (pass --validate to measure by how much)';

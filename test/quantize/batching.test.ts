@@ -15,14 +15,16 @@ test('dynamic int8: differences measured at the predict-batch size, and the spre
   const dir = tempDir('mlops-q-batch-');
   const r = await quantizeModel({ model: fixture('models', 'mlp.onnx'), output: path.join(dir, 'mlp.onnx'), validate: fixture('data', 'mlp.csv'), ignore: ['id'] });
   const v = r.validation!;
-  assert.equal(v.batch_size, 4096);
+  // 200 rows make one call of 200, not of 4096: the report says what ran, and warns that the spread understates.
+  assert.equal(v.batch_size, 200);
+  assert.ok(r.warnings.some((w) => /validation ran 200 rows, fewer than the batch size 4096/.test(w)));
   // Activations are quantized with each call's own range: a row alone gives other numbers than in a batch of 200.
   const spread = v.outputs[0].batch_spread!;
   assert.ok(spread > 1e-3, `spread ${spread}`);
   assert.ok(spread <= 2 * v.outputs[0].max_abs_diff, 'of the order of the quantization error');
   const text = renderQuantize(r, { color: false });
-  assert.match(text, /validation on 200 rows of .*mlp\.csv, in calls of 4096 rows \(predict-batch's default batch size\)/);
-  assert.match(text, /note: dynamic int8 quantizes activations per inference call, so outputs depend on how rows are batched: up to \d\.\d+e?-?\d* apart between calls of 4096 rows and one row at a time/);
+  assert.match(text, /validation on 200 rows of .*mlp\.csv, in calls of 200 rows\n/);
+  assert.match(text, /note: dynamic int8 quantizes activations per inference call, so outputs depend on how rows are batched: up to \d\.\d+e?-?\d* apart between calls of 200 rows and one row at a time/);
 
   const small = await quantizeModel({ model: fixture('models', 'mlp.onnx'), output: path.join(dir, 'mlp-50.onnx'), validate: fixture('data', 'mlp.csv'), ignore: ['id'], batchSize: 50 });
   assert.equal(small.validation!.batch_size, 50);

@@ -70,9 +70,9 @@ test('a float model that already outputs NaN is not blamed on quantization', asy
   const output = path.join(dir, 'out.onnx');
   // The CNN's float outputs are finite: it quantizes and reports which data the NaN/Inf check ran on.
   const r = await quantizeModel({ model: fixture('models', 'cnn.onnx'), output, mode: 'static', calibration: fixture('data', 'cnn-calibration') });
-  assert.deepEqual(r.finite_check, { data: 'calibration', source: fixture('data', 'cnn-calibration'), rows: 256 });
+  assert.deepEqual(r.finite_check, { data: 'calibration', source: fixture('data', 'cnn-calibration'), rows: 256, finite_rows: 256 });
   const d = await quantizeModel({ model: fixture('models', 'mlp.onnx'), output: path.join(dir, 'mlp.onnx') });
-  assert.deepEqual(d.finite_check, { data: 'synthesized', source: 'floats in [0, 1)', rows: 4 });
+  assert.deepEqual(d.finite_check, { data: 'synthesized', source: 'floats in [0, 1)', rows: 4, finite_rows: 4 });
 });
 
 test('out-of-range numbers are refused by the library too, naming the flag', async () => {
@@ -83,4 +83,27 @@ test('out-of-range numbers are refused by the library too, naming the flag', asy
     await assert.rejects(quantizeModel({ model: fixture('models', 'cnn.onnx'), output, mode: 'static', calibration, calibrate: 'percentile', percentile }), /--percentile/);
   }
   assert.equal(existsSync(output), false);
+});
+
+test('a NaN/Inf check that could compare nothing does not pass: the float model NaN on every validation row is exit 2', async () => {
+  const dir = tempDir('mlops-q-nan-');
+  const model = logModel(dir);
+  const csv = path.join(dir, 'negative.csv');
+  // Log of a negative sum: NaN in the float model on every row.
+  writeFileSync(csv, 'a,b\n-5,-5\n-3,-3\n-1,-1\n');
+  const output = path.join(dir, 'out.onnx');
+  await assert.rejects(quantizeModel({ model, output, validate: csv }), (err: Error & { code?: string; exitCode?: number }) => {
+    assert.equal(err.code, 'QUANTIZE_NOTHING_CHECKED');
+    assert.equal(err.exitCode, 2);
+    assert.match(err.message, /NaN\/Inf on every one of the 3 rows of validation data .*negative\.csv/);
+    return true;
+  });
+  assert.equal(existsSync(output), false);
+});
+
+test('calibration data holding NaN or Inf is refused, naming the row', async () => {
+  const dir = tempDir('mlops-q-nan-');
+  const csv = path.join(dir, 'calib.csv');
+  writeFileSync(csv, 'a,b\n1,2\n3,inf\n5,6\n');
+  await assert.rejects(quantizeModel({ model: logModel(dir), output: path.join(dir, 'out.onnx'), mode: 'static', calibration: csv }), /calibration data .*calib\.csv: row 2 of input "x" holds Infinity/);
 });
