@@ -8,7 +8,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { ExitCode } from './util/errors.js';
 import { removeLiveTemps } from './util/fs-atomic.js';
 import { noteStdoutClosed, renderOptions, reportError, reportStdoutFailure, runCommand, writeJsonError, type GlobalFlags } from './cli/run.js';
-import { examples, parseKeyInt, parseList, parseNonNegative, parsePositiveInt } from './cli/parsers.js';
+import { examples, parseBatchSize, parseKeyInt, parseList, parseNonNegative, parsePositiveInt } from './cli/parsers.js';
 import { addRegistryCommands } from './cli/registry-commands.js';
 import { addPredictCommand } from './cli/predict-command.js';
 import { addQuantizeCommand } from './cli/quantize-command.js';
@@ -63,7 +63,7 @@ export function buildProgram(): Command {
     .option('--rtol <x>', 'relative tolerance', parseNonNegative, 1e-3)
     .option('--atol <x>', 'absolute tolerance', parseNonNegative, 1e-5)
     .option('--dim <name=size>', 'size of a named symbolic dim for the synthesized run (repeatable)', parseKeyInt)
-    .option('--batch <n>', 'size tried for symbolic dims after 1', parsePositiveInt, 7)
+    .option('--batch <n>', 'size tried for symbolic dims after 1', parseBatchSize, 7)
     .addOption(new Option('--threads <n>', 'onnxruntime intra-op threads').argParser(parsePositiveInt))
     .option('--json', 'print the full report as JSON')
     .addHelpText('after', `

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { MlopsError } from '../util/errors.js';
+import { MAX_BATCH_SIZE } from '../util/limits.js';
 
 export type Severity = 'error' | 'warn';
 
@@ -127,6 +128,7 @@ export function validateConfig(raw: unknown, file: string): ChecklistConfig {
     if (c.type === 'opset_range' && Object.keys(spec.fields).every((key) => c[key] === undefined)) {
       throw configError(file, at, `opset_range needs at least one of ${Object.keys(spec.fields).join(', ')} (without a bound it passes every model)`);
     }
+    if (typeof c.batch_size === 'number' && c.batch_size > MAX_BATCH_SIZE) throw configError(file, `${at}.batch_size`, `at most ${MAX_BATCH_SIZE.toLocaleString('en-US')} rows per call (got ${c.batch_size})`);
     for (const [lo, hi] of BOUND_PAIRS) {
       if (typeof c[lo] === 'number' && typeof c[hi] === 'number' && (c[lo] as number) > (c[hi] as number)) throw configError(file, at, `${lo} ${c[lo]} is above ${hi} ${c[hi]}: no value can pass`);
     }

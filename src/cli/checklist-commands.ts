@@ -2,10 +2,10 @@
 import { Option, type Command } from 'commander';
 import { ExitCode, MlopsError } from '../util/errors.js';
 import { renderOptions, runCommand, type GlobalFlags } from './run.js';
-import { collect, parseList, parseNonNegative, parseNonNegativeInt, parseOutputPath, parsePositiveInt } from './parsers.js';
+import { collect, parseBatchSize, parseList, parseNonNegative, parseNonNegativeInt, parseOutputPath, parsePositiveInt } from './parsers.js';
 
 function parseBatchSizes(value: string): number[] {
-  return value.split(',').map((v) => parsePositiveInt(v.trim()));
+  return value.split(',').map((v) => parseBatchSize(v.trim()));
 }
 
 export function addBenchCommand(program: Command): void {

@@ -1,5 +1,6 @@
 /** Option value parsers: reject bad values at the edge, naming the flag. */
 import { InvalidArgumentError } from 'commander';
+import { MAX_BATCH_SIZE } from '../util/limits.js';
 
 export function parseNumber(value: string): number {
   const n = Number(value);
@@ -30,6 +31,13 @@ export function parsePositiveInt(value: string): number {
 }
 
 /** A comma-separated list, repeatable; a name listed twice is a mistake (`--keep id,id` once wrote a column of "undefined"). */
+/** Rows per inference call: a positive integer up to MAX_BATCH_SIZE, in every command. */
+export function parseBatchSize(value: string): number {
+  const n = parsePositiveInt(value);
+  if (n > MAX_BATCH_SIZE) throw new InvalidArgumentError(`"${value}" is more than ${MAX_BATCH_SIZE.toLocaleString('en-US')} rows per call.`);
+  return n;
+}
+
 export function parseList(value: string, previous: string[] = []): string[] {
   const list = [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
   const twice = list.find((name, i) => list.indexOf(name) !== i);

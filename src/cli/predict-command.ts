@@ -2,7 +2,7 @@
 import { Option, type Command } from 'commander';
 import { ExitCode } from '../util/errors.js';
 import { runCommand, type GlobalFlags } from './run.js';
-import { collect, parseList, parseNonNegativeInt, parseOutputFile, parseOutputPath, parsePositiveInt } from './parsers.js';
+import { collect, parseBatchSize, parseList, parseNonNegativeInt, parseOutputFile, parseOutputPath, parsePositiveInt } from './parsers.js';
 import type { PredictBatchOptions } from '../predict/index.js';
 
 /** Shared flags have the library's names; --input (globs), --shard (text) and display flags are the CLI's. */
@@ -28,7 +28,7 @@ export function addPredictCommand(program: Command): void {
     .requiredOption('--input <path>', 'CSV file, folder of .csv files, or a glob like "data/part-*.csv" (repeatable)', collect)
     .option('--output <file>', 'output CSV (written whole or not at all), or - for stdout (streamed: a run that fails may have printed rows)', parseOutputPath)
     .option('--output-dir <dir>', 'one output per input, same file name', parseOutputFile)
-    .option('--batch-size <n>', 'rows per inference call (default 4096)', parsePositiveInt)
+    .option('--batch-size <n>', 'rows per inference call (default 4096)', parseBatchSize)
     .option('--threads <n>', 'onnxruntime intra-op threads (default: cores - 1; the main thread parses meanwhile; at most the core count)', parsePositiveInt)
     .option('--features <cols>', 'columns feeding a single [N, F] input, in order', parseList)
     .option('--keep <cols>', 'input columns copied beside the predictions (default: the non-feature columns)', parseList)

@@ -2,7 +2,7 @@
 import { Option, type Command } from 'commander';
 import { ExitCode } from '../util/errors.js';
 import { renderOptions, runCommand, type GlobalFlags } from './run.js';
-import { numberInRange, parseList, parseOutputFile, parsePositiveInt } from './parsers.js';
+import { numberInRange, parseBatchSize, parseList, parseOutputFile, parsePositiveInt } from './parsers.js';
 import type { QuantizeOptions } from '../quantize/index.js';
 
 const parsePercentile = numberInRange(50, 100, { lowExclusive: true });
@@ -28,7 +28,7 @@ export function addQuantizeCommand(program: Command): void {
     .option('--min-elements <n>', 'leave weights with fewer elements in float', parsePositiveInt)
     .option('--validate <path>', 'compare float and int8 on this CSV or tensor folder: differences, argmax agreement, latency')
     .option('--validation-rows <n>', 'rows of validation data (default 5000)', parsePositiveInt)
-    .option('--batch-size <n>', 'validation rows per inference call, as predict-batch --batch-size (default 4096)', parsePositiveInt)
+    .option('--batch-size <n>', 'validation rows per inference call, as predict-batch --batch-size (default 4096)', parseBatchSize)
     .option('--features <cols>', 'CSV columns feeding a single [N, F] input, in order', parseList)
     .option('--ignore <cols>', 'CSV columns that are not features (ids, labels)', parseList)
     .option('--register <name>', 'register the result as a new version, parent = the source version, validation figures as metrics')

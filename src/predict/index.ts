@@ -21,7 +21,8 @@ export { resolveShard, parseShard, type ShardSpec } from './shard.js';
 
 export const DEFAULT_BATCH_SIZE = 4096;
 /** Rows in memory per batch at most (twice over: one batch is inferred while the next is parsed). */
-export const MAX_BATCH_SIZE = 1_000_000;
+export { MAX_BATCH_SIZE } from '../util/limits.js';
+import { MAX_BATCH_SIZE } from '../util/limits.js';
 
 export interface PredictProgress {
   file: string;

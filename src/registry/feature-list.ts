@@ -39,6 +39,13 @@ export async function featureListFor(options: FeatureListOptions, signature: Mod
   }
   if (!names) return undefined;
   if (names.length === 0) throw new MlopsError('USAGE', `${from} names no features`);
+  // The list is stored comma-separated and read back trimmed: such a name could never be found again.
+  const unstorable = names.find((n) => n.includes(',') || n !== n.trim() || n === '');
+  if (unstorable !== undefined) {
+    throw new MlopsError('USAGE', `${from} has the column name "${unstorable}", which a feature list cannot hold (${unstorable.includes(',') ? 'it contains a comma' : 'it has leading or trailing spaces'})`, {
+      hint: 'rename the columns (no commas, no surrounding spaces), e.g. with pandas: df.columns = df.columns.str.strip()',
+    });
+  }
   const twice = names.find((n, i) => names!.indexOf(n) !== i);
   if (twice !== undefined) throw new MlopsError('USAGE', `${from} names the feature "${twice}" twice`);
   const inputs = signature.inputs;

@@ -1,4 +1,5 @@
 /** onnxruntime-node sessions over our decoded models, with user-facing errors. */
+import { availableCores } from './cores.js';
 import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
 import { MlopsError, errorMessage } from '../util/errors.js';
 import { decodeModel, hasExternalData, inlineExternalData, type LoadedModel } from '../onnx/load-model.js';
@@ -93,8 +94,10 @@ export async function openSession(loaded: LoadedModel, options: OpenSessionOptio
   return createSession(bytes, model, label, options.threads);
 }
 
-export async function createSession(bytes: Uint8Array, model: ModelProto, label: string, threads?: number): Promise<ModelSession> {
+export async function createSession(bytes: Uint8Array, model: ModelProto, label: string, requestedThreads?: number): Promise<ModelSession> {
   const ort = await loadOrt();
+  // More threads than cores only adds contention; --threads 99999 made onnxruntime spawn them all (16 GB).
+  const threads = requestedThreads === undefined ? undefined : Math.min(requestedThreads, availableCores());
   let session: InferenceSession;
   try {
     session = await ort.InferenceSession.create(bytes, {
