@@ -3,7 +3,7 @@ import type { ValueSignature } from '../onnx/graph.js';
 import type { ElementType } from '../onnx/data-types.js';
 import { arrayConstructorFor, type Tensor } from '../onnx/tensor.js';
 import type { CsvTable } from '../csv/read-csv-table.js';
-import { parseBoolCell, parseFloatCell, parseIntCell } from '../csv/cell-values.js';
+import { parseBoolCell, parseFloatCell, parseIntCell, quoteCell } from '../csv/cell-values.js';
 import { MlopsError } from '../util/errors.js';
 import type { RecordedFeatures } from '../onnx/load-model.js';
 import { featuresByOrderWarning } from '../table/feature-order.js';
@@ -24,7 +24,7 @@ function listColumns(names: string[], max = 8): string {
 }
 
 function cellError(table: CsvTable, row: number, column: string, value: string, what: string): MlopsError {
-  return new MlopsError('CSV_BAD_VALUE', `${table.file}:${table.lines[row]}: column "${column}": ${value === '' ? 'empty value' : `"${value}"`} is not ${what}`, {
+  return new MlopsError('CSV_BAD_VALUE', `${table.file}:${table.lines[row]}: column "${column}": ${quoteCell(value)} is not ${what}`, {
     hint: 'fix or remove that row',
   });
 }

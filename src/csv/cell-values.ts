@@ -42,3 +42,9 @@ export function parseBoolCell(text: string): boolean | undefined {
     default: return undefined;
   }
 }
+
+/** A cell for an error message: quoted, and cut short (an 8 MB value once made an 8 MB error line). */
+export function quoteCell(text: string, max = 60): string {
+  if (text.trim() === '') return 'empty value';
+  return text.length <= max ? `"${text}"` : `"${text.slice(0, max)}..." (${text.length.toLocaleString('en-US')} characters)`;
+}

@@ -8,6 +8,7 @@ import { parse } from 'csv-parse/sync';
 import { MlopsError } from '../util/errors.js';
 import { maxRowBytes, rowTooLong } from './row-limit.js';
 import { describeBinary } from './binary-sniff.js';
+import { checkLineEndings } from './line-endings.js';
 
 export interface CsvTable {
   file: string;
@@ -56,6 +57,7 @@ async function readWithinRowLimit(file: string): Promise<Buffer> {
     if (parts.length === 0) {
       const binary = describeBinary(chunk);
       if (binary) throw new MlopsError('CSV_NOT_TEXT', `${file} is not a CSV file: it holds ${binary}`, { hint: 'pass a comma-separated text file with a header row' });
+      checkLineEndings(file, chunk);
     }
     parts.push(chunk);
     let at = chunk.indexOf(0x0a);

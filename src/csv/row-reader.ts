@@ -13,6 +13,7 @@ import { MlopsError } from '../util/errors.js';
 import { checkHeader } from './read-csv-table.js';
 import { maxRowBytes, rowTooLong } from './row-limit.js';
 import { describeBinary } from './binary-sniff.js';
+import { checkLineEndings } from './line-endings.js';
 
 /**
  * Rows read from one buffer. A plain row (no quotes) is a byte range of
@@ -81,6 +82,7 @@ export async function readHeader(file: string): Promise<CsvHeaderInfo> {
     for await (const chunk of stream) {
       const binary = parts.length === 0 ? describeBinary(chunk as Buffer) : undefined;
       if (binary) throw new MlopsError('CSV_NOT_TEXT', `${file} is not a CSV file: it holds ${binary}`, { hint: 'pass a comma-separated text file with a header row' });
+      if (parts.length === 0) checkLineEndings(file, chunk as Buffer);
       parts.push(chunk as Buffer);
       length += (chunk as Buffer).length;
       // Joined only when a newline may end the header: a huge header costs one pass, not one per read.

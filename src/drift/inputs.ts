@@ -9,6 +9,8 @@ import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { Transform } from 'node:stream';
+import { describeBinary } from '../csv/binary-sniff.js';
 import { MlopsError, isMlopsError } from '../util/errors.js';
 import { tempAbandoned, trackLiveTemp } from '../util/fs-atomic.js';
 import { ownerTag } from '../util/process-owner.js';
@@ -61,8 +63,18 @@ export async function openInputs(reference: string, current: string): Promise<Dr
     const copy = path.join(spoolDir, `${role}.csv`);
     try {
       // Opening /dev/stdin fails (ENXIO) when stdin is a socket, as under many process managers: read fd 0 itself.
-      await pipeline(STDIN_PATHS.has(file) ? process.stdin : createReadStream(file), createWriteStream(copy));
+      let first = true;
+      // A device of zeros (/dev/zero) or a binary stream would otherwise be copied until the disk is full.
+      const textOnly = new Transform({
+        transform(chunk: Buffer, _enc, done) {
+          const binary = first ? describeBinary(chunk) : undefined;
+          first = false;
+          done(binary ? new MlopsError('CSV_NOT_TEXT', `${role} data ${file} is not CSV: it holds ${binary}`, { hint: 'pass a comma-separated text file or stream' }) : null, chunk);
+        },
+      });
+      await pipeline(STDIN_PATHS.has(file) ? process.stdin : createReadStream(file), textOnly, createWriteStream(copy));
     } catch (err) {
+      if (err instanceof MlopsError) throw err;
       throw new MlopsError('CSV_UNREADABLE', `cannot read ${role} data from ${file}: ${(err as Error).message}`);
     }
     return { label: file, path: copy };

@@ -4,7 +4,7 @@
  * as strings; missing values counted, never stored.
  */
 import { scanDecimal, scanState } from '../csv/fast-number.js';
-import { isMissingCell as isMissing, parseFloatCell } from '../csv/cell-values.js';
+import { isMissingCell as isMissing, parseFloatCell, quoteCell } from '../csv/cell-values.js';
 import { readHeader, readRows, type CsvHeaderInfo } from '../csv/row-reader.js';
 import { MlopsError } from '../util/errors.js';
 
@@ -89,7 +89,7 @@ export async function readColumns(file: string, header: CsvHeaderInfo, requests:
     if (req.kind === 'numerical') {
       const v = parseFloatCell(text);
       if (v === undefined) {
-        throw new MlopsError('CSV_BAD_VALUE', `${file}:${line}: column "${req.name}": "${text}" is not a number`, {
+        throw new MlopsError('CSV_BAD_VALUE', `${file}:${line}: column "${req.name}": ${quoteCell(text)} is not a number`, {
           hint: `the column was taken as numerical; pass --categorical ${req.name} if it holds categories, or fix the value`,
         });
       }

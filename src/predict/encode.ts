@@ -4,7 +4,7 @@
  * and only kept or string columns become strings.
  */
 import { parseDecimal, scanDecimal, scanState } from '../csv/fast-number.js';
-import { BOOL_SPELLINGS, isMissingCell, parseBoolCell, parseFloatCell, parseIntCell } from '../csv/cell-values.js';
+import { BOOL_SPELLINGS, isMissingCell, parseBoolCell, parseFloatCell, parseIntCell, quoteCell } from '../csv/cell-values.js';
 import type { RowChunk } from '../csv/row-reader.js';
 import { arrayConstructorFor, type Tensor } from '../onnx/tensor.js';
 import { MlopsError } from '../util/errors.js';
@@ -195,7 +195,7 @@ export class BatchEncoder {
         const v = parseIntCell(text);
         if (v === undefined) {
           // An integer input has no NaN: --allow-missing cannot help, say so.
-          if (isMissingCell(text.trim())) throw new RowError(`column "${this.options.header[c]}": ${text.trim() === '' ? 'empty value' : `"${text}"`} is missing, and the model's integer input has no missing value (fill it in the data)`);
+          if (isMissingCell(text.trim())) throw new RowError(`column "${this.options.header[c]}": ${quoteCell(text)} is missing, and the model's integer input has no missing value (fill it in the data)`);
           throw new RowError(this.cellMessage(c, text, 'an integer'));
         }
         const int32 = !(buffer instanceof BigInt64Array);
@@ -218,14 +218,14 @@ export class BatchEncoder {
   }
 
   private cellMessage(c: number, field: string, what: string): string {
-    return `column "${this.options.header[c]}": ${field.trim() === '' ? 'empty value' : `"${field}"`} is not ${what}`;
+    return `column "${this.options.header[c]}": ${quoteCell(field)} is not ${what}`;
   }
 
   private slowFloat(c: number, field: string): number {
     const trimmed = field.trim();
     if (isMissingCell(trimmed)) {
       if (this.options.allowMissing) return NaN;
-      throw new RowError(`column "${this.options.header[c]}": ${trimmed === '' ? 'empty value' : `"${field}"`} is missing (pass --allow-missing to feed NaN)`);
+      throw new RowError(`column "${this.options.header[c]}": ${quoteCell(field)} is missing (pass --allow-missing to feed NaN)`);
     }
     const v = parseFloatCell(trimmed);
     if (v === undefined) throw new RowError(this.cellMessage(c, field, 'a number'));

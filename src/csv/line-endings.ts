@@ -1,0 +1,19 @@
+/**
+ * Lines must end in \n or \r\n. A file whose lines end in a lone \r (classic
+ * Mac, some Excel exports) reads as one huge header in one reader and as 40
+ * rows in another: refuse it the same way everywhere.
+ */
+import { MlopsError } from '../util/errors.js';
+
+/** `head`: the file's first bytes. Throws when its first line break is a lone \r. */
+export function checkLineEndings(file: string, head: Uint8Array): void {
+  const cr = head.indexOf(0x0d);
+  if (cr < 0) return;
+  const lf = head.indexOf(0x0a);
+  if (lf >= 0 && lf < cr) return; // \n comes first: a \r later is data (or a CRLF)
+  if (cr + 1 < head.length ? head[cr + 1] === 0x0a : lf >= 0) return; // \r\n
+  if (cr + 1 >= head.length) return; // \r is the last byte read: cannot tell yet
+  throw new MlopsError('CSV_LINE_ENDINGS', `${file}: lines end in a lone carriage return (\\r), as old Mac and some Excel exports write them; mlops reads \\n or \\r\\n line endings`, {
+    hint: `convert it first: tr '\\r' '\\n' < ${file} > fixed.csv`,
+  });
+}
