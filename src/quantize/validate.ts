@@ -51,20 +51,33 @@ function concat(parts: Tensor[]): Tensor {
   return { type: 'float32', dims: [parts.reduce((n, p) => n + p.dims[0], 0), ...parts[0].dims.slice(1)], data: out };
 }
 
-function maxAbsDiff(x: Float32Array, y: Float32Array): number {
+/**
+ * Differences over the elements both models give as finite numbers. Where the
+ * float model is NaN/Inf (a legitimate Log(0), say) there is nothing to
+ * compare; int8 NaN/Inf where float is finite is refused before this runs.
+ */
+function diffs(x: Float32Array, y: Float32Array): { max: number; sum: number; count: number } {
   let max = 0;
+  let sum = 0;
+  let count = 0;
   for (let i = 0; i < x.length; i++) {
+    if (!Number.isFinite(x[i]) || !Number.isFinite(y[i])) continue;
     const d = Math.abs(x[i] - y[i]);
-    if (d > max || Number.isNaN(d)) max = d;
+    if (d > max) max = d;
+    sum += d;
+    count++;
   }
-  return max;
+  return { max, sum, count };
+}
+
+function maxAbsDiff(x: Float32Array, y: Float32Array): number {
+  return diffs(x, y).max;
 }
 
 function compare(output: string, a: Tensor, b: Tensor, spread: number | null): OutputDifference {
   const x = a.data as Float32Array;
   const y = b.data as Float32Array;
-  let sum = 0;
-  for (let i = 0; i < x.length; i++) sum += Math.abs(x[i] - y[i]);
+  const d = diffs(x, y);
   let agreement: number | null = null;
   const k = a.dims.length === 2 ? a.dims[1] : 0;
   if (k > 1) {
@@ -81,7 +94,7 @@ function compare(output: string, a: Tensor, b: Tensor, spread: number | null): O
     }
     agreement = rows ? agree / rows : 1;
   }
-  return { output, max_abs_diff: maxAbsDiff(x, y), mean_abs_diff: x.length ? sum / x.length : 0, argmax_agreement: agreement, batch_spread: spread };
+  return { output, max_abs_diff: d.max, mean_abs_diff: d.count ? d.sum / d.count : 0, argmax_agreement: agreement, batch_spread: spread };
 }
 
 async function timeRuns(session: ModelSession, feeds: Record<string, Tensor>, runs: number): Promise<number[]> {

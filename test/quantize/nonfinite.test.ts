@@ -107,3 +107,26 @@ test('calibration data holding NaN or Inf is refused, naming the row', async () 
   writeFileSync(csv, 'a,b\n1,2\n3,inf\n5,6\n');
   await assert.rejects(quantizeModel({ model: logModel(dir), output: path.join(dir, 'out.onnx'), mode: 'static', calibration: csv }), /calibration data .*calib\.csv: row 2 of input "x" holds Infinity/);
 });
+
+test('an output that is -Inf in both models (a legitimate Log(0)) leaves the other figures finite', async () => {
+  const dir = tempDir('mlops-q-nan-');
+  const vi = (name: string, k: number) => ({ name, type: { tensorType: { elemType: 1, shape: { dim: [{ dimParam: 'N' }, { dimValue: k }] } } } });
+  const file = path.join(dir, 'log-sum.onnx');
+  writeFileSync(file, encodeModel(onnx.ModelProto.create({
+    irVersion: 8,
+    opsetImport: [{ domain: '', version: 17 }],
+    graph: {
+      name: 'log-of-sum',
+      node: [{ opType: 'MatMul', name: 'mm', input: ['x', 'W'], output: ['y'] }, { opType: 'Log', name: 'log', input: ['y'], output: ['z'] }],
+      initializer: [tensorToProto({ name: 'W', type: 'float32', dims: [2, 1], data: Float32Array.of(1, 1) })],
+      input: [vi('x', 2)],
+      output: [vi('z', 1)],
+    },
+  })));
+  const csv = path.join(dir, 'rows.csv');
+  writeFileSync(csv, 'a,b\n1,2\n0,0\n3,4\n0.5,0.25\n');
+  const r = await quantizeModel({ model: file, output: path.join(dir, 'out.onnx'), validate: csv });
+  const z = r.validation!.outputs[0];
+  assert.ok(Number.isFinite(z.max_abs_diff) && Number.isFinite(z.mean_abs_diff), JSON.stringify(z));
+  assert.ok(z.max_abs_diff < 0.1);
+});
