@@ -43,6 +43,11 @@ async function registryRecord(ctx: CheckContext) {
   return { record, history, loaded };
 }
 
+/** A model in the config: a path (relative to the config) or a registry reference (fraud-int8@3), as `model:` is. */
+function modelField(value: string, rel: (p: string) => string): string {
+  return value.includes('/') || value.endsWith('.onnx') ? rel(value) : value;
+}
+
 type CheckFn = (ctx: CheckContext, c: CheckConfig, rel: (p: string) => string) => Promise<Verdict>;
 
 export const CHECKS: Record<string, CheckFn> = {
@@ -155,7 +160,7 @@ export const CHECKS: Record<string, CheckFn> = {
     }
     let baselineText = '';
     if (str(c, 'baseline')) {
-      const base = await evaluateMetric(str(c, 'baseline')!, options);
+      const base = await evaluateMetric(modelField(str(c, 'baseline')!, rel), options);
       // Improvement in the metric's good direction; margins as MLflow's MetricThreshold.
       const change = higherIsBetter ? value - base : base - value;
       const minAbs = num(c, 'min_absolute_change') ?? 0;
@@ -176,7 +181,7 @@ export const CHECKS: Record<string, CheckFn> = {
     const { validateQuantized } = await import('../quantize/validate.js');
     const { loadModel } = await import('../onnx/load-model.js');
     const loaded = await ctx.load();
-    const candidate = await loadModel(rel(str(c, 'candidate')!), { registry: ctx.registry });
+    const candidate = await loadModel(modelField(str(c, 'candidate')!, rel), { registry: ctx.registry });
     const samples = await readSamples(rel(str(c, 'data')!), loaded, { rows: 5000, features: list(c, 'features'), ignore: list(c, 'ignore'), what: 'quantization check' });
     const r = await validateQuantized(loaded, candidate.bytes, samples, { latencyRuns: 1 });
     const agreements = r.outputs.map((o) => o.argmax_agreement).filter((a): a is number => a !== null);

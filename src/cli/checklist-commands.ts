@@ -61,7 +61,8 @@ Examples:
   $ mlops checklist --ack privacy-review --fail-on warn
 `)
     .action(async (f: { config: string; model?: string; format: string; output?: string; failOn: 'error' | 'warn'; ack?: string[]; registry?: string; json?: boolean }, cmd: Command) => {
-      const globals = cmd.optsWithGlobals<GlobalFlags>();
+      // --format json promises a JSON document on stdout, failures included, as --json does.
+      const globals = { ...cmd.optsWithGlobals<GlobalFlags>(), ...(f.format === 'json' ? { json: true } : {}) };
       await runCommand(globals, async () => {
         const { runChecklist } = await import('../checklist/index.js');
         const report = await import('../report/checklist.js');
@@ -83,7 +84,7 @@ Examples:
         if (f.output) {
           const { writeFileAtomic } = await import('../util/fs-atomic.js');
           await writeFileAtomic(f.output, text);
-          process.stderr.write(`checklist: ${result.counts.pass} passed, ${result.counts.fail + result.counts.error} failed, ${result.counts.pending} pending -> ${f.output}\n`);
+          process.stderr.write(`checklist: ${result.counts.pass} passed, ${result.counts.fail} failed, ${result.counts.error} could not run, ${result.counts.pending} pending -> ${f.output}\n`);
           return { stdout: '', exitCode };
         }
         return { stdout: text, exitCode };

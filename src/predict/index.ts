@@ -129,6 +129,12 @@ export async function predictBatch(options: PredictBatchOptions): Promise<Predic
     await session.release();
   }
   const recordedFeatures = loaded.recordedFeatures;
+  if (options.features && recordedFeatures && options.features.join(',') !== recordedFeatures.names.join(',')) {
+    warn(`--features differs from the feature list recorded with the model (${recordedFeatures.source === 'registry' ? 'registry tag "features"' : 'ONNX metadata "feature_names"'}: ${recordedFeatures.names.slice(0, 4).join(', ')}${recordedFeatures.names.length > 4 ? ', ...' : ''}); --features is used`);
+  }
+  if ((loaded.model.graph?.node ?? []).some((n) => n.opType === 'DynamicQuantizeLinear')) {
+    warn('the model is dynamically quantized (int8): it quantizes activations per inference call, so its outputs depend on --batch-size and on which rows share a batch; keep the batch size fixed between runs you compare');
+  }
   const timings: Timings = { parse: 0, infer: 0, inferWait: 0, format: 0, write: 0 };
   const files: FileSummary[] = [];
   // Outputs become visible only once every input has succeeded: a failed run leaves no results.
