@@ -7,7 +7,8 @@ import { policiesFor, readPolicies } from './policy.js';
 import { ciGitCommit, currentActor } from './actor.js';
 import { openStore, readState, type RegistryOptions } from './context.js';
 import { parseRef, validateName, validateNewModelName } from './names.js';
-import { maxVersion, selectVersion } from './state.js';
+import { maxVersion, selectVersion, type ModelState } from './state.js';
+import type { RegistryStore } from './store.js';
 import type { ModelSignature, VersionRecord, VersionRef } from './types.js';
 import { featureListFor } from './feature-list.js';
 import { versionView, type VersionView } from './views.js';
@@ -109,8 +110,7 @@ export async function registerModel(options: RegisterOptions): Promise<RegisterR
         checkChecklistsPresent(gates, options.alias);
       }
       const parent = options.parent ? await resolveParent(options, options.parent) : null;
-      // A folder at this number without a register event is a killed register's leftover: commitVersion replaces it.
-      const version = maxVersion(state) + 1;
+      const version = await nextVersion(store, name, state);
       const at = new Date().toISOString();
       const record: VersionRecord = {
         name,
@@ -128,18 +128,26 @@ export async function registerModel(options: RegisterOptions): Promise<RegisterR
         created_at: at,
         created_by: actor.actor,
       };
-      await store.commitVersion(staged, record);
-      committed = true;
       const events = [{ type: 'register' as const, at, ...actor, version, record, ...(options.reason ? { reason: options.reason } : {}) }];
       // With a checklist to pass, the version is registered now and the alias moves through promote (the checklist needs name@version).
       if (options.alias && gates?.checklists.length) gated = { version, alias: options.alias };
       const from = options.alias ? state.aliases.get(options.alias) ?? null : null;
-      await store.append(name, options.alias && !gated
+      const appendEvents = () => store.append(name, options.alias && !gated
         ? [...events, {
           type: 'alias' as const, action: 'promote' as const, alias: options.alias, from, to: version, at, ...actor,
           ...(options.reason ? { reason: options.reason } : {}), ...(gates?.policySeq.length ? { policy_seq: gates.policySeq } : {}),
         }]
         : events);
+      await store.commitVersion(staged, record);
+      committed = true;
+      try {
+        await appendEvents();
+      } catch (err) {
+        // No event, no version: take the stored copy back out while we still hold the lock.
+        await store.uncommitVersion(name, version).catch(() => {});
+        throw err;
+      }
+      await store.settleVersion(name, version);
       return { ...versionView(store, await readState(store, name), record, policies), duplicate: false };
     });
     if (!gated) return registered;
@@ -156,6 +164,21 @@ export async function registerModel(options: RegisterOptions): Promise<RegisterR
   } finally {
     if (!committed) await store.discard(staged);
   }
+}
+
+/**
+ * Above every registered version and every folder present, so a folder without
+ * an event is never reused or replaced. Folders an interrupted register left
+ * (still pending) are set aside to orphans/ first, under the lock.
+ */
+async function nextVersion(store: RegistryStore, name: string, state: ModelState): Promise<number> {
+  let highest = maxVersion(state);
+  for (const folder of await store.storedVersions(name)) {
+    if (state.versions.has(folder.version)) continue;
+    if (folder.pending) await store.setAside(name, folder.version);
+    else highest = Math.max(highest, folder.version);
+  }
+  return highest + 1;
 }
 
 async function resolveParent(options: RegistryOptions, ref: string): Promise<VersionRef> {

@@ -99,14 +99,16 @@ export function renderPolicy(result: PolicyResult, options: RenderOptions): stri
 }
 
 export function renderVerify(result: VerifyResult, options: RenderOptions): string {
-  const lines = result.problems.map((p) => `${paint(options, p.problem === 'unregistered_folder' ? 'yellow' : 'red', p.problem)} ${p.model_version === null ? p.name : `${p.name}@${p.model_version}`}: ${p.message}`);
+  const lines = result.problems.map((p) => `${paint(options, p.severity === 'warning' ? 'yellow' : 'red', p.severity === 'warning' ? `warning: ${p.problem}` : p.problem)} ${p.model_version === null ? p.name : `${p.name}@${p.model_version}`}: ${p.message}`);
   const files = result.problems.filter((p) => p.problem === 'sha256_mismatch' || p.problem === 'missing_file').length;
   const histories = result.problems.filter((p) => p.problem === 'damaged_history').length;
+  const unregistered = result.problems.filter((p) => p.problem === 'unregistered_folder').length;
   const verdict = result.passed
     ? `${paint(options, 'green', 'ok')}: ${result.checked} stored file${result.checked === 1 ? '' : 's'} match their sha256`
     : `${paint(options, 'red', 'FAILED')}: ${[
       `${files} of ${result.checked} stored files are damaged or missing`,
       ...(histories ? [`${histories} model${histories === 1 ? '' : 's'} with a damaged history (not checked)`] : []),
+      ...(unregistered ? [`${unregistered} version folder${unregistered === 1 ? '' : 's'} with no register event`] : []),
     ].join('; ')}`;
   return [...lines, verdict].join('\n') + '\n';
 }
