@@ -35,7 +35,7 @@ import { withFileLock, type HeldLock } from '../util/file-lock.js';
 import { trackLiveTemp } from '../util/fs-atomic.js';
 import { startHeartbeat } from '../util/process-owner.js';
 import { failpoint, injectedError } from '../util/failpoint.js';
-import { parseHistory } from './history-lines.js';
+import { parseHistory, type HistoryKind } from './history-lines.js';
 import { checkRegistryFolder, createRegistryFolder } from './registry-folder.js';
 import { storageError, storageStep } from './storage-errors.js';
 import { newStagingId, removeAbandonedStaging, STAGING_HEARTBEAT_MS } from './staging.js';
@@ -104,25 +104,25 @@ export class FolderStore implements RegistryStore {
   }
 
   readHistory(name: string): Promise<RegistryEvent[]> {
-    return this.readEvents<RegistryEvent>(this.historyPath(name));
+    return this.readEvents<RegistryEvent>(this.historyPath(name), 'model');
   }
 
   readPolicyHistory(): Promise<PolicyEvent[]> {
-    return this.readEvents<PolicyEvent>(path.join(this.root, 'policies.jsonl'));
+    return this.readEvents<PolicyEvent>(path.join(this.root, 'policies.jsonl'), 'policies');
   }
 
   appendPolicy(events: NewPolicyEvent[]): Promise<PolicyEvent[]> {
-    return this.appendEvents<PolicyEvent>(path.join(this.root, 'policies.jsonl'), events);
+    return this.appendEvents<PolicyEvent>(path.join(this.root, 'policies.jsonl'), events, 'policies');
   }
 
   /** Model histories and the policy history are the same kind of file: one JSON event per line (see history-lines.ts). */
-  private async readEvents<T>(file: string): Promise<T[]> {
+  private async readEvents<T>(file: string, kind: HistoryKind): Promise<T[]> {
     await this.requireRoot();
     const text = await this.step('read', file, () => readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
       if (err.code === 'ENOENT') return '';
       throw err;
     }));
-    return parseHistory(text, file).events as T[];
+    return parseHistory(text, file, kind).events as T[];
   }
 
   async withLock<T>(fn: () => Promise<T>): Promise<T> {
@@ -269,10 +269,10 @@ export class FolderStore implements RegistryStore {
     return this.appendEvents<RegistryEvent>(this.historyPath(name), events);
   }
 
-  private async appendEvents<T>(file: string, events: object[]): Promise<T[]> {
+  private async appendEvents<T>(file: string, events: object[], kind: HistoryKind = 'model'): Promise<T[]> {
     return this.step('write', file, async () => {
       await mkdir(path.dirname(file), { recursive: true });
-      const { lastSeq, needsNewline } = await this.prepareTail(file);
+      const { lastSeq, needsNewline } = await this.prepareTail(file, kind);
       let seq = lastSeq;
       const numbered = events.map((e) => ({ seq: ++seq, ...e }) as T);
       // A complete last event without its newline (a hand edit, a copy) is kept: end its line first.
@@ -302,7 +302,7 @@ export class FolderStore implements RegistryStore {
    * Drop a torn last line left by a killed writer (one that does not parse);
    * returns the last event's seq and whether that event still needs its newline.
    */
-  private async prepareTail(file: string): Promise<{ lastSeq: number; needsNewline: boolean }> {
+  private async prepareTail(file: string, kind: HistoryKind): Promise<{ lastSeq: number; needsNewline: boolean }> {
     let text: string;
     try {
       text = await readFile(file, 'utf8');
@@ -310,7 +310,7 @@ export class FolderStore implements RegistryStore {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { lastSeq: 0, needsNewline: false };
       throw err;
     }
-    const parsed = parseHistory(text, file);
+    const parsed = parseHistory(text, file, kind);
     if (parsed.torn) await truncate(file, parsed.completeBytes);
     const last = parsed.events[parsed.events.length - 1];
     return { lastSeq: last ? last.seq : 0, needsNewline: parsed.missingNewline };
