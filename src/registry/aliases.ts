@@ -69,7 +69,7 @@ export async function promote(options: PromoteOptions): Promise<AliasMoveResult>
     refuseArchived(before.state, before.version, 'promoted');
     checkRequired(before.state, before.version, alias, before.gates);
     checkChecklistsPresent(before.gates, alias);
-    runs = await runChecklists(before.gates, `${parsed.name}@${before.version}`, options);
+    runs = await runChecklists(before.gates, `${parsed.name}@${before.version}`, alias, options);
   }
   return store.withLock(async () => {
     const { state, policies, version, gates } = await plan();
@@ -87,12 +87,14 @@ export async function promote(options: PromoteOptions): Promise<AliasMoveResult>
       throw new MlopsError('REGISTRY_CHANGED', `"${alias}" moved away from ${parsed.name}@${version} while this promotion started`, { hint: 'run the promotion again' });
     }
     const failure = checklistFailure(runs);
+    // Only --force gets past a policy checklist that changed (runChecklists refuses otherwise): recorded.
+    const swapped = runs.some((r) => r.policy_sha256);
     if (failure && !options.force) {
       throw new MlopsError('REGISTRY_GATE_FAILED', `refusing to promote ${parsed.name}@${version} to ${alias}: ${failure}`, { exitCode: 1, hint: 'fix the failing checks, or pass --force (recorded in history)' });
     }
     const [event] = await store.append(parsed.name, [{
       type: 'alias', action: 'promote', alias, from, to: version, at: new Date().toISOString(), ...currentActor(),
-      ...(options.reason ? { reason: options.reason } : {}), ...(failure ? { forced: true } : {}), ...(runs.length ? { checklists: runs } : {}),
+      ...(options.reason ? { reason: options.reason } : {}), ...(failure || swapped ? { forced: true } : {}), ...(runs.length ? { checklists: runs } : {}),
       ...(gates.policySeq.length ? { policy_seq: gates.policySeq } : {}),
     }]);
     return moved(store, await readState(store, parsed.name), policies, alias, from, event as AliasEvent);

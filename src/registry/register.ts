@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { isMlopsError, MlopsError } from '../util/errors.js';
 import { promote } from './aliases.js';
-import { checkChecklistsPresent, checkRequired, gatesFor, type RunGateOptions } from './gates.js';
+import { checkChecklistsPresent, checkChecklistsUnchanged, checkRequired, gatesFor, type RunGateOptions } from './gates.js';
 import { policiesFor, readPolicies } from './policy.js';
 import { ciGitCommit, currentActor } from './actor.js';
 import { openStore, readState, type RegistryOptions } from './context.js';
@@ -108,6 +108,8 @@ export async function registerModel(options: RegisterOptions): Promise<RegisterR
       if (gates && options.alias) {
         checkRequired(state, null, options.alias, gates, `a new version of "${name}"`);
         checkChecklistsPresent(gates, options.alias);
+        // Before anything is stored: register has no --force, so a swapped gate refuses here.
+        await checkChecklistsUnchanged(gates, options.alias);
       }
       const parent = options.parent ? await resolveParent(options, options.parent) : null;
       const version = await nextVersion(store, name, state);
@@ -152,7 +154,7 @@ export async function registerModel(options: RegisterOptions): Promise<RegisterR
     });
     if (!gated) return registered;
     try {
-      const { alias: _alias, from: _from, to: _to, changed: _changed, event: _event, ...view } = await promote({ ...options, ref: `${name}@${gated.version}`, to: gated.alias });
+      const { alias: _alias, from: _from, to: _to, changed: _changed, event: _event, ...view } = await promote({ ...options, force: false, ref: `${name}@${gated.version}`, to: gated.alias });
       return { ...view, duplicate: false };
     } catch (err) {
       if (!isMlopsError(err)) throw err;

@@ -56,12 +56,18 @@ export function renderHistory(result: HistoryResult, options: RenderOptions): st
   const rows = result.events.map((e) => {
     const what = e.type === 'register' ? `register ${e.model_version}`
       : e.type === 'archive' ? `archive ${e.model_version}`
-      : `${e.action} ${e.alias}: ${e.from ?? '-'} -> ${e.to}${e.forced ? ' (forced past a failing checklist)' : e.checklists?.length ? ` (${checklistsPassed(e.checklists)})` : ''}`;
+      : `${e.action} ${e.alias}: ${e.from ?? '-'} -> ${e.to}${e.forced ? ` (${forcedPast(e.checklists ?? [])})` : e.checklists?.length ? ` (${checklistsPassed(e.checklists)})` : ''}`;
     return [e.seq, day(e.at), e.actor + (e.ci_url ? `\n${e.ci_url}` : ''), what, e.reason ?? ''];
   });
   const events = renderTable(['#', 'when', 'who', 'what', 'reason'], rows, options) + '\n';
   if (result.policy_events.length === 0) return events;
   return `${events}\nalias policies (registry-wide and for ${result.name}):\n${renderPolicyEvents(result.policy_events, options)}`;
+}
+
+function forcedPast(runs: ChecklistRun[]): string {
+  const changed = runs.filter((r) => r.policy_sha256).map((r) => `${r.config} changed since the policy was set`);
+  const failed = runs.some((r) => !r.passed) ? ['a failing checklist'] : [];
+  return `forced past ${[...failed, ...changed].join(' and ') || 'a failing checklist'}`;
 }
 
 function checklistsPassed(runs: ChecklistRun[]): string {
