@@ -7,7 +7,7 @@ import { selectVersion, type ModelState } from './state.js';
 import type { RegistryStore } from './store.js';
 import type { AliasEvent, ChecklistRun } from './types.js';
 import { checkChecklistsPresent, checklistFailure, checkRequired, gatesFor, runChecklists, type RunGateOptions } from './gates.js';
-import { policiesFor, readPolicies, type PolicyView } from './policy.js';
+import { policiesFor, readPolicies, readPoliciesOrDamage, type PolicyView } from './policy.js';
 import { versionView, type VersionView } from './views.js';
 
 export interface PromoteOptions extends RegistryOptions, RunGateOptions {
@@ -140,7 +140,8 @@ export async function rollback(options: RollbackOptions): Promise<AliasMoveResul
       });
     }
     refuseArchived(state, target, 'rolled back to');
-    const policies = policiesFor(await readPolicies(store), name);
+    // A rollback runs no gate: a damaged policies.jsonl must not block the emergency path.
+    const policies = policiesFor((await readPoliciesOrDamage(store)).policies, name);
     if (target === current) return moved(store, state, policies, alias, current, null);
     const [event] = await store.append(name, [{
       type: 'alias', action: 'rollback', alias, from: current, to: target, at: new Date().toISOString(), ...currentActor(),

@@ -8,12 +8,14 @@ import path from 'node:path';
 import { aliasesOf, foldHistory, selectVersion, type ModelState } from './state.js';
 import type { RegistryStore } from './store.js';
 import { eventView, type EventView } from './views.js';
+import { readPoliciesOrDamage } from './policy.js';
 
 export interface VerifyProblem {
-  name: string;
+  /** null for the registry-wide policies.jsonl. */
+  name: string | null;
   /** null for a damaged history: no version of the model can be checked. */
   model_version: number | null;
-  problem: 'sha256_mismatch' | 'missing_file' | 'unregistered_folder' | 'damaged_history' | 'interrupted_register' | 'orphan';
+  problem: 'sha256_mismatch' | 'missing_file' | 'unregistered_folder' | 'damaged_history' | 'damaged_policies' | 'interrupted_register' | 'orphan';
   /** A warning (an interrupted register's leftovers) does not fail verify. */
   severity: 'error' | 'warning';
   message: string;
@@ -51,6 +53,9 @@ export async function verifyRegistry(options: RegistryOptions & { name?: string 
     }
     problems.push(...await leftoverProblems(store, name, state));
   }
+  // The gates of every model: a damaged line there fails verify as a damaged history does.
+  const policies = await readPoliciesOrDamage(store);
+  if (policies.damaged) problems.push({ name: null, model_version: null, problem: 'damaged_policies', severity: 'error', message: policies.damaged.message });
   // An interrupted register's leftovers are warnings (never visible as versions); anything else fails verify.
   return { checked, problems, passed: problems.every((p) => WARNINGS.has(p.problem)) };
 }

@@ -13,6 +13,7 @@ import { sha256File } from '../util/hash.js';
 import { currentActor } from './actor.js';
 import { openStore, type RegistryOptions } from './context.js';
 import { validateName } from './names.js';
+import { isHistoryDamaged } from './history-lines.js';
 import type { RegistryStore } from './store.js';
 import type { Actor, PolicyEvent } from './types.js';
 
@@ -58,6 +59,28 @@ export function policiesFor(policies: readonly PolicyView[], name: string, alias
 
 export async function readPolicies(store: RegistryStore): Promise<PolicyView[]> {
   return foldPolicies(await store.readPolicyHistory());
+}
+
+/** A damaged line of policies.jsonl, for the commands that report it instead of failing. */
+export interface DamagedPolicies {
+  file: string;
+  line: number;
+  message: string;
+}
+
+/**
+ * The policies, or what is damaged in policies.jsonl. Gated moves must not use
+ * this (a gate that cannot be read must not pass): they call readPolicies.
+ * list/verify report the damage; rollback (the emergency path, it runs no
+ * gate) and a register without --alias go on without the policies.
+ */
+export async function readPoliciesOrDamage(store: RegistryStore): Promise<{ policies: PolicyView[]; damaged: DamagedPolicies | null }> {
+  try {
+    return { policies: await readPolicies(store), damaged: null };
+  } catch (err) {
+    if (!isHistoryDamaged(err)) throw err;
+    return { policies: [], damaged: { file: err.file, line: err.line, message: err.message } };
+  }
 }
 
 export function policySource(p: PolicyView): string {

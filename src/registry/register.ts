@@ -3,7 +3,7 @@ import path from 'node:path';
 import { isMlopsError, MlopsError } from '../util/errors.js';
 import { promote } from './aliases.js';
 import { checkChecklistsPresent, checkChecklistsUnchanged, checkRequired, gatesFor, type RunGateOptions } from './gates.js';
-import { policiesFor, readPolicies } from './policy.js';
+import { policiesFor, readPolicies, readPoliciesOrDamage } from './policy.js';
 import { ciGitCommit, currentActor } from './actor.js';
 import { openStore, readState, type RegistryOptions } from './context.js';
 import { parseRef, validateName, validateNewModelName } from './names.js';
@@ -94,7 +94,8 @@ export async function registerModel(options: RegisterOptions): Promise<RegisterR
   try {
     const registered = await store.withLock(async () => {
       const state = await readState(store, name);
-      const policies = policiesFor(await readPolicies(store), name);
+      // Only a move of an alias needs the policies (a gate that cannot be read refuses it); a plain register shows them.
+      const policies = policiesFor(options.alias ? await readPolicies(store) : (await readPoliciesOrDamage(store)).policies, name);
       if (!options.allowDuplicate) {
         const same = [...state.versions.values()].find((r) => r.sha256 === staged.sha256);
         if (same && features && same.tags.features !== tags.features) {

@@ -16,7 +16,8 @@ export function renderRegister(result: RegisterResult, options: RenderOptions): 
 
 export function renderList(result: ListResult, options: RenderOptions): string {
   if ('models' in result) {
-    const damaged = result.damaged.map((d) => `${paint(options, 'red', 'damaged_history')} ${d.name}: ${d.message}\n`).join('');
+    const damaged = result.damaged.map((d) => `${paint(options, 'red', 'damaged_history')} ${d.name}: ${d.message}\n`).join('')
+      + (result.damaged_policies ? `${paint(options, 'red', 'damaged_policies')}: ${result.damaged_policies.message}\n` : '');
     if (result.models.length === 0) return damaged || 'no models registered yet (mlops registry register <name> <file.onnx>)\n';
     return renderTable(['model', 'versions', 'latest', 'aliases', 'updated'], result.models.map((m) => [
       m.name, m.versions, m.latest ?? '-', Object.entries(m.aliases).map(([a, v]) => `${a}=${v}`).join(', '), day(m.updated_at),
@@ -105,7 +106,7 @@ export function renderPolicy(result: PolicyResult, options: RenderOptions): stri
 }
 
 export function renderVerify(result: VerifyResult, options: RenderOptions): string {
-  const lines = result.problems.map((p) => `${paint(options, p.severity === 'warning' ? 'yellow' : 'red', p.severity === 'warning' ? `warning: ${p.problem}` : p.problem)} ${p.model_version === null ? p.name : `${p.name}@${p.model_version}`}: ${p.message}`);
+  const lines = result.problems.map((p) => `${paint(options, p.severity === 'warning' ? 'yellow' : 'red', p.severity === 'warning' ? `warning: ${p.problem}` : p.problem)} ${p.name === null ? 'alias policies' : p.model_version === null ? p.name : `${p.name}@${p.model_version}`}: ${p.message}`);
   const files = result.problems.filter((p) => p.problem === 'sha256_mismatch' || p.problem === 'missing_file').length;
   const histories = result.problems.filter((p) => p.problem === 'damaged_history').length;
   const unregistered = result.problems.filter((p) => p.problem === 'unregistered_folder').length;
@@ -114,6 +115,7 @@ export function renderVerify(result: VerifyResult, options: RenderOptions): stri
     : `${paint(options, 'red', 'FAILED')}: ${[
       `${files} of ${result.checked} stored files are damaged or missing`,
       ...(histories ? [`${histories} model${histories === 1 ? '' : 's'} with a damaged history (not checked)`] : []),
+      ...(result.problems.some((p) => p.problem === 'damaged_policies') ? ['the alias policies (policies.jsonl) are damaged'] : []),
       ...(unregistered ? [`${unregistered} version folder${unregistered === 1 ? '' : 's'} with no register event`] : []),
     ].join('; ')}`;
   return [...lines, verdict].join('\n') + '\n';

@@ -71,3 +71,23 @@ test('one unreadable model history (a folder: EISDIR) is named; list and verify 
   assert.equal(doc.checked, 1, 'a was checked');
   assert.deepEqual(doc.problems.map((p: { name: string; problem: string }) => [p.name, p.problem]), [['m', 'damaged_history']]);
 });
+
+test('a damaged policies.jsonl: list and verify report it (exit 1), rollback still works, gated moves refuse naming the file and line', () => {
+  const { registry, files } = registryWith({ m: 2 });
+  for (const args of [['promote', 'm@1', '--to', 'production'], ['promote', 'm@2', '--to', 'production']]) assert.equal(runCli(['registry', ...args, '--registry', registry]).status, 0);
+  const policies = path.join(registry, 'policies.jsonl');
+  writeFileSync(policies, '{"seq":1,"type":"policy","action":"set","alias":"production","model":null,"require":["staging"],"at":"2026-01-01T00:00:00Z","actor":"x","host":"h"}\n{"seq":2,"type":"policy"\n{"seq":3,"type":"policy","action":"clear","alias":"production","model":null,"at":"2026-01-02T00:00:00Z","actor":"x","host":"h"}\n');
+  const line = /policies\.jsonl:2: not a valid alias policy event/;
+  assertNamed(runCli(['registry', 'list', '--registry', registry]), 1, line, 'list');
+  assertNamed(runCli(['registry', 'verify', '--registry', registry]), 1, line, 'verify');
+  const rolled = runCli(['registry', 'rollback', 'm', '--alias', 'production', '--registry', registry]);
+  assert.equal(rolled.status, 0, rolled.stderr);
+  assert.match(rolled.stdout, /rolled back m production: 2 -> 1/);
+  const promote = runCli(['registry', 'promote', 'm@2', '--to', 'production', '--registry', registry]);
+  assertNamed(promote, 2, line, 'promote');
+  assert.match(promote.stderr, /hint: the alias policies of every model are unreadable/);
+  assert.doesNotMatch(promote.stderr, /other models are not affected/);
+  assertNamed(runCli(['registry', 'register', 'm', files[4], '--alias', 'production', '--registry', registry]), 2, line, 'register --alias');
+  const plain = runCli(['registry', 'register', 'm', files[4], '--registry', registry]);
+  assert.equal(plain.status, 0, plain.stderr);
+});
