@@ -74,10 +74,10 @@ export async function promote(options: PromoteOptions): Promise<AliasMoveResult>
   return store.withLock(async () => {
     const { state, policies, version, gates } = await plan();
     if (version !== before.version) {
-      throw new MlopsError('REGISTRY_CHANGED', `${options.ref} moved from version ${before.version} to ${version} while the checklist ran`, { hint: 'run the promotion again' });
+      throw new MlopsError('REGISTRY_CHANGED', `${options.ref} moved from version ${before.version} to ${version} while this promotion ${runs.length ? 'ran its checklist' : 'started'}`, { hint: 'run the promotion again' });
     }
     if (gates.policySeq.join() !== before.gates.policySeq.join()) {
-      throw new MlopsError('REGISTRY_CHANGED', `the policy for "${alias}" changed while the checklist ran`, { hint: `see it with mlops registry policy ${alias}, then run the promotion again` });
+      throw new MlopsError('REGISTRY_CHANGED', `the policy for "${alias}" changed while this promotion ${runs.length ? 'ran its checklist' : 'started'}`, { hint: `see it with mlops registry policy ${alias}, then run the promotion again` });
     }
     refuseArchived(state, version, 'promoted');
     checkRequired(state, version, alias, gates);

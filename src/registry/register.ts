@@ -41,6 +41,8 @@ export interface RegisterOptions extends RegistryOptions, RunGateOptions {
 export interface RegisterResult extends VersionView {
   /** True when identical bytes were already registered and that version is returned. */
   duplicate: boolean;
+  /** With --alias: the move of the alias (through its gates), also when the bytes were already a version. */
+  alias_move?: { alias: string; from: number | null; to: number; changed: boolean };
 }
 
 interface ValidatedModel {
@@ -103,7 +105,11 @@ export async function registerModel(options: RegisterOptions): Promise<RegisterR
             hint: 'pass --allow-duplicate to register the same bytes as a new version with this feature list',
           });
         }
-        if (same) return { ...versionView(store, state, same, policies), duplicate: true };
+        if (same) {
+          // --alias still moves: to the existing version, through promote's gates (after the lock, below).
+          if (options.alias) gated = { version: same.version, alias: options.alias };
+          return { ...versionView(store, state, same, policies), duplicate: true };
+        }
       }
       const gates = options.alias ? gatesFor(policies, name, options.alias, { cwd: options.cwd }) : undefined;
       if (gates && options.alias) {
@@ -155,11 +161,11 @@ export async function registerModel(options: RegisterOptions): Promise<RegisterR
     });
     if (!gated) return registered;
     try {
-      const { alias: _alias, from: _from, to: _to, changed: _changed, event: _event, ...view } = await promote({ ...options, force: false, ref: `${name}@${gated.version}`, to: gated.alias });
-      return { ...view, duplicate: false };
+      const { alias, from, to, changed, event: _event, ...view } = await promote({ ...options, force: false, ref: `${name}@${gated.version}`, to: gated.alias });
+      return { ...view, duplicate: registered.duplicate, alias_move: { alias, from, to, changed } };
     } catch (err) {
       if (!isMlopsError(err)) throw err;
-      throw new MlopsError(err.code, `registered ${name}@${gated.version}, but did not point "${gated.alias}" at it: ${err.message}`, {
+      throw new MlopsError(err.code, `${registered.duplicate ? `these bytes already are ${name}@${gated.version}` : `registered ${name}@${gated.version}`}, but did not point "${gated.alias}" at it: ${err.message}`, {
         exitCode: err.exitCode,
         hint: `the version is kept; once its checks pass: mlops registry promote ${name}@${gated.version} --to ${gated.alias} (--force promotes past failing checks, recorded in history)`,
       });

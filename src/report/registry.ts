@@ -11,7 +11,10 @@ export function renderRegister(result: RegisterResult, options: RenderOptions): 
   const head = result.duplicate
     ? `${paint(options, 'yellow', 'already registered')}: identical bytes are ${record.name}@${record.model_version} (pass --allow-duplicate for a new version)`
     : `${paint(options, 'green', 'registered')} ${record.name}@${record.model_version}${result.aliases.length ? ` (${result.aliases.join(', ')})` : ''}`;
-  return `${head}\n${renderFields([['sha256', record.sha256], ['size', formatBytes(record.size_bytes)], ['source', record.source_path]], options)}\n`;
+  const move = result.duplicate && result.alias_move
+    ? result.alias_move.changed ? `\n${paint(options, 'green', 'promoted')} ${record.name} ${result.alias_move.alias}: ${result.alias_move.from ?? '-'} -> ${result.alias_move.to}` : `\n${result.alias_move.alias} already points at ${result.alias_move.to}; nothing changed`
+    : '';
+  return `${head}${move}\n${renderFields([['sha256', record.sha256], ['size', formatBytes(record.size_bytes)], ['source', record.source_path]], options)}\n`;
 }
 
 export function renderList(result: ListResult, options: RenderOptions): string {
