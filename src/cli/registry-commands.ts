@@ -81,7 +81,7 @@ ${examples([
     .addHelpText('after', examples(['mlops registry list', 'mlops registry list fraud --json']))
     .action((name: string | undefined, _f: object, cmd: Command) =>
       // A model with a damaged history is listed as damaged, and the listing is not a clean pass.
-      respond(cmd, async (flags) => (await registry()).listRegistry({ registry: flags.registry, name }), (r, o, rep) => rep.renderList(r, o), (r) => ('damaged' in r && r.damaged.length ? 1 : 0)));
+      respond(cmd, async (flags) => (await registry()).listRegistry({ registry: flags.registry, name }), (r, o, rep) => rep.renderList(r, o), (r) => ('damaged' in r && (r.damaged.length || r.damaged_policies) ? 1 : 0)));
 
   group
     .command('show')

@@ -7,7 +7,7 @@ import { selectVersion, type ModelState } from './state.js';
 import type { RegistryStore } from './store.js';
 import type { AliasEvent, ChecklistRun } from './types.js';
 import { checkChecklistsPresent, checklistFailure, checkRequired, gatesFor, runChecklists, type RunGateOptions } from './gates.js';
-import { policiesFor, readPolicies, type PolicyView } from './policy.js';
+import { policiesFor, readPolicies, readPoliciesOrDamage, type PolicyView } from './policy.js';
 import { versionView, type VersionView } from './views.js';
 
 export interface PromoteOptions extends RegistryOptions, RunGateOptions {
@@ -69,15 +69,15 @@ export async function promote(options: PromoteOptions): Promise<AliasMoveResult>
     refuseArchived(before.state, before.version, 'promoted');
     checkRequired(before.state, before.version, alias, before.gates);
     checkChecklistsPresent(before.gates, alias);
-    runs = await runChecklists(before.gates, `${parsed.name}@${before.version}`, options);
+    runs = await runChecklists(before.gates, `${parsed.name}@${before.version}`, alias, options);
   }
   return store.withLock(async () => {
     const { state, policies, version, gates } = await plan();
     if (version !== before.version) {
-      throw new MlopsError('REGISTRY_CHANGED', `${options.ref} moved from version ${before.version} to ${version} while the checklist ran`, { hint: 'run the promotion again' });
+      throw new MlopsError('REGISTRY_CHANGED', `${options.ref} moved from version ${before.version} to ${version} while this promotion ${runs.length ? 'ran its checklist' : 'started'}`, { hint: 'run the promotion again' });
     }
     if (gates.policySeq.join() !== before.gates.policySeq.join()) {
-      throw new MlopsError('REGISTRY_CHANGED', `the policy for "${alias}" changed while the checklist ran`, { hint: `see it with mlops registry policy ${alias}, then run the promotion again` });
+      throw new MlopsError('REGISTRY_CHANGED', `the policy for "${alias}" changed while this promotion ${runs.length ? 'ran its checklist' : 'started'}`, { hint: `see it with mlops registry policy ${alias}, then run the promotion again` });
     }
     refuseArchived(state, version, 'promoted');
     checkRequired(state, version, alias, gates);
@@ -87,12 +87,14 @@ export async function promote(options: PromoteOptions): Promise<AliasMoveResult>
       throw new MlopsError('REGISTRY_CHANGED', `"${alias}" moved away from ${parsed.name}@${version} while this promotion started`, { hint: 'run the promotion again' });
     }
     const failure = checklistFailure(runs);
+    // Only --force gets past a policy checklist that changed (runChecklists refuses otherwise): recorded.
+    const swapped = runs.some((r) => r.policy_sha256);
     if (failure && !options.force) {
       throw new MlopsError('REGISTRY_GATE_FAILED', `refusing to promote ${parsed.name}@${version} to ${alias}: ${failure}`, { exitCode: 1, hint: 'fix the failing checks, or pass --force (recorded in history)' });
     }
     const [event] = await store.append(parsed.name, [{
       type: 'alias', action: 'promote', alias, from, to: version, at: new Date().toISOString(), ...currentActor(),
-      ...(options.reason ? { reason: options.reason } : {}), ...(failure ? { forced: true } : {}), ...(runs.length ? { checklists: runs } : {}),
+      ...(options.reason ? { reason: options.reason } : {}), ...(failure || swapped ? { forced: true } : {}), ...(runs.length ? { checklists: runs } : {}),
       ...(gates.policySeq.length ? { policy_seq: gates.policySeq } : {}),
     }]);
     return moved(store, await readState(store, parsed.name), policies, alias, from, event as AliasEvent);
@@ -138,7 +140,8 @@ export async function rollback(options: RollbackOptions): Promise<AliasMoveResul
       });
     }
     refuseArchived(state, target, 'rolled back to');
-    const policies = policiesFor(await readPolicies(store), name);
+    // A rollback runs no gate: a damaged policies.jsonl must not block the emergency path.
+    const policies = policiesFor((await readPoliciesOrDamage(store)).policies, name);
     if (target === current) return moved(store, state, policies, alias, current, null);
     const [event] = await store.append(name, [{
       type: 'alias', action: 'rollback', alias, from: current, to: target, at: new Date().toISOString(), ...currentActor(),

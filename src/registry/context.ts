@@ -1,7 +1,7 @@
 import { FolderStore, registryRoot } from './folder-store.js';
 import { foldHistory, type ModelState } from './state.js';
 import type { RegistryStore } from './store.js';
-import { MlopsError } from '../util/errors.js';
+import { isMlopsError, MlopsError } from '../util/errors.js';
 import { isHistoryDamaged } from './history-lines.js';
 import type { RegistryEvent } from './types.js';
 
@@ -33,20 +33,27 @@ export async function requireModel(store: RegistryStore, name: string): Promise<
   return state;
 }
 
-/** A model left out of `list`/`verify` because a line of its history does not parse. */
+/** A model left out of `list`/`verify` because its history is damaged (a line) or cannot be read (line null). */
 export interface DamagedModel {
   name: string;
   file: string;
-  line: number;
+  line: number | null;
   message: string;
 }
 
-/** One model's events, or what is damaged in them: one bad history must not hide the other models. */
+/**
+ * One model's events, or what is wrong with them: one bad or unreadable
+ * history (EACCES, EISDIR...) must not hide the other models.
+ */
 export async function readHistoryOrDamage(store: RegistryStore, name: string): Promise<{ events: RegistryEvent[] } | { damaged: DamagedModel }> {
   try {
     return { events: await store.readHistory(name) };
   } catch (err) {
-    if (!isHistoryDamaged(err)) throw err;
-    return { damaged: { name, file: err.file, line: err.line, message: err.message } };
+    if (isHistoryDamaged(err)) return { damaged: { name, file: err.file, line: err.line, message: err.message } };
+    if (isMlopsError(err) && err.code === 'REGISTRY_UNREADABLE') {
+      const file = /^cannot read (.*): /.exec(err.message)?.[1] ?? name;
+      return { damaged: { name, file, line: null, message: err.message } };
+    }
+    throw err;
   }
 }

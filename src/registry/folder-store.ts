@@ -6,38 +6,53 @@
  *   models/<name>/history.jsonl           append-only events: the source of truth
  *   models/<name>/versions/<n>/model.onnx immutable stored file (read-only)
  *   models/<name>/versions/<n>/version.json the version's record, for people and tools
+ *   models/<name>/versions/<n>/.register-pending  present from the rename until the
+ *                                         register event is appended (see below)
+ *   models/<name>/orphans/<n>-<time>/     folders of interrupted registers, set aside
  *   policies.jsonl                        append-only alias policy changes (gates), registry-wide
  *
  * A version becomes visible only when its register event is appended, after
  * its folder was renamed into place, so a killed `register` leaves either no
  * version or a complete one. An interrupted append leaves a torn last line,
  * which readers ignore and the next writer cuts off (see history-lines.ts).
+ *
+ * A version folder is never deleted or replaced: a new version is numbered
+ * above every registered version and every folder present. A folder without
+ * a register event that still holds `.register-pending` was left by a register
+ * killed between rename and append: the next register of the model moves it
+ * to orphans/ (under the lock, so its writer is gone or has lost the lock).
+ * One without the marker is a complete version whose event is missing (a
+ * history restored from an older backup): verify fails on it, nothing moves it.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, type Dirent } from 'node:fs';
-import { chmod, mkdir, open, readdir, readFile, rename, rm, stat, truncate } from 'node:fs/promises';
+import { access, chmod, mkdir, open, readdir, readFile, rename, rm, stat, truncate, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import { MlopsError } from '../util/errors.js';
-import { withFileLock } from '../util/file-lock.js';
+import { withFileLock, type HeldLock } from '../util/file-lock.js';
 import { trackLiveTemp } from '../util/fs-atomic.js';
 import { startHeartbeat } from '../util/process-owner.js';
 import { failpoint, injectedError } from '../util/failpoint.js';
-import { parseHistory } from './history-lines.js';
+import { parseHistory, type HistoryKind } from './history-lines.js';
 import { checkRegistryFolder, createRegistryFolder } from './registry-folder.js';
 import { storageError, storageStep } from './storage-errors.js';
 import { newStagingId, removeAbandonedStaging, STAGING_HEARTBEAT_MS } from './staging.js';
-import type { RegistryStore, StagedFile } from './store.js';
+import type { RegistryStore, StagedFile, StoredFolder } from './store.js';
 import type { NewEvent, NewPolicyEvent, PolicyEvent, RegistryEvent, VersionRecord } from './types.js';
 
 const STORED_FILE = 'model.onnx';
+/** In a version folder from its rename until its register event is appended. */
+const PENDING_MARKER = '.register-pending';
 
 export class FolderStore implements RegistryStore {
   /** Staging entries of this process not yet committed or discarded: how to stop tracking each. */
   private readonly inFlight = new Map<string, () => void>();
   /** Checked once per store: the registry folder exists (only register creates it). */
   private rootChecked: Promise<void> | undefined;
+  /** The registry lock while this store holds it: checked before every irreversible step. */
+  private held: HeldLock | undefined;
 
   constructor(readonly root: string) {}
 
@@ -89,25 +104,25 @@ export class FolderStore implements RegistryStore {
   }
 
   readHistory(name: string): Promise<RegistryEvent[]> {
-    return this.readEvents<RegistryEvent>(this.historyPath(name));
+    return this.readEvents<RegistryEvent>(this.historyPath(name), 'model');
   }
 
   readPolicyHistory(): Promise<PolicyEvent[]> {
-    return this.readEvents<PolicyEvent>(path.join(this.root, 'policies.jsonl'));
+    return this.readEvents<PolicyEvent>(path.join(this.root, 'policies.jsonl'), 'policies');
   }
 
   appendPolicy(events: NewPolicyEvent[]): Promise<PolicyEvent[]> {
-    return this.appendEvents<PolicyEvent>(path.join(this.root, 'policies.jsonl'), events);
+    return this.appendEvents<PolicyEvent>(path.join(this.root, 'policies.jsonl'), events, 'policies');
   }
 
   /** Model histories and the policy history are the same kind of file: one JSON event per line (see history-lines.ts). */
-  private async readEvents<T>(file: string): Promise<T[]> {
+  private async readEvents<T>(file: string, kind: HistoryKind): Promise<T[]> {
     await this.requireRoot();
     const text = await this.step('read', file, () => readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
       if (err.code === 'ENOENT') return '';
       throw err;
     }));
-    return parseHistory(text, file).events as T[];
+    return parseHistory(text, file, kind).events as T[];
   }
 
   async withLock<T>(fn: () => Promise<T>): Promise<T> {
@@ -115,11 +130,16 @@ export class FolderStore implements RegistryStore {
     const lock = path.join(this.root, 'lock');
     let holding = false;
     try {
-      return await withFileLock(lock, async () => {
+      return await withFileLock(lock, async (held) => {
         holding = true;
-        // Every writer, not only register, clears what killed registers left in staging.
-        await this.cleanStaging();
-        return fn();
+        this.held = held;
+        try {
+          // Every writer, not only register, clears what killed registers left in staging.
+          await this.cleanStaging();
+          return await fn();
+        } finally {
+          this.held = undefined;
+        }
       });
     } catch (err) {
       // Only taking the lock is this step; what fn throws is already worded.
@@ -182,8 +202,41 @@ export class FolderStore implements RegistryStore {
     await removeAbandonedStaging(this.stagingDir()).catch(() => {});
   }
 
-  async storedVersions(name: string): Promise<number[]> {
-    return (await this.entries(path.join(this.modelDir(name), 'versions'))).map((e) => e.name).filter((d) => /^\d+$/.test(d)).map(Number).sort((a, b) => a - b);
+  async storedVersions(name: string): Promise<StoredFolder[]> {
+    const numbers = (await this.entries(path.join(this.modelDir(name), 'versions'))).map((e) => e.name).filter((d) => /^\d+$/.test(d)).map(Number).sort((a, b) => a - b);
+    const exists = (file: string) => access(file).then(() => true, () => false);
+    return Promise.all(numbers.map(async (version) => {
+      const dir = this.versionDir(name, version);
+      const [pending, model, record] = await Promise.all([exists(path.join(dir, PENDING_MARKER)), exists(path.join(dir, STORED_FILE)), exists(path.join(dir, 'version.json'))]);
+      return { version, path: dir, pending, complete: model && record };
+    }));
+  }
+
+  async orphans(name: string): Promise<string[]> {
+    const dir = path.join(this.modelDir(name), 'orphans');
+    return (await this.entries(dir)).map((e) => path.join(dir, e.name)).sort();
+  }
+
+  async setAside(name: string, version: number): Promise<string> {
+    const from = this.versionDir(name, version);
+    const to = path.join(this.modelDir(name), 'orphans', `${version}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+    await this.step('write', to, async () => {
+      await this.held?.assertHeld(`moving ${from} aside`);
+      await mkdir(path.dirname(to), { recursive: true });
+      await rename(from, to);
+    });
+    return to;
+  }
+
+  async settleVersion(name: string, version: number): Promise<void> {
+    // Best effort: a marker left on a registered version is ignored (the event decides).
+    await unlink(path.join(this.versionDir(name, version), PENDING_MARKER)).catch(() => {});
+  }
+
+  async uncommitVersion(name: string, version: number): Promise<void> {
+    // Only while we still hold the lock: otherwise another writer may already have set it aside.
+    await this.held?.assertHeld(`removing ${this.versionDir(name, version)}`);
+    await rm(this.versionDir(name, version), { recursive: true, force: true });
   }
 
   async commitVersion(staged: StagedFile, record: VersionRecord): Promise<void> {
@@ -199,9 +252,13 @@ export class FolderStore implements RegistryStore {
         });
       }
       await chmod(path.join(from, 'version.json'), 0o444);
+      await writeSynced(path.join(from, PENDING_MARKER), JSON.stringify({ pid: process.pid, at: new Date().toISOString() }) + '\n');
       await mkdir(path.dirname(target), { recursive: true });
-      // Under the lock, a folder with no register event is what a killed register left: replace it.
-      await rm(target, { recursive: true, force: true });
+      // Never replace a folder: rename(2) would silently replace an empty one.
+      if (await stat(target).then(() => true, () => false)) {
+        throw new MlopsError('REGISTRY_CHANGED', `${target} already exists; a version folder is never replaced`, { hint: 'nothing was registered; run the command again (it takes the next free number)' });
+      }
+      await this.held?.assertHeld(`storing ${record.name}@${record.version}`);
       await rename(from, target);
       this.inFlight.get(staged.id)?.();
     });
@@ -212,14 +269,16 @@ export class FolderStore implements RegistryStore {
     return this.appendEvents<RegistryEvent>(this.historyPath(name), events);
   }
 
-  private async appendEvents<T>(file: string, events: object[]): Promise<T[]> {
+  private async appendEvents<T>(file: string, events: object[], kind: HistoryKind = 'model'): Promise<T[]> {
     return this.step('write', file, async () => {
       await mkdir(path.dirname(file), { recursive: true });
-      const { lastSeq, needsNewline } = await this.prepareTail(file);
+      const { lastSeq, needsNewline } = await this.prepareTail(file, kind);
       let seq = lastSeq;
       const numbered = events.map((e) => ({ seq: ++seq, ...e }) as T);
       // A complete last event without its newline (a hand edit, a copy) is kept: end its line first.
       const payload = (needsNewline ? '\n' : '') + numbered.map((e) => JSON.stringify(e) + '\n').join('');
+      await this.held?.assertHeld(`appending to ${file}`);
+      const sizeBefore = (await stat(file).catch(() => undefined))?.size ?? 0;
       const handle = await open(file, 'a');
       try {
         await failpoint('append-torn', () => handle.write(payload.slice(0, payload.length >> 1)));
@@ -227,6 +286,11 @@ export class FolderStore implements RegistryStore {
         // One write call per batch: a crash tears at most this write, which the next writer cuts off.
         await handle.write(payload);
         await handle.sync();
+      } catch (err) {
+        // A failed write (a full disk) or sync: take back whatever part of it landed, so the
+        // history is as it was and the caller can undo what depended on it.
+        if (await this.held?.assertHeld('').then(() => true, () => false)) await truncate(file, sizeBefore).catch(() => {});
+        throw err;
       } finally {
         await handle.close();
       }
@@ -238,7 +302,7 @@ export class FolderStore implements RegistryStore {
    * Drop a torn last line left by a killed writer (one that does not parse);
    * returns the last event's seq and whether that event still needs its newline.
    */
-  private async prepareTail(file: string): Promise<{ lastSeq: number; needsNewline: boolean }> {
+  private async prepareTail(file: string, kind: HistoryKind): Promise<{ lastSeq: number; needsNewline: boolean }> {
     let text: string;
     try {
       text = await readFile(file, 'utf8');
@@ -246,7 +310,7 @@ export class FolderStore implements RegistryStore {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { lastSeq: 0, needsNewline: false };
       throw err;
     }
-    const parsed = parseHistory(text, file);
+    const parsed = parseHistory(text, file, kind);
     if (parsed.torn) await truncate(file, parsed.completeBytes);
     const last = parsed.events[parsed.events.length - 1];
     return { lastSeq: last ? last.seq : 0, needsNewline: parsed.missingNewline };

@@ -77,16 +77,37 @@ export interface RunGateOptions {
   checklists?: ChecklistRunner;
   registry?: string;
   acks?: string[];
+  /** Run a policy checklist even when it changed since the policy was set (recorded in history as forced). */
+  force?: boolean;
+}
+
+/**
+ * A policy records the sha256 of its checklist: running another file under
+ * the same name (edited, or another folder's gate.yml) would let the gate be
+ * swapped. Refused (exit 2) unless forced; a forced run is recorded.
+ */
+export function refuseChangedChecklist(c: ChecklistGate, sha256: string | null, alias: string, force: boolean | undefined): void {
+  const recorded = c.policy?.checklist?.sha256;
+  if (!c.policy || !recorded || sha256 === recorded || force) return;
+  throw new MlopsError('REGISTRY_POLICY_CHECKLIST_CHANGED', `${policyLabel(c.policy)} needs checklist ${c.config} with sha256 ${recorded.slice(0, 12)}..., but ${c.path} has sha256 ${(sha256 ?? 'unreadable').slice(0, 12)}...: it is not the checklist the policy was set with`, {
+    hint: `if the change is intended, set the policy again from this file: mlops registry policy ${alias}${c.policy.model ? ` --model ${c.policy.model}` : ''} --checklist ${c.config}${c.policy.require.map((r) => ` --require ${r}`).join('')}; --force runs this file anyway (recorded in history)`,
+  });
+}
+
+/** Every policy checklist of the move must be the file the policy recorded (see refuseChangedChecklist). */
+export async function checkChecklistsUnchanged(gates: Gates, alias: string, force?: boolean): Promise<void> {
+  for (const c of gates.checklists) refuseChangedChecklist(c, await sha256OfFile(c.path), alias, force);
 }
 
 /** Run every checklist of the move on `ref` (outside the lock: checklists can take seconds). */
-export async function runChecklists(gates: Gates, ref: string, options: RunGateOptions): Promise<ChecklistRun[]> {
+export async function runChecklists(gates: Gates, ref: string, alias: string, options: RunGateOptions): Promise<ChecklistRun[]> {
   if (gates.checklists.length === 0) return [];
   if (!options.checklists) throw new Error('a checklist gate applies but no checklist runner was given (options.checklists: see src/checklist/gate.ts)');
   const runs: ChecklistRun[] = [];
   const acked = new Set<string>();
   for (const c of gates.checklists) {
     const sha256 = (await sha256OfFile(c.path)) ?? '';
+    refuseChangedChecklist(c, sha256, alias, options.force);
     const r = await options.checklists.run(c.path, ref, { registry: options.registry, acks: options.acks });
     r.acked.forEach((a) => acked.add(a));
     runs.push({

@@ -1,17 +1,24 @@
 /**
- * The rules for reading `history.jsonl`: one JSON event per line. Only a last
- * line that does not parse is a torn append (a writer killed mid-write): a
+ * The rules for reading `history.jsonl` (and `policies.jsonl`): one JSON event
+ * per line, with every field its type needs (a line that lacks one is damage,
+ * named by file and line, never a crash). Only a last line that does not
+ * parse as JSON at all is a torn append (a writer killed mid-write): a
  * complete event that merely lacks its final newline (a hand edit, a copy)
  * is kept, and the next writer adds the newline instead of cutting it.
  */
 import { MlopsError } from '../util/errors.js';
 import type { RegistryEvent } from './types.js';
 
-/** A line of a model's history that is not an event: names the file and the line. */
+/** Which file a damaged line is in: a model's history, or the registry-wide policy history. */
+export type HistoryKind = 'model' | 'policies';
+
+/** A line of a model's (or the policy) history that is not an event: names the file and the line. */
 export class HistoryDamagedError extends MlopsError {
-  constructor(readonly file: string, readonly line: number, readonly reason: string) {
-    super('REGISTRY_CORRUPT', `${file}:${line}: not a valid history event (${reason})`, {
-      hint: 'the history file was edited by hand or damaged; restore it from a backup (other models are not affected)',
+  constructor(readonly file: string, readonly line: number, readonly reason: string, readonly kind: HistoryKind = 'model') {
+    super('REGISTRY_CORRUPT', `${file}:${line}: not a valid ${kind === 'model' ? 'history' : 'alias policy'} event (${reason})`, {
+      hint: kind === 'model'
+        ? 'the history file was edited by hand or damaged; restore it from a backup (other models are not affected)'
+        : 'the alias policies of every model are unreadable, so no gated promotion can pass; restore policies.jsonl from a backup (rollback still works)',
     });
   }
 }
@@ -30,8 +37,49 @@ export interface ParsedHistory {
   missingNewline: boolean;
 }
 
-/** Why a line is not an event, or null when it is one. */
-function parseEvent(line: string): RegistryEvent | string {
+const isInt = (v: unknown, min = 1): v is number => Number.isSafeInteger(v) && (v as number) >= min;
+const isText = (v: unknown): v is string => typeof v === 'string' && v !== '';
+
+/** Why an object is not a valid event of this kind (every field a reader relies on), or null. */
+function invalidEvent(e: Record<string, unknown>, kind: HistoryKind): string | null {
+  if (!isInt(e.seq)) return `"seq" must be a positive integer, found ${JSON.stringify(e.seq)}`;
+  return invalidFields(e, kind) ?? (typeof e.at === 'string' ? null : '"at" (a time) is missing');
+}
+
+function invalidFields(e: Record<string, unknown>, kind: HistoryKind): string | null {
+  if (kind === 'policies') {
+    if (e.type !== 'policy') return `"type" must be "policy" in the policy history, found ${JSON.stringify(e.type)}`;
+    if (e.action !== 'set' && e.action !== 'clear') return `"action" must be "set" or "clear", found ${JSON.stringify(e.action)}`;
+    if (!isText(e.alias)) return '"alias" must be a name';
+    if (e.model !== null && !isText(e.model)) return '"model" must be a model name or null';
+    if (e.require !== undefined && !(Array.isArray(e.require) && e.require.every(isText))) return '"require" must be a list of alias names';
+    const c = e.checklist as Record<string, unknown> | null | undefined;
+    if (c !== undefined && c !== null && !(typeof c === 'object' && isText(c.path) && typeof c.sha256 === 'string')) return '"checklist" must have a "path" and a "sha256"';
+    return null;
+  }
+  switch (e.type) {
+    case 'register': {
+      if (!isInt(e.version)) return `a register event needs an integer "version", found ${JSON.stringify(e.version)}`;
+      const r = e.record as Record<string, unknown> | undefined;
+      if (typeof r !== 'object' || r === null || Array.isArray(r)) return 'a register event needs a "record" object';
+      if (!isText(r.name) || typeof r.sha256 !== 'string' || r.version !== e.version) return 'its "record" needs "name", "sha256" and the same "version"';
+      return null;
+    }
+    case 'alias':
+      if (!isText(e.alias)) return 'an alias event needs an "alias" name';
+      if (e.action !== 'promote' && e.action !== 'rollback') return `"action" must be "promote" or "rollback", found ${JSON.stringify(e.action)}`;
+      if (!isInt(e.to)) return `an alias event needs an integer "to", found ${JSON.stringify(e.to)}`;
+      if (e.from !== null && !isInt(e.from)) return `"from" must be an integer or null, found ${JSON.stringify(e.from)}`;
+      return null;
+    case 'archive':
+      return isInt(e.version) ? null : `an archive event needs an integer "version", found ${JSON.stringify(e.version)}`;
+    default:
+      return `unknown event type ${JSON.stringify(e.type)}`;
+  }
+}
+
+/** The event a line holds; 'torn' when it is not JSON at all; otherwise why it is not an event. */
+function parseEvent(line: string, kind: HistoryKind): RegistryEvent | { torn: string } | string {
   let value: unknown;
   try {
     value = JSON.parse(line);
@@ -39,27 +87,28 @@ function parseEvent(line: string): RegistryEvent | string {
     // V8 says "at position N" (0-based): a column reads better next to the line number.
     const message = (err as Error).message;
     const at = /\s*in JSON at position (\d+)/.exec(message);
-    return at ? `not JSON at column ${Number(at[1]) + 1}: ${message.replace(at[0], '')}` : `not JSON: ${message}`;
+    return { torn: at ? `not JSON at column ${Number(at[1]) + 1}: ${message.replace(at[0], '')}` : `not JSON: ${message}` };
   }
-  const event = value as Partial<RegistryEvent> | null;
-  if (typeof event !== 'object' || event === null || Array.isArray(event)) return 'not a JSON object';
-  if (typeof event.seq !== 'number' || typeof event.type !== 'string') return 'no "seq" number or "type"';
-  return event as RegistryEvent;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'not a JSON object';
+  return invalidEvent(value as Record<string, unknown>, kind) ?? (value as RegistryEvent);
 }
 
-export function parseHistory(text: string, file: string): ParsedHistory {
+export function parseHistory(text: string, file: string, kind: HistoryKind = 'model'): ParsedHistory {
   const lines = text.split('\n');
   const tail = lines.pop()!; // after the last newline: empty, a torn append, or an event without its newline
   const events: RegistryEvent[] = [];
   for (const [i, line] of lines.entries()) {
     if (line.trim() === '') continue; // a blank line (a hand edit) holds nothing to lose
-    const parsed = parseEvent(line);
-    if (typeof parsed === 'string') throw new HistoryDamagedError(file, i + 1, parsed);
+    const parsed = parseEvent(line, kind);
+    if (typeof parsed === 'string') throw new HistoryDamagedError(file, i + 1, parsed, kind);
+    if ('torn' in parsed) throw new HistoryDamagedError(file, i + 1, parsed.torn, kind);
     events.push(parsed);
   }
   const complete = Buffer.byteLength(text) - Buffer.byteLength(tail);
   if (tail === '') return { events, completeBytes: complete, torn: false, missingNewline: false };
-  const last = parseEvent(tail);
-  if (typeof last === 'string') return { events, completeBytes: complete, torn: true, missingNewline: false };
+  const last = parseEvent(tail, kind);
+  // Only a last line that is not JSON at all is a torn append; JSON that is not an event is damage.
+  if (typeof last === 'string') throw new HistoryDamagedError(file, lines.length + 1, last, kind);
+  if ('torn' in last) return { events, completeBytes: complete, torn: true, missingNewline: false };
   return { events: [...events, last], completeBytes: Buffer.byteLength(text), torn: false, missingNewline: true };
 }

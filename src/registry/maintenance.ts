@@ -4,16 +4,24 @@ import { sha256File } from '../util/hash.js';
 import { currentActor } from './actor.js';
 import { openStore, readHistoryOrDamage, requireModel, type RegistryOptions } from './context.js';
 import { parseRef, validateName } from './names.js';
-import { aliasesOf, foldHistory, selectVersion } from './state.js';
+import path from 'node:path';
+import { aliasesOf, foldHistory, selectVersion, type ModelState } from './state.js';
+import type { RegistryStore } from './store.js';
 import { eventView, type EventView } from './views.js';
+import { readPoliciesOrDamage } from './policy.js';
 
 export interface VerifyProblem {
-  name: string;
+  /** null for the registry-wide policies.jsonl. */
+  name: string | null;
   /** null for a damaged history: no version of the model can be checked. */
   model_version: number | null;
-  problem: 'sha256_mismatch' | 'missing_file' | 'unregistered_folder' | 'damaged_history';
+  problem: 'sha256_mismatch' | 'missing_file' | 'unregistered_folder' | 'damaged_history' | 'damaged_policies' | 'interrupted_register' | 'orphan';
+  /** A warning (an interrupted register's leftovers) does not fail verify. */
+  severity: 'error' | 'warning';
   message: string;
 }
+
+const WARNINGS = new Set<VerifyProblem['problem']>(['interrupted_register', 'orphan']);
 
 export interface VerifyResult {
   checked: number;
@@ -24,13 +32,14 @@ export interface VerifyResult {
 export async function verifyRegistry(options: RegistryOptions & { name?: string }): Promise<VerifyResult> {
   const store = openStore(options);
   const names = options.name ? [validateName(options.name)] : await store.listModels();
+  await requireSomethingToVerify(store, names);
   const problems: VerifyProblem[] = [];
   let checked = 0;
   for (const name of names) {
     const read = await readHistoryOrDamage(store, name);
     if ('damaged' in read) {
       // Name the model and its line, and go on: one bad history must not hide damage elsewhere.
-      problems.push({ name, model_version: null, problem: 'damaged_history', message: read.damaged.message });
+      problems.push({ name, model_version: null, problem: 'damaged_history', severity: 'error', message: read.damaged.message });
       continue;
     }
     const state = foldHistory(name, read.events);
@@ -39,17 +48,46 @@ export async function verifyRegistry(options: RegistryOptions & { name?: string 
       checked++;
       const file = store.filePath(name, record.version, record.file);
       const actual = await sha256File(file).catch(() => null);
-      if (actual === null) problems.push({ name, model_version: record.version, problem: 'missing_file', message: `${file} is missing` });
-      else if (actual !== record.sha256) problems.push({ name, model_version: record.version, problem: 'sha256_mismatch', message: `${file} has sha256 ${actual}, recorded ${record.sha256}` });
+      if (actual === null) problems.push({ name, model_version: record.version, problem: 'missing_file', severity: 'error', message: `${file} is missing` });
+      else if (actual !== record.sha256) problems.push({ name, model_version: record.version, problem: 'sha256_mismatch', severity: 'error', message: `${file} has sha256 ${actual}, recorded ${record.sha256}` });
     }
-    for (const v of await store.storedVersions(name)) {
-      if (!state.versions.has(v)) {
-        problems.push({ name, model_version: v, problem: 'unregistered_folder', message: `version folder ${v} has no register event (an interrupted register); the next register replaces it` });
-      }
+    problems.push(...await leftoverProblems(store, name, state));
+  }
+  // The gates of every model: a damaged line there fails verify as a damaged history does.
+  const policies = await readPoliciesOrDamage(store);
+  if (policies.damaged) problems.push({ name: null, model_version: null, problem: 'damaged_policies', severity: 'error', message: policies.damaged.message });
+  // An interrupted register's leftovers are warnings (never visible as versions); anything else fails verify.
+  return { checked, problems, passed: problems.every((p) => WARNINGS.has(p.problem)) };
+}
+
+/** Version folders without a register event, and folders set aside from interrupted registers. */
+async function leftoverProblems(store: RegistryStore, name: string, state: ModelState): Promise<VerifyProblem[]> {
+  const problems: VerifyProblem[] = [];
+  for (const folder of await store.storedVersions(name)) {
+    if (state.versions.has(folder.version)) continue;
+    if (folder.pending) {
+      problems.push({ name, model_version: folder.version, problem: 'interrupted_register', severity: 'warning', message: `${folder.path} was left by a register stopped before it recorded the version (never visible); the next register of ${name} moves it to orphans/` });
+    } else {
+      problems.push({
+        name, model_version: folder.version, problem: 'unregistered_folder', severity: 'error',
+        message: `${folder.path} holds ${folder.complete ? 'a complete version (model.onnx and version.json)' : 'files'} but history.jsonl has no register event for it (was the history restored from an older backup?). `
+          + 'Nothing replaces it: new versions are numbered above it. To recover it, restore history.jsonl from a backup that records it; '
+          + `or move the folder out of the registry and register its model.onnx again (its record is in version.json)`,
+      });
     }
   }
-  // A leftover folder is harmless (never visible as a version); only real damage fails verify.
-  return { checked, problems, passed: problems.every((p) => p.problem === 'unregistered_folder') };
+  for (const orphan of await store.orphans(name)) {
+    problems.push({ name, model_version: Number(/^(\d+)-/.exec(path.basename(orphan))?.[1]) || null, problem: 'orphan', severity: 'warning', message: `${orphan}: set aside from an interrupted register (never a version); delete it once you no longer need it` });
+  }
+  return problems;
+}
+
+/** Verify passes only on something verified: an empty folder or one that is not a registry is exit 2. */
+async function requireSomethingToVerify(store: RegistryStore, names: string[]): Promise<void> {
+  if (names.length) return;
+  throw new MlopsError('REGISTRY_EMPTY', `${store.location} holds no registered models: there is nothing to verify`, {
+    hint: 'check --registry or MLOPS_REGISTRY (the default is ./.mlops in the current folder); mlops registry register creates a registry',
+  });
 }
 
 export interface ArchiveResult {

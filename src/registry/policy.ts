@@ -7,12 +7,14 @@
  * become a way around a gate. Changes are append-only and attributed, like a
  * model's history.
  */
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { MlopsError } from '../util/errors.js';
 import { sha256File } from '../util/hash.js';
 import { currentActor } from './actor.js';
 import { openStore, type RegistryOptions } from './context.js';
-import { validateName } from './names.js';
+import { validateName, validateNewModelName } from './names.js';
+import { isHistoryDamaged } from './history-lines.js';
 import type { RegistryStore } from './store.js';
 import type { Actor, PolicyEvent } from './types.js';
 
@@ -60,6 +62,28 @@ export async function readPolicies(store: RegistryStore): Promise<PolicyView[]> 
   return foldPolicies(await store.readPolicyHistory());
 }
 
+/** A damaged line of policies.jsonl, for the commands that report it instead of failing. */
+export interface DamagedPolicies {
+  file: string;
+  line: number;
+  message: string;
+}
+
+/**
+ * The policies, or what is damaged in policies.jsonl. Gated moves must not use
+ * this (a gate that cannot be read must not pass): they call readPolicies.
+ * list/verify report the damage; rollback (the emergency path, it runs no
+ * gate) and a register without --alias go on without the policies.
+ */
+export async function readPoliciesOrDamage(store: RegistryStore): Promise<{ policies: PolicyView[]; damaged: DamagedPolicies | null }> {
+  try {
+    return { policies: await readPolicies(store), damaged: null };
+  } catch (err) {
+    if (!isHistoryDamaged(err)) throw err;
+    return { policies: [], damaged: { file: err.file, line: err.line, message: err.message } };
+  }
+}
+
 export function policySource(p: PolicyView): string {
   return p.model === null ? 'policy' : `policy for ${p.model}`;
 }
@@ -105,7 +129,8 @@ export interface PolicyResult {
 /** `mlops registry policy`: show, set or clear the gates of an alias. */
 export async function aliasPolicy(options: PolicyOptions): Promise<PolicyResult> {
   const alias = options.alias === undefined ? undefined : validateName(options.alias, 'alias');
-  const model = options.model === undefined ? null : validateName(options.model);
+  // A name that could never be registered (x.onnx) would narrow a policy to nothing.
+  const model = options.model === undefined ? null : validateNewModelName(options.model);
   const requires = [...new Set((options.require ?? []).map((a) => validateName(a, 'alias')))];
   const setting = requires.length > 0 || options.checklist !== undefined;
   if ((setting || options.clear) && alias === undefined) {
@@ -124,7 +149,10 @@ export async function aliasPolicy(options: PolicyOptions): Promise<PolicyResult>
   if (options.checklist !== undefined) {
     const resolved = resolveChecklistPath(options.checklist, options.cwd);
     const sha256 = await sha256OfFile(resolved);
-    if (sha256 === null) throw new MlopsError('REGISTRY_POLICY_CHECKLIST_MISSING', `checklist ${options.checklist} does not exist (looked at ${resolved})`, { hint: 'pass the path of a checklist file (mlops checklist init writes a starter)' });
+    if (sha256 === null) {
+      const folder = (await stat(resolved).catch(() => undefined))?.isDirectory();
+      throw new MlopsError('REGISTRY_POLICY_CHECKLIST_MISSING', `checklist ${options.checklist} ${folder ? 'is a folder' : 'does not exist'} (looked at ${resolved})`, { hint: 'pass the path of a checklist file (mlops checklist init writes a starter)' });
+    }
     if (!options.checklists) throw new Error('aliasPolicy: a checklist needs options.checklists to validate it');
     await options.checklists.validate(resolved);
     // Stored as given: a relative path is read from the folder each promotion runs in (the repository root in CI).

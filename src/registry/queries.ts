@@ -5,7 +5,7 @@ import { openStore, readHistoryOrDamage, readState, requireModel, type DamagedMo
 import { parseRef, validateName } from './names.js';
 import { aliasesOf, foldHistory, latestVersion, selectVersion } from './state.js';
 import { eventView, versionView, type EventView, type VersionView } from './views.js';
-import { policiesFor, policyEventsFor, readPolicies } from './policy.js';
+import { policiesFor, policyEventsFor, readPolicies, readPoliciesOrDamage, type DamagedPolicies } from './policy.js';
 import type { PolicyEvent } from './types.js';
 
 export interface ModelSummary {
@@ -28,7 +28,7 @@ export interface VersionSummary {
 }
 
 /** `damaged` is never missing from the all-models listing, so a script can test its length. */
-export type ListResult = { models: ModelSummary[]; damaged: DamagedModel[] } | { name: string; versions: VersionSummary[] };
+export type ListResult = { models: ModelSummary[]; damaged: DamagedModel[]; damaged_policies?: DamagedPolicies } | { name: string; versions: VersionSummary[] };
 
 export async function listRegistry(options: RegistryOptions & { name?: string }): Promise<ListResult> {
   const store = openStore(options);
@@ -65,7 +65,9 @@ export async function listRegistry(options: RegistryOptions & { name?: string })
       updated_at: events[events.length - 1].at,
     });
   }
-  return { models, damaged };
+  // Only when there is one: the listing of a sound registry keeps its shape.
+  const policies = (await readPoliciesOrDamage(store)).damaged;
+  return { models, damaged, ...(policies ? { damaged_policies: policies } : {}) };
 }
 
 export type ShowResult = VersionView;

@@ -2,12 +2,13 @@
 import path from 'node:path';
 import { isMlopsError, MlopsError } from '../util/errors.js';
 import { promote } from './aliases.js';
-import { checkChecklistsPresent, checkRequired, gatesFor, type RunGateOptions } from './gates.js';
-import { policiesFor, readPolicies } from './policy.js';
+import { checkChecklistsPresent, checkChecklistsUnchanged, checkRequired, gatesFor, type RunGateOptions } from './gates.js';
+import { policiesFor, readPolicies, readPoliciesOrDamage } from './policy.js';
 import { ciGitCommit, currentActor } from './actor.js';
 import { openStore, readState, type RegistryOptions } from './context.js';
 import { parseRef, validateName, validateNewModelName } from './names.js';
-import { maxVersion, selectVersion } from './state.js';
+import { maxVersion, selectVersion, type ModelState } from './state.js';
+import type { RegistryStore } from './store.js';
 import type { ModelSignature, VersionRecord, VersionRef } from './types.js';
 import { featureListFor } from './feature-list.js';
 import { versionView, type VersionView } from './views.js';
@@ -40,6 +41,8 @@ export interface RegisterOptions extends RegistryOptions, RunGateOptions {
 export interface RegisterResult extends VersionView {
   /** True when identical bytes were already registered and that version is returned. */
   duplicate: boolean;
+  /** With --alias: the move of the alias (through its gates), also when the bytes were already a version. */
+  alias_move?: { alias: string; from: number | null; to: number; changed: boolean };
 }
 
 interface ValidatedModel {
@@ -93,7 +96,8 @@ export async function registerModel(options: RegisterOptions): Promise<RegisterR
   try {
     const registered = await store.withLock(async () => {
       const state = await readState(store, name);
-      const policies = policiesFor(await readPolicies(store), name);
+      // Only a move of an alias needs the policies (a gate that cannot be read refuses it); a plain register shows them.
+      const policies = policiesFor(options.alias ? await readPolicies(store) : (await readPoliciesOrDamage(store)).policies, name);
       if (!options.allowDuplicate) {
         const same = [...state.versions.values()].find((r) => r.sha256 === staged.sha256);
         if (same && features && same.tags.features !== tags.features) {
@@ -101,16 +105,21 @@ export async function registerModel(options: RegisterOptions): Promise<RegisterR
             hint: 'pass --allow-duplicate to register the same bytes as a new version with this feature list',
           });
         }
-        if (same) return { ...versionView(store, state, same, policies), duplicate: true };
+        if (same) {
+          // --alias still moves: to the existing version, through promote's gates (after the lock, below).
+          if (options.alias) gated = { version: same.version, alias: options.alias };
+          return { ...versionView(store, state, same, policies), duplicate: true };
+        }
       }
       const gates = options.alias ? gatesFor(policies, name, options.alias, { cwd: options.cwd }) : undefined;
       if (gates && options.alias) {
         checkRequired(state, null, options.alias, gates, `a new version of "${name}"`);
         checkChecklistsPresent(gates, options.alias);
+        // Before anything is stored: register has no --force, so a swapped gate refuses here.
+        await checkChecklistsUnchanged(gates, options.alias);
       }
       const parent = options.parent ? await resolveParent(options, options.parent) : null;
-      // A folder at this number without a register event is a killed register's leftover: commitVersion replaces it.
-      const version = maxVersion(state) + 1;
+      const version = await nextVersion(store, name, state);
       const at = new Date().toISOString();
       const record: VersionRecord = {
         name,
@@ -128,27 +137,35 @@ export async function registerModel(options: RegisterOptions): Promise<RegisterR
         created_at: at,
         created_by: actor.actor,
       };
-      await store.commitVersion(staged, record);
-      committed = true;
       const events = [{ type: 'register' as const, at, ...actor, version, record, ...(options.reason ? { reason: options.reason } : {}) }];
       // With a checklist to pass, the version is registered now and the alias moves through promote (the checklist needs name@version).
       if (options.alias && gates?.checklists.length) gated = { version, alias: options.alias };
       const from = options.alias ? state.aliases.get(options.alias) ?? null : null;
-      await store.append(name, options.alias && !gated
+      const appendEvents = () => store.append(name, options.alias && !gated
         ? [...events, {
           type: 'alias' as const, action: 'promote' as const, alias: options.alias, from, to: version, at, ...actor,
           ...(options.reason ? { reason: options.reason } : {}), ...(gates?.policySeq.length ? { policy_seq: gates.policySeq } : {}),
         }]
         : events);
+      await store.commitVersion(staged, record);
+      committed = true;
+      try {
+        await appendEvents();
+      } catch (err) {
+        // No event, no version: take the stored copy back out while we still hold the lock.
+        await store.uncommitVersion(name, version).catch(() => {});
+        throw err;
+      }
+      await store.settleVersion(name, version);
       return { ...versionView(store, await readState(store, name), record, policies), duplicate: false };
     });
     if (!gated) return registered;
     try {
-      const { alias: _alias, from: _from, to: _to, changed: _changed, event: _event, ...view } = await promote({ ...options, ref: `${name}@${gated.version}`, to: gated.alias });
-      return { ...view, duplicate: false };
+      const { alias, from, to, changed, event: _event, ...view } = await promote({ ...options, force: false, ref: `${name}@${gated.version}`, to: gated.alias });
+      return { ...view, duplicate: registered.duplicate, alias_move: { alias, from, to, changed } };
     } catch (err) {
       if (!isMlopsError(err)) throw err;
-      throw new MlopsError(err.code, `registered ${name}@${gated.version}, but did not point "${gated.alias}" at it: ${err.message}`, {
+      throw new MlopsError(err.code, `${registered.duplicate ? `these bytes already are ${name}@${gated.version}` : `registered ${name}@${gated.version}`}, but did not point "${gated.alias}" at it: ${err.message}`, {
         exitCode: err.exitCode,
         hint: `the version is kept; once its checks pass: mlops registry promote ${name}@${gated.version} --to ${gated.alias} (--force promotes past failing checks, recorded in history)`,
       });
@@ -156,6 +173,21 @@ export async function registerModel(options: RegisterOptions): Promise<RegisterR
   } finally {
     if (!committed) await store.discard(staged);
   }
+}
+
+/**
+ * Above every registered version and every folder present, so a folder without
+ * an event is never reused or replaced. Folders an interrupted register left
+ * (still pending) are set aside to orphans/ first, under the lock.
+ */
+async function nextVersion(store: RegistryStore, name: string, state: ModelState): Promise<number> {
+  let highest = maxVersion(state);
+  for (const folder of await store.storedVersions(name)) {
+    if (state.versions.has(folder.version)) continue;
+    if (folder.pending) await store.setAside(name, folder.version);
+    else highest = Math.max(highest, folder.version);
+  }
+  return highest + 1;
 }
 
 async function resolveParent(options: RegistryOptions, ref: string): Promise<VersionRef> {

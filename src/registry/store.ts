@@ -6,6 +6,16 @@
  */
 import type { NewEvent, NewPolicyEvent, PolicyEvent, RegistryEvent, VersionRecord } from './types.js';
 
+/** A version folder present in storage. */
+export interface StoredFolder {
+  version: number;
+  path: string;
+  /** Its register never appended its event (killed between rename and append). */
+  pending: boolean;
+  /** Holds the model file and version.json. */
+  complete: boolean;
+}
+
 /** A model file copied into the store's staging area, not yet a version. */
 export interface StagedFile {
   id: string;
@@ -35,5 +45,13 @@ export interface RegistryStore {
   /** Path of a version's stored file (for onnxruntime and scripts). */
   filePath(name: string, version: number, file: string): string;
   /** Version folders present in storage, to find leftovers of interrupted registrations. */
-  storedVersions(name: string): Promise<number[]>;
+  storedVersions(name: string): Promise<StoredFolder[]>;
+  /** Folders of interrupted registers set aside (paths). */
+  orphans(name: string): Promise<string[]>;
+  /** Under the lock: move an unregistered version folder to the model's orphans; returns where. */
+  setAside(name: string, version: number): Promise<string>;
+  /** After the register event is appended: the folder is no longer pending. */
+  settleVersion(name: string, version: number): Promise<void>;
+  /** Under the lock, when the register event could not be appended: remove the committed folder. */
+  uncommitVersion(name: string, version: number): Promise<void>;
 }

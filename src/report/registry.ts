@@ -11,12 +11,16 @@ export function renderRegister(result: RegisterResult, options: RenderOptions): 
   const head = result.duplicate
     ? `${paint(options, 'yellow', 'already registered')}: identical bytes are ${record.name}@${record.model_version} (pass --allow-duplicate for a new version)`
     : `${paint(options, 'green', 'registered')} ${record.name}@${record.model_version}${result.aliases.length ? ` (${result.aliases.join(', ')})` : ''}`;
-  return `${head}\n${renderFields([['sha256', record.sha256], ['size', formatBytes(record.size_bytes)], ['source', record.source_path]], options)}\n`;
+  const move = result.duplicate && result.alias_move
+    ? result.alias_move.changed ? `\n${paint(options, 'green', 'promoted')} ${record.name} ${result.alias_move.alias}: ${result.alias_move.from ?? '-'} -> ${result.alias_move.to}` : `\n${result.alias_move.alias} already points at ${result.alias_move.to}; nothing changed`
+    : '';
+  return `${head}${move}\n${renderFields([['sha256', record.sha256], ['size', formatBytes(record.size_bytes)], ['source', record.source_path]], options)}\n`;
 }
 
 export function renderList(result: ListResult, options: RenderOptions): string {
   if ('models' in result) {
-    const damaged = result.damaged.map((d) => `${paint(options, 'red', 'damaged_history')} ${d.name}: ${d.message}\n`).join('');
+    const damaged = result.damaged.map((d) => `${paint(options, 'red', 'damaged_history')} ${d.name}: ${d.message}\n`).join('')
+      + (result.damaged_policies ? `${paint(options, 'red', 'damaged_policies')}: ${result.damaged_policies.message}\n` : '');
     if (result.models.length === 0) return damaged || 'no models registered yet (mlops registry register <name> <file.onnx>)\n';
     return renderTable(['model', 'versions', 'latest', 'aliases', 'updated'], result.models.map((m) => [
       m.name, m.versions, m.latest ?? '-', Object.entries(m.aliases).map(([a, v]) => `${a}=${v}`).join(', '), day(m.updated_at),
@@ -56,12 +60,18 @@ export function renderHistory(result: HistoryResult, options: RenderOptions): st
   const rows = result.events.map((e) => {
     const what = e.type === 'register' ? `register ${e.model_version}`
       : e.type === 'archive' ? `archive ${e.model_version}`
-      : `${e.action} ${e.alias}: ${e.from ?? '-'} -> ${e.to}${e.forced ? ' (forced past a failing checklist)' : e.checklists?.length ? ` (${checklistsPassed(e.checklists)})` : ''}`;
+      : `${e.action} ${e.alias}: ${e.from ?? '-'} -> ${e.to}${e.forced ? ` (${forcedPast(e.checklists ?? [])})` : e.checklists?.length ? ` (${checklistsPassed(e.checklists)})` : ''}`;
     return [e.seq, day(e.at), e.actor + (e.ci_url ? `\n${e.ci_url}` : ''), what, e.reason ?? ''];
   });
   const events = renderTable(['#', 'when', 'who', 'what', 'reason'], rows, options) + '\n';
   if (result.policy_events.length === 0) return events;
   return `${events}\nalias policies (registry-wide and for ${result.name}):\n${renderPolicyEvents(result.policy_events, options)}`;
+}
+
+function forcedPast(runs: ChecklistRun[]): string {
+  const changed = runs.filter((r) => r.policy_sha256).map((r) => `${r.config} changed since the policy was set`);
+  const failed = runs.some((r) => !r.passed) ? ['a failing checklist'] : [];
+  return `forced past ${[...failed, ...changed].join(' and ') || 'a failing checklist'}`;
 }
 
 function checklistsPassed(runs: ChecklistRun[]): string {
@@ -99,14 +109,17 @@ export function renderPolicy(result: PolicyResult, options: RenderOptions): stri
 }
 
 export function renderVerify(result: VerifyResult, options: RenderOptions): string {
-  const lines = result.problems.map((p) => `${paint(options, p.problem === 'unregistered_folder' ? 'yellow' : 'red', p.problem)} ${p.model_version === null ? p.name : `${p.name}@${p.model_version}`}: ${p.message}`);
+  const lines = result.problems.map((p) => `${paint(options, p.severity === 'warning' ? 'yellow' : 'red', p.severity === 'warning' ? `warning: ${p.problem}` : p.problem)} ${p.name === null ? 'alias policies' : p.model_version === null ? p.name : `${p.name}@${p.model_version}`}: ${p.message}`);
   const files = result.problems.filter((p) => p.problem === 'sha256_mismatch' || p.problem === 'missing_file').length;
   const histories = result.problems.filter((p) => p.problem === 'damaged_history').length;
+  const unregistered = result.problems.filter((p) => p.problem === 'unregistered_folder').length;
   const verdict = result.passed
     ? `${paint(options, 'green', 'ok')}: ${result.checked} stored file${result.checked === 1 ? '' : 's'} match their sha256`
     : `${paint(options, 'red', 'FAILED')}: ${[
       `${files} of ${result.checked} stored files are damaged or missing`,
       ...(histories ? [`${histories} model${histories === 1 ? '' : 's'} with a damaged history (not checked)`] : []),
+      ...(result.problems.some((p) => p.problem === 'damaged_policies') ? ['the alias policies (policies.jsonl) are damaged'] : []),
+      ...(unregistered ? [`${unregistered} version folder${unregistered === 1 ? '' : 's'} with no register event`] : []),
     ].join('; ')}`;
   return [...lines, verdict].join('\n') + '\n';
 }

@@ -9,6 +9,8 @@
  *                                   errno (ENOSPC, EROFS, EACCES...), as a full,
  *                                   read-only or forbidden volume would make it fail;
  *                                   tests run as root, where chmod stops nothing
+ *   MLOPS_FAILPOINT=<name>:stop     the process stops itself (SIGSTOP) there and goes on
+ *                                   when it gets SIGCONT, as a paused process would
  *   MLOPS_FAILPOINT=<name>:hang     the process reports "failpoint <name> reached" on
  *                                   stderr and waits there, so a test can interrupt it
  */
@@ -18,6 +20,11 @@ export async function failpoint(name: string, beforeDying?: () => Promise<unknow
   if (spec === `${name}:hang`) {
     process.stderr.write(`failpoint ${name} reached\n`);
     await new Promise(() => setInterval(() => {}, 1 << 30)); // keeps the process alive until a signal
+  }
+  if (spec === `${name}:stop`) {
+    // Paused as by SIGSTOP (a frozen VM, a debugger): a test sends SIGCONT.
+    process.kill(process.pid, 'SIGSTOP');
+    return;
   }
   const injected = injectedError(name);
   if (injected) throw injected;

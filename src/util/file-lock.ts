@@ -3,11 +3,12 @@
  *
  * Acquire: create `<path>` with O_EXCL, holding the owner {host, boot, pidns,
  * pid} (see process-owner.ts), a token and the time.
- * A lock is stale when its holder is a dead process in our pid namespace, or,
- * when the holder cannot be checked from here (another host of a shared
- * volume, another container with the same hostname, an older mlops), when it
- * was not refreshed for `staleMs`: holders keep it for milliseconds, and
- * refresh its mtime every staleMs/4 while they hold it.
+ * A lock is stale when its holder is a dead process in our pid namespace, or
+ * when it was not refreshed for `staleMs`, whoever holds it (a live pid may be
+ * a reused one; the holder may be in another namespace or host): holders keep
+ * it for milliseconds, and refresh its mtime every staleMs/4 while they hold
+ * it. A holder paused past `staleMs` loses the lock: it checks it still holds
+ * it (HeldLock.assertHeld) before each irreversible step.
  * Breaking a stale lock is itself serialized by `<path>.break` (O_EXCL): the
  * breaker re-reads the lock under it and removes it only if it still holds
  * the same token, so a fresh lock taken meanwhile is never removed.
@@ -82,8 +83,19 @@ async function breakStale(path: string, observed: LockOwner | null, staleMs: num
   }
 }
 
+/** What `fn` gets while it holds the lock. */
+export interface HeldLock {
+  /**
+   * Throws (exit 2) unless the lock file still holds our token. A holder that
+   * was paused (SIGSTOP, a frozen VM) past the stale threshold may have had its
+   * lock broken by a writer that cannot check its pid; it must not go on to
+   * an irreversible step, so it calls this right before each one.
+   */
+  assertHeld(step: string): Promise<void>;
+}
+
 /** Run `fn` while holding the lock at `path`. */
-export async function withFileLock<T>(path: string, fn: () => Promise<T>, options: LockOptions = {}): Promise<T> {
+export async function withFileLock<T>(path: string, fn: (lock: HeldLock) => Promise<T>, options: LockOptions = {}): Promise<T> {
   const timeoutMs = options.timeoutMs ?? (Number(process.env.MLOPS_LOCK_TIMEOUT_MS) || 30_000);
   const staleMs = options.staleMs ?? 60_000;
   const owner: LockOwner = { ...currentOwner(), token: randomBytes(8).toString('hex'), at: Date.now() };
@@ -99,9 +111,14 @@ export async function withFileLock<T>(path: string, fn: () => Promise<T>, option
     }
     if (Date.now() > deadline) {
       const foreign = current && current !== 'missing' && ownerLiveness(current) === 'unknown'
-        ? `; its holder cannot be checked from here (another pid namespace or host), so it is broken once not refreshed for ${staleMs / 1000} s`
+        ? '; its holder cannot be checked from here (another pid namespace or host)'
         : '';
-      const who = current && current !== 'missing' ? ` (held by pid ${current.pid} on ${current.host}${Number.isFinite(current.at) ? ` since ${new Date(current.at).toISOString()}` : ''}${foreign})` : '';
+      const refreshed = await stat(path).then((i) => `, last refreshed ${new Date(i.mtimeMs).toISOString()}`, () => '');
+      // A lock without a plausible time (hand-written, older mlops) says nothing rather than "since 1970".
+      const since = current && current !== 'missing' && Number.isFinite(current.at) && current.at > Date.UTC(2020, 0) ? ` since ${new Date(current.at).toISOString()}` : '';
+      const who = current && current !== 'missing'
+        ? ` (held by pid ${current.pid} on ${current.host}${since}${refreshed}${foreign}; it is broken once not refreshed for ${staleMs / 1000} s)`
+        : '';
       throw new MlopsError('REGISTRY_LOCKED', `timed out after ${timeoutMs} ms waiting for the lock ${path}${who}`, {
         hint: 'another mlops process is writing to this registry; retry, or raise MLOPS_LOCK_TIMEOUT_MS',
       });
@@ -110,8 +127,17 @@ export async function withFileLock<T>(path: string, fn: () => Promise<T>, option
     delay = Math.min(delay * 2, 100);
   }
   const stopHeartbeat = startHeartbeat(path, staleMs / 4);
+  const held: HeldLock = {
+    async assertHeld(step) {
+      const current = await readOwner(path);
+      if (current && current !== 'missing' && current.token === owner.token) return;
+      throw new MlopsError('REGISTRY_LOCK_LOST', `lost the lock ${path} before ${step}: it was broken as stale while this process was paused (not refreshed for ${staleMs / 1000} s)${current && current !== 'missing' ? `, and is now held by pid ${current.pid} on ${current.host}` : ''}`, {
+        hint: 'nothing more was written by this command; check the result with mlops registry verify, then run the command again',
+      });
+    },
+  };
   try {
-    return await fn();
+    return await fn(held);
   } finally {
     stopHeartbeat();
     const current = await readOwner(path);

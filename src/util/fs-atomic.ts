@@ -50,13 +50,14 @@ export async function removeStaleTemps(target: string): Promise<string[]> {
 export const FOREIGN_TEMP_STALE_MS = 10 * 60_000;
 
 /**
- * Our own namespace: by pid (this very pid counts as dead unless the file is
- * one of ours in use: a container's main process is often pid 1 on every
- * run). Anyone else's: by age, since live owners touch their files.
+ * Our own namespace: a dead pid at once (this very pid counts as dead unless
+ * the file is one of ours in use: a container's main process is often pid 1
+ * on every run). A live pid may be a reused one, so, as for anyone else's,
+ * by age too: live owners touch their files every minute.
  */
 export function tempAbandoned(owner: { tag: string; pid: number }, mtimeMs: number, inUse: boolean): boolean {
   if (inUse) return false;
-  if (owner.tag === ownerTag()) return owner.pid === process.pid || !processAlive(owner.pid);
+  if (owner.tag === ownerTag() && (owner.pid === process.pid || !processAlive(owner.pid))) return true;
   return Date.now() - mtimeMs > FOREIGN_TEMP_STALE_MS;
 }
 

@@ -5,8 +5,9 @@
  * Two containers can share a hostname (host networking, one pod) and a
  * volume while each has its own pid 7, so "same host, pid 7 is dead here"
  * proves nothing. An owner is therefore {host, boot id, pid-namespace inode,
- * pid}: only when all but the pid match ours can the pid be checked. Anything
- * else (another namespace, another host, a record from an older mlops) is
+ * pid}: only when all but the pid match ours can the pid be checked (a dead
+ * pid is abandoned at once). Anything else (another namespace, another host,
+ * a record from an older mlops), and a live pid that may have been reused, is
  * judged by age: the owner refreshes the entry's mtime while it works (see
  * startHeartbeat), so an entry not refreshed for longer than a stated
  * threshold is abandoned.
@@ -66,10 +67,14 @@ export function ownerLiveness(owner: Partial<ProcessOwner> | null | undefined): 
   return processAlive(owner.pid) ? 'alive' : 'dead';
 }
 
-/** Abandoned: its owner is dead, or it cannot be checked and the entry was not refreshed within `staleMs`. */
+/**
+ * Abandoned: its owner is dead (checked at once in our namespace), or the entry
+ * was not refreshed within `staleMs`. A live pid alone proves nothing: pids are
+ * reused (a container's main process is pid 1 on every run), and live owners
+ * refresh their entries well within the threshold.
+ */
 export function isAbandoned(owner: Partial<ProcessOwner> | null | undefined, mtimeMs: number, staleMs: number, now = Date.now()): boolean {
-  const liveness = ownerLiveness(owner);
-  if (liveness !== 'unknown') return liveness === 'dead';
+  if (ownerLiveness(owner) === 'dead') return true;
   return now - mtimeMs > staleMs;
 }
 

@@ -86,3 +86,21 @@ test('other commands name the registry version of a reference "model_version"', 
   assert.deepEqual(quantized.source.registry, { name: 'mlp', model_version: 1 });
   assert.deepEqual(quantized.registered, { name: 'mlp-int8', model_version: 1 });
 });
+
+test('register --alias with bytes that are already a version moves the alias to that version, through its gates, and says so', () => {
+  const registry = tempDir();
+  const model = fixture('models', 'mlp-dynamo.onnx');
+  assert.equal(runCli(['registry', 'register', 'm', model, '--registry', registry]).status, 0);
+  const again = runCli(['registry', 'register', 'm', model, '--alias', 'staging', '--registry', registry]);
+  assert.equal(again.status, 0, again.stderr);
+  assert.match(again.stdout, /already registered: identical bytes are m@1[\s\S]*\npromoted m staging: - -> 1/);
+  const json = JSON.parse(runCli(['registry', 'register', 'm', model, '--alias', 'staging', '--registry', registry, '--json']).stdout);
+  assert.equal(json.duplicate, true);
+  assert.deepEqual(json.alias_move, { alias: 'staging', from: 1, to: 1, changed: false });
+  assert.deepEqual(json.aliases, ['staging']);
+  // The alias's policy applies as for promote.
+  assert.equal(runCli(['registry', 'policy', 'production', '--require', 'canary', '--registry', registry]).status, 0);
+  const gated = runCli(['registry', 'register', 'm', model, '--alias', 'production', '--registry', registry]);
+  assert.equal(gated.status, 1, gated.stderr);
+  assert.match(gated.stderr, /these bytes already are m@1, but did not point "production" at it: m@1 has never been "canary"/);
+});

@@ -68,3 +68,17 @@ test('a read-only, full or unwritable registry is exit 2 naming the path, and th
   assert.equal(json.error.code, 'REGISTRY_NOT_WRITABLE');
   assert.equal(runCli(['registry', 'verify', '--registry', registry]).status, 0);
 });
+
+test('verify on a folder that holds no registry (empty, or any other folder) is exit 2, never an "ok" on nothing', () => {
+  const empty = tempDir();
+  for (const folder of [empty, path.join(process.cwd(), 'src')]) {
+    const r = runCli(['registry', 'verify', '--registry', folder]);
+    assertUserError(r, new RegExp(`${folder} holds no registered models: there is nothing to verify`), folder);
+    assert.doesNotMatch(r.stdout, /ok/);
+    assert.equal(JSON.parse(runCli(['registry', 'verify', '--registry', folder, '--json']).stdout).error.code, 'REGISTRY_EMPTY');
+  }
+  const list = runCli(['registry', 'list', '--registry', empty]);
+  assert.equal(list.status, 0, list.stderr);
+  assert.match(list.stdout, /no models registered yet/);
+  assert.deepEqual(readdirSync(empty), [], 'nothing was written');
+});

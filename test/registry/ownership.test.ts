@@ -32,9 +32,11 @@ test('staging entries: dead owners in our pid namespace go at once; owners in an
     foreignOld: stagingEntry(registry, `${me.host}~${me.boot}~${foreignNs}~${process.pid}~cccccccccccc`, true),
     otherHostFresh: stagingEntry(registry, `build-7~${me.boot}~${me.pidns}~${DEAD_PID}~dddddddddddd`, false),
     otherHostOld: stagingEntry(registry, `build-7~${me.boot}~${me.pidns}~${DEAD_PID}~eeeeeeeeeeee`, true),
-    // Ours: the pid is checked, age does not matter.
+    // Ours: a dead pid goes at once; a live one (maybe reused) once not refreshed.
     oursDead: stagingEntry(registry, `${me.host}~${me.boot || '-'}~${me.pidns || '-'}~${DEAD_PID}~ffffffffffff`, false),
     oursAliveOld: stagingEntry(registry, `${me.host}~${me.boot || '-'}~${me.pidns || '-'}~${process.pid}~000000000000`, true),
+    // A live pid whose entry is fresh: in flight.
+    oursAliveFresh: stagingEntry(registry, `${me.host}~${me.boot || '-'}~${me.pidns || '-'}~1~333333333333`, false),
     // Written by an older mlops (host~pid~random): judged by age.
     legacyFresh: stagingEntry(registry, `${me.host}~${DEAD_PID}~111111111111`, false),
     legacyOld: stagingEntry(registry, `${me.host}~${DEAD_PID}~222222222222`, true),
@@ -43,7 +45,7 @@ test('staging entries: dead owners in our pid namespace go at once; owners in an
   await promote({ registry, ref: 'm@1', to: 'production' });
   const left = new Set(readdirSync(path.join(registry, 'staging')));
   const kept = Object.entries(entries).filter(([, name]) => left.has(name)).map(([label]) => label).sort();
-  assert.deepEqual(kept, ['foreignFresh', 'foreignFreshLivePid', 'legacyFresh', 'otherHostFresh', 'oursAliveOld']);
+  assert.deepEqual(kept, ['foreignFresh', 'foreignFreshLivePid', 'legacyFresh', 'otherHostFresh', 'oursAliveFresh']);
 });
 
 test('a lock held in another pid namespace is waited for while fresh and broken once it is not refreshed', async () => {
@@ -70,6 +72,26 @@ test('a lock left by a dead process in our own pid namespace is broken at once',
   process.env.MLOPS_LOCK_TIMEOUT_MS = '2000';
   try {
     assert.equal((await archiveVersion({ registry, ref: 'm@1' })).changed, true);
+  } finally {
+    delete process.env.MLOPS_LOCK_TIMEOUT_MS;
+  }
+});
+
+test('a lock of a live pid in our namespace (a reused pid, e.g. 1 in a container) is broken once not refreshed', async () => {
+  const registry = tempDir();
+  await registerModel({ registry, name: 'm', file: fixture('models', 'mlp-dynamo.onnx') });
+  const lock = path.join(registry, 'lock');
+  // No "at": a lock from an older mlops or written by hand.
+  writeFileSync(lock, JSON.stringify({ ...currentOwner(), pid: 1, token: 'reused' }));
+  process.env.MLOPS_LOCK_TIMEOUT_MS = '300';
+  try {
+    await assert.rejects(promote({ registry, ref: 'm@1', to: 'production' }), (e: Error) => {
+      assert.match(e.message, /held by pid 1 on .*, last refreshed \d{4}-.*it is broken once not refreshed for 60 s/);
+      assert.doesNotMatch(e.message, /1970/);
+      return true;
+    });
+    utimesSync(lock, HOUR_AGO, HOUR_AGO);
+    assert.equal((await promote({ registry, ref: 'm@1', to: 'production' })).changed, true);
   } finally {
     delete process.env.MLOPS_LOCK_TIMEOUT_MS;
   }

@@ -115,3 +115,12 @@ test('policies: shown, cleared, attributed in history; a checklist missing where
   assert.deepEqual(history.policy_events.map((e) => [e.seq, e.action, e.alias, e.reason ?? null]), [[1, 'set', 'production', null], [2, 'clear', 'production', 'moved to CI']]);
   assert.ok(history.policy_events.every((e) => e.actor && e.at && e.host));
 });
+
+test('policy --model refuses a name that can never be registered, and --checklist names a folder as a folder', async () => {
+  const { registry, dir } = await setup();
+  await assert.rejects(aliasPolicy({ registry, cwd: dir, alias: 'production', model: 'z.onnx', require: ['staging'], checklists }), /\.onnx/);
+  await assert.rejects(aliasPolicy({ registry, cwd: dir, alias: 'production', checklist: '/etc', checklists }), (e: Failure) => {
+    assert.match(e.message, /^checklist \/etc is a folder \(looked at \/etc\)/);
+    return true;
+  });
+});
