@@ -36,11 +36,21 @@ export function withoutWarnings(stderr: string): string {
 const tempDirs = new Set<string>();
 
 /**
+ * Everything this test process and the CLIs it spawns put in the temp folder
+ * lands in one folder removed at exit, including files no test asked for:
+ * onnxruntime-node's bundled library writes mat-debug-<pid>.log and .ses to
+ * $TMPDIR on every load (thousands of them over a few suite runs).
+ */
+const runRoot = mkdtempSync(path.join(os.tmpdir(), 'mlops-test-run-'));
+process.env.TMPDIR = runRoot;
+tempDirs.add(runRoot);
+process.once('exit', removeTempDirs);
+
+/**
  * A fresh folder under the system temp dir, removed when this test file's
  * process exits (each test file runs in its own process), pass or fail.
  */
 export function tempDir(prefix = 'mlops-test-'): string {
-  if (tempDirs.size === 0) process.once('exit', removeTempDirs);
   const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
   tempDirs.add(dir);
   return dir;

@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import '../helpers.js'; // its temp folder takes what onnxruntime writes to $TMPDIR
 import assert from 'node:assert/strict';
 import { onnx, encodeModel, type NodeProto } from '../../src/onnx/proto.js';
 import { createSession } from '../../src/runtime/session.js';
