@@ -53,6 +53,7 @@ export function reportError(err: unknown, flags: GlobalFlags): ExitCodeValue {
   const color = colorEnabled(process.stderr);
   const label = color ? '\u001b[31merror\u001b[0m' : 'error';
   if (isMlopsError(err) && stdoutFailure && err.cause === stdoutFailure) return stdoutClosed ? ExitCode.Ok : err.exitCode;
+  if (isMlopsError(err) && err.code === 'OUTPUT_READER_GONE') return ExitCode.Ok;
   if (isMlopsError(err)) {
     process.stderr.write(`${label}: ${err.message}\n`);
     if (err.hint) process.stderr.write(`hint: ${err.hint}\n`);

@@ -294,6 +294,9 @@ export class FolderStore implements RegistryStore {
       } finally {
         await handle.close();
       }
+      // A writer paused past the stale limit between its check and its write (SIGSTOP, a frozen VM)
+      // cannot be fenced off with a lock file: it must at least not report success.
+      await this.held?.assertHeld(`after appending to ${file}: another writer may have changed it meanwhile; run mlops registry verify`);
       return numbered;
     });
   }

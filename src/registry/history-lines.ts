@@ -54,7 +54,7 @@ function invalidFields(e: Record<string, unknown>, kind: HistoryKind): string | 
     if (e.model !== null && !isText(e.model)) return '"model" must be a model name or null';
     if (e.require !== undefined && !(Array.isArray(e.require) && e.require.every(isText))) return '"require" must be a list of alias names';
     const c = e.checklist as Record<string, unknown> | null | undefined;
-    if (c !== undefined && c !== null && !(typeof c === 'object' && isText(c.path) && typeof c.sha256 === 'string')) return '"checklist" must have a "path" and a "sha256"';
+    if (c !== undefined && c !== null && !(typeof c === 'object' && isText(c.path) && typeof c.sha256 === 'string' && /^[0-9a-f]{64}$/.test(c.sha256))) return '"checklist" must have a "path" and the sha256 (64 hex digits) of the file when the policy was set';
     return null;
   }
   switch (e.type) {

@@ -15,7 +15,7 @@ export interface VerifyProblem {
   name: string | null;
   /** null for a damaged history: no version of the model can be checked. */
   model_version: number | null;
-  problem: 'sha256_mismatch' | 'missing_file' | 'unregistered_folder' | 'damaged_history' | 'damaged_policies' | 'interrupted_register' | 'orphan';
+  problem: 'sha256_mismatch' | 'missing_file' | 'unregistered_folder' | 'damaged_history' | 'damaged_policies' | 'interrupted_register' | 'orphan' | 'duplicate_version';
   /** A warning (an interrupted register's leftovers) does not fail verify. */
   severity: 'error' | 'warning';
   message: string;
@@ -32,7 +32,6 @@ export interface VerifyResult {
 export async function verifyRegistry(options: RegistryOptions & { name?: string }): Promise<VerifyResult> {
   const store = openStore(options);
   const names = options.name ? [validateName(options.name)] : await store.listModels();
-  await requireSomethingToVerify(store, names);
   const problems: VerifyProblem[] = [];
   let checked = 0;
   for (const name of names) {
@@ -41,6 +40,13 @@ export async function verifyRegistry(options: RegistryOptions & { name?: string 
       // Name the model and its line, and go on: one bad history must not hide damage elsewhere.
       problems.push({ name, model_version: null, problem: 'damaged_history', severity: 'error', message: read.damaged.message });
       continue;
+    }
+    // Two writers that both believed they held the lock (one paused past the stale limit) leave
+    // the same version registered twice: the history no longer says which bytes it is.
+    const registered = new Map<number, number>();
+    for (const e of read.events) if (e.type === 'register') registered.set(e.version, (registered.get(e.version) ?? 0) + 1);
+    for (const [version, count] of registered) {
+      if (count > 1) problems.push({ name, model_version: version, problem: 'duplicate_version', severity: 'error', message: `${name}@${version} is registered ${count} times in its history: two writers raced (one had lost the lock); check which bytes versions/${version} holds` });
     }
     const state = foldHistory(name, read.events);
     if (options.name && state.versions.size === 0) await requireModel(store, name);
@@ -56,6 +62,8 @@ export async function verifyRegistry(options: RegistryOptions & { name?: string 
   // The gates of every model: a damaged line there fails verify as a damaged history does.
   const policies = await readPoliciesOrDamage(store);
   if (policies.damaged) problems.push({ name: null, model_version: null, problem: 'damaged_policies', severity: 'error', message: policies.damaged.message });
+  // Nothing verified and nothing wrong (an empty folder, models without versions) is no pass.
+  if (checked === 0 && problems.every((p) => WARNINGS.has(p.problem))) await requireSomethingToVerify(store, []);
   // An interrupted register's leftovers are warnings (never visible as versions); anything else fails verify.
   return { checked, problems, passed: problems.every((p) => WARNINGS.has(p.problem)) };
 }

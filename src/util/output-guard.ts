@@ -38,6 +38,17 @@ function realOrResolved(p: string): string {
   }
 }
 
+/** A path not created yet, through the real path of its nearest existing folder (a symlink into a registry counts). */
+function realOfMissing(p: string): string {
+  const rest: string[] = [];
+  let dir = path.resolve(p);
+  while (!existsSync(dir) && path.dirname(dir) !== dir) {
+    rest.unshift(path.basename(dir));
+    dir = path.dirname(dir);
+  }
+  return path.join(realOrResolved(dir), ...rest);
+}
+
 function isFolder(p: string): boolean {
   try {
     return statSync(p).isDirectory();
@@ -92,7 +103,7 @@ export async function guardOutputs(outputs: NamedPath[], inputs: NamedPath[], op
   for (const output of outputs) {
     if (output.path === '-') continue;
     const target = options.createsFolders && !existsSync(path.dirname(output.path))
-      ? { path: path.resolve(output.path), inPlace: false }
+      ? { path: realOfMissing(output.path), inPlace: false }
       : await resolveOutputTarget(output.path, `${output.what} ${output.path}`);
     if (target.inPlace) continue;
     const real = path.join(realOrResolved(path.dirname(target.path)), path.basename(target.path));
