@@ -296,7 +296,7 @@ export class FolderStore implements RegistryStore {
       }
       // A writer paused past the stale limit between its check and its write (SIGSTOP, a frozen VM)
       // cannot be fenced off with a lock file: it must at least not report success.
-      await this.held?.assertHeld(`after appending to ${file}: another writer may have changed it meanwhile; run mlops registry verify`);
+      await this.held?.assertHeld('reporting success', `appending to ${file}`);
       return numbered;
     });
   }

@@ -91,7 +91,8 @@ export interface HeldLock {
    * lock broken by a writer that cannot check its pid; it must not go on to
    * an irreversible step, so it calls this right before each one.
    */
-  assertHeld(step: string): Promise<void>;
+  /** `written`: what was already written, when the check comes after a write (the error then says so). */
+  assertHeld(step: string, written?: string): Promise<void>;
 }
 
 /** Run `fn` while holding the lock at `path`. */
@@ -128,11 +129,14 @@ export async function withFileLock<T>(path: string, fn: (lock: HeldLock) => Prom
   }
   const stopHeartbeat = startHeartbeat(path, staleMs / 4);
   const held: HeldLock = {
-    async assertHeld(step) {
+    async assertHeld(step, written) {
       const current = await readOwner(path);
       if (current && current !== 'missing' && current.token === owner.token) return;
-      throw new MlopsError('REGISTRY_LOCK_LOST', `lost the lock ${path} before ${step}: it was broken as stale while this process was paused (not refreshed for ${staleMs / 1000} s)${current && current !== 'missing' ? `, and is now held by pid ${current.pid} on ${current.host}` : ''}`, {
-        hint: 'nothing more was written by this command; check the result with mlops registry verify, then run the command again',
+      const holder = current && current !== 'missing' ? `, and is now held by pid ${current.pid} on ${current.host}` : '';
+      throw new MlopsError('REGISTRY_LOCK_LOST', `lost the lock ${path} ${written ? `while ${written}` : `before ${step}`}: it was broken as stale while this process was paused (not refreshed for ${staleMs / 1000} s)${holder}`, {
+        hint: written
+          ? 'another writer may have written at the same time: run mlops registry verify (a version registered twice shows as duplicate_version)'
+          : 'nothing more was written by this command; check the result with mlops registry verify, then run the command again',
       });
     },
   };

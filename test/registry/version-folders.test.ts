@@ -61,6 +61,34 @@ test('a register paused past the stale threshold loses its lock and writes nothi
   assert.deepEqual(readFileSync(path.join(registry, 'models', 'm', 'orphans', orphan, 'model.onnx')), readFileSync(files[1]));
 });
 
+test('a register paused inside its history append (after its last lock check) exits 2, and verify names the version registered twice', async () => {
+  const registry = tempDir();
+  const files = modelVariants(registry, 3);
+  await registerModel({ registry, name: 'm', file: files[0] });
+  // Stopped between the lock check and the write: no lock file can fence this off.
+  const paused = spawn(process.execPath, [path.join(ROOT, 'bin', 'mlops'), 'registry', 'register', 'm', files[1], '--registry', registry], {
+    env: { ...process.env, NO_COLOR: '1', MLOPS_FAILPOINT: 'append-write:stop' },
+  });
+  let stderr = '';
+  paused.stderr.on('data', (d) => (stderr += d));
+  const exited = new Promise<number | null>((resolve) => paused.on('close', (code) => resolve(code)));
+  try {
+    await until('the first register to stop', () => processState(paused.pid!) === 'T');
+    const minutesAgo = new Date(Date.now() - 120_000);
+    utimesSync(path.join(registry, 'lock'), minutesAgo, minutesAgo);
+    const second = runCli(['registry', 'register', 'm', files[2], '--registry', registry]);
+    assert.equal(second.status, 0, second.stderr);
+  } finally {
+    paused.kill('SIGCONT');
+  }
+  // It must not report success: its event went in while another writer held the lock.
+  assert.equal(await exited, 2, stderr);
+  assert.match(stderr, /lost the lock .* while appending to .*history\.jsonl[\s\S]*hint: .*mlops registry verify/);
+  const verify = runCli(['registry', 'verify', '--registry', registry, '--json']);
+  assert.equal(verify.status, 1, verify.stdout);
+  assert.ok(JSON.parse(verify.stdout).problems.some((p: { problem: string; model_version: number }) => p.problem === 'duplicate_version' && p.model_version === 2));
+});
+
 test('a complete version folder without its event (history restored from an older backup) fails verify and is never replaced', async () => {
   const registry = tempDir();
   const files = modelVariants(registry, 5);
