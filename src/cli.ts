@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
-import { ExitCode } from './util/errors.js';
+import { ExitCode, MlopsError } from './util/errors.js';
 import { removeLiveTemps } from './util/fs-atomic.js';
 import { noteStdoutClosed, renderOptions, reportError, reportStdoutFailure, runCommand, writeJsonError, type GlobalFlags } from './cli/run.js';
 import { examples, parseBatchSize, parseKeyInt, parseList, parseNonNegative, parsePositiveInt } from './cli/parsers.js';
@@ -63,7 +63,9 @@ export function buildProgram(): Command {
     .option('--rtol <x>', 'relative tolerance', parseNonNegative, 1e-3)
     .option('--atol <x>', 'absolute tolerance', parseNonNegative, 1e-5)
     .option('--dim <name=size>', 'size of a named symbolic dim for the synthesized run (repeatable)', parseKeyInt)
-    .option('--batch <n>', 'size tried for symbolic dims after 1', parseBatchSize, 7)
+    .option('--batch-size <n>', 'size tried for symbolic dims after 1 (default 7)', parseBatchSize)
+    // The old spelling, kept for scripts: every other command says --batch-size.
+    .addOption(new Option('--batch <n>').argParser(parseBatchSize).hideHelp())
     .addOption(new Option('--threads <n>', 'onnxruntime intra-op threads').argParser(parsePositiveInt))
     .option('--json', 'print the full report as JSON')
     .addHelpText('after', `
@@ -93,7 +95,7 @@ ${examples([
           rtol: flags.rtol,
           atol: flags.atol,
           dims: flags.dim,
-          batch: flags.batch,
+          batch: oneBatchSize(flags),
           threads: flags.threads,
         });
         const exitCode = result.passed ? ExitCode.Ok : ExitCode.Failure;
@@ -122,8 +124,14 @@ interface CheckFlags {
   rtol: number;
   atol: number;
   dim?: Record<string, number>;
-  batch: number;
+  batch?: number;
+  batchSize?: number;
   threads?: number;
+}
+
+function oneBatchSize(flags: CheckFlags): number {
+  if (flags.batch !== undefined && flags.batchSize !== undefined) throw new MlopsError('USAGE', '--batch-size and --batch are the same flag (--batch is its old spelling): give it once');
+  return flags.batchSize ?? flags.batch ?? 7;
 }
 
 export async function main(argv: string[]): Promise<void> {

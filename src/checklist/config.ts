@@ -27,7 +27,7 @@ export const CHECK_TYPES: Record<string, { fields: Record<string, FieldType>; re
   throughput: { fields: { batch_size: 'positive-integer', min_rows_per_s: 'positive', input: 'string', iterations: 'positive-integer' }, required: ['min_rows_per_s'], about: 'throughput at least a limit' },
   metric: { fields: { data: 'string', label: 'string', metric: 'string', min: 'number', max: 'number', output: 'string', baseline: 'string', min_absolute_change: 'number', min_relative_change: 'number', features: 'string[]', ignore: 'string[]' }, required: ['data', 'label', 'metric'], about: 'accuracy, f1, auc, rmse or mae on a labelled CSV, optionally against a baseline model' },
   quantization_agreement: { fields: { candidate: 'string', data: 'string', min_agreement: 'share', features: 'string[]', ignore: 'string[]' }, required: ['candidate', 'data', 'min_agreement'], about: 'an int8 candidate agrees with the float model (argmax)' },
-  drift: { fields: { reference: 'string', current: 'string', max_share: 'share', exclude: 'string[]', alpha: 'alpha' }, required: ['reference', 'current'], about: 'no dataset drift / share of drifted columns at most max_share' },
+  drift: { fields: { reference: 'string', current: 'string', max_share: 'share', ignore: 'string[]', exclude: 'string[]', alpha: 'alpha' }, required: ['reference', 'current'], about: 'no dataset drift / share of drifted columns at most max_share' },
   registry_metadata: { fields: { fields: 'non-empty string[]' }, required: ['fields'], about: 'registry metadata fields present (description, tags.owner, metrics.auc, git_commit...)' },
   rollback_available: { fields: { alias: 'string' }, required: [], about: 'a previous version exists to roll back to' },
   max_age_days: { fields: { max: 'non-negative' }, required: ['max'], about: 'the version was registered at most max days ago' },
@@ -132,6 +132,8 @@ export function validateConfig(raw: unknown, file: string): ChecklistConfig {
     for (const [lo, hi] of BOUND_PAIRS) {
       if (typeof c[lo] === 'number' && typeof c[hi] === 'number' && (c[lo] as number) > (c[hi] as number)) throw configError(file, at, `${lo} ${c[lo]} is above ${hi} ${c[hi]}: no value can pass`);
     }
+    // `exclude` is the old spelling of `ignore` (columns that are not features), as on the command line.
+    if (c.ignore !== undefined && c.exclude !== undefined) throw configError(file, `${at}.exclude`, 'is the old spelling of ignore: give one of them');
     if (c.type === 'parity' && !c.test_data && !(c.input && c.expected)) throw configError(file, `${at}`, 'parity needs test_data, or input and expected');
     return { ...c, severity } as CheckConfig;
   });

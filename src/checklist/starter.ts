@@ -65,7 +65,7 @@ checks:
     type: drift
     reference: data/train.csv
     current: data/recent.csv
-    exclude: [id]
+    ignore: [id]
     max_share: 0.3
     severity: warn
 

@@ -27,7 +27,13 @@ function parseMinValues(value: string): number {
 }
 
 /** The library's options plus how to report. */
-type DriftFlags = DriftOptions & { fail: boolean; markdown?: boolean; html?: string; json?: boolean };
+type DriftFlags = DriftOptions & { fail: boolean; markdown?: boolean; html?: string; json?: boolean; features?: string[]; ignore?: string[] };
+
+/** A flag and its old spelling: either, not both. */
+function oneSpelling(now: string[] | undefined, old: string[] | undefined, name: string, oldName: string): string[] | undefined {
+  if (now && old) throw new MlopsError('USAGE', `--${name} and --${oldName} are the same flag (--${oldName} is its old spelling): give it once`);
+  return now ?? old;
+}
 
 export function addDriftCommand(program: Command): void {
   program
@@ -35,8 +41,11 @@ export function addDriftCommand(program: Command): void {
     .description('per-column drift between a reference and a current CSV: KS (exactly as scipy) or chi-square, PSI, Wasserstein; exit 1 on dataset drift')
     .requiredOption('--reference <csv>', 'the reference data (training set)')
     .requiredOption('--current <csv>', 'the data to compare (production)')
-    .option('--columns <cols>', 'only these columns', parseList)
-    .option('--exclude <cols>', 'leave these out (ids, timestamps)', parseList)
+    .option('--features <cols>', 'only these columns', parseList)
+    .option('--ignore <cols>', 'leave these out (ids, timestamps)', parseList)
+    // The spellings before every command said --features / --ignore: kept for scripts.
+    .addOption(new Option('--columns <cols>').argParser(parseList).hideHelp())
+    .addOption(new Option('--exclude <cols>').argParser(parseList).hideHelp())
     .option('--categorical <cols>', 'treat as categorical', parseList)
     .option('--numerical <cols>', 'treat as numerical', parseList)
     .addOption(new Option('--alternative <alt>', 'KS alternative').choices(['two-sided', 'less', 'greater']).default('two-sided'))
@@ -71,7 +80,7 @@ Pipes (--current <(zcat today.csv.gz), /dev/stdin) are read once into a temporar
 Exit 1 on dataset drift (0 with --no-fail), 2 on unusable input.
 
 Examples:
-  $ mlops drift --reference train.csv --current today.csv --exclude id,ts
+  $ mlops drift --reference train.csv --current today.csv --ignore id,ts
   $ mlops drift --reference train.csv --current today.csv --correction fdr --min-effect 0.1 --html drift.html
   $ mlops drift --reference train.csv --current today.csv --markdown >> "$GITHUB_STEP_SUMMARY"
 `)
@@ -79,7 +88,8 @@ Examples:
       const globals = cmd.optsWithGlobals<GlobalFlags>();
       await runCommand(globals, async () => {
         const { detectDrift } = await import('../drift/index.js');
-        const { fail, markdown, html, json, ...options } = flags;
+        const { fail, markdown, html, json, features, ignore, ...rest } = flags;
+        const options: DriftOptions = { ...rest, columns: oneSpelling(features, rest.columns, 'features', 'columns'), exclude: oneSpelling(ignore, rest.exclude, 'ignore', 'exclude') };
         if (html === '-' && (json || markdown)) throw new MlopsError('USAGE', `--html - prints the HTML report on stdout, so --${json ? 'json' : 'markdown'} cannot go there too`, { hint: 'write the HTML to a file: --html drift.html' });
         if (html && html !== '-') {
           const { guardOutputs } = await import('../util/output-guard.js');

@@ -6,7 +6,7 @@ import { collect, parseBatchSize, parseList, parseNonNegativeInt, parseOutputFil
 import type { PredictBatchOptions } from '../predict/index.js';
 
 /** Shared flags have the library's names; --input (globs), --shard (text) and display flags are the CLI's. */
-type PredictFlags = Pick<PredictBatchOptions, 'output' | 'outputDir' | 'batchSize' | 'threads' | 'features' | 'keep' | 'keepAll' | 'rejects' | 'maxRejects' | 'allowMissing' | 'registry'> & {
+type PredictFlags = Pick<PredictBatchOptions, 'output' | 'outputDir' | 'batchSize' | 'threads' | 'features' | 'ignore' | 'keep' | 'keepAll' | 'rejects' | 'maxRejects' | 'allowMissing' | 'registry'> & {
   input: string[];
   onError: 'fail' | 'skip';
   shard?: string;
@@ -31,7 +31,8 @@ export function addPredictCommand(program: Command): void {
     .option('--batch-size <n>', 'rows per inference call (default 4096)', parseBatchSize)
     .option('--threads <n>', 'onnxruntime intra-op threads (default: cores - 1; the main thread parses meanwhile; at most the core count)', parsePositiveInt)
     .option('--features <cols>', 'columns feeding a single [N, F] input, in order', parseList)
-    .option('--keep <cols>', 'input columns copied beside the predictions (default: the non-feature columns)', parseList)
+    .option('--ignore <cols>', 'columns that are not features (ids, labels); copied to the output unless --keep says otherwise', parseList)
+    .option('--keep <cols>', 'input columns copied beside the predictions (default: the non-feature columns); they are not features either', parseList)
     .option('--keep-all', 'copy every input column')
     .addOption(new Option('--on-error <mode>', 'bad rows: fail (exit 2) or skip (set aside)').choices(['fail', 'skip']).default('fail'))
     .option('--rejects <file>', 'with --on-error skip: write rejected rows, their line and the reason here (a file, or /dev/stderr)', parseOutputFile)
@@ -82,6 +83,7 @@ Examples:
           batchSize: flags.batchSize,
           threads: flags.threads,
           features: flags.features,
+          ignore: flags.ignore,
           keep: flags.keep,
           keepAll: flags.keepAll,
           onError: flags.onError,

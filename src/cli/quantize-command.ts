@@ -1,6 +1,6 @@
 /** `mlops quantize`: declarations only; the work is in src/quantize/. */
 import { Option, type Command } from 'commander';
-import { ExitCode } from '../util/errors.js';
+import { ExitCode, MlopsError } from '../util/errors.js';
 import { renderOptions, runCommand, type GlobalFlags } from './run.js';
 import { numberInRange, parseBatchSize, parseList, parseOutputFile, parsePositiveInt } from './parsers.js';
 import type { QuantizeOptions } from '../quantize/index.js';
@@ -8,7 +8,7 @@ import type { QuantizeOptions } from '../quantize/index.js';
 const parsePercentile = numberInRange(50, 100, { lowExclusive: true });
 
 /** The flags are the library's options (commander camel-cases them to the same names). */
-type QuantizeFlags = Omit<QuantizeOptions, 'model'> & { json?: boolean };
+type QuantizeFlags = Omit<QuantizeOptions, 'model'> & { json?: boolean; excludeNodes?: string[] };
 
 export function addQuantizeCommand(program: Command): void {
   program
@@ -24,7 +24,9 @@ export function addQuantizeCommand(program: Command): void {
     .option('--per-channel', 'one weight scale per output channel')
     .option('--reduce-range', '7-bit ranges (for AVX2 CPUs without VNNI)')
     .option('--ops <types>', 'operator types to quantize (default MatMul,Gemm; static adds Conv)', parseList)
-    .option('--exclude <nodes>', 'node names to leave in float', parseList)
+    .option('--exclude-nodes <nodes>', 'node names to leave in float', parseList)
+    // The old spelling, kept for scripts (it clashed with drift's column --exclude, now --ignore).
+    .addOption(new Option('--exclude <nodes>').argParser(parseList).hideHelp())
     .option('--min-elements <n>', 'leave weights with fewer elements in float', parsePositiveInt)
     .option('--validate <path>', 'compare float and int8 on this CSV or tensor folder: differences, argmax agreement, latency')
     .option('--validation-rows <n>', 'rows of validation data (default 5000)', parsePositiveInt)
@@ -55,7 +57,9 @@ Examples:
       const globals = cmd.optsWithGlobals<GlobalFlags>();
       await runCommand(globals, async () => {
         const { quantizeModel } = await import('../quantize/index.js');
-        const { json: _json, ...options } = flags;
+        const { json: _json, excludeNodes, ...options } = flags;
+        if (excludeNodes && options.exclude) throw new MlopsError('USAGE', '--exclude-nodes and --exclude are the same flag (--exclude is its old spelling): give it once');
+        options.exclude = excludeNodes ?? options.exclude;
         const result = await quantizeModel({ model, ...options });
         if (flags.json) return { stdout: (await import('../report/json.js')).renderJson(result), exitCode: ExitCode.Ok };
         return { stdout: (await import('../report/quantize.js')).renderQuantize(result, renderOptions(globals)), exitCode: ExitCode.Ok };

@@ -49,5 +49,5 @@ export function checkThresholds(o: DriftThresholds): void {
     if (both !== undefined) throw bad(`column "${both}" is given to both ${flags}`);
   };
   overlap(o.categorical, o.numerical, '--categorical and --numerical');
-  overlap(o.columns, o.exclude, '--columns and --exclude');
+  overlap(o.columns, o.exclude, '--features and --ignore');
 }

@@ -45,6 +45,8 @@ export interface PredictBatchOptions {
   batchSize?: number;
   threads?: number;
   features?: string[];
+  /** Columns that are not features (ids, labels); copied to the output unless `keep` chooses otherwise. */
+  ignore?: string[];
   keep?: string[];
   keepAll?: boolean;
   onError?: 'fail' | 'skip';

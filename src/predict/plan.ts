@@ -46,6 +46,8 @@ export interface PredictPlan {
 
 export interface PlanOptions {
   features?: string[];
+  /** Columns that are not features (ids, labels): never taken as features, copied unless --keep says otherwise. */
+  ignore?: string[];
   keep?: string[];
   keepAll?: boolean;
   /** Feature names recorded with the model (registry tag `features` or metadata `feature_names`). */
@@ -98,9 +100,11 @@ function booleanColumns(header: string[], sample: string[][]): boolean[] {
 
 export function planColumns(file: string, header: string[], sample: string[][], inputs: ValueSignature[], options: PlanOptions): PredictPlan {
   const index = new Map(header.map((h, i) => [h, i]));
-  const missingKeep = (options.keep ?? []).filter((k) => !index.has(k));
-  if (missingKeep.length) {
-    throw new MlopsError('CSV_COLUMNS_MISSING', `--keep names column${missingKeep.length > 1 ? 's' : ''} ${missingKeep.map((m) => `"${m}"`).join(', ')} that ${file} does not have (columns: ${list(header)})`);
+  for (const [flag, names] of [['--keep', options.keep], ['--ignore', options.ignore]] as const) {
+    const missing = (names ?? []).filter((k) => !index.has(k));
+    if (missing.length) {
+      throw new MlopsError('CSV_COLUMNS_MISSING', `${flag} names column${missing.length > 1 ? 's' : ''} ${missing.map((m) => `"${m}"`).join(', ')} that ${file} does not have (columns: ${list(header)})`);
+    }
   }
   for (const input of inputs) {
     if (input.kind !== 'tensor') throw new MlopsError('INPUT_NOT_TENSOR', `model input "${input.name}" is a ${input.type}; predict-batch feeds tensors only`);
@@ -150,7 +154,7 @@ export function planColumns(file: string, header: string[], sample: string[][], 
     const input = inputs[0];
     const width = input.shape?.[1];
     // --keep names non-features even with --keep-all (which then only widens what is copied).
-    const keepSet = new Set(options.keep ?? []);
+    const keepSet = new Set([...(options.keep ?? []), ...(options.ignore ?? [])]);
     let features: string[];
     if (options.features) {
       features = options.features;
@@ -180,7 +184,7 @@ export function planColumns(file: string, header: string[], sample: string[][], 
           ? 'list exactly the columns the model was trained on, in order'
           : options.keepAll
             ? 'with --keep-all every column is copied, so name the features with --features a,b,c'
-            : 'name the features with --features a,b,c, or set aside non-feature columns with --keep id,...',
+            : 'name the features with --features a,b,c, or set aside non-feature columns with --ignore id,...',
       });
     }
     const type = input.type as ElementType;

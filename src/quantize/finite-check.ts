@@ -125,7 +125,7 @@ export function refuseNonFinite(found: NewNonFinite[], check: FiniteCheck, teste
   throw new MlopsError('QUANTIZE_NONFINITE', `the int8 model's output "${first.output}" is NaN/Inf in ${first.rows} of ${first.total_rows} rows of ${where}${more} where the float model's output is finite; nothing was written`, {
     exitCode: ExitCode.Failure,
     hint: mode === 'static'
-      ? 'int8 rounding broke a node whose result feeds Log, Div, Sqrt or similar: leave it in float with --exclude <node>, try --per-channel, or calibrate with --calibrate minmax'
-      : 'int8 rounding broke a node whose result feeds Log, Div, Sqrt or similar: leave it in float with --exclude <node> (mlops inspect lists the nodes), or try --per-channel',
+      ? 'int8 rounding broke a node whose result feeds Log, Div, Sqrt or similar: leave it in float with --exclude-nodes <node>, try --per-channel, or calibrate with --calibrate minmax'
+      : 'int8 rounding broke a node whose result feeds Log, Div, Sqrt or similar: leave it in float with --exclude-nodes <node> (mlops inspect lists the nodes), or try --per-channel',
   });
 }

@@ -223,12 +223,12 @@ async function checkRuns(bytes: Uint8Array, source: LoadedModel): Promise<void> 
   if (errors.length) {
     throw new MlopsError('QUANTIZE_BROKEN_OUTPUT', `the quantized model does not run: ${errors[0].message}`, {
       exitCode: ExitCode.Internal,
-      hint: 'this is a bug in mlops quantize; nothing was written. Report it with the model, and use --exclude to leave the failing node in float meanwhile',
+      hint: 'this is a bug in mlops quantize; nothing was written. Report it with the model, and use --exclude-nodes to leave the failing node in float meanwhile',
     });
   }
 }
 
-/** `--exclude` naming a node the model does not have would silently exclude nothing. */
+/** `--exclude-nodes` naming a node the model does not have would silently exclude nothing. */
 function checkExcludedNodes(exclude: string[], nodes: NodeProto[], modelPath: string): void {
   const names = nodes.map((n, i) => nodeName(n, i));
   const known = new Set(names);
@@ -237,8 +237,8 @@ function checkExcludedNodes(exclude: string[], nodes: NodeProto[], modelPath: st
   const quantizable = nodes.map((n, i) => [n, names[i]] as const).filter(([n]) => ['MatMul', 'Gemm', 'Conv'].includes(n.opType ?? '')).map(([, name]) => name);
   const suggestions = [...new Set(unknown.flatMap((u) => closeMatches(u, names)))];
   const listed = quantizable.length <= 8 ? quantizable.join(', ') : `${quantizable.slice(0, 8).join(', ')}, ... (${quantizable.length} in all)`;
-  throw new MlopsError('QUANTIZE_UNKNOWN_NODE', `--exclude: ${modelPath} has no node named ${unknown.map((u) => `"${u}"`).join(', ')}${suggestions.length ? `; did you mean ${suggestions.map((s) => `"${s}"`).join(' or ')}?` : ''}`, {
-    hint: `its MatMul/Gemm/Conv nodes are ${listed || 'none'}; the report of a run without --exclude lists them too (node column)`,
+  throw new MlopsError('QUANTIZE_UNKNOWN_NODE', `--exclude-nodes: ${modelPath} has no node named ${unknown.map((u) => `"${u}"`).join(', ')}${suggestions.length ? `; did you mean ${suggestions.map((s) => `"${s}"`).join(' or ')}?` : ''}`, {
+    hint: `its MatMul/Gemm/Conv nodes are ${listed || 'none'}; the report of a run without --exclude-nodes lists them too (node column)`,
   });
 }
 

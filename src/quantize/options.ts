@@ -52,7 +52,7 @@ export function checkQuantizeOptions(options: QuantizeOptions): void {
     throw usage(`${options.features ? '--features' : '--ignore'} maps CSV columns of --calibration or --validate data, and neither is given`);
   }
   if (options.features && options.ignore) throw usage('--features and --ignore are alternatives: --features lists the feature columns, --ignore leaves columns out of all the others', 'pass only one of them');
-  for (const [flag, list] of [['--ops', options.ops], ['--exclude', options.exclude], ['--features', options.features], ['--ignore', options.ignore]] as const) {
+  for (const [flag, list] of [['--ops', options.ops], ['--exclude-nodes', options.exclude], ['--features', options.features], ['--ignore', options.ignore]] as const) {
     if (list && list.length === 0) throw usage(`${flag} names nothing`, `pass a comma-separated list, e.g. ${flag} ${flag === '--ops' ? 'MatMul,Gemm' : 'a,b'}`);
   }
   if (options.register !== undefined) {

@@ -43,7 +43,7 @@ export function findTargets(graph: GraphProto, options: TargetOptions): { target
     const name = nodeName(node, index);
     const skip = (reason: string) => skipped.push({ name, op_type: op, reason });
     if (!options.ops.has(op)) return skip(`${op} not in --ops`);
-    if (options.exclude.has(name)) return skip('excluded by --exclude');
+    if (options.exclude.has(name)) return skip('excluded by --exclude-nodes');
     const inputs = node.input ?? [];
     const constant = (i: number): ConstantWeight | undefined => (inputs[i] ? resolveConstant(graph, inputs[i], initializers) : undefined);
     // A weight of another element type is constant too, just not quantizable: say so.

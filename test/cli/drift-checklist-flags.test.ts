@@ -33,7 +33,7 @@ test('drift: one column given two types, or both chosen and excluded, is a usage
   assert.match(both.stderr, /error: column "age" is given to both --categorical and --numerical/);
   const chosenAndExcluded = runCli([...drift, '--columns', 'age,income', '--exclude', 'income']);
   assert.equal(chosenAndExcluded.status, 2);
-  assert.match(chosenAndExcluded.stderr, /error: column "income" is given to both --columns and --exclude/);
+  assert.match(chosenAndExcluded.stderr, /error: column "income" is given to both --features and --ignore/);
 });
 
 test('conflicting output formats are refused, not silently printed as JSON', () => {

@@ -51,12 +51,12 @@ test('quantize: flags that would be silently ignored are refused', () => {
 test('quantize --exclude: a node the model does not have is an error with close matches', () => {
   const dir = tempDir('mlops-qcli-');
   const output = path.join(dir, 'out.onnx');
-  const typo = refused([mlp, '--output', output, '--exclude', 'fc2/Gemm'], /--exclude: .*mlp\.onnx has no node named "fc2\/Gemm"; did you mean "\/fc2\/Gemm"\?/, dir);
+  const typo = refused([mlp, '--output', output, '--exclude-nodes', 'fc2/Gemm'], /--exclude-nodes: .*mlp\.onnx has no node named "fc2\/Gemm"; did you mean "\/fc2\/Gemm"\?/, dir);
   assert.match(typo, /hint: its MatMul\/Gemm\/Conv nodes are \/fc1\/Gemm, \/fc2\/Gemm, \/fc3\/Gemm/);
   refused([mlp, '--output', output, '--exclude', 'nosuchnode'], /has no node named "nosuchnode"\n/, dir);
   const ok = runCli(['quantize', mlp, '--output', output, '--exclude', '/fc3/Gemm', '--json']);
   assert.equal(ok.status, 0, ok.stderr);
-  assert.deepEqual(JSON.parse(ok.stdout).skipped, [{ name: '/fc3/Gemm', op_type: 'Gemm', reason: 'excluded by --exclude' }]);
+  assert.deepEqual(JSON.parse(ok.stdout).skipped, [{ name: '/fc3/Gemm', op_type: 'Gemm', reason: 'excluded by --exclude-nodes' }]);
 });
 
 test('quantize --calibration and --validate: a single .npy file works; binary files are not read as CSV', () => {
