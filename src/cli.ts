@@ -4,16 +4,18 @@
  * No business logic here.
  */
 import { readFileSync } from 'node:fs';
-import { Command, CommanderError, Option } from 'commander';
-import { ExitCode, MlopsError } from './util/errors.js';
+import { Command, CommanderError } from 'commander';
+import { ExitCode } from './util/errors.js';
 import { removeLiveTemps } from './util/fs-atomic.js';
-import { noteStdoutClosed, renderOptions, reportError, reportStdoutFailure, runCommand, writeJsonError, type GlobalFlags } from './cli/run.js';
-import { examples, parseBatchSize, parseKeyInt, parseList, parseNonNegative, parsePositiveInt } from './cli/parsers.js';
+import { noteStdoutClosed, reportError, reportStdoutFailure, writeJsonError } from './cli/run.js';
 import { addRegistryCommands } from './cli/registry-commands.js';
 import { addPredictCommand } from './cli/predict-command.js';
 import { addQuantizeCommand } from './cli/quantize-command.js';
 import { addDriftCommand } from './cli/drift-command.js';
-import { addBenchCommand, addChecklistCommand } from './cli/checklist-commands.js';
+import { addChecklistCommand } from './cli/checklist-commands.js';
+import { addBenchCommand } from './cli/bench-command.js';
+import { addInspectCommand } from './cli/inspect-command.js';
+import { addCheckCommand } from './cli/check-command.js';
 
 function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -33,77 +35,8 @@ export function buildProgram(): Command {
     .addHelpText('after', EXIT_CODES_HELP)
     .exitOverride();
 
-  program
-    .command('inspect')
-    .description('summarize a model: IR version, opsets, inputs and outputs, operators, parameters, size, sha256, metadata')
-    .argument('<model>', 'ONNX model file or registry reference (name, name@3, name@production)')
-    .option('--registry <dir>', 'registry folder for references (default: $MLOPS_REGISTRY, else ./.mlops)')
-    .option('--json', 'print the summary as JSON')
-    .addHelpText('after', examples(['mlops inspect model.onnx', 'mlops inspect model.onnx --json | jq .inputs']))
-    .action(async (model: string, flags: { json?: boolean; registry?: string }, cmd: Command) => {
-      const globals = cmd.optsWithGlobals<GlobalFlags>();
-      await runCommand(globals, async () => {
-        const { inspectModel } = await import('./check/inspect.js');
-        const result = await inspectModel({ model, registry: flags.registry });
-        if (flags.json) return { stdout: (await import('./report/json.js')).renderJson(result), exitCode: ExitCode.Ok };
-        return { stdout: (await import('./report/inspect.js')).renderInspect(result, renderOptions(globals)), exitCode: ExitCode.Ok };
-      });
-    });
-
-  program
-    .command('check')
-    .description('check an exported model: structure (like onnx.checker), runtime pitfalls, load and run in onnxruntime, parity with the source framework')
-    .argument('[model]', 'ONNX model file or registry reference (optional when --test-data holds model.onnx)')
-    .option('--registry <dir>', 'registry folder for references (default: $MLOPS_REGISTRY, else ./.mlops)')
-    .option('--test-data <dir>', 'ONNX test-data folder: test_data_set_N/input_K.pb and output_K.pb')
-    .option('--input <csv>', 'tabular parity: input rows (one column per feature, header row)')
-    .option('--expected <csv>', "tabular parity: the source framework's outputs for those rows, in output order")
-    .option('--features <cols>', 'columns feeding a single 2-D input, in order (comma-separated)', parseList)
-    .option('--ignore <cols>', 'columns of --input that are not features (ids, labels)', parseList)
-    .option('--rtol <x>', 'relative tolerance', parseNonNegative, 1e-3)
-    .option('--atol <x>', 'absolute tolerance', parseNonNegative, 1e-5)
-    .option('--dim <name=size>', 'size of a named symbolic dim for the synthesized run (repeatable)', parseKeyInt)
-    .option('--batch-size <n>', 'size tried for symbolic dims after 1 (default 7)', parseBatchSize)
-    // The old spelling, kept for scripts: every other command says --batch-size.
-    .addOption(new Option('--batch <n>').argParser(parseBatchSize).hideHelp())
-    .addOption(new Option('--threads <n>', 'onnxruntime intra-op threads').argParser(parsePositiveInt))
-    .option('--json', 'print the full report as JSON')
-    .addHelpText('after', `
-Parity rule: an element matches when |actual - expected| <= atol + rtol * |expected|
-(numpy.isclose with the expected value as reference); NaN matches NaN; integer and
-string outputs must be equal. Exit 0 when every check passes (warnings allowed),
-1 when one fails, 2 when the model or the data cannot be read.
-${examples([
-  'mlops check model.onnx',
-  'mlops check model.onnx --test-data tests/model/',
-  'mlops check --test-data tests/model/            # folder holding model.onnx',
-  'mlops check model.onnx --input rows.csv --expected torch_outputs.csv --ignore id',
-  'mlops check model.onnx --json | jq .problems',
-])}`)
-    .action(async (model: string | undefined, flags: CheckFlags, cmd: Command) => {
-      const globals = cmd.optsWithGlobals<GlobalFlags>();
-      await runCommand(globals, async () => {
-        const { checkModel } = await import('./check/index.js');
-        const result = await checkModel({
-          model,
-          registry: flags.registry,
-          testData: flags.testData,
-          input: flags.input,
-          expected: flags.expected,
-          features: flags.features,
-          ignore: flags.ignore,
-          rtol: flags.rtol,
-          atol: flags.atol,
-          dims: flags.dim,
-          batch: oneBatchSize(flags),
-          threads: flags.threads,
-        });
-        const exitCode = result.passed ? ExitCode.Ok : ExitCode.Failure;
-        if (flags.json) return { stdout: (await import('./report/json.js')).renderJson(result), exitCode };
-        return { stdout: (await import('./report/check.js')).renderCheck(result, renderOptions(globals)), exitCode };
-      });
-    });
-
+  addInspectCommand(program);
+  addCheckCommand(program);
   addPredictCommand(program);
   addQuantizeCommand(program);
   addDriftCommand(program);
@@ -111,27 +44,6 @@ ${examples([
   addChecklistCommand(program);
   addRegistryCommands(program);
   return program;
-}
-
-interface CheckFlags {
-  json?: boolean;
-  registry?: string;
-  testData?: string;
-  input?: string;
-  expected?: string;
-  features?: string[];
-  ignore?: string[];
-  rtol: number;
-  atol: number;
-  dim?: Record<string, number>;
-  batch?: number;
-  batchSize?: number;
-  threads?: number;
-}
-
-function oneBatchSize(flags: CheckFlags): number {
-  if (flags.batch !== undefined && flags.batchSize !== undefined) throw new MlopsError('USAGE', '--batch-size and --batch are the same flag (--batch is its old spelling): give it once');
-  return flags.batchSize ?? flags.batch ?? 7;
 }
 
 export async function main(argv: string[]): Promise<void> {
