@@ -13,7 +13,7 @@ export interface SynthesizeOptions {
 }
 
 /** mulberry32: tiny, fast, reproducible. */
-function random(seed: number): () => number {
+export function random(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

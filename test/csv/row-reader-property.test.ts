@@ -11,18 +11,8 @@ import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { readHeader, readRows } from '../../src/csv/row-reader.js';
 import { tempDir } from '../helpers.js';
-
-/** A small deterministic generator (mulberry32), so a failure names a seed that reproduces it. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// mulberry32: deterministic, so a failure names a seed that reproduces it.
+import { random } from '../../src/runtime/synthesize.js';
 
 const PIECES = ['a', 'b', '7', '-1.5', '3e4', ' ', 'é', 'ß', '日本', '🙂', 'x y'];
 const QUOTED_ONLY = [',', '"', '\n', '\r\n'];

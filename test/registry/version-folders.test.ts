@@ -23,13 +23,13 @@ async function until(what: string, done: () => boolean, timeoutMs = 30_000): Pro
   }
 }
 
-test('a register paused past the stale threshold loses its lock and writes nothing more; the other register takes the number', async () => {
-  const registry = tempDir();
-  const files = modelVariants(registry, 3);
-  await registerModel({ registry, name: 'm', file: files[0] });
-  // The first register stops right after renaming its folder into place, as SIGSTOP would stop it.
-  const paused = spawn(process.execPath, [path.join(ROOT, 'bin', 'mlops'), 'registry', 'register', 'm', files[1], '--registry', registry], {
-    env: { ...process.env, NO_COLOR: '1', MLOPS_FAILPOINT: 'after-commit-version:stop' },
+/**
+ * A register stopped (as SIGSTOP stops it) at `failpoint`, whose lock is then aged as 64 s of
+ * SIGSTOP would age it, while `meanwhile` runs another register; then it is resumed.
+ */
+async function pausedRegister(registry: string, file: string, failpoint: string, meanwhile: () => void): Promise<{ status: number | null; stderr: string }> {
+  const paused = spawn(process.execPath, [path.join(ROOT, 'bin', 'mlops'), 'registry', 'register', 'm', file, '--registry', registry], {
+    env: { ...process.env, NO_COLOR: '1', MLOPS_FAILPOINT: `${failpoint}:stop` },
   });
   let stderr = '';
   paused.stderr.on('data', (d) => (stderr += d));
@@ -39,13 +39,24 @@ test('a register paused past the stale threshold loses its lock and writes nothi
     // A stopped process refreshes nothing: its lock looks as it would after 64 s of SIGSTOP.
     const minutesAgo = new Date(Date.now() - 120_000);
     utimesSync(path.join(registry, 'lock'), minutesAgo, minutesAgo);
-    const second = runCli(['registry', 'register', 'm', files[2], '--registry', registry]);
-    assert.equal(second.status, 0, second.stderr);
-    assert.match(second.stdout, /registered m@2/);
+    meanwhile();
   } finally {
     paused.kill('SIGCONT');
   }
-  assert.equal(await exited, 2, stderr);
+  return { status: await exited, stderr };
+}
+
+test('a register paused past the stale threshold loses its lock and writes nothing more; the other register takes the number', async () => {
+  const registry = tempDir();
+  const files = modelVariants(registry, 3);
+  await registerModel({ registry, name: 'm', file: files[0] });
+  // The first register stops right after renaming its folder into place.
+  const { status, stderr } = await pausedRegister(registry, files[1], 'after-commit-version', () => {
+    const second = runCli(['registry', 'register', 'm', files[2], '--registry', registry]);
+    assert.equal(second.status, 0, second.stderr);
+    assert.match(second.stdout, /registered m@2/);
+  });
+  assert.equal(status, 2, stderr);
   assert.match(stderr, /lost the lock .* before appending to .*history\.jsonl/);
   assert.doesNotMatch(stderr, /    at /);
 
@@ -66,23 +77,12 @@ test('a register paused inside its history append (after its last lock check) ex
   const files = modelVariants(registry, 3);
   await registerModel({ registry, name: 'm', file: files[0] });
   // Stopped between the lock check and the write: no lock file can fence this off.
-  const paused = spawn(process.execPath, [path.join(ROOT, 'bin', 'mlops'), 'registry', 'register', 'm', files[1], '--registry', registry], {
-    env: { ...process.env, NO_COLOR: '1', MLOPS_FAILPOINT: 'append-write:stop' },
-  });
-  let stderr = '';
-  paused.stderr.on('data', (d) => (stderr += d));
-  const exited = new Promise<number | null>((resolve) => paused.on('close', (code) => resolve(code)));
-  try {
-    await until('the first register to stop', () => processState(paused.pid!) === 'T');
-    const minutesAgo = new Date(Date.now() - 120_000);
-    utimesSync(path.join(registry, 'lock'), minutesAgo, minutesAgo);
+  const { status, stderr } = await pausedRegister(registry, files[1], 'append-write', () => {
     const second = runCli(['registry', 'register', 'm', files[2], '--registry', registry]);
     assert.equal(second.status, 0, second.stderr);
-  } finally {
-    paused.kill('SIGCONT');
-  }
+  });
   // It must not report success: its event went in while another writer held the lock.
-  assert.equal(await exited, 2, stderr);
+  assert.equal(status, 2, stderr);
   assert.match(stderr, /lost the lock .* while appending to .*history\.jsonl[\s\S]*hint: .*mlops registry verify/);
   const verify = runCli(['registry', 'verify', '--registry', registry, '--json']);
   assert.equal(verify.status, 1, verify.stdout);
