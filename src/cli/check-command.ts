@@ -1,8 +1,8 @@
 /** `mlops check`: declarations only; the work is in src/check/. */
 import { Option, type Command } from 'commander';
-import { ExitCode, MlopsError } from '../util/errors.js';
+import { ExitCode } from '../util/errors.js';
 import { renderOptions, runCommand, type GlobalFlags } from './run.js';
-import { examples, parseBatchSize, parseKeyInt, parseList, parseNonNegative, parsePositiveInt } from './parsers.js';
+import { examples, oneSpelling, parseBatchSize, parseKeyInt, parseList, parseNonNegative, parsePositiveInt } from './parsers.js';
 
 export function addCheckCommand(program: Command): void {
   program
@@ -77,6 +77,5 @@ interface CheckFlags {
 }
 
 function oneBatchSize(flags: CheckFlags): number {
-  if (flags.batch !== undefined && flags.batchSize !== undefined) throw new MlopsError('USAGE', '--batch-size and --batch are the same flag (--batch is its old spelling): give it once');
-  return flags.batchSize ?? flags.batch ?? 7;
+  return oneSpelling(flags.batchSize, flags.batch, '--batch-size', '--batch') ?? 7;
 }

@@ -2,7 +2,7 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { ExitCode, MlopsError } from '../util/errors.js';
 import { renderOptions, runCommand, type GlobalFlags } from './run.js';
-import { parseList, parseNonNegative, parseNumber, parseOutputPath } from './parsers.js';
+import { oneSpelling, parseList, parseNonNegative, parseNumber, parseOutputPath } from './parsers.js';
 import type { DriftOptions } from '../drift/index.js';
 import { MIN_VALUES, MISSING_RATE_JUMP } from '../drift/rules.js';
 
@@ -28,12 +28,6 @@ function parseMinValues(value: string): number {
 
 /** The library's options plus how to report. */
 type DriftFlags = DriftOptions & { fail: boolean; markdown?: boolean; html?: string; json?: boolean; features?: string[]; ignore?: string[] };
-
-/** A flag and its old spelling: either, not both. */
-function oneSpelling(now: string[] | undefined, old: string[] | undefined, name: string, oldName: string): string[] | undefined {
-  if (now && old) throw new MlopsError('USAGE', `--${name} and --${oldName} are the same flag (--${oldName} is its old spelling): give it once`);
-  return now ?? old;
-}
 
 export function addDriftCommand(program: Command): void {
   program
@@ -89,7 +83,7 @@ Examples:
       await runCommand(globals, async () => {
         const { detectDrift } = await import('../drift/index.js');
         const { fail, markdown, html, json, features, ignore, ...rest } = flags;
-        const options: DriftOptions = { ...rest, columns: oneSpelling(features, rest.columns, 'features', 'columns'), exclude: oneSpelling(ignore, rest.exclude, 'ignore', 'exclude') };
+        const options: DriftOptions = { ...rest, columns: oneSpelling(features, rest.columns, '--features', '--columns'), exclude: oneSpelling(ignore, rest.exclude, '--ignore', '--exclude') };
         if (html === '-' && (json || markdown)) throw new MlopsError('USAGE', `--html - prints the HTML report on stdout, so --${json ? 'json' : 'markdown'} cannot go there too`, { hint: 'write the HTML to a file: --html drift.html' });
         if (html && html !== '-') {
           const { guardOutputs } = await import('../util/output-guard.js');

@@ -1,6 +1,7 @@
 /** Option value parsers: reject bad values at the edge, naming the flag. */
 import { InvalidArgumentError } from 'commander';
 import { MAX_BATCH_SIZE } from '../util/limits.js';
+import { MlopsError } from '../util/errors.js';
 
 export function parseNumber(value: string): number {
   const n = Number(value);
@@ -89,6 +90,12 @@ export function parseNonNegativeInt(value: string): number {
 /** A repeatable option: each occurrence adds one value (`--input a.csv --input b.csv`). */
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
+}
+
+/** A flag given by its name or by its old spelling (a hidden alias kept for scripts): either, not both. */
+export function oneSpelling<T>(now: T | undefined, old: T | undefined, flag: string, oldFlag: string): T | undefined {
+  if (now !== undefined && old !== undefined) throw new MlopsError('USAGE', `${flag} and ${oldFlag} are the same flag (${oldFlag} is its old spelling): give it once`);
+  return now ?? old;
 }
 
 /** The "Examples:" block every command's --help ends with. */

@@ -1,8 +1,8 @@
 /** `mlops quantize`: declarations only; the work is in src/quantize/. */
 import { Option, type Command } from 'commander';
-import { ExitCode, MlopsError } from '../util/errors.js';
+import { ExitCode } from '../util/errors.js';
 import { renderOptions, runCommand, type GlobalFlags } from './run.js';
-import { numberInRange, parseBatchSize, parseList, parseOutputFile, parsePositiveInt } from './parsers.js';
+import { numberInRange, oneSpelling, parseBatchSize, parseList, parseOutputFile, parsePositiveInt } from './parsers.js';
 import type { QuantizeOptions } from '../quantize/index.js';
 
 const parsePercentile = numberInRange(50, 100, { lowExclusive: true });
@@ -58,8 +58,7 @@ Examples:
       await runCommand(globals, async () => {
         const { quantizeModel } = await import('../quantize/index.js');
         const { json: _json, excludeNodes, ...options } = flags;
-        if (excludeNodes && options.exclude) throw new MlopsError('USAGE', '--exclude-nodes and --exclude are the same flag (--exclude is its old spelling): give it once');
-        options.exclude = excludeNodes ?? options.exclude;
+        options.exclude = oneSpelling(excludeNodes, options.exclude, '--exclude-nodes', '--exclude');
         const result = await quantizeModel({ model, ...options });
         if (flags.json) return { stdout: (await import('../report/json.js')).renderJson(result), exitCode: ExitCode.Ok };
         return { stdout: (await import('../report/quantize.js')).renderQuantize(result, renderOptions(globals)), exitCode: ExitCode.Ok };

@@ -7,8 +7,7 @@ import { createReadStream } from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import { MlopsError } from '../util/errors.js';
 import { maxRowBytes, rowTooLong } from './row-limit.js';
-import { describeBinary } from './binary-sniff.js';
-import { checkLineEndings } from './line-endings.js';
+import { checkCsvHead } from './csv-head.js';
 
 export interface CsvTable {
   file: string;
@@ -54,11 +53,7 @@ async function readWithinRowLimit(file: string): Promise<Buffer> {
   let line = 1;
   let sinceNewline = 0;
   for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
-    if (parts.length === 0) {
-      const binary = describeBinary(chunk);
-      if (binary) throw new MlopsError('CSV_NOT_TEXT', `${file} is not a CSV file: it holds ${binary}`, { hint: 'pass a comma-separated text file with a header row' });
-      checkLineEndings(file, chunk);
-    }
+    if (parts.length === 0) checkCsvHead(file, chunk);
     parts.push(chunk);
     let at = chunk.indexOf(0x0a);
     if (at < 0) sinceNewline += chunk.length;

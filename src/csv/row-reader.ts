@@ -12,8 +12,7 @@ import { parse as parseSync } from 'csv-parse/sync';
 import { MlopsError } from '../util/errors.js';
 import { checkHeader } from './read-csv-table.js';
 import { maxRowBytes, rowTooLong } from './row-limit.js';
-import { describeBinary } from './binary-sniff.js';
-import { checkLineEndings } from './line-endings.js';
+import { checkCsvHead } from './csv-head.js';
 
 /**
  * Rows read from one buffer. A plain row (no quotes) is a byte range of
@@ -80,9 +79,7 @@ export async function readHeader(file: string): Promise<CsvHeaderInfo> {
   let length = 0;
   try {
     for await (const chunk of stream) {
-      const binary = parts.length === 0 ? describeBinary(chunk as Buffer) : undefined;
-      if (binary) throw new MlopsError('CSV_NOT_TEXT', `${file} is not a CSV file: it holds ${binary}`, { hint: 'pass a comma-separated text file with a header row' });
-      if (parts.length === 0) checkLineEndings(file, chunk as Buffer);
+      if (parts.length === 0) checkCsvHead(file, chunk as Buffer);
       parts.push(chunk as Buffer);
       length += (chunk as Buffer).length;
       // Joined only when a newline may end the header: a huge header costs one pass, not one per read.

@@ -5,14 +5,14 @@
  * the user passed, never the copy.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import { describeBinary } from '../csv/binary-sniff.js';
 import { MlopsError, isMlopsError } from '../util/errors.js';
-import { tempAbandoned, trackLiveTemp } from '../util/fs-atomic.js';
+import { removeAbandoned, trackLiveTemp } from '../util/fs-atomic.js';
 import { ownerTag } from '../util/process-owner.js';
 
 const STDIN_PATHS = new Set(['/dev/stdin', '/dev/fd/0', '/proc/self/fd/0']);
@@ -32,18 +32,6 @@ export interface DriftInputs {
   cleanup(): Promise<void>;
 }
 
-/** Copies of pipes that a killed drift run (SIGKILL) left in the temp folder. */
-async function removeAbandonedSpools(): Promise<void> {
-  const pattern = /^mlops-drift-([0-9a-f]{8})-(\d+)-/;
-  for (const entry of await readdir(os.tmpdir()).catch(() => [] as string[])) {
-    const match = pattern.exec(entry);
-    if (!match) continue;
-    const dir = path.join(os.tmpdir(), entry);
-    const info = await stat(dir).catch(() => undefined);
-    if (info && tempAbandoned({ tag: match[1], pid: Number(match[2]) }, info.mtimeMs, false)) await rm(dir, { recursive: true, force: true }).catch(() => {});
-  }
-}
-
 export async function openInputs(reference: string, current: string): Promise<DriftInputs> {
   let spoolDir: string | undefined;
   let untrack: (() => void) | undefined;
@@ -55,7 +43,8 @@ export async function openInputs(reference: string, current: string): Promise<Dr
     if (info.isDirectory()) throw new MlopsError('CSV_NOT_FOUND', `${role} file ${file} is a folder`, { hint: 'pass one CSV file for the reference and one for the current data' });
     if (info.isFile()) return { label: file, path: file };
     if (!spoolDir) {
-      await removeAbandonedSpools();
+      // Copies of pipes that a killed drift run (SIGKILL) left in the temp folder.
+      await removeAbandoned(os.tmpdir(), /^mlops-drift-([0-9a-f]{8})-(\d+)-/);
       // Named by owner, so a later run can tell a killed run's copy from a live one; Ctrl-C removes it.
       spoolDir = await mkdtemp(path.join(os.tmpdir(), `mlops-drift-${ownerTag()}-${process.pid}-`));
       untrack = trackLiveTemp(spoolDir);

@@ -3,6 +3,7 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { MlopsError, errorMessage } from '../util/errors.js';
 import { sha256Bytes } from '../util/hash.js';
+import { parseNameList } from '../util/name-list.js';
 import { byteLength, elementCount, isExternal, tensorDims } from './tensor.js';
 import { dataTypeInfo } from './data-types.js';
 import { readExternalData } from './external-data.js';
@@ -123,10 +124,9 @@ export async function loadModel(file: string, options: LoadModelOptions = {}): P
   // A registry reference is only as good as its hash: refuse a tampered file before decoding it.
   if (registry) (await import('../registry/queries.js')).assertUntampered({ ...registry, path: resolved }, sha256);
   const model = decodeModel(bytes, resolved);
-  const meta = (model.metadataProps ?? []).find((p) => p.key === 'feature_names')?.value;
-  const metaNames = (meta ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const metaNames = parseNameList((model.metadataProps ?? []).find((p) => p.key === 'feature_names')?.value);
   const recordedFeatures: RecordedFeatures | undefined = registry?.features ? { names: registry.features, source: 'registry' }
-    : metaNames.length ? { names: metaNames, source: 'model metadata' } : undefined;
+    : metaNames ? { names: metaNames, source: 'model metadata' } : undefined;
   return {
     path: resolved,
     dir: path.dirname(resolved),

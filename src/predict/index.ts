@@ -12,7 +12,7 @@ import { BatchEncoder, csvField, type EncodedBatch } from './encode.js';
 import { RejectsLog } from './rejects-log.js';
 import { formatRows, outputColumns, type OutputColumn } from './format.js';
 import { fileSink, streamSink, type OutputSink } from './output-sink.js';
-import { planColumns, type PlanOptions, type PredictPlan } from './plan.js';
+import { planColumns, takenByOrder, type PlanOptions, type PredictPlan } from './plan.js';
 import { planOutputs } from './output-paths.js';
 import { featuresByOrderWarning } from '../table/feature-order.js';
 import { scanForShard, shardRange, type ShardSpec } from './shard.js';
@@ -265,7 +265,7 @@ async function predictRows(
   const sample = range && range.start > headerInfo.dataStart ? await sampleRows(input, headerInfo) : sampleOf(first);
   timings.parse += performance.now() - t;
   const plan = planColumns(input, headerInfo.header, sample, session.inputs, options);
-  if (['numeric columns', 'boolean columns', 'columns not kept'].includes(plan.featureSource) && plan.bindings[0]?.columns.length > 1) {
+  if (takenByOrder(plan.featureSource) && plan.bindings[0]?.columns.length > 1) {
     warn(featuresByOrderWarning(input, plan.bindings[0].columns.map((c) => headerInfo.header[c]), session.inputs[0].name));
   }
   const fixed = plan.fixedBatch;

@@ -98,6 +98,11 @@ function booleanColumns(header: string[], sample: string[][]): boolean[] {
   });
 }
 
+/** Features found by their type in file order, not by name: reordered columns would change the answers. */
+export function takenByOrder(source: PredictPlan['featureSource']): boolean {
+  return source === 'numeric columns' || source === 'boolean columns' || source === 'columns not kept';
+}
+
 export function planColumns(file: string, header: string[], sample: string[][], inputs: ValueSignature[], options: PlanOptions): PredictPlan {
   const index = new Map(header.map((h, i) => [h, i]));
   for (const [flag, names] of [['--keep', options.keep], ['--ignore', options.ignore]] as const) {
@@ -178,7 +183,7 @@ export function planColumns(file: string, header: string[], sample: string[][], 
       });
     }
     if (typeof width === 'number' && features.length !== width) {
-      const found = ['numeric columns', 'boolean columns', 'columns not kept'].includes(featureSource);
+      const found = takenByOrder(featureSource);
       throw new MlopsError('CSV_FEATURE_COUNT', `model input "${input.name}" (${input.type}) takes ${width} features, but ${found ? `${file} has ${features.length} ${featureSource}${keepSet.size && featureSource !== 'columns not kept' ? ' not kept' : ''}` : `${featureSource} names ${features.length}`}: ${list(features)}`, {
         hint: !found
           ? 'list exactly the columns the model was trained on, in order'

@@ -8,6 +8,7 @@ import { sha256Bytes } from '../util/hash.js';
 import { writeFileAtomic } from '../util/fs-atomic.js';
 import { guardOutputs } from '../util/output-guard.js';
 import { registryRoot } from '../registry/folder-store.js';
+import { checkRegistryWritable } from '../registry/registry-folder.js';
 import { MlopsError, ExitCode } from '../util/errors.js';
 import { rewriteDynamic, WeightCache, type QuantizedNode } from './dynamic.js';
 import { findTargets, type Skipped } from './targets.js';
@@ -84,7 +85,7 @@ export async function quantizeModel(options: QuantizeOptions): Promise<QuantizeR
     ],
     { registries: [registryRoot(options.registry)] },
   );
-  if (options.register) await assertRegistryWritable(registryRoot(options.registry));
+  if (options.register) await checkRegistryWritable(registryRoot(options.registry), '--register');
   const loaded = await loadModel(options.model, { registry: options.registry });
   if (hasExternalData(loaded.model)) {
     throw new MlopsError('QUANTIZE_EXTERNAL_DATA', `${loaded.path} keeps its weights in external data files`, {
@@ -240,22 +241,4 @@ function checkExcludedNodes(exclude: string[], nodes: NodeProto[], modelPath: st
   throw new MlopsError('QUANTIZE_UNKNOWN_NODE', `--exclude-nodes: ${modelPath} has no node named ${unknown.map((u) => `"${u}"`).join(', ')}${suggestions.length ? `; did you mean ${suggestions.map((s) => `"${s}"`).join(' or ')}?` : ''}`, {
     hint: `its MatMul/Gemm/Conv nodes are ${listed || 'none'}; the report of a run without --exclude-nodes lists them too (node column)`,
   });
-}
-
-/** --register fails after minutes of work if the registry cannot take a version: find out first. */
-async function assertRegistryWritable(root: string): Promise<void> {
-  const { access, stat } = await import('node:fs/promises');
-  const { constants } = await import('node:fs');
-  let dir = root;
-  for (;;) {
-    const info = await stat(dir).catch(() => undefined);
-    if (info) {
-      if (!info.isDirectory()) throw new MlopsError('REGISTRY_NOT_A_FOLDER', `--register: the registry ${root} cannot be used: ${dir} is not a folder`, { hint: 'check --registry or MLOPS_REGISTRY' });
-      const writable = await access(dir, constants.W_OK).then(() => true, () => false);
-      if (!writable) throw new MlopsError('REGISTRY_NOT_WRITABLE', `--register: the registry ${root} cannot be written (${dir} is not writable)`, { hint: 'check the permissions, or choose another --registry' });
-      return;
-    }
-    if (path.dirname(dir) === dir) return;
-    dir = path.dirname(dir);
-  }
 }

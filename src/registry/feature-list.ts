@@ -6,6 +6,7 @@
  * the model's input.
  */
 import { MlopsError } from '../util/errors.js';
+import { parseNameList } from '../util/name-list.js';
 import type { ModelSignature } from './types.js';
 
 export interface FeatureListOptions {
@@ -35,7 +36,7 @@ export async function featureListFor(options: FeatureListOptions, signature: Mod
   } else if (options.features) {
     names = options.features;
   } else if (options.tags?.features !== undefined) {
-    names = options.tags.features.split(',').map((s) => s.trim()).filter(Boolean);
+    names = parseNameList(options.tags.features) ?? [];
   }
   if (!names) return undefined;
   if (names.length === 0) throw new MlopsError('USAGE', `${from} names no features`);

@@ -1,6 +1,7 @@
 /** Read-only registry commands: list, show, history, path, and model references. */
 import { sha256File } from '../util/hash.js';
 import { isMlopsError, MlopsError } from '../util/errors.js';
+import { parseNameList } from '../util/name-list.js';
 import { openStore, readHistoryOrDamage, readState, requireModel, type DamagedModel, type RegistryOptions } from './context.js';
 import { parseRef, validateName } from './names.js';
 import { aliasesOf, foldHistory, latestVersion, selectVersion } from './state.js';
@@ -127,7 +128,7 @@ export async function resolveModelRef(options: RegistryOptions & { ref: string; 
   }
   const record = selectVersion(state, parsed.selector);
   const file = store.filePath(record.name, record.version, record.file);
-  const features = parseFeatureList(record.tags?.features);
+  const features = parseNameList(record.tags?.features);
   const resolved = { path: file, name: record.name, model_version: record.version, sha256: record.sha256, ...(features ? { features } : {}) };
   // Callers that read the whole file anyway (loadModel) check the hash of what they read instead.
   if (options.verify !== false) assertUntampered(resolved, await sha256File(file).catch(() => null));
@@ -142,10 +143,4 @@ export function assertUntampered(resolved: ResolvedModel, actual: string | null)
     : `${resolved.name}@${resolved.model_version}: the stored file ${resolved.path} does not match its recorded sha256 (recorded ${resolved.sha256.slice(0, 12)}..., found ${actual.slice(0, 12)}...)`, {
     hint: 'the registry was modified outside mlops; run mlops registry verify and restore the file from a backup',
   });
-}
-
-/** `a, b,c` -> ['a', 'b', 'c']; undefined when nothing is recorded. */
-export function parseFeatureList(text: string | undefined): string[] | undefined {
-  const names = (text ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-  return names.length ? names : undefined;
 }

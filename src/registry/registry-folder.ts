@@ -3,7 +3,8 @@
  * command needs it to exist, so a typo in --registry is an error (exit 2),
  * never an empty registry that "verifies" fine.
  */
-import { mkdir, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { MlopsError } from '../util/errors.js';
 import { storageError } from './storage-errors.js';
@@ -52,5 +53,23 @@ export async function createRegistryFolder(root: string): Promise<void> {
       throw new MlopsError('REGISTRY_NOT_A_FOLDER', `cannot create the registry folder ${root}${file ? `: ${file} is not a folder` : ''}`, { hint: WHERE_HINT });
     }
     throw storageError(err, 'write', root, root);
+  }
+}
+
+/**
+ * Whether a later register could write here (a command that registers its
+ * result after minutes of work finds out first): the registry, or the nearest
+ * folder that would hold it, is a writable folder.
+ */
+export async function checkRegistryWritable(root: string, flag: string): Promise<void> {
+  for (let dir = root; ; dir = path.dirname(dir)) {
+    const info = await stat(dir).catch(() => undefined);
+    if (info) {
+      if (!info.isDirectory()) throw new MlopsError('REGISTRY_NOT_A_FOLDER', `${flag}: the registry ${root} cannot be used: ${dir} is not a folder`, { hint: WHERE_HINT });
+      const writable = await access(dir, constants.W_OK).then(() => true, () => false);
+      if (!writable) throw new MlopsError('REGISTRY_NOT_WRITABLE', `${flag}: the registry ${root} cannot be written (${dir} is not writable)`, { hint: 'check the permissions, or choose another --registry' });
+      return;
+    }
+    if (path.dirname(dir) === dir) return;
   }
 }

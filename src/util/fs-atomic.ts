@@ -28,19 +28,25 @@ const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&
  * behind: the next run that writes the target cleans up. Older releases named
  * them without an owner tag; those are judged by age.
  */
-export async function removeStaleTemps(target: string): Promise<string[]> {
-  const dir = path.dirname(target);
-  const pattern = new RegExp(`^\\.${escapeRegExp(path.basename(target))}\\.tmp-(?:([0-9a-f]{8})-)?(\\d+)-[0-9a-f]{8}$`);
+export function removeStaleTemps(target: string): Promise<string[]> {
+  return removeAbandoned(path.dirname(target), new RegExp(`^\\.${escapeRegExp(path.basename(target))}\\.tmp-(?:([0-9a-f]{8})-)?(\\d+)-[0-9a-f]{8}$`));
+}
+
+/**
+ * Files or folders in `dir` named by `pattern` (groups: owner tag, pid)
+ * whose owner is gone: what killed runs left. Returns what was removed.
+ */
+export async function removeAbandoned(dir: string, pattern: RegExp): Promise<string[]> {
   const removed: string[] = [];
   for (const entry of await readdir(dir).catch(() => [] as string[])) {
     const match = pattern.exec(entry);
     if (!match) continue;
     const file = path.join(dir, entry);
     const info = await lstat(file).catch(() => undefined);
-    if (!info?.isFile()) continue;
+    if (!info || !(info.isFile() || info.isDirectory())) continue;
     const owner = { tag: match[1] ?? 'untagged', pid: Number(match[2]) };
     if (!tempAbandoned(owner, info.mtimeMs, liveTemps.has(file))) continue;
-    await rm(file, { force: true }).catch(() => {});
+    await rm(file, { recursive: true, force: true }).catch(() => {});
     removed.push(file);
   }
   return removed;
@@ -55,7 +61,7 @@ export const FOREIGN_TEMP_STALE_MS = 10 * 60_000;
  * on every run). A live pid may be a reused one, so, as for anyone else's,
  * by age too: live owners touch their files every minute.
  */
-export function tempAbandoned(owner: { tag: string; pid: number }, mtimeMs: number, inUse: boolean): boolean {
+function tempAbandoned(owner: { tag: string; pid: number }, mtimeMs: number, inUse: boolean): boolean {
   if (inUse) return false;
   if (owner.tag === ownerTag() && (owner.pid === process.pid || !processAlive(owner.pid))) return true;
   return Date.now() - mtimeMs > FOREIGN_TEMP_STALE_MS;

@@ -1,9 +1,19 @@
 /**
+ * What a file handed over as CSV must start like.
+ *
  * Lines must end in \n or \r\n. A file whose lines end in a lone \r (classic
  * Mac, some Excel exports) reads as one huge header in one reader and as 40
  * rows in another: refuse it the same way everywhere.
  */
 import { MlopsError } from '../util/errors.js';
+import { describeBinary } from './binary-sniff.js';
+
+/** The first bytes of a file read as CSV: text, with \n or \r\n line endings (both readers check the same way). */
+export function checkCsvHead(file: string, head: Uint8Array): void {
+  const binary = describeBinary(head);
+  if (binary) throw new MlopsError('CSV_NOT_TEXT', `${file} is not a CSV file: it holds ${binary}`, { hint: 'pass a comma-separated text file with a header row' });
+  checkLineEndings(file, head);
+}
 
 /** `head`: the file's first bytes. Throws when its first line break is a lone \r. */
 export function checkLineEndings(file: string, head: Uint8Array): void {
