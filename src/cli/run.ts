@@ -15,8 +15,9 @@ export interface GlobalFlags {
   json?: boolean;
 }
 
+/** Decided here, at the CLI layer, so renderers stay pure: colour and boxes only for a terminal. */
 export function renderOptions(flags: GlobalFlags): RenderOptions {
-  return { color: !flags.json && colorEnabled(process.stdout) };
+  return { color: !flags.json && colorEnabled(process.stdout), terminal: Boolean(process.stdout.isTTY) };
 }
 
 export async function runCommand(flags: GlobalFlags, handler: () => Promise<CommandOutput>): Promise<void> {

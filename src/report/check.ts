@@ -1,7 +1,7 @@
 import type { CheckResult, StageStatus } from '../check/index.js';
 import type { Severity } from '../check/problems.js';
 import { paint, type RenderOptions, type Style } from './style.js';
-import { renderTable } from './table.js';
+import { joinSections, renderTable } from './table.js';
 
 const STATUS_STYLE: Record<StageStatus, Style> = { passed: 'green', failed: 'red', warning: 'yellow', skipped: 'dim' };
 const SEVERITY_STYLE: Record<Severity, Style> = { error: 'red', warning: 'yellow', info: 'blue' };
@@ -50,7 +50,7 @@ export function renderCheck(result: CheckResult, options: RenderOptions): string
   parts.push(result.passed
     ? paint(options, 'green', `PASSED`) + ` ${result.model.path} (${counts})`
     : paint(options, 'red', `FAILED`) + ` ${result.model.path} (${counts})`);
-  return parts.join('\n') + '\n';
+  return joinSections(parts, options) + '\n';
 }
 
 /** Soft-wrap long messages at spaces so tables stay readable in a terminal. */

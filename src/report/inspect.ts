@@ -1,7 +1,7 @@
 import type { InspectResult } from '../check/inspect.js';
 import { formatShape } from '../onnx/graph.js';
 import { paint, type RenderOptions } from './style.js';
-import { formatBytes, formatCount, renderFields, renderTable } from './table.js';
+import { formatBytes, formatCount, joinSections, renderFields, renderTable } from './table.js';
 
 export function renderInspect(result: InspectResult, options: RenderOptions): string {
   const producer = [result.producer_name, result.producer_version].filter(Boolean).join(' ') || '(none)';
@@ -26,5 +26,5 @@ export function renderInspect(result: InspectResult, options: RenderOptions): st
   parts.push(renderTable(['op', 'domain', 'count'], result.op_counts.map((o) => [o.op_type, o.domain || 'ai.onnx', o.count]), options, ['left', 'left', 'right']));
   const metadata = Object.entries(result.metadata);
   if (metadata.length) parts.push(paint(options, 'bold', 'metadata') + '\n' + renderTable(['key', 'value'], metadata, options));
-  return parts.join('\n') + '\n';
+  return joinSections(parts, options) + '\n';
 }

@@ -1,7 +1,7 @@
 import type { QuantizeResult } from '../quantize/index.js';
 import { PREDICT_BATCH_SIZE } from '../quantize/options.js';
 import { paint, type RenderOptions } from './style.js';
-import { formatBytes, renderFields, renderTable } from './table.js';
+import { formatBytes, joinSections, renderFields, renderTable } from './table.js';
 
 const pct = (x: number) => `${(x * 100).toFixed(2)} %`;
 const num = (x: number) => (x === 0 ? '0' : Math.abs(x) >= 1e-3 ? x.toFixed(5) : x.toExponential(2));
@@ -16,12 +16,11 @@ export function renderQuantize(r: QuantizeResult, options: RenderOptions): strin
   ];
   if (r.calibration) fields.push(['calibration', `${r.calibration.rows} rows of ${r.calibration.source}, ${r.calibration.method}, ${r.calibration.tensors} tensors`]);
   if (r.registered) fields.push(['registered', `${r.registered.name}@${r.registered.model_version}`]);
-  parts.push(renderFields(fields, options));
   const rows = [
     ...r.quantized.map((q) => [q.name, q.op_type, paint(options, 'green', q.how), `[${q.weight_shape.join(', ')}]${q.per_channel ? ' per-channel' : ''}`]),
     ...r.skipped.map((s) => [s.name, s.op_type, paint(options, 'dim', `float: ${s.reason}`), '']),
   ];
-  parts.push(renderTable(['node', 'op', 'what happened', 'weight'], rows, options));
+  parts.push(joinSections([renderFields(fields, options), renderTable(['node', 'op', 'what happened', 'weight'], rows, options)], options));
   if (r.validation) {
     const v = r.validation;
     const why = v.fixed_batch ? ` (the model's fixed batch size${v.fixed_batch.left_out ? `; the last ${v.fixed_batch.left_out} rows are left out` : ''})` : v.batch_size === PREDICT_BATCH_SIZE ? " (predict-batch's default batch size)" : '';

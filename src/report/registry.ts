@@ -1,7 +1,7 @@
 import type { AliasMoveResult, ArchiveResult, ChecklistRun, HistoryResult, ListResult, PolicyEvent, PolicyResult, PolicyView, RegisterResult, ShowResult, VerifyResult } from '../registry/index.js';
 import { formatShape } from '../onnx/graph.js';
 import { paint, type RenderOptions } from './style.js';
-import { formatBytes, renderFields, renderTable } from './table.js';
+import { formatBytes, joinSections, renderFields, renderTable } from './table.js';
 
 const short = (sha: string) => sha.slice(0, 12);
 const day = (iso: string) => iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
@@ -53,7 +53,7 @@ export function renderShow(r: ShowResult, options: RenderOptions): string {
     ...r.signature.inputs.map((v) => ['input', v.name, v.type, formatShape(v.shape)]),
     ...r.signature.outputs.map((v) => ['output', v.name, v.type, formatShape(v.shape)]),
   ];
-  return `${renderFields(fields, options)}\n${renderTable(['', 'name', 'type', 'shape'], io, options)}\n`;
+  return `${joinSections([renderFields(fields, options), renderTable(['', 'name', 'type', 'shape'], io, options)], options)}\n`;
 }
 
 export function renderHistory(result: HistoryResult, options: RenderOptions): string {

@@ -1,6 +1,11 @@
 /** Terminal styling that renderers receive as data, so they stay pure. */
 export interface RenderOptions {
   color: boolean;
+  /**
+   * stdout is a terminal: tables are cli-table3 boxes. false (a pipe, a CI log): aligned plain
+   * columns, as kubectl and gh print, so logs and grep stay readable. Absent: boxes.
+   */
+  terminal?: boolean;
 }
 
 const CODES = { red: 31, green: 32, yellow: 33, blue: 34, dim: 2, bold: 1 } as const;
