@@ -8,6 +8,7 @@ import { Command, CommanderError } from 'commander';
 import { ExitCode } from './util/errors.js';
 import { removeLiveTemps } from './util/fs-atomic.js';
 import { noteStdoutClosed, reportError, reportStdoutFailure, writeJsonError } from './cli/run.js';
+import { argvWantsJson } from './cli/format.js';
 import { addRegistryCommands } from './cli/registry-commands.js';
 import { addPredictCommand } from './cli/predict-command.js';
 import { addQuantizeCommand } from './cli/quantize-command.js';
@@ -24,7 +25,9 @@ function packageVersion(): string {
 
 const EXIT_CODES_HELP = `
 Exit codes: 0 ok, 1 the command ran and found a failure, 2 usage or input error, 3 internal error.
-Set NO_COLOR=1 to disable colours; --json prints one JSON document (with "version": 1) on stdout.`;
+Set NO_COLOR=1 to disable colours. --format chooses the output (table, json, and per command markdown,
+junit or html); --json is --format json: one JSON document (with "version": 1) on stdout. Tables are
+boxed on a terminal and plain aligned columns in a pipe or a log.`;
 
 export function buildProgram(): Command {
   const program = new Command('mlops')
@@ -76,9 +79,9 @@ export async function main(argv: string[]): Promise<void> {
       // Help and version are not errors; everything else commander rejects is a usage error.
       const ok = ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(err.code);
       process.exitCode = ok ? ExitCode.Ok : ExitCode.Usage;
-      if (!ok && argv.includes('--json')) writeJsonError('USAGE', err.message.replace(/^error: /, ''), 'see --help', ExitCode.Usage);
+      if (!ok && argvWantsJson(argv)) writeJsonError('USAGE', err.message.replace(/^error: /, ''), 'see --help', ExitCode.Usage);
       return;
     }
-    process.exitCode = reportError(err, { debug: argv.includes('--debug'), json: argv.includes('--json') });
+    process.exitCode = reportError(err, { debug: argv.includes('--debug'), json: argvWantsJson(argv) });
   }
 }

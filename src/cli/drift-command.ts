@@ -1,10 +1,12 @@
 /** `mlops drift`: declarations only; the work is in src/drift/. */
-import { InvalidArgumentError, Option, type Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { ExitCode, MlopsError } from '../util/errors.js';
-import { renderOptions, runCommand, type GlobalFlags } from './run.js';
-import { oneSpelling, parseList, parseNonNegative, parseNumber, parseOutputPath } from './parsers.js';
+import { parseList, parseNonNegative, parseNumber, parseOutputPath } from './parsers.js';
 import type { DriftOptions } from '../drift/index.js';
 import { MIN_VALUES, MISSING_RATE_JUMP } from '../drift/rules.js';
+import { addFlags, flagSet, readFlags } from './flags.js';
+import { addFormatFlags, chosenFormat } from './format.js';
+import { commandAction } from './shape.js';
 
 /** A significance level: 0 would never flag, 1 always. */
 function parseAlpha(value: string): number {
@@ -26,34 +28,41 @@ function parseMinValues(value: string): number {
   return n;
 }
 
-/** The library's options plus how to report. */
-type DriftFlags = DriftOptions & { fail: boolean; markdown?: boolean; html?: string; json?: boolean; features?: string[]; ignore?: string[] };
+const FLAGS = flagSet<DriftOptions>()({
+  reference: { flag: '--reference <csv>', help: 'the reference data (training set)', required: true },
+  current: { flag: '--current <csv>', help: 'the data to compare (production)', required: true },
+  // --columns and --exclude are the spellings before every command said --features / --ignore: kept for scripts.
+  columns: { flag: '--features <cols>', help: 'only these columns', parse: parseList, alias: '--columns <cols>' },
+  exclude: { flag: '--ignore <cols>', help: 'leave these out (ids, timestamps)', parse: parseList, alias: '--exclude <cols>' },
+  categorical: { flag: '--categorical <cols>', help: 'treat as categorical', parse: parseList },
+  numerical: { flag: '--numerical <cols>', help: 'treat as numerical', parse: parseList },
+  alternative: { flag: '--alternative <alt>', help: 'KS alternative', choices: ['two-sided', 'less', 'greater'], default: 'two-sided' },
+  method: { flag: '--method <m>', help: 'KS p-value method, as scipy: auto (exact up to 10,000 values), exact, asymp', choices: ['auto', 'exact', 'asymp'], default: 'auto' },
+  alpha: { flag: '--alpha <a>', help: 'significance level for a column, between 0 and 1', parse: parseAlpha, default: 0.05 },
+  correction: { flag: '--correction <c>', help: 'multiple-testing correction', choices: ['none', 'bonferroni', 'fdr'], default: 'none' },
+  minEffect: { flag: '--min-effect <x>', help: 'a column drifts only if its effect size also exceeds this', parse: parseNonNegative },
+  effectMetric: { flag: '--effect-metric <m>', help: 'effect size for --min-effect on numerical columns (categorical use PSI)', choices: ['psi', 'ks', 'wasserstein'], default: 'psi' },
+  driftShare: { flag: '--drift-share <s>', help: 'dataset drift when at least this share of tested columns drifts, above 0 and at most 1', parse: parseShare, default: 0.5 },
+  minValues: { flag: '--min-values <n>', help: 'a column needs this many non-missing values in both files to be tested', parse: parseMinValues, default: MIN_VALUES },
+});
+
+/** How to report: the CLI's own settings. */
+interface DriftReporting {
+  fail: boolean;
+  html?: string;
+}
+
+const REPORTING = flagSet<DriftReporting>()({
+  fail: { flag: '--no-fail', help: 'exit 0 even on dataset drift', default: true },
+  html: { flag: '--html <file>', help: 'also write a self-contained HTML report with a chart per column (- prints it on stdout, as --format html)', parse: parseOutputPath },
+});
 
 export function addDriftCommand(program: Command): void {
-  program
+  const cmd = program
     .command('drift')
-    .description('per-column drift between a reference and a current CSV: KS (exactly as scipy) or chi-square, PSI, Wasserstein; exit 1 on dataset drift')
-    .requiredOption('--reference <csv>', 'the reference data (training set)')
-    .requiredOption('--current <csv>', 'the data to compare (production)')
-    .option('--features <cols>', 'only these columns', parseList)
-    .option('--ignore <cols>', 'leave these out (ids, timestamps)', parseList)
-    // The spellings before every command said --features / --ignore: kept for scripts.
-    .addOption(new Option('--columns <cols>').argParser(parseList).hideHelp())
-    .addOption(new Option('--exclude <cols>').argParser(parseList).hideHelp())
-    .option('--categorical <cols>', 'treat as categorical', parseList)
-    .option('--numerical <cols>', 'treat as numerical', parseList)
-    .addOption(new Option('--alternative <alt>', 'KS alternative').choices(['two-sided', 'less', 'greater']).default('two-sided'))
-    .addOption(new Option('--method <m>', 'KS p-value method, as scipy: auto (exact up to 10,000 values), exact, asymp').choices(['auto', 'exact', 'asymp']).default('auto'))
-    .option('--alpha <a>', 'significance level for a column, between 0 and 1', parseAlpha, 0.05)
-    .addOption(new Option('--correction <c>', 'multiple-testing correction').choices(['none', 'bonferroni', 'fdr']).default('none'))
-    .option('--min-effect <x>', 'a column drifts only if its effect size also exceeds this', parseNonNegative)
-    .addOption(new Option('--effect-metric <m>', 'effect size for --min-effect on numerical columns (categorical use PSI)').choices(['psi', 'ks', 'wasserstein']).default('psi'))
-    .option('--drift-share <s>', 'dataset drift when at least this share of tested columns drifts, above 0 and at most 1', parseShare, 0.5)
-    .option('--min-values <n>', `a column needs this many non-missing values in both files to be tested`, parseMinValues, MIN_VALUES)
-    .option('--no-fail', 'exit 0 even on dataset drift')
-    .option('--markdown', 'print Markdown (for PR comments and $GITHUB_STEP_SUMMARY)')
-    .option('--html <file>', 'also write a self-contained HTML report with a chart per column (- prints it on stdout instead of the table)', parseOutputPath)
-    .addOption(new Option('--json', 'print the full report as JSON').conflicts('markdown'))
+    .description('per-column drift between a reference and a current CSV: KS (exactly as scipy) or chi-square, PSI, Wasserstein; exit 1 on dataset drift');
+  addFlags(cmd, FLAGS, REPORTING);
+  addFormatFlags(cmd, ['table', 'json', 'markdown', 'html'], { json: 'print the full report as JSON (same as --format json)', oldFlags: { '--markdown': 'markdown' } })
     .addHelpText('after', `
 Types: a column is categorical when a value in the first 1,000 reference rows is not a number, or
 when its values there are integers with at most 10 distinct values; override with --categorical and
@@ -78,28 +87,32 @@ Examples:
   $ mlops drift --reference train.csv --current today.csv --correction fdr --min-effect 0.1 --html drift.html
   $ mlops drift --reference train.csv --current today.csv --markdown >> "$GITHUB_STEP_SUMMARY"
 `)
-    .action(async (flags: DriftFlags, cmd: Command) => {
-      const globals = cmd.optsWithGlobals<GlobalFlags>();
-      await runCommand(globals, async () => {
-        const { detectDrift } = await import('../drift/index.js');
-        const { fail, markdown, html, json, features, ignore, ...rest } = flags;
-        const options: DriftOptions = { ...rest, columns: oneSpelling(features, rest.columns, '--features', '--columns'), exclude: oneSpelling(ignore, rest.exclude, '--ignore', '--exclude') };
-        if (html === '-' && (json || markdown)) throw new MlopsError('USAGE', `--html - prints the HTML report on stdout, so --${json ? 'json' : 'markdown'} cannot go there too`, { hint: 'write the HTML to a file: --html drift.html' });
+    .action(commandAction({
+      options: (_args, c): DriftOptions => {
+        const { html } = readFlags(c, REPORTING);
+        const format = chosenFormat(c);
+        if (html === '-' && format !== 'table' && format !== 'html') throw new MlopsError('USAGE', `--html - prints the HTML report on stdout, so the ${format === 'json' ? 'JSON' : format} report cannot go there too`, { hint: 'write the HTML to a file: --html drift.html' });
+        return readFlags(c, FLAGS);
+      },
+      run: async (options, c) => {
+        const { html } = readFlags(c, REPORTING);
         if (html && html !== '-') {
           const { guardOutputs } = await import('../util/output-guard.js');
           await guardOutputs([{ path: html, what: '--html' }], [{ path: options.reference, what: 'the reference data' }, { path: options.current, what: 'the current data' }]);
         }
-        const result = await detectDrift(options);
-        const report = await import('../report/drift.js');
-        const exitCode = result.dataset_drift && fail ? ExitCode.Failure : ExitCode.Ok;
-        if (html === '-') return { stdout: report.renderDriftHtml(result), exitCode };
-        if (html) {
+        const result = await (await import('../drift/index.js')).detectDrift(options);
+        if (html && html !== '-') {
           const { writeFileAtomic } = await import('../util/fs-atomic.js');
-          await writeFileAtomic(html, report.renderDriftHtml(result));
+          await writeFileAtomic(html, (await import('../report/drift.js')).renderDriftHtml(result));
         }
-        if (json) return { stdout: (await import('../report/json.js')).renderJson(result), exitCode };
-        if (markdown) return { stdout: report.renderDriftMarkdown(result), exitCode };
-        return { stdout: report.renderDriftTable(result, renderOptions(globals)), exitCode };
-      });
-    });
+        return result;
+      },
+      render: async (result, { format, render, cmd: c }) => {
+        const report = await import('../report/drift.js');
+        if (format === 'html' || readFlags(c, REPORTING).html === '-') return report.renderDriftHtml(result);
+        if (format === 'markdown') return report.renderDriftMarkdown(result);
+        return report.renderDriftTable(result, render);
+      },
+      exitCode: (result, _options, c) => (result.dataset_drift && readFlags(c, REPORTING).fail ? ExitCode.Failure : ExitCode.Ok),
+    }));
 }

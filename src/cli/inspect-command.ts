@@ -1,24 +1,24 @@
 /** `mlops inspect`: declarations only; the work is in src/check/inspect.ts. */
 import type { Command } from 'commander';
-import { ExitCode } from '../util/errors.js';
-import { renderOptions, runCommand, type GlobalFlags } from './run.js';
+import type { InspectOptions } from '../check/inspect.js';
 import { examples } from './parsers.js';
+import { addFlags, flagSet, readFlags, REGISTRY_FLAG } from './flags.js';
+import { addFormatFlags } from './format.js';
+import { commandAction } from './shape.js';
+
+const FLAGS = flagSet<InspectOptions>()({ registry: REGISTRY_FLAG });
 
 export function addInspectCommand(program: Command): void {
-  program
+  const cmd = program
     .command('inspect')
     .description('summarize a model: IR version, opsets, inputs and outputs, operators, parameters, size, sha256, metadata')
-    .argument('<model>', 'ONNX model file or registry reference (name, name@3, name@production)')
-    .option('--registry <dir>', 'registry folder for references (default: $MLOPS_REGISTRY, else ./.mlops)')
-    .option('--json', 'print the summary as JSON')
+    .argument('<model>', 'ONNX model file or registry reference (name, name@3, name@production)');
+  addFlags(cmd, FLAGS);
+  addFormatFlags(cmd, ['table', 'json'], { json: 'print the summary as JSON (same as --format json)' })
     .addHelpText('after', examples(['mlops inspect model.onnx', 'mlops inspect model.onnx --json | jq .inputs']))
-    .action(async (model: string, flags: { json?: boolean; registry?: string }, cmd: Command) => {
-      const globals = cmd.optsWithGlobals<GlobalFlags>();
-      await runCommand(globals, async () => {
-        const { inspectModel } = await import('../check/inspect.js');
-        const result = await inspectModel({ model, registry: flags.registry });
-        if (flags.json) return { stdout: (await import('../report/json.js')).renderJson(result), exitCode: ExitCode.Ok };
-        return { stdout: (await import('../report/inspect.js')).renderInspect(result, renderOptions(globals)), exitCode: ExitCode.Ok };
-      });
-    });
+    .action(commandAction({
+      options: ([model], c): InspectOptions => ({ model, ...readFlags(c, FLAGS) }),
+      run: async (options) => (await import('../check/inspect.js')).inspectModel(options),
+      render: async (result, { render }) => (await import('../report/inspect.js')).renderInspect(result, render),
+    }));
 }

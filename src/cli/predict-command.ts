@@ -1,49 +1,58 @@
 /** `mlops predict-batch`: declarations and progress display; the work is in src/predict/. */
-import { Option, type Command } from 'commander';
-import { ExitCode } from '../util/errors.js';
-import { runCommand, type GlobalFlags } from './run.js';
+import type { Command } from 'commander';
+import { MlopsError } from '../util/errors.js';
 import { collect, parseBatchSize, parseList, parseNonNegativeInt, parseOutputFile, parseOutputPath, parsePositiveInt } from './parsers.js';
 import type { PredictBatchOptions } from '../predict/index.js';
+import { addFlags, flagSet, readFlags, REGISTRY_FLAG } from './flags.js';
+import { addFormatFlags, chosenFormat } from './format.js';
+import { commandAction } from './shape.js';
 
-/** Shared flags have the library's names; --input (globs), --shard (text) and display flags are the CLI's. */
-type PredictFlags = Pick<PredictBatchOptions, 'output' | 'outputDir' | 'batchSize' | 'threads' | 'features' | 'ignore' | 'keep' | 'keepAll' | 'rejects' | 'maxRejects' | 'allowMissing' | 'registry'> & {
+const FLAGS = flagSet<PredictBatchOptions>()({
+  output: { flag: '--output <file>', help: 'output CSV (written whole or not at all), or - for stdout (streamed: a run that fails may have printed rows)', parse: parseOutputPath },
+  outputDir: { flag: '--output-dir <dir>', help: 'one output per input, same file name', parse: parseOutputFile },
+  batchSize: { flag: '--batch-size <n>', help: 'rows per inference call (default 4096)', parse: parseBatchSize },
+  threads: { flag: '--threads <n>', help: 'onnxruntime intra-op threads (default: cores - 1; the main thread parses meanwhile; at most the core count)', parse: parsePositiveInt },
+  features: { flag: '--features <cols>', help: 'columns feeding a single [N, F] input, in order', parse: parseList },
+  ignore: { flag: '--ignore <cols>', help: 'columns that are not features (ids, labels); copied to the output unless --keep says otherwise', parse: parseList },
+  keep: { flag: '--keep <cols>', help: 'input columns copied beside the predictions (default: the non-feature columns); they are not features either', parse: parseList },
+  keepAll: { flag: '--keep-all', help: 'copy every input column' },
+  onError: { flag: '--on-error <mode>', help: 'bad rows: fail (exit 2) or skip (set aside)', choices: ['fail', 'skip'], default: 'fail' },
+  rejects: { flag: '--rejects <file>', help: 'with --on-error skip: write rejected rows, their line and the reason here (a file, or /dev/stderr)', parse: parseOutputFile },
+  maxRejects: { flag: '--max-rejects <n>', help: 'with --on-error skip: fail (exit 1, no output) beyond this many rejected rows', parse: parseNonNegativeInt },
+  allowMissing: { flag: '--allow-missing', help: 'feed empty and NaN values as NaN instead of rejecting them' },
+  registry: REGISTRY_FLAG,
+});
+
+/** The CLI's own flags: --input takes globs and folders, --shard text; the display flags are not the library's. */
+interface PredictCliFlags {
   input: string[];
-  onError: 'fail' | 'skip';
   shard?: string;
   shards?: number;
   /** true: --progress, false: --no-progress, undefined: only on a terminal. */
   progress?: boolean;
-  json?: boolean;
-};
+}
+
+const INPUT = flagSet<Pick<PredictCliFlags, 'input'>>()({
+  input: { flag: '--input <path>', help: 'CSV file, folder of .csv files, or a glob like "data/part-*.csv" (repeatable)', parse: collect, required: true },
+});
+
+const CLI_FLAGS = flagSet<Omit<PredictCliFlags, 'input'>>()({
+  shard: { flag: '--shard <i/n>', help: 'process the i-th (0-based) of n byte ranges of each input' },
+  shards: { flag: '--shards <n>', help: 'number of shards when the index comes from JOB_COMPLETION_INDEX (Kubernetes Indexed Job)', parse: parsePositiveInt },
+  progress: { flag: '--progress', help: 'progress line on stderr even when it is not a terminal', negate: 'no progress line on stderr (by default it shows only on a terminal)' },
+});
 
 function formatDuration(ms: number): string {
   return ms < 60_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
 }
 
 export function addPredictCommand(program: Command): void {
-  program
+  const cmd = program
     .command('predict-batch')
     .description('stream CSV rows through a model and write predictions as CSV (bounded memory, parallel parse and inference)')
-    .argument('<model>', 'ONNX model file or registry reference (name, name@3, name@production)')
-    .requiredOption('--input <path>', 'CSV file, folder of .csv files, or a glob like "data/part-*.csv" (repeatable)', collect)
-    .option('--output <file>', 'output CSV (written whole or not at all), or - for stdout (streamed: a run that fails may have printed rows)', parseOutputPath)
-    .option('--output-dir <dir>', 'one output per input, same file name', parseOutputFile)
-    .option('--batch-size <n>', 'rows per inference call (default 4096)', parseBatchSize)
-    .option('--threads <n>', 'onnxruntime intra-op threads (default: cores - 1; the main thread parses meanwhile; at most the core count)', parsePositiveInt)
-    .option('--features <cols>', 'columns feeding a single [N, F] input, in order', parseList)
-    .option('--ignore <cols>', 'columns that are not features (ids, labels); copied to the output unless --keep says otherwise', parseList)
-    .option('--keep <cols>', 'input columns copied beside the predictions (default: the non-feature columns); they are not features either', parseList)
-    .option('--keep-all', 'copy every input column')
-    .addOption(new Option('--on-error <mode>', 'bad rows: fail (exit 2) or skip (set aside)').choices(['fail', 'skip']).default('fail'))
-    .option('--rejects <file>', 'with --on-error skip: write rejected rows, their line and the reason here (a file, or /dev/stderr)', parseOutputFile)
-    .option('--max-rejects <n>', 'with --on-error skip: fail (exit 1, no output) beyond this many rejected rows', parseNonNegativeInt)
-    .option('--allow-missing', 'feed empty and NaN values as NaN instead of rejecting them')
-    .option('--shard <i/n>', 'process the i-th (0-based) of n byte ranges of each input')
-    .option('--shards <n>', 'number of shards when the index comes from JOB_COMPLETION_INDEX (Kubernetes Indexed Job)', parsePositiveInt)
-    .option('--progress', 'progress line on stderr even when it is not a terminal')
-    .option('--no-progress', 'no progress line on stderr (by default it shows only on a terminal)')
-    .option('--registry <dir>', 'registry folder for references (default: $MLOPS_REGISTRY, else ./.mlops)')
-    .option('--json', 'print a summary document on stdout')
+    .argument('<model>', 'ONNX model file or registry reference (name, name@3, name@production)');
+  addFlags(cmd, INPUT, FLAGS, CLI_FLAGS);
+  addFormatFlags(cmd, ['table', 'json'], { json: 'print a summary document on stdout (same as --format json; table: the summary line on stderr only)' })
     .addHelpText('after', `
 Column mapping: a model with one input per column ([N, 1], as scikit-learn converters emit) reads the
 columns named like its inputs. A single [N, F] input reads --features, else the feature list recorded
@@ -64,33 +73,21 @@ Examples:
   $ mlops predict-batch model.onnx --input data.csv --output preds.csv --on-error skip --rejects bad.csv --max-rejects 100
   $ mlops predict-batch model.onnx --input big.csv --output "preds-$JOB_COMPLETION_INDEX.csv" --shards 8
 `)
-    .action(async (model: string, flags: PredictFlags, cmd: Command) => {
-      const globals = cmd.optsWithGlobals<GlobalFlags>();
-      await runCommand(globals, async () => {
-        const { predictBatch, resolveShard } = await import('../predict/index.js');
+    .action(commandAction({
+      options: async ([model], c): Promise<PredictBatchOptions> => {
+        const own = { ...readFlags(c, INPUT), ...readFlags(c, CLI_FLAGS) };
+        const flags = readFlags(c, FLAGS);
+        if (chosenFormat(c) === 'json' && flags.output === '-') throw new MlopsError('USAGE', '--json prints the summary on stdout, so predictions cannot go there too', { hint: 'write predictions to a file with --output' });
+        const { resolveShard } = await import('../predict/shard.js');
         const { expandInputs } = await import('../predict/inputs.js');
-        const { MlopsError } = await import('../util/errors.js');
-        if (flags.json && flags.output === '-') throw new MlopsError('USAGE', '--json prints the summary on stdout, so predictions cannot go there too', { hint: 'write predictions to a file with --output' });
-        const shard = resolveShard(flags.shard, flags.shards);
-        const showProgress = flags.progress ?? Boolean(process.stderr.isTTY);
+        return { model, ...flags, inputs: await expandInputs(own.input), shard: resolveShard(own.shard, own.shards) };
+      },
+      run: async (options, c) => {
+        const { predictBatch } = await import('../predict/index.js');
+        const showProgress = readFlags(c, CLI_FLAGS).progress ?? Boolean(process.stderr.isTTY);
         let lastDraw = 0;
         const result = await predictBatch({
-          model,
-          registry: flags.registry,
-          inputs: await expandInputs(flags.input),
-          output: flags.output,
-          outputDir: flags.outputDir,
-          batchSize: flags.batchSize,
-          threads: flags.threads,
-          features: flags.features,
-          ignore: flags.ignore,
-          keep: flags.keep,
-          keepAll: flags.keepAll,
-          onError: flags.onError,
-          rejects: flags.rejects,
-          maxRejects: flags.maxRejects,
-          allowMissing: flags.allowMissing,
-          shard,
+          ...options,
           onWarning: (message) => process.stderr.write(`${showProgress ? '\r\u001b[2K' : ''}warning: ${message}\n`),
           onProgress: showProgress
             ? (p) => {
@@ -107,8 +104,9 @@ Examples:
         if (showProgress) process.stderr.write('\r\u001b[2K');
         const where = result.files.length === 1 ? result.files[0].output : `${result.files.length} files`;
         process.stderr.write(`predicted ${result.rows_written.toLocaleString('en-US')} row${result.rows_written === 1 ? '' : 's'}${result.rows_rejected ? ` (${result.rows_rejected.toLocaleString('en-US')} rejected)` : ''} in ${formatDuration(result.timings_ms.total)} (${result.rows_per_second.toLocaleString('en-US')} rows/s) -> ${where === '-' ? 'stdout' : where}\n`);
-        const stdout = flags.json ? (await import('../report/json.js')).renderJson(result) : '';
-        return { stdout, exitCode: ExitCode.Ok };
-      });
-    });
+        return result;
+      },
+      // The predictions are the output (a file, or stdout with --output -); the summary went to stderr.
+      render: () => '',
+    }));
 }

@@ -1,42 +1,43 @@
 /** `mlops quantize`: declarations only; the work is in src/quantize/. */
-import { Option, type Command } from 'commander';
-import { ExitCode } from '../util/errors.js';
-import { renderOptions, runCommand, type GlobalFlags } from './run.js';
-import { numberInRange, oneSpelling, parseBatchSize, parseList, parseOutputFile, parsePositiveInt } from './parsers.js';
+import type { Command } from 'commander';
 import type { QuantizeOptions } from '../quantize/index.js';
+import { numberInRange, parseBatchSize, parseList, parseOutputFile, parsePositiveInt } from './parsers.js';
+import { addFlags, flagSet, readFlags, REGISTRY_FLAG } from './flags.js';
+import { addFormatFlags } from './format.js';
+import { commandAction } from './shape.js';
 
 const parsePercentile = numberInRange(50, 100, { lowExclusive: true });
 
-/** The flags are the library's options (commander camel-cases them to the same names). */
-type QuantizeFlags = Omit<QuantizeOptions, 'model'> & { json?: boolean; excludeNodes?: string[] };
+const FLAGS = flagSet<QuantizeOptions>()({
+  output: { flag: '--output <file>', help: 'where to write the int8 model (never the input model, nor a file in the registry)', parse: parseOutputFile, required: true },
+  mode: { flag: '--mode <mode>', help: 'dynamic: int8 weights, activations at run time (MatMul, Gemm); static: QDQ with calibrated activations (MatMul, Gemm, Conv)', choices: ['dynamic', 'static'], default: 'dynamic' },
+  calibration: { flag: '--calibration <path>', help: 'static mode: a CSV, or a folder of .pb/.npy tensors' },
+  calibrationRows: { flag: '--calibration-rows <n>', help: 'rows of calibration data to use (default 1000)', parse: parsePositiveInt },
+  calibrate: { flag: '--calibrate <method>', help: 'static mode: activation ranges from min/max (default), or a percentile of the values', choices: ['minmax', 'percentile'] },
+  percentile: { flag: '--percentile <p>', help: 'with --calibrate percentile: keep activations between percentiles 100-p and p, 50 < p <= 100 (default 99.999)', parse: parsePercentile },
+  perChannel: { flag: '--per-channel', help: 'one weight scale per output channel' },
+  reduceRange: { flag: '--reduce-range', help: '7-bit ranges (for AVX2 CPUs without VNNI)' },
+  ops: { flag: '--ops <types>', help: 'operator types to quantize (default MatMul,Gemm; static adds Conv)', parse: parseList },
+  // --exclude is the old spelling, kept for scripts (it clashed with drift's column --exclude, now --ignore).
+  exclude: { flag: '--exclude-nodes <nodes>', help: 'node names to leave in float', parse: parseList, alias: '--exclude <nodes>' },
+  minElements: { flag: '--min-elements <n>', help: 'leave weights with fewer elements in float', parse: parsePositiveInt },
+  validate: { flag: '--validate <path>', help: 'compare float and int8 on this CSV or tensor folder: differences, argmax agreement, latency' },
+  validationRows: { flag: '--validation-rows <n>', help: 'rows of validation data (default 5000)', parse: parsePositiveInt },
+  batchSize: { flag: '--batch-size <n>', help: 'validation rows per inference call, as predict-batch --batch-size (default 4096)', parse: parseBatchSize },
+  features: { flag: '--features <cols>', help: 'CSV columns feeding a single [N, F] input, in order', parse: parseList },
+  ignore: { flag: '--ignore <cols>', help: 'CSV columns that are not features (ids, labels)', parse: parseList },
+  register: { flag: '--register <name>', help: 'register the result as a new version, parent = the source version, validation figures as metrics' },
+  threads: { flag: '--threads <n>', help: 'onnxruntime intra-op threads', parse: parsePositiveInt },
+  registry: REGISTRY_FLAG,
+});
 
 export function addQuantizeCommand(program: Command): void {
-  program
+  const cmd = program
     .command('quantize')
     .description('int8 quantization (dynamic, or static QDQ with calibration) with an accuracy and speed report')
-    .argument('<model>', 'ONNX model file or registry reference')
-    .requiredOption('--output <file>', 'where to write the int8 model (never the input model, nor a file in the registry)', parseOutputFile)
-    .addOption(new Option('--mode <mode>', 'dynamic: int8 weights, activations at run time (MatMul, Gemm); static: QDQ with calibrated activations (MatMul, Gemm, Conv)').choices(['dynamic', 'static']).default('dynamic'))
-    .option('--calibration <path>', 'static mode: a CSV, or a folder of .pb/.npy tensors')
-    .option('--calibration-rows <n>', 'rows of calibration data to use (default 1000)', parsePositiveInt)
-    .addOption(new Option('--calibrate <method>', 'static mode: activation ranges from min/max (default), or a percentile of the values').choices(['minmax', 'percentile']))
-    .option('--percentile <p>', 'with --calibrate percentile: keep activations between percentiles 100-p and p, 50 < p <= 100 (default 99.999)', parsePercentile)
-    .option('--per-channel', 'one weight scale per output channel')
-    .option('--reduce-range', '7-bit ranges (for AVX2 CPUs without VNNI)')
-    .option('--ops <types>', 'operator types to quantize (default MatMul,Gemm; static adds Conv)', parseList)
-    .option('--exclude-nodes <nodes>', 'node names to leave in float', parseList)
-    // The old spelling, kept for scripts (it clashed with drift's column --exclude, now --ignore).
-    .addOption(new Option('--exclude <nodes>').argParser(parseList).hideHelp())
-    .option('--min-elements <n>', 'leave weights with fewer elements in float', parsePositiveInt)
-    .option('--validate <path>', 'compare float and int8 on this CSV or tensor folder: differences, argmax agreement, latency')
-    .option('--validation-rows <n>', 'rows of validation data (default 5000)', parsePositiveInt)
-    .option('--batch-size <n>', 'validation rows per inference call, as predict-batch --batch-size (default 4096)', parseBatchSize)
-    .option('--features <cols>', 'CSV columns feeding a single [N, F] input, in order', parseList)
-    .option('--ignore <cols>', 'CSV columns that are not features (ids, labels)', parseList)
-    .option('--register <name>', 'register the result as a new version, parent = the source version, validation figures as metrics')
-    .option('--threads <n>', 'onnxruntime intra-op threads', parsePositiveInt)
-    .option('--registry <dir>', 'registry folder (default: $MLOPS_REGISTRY, else ./.mlops)')
-    .option('--json', 'print the full report as JSON')
+    .argument('<model>', 'ONNX model file or registry reference');
+  addFlags(cmd, FLAGS);
+  addFormatFlags(cmd, ['table', 'json'], { json: 'print the full report as JSON (same as --format json)' })
     .addHelpText('after', `
 Formulas are onnxruntime's (round half to even, zero representable, int8 weights symmetric in
 [-127, 127], uint8 activations, reduce-range 7-bit), so weights compare element for element with
@@ -53,15 +54,9 @@ Examples:
   $ mlops quantize cnn.onnx --output cnn.int8.onnx --mode static --calibration calib/ --per-channel
   $ mlops quantize fraud@3 --output fraud.int8.onnx --validate holdout.csv --register fraud-int8
 `)
-    .action(async (model: string, flags: QuantizeFlags, cmd: Command) => {
-      const globals = cmd.optsWithGlobals<GlobalFlags>();
-      await runCommand(globals, async () => {
-        const { quantizeModel } = await import('../quantize/index.js');
-        const { json: _json, excludeNodes, ...options } = flags;
-        options.exclude = oneSpelling(excludeNodes, options.exclude, '--exclude-nodes', '--exclude');
-        const result = await quantizeModel({ model, ...options });
-        if (flags.json) return { stdout: (await import('../report/json.js')).renderJson(result), exitCode: ExitCode.Ok };
-        return { stdout: (await import('../report/quantize.js')).renderQuantize(result, renderOptions(globals)), exitCode: ExitCode.Ok };
-      });
-    });
+    .action(commandAction({
+      options: ([model], c): QuantizeOptions => ({ model, ...readFlags(c, FLAGS) }),
+      run: async (options) => (await import('../quantize/index.js')).quantizeModel(options),
+      render: async (result, { render }) => (await import('../report/quantize.js')).renderQuantize(result, render),
+    }));
 }

@@ -1,32 +1,91 @@
 /** `mlops registry ...`: declarations only; the work is in src/registry/. */
 import type { Command } from 'commander';
 import { ExitCode } from '../util/errors.js';
-import { renderOptions, runCommand, type GlobalFlags } from './run.js';
-import { collect, examples, parseKeyNumber, parseKeyValue, parseList, parsePositiveInt } from './parsers.js';
+import type { PolicyOptions, PromoteOptions, RegisterOptions, RollbackOptions } from '../registry/index.js';
 import type { RenderOptions } from '../report/style.js';
+import { collect, examples, parseKeyNumber, parseKeyValue, parseList, parsePositiveInt } from './parsers.js';
+import { addFlags, flagSet, readFlags, REGISTRY_FLAG, type FlagSet } from './flags.js';
+import { addFormatFlags } from './format.js';
+import { commandAction, type CommandShape } from './shape.js';
 
-interface CommonFlags {
-  json?: boolean;
-  registry?: string;
-}
-
-const REGISTRY_OPTION: [string, string] = ['--registry <dir>', 'registry folder (default: $MLOPS_REGISTRY, else ./.mlops)'];
-
-/** Run a registry function and print its result as JSON or through a renderer. */
+type Registry = typeof import('../registry/index.js');
 type Reports = typeof import('../report/registry.js');
-
-function respond<T extends object>(cmd: Command, work: (flags: CommonFlags) => Promise<T>, render: (result: T, options: RenderOptions, reports: Reports) => string, exitCode: (result: T) => 0 | 1 = () => 0) {
-  const flags = cmd.optsWithGlobals<CommonFlags & GlobalFlags>();
-  return runCommand(flags, async () => {
-    const result = await work(flags);
-    const stdout = flags.json ? (await import('../report/json.js')).renderJson(result) : render(result, renderOptions(flags), await import('../report/registry.js'));
-    return { stdout, exitCode: exitCode(result) === 0 ? ExitCode.Ok : ExitCode.Failure };
-  });
-}
+type ListOptions = Parameters<Registry['listRegistry']>[0];
+type ShowOptions = Parameters<Registry['showVersion']>[0];
+type HistoryOptions = Parameters<Registry['modelHistory']>[0];
+type VerifyOptions = Parameters<Registry['verifyRegistry']>[0];
+type ArchiveOptions = Parameters<Registry['archiveVersion']>[0];
 
 const registry = () => import('../registry/index.js');
 /** The checklist gate for promote, register --alias and policy; its module loads the checklist only when a gate runs. */
 const checklistRunner = async () => (await import('../checklist/gate.js')).checklistRunner;
+
+const REGISTRY_ONLY = flagSet<ListOptions>()({ registry: REGISTRY_FLAG });
+
+const REGISTER = flagSet<RegisterOptions>()({
+  description: { flag: '--description <text>', help: 'what this version is' },
+  tags: { flag: '--tag <key=value>', help: 'a tag (repeatable)', parse: parseKeyValue },
+  metrics: { flag: '--metric <name=number>', help: 'a metric (repeatable)', parse: parseKeyNumber },
+  alias: { flag: '--alias <alias>', help: "point this alias at the new version (through the alias's policy, like promote)" },
+  parent: { flag: '--parent <ref>', help: 'the version this one derives from (name@version)' },
+  gitCommit: { flag: '--git-commit <sha>', help: 'source commit (default: from the CI environment)' },
+  allowDuplicate: { flag: '--allow-duplicate', help: 'register even if identical bytes are already a version' },
+  reason: { flag: '--reason <text>', help: 'why, recorded in history' },
+  features: { flag: '--features <cols>', help: 'record the feature names, in the order of the model input (tag "features"): tables are then mapped by name', parse: parseList },
+  featuresFrom: { flag: '--features-from <csv>', help: 'record the feature names from this CSV header (a training file), less --ignore' },
+  ignore: { flag: '--ignore <cols>', help: 'with --features-from: header columns that are not features (id, label)', parse: parseList },
+  registry: REGISTRY_FLAG,
+});
+
+const ARCHIVE = flagSet<ArchiveOptions>()({
+  reason: { flag: '--reason <text>', help: 'why, recorded in history' },
+  registry: REGISTRY_FLAG,
+});
+
+const PROMOTE = flagSet<PromoteOptions>()({
+  to: { flag: '--to <alias>', help: 'the alias to move', required: true },
+  require: { flag: '--require <alias>', help: 'refuse unless the version holds or has held this alias (e.g. staging before production), on top of the stored policy' },
+  reason: { flag: '--reason <text>', help: 'why, recorded in history' },
+  checklist: { flag: '--checklist <file>', help: "run this checklist on the version first, on top of the stored policy's; refuse to promote when it fails (the result is recorded)" },
+  force: { flag: '--force', help: 'promote even when a checklist fails (recorded in history as forced)' },
+  acks: { flag: '--ack <id>', help: 'sign off a manual checklist item (repeatable)', parse: collect },
+  registry: REGISTRY_FLAG,
+});
+
+const POLICY = flagSet<PolicyOptions>()({
+  require: { flag: '--require <alias>', help: 'the version must hold or have held this alias first (repeatable)', parse: collect },
+  checklist: { flag: '--checklist <file>', help: 'the version must pass this checklist (a relative path is read from the folder each promotion runs in)' },
+  model: { flag: '--model <name>', help: 'only for this model, on top of the registry-wide policy' },
+  clear: { flag: '--clear', help: 'remove the policy' },
+  reason: { flag: '--reason <text>', help: 'why, recorded with the change' },
+  registry: REGISTRY_FLAG,
+});
+
+const ROLLBACK = flagSet<RollbackOptions>()({
+  alias: { flag: '--alias <alias>', help: 'the alias to move back', required: true },
+  to: { flag: '--to <version>', help: 'go to this version instead (one that held the alias before)', parse: parsePositiveInt },
+  reason: { flag: '--reason <text>', help: 'why, recorded in history' },
+  registry: REGISTRY_FLAG,
+});
+
+/**
+ * A registry subcommand in the one command shape: its flags, table or JSON, and a renderer from
+ * report/registry.ts; exit 1 where `failed` says the result is not a clean pass.
+ */
+function registryCommand<O, R extends object>(
+  group: Command, name: string, description: string, flags: FlagSet<object>,
+  shape: Pick<CommandShape<O, R>, 'options' | 'run'> & { render: (result: R, options: RenderOptions, reports: Reports) => string; failed?: (result: R) => boolean },
+): Command {
+  const cmd = group.command(name).description(description);
+  addFlags(cmd, flags);
+  addFormatFlags(cmd, ['table', 'json']);
+  return cmd.action(commandAction<O, R>({
+    options: shape.options,
+    run: shape.run,
+    render: async (result, { render }) => shape.render(result, render, await import('../report/registry.js')),
+    exitCode: (result) => (shape.failed?.(result) ? ExitCode.Failure : ExitCode.Ok),
+  }));
+}
 
 export function addRegistryCommands(program: Command): void {
   const group = program
@@ -46,142 +105,90 @@ ${examples([
   'mlops check fraud@production',
 ])}`);
 
-  group
-    .command('register')
-    .description('validate an ONNX file and store it as the next version of <name>')
+  registryCommand(group, 'register', 'validate an ONNX file and store it as the next version of <name>', REGISTER, {
+    options: async ([name, file], c): Promise<RegisterOptions> => ({ name, file, ...readFlags(c, REGISTER), checklists: await checklistRunner() }),
+    run: async (options) => (await registry()).registerModel(options),
+    render: (r, o, rep) => rep.renderRegister(r, o),
+  })
     .argument('<name>', 'model name: lowercase letters, digits, ".", "_", "-" (not ending in .onnx)')
     .argument('<file>', 'ONNX model file')
-    .option('--description <text>', 'what this version is')
-    .option('--tag <key=value>', 'a tag (repeatable)', parseKeyValue)
-    .option('--metric <name=number>', 'a metric (repeatable)', parseKeyNumber)
-    .option('--alias <alias>', "point this alias at the new version (through the alias's policy, like promote)")
-    .option('--parent <ref>', 'the version this one derives from (name@version)')
-    .option('--git-commit <sha>', 'source commit (default: from the CI environment)')
-    .option('--allow-duplicate', 'register even if identical bytes are already a version')
-    .option('--reason <text>', 'why, recorded in history')
-    .option('--features <cols>', 'record the feature names, in the order of the model input (tag "features"): tables are then mapped by name', parseList)
-    .option('--features-from <csv>', 'record the feature names from this CSV header (a training file), less --ignore')
-    .option('--ignore <cols>', 'with --features-from: header columns that are not features (id, label)', parseList)
-    .option(...REGISTRY_OPTION)
-    .option('--json', 'print the result as JSON')
-    .addHelpText('after', examples(['mlops registry register fraud model.onnx --alias staging', 'mlops registry register fraud model.onnx --features-from train.csv --ignore id,label', 'mlops registry register fraud-int8 model.int8.onnx --parent fraud@3']))
-    .action((name: string, file: string, f: { description?: string; tag?: Record<string, string>; metric?: Record<string, number>; alias?: string; parent?: string; gitCommit?: string; allowDuplicate?: boolean; reason?: string; features?: string[]; featuresFrom?: string; ignore?: string[] }, cmd: Command) =>
-      respond(cmd, async (flags) => (await registry()).registerModel({
-        registry: flags.registry, name, file, description: f.description, tags: f.tag, metrics: f.metric, alias: f.alias,
-        parent: f.parent, gitCommit: f.gitCommit, allowDuplicate: f.allowDuplicate, reason: f.reason, checklists: await checklistRunner(),
-        features: f.features, featuresFrom: f.featuresFrom, ignore: f.ignore,
-      }), (r, o, rep) => rep.renderRegister(r, o)));
+    .addHelpText('after', examples(['mlops registry register fraud model.onnx --alias staging', 'mlops registry register fraud model.onnx --features-from train.csv --ignore id,label', 'mlops registry register fraud-int8 model.int8.onnx --parent fraud@3']));
 
-  group
-    .command('list')
-    .description('registered models, or the versions of one model (exit 1 when a model\'s history is damaged)')
+  registryCommand(group, 'list', "registered models, or the versions of one model (exit 1 when a model's history is damaged)", REGISTRY_ONLY, {
+    options: ([name], c): ListOptions => ({ ...readFlags(c, REGISTRY_ONLY), name }),
+    run: async (options) => (await registry()).listRegistry(options),
+    render: (r, o, rep) => rep.renderList(r, o),
+    // A model with a damaged history is listed as damaged, and the listing is not a clean pass.
+    failed: (r) => 'damaged' in r && Boolean(r.damaged.length || r.damaged_policies),
+  })
     .argument('[name]', 'a model name')
-    .option(...REGISTRY_OPTION)
-    .option('--json', 'print as JSON')
-    .addHelpText('after', examples(['mlops registry list', 'mlops registry list fraud --json']))
-    .action((name: string | undefined, _f: object, cmd: Command) =>
-      // A model with a damaged history is listed as damaged, and the listing is not a clean pass.
-      respond(cmd, async (flags) => (await registry()).listRegistry({ registry: flags.registry, name }), (r, o, rep) => rep.renderList(r, o), (r) => ('damaged' in r && (r.damaged.length || r.damaged_policies) ? 1 : 0)));
+    .addHelpText('after', examples(['mlops registry list', 'mlops registry list fraud --json']));
 
-  group
-    .command('show')
-    .description('one version: record, aliases, signature, stored path')
+  registryCommand(group, 'show', 'one version: record, aliases, signature, stored path', REGISTRY_ONLY, {
+    options: ([ref], c): ShowOptions => ({ ...readFlags(c, REGISTRY_ONLY), ref }),
+    run: async (options) => (await registry()).showVersion(options),
+    render: (r, o, rep) => rep.renderShow(r, o),
+  })
     .argument('<ref>', 'name, name@3 or name@production')
-    .option(...REGISTRY_OPTION)
-    .option('--json', 'print as JSON')
-    .addHelpText('after', examples(['mlops registry show fraud@production', 'mlops registry show fraud --json | jq .signature']))
-    .action((ref: string, _f: object, cmd: Command) =>
-      respond(cmd, async (flags) => (await registry()).showVersion({ registry: flags.registry, ref }), (r, o, rep) => rep.renderShow(r, o)));
+    .addHelpText('after', examples(['mlops registry show fraud@production', 'mlops registry show fraud --json | jq .signature']));
 
-  group
-    .command('history')
-    .description('every event of a model: registrations, alias moves, archives; who, when, why')
+  registryCommand(group, 'history', 'every event of a model: registrations, alias moves, archives; who, when, why', REGISTRY_ONLY, {
+    options: ([name], c): HistoryOptions => ({ ...readFlags(c, REGISTRY_ONLY), name }),
+    run: async (options) => (await registry()).modelHistory(options),
+    render: (r, o, rep) => rep.renderHistory(r, o),
+  })
     .argument('<name>', 'model name')
-    .option(...REGISTRY_OPTION)
-    .option('--json', 'print as JSON')
-    .addHelpText('after', examples(['mlops registry history fraud']))
-    .action((name: string, _f: object, cmd: Command) =>
-      respond(cmd, async (flags) => (await registry()).modelHistory({ registry: flags.registry, name }), (r, o, rep) => rep.renderHistory(r, o)));
+    .addHelpText('after', examples(['mlops registry history fraud']));
 
-  group
-    .command('verify')
-    .description('re-hash every stored file and compare with its recorded sha256 (exit 1 on any mismatch, missing file or damaged history)')
+  registryCommand(group, 'verify', 're-hash every stored file and compare with its recorded sha256 (exit 1 on any mismatch, missing file or damaged history)', REGISTRY_ONLY, {
+    options: ([name], c): VerifyOptions => ({ ...readFlags(c, REGISTRY_ONLY), name }),
+    run: async (options) => (await registry()).verifyRegistry(options),
+    render: (r, o, rep) => rep.renderVerify(r, o),
+    failed: (r) => !r.passed,
+  })
     .argument('[name]', 'only this model')
-    .option(...REGISTRY_OPTION)
-    .option('--json', 'print as JSON')
-    .addHelpText('after', examples(['mlops registry verify', 'mlops registry verify fraud --json']))
-    .action((name: string | undefined, _f: object, cmd: Command) =>
-      respond(cmd, async (flags) => (await registry()).verifyRegistry({ registry: flags.registry, name }), (r, o, rep) => rep.renderVerify(r, o), (r) => (r.passed ? 0 : 1)));
+    .addHelpText('after', examples(['mlops registry verify', 'mlops registry verify fraud --json']));
 
-  group
-    .command('archive')
-    .description('hide a version from "latest" (refused while an alias points at it)')
+  registryCommand(group, 'archive', 'hide a version from "latest" (refused while an alias points at it)', ARCHIVE, {
+    options: ([ref], c): ArchiveOptions => ({ ...readFlags(c, ARCHIVE), ref }),
+    run: async (options) => (await registry()).archiveVersion(options),
+    render: (r, _o, rep) => rep.renderArchive(r),
+  })
     .argument('<ref>', 'name@version')
-    .option('--reason <text>', 'why, recorded in history')
-    .option(...REGISTRY_OPTION)
-    .option('--json', 'print as JSON')
-    .addHelpText('after', examples(['mlops registry archive fraud@2 --reason "trained on leaked labels"']))
-    .action((ref: string, f: { reason?: string }, cmd: Command) =>
-      respond(cmd, async (flags) => (await registry()).archiveVersion({ registry: flags.registry, ref, reason: f.reason }), (r, _o, rep) => rep.renderArchive(r)));
+    .addHelpText('after', examples(['mlops registry archive fraud@2 --reason "trained on leaked labels"']));
 
-  group
-    .command('path')
-    .description('print the stored file of a version (sha256 verified), for scripts')
+  registryCommand(group, 'path', 'print the stored file of a version (sha256 verified), for scripts', REGISTRY_ONLY, {
+    options: ([ref], c): ShowOptions => ({ ...readFlags(c, REGISTRY_ONLY), ref, verify: true }),
+    run: async (options) => (await registry()).showVersion(options),
+    render: (r) => `${r.path}\n`,
+  })
     .argument('<ref>', 'name, name@3 or name@production')
-    .option(...REGISTRY_OPTION)
-    .option('--json', 'print as JSON')
-    .addHelpText('after', examples(['python serve.py --model "$(mlops registry path fraud@production)"']))
-    .action((ref: string, _f: object, cmd: Command) =>
-      respond(cmd, async (flags) => (await registry()).showVersion({ registry: flags.registry, ref, verify: true }), (r) => `${r.path}\n`));
+    .addHelpText('after', examples(['python serve.py --model "$(mlops registry path fraud@production)"']));
 
-  group
-    .command('promote')
-    .description('point an alias at a version (any alias name: staging, production, canary...)')
+  registryCommand(group, 'promote', 'point an alias at a version (any alias name: staging, production, canary...)', PROMOTE, {
+    options: async ([ref], c): Promise<PromoteOptions> => ({ ref, ...readFlags(c, PROMOTE), checklists: await checklistRunner() }),
+    run: async (options) => (await registry()).promote(options),
+    render: (r, o, rep) => rep.renderAliasMove(r, o),
+  })
     .argument('<ref>', 'name@version')
-    .requiredOption('--to <alias>', 'the alias to move')
-    .option('--require <alias>', 'refuse unless the version holds or has held this alias (e.g. staging before production), on top of the stored policy')
-    .option('--reason <text>', 'why, recorded in history')
-    .option('--checklist <file>', 'run this checklist on the version first, on top of the stored policy\'s; refuse to promote when it fails (the result is recorded)')
-    .option('--force', 'promote even when a checklist fails (recorded in history as forced)')
-    .option('--ack <id>', 'sign off a manual checklist item (repeatable)', collect)
-    .option(...REGISTRY_OPTION)
-    .option('--json', 'print as JSON')
-    .addHelpText('after', examples(['mlops registry promote fraud@3 --to staging', 'mlops registry promote fraud@3 --to production --require staging --reason "A/B ok"', 'mlops registry promote fraud@3 --to production --checklist mlops.checklist.yml']))
-    .action((ref: string, f: { to: string; require?: string; reason?: string; checklist?: string; force?: boolean; ack?: string[] }, cmd: Command) =>
-      respond(cmd, async (flags) => (await registry()).promote({
-        registry: flags.registry, ref, to: f.to, require: f.require, reason: f.reason, checklist: f.checklist, acks: f.ack, force: f.force, checklists: await checklistRunner(),
-      }), (r, o, rep) => rep.renderAliasMove(r, o)));
+    .addHelpText('after', examples(['mlops registry promote fraud@3 --to staging', 'mlops registry promote fraud@3 --to production --require staging --reason "A/B ok"', 'mlops registry promote fraud@3 --to production --checklist mlops.checklist.yml']));
 
-  group
-    .command('policy')
-    .description('the gates every move of an alias must pass (stored in the registry): show, set or clear them')
+  registryCommand(group, 'policy', 'the gates every move of an alias must pass (stored in the registry): show, set or clear them', POLICY, {
+    options: async ([alias], c): Promise<PolicyOptions> => ({ alias, ...readFlags(c, POLICY), checklists: await checklistRunner() }),
+    run: async (options) => (await registry()).aliasPolicy(options),
+    render: (r, o, rep) => rep.renderPolicy(r, o),
+  })
     .argument('[alias]', 'the alias (e.g. production); none: every policy')
-    .option('--require <alias>', 'the version must hold or have held this alias first (repeatable)', collect)
-    .option('--checklist <file>', 'the version must pass this checklist (a relative path is read from the folder each promotion runs in)')
-    .option('--model <name>', 'only for this model, on top of the registry-wide policy')
-    .option('--clear', 'remove the policy')
-    .option('--reason <text>', 'why, recorded with the change')
-    .option(...REGISTRY_OPTION)
-    .option('--json', 'print as JSON')
     .addHelpText('after', `
 A policy replaces the previous one for the same alias (and --model); every change is recorded with who
 and when. promote and register --alias obey it; a rollback to a version that held the alias does not.
-${examples(['mlops registry policy production --require staging --checklist mlops.checklist.yml --reason "release process"', 'mlops registry policy production', 'mlops registry policy production --model fraud --require canary', 'mlops registry policy production --clear'])}`)
-    .action((alias: string | undefined, f: { require?: string[]; checklist?: string; model?: string; clear?: boolean; reason?: string }, cmd: Command) =>
-      respond(cmd, async (flags) => (await registry()).aliasPolicy({
-        registry: flags.registry, alias, model: f.model, require: f.require, checklist: f.checklist, clear: f.clear, reason: f.reason, checklists: await checklistRunner(),
-      }), (r, o, rep) => rep.renderPolicy(r, o)));
+${examples(['mlops registry policy production --require staging --checklist mlops.checklist.yml --reason "release process"', 'mlops registry policy production', 'mlops registry policy production --model fraud --require canary', 'mlops registry policy production --clear'])}`);
 
-  group
-    .command('rollback')
-    .description('move an alias back to where it pointed before its last move (repeat to go further back)')
+  registryCommand(group, 'rollback', 'move an alias back to where it pointed before its last move (repeat to go further back)', ROLLBACK, {
+    options: ([name], c): RollbackOptions => ({ name, ...readFlags(c, ROLLBACK) }),
+    run: async (options) => (await registry()).rollback(options),
+    render: (r, o, rep) => rep.renderAliasMove(r, o),
+  })
     .argument('<name>', 'model name')
-    .requiredOption('--alias <alias>', 'the alias to move back')
-    .option('--to <version>', 'go to this version instead (one that held the alias before)', parsePositiveInt)
-    .option('--reason <text>', 'why, recorded in history')
-    .option(...REGISTRY_OPTION)
-    .option('--json', 'print as JSON')
-    .addHelpText('after', examples(['mlops registry rollback fraud --alias production --reason "p95 latency doubled"', 'mlops registry rollback fraud --alias production --to 2']))
-    .action((name: string, f: { alias: string; to?: number; reason?: string }, cmd: Command) =>
-      respond(cmd, async (flags) => (await registry()).rollback({ registry: flags.registry, name, alias: f.alias, to: f.to, reason: f.reason }), (r, o, rep) => rep.renderAliasMove(r, o)));
+    .addHelpText('after', examples(['mlops registry rollback fraud --alias production --reason "p95 latency doubled"', 'mlops registry rollback fraud --alias production --to 2']));
 }

@@ -39,14 +39,14 @@ test('drift: one column given two types, or both chosen and excluded, is a usage
 test('conflicting output formats are refused, not silently printed as JSON', () => {
   const md = runCli([...drift, '--markdown', '--json']);
   assert.equal(md.status, 2);
-  assert.match(md.stderr, /option '--json' cannot be used with option '--markdown'/);
+  assert.match(md.stderr, /error: --json and --markdown ask for different output formats: give one/);
   assert.equal(JSON.parse(md.stdout).error.exit_code, 2, '--json still gets its document');
   const dir = tempDir('mlops-cl-format-');
   const config = path.join(dir, 'c.yml');
   writeFileSync(config, 'checks:\n  - id: size\n    type: max_size_mb\n    max: 10\n');
   const junit = runCli(['checklist', '--config', config, '--model', fixture('models', 'mlp.onnx'), '--format', 'junit', '--json']);
   assert.equal(junit.status, 2);
-  assert.match(junit.stderr, /option '--json' cannot be used with option '--format <format>'/);
+  assert.match(junit.stderr, /error: --format junit and --json ask for different output formats: give one\nhint: checklist prints table, json, junit or markdown; --json is short for --format json/);
   const ok = runCli(['checklist', '--config', config, '--model', fixture('models', 'mlp.onnx'), '--json']);
   assert.equal(ok.status, 0, ok.stderr);
   assert.equal(JSON.parse(ok.stdout).passed, true);
