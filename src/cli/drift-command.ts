@@ -85,7 +85,7 @@ Exit 1 on dataset drift (0 with --no-fail), 2 on unusable input.
 Examples:
   $ mlops drift --reference train.csv --current today.csv --ignore id,ts
   $ mlops drift --reference train.csv --current today.csv --correction fdr --min-effect 0.1 --html drift.html
-  $ mlops drift --reference train.csv --current today.csv --markdown >> "$GITHUB_STEP_SUMMARY"
+  $ mlops drift --reference train.csv --current today.csv --format markdown >> "$GITHUB_STEP_SUMMARY"
 `)
     .action(commandAction({
       options: (_args, c): DriftOptions => {
