@@ -11,10 +11,9 @@ import { fixture, runCli, tempDir } from '../helpers.js';
 const model = fixture('models', 'mlp.onnx');
 const data = fixture('data', 'mlp.csv');
 
+/** Every command that runs something: all but groups without options of their own (`registry`). */
 function leaves(cmd: Command, names: string[] = []): Array<{ names: string[]; cmd: Command }> {
-  if (cmd.commands.length === 0) return [{ names, cmd }];
-  // A command with subcommands and its own action (checklist) is a leaf too.
-  const own = names.length && (cmd as unknown as { _actionHandler?: unknown })._actionHandler ? [{ names, cmd }] : [];
+  const own = names.length && (cmd.commands.length === 0 || cmd.options.length > 0) ? [{ names, cmd }] : [];
   return [...own, ...cmd.commands.flatMap((c) => leaves(c, [...names, c.name()]))];
 }
 
