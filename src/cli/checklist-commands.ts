@@ -76,7 +76,7 @@ Examples:
         const { guardOutputs } = await import('../util/output-guard.js');
         await guardOutputs([{ path: f.output, what: '--output' }], []);
         const { existsSync } = await import('node:fs');
-        if (existsSync(f.output) && !f.force) throw new MlopsError('USAGE', `${f.output} already exists`, { hint: 'pass --force to overwrite it, or --output another file' });
+        if (existsSync(f.output) && !f.force) throw new MlopsError('OUTPUT_EXISTS', `${f.output} already exists`, { hint: 'pass --force to overwrite it, or --output another file' });
         const { writeFileAtomic } = await import('../util/fs-atomic.js');
         await writeFileAtomic(f.output, STARTER_CONFIG);
         process.stderr.write(`wrote ${f.output}: edit the model, paths and thresholds, then run mlops checklist\n`);

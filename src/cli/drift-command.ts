@@ -84,7 +84,7 @@ Examples:
         const { detectDrift } = await import('../drift/index.js');
         const { fail, markdown, html, json, features, ignore, ...rest } = flags;
         const options: DriftOptions = { ...rest, columns: oneSpelling(features, rest.columns, '--features', '--columns'), exclude: oneSpelling(ignore, rest.exclude, '--ignore', '--exclude') };
-        if (html === '-' && (json || markdown)) throw new MlopsError('USAGE', `--html - prints the HTML report on stdout, so --${json ? 'json' : 'markdown'} cannot go there too`, { hint: 'write the HTML to a file: --html drift.html' });
+        if (html === '-' && (json || markdown)) throw new MlopsError('OPTIONS_CONFLICT', `--html - prints the HTML report on stdout, so --${json ? 'json' : 'markdown'} cannot go there too`, { hint: 'write the HTML to a file: --html drift.html' });
         if (html && html !== '-') {
           const { guardOutputs } = await import('../util/output-guard.js');
           await guardOutputs([{ path: html, what: '--html' }], [{ path: options.reference, what: 'the reference data' }, { path: options.current, what: 'the current data' }]);

@@ -70,7 +70,7 @@ Examples:
         const { predictBatch, resolveShard } = await import('../predict/index.js');
         const { expandInputs } = await import('../predict/inputs.js');
         const { MlopsError } = await import('../util/errors.js');
-        if (flags.json && flags.output === '-') throw new MlopsError('USAGE', '--json prints the summary on stdout, so predictions cannot go there too', { hint: 'write predictions to a file with --output' });
+        if (flags.json && flags.output === '-') throw new MlopsError('OPTIONS_CONFLICT', '--json prints the summary on stdout, so predictions cannot go there too', { hint: 'write predictions to a file with --output' });
         const shard = resolveShard(flags.shard, flags.shards);
         const showProgress = flags.progress ?? Boolean(process.stderr.isTTY);
         let lastDraw = 0;

@@ -64,11 +64,11 @@ test('feature columns: --features order, recorded features from the registry, er
   assert.deepEqual(readFileSync(out, 'utf8').split('\n')[0], 'id,logits_0,logits_1');
 
   await assert.rejects(predictBatch({ model: fixture('models', 'mlp.onnx'), inputs: [fixture('data', 'mlp.csv')], output: out }),
-    /model input "input" \(float32\) takes 30 features, but .*mlp\.csv has 31 numeric columns: id, f0, f1/);
+    { code: 'CSV_FEATURE_COUNT', message: /model input "input" \(float32\) takes 30 features, but .*mlp\.csv has 31 numeric columns: id, f0, f1/ });
   await assert.rejects(predictBatch({ model: fixture('models', 'mlp.onnx'), inputs: [fixture('data', 'mlp.csv')], output: out, features: ['f0', 'nope'] }),
-    /has no column "nope"/);
+    { code: 'CSV_COLUMNS_MISSING' });
   await assert.rejects(predictBatch({ model: fixture('models', 'mlp.onnx'), inputs: [fixture('data', 'iris.csv')], output: out, keep: ['id'] }),
-    /--keep names column "id" that .*iris\.csv does not have/);
+    { code: 'CSV_COLUMNS_MISSING', message: /--keep names column "id" that .*iris\.csv does not have/ });
 
   const registry = tempDir('mlops-pred-reg-');
   await registerModel({ registry, name: 'mlp', file: fixture('models', 'mlp.onnx'), tags: { features: features.join(',') } });
@@ -129,7 +129,7 @@ test('--on-error skip sets bad rows aside with their line and reason; --max-reje
   ]);
   writeFileSync(out, 'previous run\n');
   await assert.rejects(predictBatch({ model: fixture('models', 'iris-zipmap.onnx'), inputs: [input], output: out, keep: ['species'], onError: 'skip', maxRejects: 1 }),
-    (err: Error & { exitCode?: number }) => err.exitCode === 1 && /2 rejected rows, more than --max-rejects 1/.test(err.message));
+    { code: 'TOO_MANY_REJECTS', exitCode: 1, message: /2 rejected rows, more than --max-rejects 1/ });
   assert.equal(readFileSync(out, 'utf8'), 'previous run\n', 'a failed run leaves the old output untouched');
 });
 
@@ -283,7 +283,7 @@ test('several inputs: a failure on a later one leaves no output for the earlier 
   const dir = tempDir('mlops-pred-');
   const inputs = [csvWith(dir, 'a.csv', IRIS_HEADER + GOOD), csvWith(dir, 'b.csv', IRIS_HEADER + GOOD + '5.0,abc,1.4,0.2,0\n')];
   const outDir = path.join(dir, 'out');
-  await assert.rejects(predictBatch({ model: fixture('models', 'iris-zipmap.onnx'), inputs, outputDir: outDir, keep: ['species'] }), /b\.csv:4: column "sepal_width"/);
+  await assert.rejects(predictBatch({ model: fixture('models', 'iris-zipmap.onnx'), inputs, outputDir: outDir, keep: ['species'] }), { code: 'CSV_BAD_ROW', message: /b\.csv:4: column "sepal_width"/ });
   assert.deepEqual(readdirSync(outDir), [], 'a.csv succeeded, but the run failed: nothing is published');
 });
 
@@ -331,10 +331,10 @@ test('quoted rows among plain ones: same predictions as the plain file, and erro
 
   const multi = csvWith(dir, 'multi.csv', 'name,' + IRIS_HEADER + 'a,5.1,3.5,1.4,0.2,0\n"b\nsecond line",6.7,abc,5.2,2.3,2\n');
   await assert.rejects(predictBatch({ model: fixture('models', 'iris-zipmap.onnx'), inputs: [multi], output: path.join(dir, 'm.csv'), keep: ['name', 'species'] }),
-    /multi\.csv:3: column "sepal_width": "abc" is not a number/);
+    { code: 'CSV_BAD_ROW', message: /multi\.csv:3: column "sepal_width": "abc" is not a number/ });
   const unclosed = csvWith(dir, 'unclosed.csv', 'name,' + IRIS_HEADER + 'a,5.1,3.5,1.4,0.2,0\n"b,6.7,3.0,5.2,2.3,2\nc,5.9,3.0,4.2,1.5,1\n');
   await assert.rejects(predictBatch({ model: fixture('models', 'iris-zipmap.onnx'), inputs: [unclosed], output: path.join(dir, 'u.csv'), keep: ['name', 'species'] }),
-    /unclosed\.csv:3: Quote Not Closed: a quoted field opened on this line is never closed/);
+    { code: 'CSV_PARSE_ERROR', message: /unclosed\.csv:3: Quote Not Closed: a quoted field opened on this line is never closed/ });
 });
 
 test('string and bool [N, F] inputs: default features are the columns not kept / the boolean columns; results match onnxruntime', async () => {
@@ -351,9 +351,9 @@ test('string and bool [N, F] inputs: default features are the columns not kept /
   assert.deepEqual(readCsv(bool).header, ['id', 'count'], 'the text columns are not features, so they are not kept either unless asked');
 
   await assert.rejects(predictBatch({ model: fixture('models', 'text-matrix.onnx'), inputs: [fixture('data', 'flags.csv')], output: text, keep: ['id'] }),
-    /model input "words" \(string\) takes 2 features, but .*flags\.csv has 5 columns not kept: city, tier, a, b, c/);
+    { code: 'CSV_FEATURE_COUNT', message: /model input "words" \(string\) takes 2 features, but .*flags\.csv has 5 columns not kept: city, tier, a, b, c/ });
   await assert.rejects(predictBatch({ model: fixture('models', 'per-column.onnx'), inputs: [fixture('data', 'per-column.csv')], output: text, features: ['age'] }),
-    /--features feeds a model's single \[N, F\] input, but this model has 5 inputs/);
+    { code: 'FEATURES_NOT_APPLICABLE' });
   await assert.rejects(predictBatch({ model: fixture('models', 'iris-zipmap.onnx'), inputs: [fixture('data', 'iris.csv')], output: text, keepAll: true }),
     (err: Error & { hint?: string }) => /with --keep-all every column is copied, so name the features with --features/.test(err.hint ?? ''));
   // A lone [N, 3] input named like a column still reads three columns.
@@ -362,7 +362,7 @@ test('string and bool [N, F] inputs: default features are the columns not kept /
   assert.deepEqual([m.files[0].feature_source, m.files[0].features], ['numeric columns', ['x', 'y', 'z']]);
   const semi = csvWith(dir, 'semi.csv', 'id;a;b\n1;2;3\n');
   await assert.rejects(predictBatch({ model: fixture('models', 'mlp.onnx'), inputs: [semi], output: text }),
-    /semi\.csv:1: the header is one column, "id;a;b": the file looks ";"-separated, and mlops reads comma-separated CSV/);
+    { code: 'CSV_DELIMITER', message: /semi\.csv:1: the header is one column, "id;a;b": the file looks ";"-separated, and mlops reads comma-separated CSV/ });
 });
 
 test('option checks: --max-rejects needs skip, --threads beyond the cores is lowered, a pipe is not an input', async () => {
@@ -372,14 +372,14 @@ test('option checks: --max-rejects needs skip, --threads beyond the cores is low
   const model = fixture('models', 'iris-zipmap.onnx');
   const input = csvWith(dir, 'data.csv', IRIS_HEADER + GOOD);
   const out = path.join(dir, 'o.csv');
-  await assert.rejects(predictBatch({ model, inputs: [input], output: out, keep: ['species'], maxRejects: 3 }), /--max-rejects needs --on-error skip/);
+  await assert.rejects(predictBatch({ model, inputs: [input], output: out, keep: ['species'], maxRejects: 3 }), { code: 'OPTION_MISSING' });
   const warnings: string[] = [];
   const r = await predictBatch({ model, inputs: [input], output: out, keep: ['species'], threads: 10_000, onWarning: (w) => warnings.push(w) });
   assert.equal(r.threads, availableCores());
   assert.match(warnings[0], /--threads 10000 is more than the \d+ cores here/);
   const fifo = path.join(dir, 'in.pipe');
   execFileSync('mkfifo', [fifo]);
-  await assert.rejects(predictBatch({ model, inputs: [fifo], output: out, keep: ['species'] }), /in\.pipe is a pipe or device, not a file/);
+  await assert.rejects(predictBatch({ model, inputs: [fifo], output: out, keep: ['species'] }), { code: 'CSV_NOT_A_FILE' });
 });
 
 test('--keep-all with --keep: every column copied, --keep columns not features; clashing output names renamed as a group', async () => {
@@ -429,7 +429,7 @@ test('broken quoting on one line is a bad row like any other: named by column, s
   const rejects = path.join(dir, 'r.csv');
   const features = ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'];
   await assert.rejects(predictBatch({ model: fixture('models', 'iris-zipmap.onnx'), inputs: [input], output: out, features, keep: ['name'] }),
-    /quotes\.csv:3: column "sepal_length": a quoted value is followed by "x" instead of a comma/);
+    { code: 'CSV_BAD_ROW', message: /quotes\.csv:3: column "sepal_length": a quoted value is followed by "x" instead of a comma/ });
   const r = await predictBatch({ model: fixture('models', 'iris-zipmap.onnx'), inputs: [input], output: out, features, keep: ['name'], onError: 'skip', rejects });
   assert.deepEqual(readCsv(out).rows.map((row) => row[0]), ['a', 'c', 'd'], 'the stray quote in 5\'10" did not swallow the next row');
   assert.equal(r.rows_rejected, 2);
