@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { predictBatch } from '../../src/predict/index.js';
+import type { ErrorCode } from '../../src/util/error-codes.js';
 import { registerModel } from '../../src/registry/index.js';
 import { fixture } from '../helpers.js';
 import { tempDir } from '../registry/helpers.js';
@@ -88,22 +89,23 @@ const GOOD = '5.1,3.5,1.4,0.2,0\n6.7,3.0,5.2,2.3,2\n';
 
 test('bad rows fail fast with file, line and column, exit 2, and no output file', async () => {
   const dir = tempDir('mlops-pred-');
-  const cases: Array<[string, RegExp]> = [
-    [IRIS_HEADER + GOOD + '5.0,abc,1.4,0.2,0\n', /bad\.csv:4: column "sepal_width": "abc" is not a number/],
-    [IRIS_HEADER + GOOD + '5.0,,1.4,0.2,0\n', /bad\.csv:4: column "sepal_width": empty value is missing \(pass --allow-missing/],
-    [IRIS_HEADER + GOOD + '5.0,3.1,1.4\n', /bad\.csv:4: has 3 fields, the header has 5/],
-    [IRIS_HEADER + GOOD + '5.0,3.1,1.4,0.2,0,9\n', /bad\.csv:4: has 6 fields, the header has 5/],
-    [IRIS_HEADER + GOOD + '5.0,NaN,1.4,0.2,0\n', /column "sepal_width": "NaN" is missing/],
-    [IRIS_HEADER + GOOD + '5.0,"3.1,1.4,0.2,0\n', /bad\.csv:\d+: Quote Not Closed/],
-    ['sepal_length,sepal_width,sepal_width,petal_width,species\n' + GOOD, /bad\.csv:1: column name "sepal_width" appears more than once/],
-    ['sepal_length,,petal_length,petal_width,species\n' + GOOD, /bad\.csv:1: column 2 has an empty name/],
-    [',' + IRIS_HEADER + GOOD.split('\n').map((l, i) => (l ? `${i},${l}` : l)).join('\n'), /bad\.csv:1: column 1 has an empty name/],
-    ['', /bad\.csv is empty/],
+  const cases: Array<[string, ErrorCode, RegExp]> = [
+    [IRIS_HEADER + GOOD + '5.0,abc,1.4,0.2,0\n', 'CSV_BAD_ROW', /bad\.csv:4: column "sepal_width": "abc" is not a number/],
+    [IRIS_HEADER + GOOD + '5.0,,1.4,0.2,0\n', 'CSV_BAD_ROW', /bad\.csv:4: column "sepal_width": empty value is missing \(pass --allow-missing/],
+    [IRIS_HEADER + GOOD + '5.0,3.1,1.4\n', 'CSV_BAD_ROW', /bad\.csv:4: has 3 fields, the header has 5/],
+    [IRIS_HEADER + GOOD + '5.0,3.1,1.4,0.2,0,9\n', 'CSV_BAD_ROW', /bad\.csv:4: has 6 fields, the header has 5/],
+    [IRIS_HEADER + GOOD + '5.0,NaN,1.4,0.2,0\n', 'CSV_BAD_ROW', /column "sepal_width": "NaN" is missing/],
+    [IRIS_HEADER + GOOD + '5.0,"3.1,1.4,0.2,0\n', 'CSV_PARSE_ERROR', /bad\.csv:\d+: Quote Not Closed/],
+    ['sepal_length,sepal_width,sepal_width,petal_width,species\n' + GOOD, 'CSV_BAD_HEADER', /bad\.csv:1: column name "sepal_width" appears more than once/],
+    ['sepal_length,,petal_length,petal_width,species\n' + GOOD, 'CSV_BAD_HEADER', /bad\.csv:1: column 2 has an empty name/],
+    [',' + IRIS_HEADER + GOOD.split('\n').map((l, i) => (l ? `${i},${l}` : l)).join('\n'), 'CSV_BAD_HEADER', /bad\.csv:1: column 1 has an empty name/],
+    ['', 'CSV_EMPTY', /bad\.csv is empty/],
   ];
   const out = path.join(dir, 'preds.csv');
-  for (const [text, message] of cases) {
+  for (const [text, code, message] of cases) {
     const input = csvWith(dir, 'bad.csv', text);
     await assert.rejects(predictBatch({ model: fixture('models', 'iris-zipmap.onnx'), inputs: [input], output: out, keep: ['species'] }), (err: Error & { exitCode?: number }) => {
+      assert.equal((err as { code?: string }).code, code);
       assert.match(err.message, message);
       assert.equal(err.exitCode, 2);
       return true;
@@ -231,17 +233,18 @@ test('output paths are checked before any work: a missing folder, an output that
   const sub = path.join(dir, 'sub');
   (await import('node:fs')).mkdirSync(sub);
   const twin = csvWith(sub, 'data.csv', IRIS_HEADER + GOOD);
-  const cases: Array<[Partial<Parameters<typeof predictBatch>[0]>, RegExp]> = [
-    [{ output: path.join(dir, 'nope', 'out.csv') }, /the output .*nope\/out\.csv: folder .*nope does not exist/],
-    [{ output: dir }, /the output .* is a folder/],
-    [{ output: path.join(dir, 'o.csv'), onError: 'skip', rejects: sub }, /the rejects file .*sub is a folder/],
-    [{ output: input }, /the output .*data\.csv is the input .*data\.csv: writing it would destroy an input/],
-    [{ output: path.join(dir, 'o.csv'), onError: 'skip', rejects: path.join(dir, 'o.csv') }, /the rejects file .*o\.csv is also the output/],
-    [{ inputs: [input, twin], outputDir: path.join(dir, 'out') }, /inputs .*data\.csv and .*sub\/data\.csv would both write .*out\/data\.csv/],
-    [{ outputDir: dir }, /the output .*data\.csv is the input/],
+  const cases: Array<[Partial<Parameters<typeof predictBatch>[0]>, ErrorCode, RegExp]> = [
+    [{ output: path.join(dir, 'nope', 'out.csv') }, 'OUTPUT_DIR_MISSING', /the output .*nope\/out\.csv: folder .*nope does not exist/],
+    [{ output: dir }, 'OUTPUT_IS_FOLDER', /the output .* is a folder/],
+    [{ output: path.join(dir, 'o.csv'), onError: 'skip', rejects: sub }, 'OUTPUT_IS_FOLDER', /the rejects file .*sub is a folder/],
+    [{ output: input }, 'OUTPUT_IS_INPUT', /the output .*data\.csv is the input .*data\.csv: writing it would destroy an input/],
+    [{ output: path.join(dir, 'o.csv'), onError: 'skip', rejects: path.join(dir, 'o.csv') }, 'OUTPUT_CLASH', /the rejects file .*o\.csv is also the output/],
+    [{ inputs: [input, twin], outputDir: path.join(dir, 'out') }, 'OUTPUT_CLASH', /inputs .*data\.csv and .*sub\/data\.csv would both write .*out\/data\.csv/],
+    [{ outputDir: dir }, 'OUTPUT_IS_INPUT', /the output .*data\.csv is the input/],
   ];
-  for (const [extra, message] of cases) {
+  for (const [extra, code, message] of cases) {
     await assert.rejects(predictBatch({ model, inputs: [input], keep: ['species'], ...extra }), (err: Error & { exitCode?: number }) => {
+      assert.equal((err as { code?: string }).code, code);
       assert.match(err.message, message);
       assert.equal(err.exitCode, 2);
       return true;
