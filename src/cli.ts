@@ -9,6 +9,7 @@ import { ExitCode } from './util/errors.js';
 import { removeLiveTemps } from './util/fs-atomic.js';
 import { noteStdoutClosed, reportError, reportStdoutFailure, writeJsonError } from './cli/run.js';
 import { argvWantsJson } from './cli/format.js';
+import { noteRunningCommand } from './cli/option-flags.js';
 import { addRegistryCommands } from './cli/registry-commands.js';
 import { addPredictCommand } from './cli/predict-command.js';
 import { addQuantizeCommand } from './cli/quantize-command.js';
@@ -36,7 +37,9 @@ export function buildProgram(): Command {
     .option('--debug', 'show stack traces for errors')
     .showHelpAfterError('(add --help for usage)')
     .addHelpText('after', EXIT_CODES_HELP)
-    .exitOverride();
+    .exitOverride()
+    // Errors are phrased in the flags of the command that ran (cli/option-flags.ts).
+    .hook('preAction', (_program, action) => noteRunningCommand(action));
 
   addInspectCommand(program);
   addCheckCommand(program);

@@ -13,4 +13,6 @@ export * from './registry/index.js';
 export { ks2samp, type KsResult } from './stats/ks.js';
 export { chi2Contingency } from './stats/chi2.js';
 export { loadModel, type LoadedModel } from './onnx/load-model.js';
-export { MlopsError, ExitCode } from './util/errors.js';
+export { MlopsError, ExitCode, type ErrorCode } from './util/errors.js';
+export { ERROR_CODES } from './util/error-codes.js';
+export { FINDING_CODES, type FindingCode } from './check/finding-codes.js';

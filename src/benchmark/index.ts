@@ -60,7 +60,7 @@ async function feedsFor(session: ModelSession, options: BenchOptions, batch: num
   if (csv) return takeRows(csv, batch);
   const fixedBatch = session.inputs.some((i) => typeof i.shape?.[0] === 'number' && i.shape[0] !== batch);
   if (fixedBatch) {
-    throw new MlopsError('BENCH_FIXED_BATCH', `${session.label} has a fixed batch dimension, so it cannot run batches of ${batch}`, { hint: 'use --batch-size 1 (or the fixed size), or re-export with a dynamic batch axis' });
+    throw new MlopsError('BENCH_FIXED_BATCH', `${session.label} has a fixed batch dimension, so it cannot run batches of ${batch}`, { hint: 'use `batchSizes` 1 (or the fixed size), or re-export with a dynamic batch axis' });
   }
   return synthesizeInputs(session.inputs, { symbolicSize: batch });
 }
@@ -75,7 +75,7 @@ export async function benchModel(options: BenchOptions): Promise<BenchResult> {
       const { csvFeeds } = await import('../check/csv-data.js');
       const table = await readCsvTable(options.input);
       // No rows would be "repeated" into batches of undefined values: timings of garbage, not of the data.
-      if (table.rows.length === 0) throw new MlopsError('CSV_EMPTY', `${options.input} has no data rows (only a header): nothing to feed the model`, { hint: 'pass rows to time, or leave out --input to synthesize inputs' });
+      if (table.rows.length === 0) throw new MlopsError('CSV_EMPTY', `${options.input} has no data rows (only a header): nothing to feed the model`, { hint: 'pass rows to time, or leave out `input` to synthesize inputs' });
       csv = csvFeeds(table, session.inputs, { features: options.features, ignore: options.ignore, recorded: loaded.recordedFeatures });
     }
     const results: BatchFigures[] = [];

@@ -81,7 +81,7 @@ export async function checkModel(options: CheckOptions): Promise<CheckResult> {
   const testData = options.testData ? await readTestData(options.testData) : undefined;
   const modelPath = options.model ?? testData?.model;
   if (!modelPath) {
-    throw new MlopsError('USAGE', 'no model given', { hint: 'pass a model file, or a --test-data folder that holds model.onnx' });
+    throw new MlopsError('OPTION_MISSING', 'no model given', { hint: 'pass a model file, or a `testData` folder that holds model.onnx' });
   }
   const loaded = await loadModel(modelPath, { registry: options.registry });
   checkDims(options.dims, loaded.model, loaded.path);
@@ -193,8 +193,8 @@ async function paritySet(session: ModelSession, set: TestDataSet, tolerance: Tol
 }
 
 async function parityCsv(session: ModelSession, options: CheckOptions, mapping: CsvMappingOptions, tolerance: Tolerance): Promise<ParitySetResult> {
-  const input = await readParityCsv('--input', options.input!);
-  const expectedTable = await readParityCsv('--expected', options.expected!);
+  const input = await readParityCsv('`input`', options.input!);
+  const expectedTable = await readParityCsv('`expected`', options.expected!);
   const feeds = csvFeeds(input, session.inputs, mapping);
   const names = session.tensorOutputs.map((o) => o.name);
   const actual = await session.run(feeds, names);
@@ -207,16 +207,16 @@ async function parityCsv(session: ModelSession, options: CheckOptions, mapping: 
 /** Flag combinations that would otherwise be silently ignored. */
 function checkCheckOptions(options: CheckOptions): void {
   if ((options.input === undefined) !== (options.expected === undefined)) {
-    throw new MlopsError('USAGE', '--input and --expected go together: input rows and the outputs the source framework gave for them');
+    throw new MlopsError('OPTION_MISSING', '`input` and `expected` go together: input rows and the outputs the source framework gave for them');
   }
   if (options.testData && options.input) {
-    throw new MlopsError('USAGE', '--test-data and --input/--expected are two ways to give parity data: pass one', { hint: 'run check twice to compare against both' });
+    throw new MlopsError('OPTIONS_CONFLICT', '`testData` and `input`/`expected` are two ways to give parity data: pass one', { hint: 'run check twice to compare against both' });
   }
   if (options.features && options.ignore) {
-    throw new MlopsError('USAGE', '--features and --ignore are alternatives: --features lists the feature columns, --ignore leaves columns out of all the others', { hint: 'pass only one of them' });
+    throw new MlopsError('OPTIONS_CONFLICT', '`features` and `ignore` are alternatives: `features` lists the feature columns, `ignore` leaves columns out of all the others', { hint: 'pass only one of them' });
   }
-  const mapping = options.features ? '--features' : options.ignore ? '--ignore' : undefined;
-  if (mapping && !options.input) throw new MlopsError('USAGE', `${mapping} maps columns of --input, which is not given`, { hint: 'add --input rows.csv --expected outputs.csv, or drop it' });
+  const mapping = options.features ? '`features`' : options.ignore ? '`ignore`' : undefined;
+  if (mapping && !options.input) throw new MlopsError('OPTION_MISSING', `${mapping} maps columns of \`input\`, which is not given`, { hint: 'add `input` rows.csv `expected` outputs.csv, or drop it' });
 }
 
 /** `--dim name=8` for a dim the model does not have would be silently ignored. */
@@ -225,8 +225,8 @@ function checkDims(dims: Record<string, number> | undefined, model: Parameters<t
   const symbolic = new Set(feedInputs(model.graph).map(valueSignature).flatMap((i) => (i.shape ?? []).filter((d): d is string => typeof d === 'string')));
   const unknown = Object.keys(dims).filter((d) => !symbolic.has(d));
   if (unknown.length) {
-    throw new MlopsError('USAGE', `--dim: ${file} has no symbolic dim ${unknown.map((u) => `"${u}"`).join(', ')} (${symbolic.size ? `its symbolic dims: ${[...symbolic].join(', ')}` : 'its inputs have no named symbolic dims'})`, {
-      hint: symbolic.size ? 'name one of those dims, e.g. --dim ' + [...symbolic][0] + '=8' : 'drop --dim; --batch sets the size of unnamed dims',
+    throw new MlopsError('DIM_UNKNOWN', `\`dims\`: ${file} has no symbolic dim ${unknown.map((u) => `"${u}"`).join(', ')} (${symbolic.size ? `its symbolic dims: ${[...symbolic].join(', ')}` : 'its inputs have no named symbolic dims'})`, {
+      hint: symbolic.size ? 'name one of those dims, e.g. `dims` ' + [...symbolic][0] + '=8' : 'drop `dims`; `batch` sets the size of unnamed dims',
     });
   }
 }
@@ -241,12 +241,12 @@ function loadFailureHint(found: Problem[]): string {
   return `onnxruntime ${ORT_VERSION} rejects a model that passes the structural checks; its message names the node or type it refuses: re-export without it or with another opset, and check the model loads in Python's onnxruntime ${ORT_VERSION}`;
 }
 
-async function readParityCsv(flag: '--input' | '--expected', file: string): Promise<CsvTable> {
+async function readParityCsv(option: '`input`' | '`expected`', file: string): Promise<CsvTable> {
   try {
     return await readCsvTable(file);
   } catch (err) {
     if (err instanceof MlopsError && (err.code === 'CSV_NOT_TEXT' || err.code === 'CSV_NOT_FOUND')) {
-      throw new MlopsError(err.code, `${flag}: ${err.message}`, { hint: '--input and --expected take CSV files with a header row; tensors (.pb) go in a --test-data folder' });
+      throw new MlopsError(err.code, `${option}: ${err.message}`, { hint: '`input` and `expected` take CSV files with a header row; tensors (.pb) go in a `testData` folder' });
     }
     throw err;
   }

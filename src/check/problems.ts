@@ -1,9 +1,13 @@
+import type { ErrorCode } from '../util/error-codes.js';
+import type { FindingCode } from './finding-codes.js';
+
 export type Severity = 'error' | 'warning' | 'info';
 
 /** One finding of `mlops check`, with a stable code scripts can match on. */
 export interface Problem {
   severity: Severity;
-  code: string;
+  /** A finding code (check/finding-codes.ts), or the code of an error caught while loading or running. */
+  code: FindingCode | ErrorCode;
   message: string;
   /** Which stage found it. */
   stage: 'structure' | 'compatibility' | 'load' | 'run' | 'parity';

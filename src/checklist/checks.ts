@@ -35,7 +35,7 @@ function verdict(pass: boolean, message: string, value?: number | string | null,
 async function registryRecord(ctx: CheckContext) {
   const loaded = await ctx.load();
   if (!loaded.registry) {
-    throw new MlopsError('CHECKLIST_NOT_REGISTERED', `${ctx.model} is a file, not a registry reference, so registry checks cannot run`, { hint: 'pass --model name@version' });
+    throw new MlopsError('CHECKLIST_NOT_REGISTERED', `${ctx.model} is a file, not a registry reference, so registry checks cannot run`, { hint: 'pass `model` name@version' });
   }
   const { showVersion, modelHistory } = await import('../registry/index.js');
   const record = await showVersion({ registry: ctx.registry, ref: `${loaded.registry.name}@${loaded.registry.model_version}` });

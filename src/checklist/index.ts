@@ -55,12 +55,12 @@ export function blocking(check: Pick<CheckResult, 'status' | 'severity'>, failOn
 export async function runChecklist(options: ChecklistOptions): Promise<ChecklistResult> {
   const checklist = options.checklist ?? (await loadConfig(options.config ?? 'mlops.checklist.yml'));
   const model = options.model ?? checklist.model;
-  if (!model) throw new MlopsError('CHECKLIST_CONFIG', 'no model to check', { hint: 'set `model:` in the config or pass --model <path or name@version>' });
+  if (!model) throw new MlopsError('CHECKLIST_CONFIG', 'no model to check', { hint: 'set `model:` in the config or pass `model` <path or name@version>' });
   const failOn = options.failOn ?? 'error';
   const baseDir = options.config ? path.dirname(path.resolve(options.config)) : process.cwd();
   const rel = resolverFor(baseDir);
   const unknownAcks = (options.acks ?? []).filter((a) => !checklist.checks.some((c) => c.id === a && c.type === 'manual'));
-  if (unknownAcks.length) throw new MlopsError('CHECKLIST_CONFIG', `--ack ${unknownAcks.join(', ')}: no manual check with that id`);
+  if (unknownAcks.length) throw new MlopsError('CHECKLIST_CONFIG', `\`acks\` ${unknownAcks.join(', ')}: no manual check with that id`);
   let loading: Promise<LoadedModel> | undefined;
   // --model is relative to the current folder; the config's model to the config file.
   const looksLikePath = (m: string) => m.includes('/') || m.endsWith('.onnx');

@@ -99,7 +99,7 @@ Examples:
         const { guardOutputs } = await import('../util/output-guard.js');
         await guardOutputs([{ path: output, what: '--output' }], []);
         const { existsSync } = await import('node:fs');
-        if (existsSync(output) && !force) throw new MlopsError('USAGE', `${output} already exists`, { hint: 'pass --force to overwrite it, or --output another file' });
+        if (existsSync(output) && !force) throw new MlopsError('OUTPUT_EXISTS', `${output} already exists`, { hint: 'pass --force to overwrite it, or --output another file' });
         const { writeFileAtomic } = await import('../util/fs-atomic.js');
         await writeFileAtomic(output, STARTER_CONFIG);
         process.stderr.write(`wrote ${output}: edit the model, paths and thresholds, then run mlops checklist\n`);

@@ -91,7 +91,7 @@ Examples:
       options: (_args, c): DriftOptions => {
         const { html } = readFlags(c, REPORTING);
         const format = chosenFormat(c);
-        if (html === '-' && format !== 'table' && format !== 'html') throw new MlopsError('USAGE', `--html - prints the HTML report on stdout, so the ${format === 'json' ? 'JSON' : format} report cannot go there too`, { hint: 'write the HTML to a file: --html drift.html' });
+        if (html === '-' && format !== 'table' && format !== 'html') throw new MlopsError('OPTIONS_CONFLICT', `--html - prints the HTML report on stdout, so the ${format === 'json' ? 'JSON' : format} report cannot go there too`, { hint: 'write the HTML to a file: --html drift.html' });
         return readFlags(c, FLAGS);
       },
       run: async (options, c) => {

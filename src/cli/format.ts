@@ -53,7 +53,7 @@ export function chosenFormat(cmd: Command): Format {
   if (opts.json) given.push(['--json', 'json']);
   for (const [flag, format] of Object.entries(formats.oldFlags)) if (opts[new Option(flag).attributeName()]) given.push([flag, format]);
   const other = given.find(([, f]) => f !== given[0][1]);
-  if (other) throw new MlopsError('USAGE', `${given[0][0]} and ${other[0]} ask for different output formats: give one`, { hint: `${commandPath(cmd)} prints ${orList(formats.offered)}; --json is short for --format json` });
+  if (other) throw new MlopsError('OPTIONS_CONFLICT', `${given[0][0]} and ${other[0]} ask for different output formats: give one`, { hint: `${commandPath(cmd)} prints ${orList(formats.offered)}; --json is short for --format json` });
   return given[0]?.[1] ?? 'table';
 }
 

@@ -77,7 +77,7 @@ Examples:
       options: async ([model], c): Promise<PredictBatchOptions> => {
         const own = { ...readFlags(c, INPUT), ...readFlags(c, CLI_FLAGS) };
         const flags = readFlags(c, FLAGS);
-        if (chosenFormat(c) === 'json' && flags.output === '-') throw new MlopsError('USAGE', '--json prints the summary on stdout, so predictions cannot go there too', { hint: 'write predictions to a file with --output' });
+        if (chosenFormat(c) === 'json' && flags.output === '-') throw new MlopsError('OPTIONS_CONFLICT', '--json prints the summary on stdout, so predictions cannot go there too', { hint: 'write predictions to a file with --output' });
         const { resolveShard } = await import('../predict/shard.js');
         const { expandInputs } = await import('../predict/inputs.js');
         return { model, ...flags, inputs: await expandInputs(own.input), shard: resolveShard(own.shard, own.shards) };

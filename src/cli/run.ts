@@ -1,8 +1,9 @@
 /** The single place that writes results, prints errors and sets the exit code. */
-import { ExitCode, isMlopsError, type ExitCodeValue } from '../util/errors.js';
+import { ExitCode, isMlopsError, type ErrorCode, type ExitCodeValue } from '../util/errors.js';
 import { colorEnabled, type RenderOptions } from '../report/style.js';
 import { JSON_SCHEMA_VERSION } from '../report/json.js';
 import { outputWriteError } from '../util/fs-atomic.js';
+import { phraseForCli } from './option-flags.js';
 
 export interface CommandOutput {
   /** Written to stdout as is. */
@@ -56,10 +57,13 @@ export function reportError(err: unknown, flags: GlobalFlags): ExitCodeValue {
   if (isMlopsError(err) && stdoutFailure && err.cause === stdoutFailure) return stdoutClosed ? ExitCode.Ok : err.exitCode;
   if (isMlopsError(err) && err.code === 'OUTPUT_READER_GONE') return ExitCode.Ok;
   if (isMlopsError(err)) {
-    process.stderr.write(`${label}: ${err.message}\n`);
-    if (err.hint) process.stderr.write(`hint: ${err.hint}\n`);
+    // Libraries name options (`allowMissing`); the user typed flags (--allow-missing).
+    const message = phraseForCli(err.message);
+    const hint = err.hint === undefined ? undefined : phraseForCli(err.hint);
+    process.stderr.write(`${label}: ${message}\n`);
+    if (hint) process.stderr.write(`hint: ${hint}\n`);
     if (flags.debug) process.stderr.write(`${err.stack ?? ''}\n${err.cause instanceof Error ? `caused by: ${err.cause.stack}\n` : ''}`);
-    if (flags.json) writeJsonError(err.code, err.message, err.hint, err.exitCode);
+    if (flags.json) writeJsonError(err.code, message, hint, err.exitCode);
     return err.exitCode;
   }
   const message = err instanceof Error ? err.message : String(err);
@@ -71,6 +75,6 @@ export function reportError(err: unknown, flags: GlobalFlags): ExitCodeValue {
 }
 
 /** With --json, a failed command still prints one document, so scripts can always parse stdout. */
-export function writeJsonError(code: string, message: string, hint: string | undefined, exitCode: ExitCodeValue): void {
+export function writeJsonError(code: ErrorCode, message: string, hint: string | undefined, exitCode: ExitCodeValue): void {
   process.stdout.write(JSON.stringify({ version: JSON_SCHEMA_VERSION, ok: false, error: { code, message, ...(hint ? { hint } : {}), exit_code: exitCode } }, null, 2) + '\n');
 }

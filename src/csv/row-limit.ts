@@ -14,7 +14,7 @@ export function maxRowBytes(env: NodeJS.ProcessEnv = process.env): number {
   if (text === undefined || text === '') return DEFAULT_MAX_ROW_BYTES;
   const n = Number(text);
   if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n < 1) {
-    throw new MlopsError('USAGE', `MLOPS_MAX_ROW_BYTES="${text}" is not a positive whole number of bytes`, { hint: 'e.g. MLOPS_MAX_ROW_BYTES=33554432 for 32 MiB, or unset it for the 8 MiB default' });
+    throw new MlopsError('ENV_INVALID', `MLOPS_MAX_ROW_BYTES="${text}" is not a positive whole number of bytes`, { hint: 'e.g. MLOPS_MAX_ROW_BYTES=33554432 for 32 MiB, or unset it for the 8 MiB default' });
   }
   return n;
 }

@@ -163,7 +163,7 @@ async function detectDriftIn(options: DriftOptions): Promise<DriftResult> {
     for (const r of results) byReason.set(r.reason ?? '', [...(byReason.get(r.reason ?? '') ?? []), r.column]);
     const why = [...byReason].map(([reason, columns]) => `${reason} (${columns.slice(0, 8).join(', ')}${columns.length > 8 ? `, and ${columns.length - 8} more` : ''})`);
     throw new MlopsError('DRIFT_NOTHING_TESTED', `no column could be tested, so there is no verdict: ${why.join('; ')}`, {
-      hint: `a column needs at least ${minValues} non-missing values in both ${options.reference} and ${options.current}; pass more rows, or lower --min-values (less reliable)`,
+      hint: `a column needs at least ${minValues} non-missing values in both ${options.reference} and ${options.current}; pass more rows, or lower \`minValues\` (less reliable)`,
     });
   }
   // Corrections apply to the distribution tests; the missing-value rule has its own threshold.

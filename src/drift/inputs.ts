@@ -79,7 +79,7 @@ export async function openInputs(reference: string, current: string): Promise<Dr
     const swap = (text: string) => copies.reduce((t, i) => t.split(i.path).join(i.label), text);
     const relabel = (err: unknown) => {
       if (!isMlopsError(err) || copies.length === 0) return err;
-      return new MlopsError(err.code, swap(err.message), { hint: err.hint && swap(err.hint), exitCode: err.exitCode, cause: err.cause });
+      return new MlopsError(err.code, swap(err.message), { hint: err.hint && swap(err.hint), cause: err.cause });
     };
     return { reference: ref, current: cur, relabel, cleanup };
   } catch (err) {

@@ -90,7 +90,7 @@ export async function readColumns(file: string, header: CsvHeaderInfo, requests:
       const v = parseFloatCell(text);
       if (v === undefined) {
         throw new MlopsError('CSV_BAD_VALUE', `${file}:${line}: column "${req.name}": ${quoteCell(text)} is not a number`, {
-          hint: `the column was taken as numerical; pass --categorical ${req.name} if it holds categories, or fix the value`,
+          hint: `the column was taken as numerical; pass \`categorical\` ${req.name} if it holds categories, or fix the value`,
         });
       }
       numeric[k]!.push(v);

@@ -183,18 +183,18 @@ export function defaultThreads(): number {
 const round = (ms: number) => Math.round(ms * 10) / 10;
 
 function validateOptions(options: PredictBatchOptions): void {
-  if (options.inputs.length === 0) throw new MlopsError('USAGE', 'no input files', { hint: 'pass --input data.csv (a file, a folder or a glob)' });
-  if (options.outputDir && options.output) throw new MlopsError('USAGE', '--output and --output-dir are exclusive');
-  if (!options.outputDir && !options.output) throw new MlopsError('USAGE', 'where should predictions go?', { hint: 'pass --output preds.csv (or - for stdout), or --output-dir for several inputs' });
+  if (options.inputs.length === 0) throw new MlopsError('OPTION_MISSING', 'no input files', { hint: 'pass --input data.csv (a file, a folder or a glob)' });
+  if (options.outputDir && options.output) throw new MlopsError('OPTIONS_CONFLICT', '--output and --output-dir are exclusive');
+  if (!options.outputDir && !options.output) throw new MlopsError('OPTION_MISSING', 'where should predictions go?', { hint: 'pass --output preds.csv (or - for stdout), or --output-dir for several inputs' });
   if (options.output && options.inputs.length > 1) {
-    throw new MlopsError('USAGE', `${options.inputs.length} input files but a single --output`, { hint: 'use --output-dir DIR: each input gets DIR/<its name>' });
+    throw new MlopsError('OPTIONS_CONFLICT', `${options.inputs.length} input files but a single --output`, { hint: 'use --output-dir DIR: each input gets DIR/<its name>' });
   }
-  if (options.rejects && options.onError !== 'skip') throw new MlopsError('USAGE', '--rejects needs --on-error skip');
-  if (options.maxRejects !== undefined && options.onError !== 'skip') throw new MlopsError('USAGE', '--max-rejects needs --on-error skip (by default the first bad row stops the run)');
-  if (options.threads !== undefined && (!Number.isInteger(options.threads) || options.threads < 1)) throw new MlopsError('USAGE', '--threads must be a positive integer');
-  if (options.rejects && options.inputs.length > 1) throw new MlopsError('USAGE', '--rejects takes one input; with --output-dir, rejects go to DIR/rejects/<name>');
+  if (options.rejects && options.onError !== 'skip') throw new MlopsError('OPTION_MISSING', '--rejects needs --on-error skip');
+  if (options.maxRejects !== undefined && options.onError !== 'skip') throw new MlopsError('OPTION_MISSING', '--max-rejects needs --on-error skip (by default the first bad row stops the run)');
+  if (options.threads !== undefined && (!Number.isInteger(options.threads) || options.threads < 1)) throw new MlopsError('OPTION_INVALID', '--threads must be a positive integer');
+  if (options.rejects && options.inputs.length > 1) throw new MlopsError('OPTIONS_CONFLICT', '--rejects takes one input; with --output-dir, rejects go to DIR/rejects/<name>');
   if (options.batchSize !== undefined && (!Number.isInteger(options.batchSize) || options.batchSize < 1 || options.batchSize > MAX_BATCH_SIZE)) {
-    throw new MlopsError('USAGE', `--batch-size must be an integer from 1 to ${MAX_BATCH_SIZE}`, { hint: `the default, ${DEFAULT_BATCH_SIZE}, is about as fast as any` });
+    throw new MlopsError('OPTION_INVALID', `--batch-size must be an integer from 1 to ${MAX_BATCH_SIZE}`, { hint: `the default, ${DEFAULT_BATCH_SIZE}, is about as fast as any` });
   }
 }
 
@@ -333,7 +333,7 @@ async function predictRows(
       // The rejects so far are what the user needs to fix the input: publish them, but no predictions.
       await rejects.commit();
       throw new MlopsError('TOO_MANY_REJECTS', `${input}: ${rejects.count} rejected rows, more than --max-rejects ${options.maxRejects} (latest: line ${last.line}: ${last.reason})`, {
-        exitCode: 1, hint: `the input is worse than allowed; no predictions were written${rejectsPath ? `; the rejected rows so far are in ${rejectsPath}` : ' (pass --rejects FILE to see the rejected rows)'}`,
+        hint: `the input is worse than allowed; no predictions were written${rejectsPath ? `; the rejected rows so far are in ${rejectsPath}` : ' (pass --rejects FILE to see the rejected rows)'}`,
       });
     }
   };
@@ -342,7 +342,7 @@ async function predictRows(
     const run: Promise<[EncodedBatch, Record<string, Tensor>]> | undefined = encoded.rows > 0
       ? runner.run(encoded.feeds, fetch, fixed).then((r): [EncodedBatch, Record<string, Tensor>] => [encoded, r], (err) => {
         // Say which rows: a model that fails on some batches only (a value out of a lookup's range...) is found there.
-        if (err instanceof MlopsError) throw new MlopsError(err.code, `${input}: rows on lines ${encoded.firstLine}-${encoded.lastLine}: ${err.message}`, { hint: err.hint, exitCode: err.exitCode, cause: err });
+        if (err instanceof MlopsError) throw new MlopsError(err.code, `${input}: rows on lines ${encoded.firstLine}-${encoded.lastLine}: ${err.message}`, { hint: err.hint, cause: err });
         throw err;
       })
       : undefined;

@@ -11,8 +11,8 @@ function globToRegExp(pattern: string): RegExp {
 export async function expandInputs(values: string[]): Promise<string[]> {
   const out: string[] = [];
   for (const value of values) {
-    if (value === '-') throw new MlopsError('USAGE', 'reading CSV from stdin is not supported', { hint: 'pass a file path' });
-    if (/[*?]/.test(path.dirname(value))) throw new MlopsError('USAGE', `--input ${value}: wildcards are supported in the file name only`);
+    if (value === '-') throw new MlopsError('CSV_NOT_A_FILE', 'reading CSV from stdin is not supported', { hint: 'pass a file path' });
+    if (/[*?]/.test(path.dirname(value))) throw new MlopsError('OPTION_INVALID', `--input ${value}: wildcards are supported in the file name only`);
     if (/[*?]/.test(path.basename(value))) {
       const dir = path.dirname(value);
       const pattern = globToRegExp(path.basename(value));

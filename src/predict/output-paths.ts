@@ -37,12 +37,12 @@ export async function planOutputs(inputs: string[], options: OutputPlanOptions):
     inputs.forEach((input, i) => {
       const other = seen.get(outputs[i]);
       if (other) {
-        throw new MlopsError('USAGE', `inputs ${other} and ${input} would both write ${outputs[i]}`, { hint: 'give the inputs distinct file names, or run them separately with --output' });
+        throw new MlopsError('OUTPUT_CLASH', `inputs ${other} and ${input} would both write ${outputs[i]}`, { hint: 'give the inputs distinct file names, or run them separately with --output' });
       }
       seen.set(outputs[i], input);
     });
     const info = await stat(dir).catch(() => undefined);
-    if (info && !info.isDirectory()) throw new MlopsError('USAGE', `--output-dir ${dir} is a file, not a folder`);
+    if (info && !info.isDirectory()) throw new MlopsError('OUTPUT_DIR_MISSING', `--output-dir ${dir} is a file, not a folder`);
     // Checked before any folder is made: a refused run leaves nothing behind (not even DIR/rejects).
     await guardOutputs(
       [...outputs, ...(options.onError === 'skip' && !options.rejects ? outputs.map((o) => path.join(dir, 'rejects', path.basename(o))) : [])].map((o) => ({ path: o, what: 'the output' })),

@@ -124,7 +124,7 @@ export function planColumns(file: string, header: string[], sample: string[][], 
   const perColumn = !options.features && inputs.length > 0 && inputs.every((i) => index.has(i.name)) && (inputs.length > 1 || columnShaped(inputs[0]));
   const signature = (i: ValueSignature) => `"${i.name}" ${i.type}[${i.shape?.join(', ') ?? '?'}]`;
   if (options.features && inputs.length !== 1) {
-    throw new MlopsError('USAGE', `--features feeds a model's single [N, F] input, but this model has ${inputs.length} inputs (${inputs.map(signature).join(', ')}), each read from the column of the same name`, {
+    throw new MlopsError('FEATURES_NOT_APPLICABLE', `--features feeds a model's single [N, F] input, but this model has ${inputs.length} inputs (${inputs.map(signature).join(', ')}), each read from the column of the same name`, {
       hint: 'drop --features; rename CSV columns to match the input names if needed',
     });
   }
@@ -175,7 +175,7 @@ export function planColumns(file: string, header: string[], sample: string[][], 
       features = header.filter((h, i) => !keepSet.has(h) && fits[i]);
     }
     const repeated = features.filter((f, i) => features.indexOf(f) !== i);
-    if (repeated.length) throw new MlopsError('USAGE', `feature column "${repeated[0]}" is listed twice`);
+    if (repeated.length) throw new MlopsError('FEATURES_INVALID', `feature column "${repeated[0]}" is listed twice`);
     const unknown = features.filter((f) => !index.has(f));
     if (unknown.length) {
       throw new MlopsError('CSV_COLUMNS_MISSING', `${file} has no column ${unknown.map((u) => `"${u}"`).join(', ')} (named by ${featureSource}; columns: ${list(header)})`, {

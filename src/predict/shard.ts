@@ -12,10 +12,10 @@ export interface ShardSpec {
 
 export function parseShard(text: string): { index: number; count: number } {
   const match = /^(\d+)\/(\d+)$/.exec(text.trim());
-  if (!match) throw new MlopsError('USAGE', `--shard "${text}" should look like i/n (0-based shard index i of n shards)`);
+  if (!match) throw new MlopsError('SHARD_INVALID', `--shard "${text}" should look like i/n (0-based shard index i of n shards)`);
   const index = Number(match[1]);
   const count = Number(match[2]);
-  if (count < 1 || index >= count) throw new MlopsError('USAGE', `--shard ${text}: the index must be in 0..${Math.max(0, count - 1)}`);
+  if (count < 1 || index >= count) throw new MlopsError('SHARD_INVALID', `--shard ${text}: the index must be in 0..${Math.max(0, count - 1)}`);
   return { index, count };
 }
 
@@ -29,25 +29,25 @@ export function parseShard(text: string): { index: number; count: number } {
 export function resolveShard(shard: string | undefined, shards: number | undefined, env: NodeJS.ProcessEnv = process.env): ShardSpec | undefined {
   if (shard) {
     const parsed = parseShard(shard);
-    if (shards !== undefined && shards !== parsed.count) throw new MlopsError('USAGE', `--shard ${shard} says ${parsed.count} shards but --shards says ${shards}`, { hint: 'pass one of them' });
+    if (shards !== undefined && shards !== parsed.count) throw new MlopsError('SHARD_INVALID', `--shard ${shard} says ${parsed.count} shards but --shards says ${shards}`, { hint: 'pass one of them' });
     return { ...parsed, source: '--shard' };
   }
   /** Array-job variables must be plain non-negative integers: "" or "0x2" would pick a shard silently. */
   const envInt = (name: string): number => {
     const text = env[name] ?? '';
-    if (!/^\d+$/.test(text.trim())) throw new MlopsError('USAGE', `${name}="${text}" is not a non-negative integer`, { hint: 'check the job definition' });
+    if (!/^\d+$/.test(text.trim())) throw new MlopsError('ENV_INVALID', `${name}="${text}" is not a non-negative integer`, { hint: 'check the job definition' });
     return Number(text);
   };
   const spec = (index: number, count: number, source: string): ShardSpec => {
     if (!Number.isInteger(index) || !Number.isInteger(count) || count < 1 || index < 0 || index >= count) {
-      throw new MlopsError('USAGE', `${source} gives shard ${index} of ${count}, which is out of range`, { hint: 'the index must be 0-based and below the shard count (--shards)' });
+      throw new MlopsError('ENV_INVALID', `${source} gives shard ${index} of ${count}, which is out of range`, { hint: 'the index must be 0-based and below the shard count (--shards)' });
     }
     return { index, count, source };
   };
   const countFor = (source: string, own?: string): number => {
     if (shards !== undefined) return shards;
     if (own !== undefined && env[own] !== undefined) return envInt(own);
-    throw new MlopsError('USAGE', `${source} is set, but not how many shards there are: every job would predict the whole input`, {
+    throw new MlopsError('SHARD_INVALID', `${source} is set, but not how many shards there are: every job would predict the whole input`, {
       hint: `pass --shards N (the array's size)${own ? ` or set ${own}` : ''}, or --shard 0/1 to have every job read the whole input`,
     });
   };
@@ -64,7 +64,7 @@ export function resolveShard(shard: string | undefined, shards: number | undefin
     return spec((envInt('SLURM_ARRAY_TASK_ID') - min) / step, countFor('SLURM_ARRAY_TASK_ID (a Slurm job array)', 'SLURM_ARRAY_TASK_COUNT'), 'SLURM_ARRAY_TASK_ID');
   }
   if (shards !== undefined) {
-    throw new MlopsError('USAGE', '--shards needs an array-job index to say which shard this is: JOB_COMPLETION_INDEX, AWS_BATCH_JOB_ARRAY_INDEX or SLURM_ARRAY_TASK_ID', { hint: 'or pass --shard i/n' });
+    throw new MlopsError('SHARD_INDEX_MISSING', '--shards needs an array-job index to say which shard this is: JOB_COMPLETION_INDEX, AWS_BATCH_JOB_ARRAY_INDEX or SLURM_ARRAY_TASK_ID', { hint: 'or pass --shard i/n' });
   }
   return undefined;
 }

@@ -7,7 +7,7 @@
 import type { LoadedModel } from '../onnx/load-model.js';
 import type { Tensor } from '../onnx/tensor.js';
 import { synthesizeInputs } from '../runtime/synthesize.js';
-import { ExitCode, MlopsError } from '../util/errors.js';
+import { MlopsError } from '../util/errors.js';
 import { openPair } from './session-pair.js';
 
 export interface FiniteCheck {
@@ -116,16 +116,15 @@ export function refuseNonFinite(found: NewNonFinite[], check: FiniteCheck, teste
   if (tested === 0) {
     // A check that compared nothing must not read as "no NaN/Inf".
     throw new MlopsError('QUANTIZE_NOTHING_CHECKED', `the float model's outputs are NaN/Inf on every one of the ${check.rows} rows of ${where}, so whether int8 keeps them finite cannot be checked; nothing was written`, {
-      hint: check.data === 'validation' ? 'pass --validate rows the model is meant for (inputs in its valid range)' : 'pass --validate data.csv with rows the model is meant for (inputs in its valid range)',
+      hint: check.data === 'validation' ? 'pass `validate` rows the model is meant for (inputs in its valid range)' : 'pass `validate` data.csv with rows the model is meant for (inputs in its valid range)',
     });
   }
   if (found.length === 0) return;
   const first = found[0];
   const more = found.length > 1 ? ` (and ${found.slice(1).map((f) => `"${f.output}" in ${f.rows}`).join(', ')})` : '';
   throw new MlopsError('QUANTIZE_NONFINITE', `the int8 model's output "${first.output}" is NaN/Inf in ${first.rows} of ${first.total_rows} rows of ${where}${more} where the float model's output is finite; nothing was written`, {
-    exitCode: ExitCode.Failure,
     hint: mode === 'static'
-      ? 'int8 rounding broke a node whose result feeds Log, Div, Sqrt or similar: leave it in float with --exclude-nodes <node>, try --per-channel, or calibrate with --calibrate minmax'
-      : 'int8 rounding broke a node whose result feeds Log, Div, Sqrt or similar: leave it in float with --exclude-nodes <node> (mlops inspect lists the nodes), or try --per-channel',
+      ? 'int8 rounding broke a node whose result feeds Log, Div, Sqrt or similar: leave it in float with `exclude` <node>, try `perChannel`, or calibrate with `calibrate` minmax'
+      : 'int8 rounding broke a node whose result feeds Log, Div, Sqrt or similar: leave it in float with `exclude` <node> (mlops inspect lists the nodes), or try `perChannel`',
   });
 }

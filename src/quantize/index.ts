@@ -9,7 +9,7 @@ import { writeFileAtomic } from '../util/fs-atomic.js';
 import { guardOutputs } from '../util/output-guard.js';
 import { registryRoot } from '../registry/folder-store.js';
 import { checkRegistryWritable } from '../registry/registry-folder.js';
-import { MlopsError, ExitCode } from '../util/errors.js';
+import { MlopsError } from '../util/errors.js';
 import { rewriteDynamic, WeightCache, type QuantizedNode } from './dynamic.js';
 import { findTargets, type Skipped } from './targets.js';
 import { readSamples } from './samples.js';
@@ -74,7 +74,7 @@ export async function quantizeModel(options: QuantizeOptions): Promise<QuantizeR
   checkQuantizeOptions(options);
   const mode = options.mode ?? 'dynamic';
   if (mode === 'static' && !options.calibration) {
-    throw new MlopsError('USAGE', 'static quantization needs calibration data', { hint: 'pass --calibration data.csv (or a folder of .pb/.npy tensors), or use --mode dynamic' });
+    throw new MlopsError('QUANTIZE_NO_CALIBRATION', 'static quantization needs calibration data', { hint: 'pass `calibration` data.csv (or a folder of .pb/.npy tensors), or use `mode` dynamic' });
   }
   await guardOutputs(
     [{ path: options.output, what: '--output' }],
@@ -85,7 +85,7 @@ export async function quantizeModel(options: QuantizeOptions): Promise<QuantizeR
     ],
     { registries: [registryRoot(options.registry)] },
   );
-  if (options.register) await checkRegistryWritable(registryRoot(options.registry), '--register');
+  if (options.register) await checkRegistryWritable(registryRoot(options.registry), '`register`');
   const loaded = await loadModel(options.model, { registry: options.registry });
   if (hasExternalData(loaded.model)) {
     throw new MlopsError('QUANTIZE_EXTERNAL_DATA', `${loaded.path} keeps its weights in external data files`, {
@@ -103,7 +103,7 @@ export async function quantizeModel(options: QuantizeOptions): Promise<QuantizeR
   const { targets, skipped } = findTargets(graph, { ops, exclude: new Set(options.exclude ?? []), minElements: options.minElements ?? 0 });
   if (targets.length === 0) {
     throw new MlopsError('QUANTIZE_NOTHING', `no weights to quantize in ${loaded.path}${skipped.length ? `: ${skipped.map((s) => `${s.name} (${s.reason})`).join('; ')}` : ': it has no MatMul, Gemm or Conv with constant float32 weights'}`, {
-      hint: mode === 'dynamic' && skipped.some((s) => s.op_type === 'Conv') ? 'Conv is left in float in dynamic mode (ConvInteger is slow on CPU); use --mode static, or --ops Conv to force it' : undefined,
+      hint: mode === 'dynamic' && skipped.some((s) => s.op_type === 'Conv') ? 'Conv is left in float in dynamic mode (ConvInteger is slow on CPU); use `mode` static, or `ops` Conv to force it' : undefined,
     });
   }
   const warnings: string[] = [];
@@ -190,7 +190,7 @@ export async function quantizeModel(options: QuantizeOptions): Promise<QuantizeR
       metrics,
     }).catch((err: unknown) => {
       // The model file is written and good; say so, so the user can register it by hand.
-      if (err instanceof MlopsError) throw new MlopsError(err.code, `wrote ${output}, but did not register it: ${err.message}`, { hint: err.hint, exitCode: err.exitCode, cause: err });
+      if (err instanceof MlopsError) throw new MlopsError(err.code, `wrote ${output}, but did not register it: ${err.message}`, { hint: err.hint, cause: err });
       throw err;
     });
     registered = { name: r.name, model_version: r.model_version };
@@ -223,8 +223,7 @@ async function checkRuns(bytes: Uint8Array, source: LoadedModel): Promise<void> 
   const errors = result.problems.filter((p) => p.severity === 'error' && p.code !== 'OUTPUT_NONFINITE');
   if (errors.length) {
     throw new MlopsError('QUANTIZE_BROKEN_OUTPUT', `the quantized model does not run: ${errors[0].message}`, {
-      exitCode: ExitCode.Internal,
-      hint: 'this is a bug in mlops quantize; nothing was written. Report it with the model, and use --exclude-nodes to leave the failing node in float meanwhile',
+      hint: 'this is a bug in mlops quantize; nothing was written. Report it with the model, and use `exclude` to leave the failing node in float meanwhile',
     });
   }
 }
@@ -238,7 +237,7 @@ function checkExcludedNodes(exclude: string[], nodes: NodeProto[], modelPath: st
   const quantizable = nodes.map((n, i) => [n, names[i]] as const).filter(([n]) => ['MatMul', 'Gemm', 'Conv'].includes(n.opType ?? '')).map(([, name]) => name);
   const suggestions = [...new Set(unknown.flatMap((u) => closeMatches(u, names)))];
   const listed = quantizable.length <= 8 ? quantizable.join(', ') : `${quantizable.slice(0, 8).join(', ')}, ... (${quantizable.length} in all)`;
-  throw new MlopsError('QUANTIZE_UNKNOWN_NODE', `--exclude-nodes: ${modelPath} has no node named ${unknown.map((u) => `"${u}"`).join(', ')}${suggestions.length ? `; did you mean ${suggestions.map((s) => `"${s}"`).join(' or ')}?` : ''}`, {
-    hint: `its MatMul/Gemm/Conv nodes are ${listed || 'none'}; the report of a run without --exclude-nodes lists them too (node column)`,
+  throw new MlopsError('QUANTIZE_UNKNOWN_NODE', `\`exclude\`: ${modelPath} has no node named ${unknown.map((u) => `"${u}"`).join(', ')}${suggestions.length ? `; did you mean ${suggestions.map((s) => `"${s}"`).join(' or ')}?` : ''}`, {
+    hint: `its MatMul/Gemm/Conv nodes are ${listed || 'none'}; the report of a run without \`exclude\` lists them too (node column)`,
   });
 }

@@ -51,7 +51,7 @@ function moved(store: RegistryStore, state: ModelState, policies: PolicyView[], 
 export async function promote(options: PromoteOptions): Promise<AliasMoveResult> {
   const parsed = parseRef(options.ref);
   if (parsed.selector.kind === 'latest') {
-    throw new MlopsError('USAGE', `promote needs a version: ${parsed.name}@<version>`, { hint: `e.g. mlops registry promote ${parsed.name}@3 --to ${options.to}` });
+    throw new MlopsError('REGISTRY_VERSION_REQUIRED', `promote needs a version: ${parsed.name}@<version>`, { hint: `e.g. mlops registry promote ${parsed.name}@3 --to ${options.to}` });
   }
   const alias = validateName(options.to, 'alias');
   if (options.require) validateName(options.require, 'alias');
@@ -90,7 +90,7 @@ export async function promote(options: PromoteOptions): Promise<AliasMoveResult>
     // Only --force gets past a policy checklist that changed (runChecklists refuses otherwise): recorded.
     const swapped = runs.some((r) => r.policy_sha256);
     if (failure && !options.force) {
-      throw new MlopsError('REGISTRY_GATE_FAILED', `refusing to promote ${parsed.name}@${version} to ${alias}: ${failure}`, { exitCode: 1, hint: 'fix the failing checks, or pass --force (recorded in history)' });
+      throw new MlopsError('REGISTRY_GATE_FAILED', `refusing to promote ${parsed.name}@${version} to ${alias}: ${failure}`, { hint: 'fix the failing checks, or pass `force` (recorded in history)' });
     }
     const [event] = await store.append(parsed.name, [{
       type: 'alias', action: 'promote', alias, from, to: version, at: new Date().toISOString(), ...currentActor(),

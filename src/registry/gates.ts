@@ -54,9 +54,8 @@ export function checkRequired(state: ModelState, version: number | null, alias: 
   const why = missing.filter((r) => r.policy).map((r) => setBy(r.policy!));
   throw new MlopsError('REGISTRY_PROMOTION_ORDER', `${what} has never been ${names}, so it cannot go to "${alias}"${why.length ? ` (${why.join('; ')})` : ''}`, {
     hint: version === null
-      ? `register it without --alias, then promote it through ${missing[0].alias}: mlops registry promote ${state.name}@<version> --to ${missing[0].alias}`
+      ? `register it without \`alias\`, then promote it through ${missing[0].alias}: mlops registry promote ${state.name}@<version> --to ${missing[0].alias}`
       : `promote it to ${missing[0].alias} first: mlops registry promote ${state.name}@${version} --to ${missing[0].alias}`,
-    exitCode: 1,
   });
 }
 
@@ -117,7 +116,7 @@ export async function runChecklists(gates: Gates, ref: string, alias: string, op
     });
   }
   const unused = (options.acks ?? []).filter((a) => !acked.has(a));
-  if (unused.length) throw new MlopsError('CHECKLIST_CONFIG', `--ack ${unused.join(', ')}: no manual check with that id in ${gates.checklists.map((c) => c.config).join(', ')}`);
+  if (unused.length) throw new MlopsError('CHECKLIST_CONFIG', `\`acks\` ${unused.join(', ')}: no manual check with that id in ${gates.checklists.map((c) => c.config).join(', ')}`);
   return runs;
 }
 

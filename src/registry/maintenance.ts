@@ -94,7 +94,7 @@ async function leftoverProblems(store: RegistryStore, name: string, state: Model
 async function requireSomethingToVerify(store: RegistryStore, names: string[]): Promise<void> {
   if (names.length) return;
   throw new MlopsError('REGISTRY_EMPTY', `${store.location} holds no registered models: there is nothing to verify`, {
-    hint: 'check --registry or MLOPS_REGISTRY (the default is ./.mlops in the current folder); mlops registry register creates a registry',
+    hint: 'check `registry` or MLOPS_REGISTRY (the default is ./.mlops in the current folder); mlops registry register creates a registry',
   });
 }
 
@@ -108,7 +108,7 @@ export interface ArchiveResult {
 export async function archiveVersion(options: RegistryOptions & { ref: string; reason?: string }): Promise<ArchiveResult> {
   const parsed = parseRef(options.ref);
   if (parsed.selector.kind === 'latest') {
-    throw new MlopsError('USAGE', `archive needs a version: ${parsed.name}@<version>`);
+    throw new MlopsError('REGISTRY_VERSION_REQUIRED', `archive needs a version: ${parsed.name}@<version>`);
   }
   const store = openStore(options);
   return store.withLock(async () => {

@@ -134,11 +134,11 @@ export async function aliasPolicy(options: PolicyOptions): Promise<PolicyResult>
   const requires = [...new Set((options.require ?? []).map((a) => validateName(a, 'alias')))];
   const setting = requires.length > 0 || options.checklist !== undefined;
   if ((setting || options.clear) && alias === undefined) {
-    throw new MlopsError('USAGE', 'name the alias the policy is for', { hint: 'e.g. mlops registry policy production --require staging --checklist mlops.checklist.yml' });
+    throw new MlopsError('OPTION_MISSING', 'name the alias the policy is for', { hint: 'e.g. mlops registry policy production --require staging --checklist mlops.checklist.yml' });
   }
-  if (setting && options.clear) throw new MlopsError('USAGE', '--clear cannot be combined with --require or --checklist', { hint: 'setting a policy replaces the previous one; --clear removes it' });
+  if (setting && options.clear) throw new MlopsError('OPTIONS_CONFLICT', '`clear` cannot be combined with `require` or `checklist`', { hint: 'setting a policy replaces the previous one; `clear` removes it' });
   if (alias !== undefined && requires.includes(alias)) {
-    throw new MlopsError('USAGE', `"${alias}" cannot require itself`, { hint: `require the alias a version passes through before ${alias}, e.g. --require staging` });
+    throw new MlopsError('REGISTRY_POLICY_INVALID', `"${alias}" cannot require itself`, { hint: `require the alias a version passes through before ${alias}, e.g. \`require\` staging` });
   }
   const store = openStore(options);
   const shown = (policies: PolicyView[]) => policies.filter((p) => (alias === undefined || p.alias === alias) && (model === null || p.model === null || p.model === model));

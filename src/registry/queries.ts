@@ -123,7 +123,7 @@ export async function resolveModelRef(options: RegistryOptions & { ref: string; 
   });
   if (state.versions.size === 0) {
     throw new MlopsError('MODEL_NOT_FOUND', `"${options.ref}" is neither a file nor a model in the registry at ${store.location}`, {
-      hint: 'pass a path to an .onnx file, or a registry reference such as name@3 or name@production (--registry DIR or MLOPS_REGISTRY select the registry)',
+      hint: 'pass a path to an .onnx file, or a registry reference such as name@3 or name@production (`registry` or MLOPS_REGISTRY select the registry)',
     });
   }
   const record = selectVersion(state, parsed.selector);

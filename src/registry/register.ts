@@ -102,7 +102,7 @@ export async function registerModel(options: RegisterOptions): Promise<RegisterR
         const same = [...state.versions.values()].find((r) => r.sha256 === staged.sha256);
         if (same && features && same.tags.features !== tags.features) {
           throw new MlopsError('REGISTRY_DUPLICATE', `${name}@${same.version} already holds these bytes, ${same.tags.features ? `recording other features (${same.tags.features.slice(0, 80)})` : 'with no feature list'}; a version is immutable`, {
-            hint: 'pass --allow-duplicate to register the same bytes as a new version with this feature list',
+            hint: 'pass `allowDuplicate` to register the same bytes as a new version with this feature list',
           });
         }
         if (same) {
@@ -166,7 +166,6 @@ export async function registerModel(options: RegisterOptions): Promise<RegisterR
     } catch (err) {
       if (!isMlopsError(err)) throw err;
       throw new MlopsError(err.code, `${registered.duplicate ? `these bytes already are ${name}@${gated.version}` : `registered ${name}@${gated.version}`}, but did not point "${gated.alias}" at it: ${err.message}`, {
-        exitCode: err.exitCode,
         hint: `the version is kept; once its checks pass: mlops registry promote ${name}@${gated.version} --to ${gated.alias} (--force promotes past failing checks, recorded in history)`,
       });
     }
@@ -195,7 +194,7 @@ async function resolveParent(options: RegistryOptions, ref: string): Promise<Ver
   const store = openStore(options);
   const state = await readState(store, parsed.name);
   if (state.versions.size === 0) {
-    throw new MlopsError('REGISTRY_MODEL_NOT_FOUND', `--parent ${ref}: model "${parsed.name}" is not in the registry`);
+    throw new MlopsError('REGISTRY_MODEL_NOT_FOUND', `\`parent\` ${ref}: model "${parsed.name}" is not in the registry`);
   }
   const record = selectVersion(state, parsed.selector);
   return { name: record.name, version: record.version };

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { MlopsError } from '../util/errors.js';
 import { storageError } from './storage-errors.js';
 
-const WHERE_HINT = 'check --registry or MLOPS_REGISTRY (the default is ./.mlops in the current folder); mlops registry register creates a new registry';
+const WHERE_HINT = 'check `registry` or MLOPS_REGISTRY (the default is ./.mlops in the current folder); mlops registry register creates a new registry';
 
 function notAFolder(root: string): MlopsError {
   return new MlopsError('REGISTRY_NOT_A_FOLDER', `registry ${root} is not a folder`, { hint: WHERE_HINT });
@@ -61,13 +61,13 @@ export async function createRegistryFolder(root: string): Promise<void> {
  * result after minutes of work finds out first): the registry, or the nearest
  * folder that would hold it, is a writable folder.
  */
-export async function checkRegistryWritable(root: string, flag: string): Promise<void> {
+export async function checkRegistryWritable(root: string, option: string): Promise<void> {
   for (let dir = root; ; dir = path.dirname(dir)) {
     const info = await stat(dir).catch(() => undefined);
     if (info) {
-      if (!info.isDirectory()) throw new MlopsError('REGISTRY_NOT_A_FOLDER', `${flag}: the registry ${root} cannot be used: ${dir} is not a folder`, { hint: WHERE_HINT });
+      if (!info.isDirectory()) throw new MlopsError('REGISTRY_NOT_A_FOLDER', `${option}: the registry ${root} cannot be used: ${dir} is not a folder`, { hint: WHERE_HINT });
       const writable = await access(dir, constants.W_OK).then(() => true, () => false);
-      if (!writable) throw new MlopsError('REGISTRY_NOT_WRITABLE', `${flag}: the registry ${root} cannot be written (${dir} is not writable)`, { hint: 'check the permissions, or choose another --registry' });
+      if (!writable) throw new MlopsError('REGISTRY_NOT_WRITABLE', `${option}: the registry ${root} cannot be written (${dir} is not writable)`, { hint: 'check the permissions, or choose another `registry`' });
       return;
     }
     if (path.dirname(dir) === dir) return;

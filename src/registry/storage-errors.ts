@@ -37,8 +37,8 @@ export function storageError(err: unknown, access: 'read' | 'write', target: str
   const hint = FULL.has(e.code!)
     ? `free space on the volume of ${root}; the registry was not changed`
     : FORBIDDEN.has(e.code!) && access === 'write'
-      ? `writing needs a writable registry: fix the permissions of ${root}, or point --registry (or MLOPS_REGISTRY) elsewhere; the registry was not changed`
-      : `check ${root} (--registry or MLOPS_REGISTRY)`;
+      ? `writing needs a writable registry: fix the permissions of ${root}, or point \`registry\` (or MLOPS_REGISTRY) elsewhere; the registry was not changed`
+      : `check ${root} (\`registry\` or MLOPS_REGISTRY)`;
   return new MlopsError(access === 'write' ? 'REGISTRY_NOT_WRITABLE' : 'REGISTRY_UNREADABLE', `cannot ${access} ${where}: ${reason} (${e.code})`, { hint, cause: err });
 }
 

@@ -1,3 +1,7 @@
+import { ERROR_CODES, type ErrorCode } from './error-codes.js';
+
+export type { ErrorCode } from './error-codes.js';
+
 /** Exit codes shared by every command. */
 export const ExitCode = {
   Ok: 0,
@@ -12,7 +16,6 @@ export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
 export interface MlopsErrorOptions {
   hint?: string;
-  exitCode?: ExitCodeValue;
   cause?: unknown;
 }
 
@@ -20,18 +23,23 @@ export interface MlopsErrorOptions {
  * The one error type for problems a user can act on. The CLI prints
  * `error: <message>` and `hint: <hint>` without a stack (unless --debug).
  * Anything that is not an MlopsError is treated as an internal error.
+ * The code must be in the catalogue (util/error-codes.ts), which also gives
+ * the exit code: one code, one exit code, so scripts can rely on both.
+ * Messages and hints name options as a library caller sets them, in
+ * backquotes (`allowMissing`), never as flags: the CLI prints them as the
+ * flags of the command that ran (cli/option-flags.ts).
  */
 export class MlopsError extends Error {
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly hint?: string;
   readonly exitCode: ExitCodeValue;
 
-  constructor(code: string, message: string, options: MlopsErrorOptions = {}) {
+  constructor(code: ErrorCode, message: string, options: MlopsErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'MlopsError';
     this.code = code;
     this.hint = options.hint;
-    this.exitCode = options.exitCode ?? ExitCode.Usage;
+    this.exitCode = ERROR_CODES[code].exit;
   }
 }
 

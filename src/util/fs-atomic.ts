@@ -123,7 +123,7 @@ export async function openOutput(target: string): Promise<OutputFile> {
   if (resolved.inPlace) {
     const handle = await open(resolved.path, 'w').catch((err: NodeJS.ErrnoException) => {
       // /dev/stdout when stdout is a socket (as under many process managers) cannot be opened by path.
-      if (err.code === 'ENXIO') throw new MlopsError('OUTPUT_NOT_WRITABLE', `cannot open ${target}: it is a socket, which cannot be opened by its path (ENXIO)`, { hint: target.includes('stdout') || target.endsWith('/1') ? 'write to stdout with - instead (predict-batch --output -, drift --html -)' : 'write to a file instead' });
+      if (err.code === 'ENXIO') throw new MlopsError('OUTPUT_NOT_WRITABLE', `cannot open ${target}: it is a socket, which cannot be opened by its path (ENXIO)`, { hint: target.includes('stdout') || target.endsWith('/1') ? 'write to stdout with - instead (mlops predict-batch --output -, mlops drift --html -)' : 'write to a file instead' });
       throw outputWriteError(target, err);
     });
     let closed = false;
@@ -179,7 +179,7 @@ export function outputWriteError(target: string, err: unknown): Error {
     EIO: 'an input/output error', EPIPE: 'the reader of the pipe went away', EROFS: 'the file system is read-only',
   };
   // `--output /dev/stdout | head`: the reader took what it wanted; like any Unix filter, stop quietly.
-  if (code === 'EPIPE') return new MlopsError('OUTPUT_READER_GONE', `${target}: the reader of the pipe went away`, { exitCode: 0, cause: err });
+  if (code === 'EPIPE') return new MlopsError('OUTPUT_READER_GONE', `${target}: the reader of the pipe went away`, { cause: err });
   if (code && reasons[code]) return new MlopsError('OUTPUT_WRITE_FAILED', `cannot write ${target}: ${reasons[code]} (${code})`, { hint: 'free space or choose another output path; nothing was written', cause: err });
   return err instanceof Error ? err : new Error(String(err));
 }

@@ -53,21 +53,22 @@ test('CSV that does not fit the model is an input error naming file, line and co
   const dir = tempDir('mlops-check-');
   await assert.rejects(
     checkModel({ model: fixture('models', 'mlp.onnx'), input: fixture('data', 'mlp.csv'), expected: fixture('data', 'mlp.expected.csv') }),
-    /model input "input" takes 30 features, but .*mlp\.csv has 31 columns/,
+    { code: 'CSV_FEATURE_COUNT', message: /model input "input" takes 30 features, but .*mlp\.csv has 31 columns/ },
   );
   const bad = path.join(dir, 'bad.csv');
   writeFileSync(bad, 'sepal_length,sepal_width,petal_length,petal_width\n5.1,3.5,1.4,0.2\n4.9,abc,1.4,0.2\n');
   const expected = path.join(dir, 'expected.csv');
   writeFileSync(expected, 'label,p0,p1,p2\n0,1,0,0\n0,1,0,0\n');
   await assert.rejects(checkModel({ model: fixture('models', 'iris-zipmap.onnx'), input: bad, expected }), (err: Error & { exitCode?: number }) => {
+    assert.equal((err as { code?: string }).code, 'CSV_BAD_VALUE');
     assert.match(err.message, /bad\.csv:3: column "sepal_width": "abc" is not a number/);
     assert.equal(err.exitCode, 2);
     return true;
   });
   const ragged = path.join(dir, 'ragged.csv');
   writeFileSync(ragged, 'a,b\n1,2\n3\n');
-  await assert.rejects(checkModel({ model: fixture('models', 'iris-zipmap.onnx'), input: ragged, expected }), /ragged\.csv:3: Invalid Record Length/);
-  await assert.rejects(checkModel({ model: fixture('models', 'mlp.onnx'), input: fixture('data', 'mlp.csv') }), /--input and --expected go together/);
+  await assert.rejects(checkModel({ model: fixture('models', 'iris-zipmap.onnx'), input: ragged, expected }), { code: 'CSV_PARSE_ERROR', message: /ragged\.csv:3: Invalid Record Length/ });
+  await assert.rejects(checkModel({ model: fixture('models', 'mlp.onnx'), input: fixture('data', 'mlp.csv') }), { code: 'OPTION_MISSING' });
 });
 
 test('a model that loads but yields NaN fails the run stage', async () => {
@@ -98,7 +99,7 @@ test('unreadable model files are input errors (exit 2), never crashes', async ()
       return true;
     });
   }
-  await assert.rejects(checkModel({ model: fixture('models', 'nope.onnx') }), /model file .*nope\.onnx does not exist/);
+  await assert.rejects(checkModel({ model: fixture('models', 'nope.onnx') }), { code: 'MODEL_NOT_FOUND', message: /model file .*nope\.onnx does not exist/ });
 });
 
 test('random bytes never crash or hang the decoder', async () => {

@@ -59,7 +59,7 @@ test('quality, quantization and drift checks', async () => {
   const agree = await one(m('mlp.onnx'), { ...q, min_agreement: 0.95 });
   assert.equal(agree.status, 'pass', agree.message);
   // An agreement above 1 can never be met: a config error now, not a check that always fails.
-  await assert.rejects(one(m('mlp.onnx'), { ...q, min_agreement: 1.01 }), /checks\[0\]\.min_agreement: expected a number between 0 and 1/);
+  await assert.rejects(one(m('mlp.onnx'), { ...q, min_agreement: 1.01 }), { code: 'CHECKLIST_CONFIG', message: /checks\[0\]\.min_agreement: expected a number between 0 and 1/ });
 
   const drift = { type: 'drift', reference: fixture('data', 'drift', 'reference.csv'), current: fixture('data', 'drift', 'current.csv'), exclude: ['id'] };
   assert.equal((await one(m('mlp.onnx'), { ...drift, max_share: 0.5 })).status, 'pass');

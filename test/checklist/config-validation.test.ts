@@ -8,6 +8,7 @@ import { fixture, runCli, tempDir } from '../helpers.js';
 
 function rejects(config: unknown, message: RegExp): void {
   assert.throws(() => validateConfig(config, 'ci.yml'), (e: Error & { exitCode?: number }) => {
+    assert.equal((e as { code?: string }).code, 'CHECKLIST_CONFIG');
     assert.match(e.message, message);
     assert.equal(e.exitCode, 2);
     return true;
@@ -68,6 +69,6 @@ test('CLI: an empty checklist exits 2 and names the file', () => {
 
 test('a name listed twice in a checklist list is a config error (it fed one feature twice: accuracy 0.85 instead of 0.97)', () => {
   const base = { id: 'm', type: 'metric', data: 'iris.csv', label: 'species', metric: 'accuracy', min: 0.9 };
-  assert.throws(() => validateConfig({ checks: [{ ...base, features: ['sepal_length', 'sepal_length'] }] }, 'c.yml'), /c\.yml: checks\[0\]\.features: "sepal_length" is listed twice/);
-  assert.throws(() => validateConfig({ checks: [{ id: 'd', type: 'drift', reference: 'a.csv', current: 'b.csv', exclude: ['x', 'x'] }] }, 'c.yml'), /checks\[0\]\.exclude: "x" is listed twice/);
+  assert.throws(() => validateConfig({ checks: [{ ...base, features: ['sepal_length', 'sepal_length'] }] }, 'c.yml'), { code: 'CHECKLIST_CONFIG', message: /c\.yml: checks\[0\]\.features: "sepal_length" is listed twice/ });
+  assert.throws(() => validateConfig({ checks: [{ id: 'd', type: 'drift', reference: 'a.csv', current: 'b.csv', exclude: ['x', 'x'] }] }, 'c.yml'), { code: 'CHECKLIST_CONFIG', message: /checks\[0\]\.exclude: "x" is listed twice/ });
 });

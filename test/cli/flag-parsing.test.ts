@@ -39,7 +39,7 @@ test('predict-batch: flags become PredictBatchOptions (inputs expanded, shard pa
 });
 
 test('predict-batch: --json with --output - is refused before anything runs', async () => {
-  await assert.rejects(capture(['predict-batch', model, '--input', data, '--output', '-', '--format', 'json']), (err: unknown) => isMlopsError(err) && err.code === 'USAGE' && /predictions cannot go there too/.test(err.message));
+  await assert.rejects(capture(['predict-batch', model, '--input', data, '--output', '-', '--format', 'json']), (err: unknown) => isMlopsError(err) && err.code === 'OPTIONS_CONFLICT' && /predictions cannot go there too/.test(err.message));
 });
 
 test('drift: --features/--ignore fill the library\'s columns/exclude; old spellings too, not both', async () => {

@@ -45,7 +45,7 @@ test('quantize: flags that would be silently ignored are refused', () => {
   refused([mlp, '--output', output, '--register', 'Bad Name!', '--registry', tempDir('mlops-qcli-reg-')], /--register: invalid model name "Bad Name!"/, dir);
   const json = runCli(['quantize', mlp, '--output', output, '--ops', 'Foo', '--json']);
   assert.equal(json.status, 2);
-  assert.equal(JSON.parse(json.stdout).error.code, 'USAGE');
+  assert.equal(JSON.parse(json.stdout).error.code, 'OPTION_INVALID');
 });
 
 test('quantize --exclude: a node the model does not have is an error with close matches', () => {

@@ -34,7 +34,7 @@ test('a header-only current or reference file is an input error naming that file
     return true;
   });
   // The empty reference is blamed, not the current file's first text value.
-  await assert.rejects(detectDrift({ reference: emptyRef, current: cur }), /reference data .*drift_ref\.csv has no data rows/);
+  await assert.rejects(detectDrift({ reference: emptyRef, current: cur }), { code: 'DRIFT_EMPTY_INPUT', message: /reference data .*drift_ref\.csv has no data rows/ });
   const cli = runCli(['drift', '--reference', emptyRef, '--current', cur]);
   assert.equal(cli.status, 2);
   assert.match(cli.stderr, /^error: reference data .*drift_ref\.csv has no data rows/);
@@ -58,7 +58,7 @@ test('columns with fewer than MIN_VALUES values are "not tested: too few values"
 
   // The reference side gets the same treatment.
   const thinRef = write(dir, 'thin-ref.csv', head(ref, 10));
-  await assert.rejects(detectDrift({ reference: thinRef, current: cur }), /too few values: 10 in the reference data \(need 30\)/);
+  await assert.rejects(detectDrift({ reference: thinRef, current: cur }), { code: 'DRIFT_NOTHING_TESTED', message: /too few values: 10 in the reference data \(need 30\)/ });
 
   // Enough rows overall, one thin column (about 20 values in each file, as rare in both): that column is
   // not tested, the others are.

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { predictBatch } from '../../src/predict/index.js';
+import type { ErrorCode } from '../../src/util/error-codes.js';
 import { registerModel } from '../../src/registry/index.js';
 import { fixture } from '../helpers.js';
 import { tempDir } from '../registry/helpers.js';
@@ -64,11 +65,11 @@ test('feature columns: --features order, recorded features from the registry, er
   assert.deepEqual(readFileSync(out, 'utf8').split('\n')[0], 'id,logits_0,logits_1');
 
   await assert.rejects(predictBatch({ model: fixture('models', 'mlp.onnx'), inputs: [fixture('data', 'mlp.csv')], output: out }),
-    /model input "input" \(float32\) takes 30 features, but .*mlp\.csv has 31 numeric columns: id, f0, f1/);
+    { code: 'CSV_FEATURE_COUNT', message: /model input "input" \(float32\) takes 30 features, but .*mlp\.csv has 31 numeric columns: id, f0, f1/ });
   await assert.rejects(predictBatch({ model: fixture('models', 'mlp.onnx'), inputs: [fixture('data', 'mlp.csv')], output: out, features: ['f0', 'nope'] }),
-    /has no column "nope"/);
+    { code: 'CSV_COLUMNS_MISSING' });
   await assert.rejects(predictBatch({ model: fixture('models', 'mlp.onnx'), inputs: [fixture('data', 'iris.csv')], output: out, keep: ['id'] }),
-    /--keep names column "id" that .*iris\.csv does not have/);
+    { code: 'CSV_COLUMNS_MISSING', message: /--keep names column "id" that .*iris\.csv does not have/ });
 
   const registry = tempDir('mlops-pred-reg-');
   await registerModel({ registry, name: 'mlp', file: fixture('models', 'mlp.onnx'), tags: { features: features.join(',') } });
@@ -88,22 +89,23 @@ const GOOD = '5.1,3.5,1.4,0.2,0\n6.7,3.0,5.2,2.3,2\n';
 
 test('bad rows fail fast with file, line and column, exit 2, and no output file', async () => {
   const dir = tempDir('mlops-pred-');
-  const cases: Array<[string, RegExp]> = [
-    [IRIS_HEADER + GOOD + '5.0,abc,1.4,0.2,0\n', /bad\.csv:4: column "sepal_width": "abc" is not a number/],
-    [IRIS_HEADER + GOOD + '5.0,,1.4,0.2,0\n', /bad\.csv:4: column "sepal_width": empty value is missing \(pass --allow-missing/],
-    [IRIS_HEADER + GOOD + '5.0,3.1,1.4\n', /bad\.csv:4: has 3 fields, the header has 5/],
-    [IRIS_HEADER + GOOD + '5.0,3.1,1.4,0.2,0,9\n', /bad\.csv:4: has 6 fields, the header has 5/],
-    [IRIS_HEADER + GOOD + '5.0,NaN,1.4,0.2,0\n', /column "sepal_width": "NaN" is missing/],
-    [IRIS_HEADER + GOOD + '5.0,"3.1,1.4,0.2,0\n', /bad\.csv:\d+: Quote Not Closed/],
-    ['sepal_length,sepal_width,sepal_width,petal_width,species\n' + GOOD, /bad\.csv:1: column name "sepal_width" appears more than once/],
-    ['sepal_length,,petal_length,petal_width,species\n' + GOOD, /bad\.csv:1: column 2 has an empty name/],
-    [',' + IRIS_HEADER + GOOD.split('\n').map((l, i) => (l ? `${i},${l}` : l)).join('\n'), /bad\.csv:1: column 1 has an empty name/],
-    ['', /bad\.csv is empty/],
+  const cases: Array<[string, ErrorCode, RegExp]> = [
+    [IRIS_HEADER + GOOD + '5.0,abc,1.4,0.2,0\n', 'CSV_BAD_ROW', /bad\.csv:4: column "sepal_width": "abc" is not a number/],
+    [IRIS_HEADER + GOOD + '5.0,,1.4,0.2,0\n', 'CSV_BAD_ROW', /bad\.csv:4: column "sepal_width": empty value is missing \(pass --allow-missing/],
+    [IRIS_HEADER + GOOD + '5.0,3.1,1.4\n', 'CSV_BAD_ROW', /bad\.csv:4: has 3 fields, the header has 5/],
+    [IRIS_HEADER + GOOD + '5.0,3.1,1.4,0.2,0,9\n', 'CSV_BAD_ROW', /bad\.csv:4: has 6 fields, the header has 5/],
+    [IRIS_HEADER + GOOD + '5.0,NaN,1.4,0.2,0\n', 'CSV_BAD_ROW', /column "sepal_width": "NaN" is missing/],
+    [IRIS_HEADER + GOOD + '5.0,"3.1,1.4,0.2,0\n', 'CSV_PARSE_ERROR', /bad\.csv:\d+: Quote Not Closed/],
+    ['sepal_length,sepal_width,sepal_width,petal_width,species\n' + GOOD, 'CSV_BAD_HEADER', /bad\.csv:1: column name "sepal_width" appears more than once/],
+    ['sepal_length,,petal_length,petal_width,species\n' + GOOD, 'CSV_BAD_HEADER', /bad\.csv:1: column 2 has an empty name/],
+    [',' + IRIS_HEADER + GOOD.split('\n').map((l, i) => (l ? `${i},${l}` : l)).join('\n'), 'CSV_BAD_HEADER', /bad\.csv:1: column 1 has an empty name/],
+    ['', 'CSV_EMPTY', /bad\.csv is empty/],
   ];
   const out = path.join(dir, 'preds.csv');
-  for (const [text, message] of cases) {
+  for (const [text, code, message] of cases) {
     const input = csvWith(dir, 'bad.csv', text);
     await assert.rejects(predictBatch({ model: fixture('models', 'iris-zipmap.onnx'), inputs: [input], output: out, keep: ['species'] }), (err: Error & { exitCode?: number }) => {
+      assert.equal((err as { code?: string }).code, code);
       assert.match(err.message, message);
       assert.equal(err.exitCode, 2);
       return true;
@@ -129,7 +131,7 @@ test('--on-error skip sets bad rows aside with their line and reason; --max-reje
   ]);
   writeFileSync(out, 'previous run\n');
   await assert.rejects(predictBatch({ model: fixture('models', 'iris-zipmap.onnx'), inputs: [input], output: out, keep: ['species'], onError: 'skip', maxRejects: 1 }),
-    (err: Error & { exitCode?: number }) => err.exitCode === 1 && /2 rejected rows, more than --max-rejects 1/.test(err.message));
+    { code: 'TOO_MANY_REJECTS', exitCode: 1, message: /2 rejected rows, more than --max-rejects 1/ });
   assert.equal(readFileSync(out, 'utf8'), 'previous run\n', 'a failed run leaves the old output untouched');
 });
 
@@ -231,17 +233,18 @@ test('output paths are checked before any work: a missing folder, an output that
   const sub = path.join(dir, 'sub');
   (await import('node:fs')).mkdirSync(sub);
   const twin = csvWith(sub, 'data.csv', IRIS_HEADER + GOOD);
-  const cases: Array<[Partial<Parameters<typeof predictBatch>[0]>, RegExp]> = [
-    [{ output: path.join(dir, 'nope', 'out.csv') }, /the output .*nope\/out\.csv: folder .*nope does not exist/],
-    [{ output: dir }, /the output .* is a folder/],
-    [{ output: path.join(dir, 'o.csv'), onError: 'skip', rejects: sub }, /the rejects file .*sub is a folder/],
-    [{ output: input }, /the output .*data\.csv is the input .*data\.csv: writing it would destroy an input/],
-    [{ output: path.join(dir, 'o.csv'), onError: 'skip', rejects: path.join(dir, 'o.csv') }, /the rejects file .*o\.csv is also the output/],
-    [{ inputs: [input, twin], outputDir: path.join(dir, 'out') }, /inputs .*data\.csv and .*sub\/data\.csv would both write .*out\/data\.csv/],
-    [{ outputDir: dir }, /the output .*data\.csv is the input/],
+  const cases: Array<[Partial<Parameters<typeof predictBatch>[0]>, ErrorCode, RegExp]> = [
+    [{ output: path.join(dir, 'nope', 'out.csv') }, 'OUTPUT_DIR_MISSING', /the output .*nope\/out\.csv: folder .*nope does not exist/],
+    [{ output: dir }, 'OUTPUT_IS_FOLDER', /the output .* is a folder/],
+    [{ output: path.join(dir, 'o.csv'), onError: 'skip', rejects: sub }, 'OUTPUT_IS_FOLDER', /the rejects file .*sub is a folder/],
+    [{ output: input }, 'OUTPUT_IS_INPUT', /the output .*data\.csv is the input .*data\.csv: writing it would destroy an input/],
+    [{ output: path.join(dir, 'o.csv'), onError: 'skip', rejects: path.join(dir, 'o.csv') }, 'OUTPUT_CLASH', /the rejects file .*o\.csv is also the output/],
+    [{ inputs: [input, twin], outputDir: path.join(dir, 'out') }, 'OUTPUT_CLASH', /inputs .*data\.csv and .*sub\/data\.csv would both write .*out\/data\.csv/],
+    [{ outputDir: dir }, 'OUTPUT_IS_INPUT', /the output .*data\.csv is the input/],
   ];
-  for (const [extra, message] of cases) {
+  for (const [extra, code, message] of cases) {
     await assert.rejects(predictBatch({ model, inputs: [input], keep: ['species'], ...extra }), (err: Error & { exitCode?: number }) => {
+      assert.equal((err as { code?: string }).code, code);
       assert.match(err.message, message);
       assert.equal(err.exitCode, 2);
       return true;
@@ -283,7 +286,7 @@ test('several inputs: a failure on a later one leaves no output for the earlier 
   const dir = tempDir('mlops-pred-');
   const inputs = [csvWith(dir, 'a.csv', IRIS_HEADER + GOOD), csvWith(dir, 'b.csv', IRIS_HEADER + GOOD + '5.0,abc,1.4,0.2,0\n')];
   const outDir = path.join(dir, 'out');
-  await assert.rejects(predictBatch({ model: fixture('models', 'iris-zipmap.onnx'), inputs, outputDir: outDir, keep: ['species'] }), /b\.csv:4: column "sepal_width"/);
+  await assert.rejects(predictBatch({ model: fixture('models', 'iris-zipmap.onnx'), inputs, outputDir: outDir, keep: ['species'] }), { code: 'CSV_BAD_ROW', message: /b\.csv:4: column "sepal_width"/ });
   assert.deepEqual(readdirSync(outDir), [], 'a.csv succeeded, but the run failed: nothing is published');
 });
 
@@ -331,10 +334,10 @@ test('quoted rows among plain ones: same predictions as the plain file, and erro
 
   const multi = csvWith(dir, 'multi.csv', 'name,' + IRIS_HEADER + 'a,5.1,3.5,1.4,0.2,0\n"b\nsecond line",6.7,abc,5.2,2.3,2\n');
   await assert.rejects(predictBatch({ model: fixture('models', 'iris-zipmap.onnx'), inputs: [multi], output: path.join(dir, 'm.csv'), keep: ['name', 'species'] }),
-    /multi\.csv:3: column "sepal_width": "abc" is not a number/);
+    { code: 'CSV_BAD_ROW', message: /multi\.csv:3: column "sepal_width": "abc" is not a number/ });
   const unclosed = csvWith(dir, 'unclosed.csv', 'name,' + IRIS_HEADER + 'a,5.1,3.5,1.4,0.2,0\n"b,6.7,3.0,5.2,2.3,2\nc,5.9,3.0,4.2,1.5,1\n');
   await assert.rejects(predictBatch({ model: fixture('models', 'iris-zipmap.onnx'), inputs: [unclosed], output: path.join(dir, 'u.csv'), keep: ['name', 'species'] }),
-    /unclosed\.csv:3: Quote Not Closed: a quoted field opened on this line is never closed/);
+    { code: 'CSV_PARSE_ERROR', message: /unclosed\.csv:3: Quote Not Closed: a quoted field opened on this line is never closed/ });
 });
 
 test('string and bool [N, F] inputs: default features are the columns not kept / the boolean columns; results match onnxruntime', async () => {
@@ -351,9 +354,9 @@ test('string and bool [N, F] inputs: default features are the columns not kept /
   assert.deepEqual(readCsv(bool).header, ['id', 'count'], 'the text columns are not features, so they are not kept either unless asked');
 
   await assert.rejects(predictBatch({ model: fixture('models', 'text-matrix.onnx'), inputs: [fixture('data', 'flags.csv')], output: text, keep: ['id'] }),
-    /model input "words" \(string\) takes 2 features, but .*flags\.csv has 5 columns not kept: city, tier, a, b, c/);
+    { code: 'CSV_FEATURE_COUNT', message: /model input "words" \(string\) takes 2 features, but .*flags\.csv has 5 columns not kept: city, tier, a, b, c/ });
   await assert.rejects(predictBatch({ model: fixture('models', 'per-column.onnx'), inputs: [fixture('data', 'per-column.csv')], output: text, features: ['age'] }),
-    /--features feeds a model's single \[N, F\] input, but this model has 5 inputs/);
+    { code: 'FEATURES_NOT_APPLICABLE' });
   await assert.rejects(predictBatch({ model: fixture('models', 'iris-zipmap.onnx'), inputs: [fixture('data', 'iris.csv')], output: text, keepAll: true }),
     (err: Error & { hint?: string }) => /with --keep-all every column is copied, so name the features with --features/.test(err.hint ?? ''));
   // A lone [N, 3] input named like a column still reads three columns.
@@ -362,7 +365,7 @@ test('string and bool [N, F] inputs: default features are the columns not kept /
   assert.deepEqual([m.files[0].feature_source, m.files[0].features], ['numeric columns', ['x', 'y', 'z']]);
   const semi = csvWith(dir, 'semi.csv', 'id;a;b\n1;2;3\n');
   await assert.rejects(predictBatch({ model: fixture('models', 'mlp.onnx'), inputs: [semi], output: text }),
-    /semi\.csv:1: the header is one column, "id;a;b": the file looks ";"-separated, and mlops reads comma-separated CSV/);
+    { code: 'CSV_DELIMITER', message: /semi\.csv:1: the header is one column, "id;a;b": the file looks ";"-separated, and mlops reads comma-separated CSV/ });
 });
 
 test('option checks: --max-rejects needs skip, --threads beyond the cores is lowered, a pipe is not an input', async () => {
@@ -372,14 +375,14 @@ test('option checks: --max-rejects needs skip, --threads beyond the cores is low
   const model = fixture('models', 'iris-zipmap.onnx');
   const input = csvWith(dir, 'data.csv', IRIS_HEADER + GOOD);
   const out = path.join(dir, 'o.csv');
-  await assert.rejects(predictBatch({ model, inputs: [input], output: out, keep: ['species'], maxRejects: 3 }), /--max-rejects needs --on-error skip/);
+  await assert.rejects(predictBatch({ model, inputs: [input], output: out, keep: ['species'], maxRejects: 3 }), { code: 'OPTION_MISSING' });
   const warnings: string[] = [];
   const r = await predictBatch({ model, inputs: [input], output: out, keep: ['species'], threads: 10_000, onWarning: (w) => warnings.push(w) });
   assert.equal(r.threads, availableCores());
   assert.match(warnings[0], /--threads 10000 is more than the \d+ cores here/);
   const fifo = path.join(dir, 'in.pipe');
   execFileSync('mkfifo', [fifo]);
-  await assert.rejects(predictBatch({ model, inputs: [fifo], output: out, keep: ['species'] }), /in\.pipe is a pipe or device, not a file/);
+  await assert.rejects(predictBatch({ model, inputs: [fifo], output: out, keep: ['species'] }), { code: 'CSV_NOT_A_FILE' });
 });
 
 test('--keep-all with --keep: every column copied, --keep columns not features; clashing output names renamed as a group', async () => {
@@ -429,7 +432,7 @@ test('broken quoting on one line is a bad row like any other: named by column, s
   const rejects = path.join(dir, 'r.csv');
   const features = ['sepal_length', 'sepal_width', 'petal_length', 'petal_width'];
   await assert.rejects(predictBatch({ model: fixture('models', 'iris-zipmap.onnx'), inputs: [input], output: out, features, keep: ['name'] }),
-    /quotes\.csv:3: column "sepal_length": a quoted value is followed by "x" instead of a comma/);
+    { code: 'CSV_BAD_ROW', message: /quotes\.csv:3: column "sepal_length": a quoted value is followed by "x" instead of a comma/ });
   const r = await predictBatch({ model: fixture('models', 'iris-zipmap.onnx'), inputs: [input], output: out, features, keep: ['name'], onError: 'skip', rejects });
   assert.deepEqual(readCsv(out).rows.map((row) => row[0]), ['a', 'c', 'd'], 'the stray quote in 5\'10" did not swallow the next row');
   assert.equal(r.rows_rejected, 2);

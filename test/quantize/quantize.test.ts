@@ -121,15 +121,15 @@ test('static QDQ on the CNN: calibrated from .npy images, Relu folded, close to 
 test('clear errors: nothing to quantize, missing calibration, calibration that does not fit, external data', async () => {
   const dir = tempDir('mlops-q-');
   const output = path.join(dir, 'out.onnx');
-  await assert.rejects(quantizeModel({ model: fixture('models', 'iris-zipmap.onnx'), output }), /no weights to quantize/);
-  await assert.rejects(quantizeModel({ model: fixture('models', 'float64-input.onnx'), output }), /the weight is float64; only float32 weights are quantized/);
-  await assert.rejects(quantizeModel({ model: fixture('models', 'cnn.onnx'), output, mode: 'static' }), /static quantization needs calibration data/);
+  await assert.rejects(quantizeModel({ model: fixture('models', 'iris-zipmap.onnx'), output }), { code: 'QUANTIZE_NOTHING' });
+  await assert.rejects(quantizeModel({ model: fixture('models', 'float64-input.onnx'), output }), { code: 'QUANTIZE_NOTHING', message: /the weight is float64; only float32 weights are quantized/ });
+  await assert.rejects(quantizeModel({ model: fixture('models', 'cnn.onnx'), output, mode: 'static' }), { code: 'QUANTIZE_NO_CALIBRATION' });
   await assert.rejects(quantizeModel({ model: fixture('models', 'mlp.onnx'), output, mode: 'static', calibration: fixture('data', 'iris.csv') }),
-    /calibration data: model input "input" takes 30 features, but .*iris\.csv has 5 columns/);
+    { code: 'CSV_FEATURE_COUNT', message: /calibration data: model input "input" takes 30 features, but .*iris\.csv has 5 columns/ });
   const bad = path.join(dir, 'x.npy');
   writeFileSync(bad, readFileSync(path.join(fixture('data', 'cnn-calibration'), 'image.npy')).subarray(0, 40));
-  await assert.rejects(quantizeModel({ model: fixture('models', 'mlp.onnx'), output, mode: 'static', calibration: dir }), /x\.npy (has shape|is not)/);
-  await assert.rejects(quantizeModel({ model: fixture('models', 'external-data', 'model.onnx'), output }), /external data/);
+  await assert.rejects(quantizeModel({ model: fixture('models', 'mlp.onnx'), output, mode: 'static', calibration: dir }), { code: 'SAMPLES_INVALID', message: /x\.npy (has shape|is not)/ });
+  await assert.rejects(quantizeModel({ model: fixture('models', 'external-data', 'model.onnx'), output }), { code: 'QUANTIZE_EXTERNAL_DATA' });
   assert.equal(existsSync(output), false, 'nothing written on failure');
 });
 

@@ -68,5 +68,5 @@ test('one damaged history line fails only its model: list and verify name it and
 
   // Commands that need b itself still fail, naming the file and line.
   await assert.rejects(showVersion({ registry, ref: 'b@1' }), (e: Error & { code?: string }) => e.code === 'REGISTRY_CORRUPT' && e.message.startsWith(`${damaged}:1: `));
-  await assert.rejects(registerModel({ registry, name: 'b', file: files[0] }), /history\.jsonl:1: /);
+  await assert.rejects(registerModel({ registry, name: 'b', file: files[0] }), { code: 'REGISTRY_CORRUPT', message: /history\.jsonl:1: / });
 });

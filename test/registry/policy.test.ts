@@ -28,6 +28,7 @@ test('a stored policy gates every promote: required alias, checklist, --force re
 
   // No per-call --require: the stored policy still refuses a version that has never been staging (exit 1, naming it).
   await assert.rejects(promote({ registry, cwd: dir, ref: 'fraud@1', to: 'production', checklists }), (e: Failure) => {
+    assert.equal((e as { code?: string }).code, 'REGISTRY_PROMOTION_ORDER');
     assert.equal(e.exitCode, 1);
     assert.match(e.message, /fraud@1 has never been "staging", so it cannot go to "production" \(the registry policy for "production" requires it, set by .+ on \d{4}-\d\d-\d\d\)/);
     return true;
@@ -53,7 +54,7 @@ test('a stored policy gates every promote: required alias, checklist, --force re
   const back = await rollback({ registry, name: 'fraud', alias: 'production' });
   assert.deepEqual([back.from, back.to], [2, 1]);
   // Per-call gates still add to the stored ones.
-  await assert.rejects(promote({ registry, cwd: dir, ref: 'fraud@3', to: 'canary', require: 'staging', checklists }), /fraud@3 has never been "staging"/);
+  await assert.rejects(promote({ registry, cwd: dir, ref: 'fraud@3', to: 'canary', require: 'staging', checklists }), { code: 'REGISTRY_PROMOTION_ORDER' });
 });
 
 test('register --alias obeys the policy: a required alias refuses before storing, a checklist runs on the new version', async () => {
@@ -61,6 +62,7 @@ test('register --alias obeys the policy: a required alias refuses before storing
   const [extra1, extra2, extra3] = modelVariants(tempDir(), 6).slice(3);
   await aliasPolicy({ registry, cwd: dir, alias: 'production', require: ['staging'], checklists });
   await assert.rejects(registerModel({ registry, cwd: dir, name: 'fraud', file: extra1, alias: 'production', checklists }), (e: Failure) => {
+    assert.equal((e as { code?: string }).code, 'REGISTRY_PROMOTION_ORDER');
     assert.equal(e.exitCode, 1);
     assert.match(e.message, /a new version of "fraud" has never been "staging", so it cannot go to "production"/);
     return true;
@@ -71,6 +73,7 @@ test('register --alias obeys the policy: a required alias refuses before storing
   // A policy narrowed to one model adds to the registry-wide ones.
   await aliasPolicy({ registry, cwd: dir, alias: 'canary', model: 'fraud', checklist: 'failing.yml', checklists });
   await assert.rejects(registerModel({ registry, cwd: dir, name: 'fraud', file: extra2, alias: 'canary', checklists }), (e: Failure) => {
+    assert.equal((e as { code?: string }).code, 'REGISTRY_GATE_FAILED');
     assert.equal(e.exitCode, 1);
     assert.match(e.message, /^registered fraud@4, but did not point "canary" at it: refusing to promote fraud@4 to canary: checklist failing\.yml \(policy for fraud\) failed/);
     assert.match(e.hint!, /mlops registry promote fraud@4 --to canary/);
@@ -92,9 +95,9 @@ test('policies: shown, cleared, attributed in history; a checklist missing where
   assert.deepEqual((await aliasPolicy({ registry, alias: 'production' })).policies, []);
   await assert.rejects(aliasPolicy({ registry, cwd: dir, alias: 'production', checklist: 'nope.yml', checklists }), (e: Failure) => e.code === 'REGISTRY_POLICY_CHECKLIST_MISSING' && e.exitCode === 2);
   writeFileSync(path.join(dir, 'bad.yml'), 'checks:\n  - id: x\n    type: max_size_mb\n    max: lots\n');
-  await assert.rejects(aliasPolicy({ registry, cwd: dir, alias: 'production', checklist: 'bad.yml', checklists }), /bad\.yml: checks\[0\]\.max: expected a (positive )?number/);
-  await assert.rejects(aliasPolicy({ registry, alias: 'production', require: ['production'] }), /cannot require itself/);
-  await assert.rejects(aliasPolicy({ registry, alias: 'production', require: ['staging'], clear: true }), /--clear cannot be combined/);
+  await assert.rejects(aliasPolicy({ registry, cwd: dir, alias: 'production', checklist: 'bad.yml', checklists }), { code: 'CHECKLIST_CONFIG', message: /bad\.yml: checks\[0\]\.max: expected a (positive )?number/ });
+  await assert.rejects(aliasPolicy({ registry, alias: 'production', require: ['production'] }), { code: 'REGISTRY_POLICY_INVALID' });
+  await assert.rejects(aliasPolicy({ registry, alias: 'production', require: ['staging'], clear: true }), { code: 'OPTIONS_CONFLICT' });
 
   await aliasPolicy({ registry, cwd: dir, alias: 'production', checklist: 'passing.yml', checklists });
   const same = await aliasPolicy({ registry, cwd: dir, alias: 'production', checklist: 'passing.yml', checklists });
@@ -118,8 +121,9 @@ test('policies: shown, cleared, attributed in history; a checklist missing where
 
 test('policy --model refuses a name that can never be registered, and --checklist names a folder as a folder', async () => {
   const { registry, dir } = await setup();
-  await assert.rejects(aliasPolicy({ registry, cwd: dir, alias: 'production', model: 'z.onnx', require: ['staging'], checklists }), /\.onnx/);
+  await assert.rejects(aliasPolicy({ registry, cwd: dir, alias: 'production', model: 'z.onnx', require: ['staging'], checklists }), { code: 'REGISTRY_BAD_NAME', message: /\.onnx/ });
   await assert.rejects(aliasPolicy({ registry, cwd: dir, alias: 'production', checklist: '/etc', checklists }), (e: Failure) => {
+    assert.equal((e as { code?: string }).code, 'REGISTRY_POLICY_CHECKLIST_MISSING');
     assert.match(e.message, /^checklist \/etc is a folder \(looked at \/etc\)/);
     return true;
   });

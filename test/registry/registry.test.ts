@@ -45,20 +45,20 @@ test('identical bytes return the existing version unless --allow-duplicate', asy
 
 test('invalid files are refused before anything is stored', async () => {
   const registry = tempDir();
-  await assert.rejects(registerModel({ registry, name: 'm', file: fixture('broken', 'dangling-input.onnx') }), /is not a valid ONNX model: node "add_ghost"/);
+  await assert.rejects(registerModel({ registry, name: 'm', file: fixture('broken', 'dangling-input.onnx') }), { code: 'REGISTRY_INVALID_MODEL' });
   await assert.rejects(registerModel({ registry, name: 'm', file: fixture('broken', 'truncated.onnx') }), (e: Error & { code?: string }) => e.code === 'ONNX_DECODE_FAILED');
-  await assert.rejects(registerModel({ registry, name: 'm', file: fixture('broken', 'custom-domain.onnx') }), /custom operator/);
-  await assert.rejects(registerModel({ registry, name: 'm', file: fixture('models', 'external-data', 'model.onnx') }), /external data/);
+  await assert.rejects(registerModel({ registry, name: 'm', file: fixture('broken', 'custom-domain.onnx') }), { code: 'REGISTRY_INVALID_MODEL' });
+  await assert.rejects(registerModel({ registry, name: 'm', file: fixture('models', 'external-data', 'model.onnx') }), { code: 'REGISTRY_EXTERNAL_DATA' });
   assert.deepEqual(await listRegistry({ registry }), { models: [], damaged: [] });
 });
 
 test('names that could escape the store are rejected', async () => {
   const registry = tempDir();
   for (const name of ['../evil', 'a/b', '', 'UPPER', '..', 'a..b', 'x'.repeat(65), '-lead', 'sp ace']) {
-    await assert.rejects(registerModel({ registry, name, file: fixture('models', 'mlp.onnx') }), /invalid model name/, JSON.stringify(name));
+    await assert.rejects(registerModel({ registry, name, file: fixture('models', 'mlp.onnx') }), { code: 'REGISTRY_BAD_NAME' }, JSON.stringify(name));
   }
-  await assert.rejects(promote({ registry, ref: 'm@1', to: '../prod' }), /invalid alias name/);
-  await assert.rejects(promote({ registry, ref: 'm@1', to: '7' }), /cannot be a number/);
+  await assert.rejects(promote({ registry, ref: 'm@1', to: '../prod' }), { code: 'REGISTRY_BAD_NAME' });
+  await assert.rejects(promote({ registry, ref: 'm@1', to: '7' }), { code: 'REGISTRY_BAD_NAME' });
 });
 
 test('promote, --require order, rollback walking back through history', async () => {
@@ -68,6 +68,7 @@ test('promote, --require order, rollback walking back through history', async ()
   await promote({ registry, ref: 'fraud@1', to: 'staging' });
   await promote({ registry, ref: 'fraud@1', to: 'production', require: 'staging', reason: 'first release' });
   await assert.rejects(promote({ registry, ref: 'fraud@3', to: 'production', require: 'staging' }), (e: Error & { exitCode?: number }) => {
+    assert.equal((e as { code?: string }).code, 'REGISTRY_PROMOTION_ORDER');
     assert.match(e.message, /fraud@3 has never been "staging"/);
     assert.equal(e.exitCode, 1);
     return true;
@@ -85,7 +86,7 @@ test('promote, --require order, rollback walking back through history', async ()
   const steps = [];
   for (let i = 0; i < 3; i++) steps.push((await rollback({ registry, name: 'fraud', alias: 'production', reason: `step ${i}` })).to);
   assert.deepEqual(steps, [3, 2, 1]);
-  await assert.rejects(rollback({ registry, name: 'fraud', alias: 'production' }), /nothing earlier to roll back to/);
+  await assert.rejects(rollback({ registry, name: 'fraud', alias: 'production' }), { code: 'REGISTRY_NOTHING_TO_ROLL_BACK' });
   const to = await rollback({ registry, name: 'fraud', alias: 'production', to: 3 });
   assert.deepEqual([to.from, to.to], [1, 3]);
   assert.equal((await resolveModelRef({ registry, ref: 'fraud@production' })).model_version, 3);
@@ -101,12 +102,12 @@ test('archive hides a version from latest and is refused while an alias holds it
   const registry = tempDir();
   for (const f of modelVariants(registry, 2)) await registerModel({ registry, name: 'm', file: f });
   await promote({ registry, ref: 'm@2', to: 'production' });
-  await assert.rejects(archiveVersion({ registry, ref: 'm@2' }), /cannot be archived while "production" points at it/);
+  await assert.rejects(archiveVersion({ registry, ref: 'm@2' }), { code: 'REGISTRY_ALIAS_HELD' });
   await promote({ registry, ref: 'm@1', to: 'production' });
   await archiveVersion({ registry, ref: 'm@2', reason: 'bad labels' });
   assert.equal((await resolveModelRef({ registry, ref: 'm' })).model_version, 1);
   assert.equal((await showVersion({ registry, ref: 'm@2' })).archived, true);
-  await assert.rejects(promote({ registry, ref: 'm@2', to: 'canary' }), /archived and cannot be promoted/);
+  await assert.rejects(promote({ registry, ref: 'm@2', to: 'canary' }), { code: 'REGISTRY_ARCHIVED' });
 });
 
 test('references resolve for every model command and a tampered file is refused', async () => {
@@ -115,9 +116,9 @@ test('references resolve for every model command and a tampered file is refused'
   const loaded = await loadModel('mlp@production', { registry });
   assert.deepEqual(loaded.registry, { name: 'mlp', model_version: 1 });
   assert.equal(loaded.sha256, sha256Bytes(readFileSync(fixture('models', 'mlp.onnx'))));
-  await assert.rejects(loadModel('mlp@staging', { registry }), /has no alias "staging" \(aliases: production\)/);
-  await assert.rejects(loadModel('nosuch@1', { registry }), /neither a file nor a model in the registry/);
-  await assert.rejects(loadModel('mlp@9', { registry }), /has no version 9 \(versions 1 to 1\)/);
+  await assert.rejects(loadModel('mlp@staging', { registry }), { code: 'REGISTRY_ALIAS_NOT_FOUND', message: /has no alias "staging" \(aliases: production\)/ });
+  await assert.rejects(loadModel('nosuch@1', { registry }), { code: 'MODEL_NOT_FOUND' });
+  await assert.rejects(loadModel('mlp@9', { registry }), { code: 'REGISTRY_VERSION_NOT_FOUND', message: /has no version 9 \(versions 1 to 1\)/ });
 
   const stored = (await showVersion({ registry, ref: 'mlp@1' })).path;
   chmodSync(stored, 0o644);
@@ -143,7 +144,7 @@ test('a live lock makes writers wait, then time out with a clear error', async (
   writeFileSync(path.join(registry, 'lock'), JSON.stringify({ pid: process.pid, host: (await import('node:os')).hostname(), token: 'mine', at: Date.now() }));
   process.env.MLOPS_LOCK_TIMEOUT_MS = '300';
   try {
-    await assert.rejects(registerModel({ registry, name: 'm', file: fixture('models', 'mlp-dynamo.onnx') }), /timed out after 300 ms waiting for the lock .* \(held by pid \d+/);
+    await assert.rejects(registerModel({ registry, name: 'm', file: fixture('models', 'mlp-dynamo.onnx') }), { code: 'REGISTRY_LOCKED', message: /timed out after 300 ms waiting for the lock .* \(held by pid \d+/ });
   } finally {
     delete process.env.MLOPS_LOCK_TIMEOUT_MS;
   }
