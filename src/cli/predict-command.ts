@@ -16,10 +16,6 @@ type PredictFlags = Pick<PredictBatchOptions, 'output' | 'outputDir' | 'batchSiz
   json?: boolean;
 };
 
-function formatDuration(ms: number): string {
-  return ms < 60_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
-}
-
 export function addPredictCommand(program: Command): void {
   program
     .command('predict-batch')
@@ -70,6 +66,7 @@ Examples:
         const { predictBatch, resolveShard } = await import('../predict/index.js');
         const { expandInputs } = await import('../predict/inputs.js');
         const { MlopsError } = await import('../util/errors.js');
+        const { CLEAR_LINE, renderPredictProgress, renderPredictSummary, renderPredictWarning } = await import('../report/predict.js');
         if (flags.json && flags.output === '-') throw new MlopsError('USAGE', '--json prints the summary on stdout, so predictions cannot go there too', { hint: 'write predictions to a file with --output' });
         const shard = resolveShard(flags.shard, flags.shards);
         const showProgress = flags.progress ?? Boolean(process.stderr.isTTY);
@@ -91,22 +88,19 @@ Examples:
           maxRejects: flags.maxRejects,
           allowMissing: flags.allowMissing,
           shard,
-          onWarning: (message) => process.stderr.write(`${showProgress ? '\r\u001b[2K' : ''}warning: ${message}\n`),
+          onWarning: (message) => process.stderr.write(renderPredictWarning(message, showProgress)),
           onProgress: showProgress
             ? (p) => {
+              // At most ten redraws a second: more would only flicker, and cost a write per chunk.
               const now = Date.now();
               if (now - lastDraw < 100) return;
               lastDraw = now;
-              const rate = p.rows / Math.max(p.elapsedMs / 1000, 1e-3);
-              const share = p.bytesTotal ? Math.min(1, p.bytesDone / p.bytesTotal) : 0;
-              const eta = share > 0 ? (p.elapsedMs * (1 - share)) / share : 0;
-              process.stderr.write(`\r\u001b[2K${p.file}: ${(share * 100).toFixed(1)}% ${(p.bytesDone / 1e6).toFixed(0)}/${(p.bytesTotal / 1e6).toFixed(0)} MB, ${p.rows.toLocaleString('en-US')} rows, ${Math.round(rate).toLocaleString('en-US')} rows/s, ETA ${formatDuration(eta)}`);
+              process.stderr.write(CLEAR_LINE + renderPredictProgress(p));
             }
             : undefined,
         });
-        if (showProgress) process.stderr.write('\r\u001b[2K');
-        const where = result.files.length === 1 ? result.files[0].output : `${result.files.length} files`;
-        process.stderr.write(`predicted ${result.rows_written.toLocaleString('en-US')} row${result.rows_written === 1 ? '' : 's'}${result.rows_rejected ? ` (${result.rows_rejected.toLocaleString('en-US')} rejected)` : ''} in ${formatDuration(result.timings_ms.total)} (${result.rows_per_second.toLocaleString('en-US')} rows/s) -> ${where === '-' ? 'stdout' : where}\n`);
+        if (showProgress) process.stderr.write(CLEAR_LINE);
+        process.stderr.write(renderPredictSummary(result));
         const stdout = flags.json ? (await import('../report/json.js')).renderJson(result) : '';
         return { stdout, exitCode: ExitCode.Ok };
       });
