@@ -50,3 +50,10 @@ export function concatRows<T extends RowTensor>(parts: T[]): T {
   }
   return { ...(first.name !== undefined ? { name: first.name } : {}), type: first.type, dims: [rows, ...first.dims.slice(1).map(Number)], data } as unknown as T;
 }
+
+/** `n` rows: the tensor's rows from the first, over again from the first when it has fewer (it has at least one). */
+export function repeatRows<T extends RowTensor>(t: T, n: number): T {
+  const rows = Number(t.dims[0]);
+  const copies = Math.max(1, Math.ceil(n / rows));
+  return sliceRows(copies === 1 ? t : concatRows(Array.from({ length: copies }, () => t)), 0, n);
+}

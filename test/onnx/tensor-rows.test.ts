@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { concatRows, sliceRows } from '../../src/onnx/tensor-rows.js';
+import { concatRows, repeatRows, sliceRows } from '../../src/onnx/tensor-rows.js';
 import type { Tensor } from '../../src/onnx/tensor.js';
 
 /** [3, 2] tensors of each element type an inference call takes or returns, rows r0, r1, r2. */
@@ -51,4 +51,13 @@ test('rank-1 tensors slice by element, and empty slices keep the row shape', () 
 test('a single part is returned as it is (no copy)', () => {
   const t: Tensor = { type: 'float32', dims: [1, 2], data: new Float32Array([1, 2]) };
   assert.equal(concatRows([t]), t);
+});
+
+test('repeatRows cycles through the rows to fill a batch larger than the data, and cuts a smaller one', () => {
+  const t: Tensor = { type: 'string', dims: [2, 1], data: ['a', 'b'] };
+  assert.deepEqual(repeatRows(t, 5).data, ['a', 'b', 'a', 'b', 'a']);
+  assert.deepEqual(repeatRows(t, 5).dims, [5, 1]);
+  assert.deepEqual(repeatRows(t, 1).data, ['a']);
+  const i: Tensor = { type: 'int64', dims: [3], data: new BigInt64Array([1n, 2n, 3n]) };
+  assert.deepEqual(Array.from(repeatRows(i, 4).data as BigInt64Array), [1n, 2n, 3n, 1n]);
 });
