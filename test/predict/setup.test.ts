@@ -49,3 +49,13 @@ test('a model onnxruntime refuses fails in the worker as RUNTIME_LOAD_FAILED, th
   );
   assert.equal(existsSync(out), false);
 });
+
+test('outputs are checked once, before any folder is made: a refused --output-dir run leaves no folder behind', async () => {
+  const dir = tempDir('mlops-pred-setup-');
+  const outputDir = path.join(dir, 'preds');
+  await assert.rejects(
+    predictBatch({ model: fixture('models', 'mlp.onnx'), inputs: [fixture('data', 'mlp.csv')], outputDir, onError: 'skip', rejects: path.join(dir, 'missing', 'bad.csv') }),
+    (err: unknown) => err instanceof MlopsError && err.code === 'OUTPUT_DIR_MISSING' && /the rejects file .*bad\.csv: folder .*missing does not exist/.test(err.message),
+  );
+  assert.equal(existsSync(outputDir), false);
+});
