@@ -65,9 +65,9 @@ const round = (ms: number) => Math.round(ms * 10) / 10;
 async function predictFile(context: RunContext, outputs: OutputPlan, i: number, held: RunCommit): Promise<FileSummary> {
   const source = await openInput(context.options.inputs[i], context.options.shard);
   try {
-    const file = await planFile(context, source);
+    const pipeline = new FilePipeline(context, source, await planFile(context, source));
     const out = await openFileOutputs(outputs, i, context.options);
-    const summary = await new FilePipeline(context, source, file, out).run(); // aborts `out` when it fails
+    const summary = await pipeline.run(out); // aborts `out` when it fails
     held.hold(out);
     return summary;
   } finally {

@@ -23,13 +23,15 @@ export class FilePipeline {
   private inflight: Promise<Inferred> | undefined;
   private readonly encoder: BatchEncoder;
   private readonly keptNames: string[];
-  private readonly started = performance.now();
+  private started = 0;
+  /** Where this file's predictions and rejects go; given to run(). */
+  private out!: FileOutputs;
 
+  /** Allocates the batch buffers: made before the outputs are opened, so a failure here leaves no file. */
   constructor(
     private readonly context: RunContext,
     private readonly source: InputSource,
     private readonly file: FilePlan,
-    private readonly out: FileOutputs,
   ) {
     const { options } = context;
     const { header } = source.headerInfo;
@@ -37,8 +39,10 @@ export class FilePipeline {
     this.keptNames = file.plan.keep.map((c) => header[c]);
   }
 
-  /** Every row through the model; the outputs are left open for the run to commit (or aborted on a failure). */
-  async run(): Promise<FileSummary> {
+  /** Every row through the model into `out`, left open for the run to commit (or aborted on a failure). */
+  async run(out: FileOutputs): Promise<FileSummary> {
+    this.out = out;
+    this.started = performance.now();
     const { timings, options } = this.context;
     const { encoder, source } = this;
     try {
