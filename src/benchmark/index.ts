@@ -5,6 +5,7 @@ import { stripZipMap } from '../onnx/zipmap.js';
 import { openSession, type ModelSession } from '../runtime/session.js';
 import { synthesizeInputs } from '../runtime/synthesize.js';
 import type { Tensor } from '../onnx/tensor.js';
+import { repeatRows } from '../onnx/tensor-rows.js';
 import { MlopsError } from '../util/errors.js';
 
 export interface BenchOptions {
@@ -42,18 +43,7 @@ export interface BenchResult {
 
 /** Rows [0, n) of the data, repeating rows when the data is shorter than the batch. */
 function takeRows(source: Record<string, Tensor>, n: number): Record<string, Tensor> {
-  const out: Record<string, Tensor> = {};
-  for (const [name, t] of Object.entries(source)) {
-    const rows = t.dims[0];
-    const per = t.dims.slice(1).reduce((a, b) => a * b, 1);
-    const data = Array.isArray(t.data) ? new Array<string>(n * per) : new (t.data.constructor as Float32ArrayConstructor)(n * per);
-    for (let r = 0; r < n; r++) {
-      const from = (r % rows) * per;
-      for (let k = 0; k < per; k++) (data as Float32Array)[r * per + k] = (t.data as Float32Array)[from + k];
-    }
-    out[name] = { ...t, dims: [n, ...t.dims.slice(1)], data: data as Tensor['data'] };
-  }
-  return out;
+  return Object.fromEntries(Object.entries(source).map(([name, t]) => [name, repeatRows(t, n)]));
 }
 
 async function feedsFor(session: ModelSession, options: BenchOptions, batch: number, csv?: Record<string, Tensor>): Promise<Record<string, Tensor>> {

@@ -42,10 +42,6 @@ const CLI_FLAGS = flagSet<Omit<PredictCliFlags, 'input'>>()({
   progress: { flag: '--progress', help: 'progress line on stderr even when it is not a terminal', negate: 'no progress line on stderr (by default it shows only on a terminal)' },
 });
 
-function formatDuration(ms: number): string {
-  return ms < 60_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
-}
-
 export function addPredictCommand(program: Command): void {
   const cmd = program
     .command('predict-batch')
@@ -84,26 +80,24 @@ Examples:
       },
       run: async (options, c) => {
         const { predictBatch } = await import('../predict/index.js');
+        const { CLEAR_LINE, renderPredictProgress, renderPredictSummary, renderPredictWarning } = await import('../report/predict.js');
         const showProgress = readFlags(c, CLI_FLAGS).progress ?? Boolean(process.stderr.isTTY);
         let lastDraw = 0;
         const result = await predictBatch({
           ...options,
-          onWarning: (message) => process.stderr.write(`${showProgress ? '\r\u001b[2K' : ''}warning: ${message}\n`),
+          onWarning: (message) => process.stderr.write(renderPredictWarning(message, showProgress)),
           onProgress: showProgress
             ? (p) => {
+              // At most ten redraws a second: more would only flicker, and cost a write per chunk.
               const now = Date.now();
               if (now - lastDraw < 100) return;
               lastDraw = now;
-              const rate = p.rows / Math.max(p.elapsedMs / 1000, 1e-3);
-              const share = p.bytesTotal ? Math.min(1, p.bytesDone / p.bytesTotal) : 0;
-              const eta = share > 0 ? (p.elapsedMs * (1 - share)) / share : 0;
-              process.stderr.write(`\r\u001b[2K${p.file}: ${(share * 100).toFixed(1)}% ${(p.bytesDone / 1e6).toFixed(0)}/${(p.bytesTotal / 1e6).toFixed(0)} MB, ${p.rows.toLocaleString('en-US')} rows, ${Math.round(rate).toLocaleString('en-US')} rows/s, ETA ${formatDuration(eta)}`);
+              process.stderr.write(CLEAR_LINE + renderPredictProgress(p));
             }
             : undefined,
         });
-        if (showProgress) process.stderr.write('\r\u001b[2K');
-        const where = result.files.length === 1 ? result.files[0].output : `${result.files.length} files`;
-        process.stderr.write(`predicted ${result.rows_written.toLocaleString('en-US')} row${result.rows_written === 1 ? '' : 's'}${result.rows_rejected ? ` (${result.rows_rejected.toLocaleString('en-US')} rejected)` : ''} in ${formatDuration(result.timings_ms.total)} (${result.rows_per_second.toLocaleString('en-US')} rows/s) -> ${where === '-' ? 'stdout' : where}\n`);
+        if (showProgress) process.stderr.write(CLEAR_LINE);
+        process.stderr.write(renderPredictSummary(result));
         return result;
       },
       // The predictions are the output (a file, or stdout with --output -); the summary went to stderr.

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { guardOutputs } from '../util/output-guard.js';
 import { registryRoot } from '../registry/folder-store.js';
 import { MlopsError } from '../util/errors.js';
+import type { OutputTarget } from '../util/fs-atomic.js';
 
 export interface OutputPlan {
   /** Output path per input, in input order ('-' for stdout). */
@@ -16,6 +17,8 @@ export interface OutputPlan {
   rejects: Array<string | undefined>;
   /** DIR/rejects with --output-dir: published files only, removed again if none. */
   rejectsDir?: string;
+  /** Where each output and rejects file resolved to (by path as given), checked once here and opened as is. */
+  targets: Map<string, OutputTarget>;
 }
 
 export interface OutputPlanOptions {
@@ -30,6 +33,9 @@ export interface OutputPlanOptions {
 
 export async function planOutputs(inputs: string[], options: OutputPlanOptions): Promise<OutputPlan> {
   let outputs: string[];
+  let folderMissing = false;
+  // With --output-dir, each input's rejects go to DIR/rejects/<name>, out of the way of a later DIR/*.csv.
+  let rejectsDir: string | undefined;
   if (options.outputDir) {
     const dir = options.outputDir;
     outputs = inputs.map((input) => path.join(dir, path.basename(input)));
@@ -43,38 +49,32 @@ export async function planOutputs(inputs: string[], options: OutputPlanOptions):
     });
     const info = await stat(dir).catch(() => undefined);
     if (info && !info.isDirectory()) throw new MlopsError('OUTPUT_DIR_MISSING', `--output-dir ${dir} is a file, not a folder`);
-    // Checked before any folder is made: a refused run leaves nothing behind (not even DIR/rejects).
-    await guardOutputs(
-      [...outputs, ...(options.onError === 'skip' && !options.rejects ? outputs.map((o) => path.join(dir, 'rejects', path.basename(o))) : [])].map((o) => ({ path: o, what: 'the output' })),
-      [...inputs.map((input) => ({ path: input, what: 'the input' })), { path: options.model, what: 'the model' }],
-      { registries: [registryRoot(options.registry)], createsFolders: true },
-    );
-    if (!info) {
-      await mkdir(dir, { recursive: true }).catch((err: NodeJS.ErrnoException) => {
-        throw new MlopsError('OUTPUT_DIR_MISSING', `--output-dir ${dir} cannot be created (${err.code})`, { hint: 'check the path and its permissions' });
-      });
-    }
+    folderMissing = !info;
+    if (options.onError === 'skip' && !options.rejects) rejectsDir = path.join(dir, 'rejects');
   } else {
     outputs = inputs.map(() => options.output!);
-  }
-  // With --output-dir, each input's rejects go to DIR/rejects/<name>, out of the way of a later DIR/*.csv.
-  let rejectsDir: string | undefined;
-  if (options.onError === 'skip' && options.outputDir && !options.rejects) {
-    rejectsDir = path.join(options.outputDir, 'rejects');
-    await mkdir(rejectsDir, { recursive: true }).catch((err: NodeJS.ErrnoException) => {
-      throw new MlopsError('OUTPUT_DIR_MISSING', `cannot create ${rejectsDir} for the rejected rows (${err.code})`, { hint: 'pass --rejects FILE, or check the folder\'s permissions' });
-    });
   }
   const rejects = outputs.map((output) => (options.onError !== 'skip' ? undefined : options.rejects ?? (rejectsDir ? path.join(rejectsDir, path.basename(output)) : undefined)));
 
   // An output that is an input, the model, another output or a registry's file would replace data still needed.
-  await guardOutputs(
+  // Checked before any folder is made: a refused run leaves nothing behind (not even DIR/rejects).
+  const targets = await guardOutputs(
     [
       ...outputs.map((o) => ({ path: o, what: 'the output' })),
       ...rejects.filter((r): r is string => r !== undefined).map((r) => ({ path: r, what: 'the rejects file' })),
     ],
     [...inputs.map((input) => ({ path: input, what: 'the input' })), { path: options.model, what: 'the model' }],
-    { registries: [registryRoot(options.registry)] },
+    { registries: [registryRoot(options.registry)], ...(options.outputDir ? { createsFolder: options.outputDir } : {}) },
   );
-  return { outputs, rejects, ...(rejectsDir ? { rejectsDir } : {}) };
+  if (folderMissing) {
+    await mkdir(options.outputDir!, { recursive: true }).catch((err: NodeJS.ErrnoException) => {
+      throw new MlopsError('OUTPUT_DIR_MISSING', `--output-dir ${options.outputDir} cannot be created (${err.code})`, { hint: 'check the path and its permissions' });
+    });
+  }
+  if (rejectsDir) {
+    await mkdir(rejectsDir, { recursive: true }).catch((err: NodeJS.ErrnoException) => {
+      throw new MlopsError('OUTPUT_DIR_MISSING', `cannot create ${rejectsDir} for the rejected rows (${err.code})`, { hint: 'pass --rejects FILE, or check the folder\'s permissions' });
+    });
+  }
+  return { outputs, rejects, ...(rejectsDir ? { rejectsDir } : {}), targets };
 }

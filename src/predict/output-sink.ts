@@ -1,6 +1,6 @@
 /** Where predictions go: a file written atomically, or stdout; back-pressure respected. */
 import { once } from 'node:events';
-import { openOutput, outputWriteError } from '../util/fs-atomic.js';
+import { openOutput, outputWriteError, type OutputTarget } from '../util/fs-atomic.js';
 
 export interface OutputSink {
   /** Resolves when the sink can take more (at most one write is in flight). */
@@ -11,8 +11,9 @@ export interface OutputSink {
   abort(): Promise<void>;
 }
 
-export async function fileSink(target: string): Promise<OutputSink> {
-  const out = await openOutput(target);
+/** `resolved`: where planning found `target` resolves to (see openOutput). */
+export async function fileSink(target: string, resolved?: OutputTarget): Promise<OutputSink> {
+  const out = await openOutput(target, resolved);
   let inflight: Promise<void> = Promise.resolve();
   // A failed write (a full disk) is kept and raised by the next call, never left unhandled.
   let failure: Error | undefined;

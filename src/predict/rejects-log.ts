@@ -5,6 +5,7 @@
  */
 import { csvField, type Reject } from './encode.js';
 import { fileSink, type OutputSink } from './output-sink.js';
+import type { OutputTarget } from '../util/fs-atomic.js';
 
 export class RejectsLog {
   count = 0;
@@ -16,8 +17,8 @@ export class RejectsLog {
    * Without a path the rows are only counted. `keepEmpty`: publish the file
    * even with no rejected row (asked for by name: a header-only file says "none").
    */
-  static async open(file: string | undefined, keepEmpty = true): Promise<RejectsLog> {
-    const sink = file ? await fileSink(file) : undefined;
+  static async open(file: string | undefined, keepEmpty = true, resolved?: OutputTarget): Promise<RejectsLog> {
+    const sink = file ? await fileSink(file, resolved) : undefined;
     await sink?.write('line,reason,row\n');
     return new RejectsLog(sink, keepEmpty);
   }

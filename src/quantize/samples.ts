@@ -5,6 +5,7 @@ import { feedInputs, valueSignature, type ValueSignature } from '../onnx/graph.j
 import type { LoadedModel } from '../onnx/load-model.js';
 import { decodeTensorBytes } from '../onnx/proto.js';
 import { arrayConstructorFor, elementCount, tensorFromProto, type Tensor } from '../onnx/tensor.js';
+import { concatRows, sliceRows } from '../onnx/tensor-rows.js';
 import type { ElementType } from '../onnx/data-types.js';
 import { readCsvTable } from '../csv/read-csv-table.js';
 import { describeBinary } from '../csv/binary-sniff.js';
@@ -40,13 +41,6 @@ function fixedBatch(inputs: ValueSignature[]): number | undefined {
   const firsts = new Set(inputs.map((i) => i.shape?.[0]));
   const [first] = firsts;
   return firsts.size === 1 && typeof first === 'number' && first > 0 ? first : undefined;
-}
-
-/** Rows [start, end) of a tensor whose first dimension is the batch. */
-export function sliceRows(t: Tensor, start: number, end: number): Tensor {
-  const per = elementCount(t.dims.slice(1));
-  const data = Array.isArray(t.data) ? t.data.slice(start * per, end * per) : (t.data as Float32Array).slice(start * per, end * per);
-  return { ...t, dims: [end - start, ...t.dims.slice(1)], data: data as Tensor['data'] };
 }
 
 export async function readSamples(source: string, loaded: LoadedModel, options: SampleOptions): Promise<SampleSource> {
@@ -175,22 +169,6 @@ function conform(t: Tensor, input: ValueSignature, file: string): Tensor {
     throw new MlopsError('SAMPLES_INVALID', `${file} has shape [${tensor.dims.join(', ')}] but input "${input.name}" takes [${shape.map((d) => d ?? '?').join(', ')}]`);
   }
   return tensor;
-}
-
-export function concatRows(parts: Tensor[]): Tensor {
-  if (parts.length === 1) return parts[0];
-  const rows = parts.reduce((n, p) => n + p.dims[0], 0);
-  const total = parts.reduce((n, p) => n + (p.data as ArrayLike<unknown>).length, 0);
-  const first = parts[0];
-  const data = Array.isArray(first.data) ? parts.flatMap((p) => p.data as string[]) : new (first.data.constructor as Float32ArrayConstructor)(total);
-  if (!Array.isArray(data)) {
-    let at = 0;
-    for (const p of parts) {
-      (data as Float32Array).set(p.data as Float32Array, at);
-      at += (p.data as Float32Array).length;
-    }
-  }
-  return { ...first, dims: [rows, ...first.dims.slice(1)], data: data as Tensor['data'] };
 }
 
 /** One NaN or Inf in calibration data makes a min/max range infinite, and the int8 model garbage: refuse it. */

@@ -12,7 +12,8 @@ import type { LoadedModel } from '../onnx/load-model.js';
 import type { Tensor } from '../onnx/tensor.js';
 import type { ModelSession } from '../runtime/session.js';
 import { NonFiniteTally, type NewNonFinite } from './finite-check.js';
-import { concatRows, sliceRows, type SampleSource } from './samples.js';
+import { concatRows, sliceRows } from '../onnx/tensor-rows.js';
+import type { SampleSource } from './samples.js';
 import { openPair } from './session-pair.js';
 
 export interface OutputDifference {
@@ -40,15 +41,11 @@ export interface ValidationReport {
   speedup: number;
 }
 
+/** Outputs of consecutive calls joined, as float32 (int64 labels too) for the differences. */
 function concat(parts: Tensor[]): Tensor {
-  const total = parts.reduce((n, p) => n + (p.data as Float32Array).length, 0);
-  const out = new Float32Array(total);
-  let at = 0;
-  for (const p of parts) {
-    out.set(Array.from(p.data as ArrayLike<number | bigint>, Number), at);
-    at += (p.data as ArrayLike<number>).length;
-  }
-  return { type: 'float32', dims: [parts.reduce((n, p) => n + p.dims[0], 0), ...parts[0].dims.slice(1)], data: out };
+  const joined = concatRows(parts);
+  const data = joined.data instanceof Float32Array && parts.length > 1 ? joined.data : Float32Array.from(joined.data as ArrayLike<number | bigint>, Number);
+  return { type: 'float32', dims: joined.dims, data };
 }
 
 /**

@@ -6,49 +6,12 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
+import { concatRows, sliceRows } from '../onnx/tensor-rows.js';
+import type { RunReply, RunRequest, WireTensor, WorkerReady } from './wire.js';
 
 interface WorkerInit {
   bytes: Uint8Array;
   threads?: number;
-}
-
-interface RunRequest {
-  id: number;
-  feeds: Record<string, { type: string; dims: number[]; data: unknown }>;
-  fetch: string[];
-  /** Run the feeds in slices of this many rows (a model with a fixed batch size) and concatenate the outputs. */
-  split?: number;
-}
-
-type WireTensor = { type: string; dims: number[]; data: unknown };
-type Sliceable = { length: number; slice(start: number, end: number): Sliceable };
-
-/** Rows [from, from + rows) of a tensor along axis 0. */
-function sliceRows(t: WireTensor, from: number, rows: number): WireTensor {
-  const per = t.dims.slice(1).reduce((a, b) => a * b, 1);
-  return { type: t.type, dims: [rows, ...t.dims.slice(1)], data: (t.data as Sliceable).slice(from * per, (from + rows) * per) };
-}
-
-/** Outputs of consecutive slices joined along axis 0. */
-function concatRows(parts: OrtTensor[]): WireTensor {
-  const first = parts[0];
-  const dims = first.dims.map(Number);
-  const rows = parts.reduce((n, p) => n + Number(p.dims[0]), 0);
-  const datas = parts.map((p) => p.data as unknown as ArrayLike<unknown> & { length: number });
-  let data: unknown;
-  if (Array.isArray(datas[0])) {
-    data = (datas as unknown as unknown[][]).flat();
-  } else {
-    const total = datas.reduce((n, d) => n + d.length, 0);
-    const out = new (datas[0].constructor as Uint8ArrayConstructor)(total);
-    let at = 0;
-    for (const d of datas) {
-      out.set(d as Uint8Array, at);
-      at += d.length;
-    }
-    data = out;
-  }
-  return { type: first.type, dims: [rows, ...dims.slice(1)], data };
 }
 
 const init = workerData as WorkerInit;
@@ -57,9 +20,9 @@ ort.env.logLevel = 'fatal';
 let session: InferenceSession;
 try {
   session = await ort.InferenceSession.create(init.bytes, { ...(init.threads ? { intraOpNumThreads: init.threads } : {}), logSeverityLevel: 4 });
-  parentPort!.postMessage({ ready: true });
+  parentPort!.postMessage({ ready: true } satisfies WorkerReady);
 } catch (err) {
-  parentPort!.postMessage({ ready: false, error: (err as Error).message });
+  parentPort!.postMessage({ ready: false, error: (err as Error).message } satisfies WorkerReady);
   process.exit(0);
 }
 
@@ -83,7 +46,7 @@ parentPort!.on('message', async (request: RunRequest | { close: true }) => {
       const rows = Object.values(request.feeds)[0].dims[0];
       const parts: Array<Record<string, OrtTensor>> = [];
       for (let from = 0; from < rows; from += split) {
-        const slice = Object.fromEntries(Object.entries(request.feeds).map(([n, t]) => [n, sliceRows(t, from, split)]));
+        const slice = Object.fromEntries(Object.entries(request.feeds).map(([n, t]) => [n, sliceRows(t, from, from + split)]));
         parts.push((await session.run(toOrt(slice), request.fetch)) as Record<string, OrtTensor>);
       }
       results = Object.fromEntries(request.fetch.map((n) => [n, concatRows(parts.map((p) => p[n]))]));
@@ -106,8 +69,8 @@ parentPort!.on('message', async (request: RunRequest | { close: true }) => {
       }
       outputs[name] = { type: value.type, dims: (value.dims as readonly number[]).map(Number), data };
     }
-    parentPort!.postMessage({ id: request.id, outputs, ms }, transfer);
+    parentPort!.postMessage({ id: request.id, outputs, ms } satisfies RunReply, transfer);
   } catch (err) {
-    parentPort!.postMessage({ id: request.id, error: (err as Error).message });
+    parentPort!.postMessage({ id: request.id, error: (err as Error).message } satisfies RunReply);
   }
 });

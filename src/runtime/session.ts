@@ -18,7 +18,51 @@ export interface OpenSessionOptions {
   label?: string;
 }
 
-export class ModelSession {
+/**
+ * What a caller needs of a model besides running it: its label for messages,
+ * its graph (class labels, producers) and its input and output signatures.
+ * A plain object, so it outlives any session.
+ */
+export interface ModelSignature {
+  readonly label: string;
+  readonly model: ModelProto;
+  readonly inputs: ValueSignature[];
+  readonly outputs: ValueSignature[];
+  /** Outputs onnxruntime-node can return (tensors, not sequences or maps). */
+  readonly tensorOutputs: ValueSignature[];
+}
+
+/** A model ready to compile: the bytes onnxruntime loads (after any transform) and what they declare. */
+export interface PreparedModel {
+  signature: ModelSignature;
+  bytes: Uint8Array;
+}
+
+export function modelSignature(model: ModelProto, label: string): ModelSignature {
+  const graph = model.graph!;
+  const inputs = feedInputs(graph).map(valueSignature);
+  const outputs = (graph.output ?? []).map(valueSignature);
+  return { label, model, inputs, outputs, tensorOutputs: outputs.filter((o) => o.kind === 'tensor') };
+}
+
+/** onnxruntime refused the model (in this thread or a worker's). */
+export function loadFailed(label: string, err: unknown): MlopsError {
+  return new MlopsError('RUNTIME_LOAD_FAILED', `onnxruntime could not load ${label}: ${cleanOrtMessage(err)}`, {
+    hint: 'run `mlops check` on the model for a structural diagnosis',
+    cause: err,
+  });
+}
+
+/** onnxruntime failed one inference call (in this thread or a worker's); `feeds` say what it was given. */
+export function runFailed(label: string, feeds: Record<string, { type: string; dims: readonly number[] }>, err: unknown, cause?: unknown): MlopsError {
+  const shapes = Object.entries(feeds).map(([n, t]) => `${n} ${t.type}[${t.dims.join(', ')}]`).join(', ');
+  return new MlopsError('RUNTIME_RUN_FAILED', `onnxruntime failed to run ${label} on inputs ${shapes}: ${cleanOrtMessage(err)}`, {
+    hint: 'check that the inputs have the types and shapes the model declares (mlops inspect shows them)',
+    ...(cause === undefined ? {} : { cause }),
+  });
+}
+
+export class ModelSession implements ModelSignature {
   constructor(
     private readonly session: InferenceSession,
     readonly label: string,
@@ -48,11 +92,7 @@ export class ModelSession {
     try {
       results = await this.session.run(ortFeeds, fetch);
     } catch (err) {
-      const shapes = Object.entries(feeds).map(([n, t]) => `${n} ${t.type}[${t.dims.join(', ')}]`).join(', ');
-      throw new MlopsError('RUNTIME_RUN_FAILED', `onnxruntime failed to run ${this.label} on inputs ${shapes}: ${cleanOrtMessage(err)}`, {
-        hint: 'check that the inputs have the types and shapes the model declares (mlops inspect shows them)',
-        cause: err,
-      });
+      throw runFailed(this.label, feeds, err, err);
     }
     const out: Record<string, Tensor> = {};
     for (const name of fetch) {
@@ -80,6 +120,12 @@ export function cleanOrtMessage(err: unknown): string {
 }
 
 export async function openSession(loaded: LoadedModel, options: OpenSessionOptions = {}): Promise<ModelSession> {
+  const { signature, bytes } = await prepareModel(loaded, options);
+  return createSession(bytes, signature.model, signature.label, options.threads);
+}
+
+/** The bytes to compile and their signature, without compiling (a worker compiles them: see worker-session.ts). */
+export async function prepareModel(loaded: LoadedModel, options: Pick<OpenSessionOptions, 'transform' | 'label'> = {}): Promise<PreparedModel> {
   const label = options.label ?? loaded.path;
   let model = loaded.model;
   let bytes = loaded.bytes;
@@ -91,7 +137,7 @@ export async function openSession(loaded: LoadedModel, options: OpenSessionOptio
     if (external) await inlineExternalData(model, loaded.dir);
     bytes = encodeModel(model);
   }
-  return createSession(bytes, model, label, options.threads);
+  return { signature: modelSignature(model, label), bytes };
 }
 
 export async function createSession(bytes: Uint8Array, model: ModelProto, label: string, requestedThreads?: number): Promise<ModelSession> {
@@ -106,13 +152,8 @@ export async function createSession(bytes: Uint8Array, model: ModelProto, label:
       logSeverityLevel: 4,
     });
   } catch (err) {
-    throw new MlopsError('RUNTIME_LOAD_FAILED', `onnxruntime could not load ${label}: ${cleanOrtMessage(err)}`, {
-      hint: 'run `mlops check` on the model for a structural diagnosis',
-      cause: err,
-    });
+    throw loadFailed(label, err);
   }
-  const graph = model.graph!;
-  const inputs = feedInputs(graph).map(valueSignature);
-  const outputs = (graph.output ?? []).map(valueSignature);
+  const { inputs, outputs } = modelSignature(model, label);
   return new ModelSession(session, label, model, inputs, outputs, bytes);
 }

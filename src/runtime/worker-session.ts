@@ -2,10 +2,8 @@
 import { Worker } from 'node:worker_threads';
 import type { Tensor } from '../onnx/tensor.js';
 import type { ElementType } from '../onnx/data-types.js';
-import { MlopsError } from '../util/errors.js';
-import { cleanOrtMessage, type ModelSession } from './session.js';
-
-type WireTensor = { type: string; dims: number[]; data: unknown };
+import { loadFailed, runFailed, type PreparedModel } from './session.js';
+import type { RunReply, RunRequest, WireTensor, WorkerReady } from './wire.js';
 
 export interface Runner {
   /** `split`: run the rows in slices of this many (a model with a fixed batch size), outputs joined. */
@@ -16,12 +14,13 @@ export interface Runner {
 }
 
 /**
- * Start a worker holding the same model bytes as `session` (already loaded
- * on the main thread, so load errors were reported there).
+ * Start a worker that compiles the prepared model (the only place it is
+ * compiled: a load failure is reported from there, as RUNTIME_LOAD_FAILED).
  */
-export async function workerRunner(session: ModelSession, bytes: Uint8Array, threads?: number): Promise<Runner> {
-  const worker = new Worker(new URL('./session-worker.js', import.meta.url), { workerData: { bytes, threads } });
-  const pending = new Map<number, { resolve: (r: Record<string, Tensor>) => void; reject: (e: Error) => void; shapes: string }>();
+export async function workerRunner(prepared: PreparedModel, threads?: number): Promise<Runner> {
+  const { label } = prepared.signature;
+  const worker = new Worker(new URL('./session-worker.js', import.meta.url), { workerData: { bytes: prepared.bytes, threads } });
+  const pending = new Map<number, { resolve: (r: Record<string, Tensor>) => void; reject: (e: Error) => void; feeds: Record<string, Tensor> }>();
   let nextId = 0;
   let inferenceMs = 0;
   let failure: Error | undefined;
@@ -31,18 +30,17 @@ export async function workerRunner(session: ModelSession, bytes: Uint8Array, thr
     pending.clear();
   };
   await new Promise<void>((resolve, reject) => {
-    worker.once('message', (m: { ready: boolean; error?: string }) => (m.ready ? resolve() : reject(new MlopsError('RUNTIME_LOAD_FAILED', `onnxruntime could not load ${session.label} in a worker: ${cleanOrtMessage(m.error)}`))));
+    worker.once('message', (m: WorkerReady) => (m.ready ? resolve() : reject(loadFailed(label, m.error))));
     worker.once('error', reject);
   });
-  worker.on('message', (m: { id: number; outputs?: Record<string, WireTensor>; error?: string; ms?: number }) => {
+  worker.on('message', (m: RunReply) => {
     inferenceMs += m.ms ?? 0;
     const p = pending.get(m.id);
     if (!p) return;
     pending.delete(m.id);
     if (m.error !== undefined) {
-      p.reject(new MlopsError('RUNTIME_RUN_FAILED', `onnxruntime failed to run ${session.label} on inputs ${p.shapes}: ${cleanOrtMessage(m.error)}`, {
-        hint: 'check that the inputs have the types and shapes the model declares (mlops inspect shows them)',
-      }));
+      // The feeds' buffers moved to the worker; their types and dims are still here for the message.
+      p.reject(runFailed(label, p.feeds, m.error));
       return;
     }
     const out: Record<string, Tensor> = {};
@@ -67,10 +65,9 @@ export async function workerRunner(session: ModelSession, bytes: Uint8Array, thr
         // Our batch buffers are fresh per batch, so their memory can move to the worker.
         if (ArrayBuffer.isView(t.data) && !transfer.includes(t.data.buffer as ArrayBuffer)) transfer.push(t.data.buffer as ArrayBuffer);
       }
-      const shapes = Object.entries(feeds).map(([n, t]) => `${n} ${t.type}[${t.dims.join(', ')}]`).join(', ');
       return new Promise((resolve, reject) => {
-        pending.set(id, { resolve, reject, shapes });
-        worker.postMessage({ id, feeds: wire, fetch, ...(split ? { split } : {}) }, transfer);
+        pending.set(id, { resolve, reject, feeds });
+        worker.postMessage({ id, feeds: wire, fetch, ...(split ? { split } : {}) } satisfies RunRequest, transfer);
       });
     },
     async release() {

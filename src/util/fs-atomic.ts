@@ -117,9 +117,12 @@ export interface OutputFile {
   discard(): Promise<void>;
 }
 
-/** Open `target` for writing: a temporary file beside it, or the device itself. */
-export async function openOutput(target: string): Promise<OutputFile> {
-  const resolved = await resolveOutputTarget(target);
+/**
+ * Open `target` for writing: a temporary file beside it, or the device itself.
+ * `resolved`: what resolveOutputTarget (or guardOutputs) already found for it, so it is not resolved again.
+ */
+export async function openOutput(target: string, resolved?: OutputTarget): Promise<OutputFile> {
+  resolved ??= await resolveOutputTarget(target);
   if (resolved.inPlace) {
     const handle = await open(resolved.path, 'w').catch((err: NodeJS.ErrnoException) => {
       // /dev/stdout when stdout is a socket (as under many process managers) cannot be opened by path.

@@ -9,7 +9,7 @@ import { stat } from 'node:fs/promises';
 import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { MlopsError } from './errors.js';
-import { resolveOutputTarget } from './fs-atomic.js';
+import { resolveOutputTarget, type OutputTarget } from './fs-atomic.js';
 
 export interface NamedPath {
   /** As the user gave it, for messages. */
@@ -21,8 +21,8 @@ export interface NamedPath {
 export interface GuardOptions {
   /** Registry folders the command knows of (its --registry); the default one (MLOPS_REGISTRY, ./.mlops) is always added. */
   registries?: string[];
-  /** Folders of the outputs may not exist yet (the command creates them after this check). */
-  createsFolders?: boolean;
+  /** A folder the command creates after this check: outputs inside it may not have their folder yet. */
+  createsFolder?: string;
 }
 
 async function identity(file: string): Promise<string | undefined> {
@@ -90,8 +90,12 @@ export function registryHolding(file: string, roots: string[]): string | undefin
   }
 }
 
-/** Throws (exit 2) when an output would write over an input, another output, or a registry's files. */
-export async function guardOutputs(outputs: NamedPath[], inputs: NamedPath[], options: GuardOptions = {}): Promise<void> {
+/**
+ * Throws (exit 2) when an output would write over an input, another output, or a registry's files.
+ * Returns where each output (by its path as given; not '-') resolved to, for openOutput.
+ */
+export async function guardOutputs(outputs: NamedPath[], inputs: NamedPath[], options: GuardOptions = {}): Promise<Map<string, OutputTarget>> {
+  const targets = new Map<string, OutputTarget>();
   const inputIds = new Map<string, NamedPath>();
   const inputFolders: Array<NamedPath & { real: string }> = [];
   for (const input of inputs) {
@@ -102,9 +106,11 @@ export async function guardOutputs(outputs: NamedPath[], inputs: NamedPath[], op
   const outputIds = new Map<string, NamedPath>();
   for (const output of outputs) {
     if (output.path === '-') continue;
-    const target = options.createsFolders && !existsSync(path.dirname(output.path))
+    const created = options.createsFolder !== undefined && isInside(path.resolve(output.path), path.resolve(options.createsFolder));
+    const target = created && !existsSync(path.dirname(output.path))
       ? { path: realOfMissing(output.path), inPlace: false }
       : await resolveOutputTarget(output.path, `${output.what} ${output.path}`);
+    targets.set(output.path, target);
     if (target.inPlace) continue;
     const real = path.join(realOrResolved(path.dirname(target.path)), path.basename(target.path));
     const registry = registryHolding(real, [...(options.registries ?? []), process.env.MLOPS_REGISTRY || '.mlops']);
@@ -132,4 +138,5 @@ export async function guardOutputs(outputs: NamedPath[], inputs: NamedPath[], op
     if (clash) throw new MlopsError('OUTPUT_CLASH', `${output.what} ${output.path} is also ${clash.what} ${clash.path}`, { hint: 'give each output its own file' });
     outputIds.set(id, output);
   }
+  return targets;
 }

@@ -1,0 +1,183 @@
+/**
+ * One input file through the model: read rows, encode batches, infer in the
+ * worker while the next batch is parsed, format and write the predictions.
+ * The state of that loop (counters, the batch in flight, the output columns)
+ * belongs to one FilePipeline; the run's shared parts come in a RunContext.
+ */
+import type { Tensor } from '../onnx/tensor.js';
+import { MlopsError } from '../util/errors.js';
+import { BatchEncoder, csvField, type EncodedBatch } from './encode.js';
+import { formatRows, outputColumns, type OutputColumn } from './format.js';
+import { abortFileOutputs, type FileOutputs } from './commit.js';
+import { nextChunk, type FilePlan, type InputSource } from './setup.js';
+import type { FileSummary, RunContext } from './types.js';
+
+type Inferred = [EncodedBatch, Record<string, Tensor>];
+
+export class FilePipeline {
+  private rowsRead = 0;
+  private rowsWritten = 0;
+  /** Set from the first batch's outputs, when the header is written. */
+  private columns: OutputColumn[] | undefined;
+  /** The batch being inferred while the next one is parsed. */
+  private inflight: Promise<Inferred> | undefined;
+  private readonly encoder: BatchEncoder;
+  private readonly keptNames: string[];
+  private started = 0;
+  /** Where this file's predictions and rejects go; given to run(). */
+  private out!: FileOutputs;
+
+  /** Allocates the batch buffers: made before the outputs are opened, so a failure here leaves no file. */
+  constructor(
+    private readonly context: RunContext,
+    private readonly source: InputSource,
+    private readonly file: FilePlan,
+  ) {
+    const { options } = context;
+    const { header } = source.headerInfo;
+    this.encoder = new BatchEncoder({ file: source.input, header, plan: file.plan, onError: options.onError ?? 'fail', allowMissing: options.allowMissing ?? false }, file.batchSize, file.plan.fixedBatch);
+    this.keptNames = file.plan.keep.map((c) => header[c]);
+  }
+
+  /** Every row through the model into `out`, left open for the run to commit (or aborted on a failure). */
+  async run(out: FileOutputs): Promise<FileSummary> {
+    this.out = out;
+    this.started = performance.now();
+    const { timings, options } = this.context;
+    const { encoder, source } = this;
+    try {
+      for (let chunk = this.file.first; chunk; ) {
+        let t = performance.now();
+        let r = 0;
+        while (r < chunk.count) {
+          r = encoder.add(chunk, r);
+          if (encoder.full) {
+            timings.parse += performance.now() - t;
+            await this.takeRejects();
+            await this.dispatch(encoder.finish());
+            t = performance.now();
+          }
+        }
+        await this.takeRejects();
+        options.onProgress?.({ file: source.input, bytesDone: chunk.bytesRead, bytesTotal: source.bytesTotal, rows: this.rowsRead + encoder.rows, elapsedMs: performance.now() - this.started });
+        chunk = await nextChunk(source.rows);
+        timings.parse += performance.now() - t;
+      }
+      await this.takeRejects();
+      await this.dispatch(encoder.finish());
+      await this.awaitInflight();
+      if (!this.columns) await this.writeHeader(await this.emptyRun());
+    } catch (err) {
+      await this.inflight?.catch(() => {});
+      await abortFileOutputs(this.out);
+      throw err;
+    }
+    return this.summary();
+  }
+
+  private summary(): FileSummary {
+    const { options } = this.context;
+    const { header } = this.source.headerInfo;
+    const { plan } = this.file;
+    const { rejects, rejectsPath } = this.out;
+    const { range } = this.source;
+    return {
+      input: this.source.input,
+      output: this.out.output,
+      rows_read: this.rowsRead,
+      rows_written: this.rowsWritten,
+      rows_rejected: rejects.count,
+      rejects_file: rejectsPath && (rejects.count > 0 || options.rejects !== undefined) ? rejectsPath : null,
+      shard: options.shard && range ? { ...options.shard, byte_start: range.start, byte_end: range.end } : null,
+      feature_source: plan.featureSource,
+      features: plan.bindings.flatMap((b) => b.columns.map((c) => header[c])),
+      kept: this.keptNames,
+      output_columns: (this.columns ?? []).flatMap((c) => c.names),
+      batch_size: this.file.batchSize,
+    };
+  }
+
+  /** Rows the encoder set aside, to the rejects log; too many stop the run. */
+  private async takeRejects(): Promise<void> {
+    const { rejects, rejectsPath } = this.out;
+    const { maxRejects } = this.context.options;
+    const taken = this.encoder.takeRejects();
+    this.rowsRead += taken.length;
+    await rejects.add(taken);
+    if (maxRejects !== undefined && rejects.count > maxRejects) {
+      const last = rejects.last!;
+      // The rejects so far are what the user needs to fix the input: publish them, but no predictions.
+      await rejects.commit();
+      throw new MlopsError('TOO_MANY_REJECTS', `${this.source.input}: ${rejects.count} rejected rows, more than --max-rejects ${maxRejects} (latest: line ${last.line}: ${last.reason})`, {
+        hint: `the input is worse than allowed; no predictions were written${rejectsPath ? `; the rejected rows so far are in ${rejectsPath}` : ' (pass --rejects FILE to see the rejected rows)'}`,
+      });
+    }
+  }
+
+  /** Start inferring a batch, then write the one before it: inference runs on onnxruntime's threads while we parse the next. */
+  private async dispatch(encoded: EncodedBatch): Promise<void> {
+    this.rowsRead += encoded.rows;
+    const { input } = this.source;
+    const run: Promise<Inferred> | undefined = encoded.rows > 0
+      ? this.context.runner.run(encoded.feeds, this.file.fetch, this.file.plan.fixedBatch).then((r): Inferred => [encoded, r], (err) => {
+        // Say which rows: a model that fails on some batches only (a value out of a lookup's range...) is found there.
+        if (err instanceof MlopsError) throw new MlopsError(err.code, `${input}: rows on lines ${encoded.firstLine}-${encoded.lastLine}: ${err.message}`, { hint: err.hint, cause: err });
+        throw err;
+      })
+      : undefined;
+    run?.catch(() => {}); // handled when awaited; avoid an unhandled rejection meanwhile
+    await this.awaitInflight();
+    this.inflight = run;
+  }
+
+  private async awaitInflight(): Promise<void> {
+    if (!this.inflight) return;
+    const { timings } = this.context;
+    const tw = performance.now();
+    const [done, results] = await this.inflight;
+    this.inflight = undefined;
+    timings.inferWait += performance.now() - tw;
+    await this.writeResults(done, results);
+  }
+
+  private async writeResults(encoded: EncodedBatch, results: Record<string, Tensor>): Promise<void> {
+    const { timings } = this.context;
+    const { fetch, plan } = this.file;
+    const tensors = fetch.map((name) => results[name]);
+    tensors.forEach((t, i) => {
+      if (t.dims.length === 0 || t.dims[0] !== encoded.fed) {
+        throw new MlopsError('OUTPUT_NOT_PER_ROW', `model output "${fetch[i]}" has shape [${t.dims.join(', ')}] for a batch of ${encoded.fed} rows: it does not give one row per input row, so it cannot be written as CSV columns`, {
+          hint: 'predict-batch writes outputs whose first axis is the batch; export the model so that every output it returns has one',
+        });
+      }
+    });
+    if (!this.columns) await this.writeHeader(tensors);
+    const tf = performance.now();
+    const text = formatRows(encoded.rows, encoded.kept, plan.keep.length, tensors, this.columns!.map((c) => c.names.length), fetch);
+    timings.format += performance.now() - tf;
+    const tw = performance.now();
+    await this.out.sink.write(text);
+    timings.write += performance.now() - tw;
+    this.rowsWritten += encoded.rows;
+  }
+
+  private async writeHeader(tensors: Tensor[]): Promise<void> {
+    const { signature, zipmaps } = this.context;
+    this.columns = outputColumns(signature.model, this.file.fetch.map((n, i) => [n, tensors[i]]), zipmaps, new Set(this.keptNames));
+    await this.out.sink.write([...this.keptNames, ...this.columns.flatMap((c) => c.names)].map(csvField).join(',') + '\n');
+  }
+
+  /** Output widths when there are no rows: run on a zero-row batch where the model allows it. */
+  private async emptyRun(): Promise<Tensor[]> {
+    const { runner, signature } = this.context;
+    const { fetch } = this.file;
+    const empty = this.encoder.finish();
+    try {
+      const results = await runner.run(empty.feeds, fetch);
+      return fetch.map((n) => results[n]);
+    } catch {
+      // Some models reject empty batches: fall back to declared shapes.
+      return signature.tensorOutputs.map((o) => ({ type: o.type as Tensor['type'], dims: (o.shape ?? [0]).map((d) => (typeof d === 'number' ? d : 0)), data: new Float32Array(0) }));
+    }
+  }
+}

@@ -1,0 +1,100 @@
+/** predict-batch's options and results (the programmatic API), and what a run's parts share. */
+import type { ZipMapRewrite } from '../onnx/zipmap.js';
+import type { ModelSignature } from '../runtime/session.js';
+import type { Runner } from '../runtime/worker-session.js';
+import type { PlanOptions, PredictPlan } from './plan.js';
+import type { ShardSpec } from './shard.js';
+
+export const DEFAULT_BATCH_SIZE = 4096;
+
+export interface PredictProgress {
+  file: string;
+  bytesDone: number;
+  bytesTotal: number;
+  rows: number;
+  elapsedMs: number;
+}
+
+export interface PredictBatchOptions {
+  /** Model path or registry reference. */
+  model: string;
+  registry?: string;
+  /** Input CSV files (already expanded from globs and folders). */
+  inputs: string[];
+  /** Output file, or '-' for `stdout`; one input only. */
+  output?: string;
+  /** Folder for one output per input (same file name). */
+  outputDir?: string;
+  batchSize?: number;
+  threads?: number;
+  features?: string[];
+  /** Columns that are not features (ids, labels); copied to the output unless `keep` chooses otherwise. */
+  ignore?: string[];
+  keep?: string[];
+  keepAll?: boolean;
+  onError?: 'fail' | 'skip';
+  rejects?: string;
+  maxRejects?: number;
+  allowMissing?: boolean;
+  shard?: ShardSpec;
+  /** Where '-' writes (default process.stdout). */
+  stdout?: NodeJS.WritableStream;
+  onProgress?: (progress: PredictProgress) => void;
+  /** Called once per warning as it arises (the result lists them too). */
+  onWarning?: (message: string) => void;
+}
+
+export interface FileSummary {
+  input: string;
+  output: string;
+  rows_read: number;
+  rows_written: number;
+  rows_rejected: number;
+  rejects_file: string | null;
+  shard: { index: number; count: number; source: string; byte_start: number; byte_end: number } | null;
+  feature_source: PredictPlan['featureSource'];
+  features: string[];
+  kept: string[];
+  output_columns: string[];
+  /** Rows per inference call (the model's own when it fixes one). */
+  batch_size: number;
+}
+
+export interface PredictBatchResult {
+  model: { path: string; sha256: string; registry?: { name: string; model_version: number } };
+  files: FileSummary[];
+  rows_read: number;
+  rows_written: number;
+  rows_rejected: number;
+  batch_size: number;
+  threads: number;
+  /** Main-thread time per stage; `infer` is onnxruntime's own time in the worker (overlapped with parsing). */
+  timings_ms: { parse: number; infer: number; infer_wait: number; format: number; write: number; total: number };
+  rows_per_second: number;
+  peak_rss_bytes: number;
+  /** Things the run worked around, e.g. a model with a fixed batch size. */
+  warnings: string[];
+}
+
+/** Main-thread milliseconds per stage, summed over the run's files. */
+export interface Timings {
+  parse: number;
+  inferWait: number;
+  format: number;
+  write: number;
+}
+
+/**
+ * What every file of a run shares, set up once (setup.ts) and read by each
+ * file's pipeline. Only `timings` changes: each pipeline adds its time to it.
+ */
+export interface RunContext {
+  options: PredictBatchOptions;
+  /** The model's inputs and outputs (it is compiled in the runner's worker only). */
+  signature: ModelSignature;
+  zipmaps: ZipMapRewrite[];
+  runner: Runner;
+  recordedFeatures: PlanOptions['recordedFeatures'];
+  timings: Timings;
+  warn: (message: string) => void;
+}
