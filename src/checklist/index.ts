@@ -1,6 +1,6 @@
 /** `mlops checklist`: run a deployment checklist; every check runs, whatever the others do. */
 import path from 'node:path';
-import { loadModel, type LoadedModel } from '../onnx/load-model.js';
+import { loadModel, type LoadedModel } from '../models/load-model.js';
 import { MlopsError, isMlopsError, errorMessage } from '../util/errors.js';
 import { currentActor } from '../registry/actor.js';
 import { CHECKS, resolverFor, type CheckContext } from './checks.js';

@@ -1,4 +1,4 @@
-/** `mlops registry ...`: declarations only; the work is in src/registry/. */
+/** `mlops registry ...`: declarations only; the work is in src/registry/ (and src/release/ for the gated writes). */
 import type { Command } from 'commander';
 import { ExitCode } from '../util/errors.js';
 import { renderOptions, runCommand, type GlobalFlags } from './run.js';
@@ -25,8 +25,8 @@ function respond<T extends object>(cmd: Command, work: (flags: CommonFlags) => P
 }
 
 const registry = () => import('../registry/index.js');
-/** The checklist gate for promote, register --alias and policy; its module loads the checklist only when a gate runs. */
-const checklistRunner = async () => (await import('../checklist/gate.js')).checklistRunner;
+/** register, promote and policy with their gates (model checks, checklists): loaded only by those commands. */
+const release = () => import('../release/index.js');
 
 export function addRegistryCommands(program: Command): void {
   const group = program
@@ -66,9 +66,9 @@ ${examples([
     .option('--json', 'print the result as JSON')
     .addHelpText('after', examples(['mlops registry register fraud model.onnx --alias staging', 'mlops registry register fraud model.onnx --features-from train.csv --ignore id,label', 'mlops registry register fraud-int8 model.int8.onnx --parent fraud@3']))
     .action((name: string, file: string, f: { description?: string; tag?: Record<string, string>; metric?: Record<string, number>; alias?: string; parent?: string; gitCommit?: string; allowDuplicate?: boolean; reason?: string; features?: string[]; featuresFrom?: string; ignore?: string[] }, cmd: Command) =>
-      respond(cmd, async (flags) => (await registry()).registerModel({
+      respond(cmd, async (flags) => (await release()).registerModel({
         registry: flags.registry, name, file, description: f.description, tags: f.tag, metrics: f.metric, alias: f.alias,
-        parent: f.parent, gitCommit: f.gitCommit, allowDuplicate: f.allowDuplicate, reason: f.reason, checklists: await checklistRunner(),
+        parent: f.parent, gitCommit: f.gitCommit, allowDuplicate: f.allowDuplicate, reason: f.reason,
         features: f.features, featuresFrom: f.featuresFrom, ignore: f.ignore,
       }), (r, o, rep) => rep.renderRegister(r, o)));
 
@@ -148,8 +148,8 @@ ${examples([
     .option('--json', 'print as JSON')
     .addHelpText('after', examples(['mlops registry promote fraud@3 --to staging', 'mlops registry promote fraud@3 --to production --require staging --reason "A/B ok"', 'mlops registry promote fraud@3 --to production --checklist mlops.checklist.yml']))
     .action((ref: string, f: { to: string; require?: string; reason?: string; checklist?: string; force?: boolean; ack?: string[] }, cmd: Command) =>
-      respond(cmd, async (flags) => (await registry()).promote({
-        registry: flags.registry, ref, to: f.to, require: f.require, reason: f.reason, checklist: f.checklist, acks: f.ack, force: f.force, checklists: await checklistRunner(),
+      respond(cmd, async (flags) => (await release()).promote({
+        registry: flags.registry, ref, to: f.to, require: f.require, reason: f.reason, checklist: f.checklist, acks: f.ack, force: f.force,
       }), (r, o, rep) => rep.renderAliasMove(r, o)));
 
   group
@@ -168,8 +168,8 @@ A policy replaces the previous one for the same alias (and --model); every chang
 and when. promote and register --alias obey it; a rollback to a version that held the alias does not.
 ${examples(['mlops registry policy production --require staging --checklist mlops.checklist.yml --reason "release process"', 'mlops registry policy production', 'mlops registry policy production --model fraud --require canary', 'mlops registry policy production --clear'])}`)
     .action((alias: string | undefined, f: { require?: string[]; checklist?: string; model?: string; clear?: boolean; reason?: string }, cmd: Command) =>
-      respond(cmd, async (flags) => (await registry()).aliasPolicy({
-        registry: flags.registry, alias, model: f.model, require: f.require, checklist: f.checklist, clear: f.clear, reason: f.reason, checklists: await checklistRunner(),
+      respond(cmd, async (flags) => (await release()).aliasPolicy({
+        registry: flags.registry, alias, model: f.model, require: f.require, checklist: f.checklist, clear: f.clear, reason: f.reason,
       }), (r, o, rep) => rep.renderPolicy(r, o)));
 
   group

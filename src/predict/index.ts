@@ -1,6 +1,6 @@
 /** `mlops predict-batch`: stream CSV rows through a model, write predictions as CSV. */
 import { rmdir, stat } from 'node:fs/promises';
-import { loadModel } from '../onnx/load-model.js';
+import { loadModel } from '../models/load-model.js';
 import { stripZipMap, type ZipMapRewrite } from '../onnx/zipmap.js';
 import { openSession, type ModelSession } from '../runtime/session.js';
 import { workerRunner, type Runner } from '../runtime/worker-session.js';

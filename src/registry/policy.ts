@@ -18,7 +18,7 @@ import { isHistoryDamaged } from './history-lines.js';
 import type { RegistryStore } from './store.js';
 import type { Actor, PolicyEvent } from './types.js';
 
-/** Runs checklists for gates. The checklist capability sits above the registry, so it is handed in (src/checklist/gate.ts). */
+/** Runs checklists for gates. The checklist capability sits above the registry, so src/release/ hands it in (src/checklist/gate.ts). */
 export interface ChecklistRunner {
   /** Throws an MlopsError naming the problem when `file` is not a valid checklist. */
   validate(file: string): Promise<void>;

@@ -7,7 +7,7 @@ import { parseRef, validateName } from './names.js';
 import { aliasesOf, foldHistory, latestVersion, selectVersion } from './state.js';
 import { eventView, versionView, type EventView, type VersionView } from './views.js';
 import { policiesFor, policyEventsFor, readPolicies, readPoliciesOrDamage, type DamagedPolicies } from './policy.js';
-import type { PolicyEvent } from './types.js';
+import type { PolicyEvent, VersionRecord } from './types.js';
 
 export interface ModelSummary {
   name: string;
@@ -105,6 +105,8 @@ export interface ResolvedModel {
   sha256: string;
   /** Feature names recorded with the version (tag `features`), in the model's order. */
   features?: string[];
+  /** Everything recorded with the version (tags, metrics, signature...), so a caller need not read the registry again. */
+  record: VersionRecord;
 }
 
 /**
@@ -129,14 +131,14 @@ export async function resolveModelRef(options: RegistryOptions & { ref: string; 
   const record = selectVersion(state, parsed.selector);
   const file = store.filePath(record.name, record.version, record.file);
   const features = parseNameList(record.tags?.features);
-  const resolved = { path: file, name: record.name, model_version: record.version, sha256: record.sha256, ...(features ? { features } : {}) };
-  // Callers that read the whole file anyway (loadModel) check the hash of what they read instead.
+  const resolved = { path: file, name: record.name, model_version: record.version, sha256: record.sha256, ...(features ? { features } : {}), record };
+  // Callers that read the whole file anyway (models/ loadModel) check the hash of what they read instead.
   if (options.verify !== false) assertUntampered(resolved, await sha256File(file).catch(() => null));
   return resolved;
 }
 
 /** The stored file must be the bytes that were registered. */
-export function assertUntampered(resolved: ResolvedModel, actual: string | null): void {
+export function assertUntampered(resolved: Pick<ResolvedModel, 'path' | 'name' | 'model_version' | 'sha256'>, actual: string | null): void {
   if (actual === resolved.sha256) return;
   throw new MlopsError('REGISTRY_TAMPERED', actual === null
     ? `${resolved.name}@${resolved.model_version}: the stored file ${resolved.path} is missing`

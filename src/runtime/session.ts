@@ -2,7 +2,7 @@
 import { availableCores } from './cores.js';
 import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
 import { MlopsError, errorMessage } from '../util/errors.js';
-import { decodeModel, hasExternalData, inlineExternalData, type LoadedModel } from '../onnx/load-model.js';
+import { decodeModel, hasExternalData, inlineExternalData, type ModelFile } from '../onnx/load-model.js';
 import { feedInputs, valueSignature, type ValueSignature } from '../onnx/graph.js';
 import { encodeModel, type ModelProto } from '../onnx/proto.js';
 import type { Tensor } from '../onnx/tensor.js';
@@ -79,7 +79,7 @@ export function cleanOrtMessage(err: unknown): string {
     .trim();
 }
 
-export async function openSession(loaded: LoadedModel, options: OpenSessionOptions = {}): Promise<ModelSession> {
+export async function openSession(loaded: ModelFile, options: OpenSessionOptions = {}): Promise<ModelSession> {
   const label = options.label ?? loaded.path;
   let model = loaded.model;
   let bytes = loaded.bytes;

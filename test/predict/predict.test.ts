@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { predictBatch } from '../../src/predict/index.js';
-import { registerModel } from '../../src/registry/index.js';
+import { registerModel } from '../../src/release/index.js';
 import { fixture } from '../helpers.js';
 import { tempDir } from '../registry/helpers.js';
 import { maxRelativeError, readCsv } from './helpers.js';
