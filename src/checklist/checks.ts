@@ -1,6 +1,7 @@
 /** The built-in checks. Each returns a verdict; a check that cannot run throws, and is reported as failed with why. */
 import path from 'node:path';
 import type { LoadedModel } from '../models/load-model.js';
+import { modelRefIn } from '../models/resolve-model.js';
 import { allGraphs, normalizeDomain, opsetVersions } from '../onnx/graph.js';
 import { toNumber, type LongLike } from '../onnx/proto.js';
 import { tensorFromProto, isExternal } from '../onnx/tensor.js';
@@ -53,10 +54,6 @@ async function readRegistryRecord(ctx: CheckContext): Promise<RegistryFacts> {
   return { record, history, loaded };
 }
 
-/** A model in the config: a path (relative to the config) or a registry reference (fraud-int8@3), as `model:` is. */
-function modelField(value: string, rel: (p: string) => string): string {
-  return value.includes('/') || value.endsWith('.onnx') ? rel(value) : value;
-}
 
 type CheckFn = (ctx: CheckContext, c: CheckConfig, rel: (p: string) => string) => Promise<Verdict>;
 
@@ -170,7 +167,7 @@ export const CHECKS: Record<string, CheckFn> = {
     }
     let baselineText = '';
     if (str(c, 'baseline')) {
-      const base = await evaluateMetric(modelField(str(c, 'baseline')!, rel), options);
+      const base = await evaluateMetric(modelRefIn(ctx.baseDir, str(c, 'baseline')!), options);
       // Improvement in the metric's good direction; margins as MLflow's MetricThreshold.
       const change = higherIsBetter ? value - base : base - value;
       const minAbs = num(c, 'min_absolute_change') ?? 0;
@@ -191,7 +188,7 @@ export const CHECKS: Record<string, CheckFn> = {
     const { validateQuantized } = await import('../quantize/validate.js');
     const { loadModel } = await import('../models/load-model.js');
     const loaded = await ctx.load();
-    const candidate = await loadModel(modelField(str(c, 'candidate')!, rel), { registry: ctx.registry });
+    const candidate = await loadModel(modelRefIn(ctx.baseDir, str(c, 'candidate')!), { registry: ctx.registry });
     const samples = await readSamples(rel(str(c, 'data')!), loaded, { rows: 5000, features: list(c, 'features'), ignore: list(c, 'ignore'), what: 'quantization check' });
     const r = await validateQuantized(loaded, candidate.bytes, samples, { latencyRuns: 1 });
     const agreements = r.outputs.map((o) => o.argmax_agreement).filter((a): a is number => a !== null);

@@ -7,22 +7,17 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { sha256Bytes } from '../util/hash.js';
-import { assertSingleFileSize, decodeModel, metadataFeatureNames, type ModelFile } from '../onnx/load-model.js';
+import { assertSingleFileSize, decodeModel, metadataFeatureNames, type ModelFile, type RecordedFeatures } from '../onnx/load-model.js';
 import type { VersionRecord } from '../registry/types.js';
 import { resolveModel, type ResolveModelOptions } from './resolve-model.js';
 
 export type LoadModelOptions = ResolveModelOptions;
+export type { RecordedFeatures };
 
 /** The registry version a reference named; `model_version` as in every --json document. */
 export interface RegistryVersion {
   name: string;
   model_version: number;
-}
-
-/** Feature names recorded with the model: registry tag `features`, else ONNX metadata `feature_names`. */
-export interface RecordedFeatures {
-  names: string[];
-  source: 'registry' | 'model metadata';
 }
 
 export interface LoadedModel extends ModelFile {

@@ -24,6 +24,14 @@ export interface ResolvedModelFile {
   registry?: ResolvedModel;
 }
 
+/**
+ * A model named in a config file (a checklist's `model:`, `baseline:`, `candidate:`):
+ * a path is read from the config's folder, a registry reference stays as it is.
+ */
+export function modelRefIn(baseDir: string, value: string): string {
+  return value.includes('/') || value.endsWith('.onnx') ? path.resolve(baseDir, value) : value;
+}
+
 export async function resolveModel(ref: string, options: ResolveModelOptions = {}): Promise<ResolvedModelFile> {
   const abs = path.resolve(ref);
   let info;

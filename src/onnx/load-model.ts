@@ -26,6 +26,16 @@ export interface ModelFile {
   model: ModelProto;
 }
 
+/**
+ * Feature names recorded with a model, in input order: ONNX metadata `feature_names`
+ * (read here), or the registry tag `features` (added by models/, which prefers it).
+ * Defined at this level so the table layer can name it without importing models/.
+ */
+export interface RecordedFeatures {
+  names: string[];
+  source: 'registry' | 'model metadata';
+}
+
 /** Refuse a file too large to be one protobuf message, before reading it. */
 export function assertSingleFileSize(file: string, size: number): void {
   if (size > PROTOBUF_LIMIT) {

@@ -58,3 +58,12 @@ test('a stored file that no longer matches its sha256 is refused before it is de
   writeFileSync(v.path, 'not the registered bytes');
   await assert.rejects(loadModel('fraud@1', { registry }), (e: Error & { code?: string }) => e.code === 'REGISTRY_TAMPERED');
 });
+
+test('a model named in a config: a path is read from the config folder, a registry reference stays a reference', async () => {
+  const { modelRefIn } = await import('../../src/models/resolve-model.js');
+  assert.equal(modelRefIn('/repo/ci', 'models/fraud.onnx'), '/repo/ci/models/fraud.onnx');
+  assert.equal(modelRefIn('/repo/ci', 'fraud.onnx'), '/repo/ci/fraud.onnx');
+  assert.equal(modelRefIn('/repo/ci', '/abs/fraud.onnx'), '/abs/fraud.onnx');
+  assert.equal(modelRefIn('/repo/ci', 'fraud-int8@3'), 'fraud-int8@3');
+  assert.equal(modelRefIn('/repo/ci', 'fraud@production'), 'fraud@production');
+});
