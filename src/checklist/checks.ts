@@ -48,9 +48,8 @@ async function readRegistryRecord(ctx: CheckContext): Promise<RegistryFacts> {
   if (!loaded.registry) {
     throw new MlopsError('CHECKLIST_NOT_REGISTERED', `${ctx.model} is a file, not a registry reference, so registry checks cannot run`, { hint: 'pass --model name@version' });
   }
-  const { showVersion, modelHistory } = await import('../registry/index.js');
-  const record = await showVersion({ registry: ctx.registry, ref: `${loaded.registry.name}@${loaded.registry.model_version}` });
-  const history = await modelHistory({ registry: ctx.registry, name: loaded.registry.name });
+  const { versionWithHistory } = await import('../registry/index.js');
+  const { version: record, history } = await versionWithHistory({ registry: ctx.registry, ref: `${loaded.registry.name}@${loaded.registry.model_version}` });
   return { record, history, loaded };
 }
 

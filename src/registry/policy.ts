@@ -176,5 +176,9 @@ function sameGates(p: PolicyView, requires: string[], checklist: PolicyEvent['ch
 
 /** A model's view of the policy history: the changes to registry-wide policies and to its own. */
 export async function policyEventsFor(store: RegistryStore, name: string): Promise<PolicyEvent[]> {
-  return (await store.readPolicyHistory()).filter((e) => e.model === null || e.model === name);
+  return policyEventsOf(await store.readPolicyHistory(), name);
+}
+
+export function policyEventsOf(events: readonly PolicyEvent[], name: string): PolicyEvent[] {
+  return events.filter((e) => e.model === null || e.model === name);
 }

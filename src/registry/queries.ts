@@ -6,7 +6,7 @@ import { openStore, readHistoryOrDamage, readState, requireModel, type DamagedMo
 import { parseRef, validateName } from './names.js';
 import { aliasesOf, foldHistory, latestVersion, selectVersion } from './state.js';
 import { eventView, versionView, type EventView, type VersionView } from './views.js';
-import { policiesFor, policyEventsFor, readPolicies, readPoliciesOrDamage, type DamagedPolicies } from './policy.js';
+import { foldPolicies, policiesFor, policyEventsFor, policyEventsOf, readPolicies, readPoliciesOrDamage, type DamagedPolicies } from './policy.js';
 import type { PolicyEvent, VersionRecord } from './types.js';
 
 export interface ModelSummary {
@@ -96,6 +96,24 @@ export async function modelHistory(options: RegistryOptions & { name: string }):
   const name = validateName(options.name);
   await requireModel(store, name);
   return { name, events: (await store.readHistory(name)).map(eventView), policy_events: await policyEventsFor(store, name) };
+}
+
+/**
+ * One version as `show` gives it, with its model's `history`, from one read of
+ * the history and one of the policies (a checklist's registry checks need both).
+ */
+export async function versionWithHistory(options: RegistryOptions & { ref: string }): Promise<{ version: ShowResult; history: HistoryResult }> {
+  const parsed = parseRef(options.ref);
+  const store = openStore(options);
+  const events = await store.readHistory(parsed.name);
+  const state = foldHistory(parsed.name, events);
+  if (state.versions.size === 0) await requireModel(store, parsed.name); // refuses, naming the models there
+  const record = selectVersion(state, parsed.selector);
+  const policyEvents = await store.readPolicyHistory();
+  return {
+    version: versionView(store, state, record, policiesFor(foldPolicies(policyEvents), state.name)),
+    history: { name: state.name, events: events.map(eventView), policy_events: policyEventsOf(policyEvents, state.name) },
+  };
 }
 
 export interface ResolvedModel {
