@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { quantizeModel } from '../src/quantize/index.js';
 import { readSamples } from '../src/quantize/samples.js';
 import { validateQuantized } from '../src/quantize/validate.js';
-import { loadModel } from '../src/onnx/load-model.js';
+import { loadModel } from '../src/models/load-model.js';
 import { writeFeatureCsv } from './make-data.js';
 import { bigMlp, imagesNpy, smallCnn, withSoftmax } from './models.js';
 

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promote, registerModel } from '../src/registry/index.js';
+import { promote, registerModel } from '../src/release/index.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const VERSIONS = Number(process.env.BENCH_VERSIONS ?? 1000);

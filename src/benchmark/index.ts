@@ -1,6 +1,6 @@
 /** `mlops bench`: latency and throughput of a model per batch size, on given or synthesized inputs. */
 import { mean, quantileSorted } from 'simple-statistics';
-import { loadModel } from '../onnx/load-model.js';
+import { loadModel, type LoadedModel } from '../models/load-model.js';
 import { stripZipMap } from '../onnx/zipmap.js';
 import { openSession, type ModelSession } from '../runtime/session.js';
 import { synthesizeInputs } from '../runtime/synthesize.js';
@@ -10,6 +10,8 @@ import { MlopsError } from '../util/errors.js';
 
 export interface BenchOptions {
   model: string;
+  /** The model, already loaded through models/ (a checklist loads it once for all its checks); `model` is then not read. */
+  loaded?: LoadedModel;
   registry?: string;
   /** CSV rows to feed (cycled to fill each batch); synthesized inputs otherwise. */
   input?: string;
@@ -56,7 +58,7 @@ async function feedsFor(session: ModelSession, options: BenchOptions, batch: num
 }
 
 export async function benchModel(options: BenchOptions): Promise<BenchResult> {
-  const loaded = await loadModel(options.model, { registry: options.registry });
+  const loaded = options.loaded ?? (await loadModel(options.model, { registry: options.registry }));
   const session = await openSession(loaded, { threads: options.threads, transform: stripZipMap });
   try {
     let csv: Record<string, Tensor> | undefined;

@@ -5,7 +5,7 @@ import { arrayConstructorFor, type Tensor } from '../onnx/tensor.js';
 import type { CsvTable } from '../csv/read-csv-table.js';
 import { parseBoolCell, parseFloatCell, parseIntCell, quoteCell } from '../csv/cell-values.js';
 import { MlopsError } from '../util/errors.js';
-import type { RecordedFeatures } from '../onnx/load-model.js';
+import type { RecordedFeatures } from '../models/load-model.js';
 import { featuresByOrderWarning } from '../table/feature-order.js';
 
 export interface CsvMappingOptions {

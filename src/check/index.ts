@@ -1,6 +1,6 @@
 /** `mlops check`: is this exported model right? Structure, compatibility, load and run, parity. */
 import path from 'node:path';
-import { loadModel } from '../onnx/load-model.js';
+import { loadModel, type LoadedModel } from '../models/load-model.js';
 import { feedInputs, opsetVersions, valueSignature } from '../onnx/graph.js';
 import { toNumber, type LongLike } from '../onnx/proto.js';
 import type { Tensor } from '../onnx/tensor.js';
@@ -21,6 +21,8 @@ export type { Problem } from './problems.js';
 export interface CheckOptions extends CsvMappingOptions {
   /** Model path or registry reference; may be omitted when testData holds a model.onnx. */
   model?: string;
+  /** The model, already loaded through models/ (a checklist loads it once for all its checks); `model` is then not read. */
+  loaded?: LoadedModel;
   registry?: string;
   /** Folder in the ONNX test-data layout. */
   testData?: string;
@@ -80,10 +82,10 @@ export async function checkModel(options: CheckOptions): Promise<CheckResult> {
   checkCheckOptions(options);
   const testData = options.testData ? await readTestData(options.testData) : undefined;
   const modelPath = options.model ?? testData?.model;
-  if (!modelPath) {
+  if (!modelPath && !options.loaded) {
     throw new MlopsError('OPTION_MISSING', 'no model given', { hint: 'pass a model file, or a `testData` folder that holds model.onnx' });
   }
-  const loaded = await loadModel(modelPath, { registry: options.registry });
+  const loaded = options.loaded ?? (await loadModel(modelPath!, { registry: options.registry }));
   checkDims(options.dims, loaded.model, loaded.path);
   const problems: Problem[] = [...checkStructure(loaded.model), ...(await checkExternalData(loaded.model, loaded.dir))];
   problems.push(...checkCompatibility(loaded.model));

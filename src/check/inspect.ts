@@ -1,7 +1,7 @@
 /** `mlops inspect`: what is in a model file. */
 import { dataTypeInfo } from '../onnx/data-types.js';
 import { allGraphs, feedInputs, opsetVersions, valueSignature, type ValueSignature } from '../onnx/graph.js';
-import { loadModel, type LoadedModel, type RegistryVersion } from '../onnx/load-model.js';
+import { loadModel, type LoadedModel, type RegistryVersion } from '../models/load-model.js';
 import { toNumber, type LongLike } from '../onnx/proto.js';
 import { byteLength, elementCount, isExternal, tensorDims } from '../onnx/tensor.js';
 

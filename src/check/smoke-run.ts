@@ -1,6 +1,6 @@
 /** Load the model in onnxruntime and run it on synthesized inputs. */
 import { FLOAT_TYPES } from '../onnx/data-types.js';
-import type { LoadedModel } from '../onnx/load-model.js';
+import type { LoadedModel } from '../models/load-model.js';
 import { stripZipMap, type ZipMapRewrite } from '../onnx/zipmap.js';
 import { openSession, type ModelSession } from '../runtime/session.js';
 import { synthesizeInputs } from '../runtime/synthesize.js';

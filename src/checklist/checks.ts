@@ -1,11 +1,13 @@
 /** The built-in checks. Each returns a verdict; a check that cannot run throws, and is reported as failed with why. */
 import path from 'node:path';
-import type { LoadedModel } from '../onnx/load-model.js';
+import type { LoadedModel } from '../models/load-model.js';
+import { modelRefIn } from '../models/resolve-model.js';
 import { allGraphs, normalizeDomain, opsetVersions } from '../onnx/graph.js';
 import { toNumber, type LongLike } from '../onnx/proto.js';
 import { tensorFromProto, isExternal } from '../onnx/tensor.js';
 import { MlopsError } from '../util/errors.js';
 import type { CheckConfig, MetricName } from './config.js';
+import type { HistoryResult, ShowResult } from '../registry/index.js';
 
 export interface CheckContext {
   /** The model reference as given (path or registry reference). */
@@ -13,8 +15,13 @@ export interface CheckContext {
   registry?: string;
   /** Folder relative paths in the config are resolved against. */
   baseDir: string;
+  /** The model, loaded once per run (the registry is read once for it). */
   load(): Promise<LoadedModel>;
+  /** The version's record and history, read once per run for the registry checks. */
+  registryRecord?: Promise<RegistryFacts>;
 }
+
+type RegistryFacts = { record: ShowResult; history: HistoryResult; loaded: LoadedModel };
 
 export interface Verdict {
   status: 'pass' | 'fail';
@@ -32,28 +39,27 @@ function verdict(pass: boolean, message: string, value?: number | string | null,
   return { status: pass ? 'pass' : 'fail', message, value, threshold };
 }
 
-async function registryRecord(ctx: CheckContext) {
+function registryRecord(ctx: CheckContext): Promise<RegistryFacts> {
+  return (ctx.registryRecord ??= readRegistryRecord(ctx));
+}
+
+async function readRegistryRecord(ctx: CheckContext): Promise<RegistryFacts> {
   const loaded = await ctx.load();
   if (!loaded.registry) {
     throw new MlopsError('CHECKLIST_NOT_REGISTERED', `${ctx.model} is a file, not a registry reference, so registry checks cannot run`, { hint: 'pass `model` name@version' });
   }
-  const { showVersion, modelHistory } = await import('../registry/index.js');
-  const record = await showVersion({ registry: ctx.registry, ref: `${loaded.registry.name}@${loaded.registry.model_version}` });
-  const history = await modelHistory({ registry: ctx.registry, name: loaded.registry.name });
+  const { versionWithHistory } = await import('../registry/index.js');
+  const { version: record, history } = await versionWithHistory({ registry: ctx.registry, ref: `${loaded.registry.name}@${loaded.registry.model_version}` });
   return { record, history, loaded };
 }
 
-/** A model in the config: a path (relative to the config) or a registry reference (fraud-int8@3), as `model:` is. */
-function modelField(value: string, rel: (p: string) => string): string {
-  return value.includes('/') || value.endsWith('.onnx') ? rel(value) : value;
-}
 
 type CheckFn = (ctx: CheckContext, c: CheckConfig, rel: (p: string) => string) => Promise<Verdict>;
 
 export const CHECKS: Record<string, CheckFn> = {
   async model_valid(ctx) {
     const { checkModel } = await import('../check/index.js');
-    const r = await checkModel({ model: ctx.model, registry: ctx.registry });
+    const r = await checkModel({ model: ctx.model, loaded: await ctx.load(), registry: ctx.registry });
     const errors = r.problems.filter((p) => p.severity === 'error');
     return verdict(r.passed, r.passed ? `structure, load and run passed (${r.summary.warnings} warnings)` : `${errors.length} problem(s): ${errors.slice(0, 3).map((p) => p.code).join(', ')}`, errors.length, '0 errors');
   },
@@ -61,7 +67,7 @@ export const CHECKS: Record<string, CheckFn> = {
   async parity(ctx, c, rel) {
     const { checkModel } = await import('../check/index.js');
     const r = await checkModel({
-      model: ctx.model, registry: ctx.registry,
+      model: ctx.model, loaded: await ctx.load(), registry: ctx.registry,
       testData: str(c, 'test_data') && rel(str(c, 'test_data')!), input: str(c, 'input') && rel(str(c, 'input')!), expected: str(c, 'expected') && rel(str(c, 'expected')!),
       rtol: num(c, 'rtol'), atol: num(c, 'atol'), features: list(c, 'features'), ignore: list(c, 'ignore'),
     });
@@ -129,7 +135,7 @@ export const CHECKS: Record<string, CheckFn> = {
   async latency(ctx, c, rel) {
     const { benchModel } = await import('../benchmark/index.js');
     const batch = num(c, 'batch_size') ?? 1;
-    const r = await benchModel({ model: ctx.model, registry: ctx.registry, input: str(c, 'input') && rel(str(c, 'input')!), batchSizes: [batch], iterations: num(c, 'iterations') ?? 50 });
+    const r = await benchModel({ model: ctx.model, loaded: await ctx.load(), registry: ctx.registry, input: str(c, 'input') && rel(str(c, 'input')!), batchSizes: [batch], iterations: num(c, 'iterations') ?? 50 });
     const p95 = r.results[0].p95_ms;
     return verdict(p95 <= num(c, 'max_p95_ms')!, `p95 ${fmt(p95)} ms at batch ${batch}`, p95, `<= ${num(c, 'max_p95_ms')} ms`);
   },
@@ -137,7 +143,7 @@ export const CHECKS: Record<string, CheckFn> = {
   async throughput(ctx, c, rel) {
     const { benchModel } = await import('../benchmark/index.js');
     const batch = num(c, 'batch_size') ?? 256;
-    const r = await benchModel({ model: ctx.model, registry: ctx.registry, input: str(c, 'input') && rel(str(c, 'input')!), batchSizes: [batch], iterations: num(c, 'iterations') ?? 30 });
+    const r = await benchModel({ model: ctx.model, loaded: await ctx.load(), registry: ctx.registry, input: str(c, 'input') && rel(str(c, 'input')!), batchSizes: [batch], iterations: num(c, 'iterations') ?? 30 });
     const rate = r.results[0].throughput_rows_per_s;
     return verdict(rate >= num(c, 'min_rows_per_s')!, `${Math.round(rate)} rows/s at batch ${batch}`, rate, `>= ${num(c, 'min_rows_per_s')} rows/s`);
   },
@@ -146,7 +152,7 @@ export const CHECKS: Record<string, CheckFn> = {
     const { evaluateMetric } = await import('./quality.js');
     const metric = str(c, 'metric') as MetricName;
     const options = { data: rel(str(c, 'data')!), label: str(c, 'label')!, metric, output: str(c, 'output'), features: list(c, 'features'), ignore: list(c, 'ignore'), registry: ctx.registry };
-    const value = await evaluateMetric(ctx.model, options);
+    const value = await evaluateMetric(await ctx.load(), options);
     const higherIsBetter = metric === 'accuracy' || metric === 'f1' || metric === 'auc';
     const failures: string[] = [];
     const thresholds: string[] = [];
@@ -160,7 +166,7 @@ export const CHECKS: Record<string, CheckFn> = {
     }
     let baselineText = '';
     if (str(c, 'baseline')) {
-      const base = await evaluateMetric(modelField(str(c, 'baseline')!, rel), options);
+      const base = await evaluateMetric(modelRefIn(ctx.baseDir, str(c, 'baseline')!), options);
       // Improvement in the metric's good direction; margins as MLflow's MetricThreshold.
       const change = higherIsBetter ? value - base : base - value;
       const minAbs = num(c, 'min_absolute_change') ?? 0;
@@ -179,9 +185,9 @@ export const CHECKS: Record<string, CheckFn> = {
   async quantization_agreement(ctx, c, rel) {
     const { readSamples } = await import('../quantize/samples.js');
     const { validateQuantized } = await import('../quantize/validate.js');
-    const { loadModel } = await import('../onnx/load-model.js');
+    const { loadModel } = await import('../models/load-model.js');
     const loaded = await ctx.load();
-    const candidate = await loadModel(modelField(str(c, 'candidate')!, rel), { registry: ctx.registry });
+    const candidate = await loadModel(modelRefIn(ctx.baseDir, str(c, 'candidate')!), { registry: ctx.registry });
     const samples = await readSamples(rel(str(c, 'data')!), loaded, { rows: 5000, features: list(c, 'features'), ignore: list(c, 'ignore'), what: 'quantization check' });
     const r = await validateQuantized(loaded, candidate.bytes, samples, { latencyRuns: 1 });
     const agreements = r.outputs.map((o) => o.argmax_agreement).filter((a): a is number => a !== null);

@@ -1,7 +1,7 @@
 /**
  * The checklist as a promotion gate: what the registry calls when a policy or
  * --checklist asks for one. The registry cannot import the checklist (it sits
- * below it), so commands hand this runner to promote and register.
+ * below it), so src/release/ hands this runner to promote, register and policy.
  */
 import type { ChecklistRunner } from '../registry/policy.js';
 

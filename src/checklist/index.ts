@@ -1,6 +1,7 @@
 /** `mlops checklist`: run a deployment checklist; every check runs, whatever the others do. */
 import path from 'node:path';
-import { loadModel, type LoadedModel } from '../onnx/load-model.js';
+import { loadModel, type LoadedModel } from '../models/load-model.js';
+import { modelRefIn } from '../models/resolve-model.js';
 import { MlopsError, isMlopsError, errorMessage } from '../util/errors.js';
 import { currentActor } from '../registry/actor.js';
 import { CHECKS, resolverFor, type CheckContext } from './checks.js';
@@ -63,8 +64,7 @@ export async function runChecklist(options: ChecklistOptions): Promise<Checklist
   if (unknownAcks.length) throw new MlopsError('CHECKLIST_CONFIG', `\`acks\` ${unknownAcks.join(', ')}: no manual check with that id`);
   let loading: Promise<LoadedModel> | undefined;
   // --model is relative to the current folder; the config's model to the config file.
-  const looksLikePath = (m: string) => m.includes('/') || m.endsWith('.onnx');
-  const modelRef = options.model ? options.model : looksLikePath(model) ? rel(model) : model;
+  const modelRef = options.model ? options.model : modelRefIn(baseDir, model);
   const ctx: CheckContext = { model: modelRef, registry: options.registry, baseDir, load: () => (loading ??= loadModel(ctx.model, { registry: options.registry })) };
   const actor = currentActor().actor;
   const results: Array<Omit<CheckResult, 'blocking'>> = [];

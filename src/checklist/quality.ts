@@ -1,5 +1,5 @@
 /** Run a model over a labelled CSV and compute one metric. */
-import { loadModel } from '../onnx/load-model.js';
+import { loadModel, type LoadedModel } from '../models/load-model.js';
 import { stripZipMap, type ZipMapRewrite } from '../onnx/zipmap.js';
 import { openSession } from '../runtime/session.js';
 import { readCsvTable } from '../csv/read-csv-table.js';
@@ -19,8 +19,9 @@ export interface MetricOptions {
   registry?: string;
 }
 
-export async function evaluateMetric(model: string, options: MetricOptions): Promise<number> {
-  const loaded = await loadModel(model, { registry: options.registry });
+/** `model`: a path or registry reference, or the model the checklist already loaded. */
+export async function evaluateMetric(model: string | LoadedModel, options: MetricOptions): Promise<number> {
+  const loaded = typeof model === 'string' ? await loadModel(model, { registry: options.registry }) : model;
   let zipmaps: ZipMapRewrite[] = [];
   const session = await openSession(loaded, { transform: (m) => (zipmaps = stripZipMap(m)) });
   try {

@@ -1,7 +1,8 @@
-/** `mlops registry ...`: declarations only; the work is in src/registry/. */
+/** `mlops registry ...`: declarations only; the work is in src/registry/ (and src/release/ for the gated writes). */
 import type { Command } from 'commander';
 import { ExitCode } from '../util/errors.js';
-import type { PolicyOptions, PromoteOptions, RegisterOptions, RollbackOptions } from '../registry/index.js';
+import type { RollbackOptions } from '../registry/index.js';
+import type { AliasPolicyOptions as PolicyOptions, PromoteModelOptions as PromoteOptions, RegisterModelOptions as RegisterOptions } from '../release/index.js';
 import type { RenderOptions } from '../report/style.js';
 import { collect, examples, parseKeyNumber, parseKeyValue, parseList, parsePositiveInt } from './parsers.js';
 import { addFlags, flagSet, readFlags, REGISTRY_FLAG, type FlagSet } from './flags.js';
@@ -17,8 +18,8 @@ type VerifyOptions = Parameters<Registry['verifyRegistry']>[0];
 type ArchiveOptions = Parameters<Registry['archiveVersion']>[0];
 
 const registry = () => import('../registry/index.js');
-/** The checklist gate for promote, register --alias and policy; its module loads the checklist only when a gate runs. */
-const checklistRunner = async () => (await import('../checklist/gate.js')).checklistRunner;
+/** register, promote and policy with their gates (model checks, checklists): loaded only by those commands. */
+const release = () => import('../release/index.js');
 
 const REGISTRY_ONLY = flagSet<ListOptions>()({ registry: REGISTRY_FLAG });
 
@@ -106,8 +107,8 @@ ${examples([
 ])}`);
 
   registryCommand(group, 'register', 'validate an ONNX file and store it as the next version of <name>', REGISTER, {
-    options: async ([name, file], c): Promise<RegisterOptions> => ({ name, file, ...readFlags(c, REGISTER), checklists: await checklistRunner() }),
-    run: async (options) => (await registry()).registerModel(options),
+    options: async ([name, file], c): Promise<RegisterOptions> => ({ name, file, ...readFlags(c, REGISTER) }),
+    run: async (options) => (await release()).registerModel(options),
     render: (r, o, rep) => rep.renderRegister(r, o),
   })
     .argument('<name>', 'model name: lowercase letters, digits, ".", "_", "-" (not ending in .onnx)')
@@ -166,16 +167,16 @@ ${examples([
     .addHelpText('after', examples(['python serve.py --model "$(mlops registry path fraud@production)"']));
 
   registryCommand(group, 'promote', 'point an alias at a version (any alias name: staging, production, canary...)', PROMOTE, {
-    options: async ([ref], c): Promise<PromoteOptions> => ({ ref, ...readFlags(c, PROMOTE), checklists: await checklistRunner() }),
-    run: async (options) => (await registry()).promote(options),
+    options: async ([ref], c): Promise<PromoteOptions> => ({ ref, ...readFlags(c, PROMOTE) }),
+    run: async (options) => (await release()).promote(options),
     render: (r, o, rep) => rep.renderAliasMove(r, o),
   })
     .argument('<ref>', 'name@version')
     .addHelpText('after', examples(['mlops registry promote fraud@3 --to staging', 'mlops registry promote fraud@3 --to production --require staging --reason "A/B ok"', 'mlops registry promote fraud@3 --to production --checklist mlops.checklist.yml']));
 
   registryCommand(group, 'policy', 'the gates every move of an alias must pass (stored in the registry): show, set or clear them', POLICY, {
-    options: async ([alias], c): Promise<PolicyOptions> => ({ alias, ...readFlags(c, POLICY), checklists: await checklistRunner() }),
-    run: async (options) => (await registry()).aliasPolicy(options),
+    options: async ([alias], c): Promise<PolicyOptions> => ({ alias, ...readFlags(c, POLICY) }),
+    run: async (options) => (await release()).aliasPolicy(options),
     render: (r, o, rep) => rep.renderPolicy(r, o),
   })
     .argument('[alias]', 'the alias (e.g. production); none: every policy')

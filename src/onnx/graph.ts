@@ -1,5 +1,6 @@
 /** Small named helpers over decoded graphs. */
 import { elementTypeName } from './data-types.js';
+import type { Dim } from './shape-text.js';
 import { toNumber, type DimensionProto, type AttributeProto, type GraphProto, type LongLike, type ModelProto, type NodeProto, type TypeProto, type ValueInfoProto } from './proto.js';
 
 /** Subgraphs held by a node's attributes (If branches, Loop/Scan bodies). */
@@ -61,7 +62,7 @@ export function feedInputs(graph: GraphProto): ValueInfoProto[] {
   return (graph.input ?? []).filter((i) => !initializers.has(i.name)) as ValueInfoProto[];
 }
 
-export type Dim = number | string | null;
+export { formatShape, type Dim } from './shape-text.js';
 
 export type ValueKind = 'tensor' | 'sequence' | 'map' | 'optional' | 'sparse_tensor' | 'unknown';
 
@@ -108,9 +109,4 @@ function dimValue(dim: DimensionProto): Dim {
 
 export function valueSignature(info: ValueInfoProto): ValueSignature {
   return { name: info.name ?? '', ...typeDescription(info.type as TypeProto) };
-}
-
-export function formatShape(shape: Dim[] | null): string {
-  if (shape === null) return '?';
-  return `[${shape.map((d) => (d === null ? '?' : String(d))).join(', ')}]`;
 }

@@ -1,20 +1,21 @@
-/** Read and decode an ONNX model file, with errors a user can act on. */
-import { readFile, stat } from 'node:fs/promises';
-import path from 'node:path';
+/**
+ * Model I/O on bytes: decode an ONNX file with errors a user can act on, its
+ * size limit, recorded feature names and external data. Turning "a path or a
+ * registry reference" into a file is src/models/ (this layer knows no registry).
+ */
 import { MlopsError, errorMessage } from '../util/errors.js';
-import { sha256Bytes } from '../util/hash.js';
 import { parseNameList } from '../util/name-list.js';
 import { byteLength, elementCount, isExternal, tensorDims } from './tensor.js';
 import { dataTypeInfo } from './data-types.js';
 import { readExternalData } from './external-data.js';
 import { allGraphs } from './graph.js';
 import { decodeModelBytes, onnx, type ModelProto } from './proto.js';
-import { looksLikeRef } from '../registry/names.js';
 
 /** Protobuf messages cannot exceed 2 GiB. */
 const PROTOBUF_LIMIT = 2 ** 31 - 1;
 
-export interface LoadedModel {
+/** A decoded model file: what a session, a check or a rewrite needs (no registry facts). */
+export interface ModelFile {
   /** Absolute path of the .onnx file. */
   path: string;
   /** Folder that external data locations are resolved against. */
@@ -23,59 +24,30 @@ export interface LoadedModel {
   sizeBytes: number;
   sha256: string;
   model: ModelProto;
-  /** Set when the model was named by a registry reference. */
-  registry?: RegistryVersion;
-  /** Feature names recorded with the model: registry tag `features`, else ONNX metadata `feature_names`. */
-  recordedFeatures?: RecordedFeatures;
 }
 
+/**
+ * Feature names recorded with a model, in input order: ONNX metadata `feature_names`
+ * (read here), or the registry tag `features` (added by models/, which prefers it).
+ * Defined at this level so the table layer can name it without importing models/.
+ */
 export interface RecordedFeatures {
   names: string[];
   source: 'registry' | 'model metadata';
 }
 
-/** The registry version a reference named; `model_version` as in every --json document. */
-export interface RegistryVersion {
-  name: string;
-  model_version: number;
-}
-
-export interface LoadModelOptions {
-  /** Registry folder for references like name@production (default: MLOPS_REGISTRY, else .mlops). */
-  registry?: string;
-}
-
-async function resolveModelFile(file: string, options: LoadModelOptions): Promise<{ path: string; registry?: RegistryVersion & { sha256: string; features?: string[] } }> {
-  const abs = path.resolve(file);
-  let info;
-  try {
-    info = await stat(abs);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if ((code === 'ENOENT' || code === 'ENOTDIR') && looksLikeRef(file)) {
-      // Not a file: a registry reference (name, name@3, name@production). Loaded lazily.
-      const { resolveModelRef } = await import('../registry/queries.js');
-      const resolved = await resolveModelRef({ ref: file, registry: options.registry, verify: false });
-      return { path: resolved.path, registry: { name: resolved.name, model_version: resolved.model_version, sha256: resolved.sha256, features: resolved.features } };
-    }
-    if (code === 'ENOENT' || code === 'ENOTDIR') {
-      throw new MlopsError('MODEL_NOT_FOUND', `model file ${file} does not exist`, {
-        hint: 'check the path (relative paths are resolved from the current folder)',
-      });
-    }
-    if (code === 'EACCES') throw new MlopsError('MODEL_UNREADABLE', `model file ${file} is not readable (permission denied)`);
-    throw err;
-  }
-  if (info.isDirectory()) {
-    // The ONNX test-data layout keeps model.onnx in a folder: accept the folder.
-    const inner = path.join(abs, 'model.onnx');
-    const innerInfo = await stat(inner).catch(() => undefined);
-    if (innerInfo?.isFile()) return { path: inner };
-    throw new MlopsError('MODEL_NOT_FOUND', `${file} is a folder without a model.onnx in it`, {
-      hint: 'pass the .onnx file itself',
+/** Refuse a file too large to be one protobuf message, before reading it. */
+export function assertSingleFileSize(file: string, size: number): void {
+  if (size > PROTOBUF_LIMIT) {
+    throw new MlopsError('MODEL_TOO_LARGE', `${file} is ${size} bytes, over the 2 GiB protobuf limit, so it cannot be a single-file ONNX model`, {
+      hint: 'large models keep their weights in external data: onnx.save(model, path, save_as_external_data=True)',
     });
   }
-  return { path: abs };
+}
+
+/** The feature names an exporter recorded in ONNX metadata (`feature_names`), if any. */
+export function metadataFeatureNames(model: ModelProto): string[] | undefined {
+  return parseNameList((model.metadataProps ?? []).find((p) => p.key === 'feature_names')?.value);
 }
 
 /** Decode bytes as a ModelProto; `label` names the source in errors. */
@@ -107,36 +79,6 @@ export function decodeModel(bytes: Uint8Array, label: string): ModelProto {
     });
   }
   return model;
-}
-
-export async function loadModel(file: string, options: LoadModelOptions = {}): Promise<LoadedModel> {
-  const { path: resolved, registry } = await resolveModelFile(file, options);
-  const info = await stat(resolved).catch(() => null);
-  if (!info && registry) (await import('../registry/queries.js')).assertUntampered({ ...registry, path: resolved }, null);
-  const size = info?.size ?? 0;
-  if (size > PROTOBUF_LIMIT) {
-    throw new MlopsError('MODEL_TOO_LARGE', `${resolved} is ${size} bytes, over the 2 GiB protobuf limit, so it cannot be a single-file ONNX model`, {
-      hint: 'large models keep their weights in external data: onnx.save(model, path, save_as_external_data=True)',
-    });
-  }
-  const bytes = await readFile(resolved);
-  const sha256 = sha256Bytes(bytes);
-  // A registry reference is only as good as its hash: refuse a tampered file before decoding it.
-  if (registry) (await import('../registry/queries.js')).assertUntampered({ ...registry, path: resolved }, sha256);
-  const model = decodeModel(bytes, resolved);
-  const metaNames = parseNameList((model.metadataProps ?? []).find((p) => p.key === 'feature_names')?.value);
-  const recordedFeatures: RecordedFeatures | undefined = registry?.features ? { names: registry.features, source: 'registry' }
-    : metaNames ? { names: metaNames, source: 'model metadata' } : undefined;
-  return {
-    path: resolved,
-    dir: path.dirname(resolved),
-    bytes,
-    sizeBytes: bytes.length,
-    sha256,
-    model,
-    ...(registry ? { registry: { name: registry.name, model_version: registry.model_version } } : {}),
-    ...(recordedFeatures ? { recordedFeatures } : {}),
-  };
 }
 
 export function hasExternalData(model: ModelProto): boolean {

@@ -5,7 +5,7 @@
  * output file exists.
  */
 import { stat } from 'node:fs/promises';
-import { loadModel } from '../onnx/load-model.js';
+import { loadModel } from '../models/load-model.js';
 import { stripZipMap, type ZipMapRewrite } from '../onnx/zipmap.js';
 import { prepareModel, type ModelSignature } from '../runtime/session.js';
 import { workerRunner } from '../runtime/worker-session.js';

@@ -4,7 +4,7 @@
  * int8 one is not finite. A float model that already outputs NaN somewhere is
  * not blamed on quantization.
  */
-import type { LoadedModel } from '../onnx/load-model.js';
+import type { LoadedModel } from '../models/load-model.js';
 import type { Tensor } from '../onnx/tensor.js';
 import { synthesizeInputs } from '../runtime/synthesize.js';
 import { MlopsError } from '../util/errors.js';

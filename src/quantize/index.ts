@@ -1,6 +1,7 @@
 /** `mlops quantize`: int8 quantization (dynamic or static QDQ) with a report that says what happened. */
 import path from 'node:path';
-import { decodeModel, hasExternalData, loadModel, type LoadedModel } from '../onnx/load-model.js';
+import { decodeModel, hasExternalData } from '../onnx/load-model.js';
+import { loadModel, type LoadedModel } from '../models/load-model.js';
 import { opsetVersions } from '../onnx/graph.js';
 import { removeDeadCode, uniqueNamer } from '../onnx/graph-edit.js';
 import { encodeModel, type NodeProto } from '../onnx/proto.js';
@@ -168,7 +169,8 @@ export async function quantizeModel(options: QuantizeOptions): Promise<QuantizeR
 
   let registered: QuantizeResult['registered'] = null;
   if (options.register) {
-    const { registerModel } = await import('../registry/register.js');
+    // No alias moves here, so no checklist gate applies (release/ is for those; it would import the checklist, which imports quantize).
+    const { registerCheckedModel: registerModel } = await import('../check/registrable.js');
     const metrics: Record<string, number> = { size_ratio: bytes.length / loaded.sizeBytes };
     if (validation) {
       metrics.speedup = validation.speedup;

@@ -2,7 +2,7 @@
 import { open, readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { feedInputs, valueSignature, type ValueSignature } from '../onnx/graph.js';
-import type { LoadedModel } from '../onnx/load-model.js';
+import type { LoadedModel } from '../models/load-model.js';
 import { decodeTensorBytes } from '../onnx/proto.js';
 import { arrayConstructorFor, elementCount, tensorFromProto, type Tensor } from '../onnx/tensor.js';
 import { concatRows, sliceRows } from '../onnx/tensor-rows.js';

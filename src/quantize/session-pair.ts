@@ -1,5 +1,5 @@
 /** The float model and its int8 rewrite, open side by side on the same inputs. */
-import type { LoadedModel } from '../onnx/load-model.js';
+import type { LoadedModel } from '../models/load-model.js';
 import { decodeModel } from '../onnx/load-model.js';
 import { encodeModel } from '../onnx/proto.js';
 import { stripZipMap } from '../onnx/zipmap.js';

@@ -5,7 +5,7 @@
  * x_scale * w_scale. onnxruntime's CPU provider fuses DQ -> Conv -> Q into
  * QLinearConv, DQ -> MatMul -> Q into QLinearMatMul and DQ -> Gemm -> Q into QGemm.
  */
-import type { LoadedModel } from '../onnx/load-model.js';
+import type { LoadedModel } from '../models/load-model.js';
 import { onnx, type GraphProto, type ModelProto, type NodeProto } from '../onnx/proto.js';
 import { addInitializer, makeNode } from '../onnx/graph-edit.js';
 import { tensorFromProto } from '../onnx/tensor.js';

@@ -8,7 +8,7 @@
  * int8 model is run once more one row at a time: the largest change between
  * the two batchings is reported as its own figure (0 for float and static QDQ).
  */
-import type { LoadedModel } from '../onnx/load-model.js';
+import type { LoadedModel } from '../models/load-model.js';
 import type { Tensor } from '../onnx/tensor.js';
 import type { ModelSession } from '../runtime/session.js';
 import { NonFiniteTally, type NewNonFinite } from './finite-check.js';

@@ -101,7 +101,7 @@ export async function checkChecklistsUnchanged(gates: Gates, alias: string, forc
 /** Run every checklist of the move on `ref` (outside the lock: checklists can take seconds). */
 export async function runChecklists(gates: Gates, ref: string, alias: string, options: RunGateOptions): Promise<ChecklistRun[]> {
   if (gates.checklists.length === 0) return [];
-  if (!options.checklists) throw new Error('a checklist gate applies but no checklist runner was given (options.checklists: see src/checklist/gate.ts)');
+  if (!options.checklists) throw new Error('a checklist gate applies but no checklist runner was given (call promote and register through src/release/, which runs the checklist)');
   const runs: ChecklistRun[] = [];
   const acked = new Set<string>();
   for (const c of gates.checklists) {

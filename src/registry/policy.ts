@@ -18,7 +18,7 @@ import { isHistoryDamaged } from './history-lines.js';
 import type { RegistryStore } from './store.js';
 import type { Actor, PolicyEvent } from './types.js';
 
-/** Runs checklists for gates. The checklist capability sits above the registry, so it is handed in (src/checklist/gate.ts). */
+/** Runs checklists for gates. The checklist capability sits above the registry, so src/release/ hands it in (src/checklist/gate.ts). */
 export interface ChecklistRunner {
   /** Throws an MlopsError naming the problem when `file` is not a valid checklist. */
   validate(file: string): Promise<void>;
@@ -176,5 +176,9 @@ function sameGates(p: PolicyView, requires: string[], checklist: PolicyEvent['ch
 
 /** A model's view of the policy history: the changes to registry-wide policies and to its own. */
 export async function policyEventsFor(store: RegistryStore, name: string): Promise<PolicyEvent[]> {
-  return (await store.readPolicyHistory()).filter((e) => e.model === null || e.model === name);
+  return policyEventsOf(await store.readPolicyHistory(), name);
+}
+
+export function policyEventsOf(events: readonly PolicyEvent[], name: string): PolicyEvent[] {
+  return events.filter((e) => e.model === null || e.model === name);
 }

@@ -6,8 +6,8 @@ import { openStore, readHistoryOrDamage, readState, requireModel, type DamagedMo
 import { parseRef, validateName } from './names.js';
 import { aliasesOf, foldHistory, latestVersion, selectVersion } from './state.js';
 import { eventView, versionView, type EventView, type VersionView } from './views.js';
-import { policiesFor, policyEventsFor, readPolicies, readPoliciesOrDamage, type DamagedPolicies } from './policy.js';
-import type { PolicyEvent } from './types.js';
+import { foldPolicies, policiesFor, policyEventsFor, policyEventsOf, readPolicies, readPoliciesOrDamage, type DamagedPolicies } from './policy.js';
+import type { PolicyEvent, VersionRecord } from './types.js';
 
 export interface ModelSummary {
   name: string;
@@ -98,6 +98,24 @@ export async function modelHistory(options: RegistryOptions & { name: string }):
   return { name, events: (await store.readHistory(name)).map(eventView), policy_events: await policyEventsFor(store, name) };
 }
 
+/**
+ * One version as `show` gives it, with its model's `history`, from one read of
+ * the history and one of the policies (a checklist's registry checks need both).
+ */
+export async function versionWithHistory(options: RegistryOptions & { ref: string }): Promise<{ version: ShowResult; history: HistoryResult }> {
+  const parsed = parseRef(options.ref);
+  const store = openStore(options);
+  const events = await store.readHistory(parsed.name);
+  const state = foldHistory(parsed.name, events);
+  if (state.versions.size === 0) await requireModel(store, parsed.name); // refuses, naming the models there
+  const record = selectVersion(state, parsed.selector);
+  const policyEvents = await store.readPolicyHistory();
+  return {
+    version: versionView(store, state, record, policiesFor(foldPolicies(policyEvents), state.name)),
+    history: { name: state.name, events: events.map(eventView), policy_events: policyEventsOf(policyEvents, state.name) },
+  };
+}
+
 export interface ResolvedModel {
   path: string;
   name: string;
@@ -105,6 +123,8 @@ export interface ResolvedModel {
   sha256: string;
   /** Feature names recorded with the version (tag `features`), in the model's order. */
   features?: string[];
+  /** Everything recorded with the version (tags, metrics, signature...), so a caller need not read the registry again. */
+  record: VersionRecord;
 }
 
 /**
@@ -129,14 +149,14 @@ export async function resolveModelRef(options: RegistryOptions & { ref: string; 
   const record = selectVersion(state, parsed.selector);
   const file = store.filePath(record.name, record.version, record.file);
   const features = parseNameList(record.tags?.features);
-  const resolved = { path: file, name: record.name, model_version: record.version, sha256: record.sha256, ...(features ? { features } : {}) };
-  // Callers that read the whole file anyway (loadModel) check the hash of what they read instead.
+  const resolved = { path: file, name: record.name, model_version: record.version, sha256: record.sha256, ...(features ? { features } : {}), record };
+  // Callers that read the whole file anyway (models/ loadModel) check the hash of what they read instead.
   if (options.verify !== false) assertUntampered(resolved, await sha256File(file).catch(() => null));
   return resolved;
 }
 
 /** The stored file must be the bytes that were registered. */
-export function assertUntampered(resolved: ResolvedModel, actual: string | null): void {
+export function assertUntampered(resolved: Pick<ResolvedModel, 'path' | 'name' | 'model_version' | 'sha256'>, actual: string | null): void {
   if (actual === resolved.sha256) return;
   throw new MlopsError('REGISTRY_TAMPERED', actual === null
     ? `${resolved.name}@${resolved.model_version}: the stored file ${resolved.path} is missing`

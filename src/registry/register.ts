@@ -1,4 +1,4 @@
-/** `mlops registry register`: validate, copy in, record. */
+/** `mlops registry register`: copy in and record a model whose facts check/registrable.ts established. */
 import path from 'node:path';
 import { isMlopsError, MlopsError } from '../util/errors.js';
 import { promote } from './aliases.js';
@@ -9,7 +9,7 @@ import { openStore, readState, type RegistryOptions } from './context.js';
 import { parseRef, validateName, validateNewModelName } from './names.js';
 import { maxVersion, selectVersion, type ModelState } from './state.js';
 import type { RegistryStore } from './store.js';
-import type { ModelSignature, VersionRecord, VersionRef } from './types.js';
+import type { ModelFacts, VersionRecord, VersionRef } from './types.js';
 import { featureListFor } from './feature-list.js';
 import { versionView, type VersionView } from './views.js';
 
@@ -37,6 +37,11 @@ export interface RegisterOptions extends RegistryOptions, RunGateOptions {
   ignore?: string[];
 }
 
+/** The model's facts, decided above the registry (check/registrable.ts reads the model); with `alias`, the checklist runner (src/release/). */
+export interface RegisterVersionOptions extends RegisterOptions {
+  model: ModelFacts;
+}
+
 /** The version record (as `show` gives it), and whether it was already there. */
 export interface RegisterResult extends VersionView {
   /** True when identical bytes were already registered and that version is returned. */
@@ -45,48 +50,17 @@ export interface RegisterResult extends VersionView {
   alias_move?: { alias: string; from: number | null; to: number; changed: boolean };
 }
 
-interface ValidatedModel {
-  signature: ModelSignature;
-  producer: string;
-  ir_version: number;
-  opsets: Record<string, number>;
-}
-
-/** The check layer decides whether a file may become a version: it must decode, be well formed and load. */
-async function validate(file: string): Promise<ValidatedModel> {
-  const { loadModel, hasExternalData } = await import('../onnx/load-model.js');
-  const { checkStructure } = await import('../check/structure.js');
-  const { summarizeModel } = await import('../check/inspect.js');
-  const loaded = await loadModel(file);
-  if (hasExternalData(loaded.model)) {
-    throw new MlopsError('REGISTRY_EXTERNAL_DATA', `${file} keeps its weights in external data files, which the registry does not store`, {
-      hint: 'save it as a single file first: onnx.save(onnx.load(path), out, save_as_external_data=False) (models up to 2 GiB)',
-    });
-  }
-  const errors = checkStructure(loaded.model).filter((p) => p.severity === 'error');
-  if (errors.length) {
-    throw new MlopsError('REGISTRY_INVALID_MODEL', `${file} is not a valid ONNX model: ${errors[0].message}${errors.length > 1 ? ` (and ${errors.length - 1} more problems)` : ''}`, {
-      hint: `run mlops check ${file} for the full report`,
-    });
-  }
-  const { openSession } = await import('../runtime/session.js');
-  const session = await openSession(loaded);
-  await session.release();
-  const summary = summarizeModel(loaded);
-  return {
-    signature: { inputs: summary.inputs, outputs: summary.outputs },
-    producer: [summary.producer_name, summary.producer_version].filter(Boolean).join(' '),
-    ir_version: summary.ir_version,
-    opsets: Object.fromEntries(summary.opsets.map((o) => [o.domain, o.version])),
-  };
-}
-
-export async function registerModel(options: RegisterOptions): Promise<RegisterResult> {
+/**
+ * Store a model whose facts are known as the next version. The registry does not
+ * read models: check/registrable.ts loads and checks the file, then calls this
+ * (through src/release/ registerModel, which also wires the checklist gate).
+ */
+export async function registerVersion(options: RegisterVersionOptions): Promise<RegisterResult> {
   const name = validateNewModelName(options.name);
   if (options.alias) validateName(options.alias, 'alias');
   const store = openStore(options);
   const source = path.resolve(options.cwd ?? process.cwd(), options.file);
-  const model = await validate(source);
+  const { model } = options;
   const features = await featureListFor(options, model.signature, options.file);
   const tags = { ...(options.tags ?? {}), ...(features ? { features: features.join(',') } : {}) };
   const staged = await store.stage(source);

@@ -1,9 +1,15 @@
 /** Registry records and events. History is the source of truth; state is folded from it. */
-import type { ValueSignature } from '../onnx/graph.js';
+/** An input or output as recorded (the JSON of onnx/'s ValueSignature: the registry stores it, it does not read models). */
+export interface RecordedValue {
+  name: string;
+  kind: 'tensor' | 'sequence' | 'map' | 'optional' | 'sparse_tensor' | 'unknown';
+  type: string;
+  shape: Array<number | string | null> | null;
+}
 
 export interface ModelSignature {
-  inputs: ValueSignature[];
-  outputs: ValueSignature[];
+  inputs: RecordedValue[];
+  outputs: RecordedValue[];
 }
 
 export interface VersionRef {
@@ -32,6 +38,9 @@ export interface VersionRecord {
   created_at: string;
   created_by: string;
 }
+
+/** What the registry records about a model's content; decided by check/registrable.ts, which reads the model. */
+export type ModelFacts = Pick<VersionRecord, 'signature' | 'producer' | 'ir_version' | 'opsets'>;
 
 export interface Actor {
   /** Who: `github:octocat`, `gitlab:jane`, or the local user name. */

@@ -1,5 +1,5 @@
 import type { AliasMoveResult, ArchiveResult, ChecklistRun, HistoryResult, ListResult, PolicyEvent, PolicyResult, PolicyView, RegisterResult, ShowResult, VerifyResult } from '../registry/index.js';
-import { formatShape } from '../onnx/graph.js';
+import { formatShape } from '../onnx/shape-text.js';
 import { paint, type RenderOptions } from './style.js';
 import { formatBytes, joinSections, renderFields, renderTable } from './table.js';
 

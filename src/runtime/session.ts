@@ -2,7 +2,7 @@
 import { availableCores } from './cores.js';
 import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
 import { MlopsError, errorMessage } from '../util/errors.js';
-import { decodeModel, hasExternalData, inlineExternalData, type LoadedModel } from '../onnx/load-model.js';
+import { decodeModel, hasExternalData, inlineExternalData, type ModelFile } from '../onnx/load-model.js';
 import { feedInputs, valueSignature, type ValueSignature } from '../onnx/graph.js';
 import { encodeModel, type ModelProto } from '../onnx/proto.js';
 import type { Tensor } from '../onnx/tensor.js';
@@ -119,13 +119,13 @@ export function cleanOrtMessage(err: unknown): string {
     .trim();
 }
 
-export async function openSession(loaded: LoadedModel, options: OpenSessionOptions = {}): Promise<ModelSession> {
+export async function openSession(loaded: ModelFile, options: OpenSessionOptions = {}): Promise<ModelSession> {
   const { signature, bytes } = await prepareModel(loaded, options);
   return createSession(bytes, signature.model, signature.label, options.threads);
 }
 
 /** The bytes to compile and their signature, without compiling (a worker compiles them: see worker-session.ts). */
-export async function prepareModel(loaded: LoadedModel, options: Pick<OpenSessionOptions, 'transform' | 'label'> = {}): Promise<PreparedModel> {
+export async function prepareModel(loaded: ModelFile, options: Pick<OpenSessionOptions, 'transform' | 'label'> = {}): Promise<PreparedModel> {
   const label = options.label ?? loaded.path;
   let model = loaded.model;
   let bytes = loaded.bytes;

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadModel } from '../../src/onnx/load-model.js';
+import { loadModel } from '../../src/models/load-model.js';
 import { checkExternalData, checkStructure } from '../../src/check/structure.js';
 import { checkCompatibility } from '../../src/check/compatibility.js';
 import { onnx } from '../../src/onnx/proto.js';

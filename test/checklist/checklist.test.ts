@@ -8,7 +8,8 @@ import { runChecklist, type ChecklistResult } from '../../src/checklist/index.js
 import { validateConfig, type ChecklistConfig } from '../../src/checklist/config.js';
 import { renderChecklistJunit, renderChecklistMarkdown } from '../../src/report/checklist.js';
 import { accuracy, f1, rocAuc } from '../../src/stats/metrics.js';
-import { promote, registerModel, showVersion } from '../../src/registry/index.js';
+import { showVersion } from '../../src/registry/index.js';
+import { promote, registerModel } from '../../src/release/index.js';
 import { fixture, runCli } from '../helpers.js';
 import { tempDir } from '../registry/helpers.js';
 

@@ -4,7 +4,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { predictBatch } from '../../src/predict/index.js';
 import type { ErrorCode } from '../../src/util/error-codes.js';
-import { registerModel } from '../../src/registry/index.js';
+import { registerModel } from '../../src/release/index.js';
 import { fixture } from '../helpers.js';
 import { tempDir } from '../registry/helpers.js';
 import { maxRelativeError, readCsv } from './helpers.js';

@@ -4,11 +4,12 @@ import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { quantizeModel } from '../../src/quantize/index.js';
 import { computeScaleZeroPoint, quantRange, quantizeValue, roundHalfEven } from '../../src/quantize/formulas.js';
-import { loadModel } from '../../src/onnx/load-model.js';
+import { loadModel } from '../../src/models/load-model.js';
 import { getUnknownFields } from '../../src/onnx/proto.js';
 import { tensorFromProto } from '../../src/onnx/tensor.js';
 import { openSession } from '../../src/runtime/session.js';
-import { registerModel, showVersion } from '../../src/registry/index.js';
+import { showVersion } from '../../src/registry/index.js';
+import { registerModel } from '../../src/release/index.js';
 import { fixture } from '../helpers.js';
 import { tempDir } from '../registry/helpers.js';
 

@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { listRegistry, modelHistory, registerModel, promote, resolveModelRef, verifyRegistry } from '../../src/registry/index.js';
+import { listRegistry, modelHistory, resolveModelRef, verifyRegistry } from '../../src/registry/index.js';
+import { registerModel, promote } from '../../src/release/index.js';
 import { ROOT, runCli } from '../helpers.js';
 import { modelVariants, tempDir } from './helpers.js';
 

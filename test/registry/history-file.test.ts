@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { listRegistry, modelHistory, registerModel, showVersion, verifyRegistry } from '../../src/registry/index.js';
+import { listRegistry, modelHistory, showVersion, verifyRegistry } from '../../src/registry/index.js';
+import { registerModel } from '../../src/release/index.js';
 import { modelVariants, tempDir } from './helpers.js';
 
 function historyOf(registry: string, name: string): string {

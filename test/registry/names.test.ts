@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { registerModel } from '../../src/registry/index.js';
+import { registerModel } from '../../src/release/index.js';
 import { fixture, runCli } from '../helpers.js';
 import { tempDir } from './helpers.js';
 

@@ -2,10 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, readFileSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
-import {
-  archiveVersion, listRegistry, modelHistory, promote, registerModel, resolveModelRef, rollback, showVersion, verifyRegistry,
-} from '../../src/registry/index.js';
-import { loadModel } from '../../src/onnx/load-model.js';
+import { archiveVersion, listRegistry, modelHistory, resolveModelRef, rollback, showVersion, verifyRegistry } from '../../src/registry/index.js';
+import { promote, registerModel } from '../../src/release/index.js';
+import { loadModel } from '../../src/models/load-model.js';
 import { sha256Bytes } from '../../src/util/hash.js';
 import { currentOwner } from '../../src/util/process-owner.js';
 import { fixture } from '../helpers.js';

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { modelHistory, promote, registerModel, rollback } from '../../src/registry/index.js';
+import { modelHistory, rollback } from '../../src/registry/index.js';
+import { promote, registerModel } from '../../src/release/index.js';
 import { runCli } from '../helpers.js';
 import { modelVariants, tempDir } from './helpers.js';
 

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, readdirSync, readFileSync, utimesSync } from 'node:fs';
 import path from 'node:path';
-import { modelHistory, registerModel, showVersion, verifyRegistry } from '../../src/registry/index.js';
+import { modelHistory, showVersion, verifyRegistry } from '../../src/registry/index.js';
+import { registerModel } from '../../src/release/index.js';
 import { ROOT, runCli } from '../helpers.js';
 import { modelVariants, tempDir } from './helpers.js';
 

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
-import { loadModel } from '../../src/onnx/load-model.js';
+import { loadModel } from '../../src/models/load-model.js';
 import { stripZipMap } from '../../src/onnx/zipmap.js';
 import { openSession } from '../../src/runtime/session.js';
 import { fixture } from '../helpers.js';

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { ERROR_AREAS, ERROR_CODES, type ErrorCode } from '../../src/util/error-codes.js';
 import { FINDING_CODES } from '../../src/check/finding-codes.js';
 import { MlopsError } from '../../src/util/errors.js';
-import { renderErrorsDoc } from '../../src/util/error-docs.js';
+import { renderErrorsDoc } from '../../src/report/errors-doc.js';
 
 test('docs/errors.md is generated from the catalogues and up to date (run `npm run docs:errors`)', () => {
   const committed = readFileSync(path.join(ROOT, 'docs', 'errors.md'), 'utf8');

@@ -3,7 +3,7 @@
  * finding codes). `npm run docs:errors` writes it; a test renders it again
  * and fails when the file in the repository is out of date.
  */
-import { ERROR_AREAS, ERROR_CODES, type ErrorArea, type ErrorCodeInfo } from './error-codes.js';
+import { ERROR_AREAS, ERROR_CODES, type ErrorArea, type ErrorCodeInfo } from '../util/error-codes.js';
 import { FINDING_CODES, type FindingCodeInfo } from '../check/finding-codes.js';
 
 const EXIT_MEANING: Record<number, string> = { 0: 'ok', 1: 'failure found', 2: 'usage or input error', 3: 'internal error' };
