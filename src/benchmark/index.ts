@@ -71,7 +71,7 @@ export async function benchModel(options: BenchOptions): Promise<BenchResult> {
   try {
     let csv: Record<string, Tensor> | undefined;
     if (options.input) {
-      const { readCsvTable } = await import('../csv/read-csv-table.js');
+      const { readCsvTable } = await import('../table/read-csv-table.js');
       const { csvFeeds } = await import('../check/csv-data.js');
       const table = await readCsvTable(options.input);
       // No rows would be "repeated" into batches of undefined values: timings of garbage, not of the data.

@@ -2,8 +2,8 @@
 import type { ValueSignature } from '../onnx/graph.js';
 import type { ElementType } from '../onnx/data-types.js';
 import { arrayConstructorFor, type Tensor } from '../onnx/tensor.js';
-import type { CsvTable } from '../csv/read-csv-table.js';
-import { parseBoolCell, parseFloatCell, parseIntCell, quoteCell } from '../csv/cell-values.js';
+import type { CsvTable } from '../table/read-csv-table.js';
+import { parseBoolCell, parseFloatCell, parseIntCell, quoteCell } from '../table/cell-values.js';
 import { MlopsError } from '../util/errors.js';
 import type { RecordedFeatures } from '../onnx/load-model.js';
 import { featuresByOrderWarning } from '../table/feature-order.js';

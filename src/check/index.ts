@@ -6,7 +6,7 @@ import { toNumber, type LongLike } from '../onnx/proto.js';
 import type { Tensor } from '../onnx/tensor.js';
 import type { ModelSession } from '../runtime/session.js';
 import { ORT_VERSION } from '../runtime/capabilities.js';
-import { readCsvTable, type CsvTable } from '../csv/read-csv-table.js';
+import { readCsvTable, type CsvTable } from '../table/read-csv-table.js';
 import { MlopsError } from '../util/errors.js';
 import { checkCompatibility } from './compatibility.js';
 import { csvExpected, csvFeeds, type CsvMappingOptions } from './csv-data.js';

@@ -2,7 +2,7 @@
 import { loadModel } from '../onnx/load-model.js';
 import { stripZipMap, type ZipMapRewrite } from '../onnx/zipmap.js';
 import { openSession } from '../runtime/session.js';
-import { readCsvTable } from '../csv/read-csv-table.js';
+import { readCsvTable } from '../table/read-csv-table.js';
 import { csvFeeds } from '../check/csv-data.js';
 import { accuracy, f1, mae, rmse, rocAuc } from '../stats/metrics.js';
 import { MlopsError } from '../util/errors.js';

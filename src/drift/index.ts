@@ -4,7 +4,7 @@ import { ks2sampSorted, type Alternative, type KsMethod } from '../stats/ks.js';
 import { chi2Contingency } from '../stats/chi2.js';
 import { correctPValues, numericPsi, psiFromCounts, standardDeviation, wassersteinSorted, type Correction } from '../stats/effect-size.js';
 import { detectKind, readColumns, readHeader, sampleRows, type ColumnData, type ColumnKind } from './read-columns.js';
-import { isMissingCell } from '../csv/cell-values.js';
+import { isMissingCell } from '../table/cell-values.js';
 import { chartData, type ChartData } from './charts.js';
 import { openInputs } from './inputs.js';
 import { checkThresholds, MIN_VALUES, MISSING_RATE_JUMP } from './rules.js';

@@ -3,9 +3,9 @@
  * Float64Arrays (byte-level parsing, as predict-batch does), categorical ones
  * as strings; missing values counted, never stored.
  */
-import { scanDecimal, scanState } from '../csv/fast-number.js';
-import { isMissingCell as isMissing, parseFloatCell, quoteCell } from '../csv/cell-values.js';
-import { readHeader, readRows, type CsvHeaderInfo } from '../csv/row-reader.js';
+import { scanDecimal, scanState } from '../table/fast-number.js';
+import { isMissingCell as isMissing, parseFloatCell, quoteCell } from '../table/cell-values.js';
+import { readHeader, readRows, type CsvHeaderInfo } from '../table/row-reader.js';
 import { MlopsError } from '../util/errors.js';
 
 export type ColumnKind = 'numerical' | 'categorical';

@@ -5,7 +5,7 @@ import { stripZipMap, type ZipMapRewrite } from '../onnx/zipmap.js';
 import { openSession, type ModelSession } from '../runtime/session.js';
 import { workerRunner, type Runner } from '../runtime/worker-session.js';
 import { availableCores } from '../runtime/cores.js';
-import { fileError, readHeader, readRows, type CsvHeaderInfo, type RowChunk } from '../csv/row-reader.js';
+import { fileError, readHeader, readRows, type CsvHeaderInfo, type RowChunk } from '../table/row-reader.js';
 import type { Tensor } from '../onnx/tensor.js';
 import { MlopsError } from '../util/errors.js';
 import { BatchEncoder, csvField, type EncodedBatch } from './encode.js';

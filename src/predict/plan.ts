@@ -5,7 +5,7 @@
  */
 import type { ValueSignature } from '../onnx/graph.js';
 import type { ElementType } from '../onnx/data-types.js';
-import { isMissingCell, parseBoolCell, parseFloatCell } from '../csv/cell-values.js';
+import { isMissingCell, parseBoolCell, parseFloatCell } from '../table/cell-values.js';
 import { MlopsError } from '../util/errors.js';
 
 export type CellKind = 'float' | 'int' | 'bool' | 'string';

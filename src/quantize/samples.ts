@@ -6,8 +6,8 @@ import type { LoadedModel } from '../onnx/load-model.js';
 import { decodeTensorBytes } from '../onnx/proto.js';
 import { arrayConstructorFor, elementCount, tensorFromProto, type Tensor } from '../onnx/tensor.js';
 import type { ElementType } from '../onnx/data-types.js';
-import { readCsvTable } from '../csv/read-csv-table.js';
-import { describeBinary } from '../csv/binary-sniff.js';
+import { readCsvTable } from '../table/read-csv-table.js';
+import { describeBinary } from '../table/binary-sniff.js';
 import { csvFeeds } from '../check/csv-data.js';
 import { MlopsError } from '../util/errors.js';
 
