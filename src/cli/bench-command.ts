@@ -28,7 +28,7 @@ export function addBenchCommand(program: Command): void {
       const globals = cmd.optsWithGlobals<GlobalFlags>();
       await runCommand(globals, async () => {
         const { benchModel } = await import('../benchmark/index.js');
-        const result = await benchModel({ model, registry: f.registry, input: f.input, features: f.features, ignore: f.ignore, batchSizes: f.batchSize, warmup: f.warmup, iterations: f.iterations, duration: f.duration, threads: f.threads });
+        const result = await benchModel({ model, registry: f.registry, input: f.input, features: f.features, ignore: f.ignore, batchSizes: f.batchSize, warmup: f.warmup, iterations: f.iterations, duration: f.duration, threads: f.threads, onWarning: (message) => process.stderr.write(`warning: ${message}\n`) });
         if (f.json) return { stdout: (await import('../report/json.js')).renderJson(result), exitCode: ExitCode.Ok };
         return { stdout: (await import('../report/bench.js')).renderBench(result, renderOptions(globals)), exitCode: ExitCode.Ok };
       });

@@ -3,7 +3,9 @@ import { MlopsError } from '../util/errors.js';
 import { ks2sampSorted, type Alternative, type KsMethod } from '../stats/ks.js';
 import { chi2Contingency } from '../stats/chi2.js';
 import { correctPValues, numericPsi, psiFromCounts, standardDeviation, wassersteinSorted, type Correction } from '../stats/effect-size.js';
-import { detectKind, readColumns, readHeader, sampleRows, type ColumnData, type ColumnKind } from './read-columns.js';
+import { detectKind, readColumns, readHeader, type ColumnData, type ColumnKind } from './read-columns.js';
+import { headRows } from '../table/bounded-rows.js';
+import { selectColumns } from '../table/column-map.js';
 import { isMissingCell } from '../table/cell-values.js';
 import { chartData, type ChartData } from './charts.js';
 import { openInputs } from './inputs.js';
@@ -105,17 +107,17 @@ async function detectDriftIn(options: DriftOptions): Promise<DriftResult> {
   const curHeader = await readHeader(options.current);
   // An empty file is an input error, said of that file: not "0 of 0 columns drifted", and not
   // every column typed numerical for want of values, then blamed on the other file's first word.
-  const refSample = await sampleRows(options.reference, refHeader, SAMPLE_ROWS);
+  const refSample = await headRows(options.reference, refHeader, SAMPLE_ROWS, 'throw');
   if (refSample.length === 0) {
     throw new MlopsError('DRIFT_EMPTY_INPUT', `reference data ${options.reference} has no data rows (only a header): nothing to compare against`, { hint: 'pass the data the model was trained or validated on' });
   }
-  const curSample = await sampleRows(options.current, curHeader, SAMPLE_ROWS);
+  const curSample = await headRows(options.current, curHeader, SAMPLE_ROWS, 'throw');
   if (curSample.length === 0) {
     throw new MlopsError('DRIFT_EMPTY_INPUT', `current data ${options.current} has no data rows (only a header): nothing to test`, { hint: 'check the job that wrote it; an empty batch has no drift to measure' });
   }
   const inCurrent = new Set(curHeader.header);
   const inReference = new Set(refHeader.header);
-  const requested = options.columns ?? refHeader.header.filter((h) => !(options.exclude ?? []).includes(h));
+  const requested = selectColumns(refHeader.header, { features: options.columns, ignore: options.exclude });
   for (const name of [...(options.columns ?? []), ...(options.categorical ?? []), ...(options.numerical ?? [])]) {
     if (!inReference.has(name) || !inCurrent.has(name)) {
       throw new MlopsError('CSV_COLUMNS_MISSING', `column "${name}" is not in ${!inReference.has(name) ? options.reference : options.current}`, {

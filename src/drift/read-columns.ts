@@ -42,18 +42,6 @@ export interface ColumnRequest {
   kind: ColumnKind;
 }
 
-/** First rows of a file, as field arrays, for type detection. */
-export async function sampleRows(file: string, header: CsvHeaderInfo, limit: number): Promise<string[][]> {
-  const out: string[][] = [];
-  for await (const chunk of readRows(file, header, {})) {
-    for (let r = 0; r < chunk.count && out.length < limit; r++) {
-      out.push(chunk.records?.get(r) ?? chunk.buf.toString('utf8', chunk.starts[r], chunk.ends[r]).split(','));
-    }
-    if (out.length >= limit) break;
-  }
-  return out;
-}
-
 /**
  * The detection rule, said in the report: a column is categorical when a
  * present value in the first rows of the reference is not a number, or when

@@ -12,9 +12,9 @@ import { BatchEncoder, csvField, type EncodedBatch } from './encode.js';
 import { RejectsLog } from './rejects-log.js';
 import { formatRows, outputColumns, type OutputColumn } from './format.js';
 import { fileSink, streamSink, type OutputSink } from './output-sink.js';
-import { planColumns, takenByOrder, type PlanOptions, type PredictPlan } from './plan.js';
+import { planColumns, type PlanOptions, type PredictPlan } from './plan.js';
 import { planOutputs } from './output-paths.js';
-import { featuresByOrderWarning } from '../table/feature-order.js';
+import { chunkRows, headRows } from '../table/bounded-rows.js';
 import { scanForShard, shardRange, type ShardSpec } from './shard.js';
 
 export { resolveShard, parseShard, type ShardSpec } from './shard.js';
@@ -262,12 +262,11 @@ async function predictRows(
   // nothing is written before the plan holds.
   let t = performance.now();
   const first = await nextChunk(rows);
-  const sample = range && range.start > headerInfo.dataStart ? await sampleRows(input, headerInfo) : sampleOf(first);
+  // A shard judges columns on the first rows of the whole file, so every shard maps alike.
+  const sample = range && range.start > headerInfo.dataStart ? await headRows(input, headerInfo, SAMPLE_ROWS) : chunkRows(first, SAMPLE_ROWS);
   timings.parse += performance.now() - t;
   const plan = planColumns(input, headerInfo.header, sample, session.inputs, options);
-  if (takenByOrder(plan.featureSource) && plan.bindings[0]?.columns.length > 1) {
-    warn(featuresByOrderWarning(input, plan.bindings[0].columns.map((c) => headerInfo.header[c]), session.inputs[0].name));
-  }
+  if (plan.byOrderWarning) warn(plan.byOrderWarning);
   const fixed = plan.fixedBatch;
   if (fixed !== undefined) {
     // Batches become a whole number of the model's batches, run one model call each.
@@ -433,25 +432,6 @@ async function nextChunk(rows: AsyncGenerator<RowChunk>): Promise<RowChunk | und
 
 /** Rows the column kinds are judged on. */
 const SAMPLE_ROWS = 100;
-
-function sampleOf(chunk: RowChunk | undefined): string[][] {
-  const sample: string[][] = [];
-  for (let r = 0; chunk && r < chunk.count && sample.length < SAMPLE_ROWS; r++) {
-    if (chunk.malformed?.has(r)) continue;
-    sample.push(chunk.records?.get(r) ?? chunk.buf.toString('utf8', chunk.starts[r], chunk.ends[r]).split(','));
-  }
-  return sample;
-}
-
-/** The first rows of the whole file (a shard judges columns on these too, so every shard maps alike). */
-async function sampleRows(file: string, headerInfo: CsvHeaderInfo): Promise<string[][]> {
-  const head = readRows(file, headerInfo, { malformedRows: 'mark' });
-  try {
-    return sampleOf(await nextChunk(head));
-  } finally {
-    await head.return(undefined);
-  }
-}
 
 /** Output widths when there are no rows: run on a zero-row batch where the model allows it. */
 async function emptyRun(session: ModelSession, runner: Runner, encoder: BatchEncoder, fetch: string[]): Promise<Tensor[]> {

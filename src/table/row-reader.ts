@@ -10,9 +10,8 @@
 import { createReadStream } from 'node:fs';
 import { parse as parseSync } from 'csv-parse/sync';
 import { MlopsError } from '../util/errors.js';
-import { checkHeader } from './read-csv-table.js';
 import { maxRowBytes, rowTooLong } from './row-limit.js';
-import { checkCsvHead } from './csv-head.js';
+import { checkCsvHead, checkHeader } from './csv-head.js';
 
 /**
  * Rows read from one buffer. A plain row (no quotes) is a byte range of

@@ -125,7 +125,7 @@ test('clear errors: nothing to quantize, missing calibration, calibration that d
   await assert.rejects(quantizeModel({ model: fixture('models', 'float64-input.onnx'), output }), /the weight is float64; only float32 weights are quantized/);
   await assert.rejects(quantizeModel({ model: fixture('models', 'cnn.onnx'), output, mode: 'static' }), /static quantization needs calibration data/);
   await assert.rejects(quantizeModel({ model: fixture('models', 'mlp.onnx'), output, mode: 'static', calibration: fixture('data', 'iris.csv') }),
-    /calibration data: model input "input" takes 30 features, but .*iris\.csv has 5 columns/);
+    /calibration data: model input "input" \(float32\) takes 30 features, but .*iris\.csv has 5 numeric columns/);
   const bad = path.join(dir, 'x.npy');
   writeFileSync(bad, readFileSync(path.join(fixture('data', 'cnn-calibration'), 'image.npy')).subarray(0, 40));
   await assert.rejects(quantizeModel({ model: fixture('models', 'mlp.onnx'), output, mode: 'static', calibration: dir }), /x\.npy (has shape|is not)/);

@@ -1,27 +1,31 @@
-/** Tabular parity data: feature columns -> model inputs, expected columns -> outputs. */
+/**
+ * Rows held in memory (a bounded sample, see bounded-rows.ts) as model
+ * feeds, mapped by column-map.ts like every other command; and expected
+ * columns as output tensors for a parity check.
+ */
 import type { ValueSignature } from '../onnx/graph.js';
 import type { ElementType } from '../onnx/data-types.js';
 import { arrayConstructorFor, type Tensor } from '../onnx/tensor.js';
-import type { CsvTable } from '../table/read-csv-table.js';
-import { parseBoolCell, parseFloatCell, parseIntCell, quoteCell } from '../table/cell-values.js';
+import { parseBoolCell, parseFloatCell, parseIntCell, quoteCell } from './cell-values.js';
 import { MlopsError } from '../util/errors.js';
-import type { RecordedFeatures } from '../onnx/load-model.js';
-import { featuresByOrderWarning } from '../table/feature-order.js';
+import { listColumns, mapColumns, type ColumnMapOptions, type ColumnMapping } from './column-map.js';
 
-export interface CsvMappingOptions {
-  /** Columns feeding a single 2-D input, in order. */
-  features?: string[];
-  /** Columns to leave out when features are chosen automatically (ids, labels...). */
-  ignore?: string[];
-  /** Feature names recorded with the model: the columns are found by name, in any order. */
-  recorded?: RecordedFeatures;
+/** Rows of one file in memory. */
+export interface CsvTable {
+  file: string;
+  header: string[];
+  rows: string[][];
+  /** Line (1-based, header = 1) on which each row starts. */
+  lines: number[];
+}
+
+export interface CsvMappingOptions extends Pick<ColumnMapOptions, 'features' | 'ignore' | 'recordedFeatures' | 'setAside'> {
   /** Told when features had to be taken by column order. */
   onWarning?: (message: string) => void;
 }
 
-function listColumns(names: string[], max = 8): string {
-  return names.length <= max ? names.join(', ') : `${names.slice(0, max).join(', ')}, ... (${names.length} in all)`;
-}
+/** Rows whose values decide which columns are numeric (as predict-batch judges them). */
+const KIND_SAMPLE_ROWS = 100;
 
 function cellError(table: CsvTable, row: number, column: string, value: string, what: string): MlopsError {
   return new MlopsError('CSV_BAD_VALUE', `${table.file}:${table.lines[row]}: column "${column}": ${quoteCell(value)} is not ${what}`, {
@@ -67,48 +71,29 @@ function allocate(type: ElementType, length: number): Tensor['data'] {
   }
 }
 
-export function csvFeeds(table: CsvTable, inputs: ValueSignature[], options: CsvMappingOptions = {}): Record<string, Tensor> {
+/** How the table's columns feed the model, decided once (on its first rows) for all its batches. */
+export function mapTable(table: CsvTable, inputs: ValueSignature[], options: CsvMappingOptions = {}): ColumnMapping {
+  const mapping = mapColumns(table.file, table.header, table.rows.slice(0, KIND_SAMPLE_ROWS), inputs, options);
+  if (mapping.byOrderWarning) options.onWarning?.(mapping.byOrderWarning);
+  return mapping;
+}
+
+/** The table's rows as feeds, by a mapping from mapTable. */
+export function tableFeeds(table: CsvTable, mapping: ColumnMapping): Record<string, Tensor> {
   const n = table.rows.length;
-  const index = new Map(table.header.map((h, i) => [h, i]));
   const feeds: Record<string, Tensor> = {};
-  const perColumn = inputs.length > 0 && inputs.every((i) => index.has(i.name)) && !options.features;
-  if (perColumn) {
-    // One input per column, as scikit-learn converters emit: [N, 1] or [N].
-    for (const input of inputs) {
-      const type = input.type as ElementType;
-      const rank = input.shape?.length ?? 2;
-      const data = allocate(type, n);
-      columnValues(table, index.get(input.name)!, type, data, 0, 1);
-      feeds[input.name] = { name: input.name, type, dims: rank === 1 ? [n] : [n, 1], data };
-    }
-    return feeds;
+  for (const input of mapping.inputs) {
+    const width = input.columns.length;
+    const data = allocate(input.type, n * width);
+    input.columns.forEach((c, k) => columnValues(table, c, input.type, data, k, width));
+    feeds[input.name] = { name: input.name, type: input.type, dims: input.dims(n), data };
   }
-  if (inputs.length !== 1 || (inputs[0].shape?.length ?? 2) !== 2) {
-    const missing = inputs.filter((i) => !index.has(i.name)).map((i) => i.name);
-    throw new MlopsError('CSV_COLUMNS_MISSING', `${table.file} has no column for model input${missing.length > 1 ? 's' : ''} ${missing.map((m) => `"${m}"`).join(', ')} (columns: ${listColumns(table.header)})`, {
-      hint: 'models with several inputs read one column per input, matched by name',
-    });
-  }
-  const input = inputs[0];
-  const width = input.shape?.[1];
-  const ignore = new Set(options.ignore ?? []);
-  const features = options.features ?? options.recorded?.names ?? table.header.filter((h) => !ignore.has(h));
-  const unknown = features.filter((f) => !index.has(f));
-  if (unknown.length) {
-    const by = options.features ? '' : options.recorded ? ` (named by the ${options.recorded.source === 'registry' ? 'registry tag "features"' : 'model metadata "feature_names"'})` : '';
-    throw new MlopsError('CSV_COLUMNS_MISSING', `${table.file} has no column ${unknown.map((u) => `"${u}"`).join(', ')}${by} (columns: ${listColumns(table.header)})`);
-  }
-  if (!options.features && !options.recorded && features.length > 1) options.onWarning?.(featuresByOrderWarning(table.file, features, input.name));
-  if (typeof width === 'number' && features.length !== width) {
-    throw new MlopsError('CSV_FEATURE_COUNT', `model input "${input.name}" takes ${width} features, but ${options.features ? '--features names' : options.recorded ? 'the recorded feature list names' : `${table.file} has`} ${features.length} columns (${listColumns(features)})`, {
-      hint: options.features ? 'list exactly the feature columns, in the order the model expects' : 'pick the feature columns with --features a,b,c or leave out the others with --ignore id,label',
-    });
-  }
-  const type = input.type as ElementType;
-  const data = allocate(type, n * features.length);
-  features.forEach((f, k) => columnValues(table, index.get(f)!, type, data, k, features.length));
-  feeds[input.name] = { name: input.name, type, dims: [n, features.length], data };
   return feeds;
+}
+
+/** Rows in memory as feeds: mapTable then tableFeeds. */
+export function csvFeeds(table: CsvTable, inputs: ValueSignature[], options: CsvMappingOptions = {}): Record<string, Tensor> {
+  return tableFeeds(table, mapTable(table, inputs, options));
 }
 
 /** Columns a [N] or [N, K] output fills in a flat expected table. */
