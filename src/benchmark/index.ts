@@ -74,17 +74,18 @@ export async function benchModel(options: BenchOptions): Promise<BenchResult> {
   try {
     let csv: Record<string, Tensor> | undefined;
     if (options.input) {
-      const { readBoundedRows, skippedRowsNote } = await import('../table/bounded-rows.js');
-      const { csvFeeds } = await import('../table/feeds.js');
+      const { readBoundedRows } = await import('../table/bounded-rows.js');
+      const { sampleFeeds } = await import('../table/feeds.js');
       // Batches take rows [0, batch) of the data (repeated when it is shorter): the first rows up to the
       // largest batch are all that is ever fed, and which rows they are does not change a timing.
       const table = await readBoundedRows(options.input, { limit: Math.max(...batchSizes), pick: 'first', badRows: 'skip', stopAtLimit: true });
-      const skipped = skippedRowsNote(table, 'input');
-      if (skipped) options.onWarning?.(skipped);
       // No rows would be "repeated" into batches of undefined values: timings of garbage, not of the data.
-      if (table.rows.length === 0) throw new MlopsError('CSV_EMPTY', `${options.input} has no data rows (only a header): nothing to feed the model`, { hint: 'pass rows to time, or leave out --input to synthesize inputs' });
+      if (table.rows.length === 0 && table.skipped === 0) throw new MlopsError('CSV_EMPTY', `${options.input} has no data rows (only a header): nothing to feed the model`, { hint: 'pass rows to time, or leave out --input to synthesize inputs' });
       // Features taken by column order are not warned about: a timing does not depend on which column is which.
-      csv = csvFeeds(table, session.inputs, { features: options.features, ignore: options.ignore, recordedFeatures: loaded.recordedFeatures });
+      const sample = sampleFeeds(table, session.inputs, { features: options.features, ignore: options.ignore, recordedFeatures: loaded.recordedFeatures }, 'input');
+      if (sample.note) options.onWarning?.(sample.note);
+      if (sample.table.rows.length === 0) throw new MlopsError('CSV_EMPTY', `${options.input} has no usable rows: ${sample.note}`, { hint: 'fix the rows, or leave out --input to synthesize inputs' });
+      csv = sample.feeds;
     }
     const results: BatchFigures[] = [];
     for (const batch of batchSizes) {

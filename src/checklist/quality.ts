@@ -2,8 +2,8 @@
 import { loadModel } from '../onnx/load-model.js';
 import { stripZipMap, type ZipMapRewrite } from '../onnx/zipmap.js';
 import { openSession } from '../runtime/session.js';
-import { readBoundedRows, skippedRowsNote } from '../table/bounded-rows.js';
-import { csvFeeds } from '../table/feeds.js';
+import { readBoundedRows } from '../table/bounded-rows.js';
+import { sampleFeeds } from '../table/feeds.js';
 import { accuracy, f1, mae, rmse, rocAuc } from '../stats/metrics.js';
 import { MlopsError } from '../util/errors.js';
 import type { MetricName } from './config.js';
@@ -36,15 +36,16 @@ export async function evaluateMetric(model: string, options: MetricOptions): Pro
     // Bad rows are skipped and counted, as in every sample; only a parity check, whose rows pair with another file's, refuses them.
     const table = await readBoundedRows(options.data, { limit: METRIC_ROWS, pick: 'reservoir', badRows: 'skip' });
     if (table.totalRows > table.rows.length) options.onNote?.(`on a sample of ${table.rows.length.toLocaleString('en-US')} of ${table.totalRows.toLocaleString('en-US')} rows`);
-    const skipped = skippedRowsNote(table, 'metric data');
-    if (skipped) options.onNote?.(skipped);
     // No rows would make the metric NaN, which then fails (or passes a baseline comparison) for the wrong reason.
-    if (table.rows.length === 0) throw new MlopsError('CSV_EMPTY', `${options.data} has no data rows (only a header): the ${options.metric} check needs labelled rows`, { hint: 'point data: at the hold-out set' });
+    if (table.rows.length === 0 && table.skipped === 0) throw new MlopsError('CSV_EMPTY', `${options.data} has no data rows (only a header): the ${options.metric} check needs labelled rows`, { hint: 'point data: at the hold-out set' });
     const labelIndex = table.header.indexOf(options.label);
     if (labelIndex < 0) throw new MlopsError('CSV_COLUMNS_MISSING', `${options.data} has no label column "${options.label}"`);
-    const feeds = csvFeeds(table, session.inputs, { features: options.features, ignore: options.ignore, setAside: [options.label], recordedFeatures: loaded.recordedFeatures });
+    const sample = sampleFeeds(table, session.inputs, { features: options.features, ignore: options.ignore, setAside: [options.label], recordedFeatures: loaded.recordedFeatures }, 'metric data');
+    if (sample.note) options.onNote?.(sample.note);
+    if (sample.table.rows.length === 0) throw new MlopsError('CSV_EMPTY', `${options.data} has no usable rows: ${sample.note}`, { hint: 'fix the rows, or point data: at the hold-out set' });
+    const feeds = sample.feeds;
     const outputs = await session.run(feeds);
-    const truth = table.rows.map((r) => r[labelIndex]);
+    const truth = sample.table.rows.map((r) => r[labelIndex]);
     const names = Object.keys(outputs);
     const pick = (pred: (t: Tensor) => boolean) => (options.output ? outputs[options.output] : names.map((n) => outputs[n]).find(pred));
     if (options.output && !outputs[options.output]) throw new MlopsError('CHECKLIST_OUTPUT', `model has no output "${options.output}" (outputs: ${names.join(', ')})`);

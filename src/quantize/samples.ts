@@ -6,9 +6,9 @@ import type { LoadedModel } from '../onnx/load-model.js';
 import { decodeTensorBytes } from '../onnx/proto.js';
 import { arrayConstructorFor, elementCount, tensorFromProto, type Tensor } from '../onnx/tensor.js';
 import type { ElementType } from '../onnx/data-types.js';
-import { readBoundedRows, skippedRowsNote } from '../table/bounded-rows.js';
+import { readBoundedRows } from '../table/bounded-rows.js';
 import { describeBinary } from '../table/binary-sniff.js';
-import { csvFeeds } from '../table/feeds.js';
+import { sampleFeeds } from '../table/feeds.js';
 import { MlopsError } from '../util/errors.js';
 
 const ACCEPTED = 'a CSV file, a .npy or .pb tensor file, or a folder of .npy/.pb tensors';
@@ -101,10 +101,10 @@ async function csvSampleFeeds(file: string, inputs: ValueSignature[], options: S
   // Bad rows are skipped and counted, as in any sample.
   const pick = options.what === 'calibration' ? 'reservoir' : 'first';
   const table = await readBoundedRows(file, { limit: options.rows, pick, badRows: 'skip', stopAtLimit: true });
-  const skipped = skippedRowsNote(table, `${options.what} data`);
-  if (skipped) options.onWarning?.(skipped);
   try {
-    return csvFeeds(table, inputs, { features: options.features, ignore: options.ignore, recordedFeatures: options.recordedFeatures, onWarning: options.onWarning });
+    const sample = sampleFeeds(table, inputs, { features: options.features, ignore: options.ignore, recordedFeatures: options.recordedFeatures, onWarning: options.onWarning }, `${options.what} data`);
+    if (sample.note) options.onWarning?.(sample.note);
+    return sample.feeds;
   } catch (err) {
     if (err instanceof MlopsError) throw new MlopsError(err.code, `${options.what} data: ${err.message}`, { hint: err.hint ?? 'pick the feature columns with --features or leave others out with --ignore' });
     throw err;

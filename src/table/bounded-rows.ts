@@ -49,10 +49,11 @@ export function rowFields(chunk: RowChunk, r: number): string[] {
   return chunk.records?.get(r) ?? chunk.buf.toString('utf8', chunk.starts[r], chunk.ends[r]).split(',');
 }
 
-/** What is wrong with row r of the chunk, if anything, for a table of `width` columns. */
-function badRowReason(chunk: RowChunk, r: number, fields: string[] | undefined, width: number): string | undefined {
+/** What is wrong with row r of the chunk, if anything, in predict-batch's words. */
+function badRowReason(chunk: RowChunk, r: number, fields: string[] | undefined, header: string[]): string | undefined {
   const malformed = chunk.malformed?.get(r);
-  if (malformed) return malformed.message;
+  if (malformed) return `column "${header[malformed.field] ?? malformed.field + 1}": ${malformed.message}`;
+  const width = header.length;
   if (fields && fields.length !== width) return `has ${fields.length} field${fields.length === 1 ? '' : 's'}, the header has ${width}`;
   return undefined;
 }
@@ -61,7 +62,6 @@ const SEED = 0x5eed;
 
 export async function readBoundedRows(file: string, options: BoundedRowsOptions): Promise<BoundedRows> {
   const info = await readHeader(file);
-  const width = info.header.length;
   const rows: string[][] = [];
   const lines: number[] = [];
   const next = random(SEED);
@@ -76,7 +76,7 @@ export async function readBoundedRows(file: string, options: BoundedRowsOptions)
         if (!keepIt && options.stopAtLimit && options.pick === 'first') break reading;
         // Fields are split only for rows that may be kept: counting the rest costs no strings.
         const fields = keepIt && !chunk.malformed?.has(r) ? rowFields(chunk, r) : undefined;
-        const reason = badRowReason(chunk, r, fields ?? (keepIt ? undefined : fieldCountOnly(chunk, r)), width);
+        const reason = badRowReason(chunk, r, fields ?? (keepIt ? undefined : fieldCountOnly(chunk, r)), info.header);
         if (reason) {
           if (options.badRows === 'refuse') {
             throw badRow(file, chunk.lines[r], reason);
@@ -118,7 +118,6 @@ export async function readBoundedRows(file: string, options: BoundedRowsOptions)
  */
 export async function* rowBatches(file: string, size: number, badRows: 'skip' | 'refuse'): AsyncGenerator<BoundedRows> {
   const info = await readHeader(file);
-  const width = info.header.length;
   let batch: BoundedRows = { file, header: info.header, rows: [], lines: [], totalRows: 0, skipped: 0 };
   let yielded = false;
   let seen = 0;
@@ -127,7 +126,7 @@ export async function* rowBatches(file: string, size: number, badRows: 'skip' | 
     for await (const chunk of source) {
       for (let r = 0; r < chunk.count; r++) {
         const fields = chunk.malformed?.has(r) ? undefined : rowFields(chunk, r);
-        const reason = badRowReason(chunk, r, fields, width);
+        const reason = badRowReason(chunk, r, fields, info.header);
         if (reason) {
           if (badRows === 'refuse') throw badRow(file, chunk.lines[r], reason);
           batch.skipped++;

@@ -6,9 +6,10 @@
 import type { ValueSignature } from '../onnx/graph.js';
 import type { ElementType } from '../onnx/data-types.js';
 import { arrayConstructorFor, type Tensor } from '../onnx/tensor.js';
-import { parseBoolCell, parseFloatCell, parseIntCell, quoteCell } from './cell-values.js';
+import { isMissingCell, parseBoolCell, parseFloatCell, parseIntCell, quoteCell } from './cell-values.js';
 import { MlopsError } from '../util/errors.js';
 import { listColumns, mapColumns, type ColumnMapOptions, type ColumnMapping } from './column-map.js';
+import { skippedRowsNote, type BoundedRows } from './bounded-rows.js';
 
 /** Rows of one file in memory. */
 export interface CsvTable {
@@ -31,6 +32,47 @@ function cellError(table: CsvTable, row: number, column: string, value: string, 
   return new MlopsError('CSV_BAD_VALUE', `${table.file}:${table.lines[row]}: column "${column}": ${quoteCell(value)} is not ${what}`, {
     hint: 'fix or remove that row',
   });
+}
+
+/** Why `text` cannot feed an input of `type`, or undefined when it can. */
+function cellProblem(type: ElementType, text: string): string | undefined {
+  if (type === 'string') return undefined;
+  if (type === 'bool') return parseBoolCell(text) === undefined ? 'a boolean (true/false/1/0)' : undefined;
+  if (type.startsWith('int') || type.startsWith('uint')) return parseIntCell(text) === undefined ? 'an integer' : undefined;
+  return parseFloatCell(text) === undefined ? 'a number' : undefined;
+}
+
+/**
+ * A sample's rows as feeds. A row with a value its input cannot take (text in
+ * a number column) or a missing one is skipped and counted with the sample's
+ * bad rows, as predict-batch --on-error skip sets it aside; `note` says how
+ * many were skipped. Returns the rows kept, for callers that read other
+ * columns of them (a metric's labels).
+ */
+export function sampleFeeds(table: BoundedRows, inputs: ValueSignature[], options: CsvMappingOptions, what: string): { feeds: Record<string, Tensor>; table: BoundedRows; note?: string } {
+  const mapping = mapTable(table, inputs, options);
+  const kept: BoundedRows = { ...table, rows: [], lines: [] };
+  const bad: Array<{ line: number; reason: string }> = table.firstSkipped ? [table.firstSkipped] : [];
+  table.rows.forEach((row, r) => {
+    for (const input of mapping.inputs) {
+      for (const c of input.columns) {
+        // A missing value (empty, NaN, NA...) is one too: a sample holds the rows the model can take as they are.
+        const missing = input.type !== 'string' && isMissingCell(row[c]);
+        const problem = missing ? undefined : cellProblem(input.type, row[c]);
+        if (missing || problem) {
+          kept.skipped++;
+          const what = missing ? `a missing value (${row[c].trim() === '' ? 'empty' : quoteCell(row[c])})` : `${quoteCell(row[c])} is not ${problem}`;
+          bad.push({ line: table.lines[r], reason: `column "${table.header[c]}": ${what}` });
+          return;
+        }
+      }
+    }
+    kept.rows.push(row);
+    kept.lines.push(table.lines[r]);
+  });
+  if (bad.length) kept.firstSkipped = bad.reduce((a, b) => (b.line < a.line ? b : a));
+  const note = skippedRowsNote(kept, what);
+  return { feeds: tableFeeds(kept, mapping), table: kept, ...(note ? { note } : {}) };
 }
 
 /** Parse one column into a typed array of the input's element type. */

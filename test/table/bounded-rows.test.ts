@@ -24,7 +24,7 @@ test('a bad row (stray quote, wrong field count) is skipped and counted in a sam
   assert.equal(sample.firstSkipped?.line, 3);
   await assert.rejects(readBoundedRows(file, { limit: 10, pick: 'first', badRows: 'refuse' }), (err: Error & { code?: string }) => {
     assert.equal(err.code, 'CSV_BAD_ROW');
-    assert.match(err.message, /people\.csv:3: a quote inside an unquoted value/);
+    assert.match(err.message, /people\.csv:3: column "name": a quote inside an unquoted value/);
     return true;
   });
   const batches = rowBatches(file, 1, 'refuse');
