@@ -111,8 +111,11 @@ function shapeNote(actual: number[], expected: number[], comparable: boolean): s
   return comparable ? `shape [${actual.join(', ')}] vs expected [${expected.join(', ')}]; compared element by element` : `shape [${actual.join(', ')}] differs from expected [${expected.join(', ')}]`;
 }
 
-/** As one pass over both batches would update it (`if (!(diff <= max)) max = diff`). */
-const laterMax = (a: number, b: number) => (!(b <= a) ? b : a);
+/**
+ * As one pass over both batches would leave it (`if (!(diff <= max)) max = diff`, over unequal
+ * elements only): 0 means the later batch had none, so the earlier figure stands (NaN included).
+ */
+const laterMax = (a: number, b: number) => (b === 0 || b <= a ? a : b);
 
 /**
  * One comparison of two batches of rows compared in turn: `next` holds rows
