@@ -15,7 +15,6 @@ import type { ValueSignature } from '../onnx/graph.js';
 import type { ElementType } from '../onnx/data-types.js';
 import { MlopsError } from '../util/errors.js';
 import { isMissingCell, parseBoolCell, parseFloatCell } from './cell-values.js';
-import { featuresByOrderWarning } from './feature-order.js';
 
 export type FeatureSource = 'inputs by name' | '--features' | 'registry' | 'model metadata' | 'numeric columns' | 'boolean columns' | 'columns not kept';
 
@@ -54,6 +53,17 @@ export interface ColumnMapping {
   featureSource: FeatureSource;
   /** Set when several features were taken by their order in the file: reordered columns would change predictions silently. */
   byOrderWarning?: string;
+}
+
+/**
+ * Features taken from a file's column order are a silent hazard: swap two
+ * columns and predictions change with exit 0. Every command that maps
+ * columns that way says so, and says how to map by name instead.
+ */
+export function featuresByOrderWarning(file: string, features: readonly string[], input: string): string {
+  const shown = features.length > 4 ? `${features.slice(0, 3).join(', ')}, ..., ${features[features.length - 1]} (${features.length})` : features.join(', ');
+  return `${file}: input "${input}" takes columns ${shown} by their order in the file, as the model records no feature names; `
+    + 'reordered columns would change predictions silently. Record the names: mlops registry register NAME MODEL --features-from train.csv';
 }
 
 /** Features found by their type in file order, not by name. */
