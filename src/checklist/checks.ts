@@ -195,7 +195,7 @@ export const CHECKS: Record<string, CheckFn> = {
 
   async drift(_ctx, c, rel) {
     const { detectDrift } = await import('../drift/index.js');
-    const r = await detectDrift({ reference: rel(str(c, 'reference')!), current: rel(str(c, 'current')!), exclude: list(c, 'ignore') ?? list(c, 'exclude'), alpha: num(c, 'alpha') });
+    const r = await detectDrift({ reference: rel(str(c, 'reference')!), current: rel(str(c, 'current')!), ignore: list(c, 'ignore') ?? list(c, 'exclude'), alpha: num(c, 'alpha') });
     const max = num(c, 'max_share');
     const pass = max === undefined ? !r.dataset_drift : r.drift_share <= max;
     const untested = r.columns.length - r.tested;

@@ -18,7 +18,13 @@ export type EffectMetric = 'psi' | 'ks' | 'wasserstein';
 export interface DriftOptions {
   reference: string;
   current: string;
+  /** The columns to compare (default: every column of the reference less `ignore`), as --features. */
+  features?: string[];
+  /** Columns that are not features (ids, timestamps), as --ignore. */
+  ignore?: string[];
+  /** @deprecated the old name of `features`. */
   columns?: string[];
+  /** @deprecated the old name of `ignore`. */
   exclude?: string[];
   categorical?: string[];
   numerical?: string[];
@@ -117,8 +123,10 @@ async function detectDriftIn(options: DriftOptions): Promise<DriftResult> {
   }
   const inCurrent = new Set(curHeader.header);
   const inReference = new Set(refHeader.header);
-  const requested = selectColumns(refHeader.header, { features: options.columns, ignore: options.exclude });
-  for (const name of [...(options.columns ?? []), ...(options.categorical ?? []), ...(options.numerical ?? [])]) {
+  const features = options.features ?? options.columns;
+  const ignore = options.ignore ?? options.exclude ?? [];
+  const requested = selectColumns(refHeader.header, { features, ignore });
+  for (const name of [...(features ?? []), ...(options.categorical ?? []), ...(options.numerical ?? [])]) {
     if (!inReference.has(name) || !inCurrent.has(name)) {
       throw new MlopsError('CSV_COLUMNS_MISSING', `column "${name}" is not in ${!inReference.has(name) ? options.reference : options.current}`, {
         hint: `columns of the reference: ${refHeader.header.slice(0, 12).join(', ')}${refHeader.header.length > 12 ? ', ...' : ''}`,
@@ -140,7 +148,7 @@ async function detectDriftIn(options: DriftOptions): Promise<DriftResult> {
     toRead.push({ name, ...kind });
   }
   for (const name of curHeader.header) {
-    if (!inReference.has(name) && !(options.exclude ?? []).includes(name) && !options.columns) {
+    if (!inReference.has(name) && !ignore.includes(name) && !features) {
       results.push(oneSided(name, `only in the current data (${options.reference} has no column "${name}")`));
     }
   }
