@@ -23,6 +23,8 @@ export interface BenchOptions {
   /** Run each batch size for this long instead of a fixed number of iterations (seconds). */
   duration?: number;
   threads?: number;
+  /** Told of bad rows skipped in `input`. */
+  onWarning?: (message: string) => void;
 }
 
 export interface BatchFigures {
@@ -60,18 +62,25 @@ async function feedsFor(session: ModelSession, options: BenchOptions, batch: num
 export async function benchModel(options: BenchOptions): Promise<BenchResult> {
   const loaded = options.loaded ?? (await loadModel(options.model, { registry: options.registry }));
   const session = await openSession(loaded, { threads: options.threads, transform: stripZipMap });
+  const batchSizes = options.batchSizes ?? [1, 32, 256];
   try {
     let csv: Record<string, Tensor> | undefined;
     if (options.input) {
-      const { readCsvTable } = await import('../csv/read-csv-table.js');
-      const { csvFeeds } = await import('../check/csv-data.js');
-      const table = await readCsvTable(options.input);
+      const { readBoundedRows } = await import('../table/bounded-rows.js');
+      const { sampleFeeds } = await import('../table/feeds.js');
+      // Batches take rows [0, batch) of the data (repeated when it is shorter): the first rows up to the
+      // largest batch are all that is ever fed, and which rows they are does not change a timing.
+      const table = await readBoundedRows(options.input, { limit: Math.max(...batchSizes), pick: 'first', badRows: 'skip', stopAtLimit: true });
       // No rows would be "repeated" into batches of undefined values: timings of garbage, not of the data.
-      if (table.rows.length === 0) throw new MlopsError('CSV_EMPTY', `${options.input} has no data rows (only a header): nothing to feed the model`, { hint: 'pass rows to time, or leave out `input` to synthesize inputs' });
-      csv = csvFeeds(table, session.inputs, { features: options.features, ignore: options.ignore, recorded: loaded.recordedFeatures });
+      if (table.rows.length === 0 && table.skipped === 0) throw new MlopsError('CSV_EMPTY', `${options.input} has no data rows (only a header): nothing to feed the model`, { hint: 'pass rows to time, or leave out `input` to synthesize inputs' });
+      // Features taken by column order are not warned about: a timing does not depend on which column is which.
+      const sample = sampleFeeds(table, session.inputs, { features: options.features, ignore: options.ignore, recordedFeatures: loaded.recordedFeatures }, 'input');
+      if (sample.note) options.onWarning?.(sample.note);
+      if (sample.table.rows.length === 0) throw new MlopsError('CSV_EMPTY', `${options.input} has no usable rows: ${sample.note}`, { hint: 'fix the rows, or leave out `input` to synthesize inputs' });
+      csv = sample.feeds;
     }
     const results: BatchFigures[] = [];
-    for (const batch of options.batchSizes ?? [1, 32, 256]) {
+    for (const batch of batchSizes) {
       const feeds = await feedsFor(session, options, batch, csv);
       for (let i = 0; i < (options.warmup ?? 5); i++) await session.run(feeds);
       const times: number[] = [];

@@ -6,10 +6,9 @@ import { toNumber, type LongLike } from '../onnx/proto.js';
 import type { Tensor } from '../onnx/tensor.js';
 import type { ModelSession } from '../runtime/session.js';
 import { ORT_VERSION } from '../runtime/capabilities.js';
-import { readCsvTable, type CsvTable } from '../csv/read-csv-table.js';
 import { MlopsError } from '../util/errors.js';
 import { checkCompatibility } from './compatibility.js';
-import { csvExpected, csvFeeds, type CsvMappingOptions } from './csv-data.js';
+import { parityCsv } from './csv-parity.js';
 import { COMPARISON_RULE, compareTensors, type OutputComparison, type Tolerance } from './parity.js';
 import { hasErrors, type Problem } from './problems.js';
 import { smokeRun, type SmokeRun } from './smoke-run.js';
@@ -18,7 +17,11 @@ import { readTestData, type TestDataSet } from './test-data.js';
 
 export type { Problem } from './problems.js';
 
-export interface CheckOptions extends CsvMappingOptions {
+export interface CheckOptions {
+  /** Columns of --input feeding the model's single [N, F] input, in order. */
+  features?: string[];
+  /** Columns of --input that are not features (ids, labels). */
+  ignore?: string[];
   /** Model path or registry reference; may be omitted when testData holds a model.onnx. */
   model?: string;
   /** The model, already loaded through models/ (a checklist loads it once for all its checks); `model` is then not read. */
@@ -101,9 +104,9 @@ export async function checkModel(options: CheckOptions): Promise<CheckResult> {
     if (smoke.session && testData) {
       parity = report('test-data', tolerance, await Promise.all(testData.sets.map((set) => paritySet(smoke.session!, set, tolerance))));
     } else if (smoke.session && options.input && options.expected) {
-      const mapping = { features: options.features, ignore: options.ignore, recorded: loaded.recordedFeatures,
+      const mapping = { features: options.features, ignore: options.ignore, recordedFeatures: loaded.recordedFeatures,
         onWarning: (message: string) => problems.push({ severity: 'warning', stage: 'parity', code: 'FEATURES_BY_ORDER', message, hint: 'record the feature names with the model, or pass --features' }) };
-      parity = report('csv', tolerance, [await parityCsv(smoke.session, options, mapping, tolerance)]);
+      parity = report('csv', tolerance, [await parityCsv(smoke.session, { input: options.input, expected: options.expected }, mapping, tolerance)]);
     }
   } finally {
     await smoke.session?.release();
@@ -194,18 +197,6 @@ async function paritySet(session: ModelSession, set: TestDataSet, tolerance: Tol
   return { name: path.basename(set.dir), outputs: comparisons, passed: comparisons.every((c) => c.passed) };
 }
 
-async function parityCsv(session: ModelSession, options: CheckOptions, mapping: CsvMappingOptions, tolerance: Tolerance): Promise<ParitySetResult> {
-  const input = await readParityCsv('`input`', options.input!);
-  const expectedTable = await readParityCsv('`expected`', options.expected!);
-  const feeds = csvFeeds(input, session.inputs, mapping);
-  const names = session.tensorOutputs.map((o) => o.name);
-  const actual = await session.run(feeds, names);
-  const pairs: Array<[string, Tensor]> = names.map((n) => [n, actual[n]]);
-  const expected = csvExpected(expectedTable, pairs);
-  const comparisons = pairs.map(([name, tensor], i) => compareTensors(name, tensor, expected[i], tolerance));
-  return { name: path.basename(options.expected!), outputs: comparisons, passed: comparisons.every((c) => c.passed) };
-}
-
 /** Flag combinations that would otherwise be silently ignored. */
 function checkCheckOptions(options: CheckOptions): void {
   if ((options.input === undefined) !== (options.expected === undefined)) {
@@ -241,15 +232,4 @@ function loadFailureHint(found: Problem[]): string {
   const errors = [...new Set(found.filter((p) => p.severity === 'error').map((p) => p.code))];
   if (errors.length) return `fix the structural errors above (${errors.join(', ')}) first: onnxruntime refuses models that have them`;
   return `onnxruntime ${ORT_VERSION} rejects a model that passes the structural checks; its message names the node or type it refuses: re-export without it or with another opset, and check the model loads in Python's onnxruntime ${ORT_VERSION}`;
-}
-
-async function readParityCsv(option: '`input`' | '`expected`', file: string): Promise<CsvTable> {
-  try {
-    return await readCsvTable(file);
-  } catch (err) {
-    if (err instanceof MlopsError && (err.code === 'CSV_NOT_TEXT' || err.code === 'CSV_NOT_FOUND')) {
-      throw new MlopsError(err.code, `${option}: ${err.message}`, { hint: '`input` and `expected` take CSV files with a header row; tensors (.pb) go in a `testData` folder' });
-    }
-    throw err;
-  }
 }

@@ -43,6 +43,16 @@ function scalar(value: unknown, type: string): number | string {
 }
 
 export function compareTensors(output: string, actual: Tensor, expected: Tensor, tolerance: Tolerance): OutputComparison {
+  return compareWithExcess(output, actual, expected, tolerance).comparison;
+}
+
+/** A comparison and by how much its worst element exceeds the tolerance (-Infinity when there is none), to merge batches by. */
+export interface PartComparison {
+  comparison: OutputComparison;
+  worstExcess: number;
+}
+
+export function compareWithExcess(output: string, actual: Tensor, expected: Tensor, tolerance: Tolerance): PartComparison {
   const base = {
     output,
     type: actual.type,
@@ -53,9 +63,9 @@ export function compareTensors(output: string, actual: Tensor, expected: Tensor,
   const sameShape = actual.dims.length === expected.dims.length && actual.dims.every((d, i) => d === expected.dims[i]);
   // A [N] vs [N, 1] difference is only a layout detail; compare values when the counts agree.
   if (!sameShape && elementCount(actual.dims) !== elementCount(expected.dims)) {
-    return { ...base, mismatches: base.total, max_abs_error: NaN, max_rel_error: NaN, worst: null, passed: false, note: `shape [${actual.dims.join(', ')}] differs from expected [${expected.dims.join(', ')}]` };
+    return { comparison: { ...base, mismatches: base.total, max_abs_error: NaN, max_rel_error: NaN, worst: null, passed: false, note: shapeNote(actual.dims, expected.dims, false) }, worstExcess: -Infinity };
   }
-  const note = sameShape ? undefined : `shape [${actual.dims.join(', ')}] vs expected [${expected.dims.join(', ')}]; compared element by element`;
+  const note = sameShape ? undefined : shapeNote(actual.dims, expected.dims, true);
   const a = actual.data as ArrayLike<unknown>;
   const e = expected.data as ArrayLike<unknown>;
   const n = a.length;
@@ -92,5 +102,50 @@ export function compareTensors(output: string, actual: Tensor, expected: Tensor,
     }
   }
   const worst = worstIndex < 0 ? null : { index: unravel(worstIndex, expected.dims), actual: scalar(a[worstIndex], actual.type), expected: scalar(e[worstIndex], actual.type === 'float32' && expected.type === 'float32' ? 'float32' : expected.type) };
-  return { ...base, mismatches, max_abs_error: maxAbs, max_rel_error: maxRel, worst, passed: mismatches === 0, ...(note ? { note } : {}) };
+  // Unequal non-float elements: the first one is the worst.
+  const excess = !numeric || !tolerant ? (worstIndex < 0 ? -Infinity : Infinity) : worstExcess;
+  return { comparison: { ...base, mismatches, max_abs_error: maxAbs, max_rel_error: maxRel, worst, passed: mismatches === 0, ...(note ? { note } : {}) }, worstExcess: excess };
+}
+
+function shapeNote(actual: number[], expected: number[], comparable: boolean): string {
+  return comparable ? `shape [${actual.join(', ')}] vs expected [${expected.join(', ')}]; compared element by element` : `shape [${actual.join(', ')}] differs from expected [${expected.join(', ')}]`;
+}
+
+/**
+ * As one pass over both batches would leave it (`if (!(diff <= max)) max = diff`, over unequal
+ * elements only): 0 means the later batch had none, so the earlier figure stands (NaN included).
+ */
+const laterMax = (a: number, b: number) => (b === 0 || b <= a ? a : b);
+
+/**
+ * One comparison of two batches of rows compared in turn: `next` holds rows
+ * that follow the `rowsBefore` rows of `so_far`. The worst element is the one
+ * that exceeds the tolerance most (the earlier one on a tie, as in one pass).
+ */
+export function mergeComparisons(soFar: PartComparison, next: PartComparison, rowsBefore: number): PartComparison {
+  const a = soFar.comparison;
+  const b = next.comparison;
+  const rows = (dims: number[], more: number[]) => (dims.length ? [dims[0] + (more[0] ?? 0), ...dims.slice(1)] : dims);
+  const expected_shape = rows(a.expected_shape, b.expected_shape);
+  const actual_shape = rows(a.actual_shape, b.actual_shape);
+  const laterWorse = next.worstExcess > soFar.worstExcess;
+  const worst = laterWorse && b.worst ? { ...b.worst, index: b.worst.index.map((k, i) => (i === 0 ? k + rowsBefore : k)) } : a.worst;
+  const mismatches = a.mismatches + b.mismatches;
+  const note = a.note ?? b.note;
+  const comparable = !note || !note.includes('differs');
+  return {
+    comparison: {
+      ...a,
+      expected_shape,
+      actual_shape,
+      total: a.total + b.total,
+      mismatches,
+      max_abs_error: laterMax(a.max_abs_error, b.max_abs_error),
+      max_rel_error: laterMax(a.max_rel_error, b.max_rel_error),
+      worst,
+      passed: mismatches === 0 && comparable,
+      ...(note ? { note: shapeNote(actual_shape, expected_shape, comparable) } : {}),
+    },
+    worstExcess: laterWorse ? next.worstExcess : soFar.worstExcess,
+  };
 }

@@ -151,7 +151,8 @@ export const CHECKS: Record<string, CheckFn> = {
   async metric(ctx, c, rel) {
     const { evaluateMetric } = await import('./quality.js');
     const metric = str(c, 'metric') as MetricName;
-    const options = { data: rel(str(c, 'data')!), label: str(c, 'label')!, metric, output: str(c, 'output'), features: list(c, 'features'), ignore: list(c, 'ignore'), registry: ctx.registry };
+    const notes: string[] = [];
+    const options = { data: rel(str(c, 'data')!), label: str(c, 'label')!, metric, output: str(c, 'output'), features: list(c, 'features'), ignore: list(c, 'ignore'), registry: ctx.registry, onNote: (m: string) => notes.includes(m) || notes.push(m) };
     const value = await evaluateMetric(await ctx.load(), options);
     const higherIsBetter = metric === 'accuracy' || metric === 'f1' || metric === 'auc';
     const failures: string[] = [];
@@ -179,7 +180,8 @@ export const CHECKS: Record<string, CheckFn> = {
       }
       baselineText = ` (baseline ${str(c, 'baseline')}: ${fmt(base)})`;
     }
-    return verdict(failures.length === 0, failures.length ? failures.join('; ') : `${metric} ${fmt(value)}${baselineText}`, value, thresholds.join(', '));
+    const noted = notes.length ? ` (${notes.join('; ')})` : '';
+    return verdict(failures.length === 0, (failures.length ? failures.join('; ') : `${metric} ${fmt(value)}${baselineText}`) + noted, value, thresholds.join(', '));
   },
 
   async quantization_agreement(ctx, c, rel) {
@@ -188,17 +190,18 @@ export const CHECKS: Record<string, CheckFn> = {
     const { loadModel } = await import('../models/load-model.js');
     const loaded = await ctx.load();
     const candidate = await loadModel(modelRefIn(ctx.baseDir, str(c, 'candidate')!), { registry: ctx.registry });
-    const samples = await readSamples(rel(str(c, 'data')!), loaded, { rows: 5000, features: list(c, 'features'), ignore: list(c, 'ignore'), what: 'quantization check' });
+    const notes: string[] = [];
+    const samples = await readSamples(rel(str(c, 'data')!), loaded, { rows: 5000, features: list(c, 'features'), ignore: list(c, 'ignore'), what: 'quantization check', onWarning: (m) => notes.includes(m) || notes.push(m) });
     const r = await validateQuantized(loaded, candidate.bytes, samples, { latencyRuns: 1 });
     const agreements = r.outputs.map((o) => o.argmax_agreement).filter((a): a is number => a !== null);
     if (agreements.length === 0) throw new MlopsError('CHECKLIST_NOT_CLASSIFIER', 'no [N, K] float output to compare argmax on');
     const agreement = Math.min(...agreements);
-    return verdict(agreement >= num(c, 'min_agreement')!, `argmax agreement ${(agreement * 100).toFixed(2)} % on ${r.rows} rows`, agreement, `>= ${num(c, 'min_agreement')}`);
+    return verdict(agreement >= num(c, 'min_agreement')!, `argmax agreement ${(agreement * 100).toFixed(2)} % on ${r.rows} rows${notes.length ? ` (${notes.join('; ')})` : ''}`, agreement, `>= ${num(c, 'min_agreement')}`);
   },
 
   async drift(_ctx, c, rel) {
     const { detectDrift } = await import('../drift/index.js');
-    const r = await detectDrift({ reference: rel(str(c, 'reference')!), current: rel(str(c, 'current')!), exclude: list(c, 'ignore') ?? list(c, 'exclude'), alpha: num(c, 'alpha') });
+    const r = await detectDrift({ reference: rel(str(c, 'reference')!), current: rel(str(c, 'current')!), ignore: list(c, 'ignore') ?? list(c, 'exclude'), alpha: num(c, 'alpha') });
     const max = num(c, 'max_share');
     const pass = max === undefined ? !r.dataset_drift : r.drift_share <= max;
     const untested = r.columns.length - r.tested;

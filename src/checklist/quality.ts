@@ -2,8 +2,8 @@
 import { loadModel, type LoadedModel } from '../models/load-model.js';
 import { stripZipMap, type ZipMapRewrite } from '../onnx/zipmap.js';
 import { openSession } from '../runtime/session.js';
-import { readCsvTable } from '../csv/read-csv-table.js';
-import { csvFeeds } from '../check/csv-data.js';
+import { readBoundedRows } from '../table/bounded-rows.js';
+import { sampleFeeds } from '../table/feeds.js';
 import { accuracy, f1, mae, rmse, rocAuc } from '../stats/metrics.js';
 import { MlopsError } from '../util/errors.js';
 import type { MetricName } from './config.js';
@@ -17,7 +17,16 @@ export interface MetricOptions {
   features?: string[];
   ignore?: string[];
   registry?: string;
+  /** Told when the metric ran on a sample of the file, or bad rows were skipped. */
+  onNote?: (message: string) => void;
 }
+
+/**
+ * Rows a metric is computed on at most. A metric is a statistic of the whole
+ * hold-out set, so a larger file is sampled uniformly (the same rows every
+ * run); memory stays that of these rows whatever the file size.
+ */
+export const METRIC_ROWS = 100_000;
 
 /** `model`: a path or registry reference, or the model the checklist already loaded. */
 export async function evaluateMetric(model: string | LoadedModel, options: MetricOptions): Promise<number> {
@@ -25,14 +34,19 @@ export async function evaluateMetric(model: string | LoadedModel, options: Metri
   let zipmaps: ZipMapRewrite[] = [];
   const session = await openSession(loaded, { transform: (m) => (zipmaps = stripZipMap(m)) });
   try {
-    const table = await readCsvTable(options.data);
+    // Bad rows are skipped and counted, as in every sample; only a parity check, whose rows pair with another file's, refuses them.
+    const table = await readBoundedRows(options.data, { limit: METRIC_ROWS, pick: 'reservoir', badRows: 'skip' });
+    if (table.totalRows > table.rows.length) options.onNote?.(`on a sample of ${table.rows.length.toLocaleString('en-US')} of ${table.totalRows.toLocaleString('en-US')} rows`);
     // No rows would make the metric NaN, which then fails (or passes a baseline comparison) for the wrong reason.
-    if (table.rows.length === 0) throw new MlopsError('CSV_EMPTY', `${options.data} has no data rows (only a header): the ${options.metric} check needs labelled rows`, { hint: 'point data: at the hold-out set' });
+    if (table.rows.length === 0 && table.skipped === 0) throw new MlopsError('CSV_EMPTY', `${options.data} has no data rows (only a header): the ${options.metric} check needs labelled rows`, { hint: 'point data: at the hold-out set' });
     const labelIndex = table.header.indexOf(options.label);
     if (labelIndex < 0) throw new MlopsError('CSV_COLUMNS_MISSING', `${options.data} has no label column "${options.label}"`);
-    const feeds = csvFeeds(table, session.inputs, { features: options.features, ignore: [...(options.ignore ?? []), options.label], recorded: loaded.recordedFeatures });
+    const sample = sampleFeeds(table, session.inputs, { features: options.features, ignore: options.ignore, setAside: [options.label], recordedFeatures: loaded.recordedFeatures }, 'metric data');
+    if (sample.note) options.onNote?.(sample.note);
+    if (sample.table.rows.length === 0) throw new MlopsError('CSV_EMPTY', `${options.data} has no usable rows: ${sample.note}`, { hint: 'fix the rows, or point data: at the hold-out set' });
+    const feeds = sample.feeds;
     const outputs = await session.run(feeds);
-    const truth = table.rows.map((r) => r[labelIndex]);
+    const truth = sample.table.rows.map((r) => r[labelIndex]);
     const names = Object.keys(outputs);
     const pick = (pred: (t: Tensor) => boolean) => (options.output ? outputs[options.output] : names.map((n) => outputs[n]).find(pred));
     if (options.output && !outputs[options.output]) throw new MlopsError('CHECKLIST_OUTPUT', `model has no output "${options.output}" (outputs: ${names.join(', ')})`);

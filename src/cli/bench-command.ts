@@ -32,7 +32,7 @@ export function addBenchCommand(program: Command): void {
     .addHelpText('after', examples(['mlops bench model.onnx --batch-size 1,32,256', 'mlops bench fraud@staging --input holdout.csv --ignore id,label --duration 5 --json']))
     .action(commandAction({
       options: ([model], c): BenchOptions => ({ model, ...readFlags(c, FLAGS) }),
-      run: async (options) => (await import('../benchmark/index.js')).benchModel(options),
+      run: async (options) => (await import('../benchmark/index.js')).benchModel({ ...options, onWarning: (message) => process.stderr.write(`warning: ${message}\n`) }),
       render: async (result, { render }) => (await import('../report/bench.js')).renderBench(result, render),
     }));
 }

@@ -3,8 +3,10 @@ import { MlopsError } from '../util/errors.js';
 import { ks2sampSorted, type Alternative, type KsMethod } from '../stats/ks.js';
 import { chi2Contingency } from '../stats/chi2.js';
 import { correctPValues, numericPsi, psiFromCounts, standardDeviation, wassersteinSorted, type Correction } from '../stats/effect-size.js';
-import { detectKind, readColumns, readHeader, sampleRows, type ColumnData, type ColumnKind } from './read-columns.js';
-import { isMissingCell } from '../csv/cell-values.js';
+import { detectKind, readColumns, readHeader, type ColumnData, type ColumnKind } from './read-columns.js';
+import { headRows } from '../table/bounded-rows.js';
+import { selectColumns } from '../table/column-map.js';
+import { isMissingCell } from '../table/cell-values.js';
 import { chartData, type ChartData } from './charts.js';
 import { openInputs } from './inputs.js';
 import { checkThresholds, MIN_VALUES, MISSING_RATE_JUMP } from './rules.js';
@@ -16,7 +18,13 @@ export type EffectMetric = 'psi' | 'ks' | 'wasserstein';
 export interface DriftOptions {
   reference: string;
   current: string;
+  /** The columns to compare (default: every column of the reference less `ignore`), as --features. */
+  features?: string[];
+  /** Columns that are not features (ids, timestamps), as --ignore. */
+  ignore?: string[];
+  /** @deprecated the old name of `features`. */
   columns?: string[];
+  /** @deprecated the old name of `ignore`. */
   exclude?: string[];
   categorical?: string[];
   numerical?: string[];
@@ -105,18 +113,20 @@ async function detectDriftIn(options: DriftOptions): Promise<DriftResult> {
   const curHeader = await readHeader(options.current);
   // An empty file is an input error, said of that file: not "0 of 0 columns drifted", and not
   // every column typed numerical for want of values, then blamed on the other file's first word.
-  const refSample = await sampleRows(options.reference, refHeader, SAMPLE_ROWS);
+  const refSample = await headRows(options.reference, refHeader, SAMPLE_ROWS, 'throw');
   if (refSample.length === 0) {
     throw new MlopsError('DRIFT_EMPTY_INPUT', `reference data ${options.reference} has no data rows (only a header): nothing to compare against`, { hint: 'pass the data the model was trained or validated on' });
   }
-  const curSample = await sampleRows(options.current, curHeader, SAMPLE_ROWS);
+  const curSample = await headRows(options.current, curHeader, SAMPLE_ROWS, 'throw');
   if (curSample.length === 0) {
     throw new MlopsError('DRIFT_EMPTY_INPUT', `current data ${options.current} has no data rows (only a header): nothing to test`, { hint: 'check the job that wrote it; an empty batch has no drift to measure' });
   }
   const inCurrent = new Set(curHeader.header);
   const inReference = new Set(refHeader.header);
-  const requested = options.columns ?? refHeader.header.filter((h) => !(options.exclude ?? []).includes(h));
-  for (const name of [...(options.columns ?? []), ...(options.categorical ?? []), ...(options.numerical ?? [])]) {
+  const features = options.features ?? options.columns;
+  const ignore = options.ignore ?? options.exclude ?? [];
+  const requested = selectColumns(refHeader.header, { features, ignore });
+  for (const name of [...(features ?? []), ...(options.categorical ?? []), ...(options.numerical ?? [])]) {
     if (!inReference.has(name) || !inCurrent.has(name)) {
       throw new MlopsError('CSV_COLUMNS_MISSING', `column "${name}" is not in ${!inReference.has(name) ? options.reference : options.current}`, {
         hint: `columns of the reference: ${refHeader.header.slice(0, 12).join(', ')}${refHeader.header.length > 12 ? ', ...' : ''}`,
@@ -138,7 +148,7 @@ async function detectDriftIn(options: DriftOptions): Promise<DriftResult> {
     toRead.push({ name, ...kind });
   }
   for (const name of curHeader.header) {
-    if (!inReference.has(name) && !(options.exclude ?? []).includes(name) && !options.columns) {
+    if (!inReference.has(name) && !ignore.includes(name) && !features) {
       results.push(oneSided(name, `only in the current data (${options.reference} has no column "${name}")`));
     }
   }

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
-import { describeBinary } from '../csv/binary-sniff.js';
+import { describeBinary } from '../table/binary-sniff.js';
 import { MlopsError, isMlopsError } from '../util/errors.js';
 import { removeAbandoned, trackLiveTemp } from '../util/fs-atomic.js';
 import { ownerTag } from '../util/process-owner.js';

@@ -3,9 +3,9 @@
  * Float64Arrays (byte-level parsing, as predict-batch does), categorical ones
  * as strings; missing values counted, never stored.
  */
-import { scanDecimal, scanState } from '../csv/fast-number.js';
-import { isMissingCell as isMissing, parseFloatCell, quoteCell } from '../csv/cell-values.js';
-import { readHeader, readRows, type CsvHeaderInfo } from '../csv/row-reader.js';
+import { scanDecimal, scanState } from '../table/fast-number.js';
+import { isMissingCell as isMissing, parseFloatCell, quoteCell } from '../table/cell-values.js';
+import { readHeader, readRows, type CsvHeaderInfo } from '../table/row-reader.js';
 import { MlopsError } from '../util/errors.js';
 
 export type ColumnKind = 'numerical' | 'categorical';
@@ -40,18 +40,6 @@ class Growable {
 export interface ColumnRequest {
   name: string;
   kind: ColumnKind;
-}
-
-/** First rows of a file, as field arrays, for type detection. */
-export async function sampleRows(file: string, header: CsvHeaderInfo, limit: number): Promise<string[][]> {
-  const out: string[][] = [];
-  for await (const chunk of readRows(file, header, {})) {
-    for (let r = 0; r < chunk.count && out.length < limit; r++) {
-      out.push(chunk.records?.get(r) ?? chunk.buf.toString('utf8', chunk.starts[r], chunk.ends[r]).split(','));
-    }
-    if (out.length >= limit) break;
-  }
-  return out;
 }
 
 /**

@@ -3,9 +3,9 @@
  * numeric fields are parsed straight into the typed array (fast-number.ts)
  * and only kept or string columns become strings.
  */
-import { parseDecimal, scanDecimal, scanState } from '../csv/fast-number.js';
-import { BOOL_SPELLINGS, isMissingCell, parseBoolCell, parseFloatCell, parseIntCell, quoteCell } from '../csv/cell-values.js';
-import type { RowChunk } from '../csv/row-reader.js';
+import { parseDecimal, scanDecimal, scanState } from '../table/fast-number.js';
+import { BOOL_SPELLINGS, isMissingCell, parseBoolCell, parseFloatCell, parseIntCell, quoteCell } from '../table/cell-values.js';
+import type { RowChunk } from '../table/row-reader.js';
 import { arrayConstructorFor, type Tensor } from '../onnx/tensor.js';
 import { MlopsError } from '../util/errors.js';
 import type { PredictPlan } from './plan.js';

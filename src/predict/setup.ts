@@ -10,11 +10,11 @@ import { stripZipMap, type ZipMapRewrite } from '../onnx/zipmap.js';
 import { prepareModel, type ModelSignature } from '../runtime/session.js';
 import { workerRunner } from '../runtime/worker-session.js';
 import { availableCores } from '../runtime/cores.js';
-import { fileError, readHeader, readRows, type CsvHeaderInfo, type RowChunk } from '../csv/row-reader.js';
+import { fileError, readHeader, readRows, type CsvHeaderInfo, type RowChunk } from '../table/row-reader.js';
+import { chunkRows, headRows } from '../table/bounded-rows.js';
 import { MlopsError } from '../util/errors.js';
 import { MAX_BATCH_SIZE } from '../util/limits.js';
-import { featuresByOrderWarning } from '../table/feature-order.js';
-import { planColumns, takenByOrder, type PredictPlan } from './plan.js';
+import { planColumns, type PredictPlan } from './plan.js';
 import { planOutputs, type OutputPlan } from './output-paths.js';
 import { scanForShard, shardRange, type ShardSpec } from './shard.js';
 import { DEFAULT_BATCH_SIZE, type PredictBatchOptions, type PredictBatchResult, type RunContext, type Timings } from './types.js';
@@ -129,12 +129,11 @@ export async function planFile(context: RunContext, source: InputSource): Promis
   // nothing is written before the plan holds.
   const t = performance.now();
   const first = await nextChunk(rows);
-  const sample = range && range.start > headerInfo.dataStart ? await sampleRows(input, headerInfo) : sampleOf(first);
+  // A shard judges columns on the first rows of the whole file, so every shard maps alike.
+  const sample = range && range.start > headerInfo.dataStart ? await headRows(input, headerInfo, SAMPLE_ROWS) : chunkRows(first, SAMPLE_ROWS);
   timings.parse += performance.now() - t;
   const plan = planColumns(input, headerInfo.header, sample, signature.inputs, { ...options, recordedFeatures: context.recordedFeatures });
-  if (takenByOrder(plan.featureSource) && plan.bindings[0]?.columns.length > 1) {
-    warn(featuresByOrderWarning(input, plan.bindings[0].columns.map((c) => headerInfo.header[c]), signature.inputs[0].name));
-  }
+  if (plan.byOrderWarning) warn(plan.byOrderWarning);
   let batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
   const fixed = plan.fixedBatch;
   if (fixed !== undefined) {
@@ -176,22 +175,3 @@ export async function nextChunk(rows: AsyncGenerator<RowChunk>): Promise<RowChun
 
 /** Rows the column kinds are judged on. */
 const SAMPLE_ROWS = 100;
-
-function sampleOf(chunk: RowChunk | undefined): string[][] {
-  const sample: string[][] = [];
-  for (let r = 0; chunk && r < chunk.count && sample.length < SAMPLE_ROWS; r++) {
-    if (chunk.malformed?.has(r)) continue;
-    sample.push(chunk.records?.get(r) ?? chunk.buf.toString('utf8', chunk.starts[r], chunk.ends[r]).split(','));
-  }
-  return sample;
-}
-
-/** The first rows of the whole file (a shard judges columns on these too, so every shard maps alike). */
-async function sampleRows(file: string, headerInfo: CsvHeaderInfo): Promise<string[][]> {
-  const head = readRows(file, headerInfo, { malformedRows: 'mark' });
-  try {
-    return sampleOf(await nextChunk(head));
-  } finally {
-    await head.return(undefined);
-  }
-}

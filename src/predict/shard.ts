@@ -1,6 +1,7 @@
 /** `--shard i/n` and the cluster schedulers' array-job variables. */
 import { createReadStream } from 'node:fs';
 import { MlopsError } from '../util/errors.js';
+import { opensQuotedValue } from '../table/quote-rule.js';
 
 export interface ShardSpec {
   /** 0-based. */
@@ -106,8 +107,7 @@ export async function scanForShard(file: string, offset: number): Promise<{ line
       const b = chunk[i];
       if (b === 0x22) {
         // As the row reader: a quote opens a quoted value only at the start of a field.
-        const before = i > 0 ? chunk[i - 1] : previousByte;
-        if (!inQuotes && before !== 0x2c && before !== 0x0a && before !== 0x22 && before !== -1) continue;
+        if (!inQuotes && !opensQuotedValue(i > 0 ? chunk[i - 1] : previousByte)) continue;
         inQuotes = !inQuotes;
         if (inQuotes) quoteLine = line;
       } else if (b === 0x0a) {

@@ -7,9 +7,9 @@ import { decodeTensorBytes } from '../onnx/proto.js';
 import { arrayConstructorFor, elementCount, tensorFromProto, type Tensor } from '../onnx/tensor.js';
 import { concatRows, sliceRows } from '../onnx/tensor-rows.js';
 import type { ElementType } from '../onnx/data-types.js';
-import { readCsvTable } from '../csv/read-csv-table.js';
-import { describeBinary } from '../csv/binary-sniff.js';
-import { csvFeeds } from '../check/csv-data.js';
+import { readBoundedRows } from '../table/bounded-rows.js';
+import { describeBinary } from '../table/binary-sniff.js';
+import { sampleFeeds } from '../table/feeds.js';
 import { MlopsError } from '../util/errors.js';
 
 const ACCEPTED = 'a CSV file, a .npy or .pb tensor file, or a folder of .npy/.pb tensors';
@@ -47,7 +47,7 @@ export async function readSamples(source: string, loaded: LoadedModel, options: 
   const inputs = feedInputs(loaded.model.graph!).map(valueSignature);
   const info = await stat(source).catch(() => undefined);
   if (!info) throw new MlopsError('SAMPLES_NOT_FOUND', `${options.what} data ${source} does not exist`, { hint: `pass ${ACCEPTED}` });
-  const feeds = info.isDirectory() ? await tensorFeeds(source, await tensorFiles(source, options), inputs, options) : await fileFeeds(source, inputs, { ...options, recorded: loaded.recordedFeatures });
+  const feeds = info.isDirectory() ? await tensorFeeds(source, await tensorFiles(source, options), inputs, options) : await fileFeeds(source, inputs, { ...options, recordedFeatures: loaded.recordedFeatures });
   if (options.what === 'calibration') refuseNonFiniteCalibration(source, feeds);
   const available = Math.min(options.rows, Object.values(feeds)[0]?.dims[0] ?? 0);
   if (available === 0) throw new MlopsError('SAMPLES_EMPTY', `${options.what} data ${source} has no rows`);
@@ -65,7 +65,7 @@ export async function readSamples(source: string, loaded: LoadedModel, options: 
 }
 
 /** One file: a tensor (.npy by its magic bytes, .pb by its name) or a CSV; other binary data is refused. */
-async function fileFeeds(file: string, inputs: ValueSignature[], options: SampleOptions & { recorded?: LoadedModel['recordedFeatures'] }): Promise<Record<string, Tensor>> {
+async function fileFeeds(file: string, inputs: ValueSignature[], options: SampleOptions & { recordedFeatures?: LoadedModel['recordedFeatures'] }): Promise<Record<string, Tensor>> {
   const head = await readHead(file);
   const binary = describeBinary(head);
   if (binary === NPY || /\.(pb|npy)$/i.test(file)) return tensorFeeds(path.dirname(file), [path.basename(file)], inputs, options);
@@ -88,12 +88,17 @@ async function readHead(file: string): Promise<Uint8Array> {
   }
 }
 
-async function csvSampleFeeds(file: string, inputs: ValueSignature[], options: SampleOptions & { recorded?: LoadedModel['recordedFeatures'] }): Promise<Record<string, Tensor>> {
-  const table = await readCsvTable(file);
-  table.rows = table.rows.slice(0, options.rows);
-  table.lines = table.lines.slice(0, options.rows);
+async function csvSampleFeeds(file: string, inputs: ValueSignature[], options: SampleOptions & { recordedFeatures?: LoadedModel['recordedFeatures'] }): Promise<Record<string, Tensor>> {
+  // Calibration ranges are a statistic of the whole file: a uniform sample of it (a file sorted by
+  // date or by class would calibrate on one end only). Validation compares the two models row by row,
+  // on any rows: the first ones, read without going through the rest of the file.
+  // Bad rows are skipped and counted, as in any sample.
+  const pick = options.what === 'calibration' ? 'reservoir' : 'first';
+  const table = await readBoundedRows(file, { limit: options.rows, pick, badRows: 'skip', stopAtLimit: true });
   try {
-    return csvFeeds(table, inputs, { features: options.features, ignore: options.ignore, recorded: options.recorded, onWarning: options.onWarning });
+    const sample = sampleFeeds(table, inputs, { features: options.features, ignore: options.ignore, recordedFeatures: options.recordedFeatures, onWarning: options.onWarning }, `${options.what} data`);
+    if (sample.note) options.onWarning?.(sample.note);
+    return sample.feeds;
   } catch (err) {
     if (err instanceof MlopsError) throw new MlopsError(err.code, `${options.what} data: ${err.message}`, { hint: err.hint ?? 'pick the feature columns with --features or leave others out with --ignore' });
     throw err;

@@ -26,7 +26,7 @@ export async function featureListFor(options: FeatureListOptions, signature: Mod
   let names: string[] | undefined;
   let from = given[0] as string | undefined;
   if (options.featuresFrom) {
-    const { readHeader } = await import('../csv/row-reader.js');
+    const { readHeader } = await import('../table/row-reader.js');
     const ignore = new Set(options.ignore ?? []);
     const { header } = await readHeader(options.featuresFrom);
     const unknown = [...ignore].filter((c) => !header.includes(c));

@@ -126,7 +126,7 @@ test('clear errors: nothing to quantize, missing calibration, calibration that d
   await assert.rejects(quantizeModel({ model: fixture('models', 'float64-input.onnx'), output }), { code: 'QUANTIZE_NOTHING', message: /the weight is float64; only float32 weights are quantized/ });
   await assert.rejects(quantizeModel({ model: fixture('models', 'cnn.onnx'), output, mode: 'static' }), { code: 'QUANTIZE_NO_CALIBRATION' });
   await assert.rejects(quantizeModel({ model: fixture('models', 'mlp.onnx'), output, mode: 'static', calibration: fixture('data', 'iris.csv') }),
-    { code: 'CSV_FEATURE_COUNT', message: /calibration data: model input "input" takes 30 features, but .*iris\.csv has 5 columns/ });
+    { code: 'CSV_FEATURE_COUNT', message: /calibration data: model input "input" \(float32\) takes 30 features, but .*iris\.csv has 5 numeric columns/ });
   const bad = path.join(dir, 'x.npy');
   writeFileSync(bad, readFileSync(path.join(fixture('data', 'cnn-calibration'), 'image.npy')).subarray(0, 40));
   await assert.rejects(quantizeModel({ model: fixture('models', 'mlp.onnx'), output, mode: 'static', calibration: dir }), { code: 'SAMPLES_INVALID', message: /x\.npy (has shape|is not)/ });

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { formatFloat32, formatFloat64 } from '../../src/util/format-number.js';
-import { parseDecimal, scanDecimal, scanState } from '../../src/csv/fast-number.js';
+import { parseDecimal, scanDecimal, scanState } from '../../src/table/fast-number.js';
 
 /**
  * The definition: the fewest significant digits that read back to the same

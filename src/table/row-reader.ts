@@ -10,9 +10,9 @@
 import { createReadStream } from 'node:fs';
 import { parse as parseSync } from 'csv-parse/sync';
 import { MlopsError } from '../util/errors.js';
-import { checkHeader } from './read-csv-table.js';
 import { maxRowBytes, rowTooLong } from './row-limit.js';
-import { checkCsvHead } from './csv-head.js';
+import { checkCsvHead, checkHeader } from './csv-head.js';
+import { opensQuotedValue } from './quote-rule.js';
 
 /**
  * Rows read from one buffer. A plain row (no quotes) is a byte range of
@@ -301,9 +301,8 @@ function quotedRowEnd(buf: Buffer, pos: number): { end: number; newlines: number
     const q = buf.indexOf(0x22, i);
     if (n >= 0 && (q < 0 || n < q)) return { end: n, newlines };
     if (q < 0) return { end: -1, newlines };
-    // Only a quote that starts a field opens a quoted value; a stray one inside a value
-    // (5'10") cannot carry the row onto the next line, and csv-parse reports it for this row.
-    if (q > pos && buf[q - 1] !== 0x2c && buf[q - 1] !== 0x22) {
+    // A stray quote inside a value (5'10") opens nothing; csv-parse reports it for this row.
+    if (!opensQuotedValue(q > pos ? buf[q - 1] : -1)) {
       i = q + 1;
       continue;
     }

@@ -27,3 +27,29 @@ export function checkLineEndings(file: string, head: Uint8Array): void {
     hint: `convert it first: tr '\\r' '\\n' < ${file} > fixed.csv`,
   });
 }
+
+/** The header row: names every column, each once, and is not one column of another delimiter. */
+export function checkHeader(file: string, header: string[]): void {
+  // One column whose name holds ; or a tab: almost surely another delimiter (Excel in many locales writes ;).
+  const other = header.length === 1 ? [';', '\t', '|'].find((d) => header[0].split(d).length > 2) : undefined;
+  if (other) {
+    const name = other === '\t' ? 'tab' : `"${other}"`;
+    throw new MlopsError('CSV_DELIMITER', `${file}:1: the header is one column, "${header[0].slice(0, 60)}${header[0].length > 60 ? '...' : ''}": the file looks ${name}-separated, and mlops reads comma-separated CSV`, {
+      hint: `convert it first, e.g. python3 -c "import pandas as pd; pd.read_csv('${file}', sep='${other === '\t' ? '\\t' : other}').to_csv('out.csv', index=False)"`,
+    });
+  }
+  const seen = new Set<string>();
+  header.forEach((name, i) => {
+    if (name.trim() === '') {
+      throw new MlopsError('CSV_BAD_HEADER', `${file}:1: column ${i + 1} has an empty name`, {
+        hint: i === 0
+          ? "every column needs a name; an unnamed first column is usually a pandas index: write with df.to_csv(path, index=False), or name it with index_label='id'"
+          : 'every column needs a name in the header row',
+      });
+    }
+    if (seen.has(name)) {
+      throw new MlopsError('CSV_BAD_HEADER', `${file}:1: column name "${name}" appears more than once`, { hint: 'rename the duplicate column' });
+    }
+    seen.add(name);
+  });
+}

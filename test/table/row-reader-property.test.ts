@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { readHeader, readRows } from '../../src/csv/row-reader.js';
+import { readHeader, readRows } from '../../src/table/row-reader.js';
 import { tempDir } from '../helpers.js';
 // mulberry32: deterministic, so a failure names a seed that reproduces it.
 import { random } from '../../src/runtime/synthesize.js';

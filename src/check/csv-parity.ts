@@ -1,0 +1,69 @@
+/**
+ * Parity on CSV files: the input rows run through the model and are compared
+ * with the expected file's rows, row N with row N. Both files are read in
+ * step, one batch of rows at a time, so every row is compared and memory is
+ * that of one batch whatever the size of the files.
+ */
+import path from 'node:path';
+import type { Tensor } from '../onnx/tensor.js';
+import type { ModelSession } from '../runtime/session.js';
+import { rowBatches, type BoundedRows } from '../table/bounded-rows.js';
+import type { ColumnMapping } from '../table/column-map.js';
+import { csvExpected, mapTable, tableFeeds, type CsvMappingOptions } from '../table/feeds.js';
+import { MlopsError } from '../util/errors.js';
+import { compareWithExcess, mergeComparisons, type PartComparison, type Tolerance } from './parity.js';
+import type { ParitySetResult } from './index.js';
+
+/** Rows per model call: large enough to keep onnxruntime busy, small enough to hold in memory twice over. */
+export const PARITY_BATCH_ROWS = 8192;
+
+export async function parityCsv(session: ModelSession, files: { input: string; expected: string }, mapping: CsvMappingOptions, tolerance: Tolerance): Promise<ParitySetResult> {
+  // Rows pair by position: a bad row cannot be skipped (it would shift every later pair), so it is refused with its line.
+  const inputs = parityBatches('`input`', files.input);
+  const expecteds = parityBatches('`expected`', files.expected);
+  const names = session.tensorOutputs.map((o) => o.name);
+  let columns: ColumnMapping | undefined;
+  let merged: PartComparison[] | undefined;
+  let rows = 0;
+  try {
+    for (;;) {
+      const [input, expected] = await Promise.all([inputs.next(), expecteds.next()]);
+      if (input.done && expected.done) break;
+      if (input.done || expected.done || input.value.rows.length !== expected.value.rows.length) {
+        const inputRows = input.done ? rows : await countRest(inputs, input.value);
+        const expectedRows = expected.done ? rows : await countRest(expecteds, expected.value);
+        throw new MlopsError('CSV_EXPECTED_ROWS', `${files.expected} has ${expectedRows} rows but ${files.input} has ${inputRows}`, { hint: 'expected and input rows must correspond one to one' });
+      }
+      columns ??= mapTable(input.value, session.inputs, mapping);
+      const actual = await session.run(tableFeeds(input.value, columns), names);
+      const pairs: Array<[string, Tensor]> = names.map((n) => [n, actual[n]]);
+      const want = csvExpected(expected.value, pairs);
+      const parts = pairs.map(([name, tensor], i) => compareWithExcess(name, tensor, want[i], tolerance));
+      merged = merged ? merged.map((m, i) => mergeComparisons(m, parts[i], rows)) : parts;
+      rows += input.value.rows.length;
+    }
+  } finally {
+    await inputs.return(undefined);
+    await expecteds.return(undefined);
+  }
+  const comparisons = (merged ?? []).map((m) => m.comparison);
+  return { name: path.basename(files.expected), outputs: comparisons, passed: comparisons.every((c) => c.passed) };
+}
+
+/** Rows of a file: those of the batch in hand and of every batch after it (counted, not kept). */
+async function countRest(batches: AsyncGenerator<BoundedRows>, current: BoundedRows): Promise<number> {
+  let total = current.totalRows;
+  for await (const batch of batches) total = batch.totalRows;
+  return total;
+}
+
+async function* parityBatches(flag: '`input`' | '`expected`', file: string): AsyncGenerator<BoundedRows> {
+  try {
+    yield* rowBatches(file, PARITY_BATCH_ROWS, 'refuse');
+  } catch (err) {
+    if (err instanceof MlopsError && (err.code === 'CSV_NOT_TEXT' || err.code === 'CSV_NOT_FOUND')) {
+      throw new MlopsError(err.code, `${flag}: ${err.message}`, { hint: '`input` and `expected` take CSV files with a header row; tensors (.pb) go in a `testData` folder' });
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,207 @@
+/**
+ * Which table columns feed which model inputs: one set of rules for every
+ * command that feeds a model rows (predict-batch, check, quantize, bench,
+ * checklist) and, later, the server and Parquet input.
+ *
+ * - Per column: every input is named like a column (and a lone input is [N]
+ *   or [N, 1]): each input reads its column, as scikit-learn converters emit.
+ * - Matrix: one [N, F] input reads F columns, named by --features, else by
+ *   the feature list recorded with the model (registry tag `features`, ONNX
+ *   metadata `feature_names`), else taken from the file: the columns whose
+ *   values fit the input's type, in file order, less the non-feature columns
+ *   (--ignore, and a command's own, such as a metric's label).
+ */
+import type { ValueSignature } from '../onnx/graph.js';
+import type { ElementType } from '../onnx/data-types.js';
+import { MlopsError } from '../util/errors.js';
+import { isMissingCell, parseBoolCell, parseFloatCell } from './cell-values.js';
+
+export type FeatureSource = 'inputs by name' | '--features' | 'registry' | 'model metadata' | 'numeric columns' | 'boolean columns' | 'columns not kept';
+
+export interface RecordedFeatureList {
+  names: string[];
+  source: 'registry' | 'model metadata';
+}
+
+export interface ColumnMapOptions {
+  /** Columns feeding a single [N, F] input, in order. */
+  features?: string[];
+  /** Columns that are not features (ids, labels). */
+  ignore?: string[];
+  /** Feature names recorded with the model: the columns are found by name, in any order. */
+  recordedFeatures?: RecordedFeatureList;
+  /** More non-feature columns the command itself sets aside (predict-batch's --keep, a metric's label); not checked against the header. */
+  setAside?: string[];
+  /** For the hint when the feature count is wrong: every column is copied to the output (predict-batch --keep-all). */
+  keepAll?: boolean;
+}
+
+export interface InputColumns {
+  name: string;
+  type: ElementType;
+  /** Header indices feeding this input, in order (F of them for [N, F], one for [N, 1]). */
+  columns: number[];
+  /** Shape of a batch of n rows. */
+  dims: (rows: number) => number[];
+}
+
+export interface ColumnMapping {
+  /** 'per-column' (one input per column, by name) or 'matrix' (one [N, F] input). */
+  mode: 'per-column' | 'matrix';
+  inputs: InputColumns[];
+  /** Where the feature list came from, for summaries and messages. */
+  featureSource: FeatureSource;
+  /** Set when several features were taken by their order in the file: reordered columns would change predictions silently. */
+  byOrderWarning?: string;
+}
+
+/**
+ * Features taken from a file's column order are a silent hazard: swap two
+ * columns and predictions change with exit 0. Every command that maps
+ * columns that way says so, and says how to map by name instead.
+ */
+export function featuresByOrderWarning(file: string, features: readonly string[], input: string): string {
+  const shown = features.length > 4 ? `${features.slice(0, 3).join(', ')}, ..., ${features[features.length - 1]} (${features.length})` : features.join(', ');
+  return `${file}: input "${input}" takes columns ${shown} by their order in the file, as the model records no feature names; `
+    + 'reordered columns would change predictions silently. Record the names: mlops registry register NAME MODEL --features-from train.csv';
+}
+
+/** Features found by their type in file order, not by name. */
+export function takenByOrder(source: FeatureSource): boolean {
+  return source === 'numeric columns' || source === 'boolean columns' || source === 'columns not kept';
+}
+
+export function listColumns(names: string[], max = 10): string {
+  if (names.length === 0) return '(none)';
+  return names.length <= max ? names.join(', ') : `${names.slice(0, max).join(', ')}, ... (${names.length} in all)`;
+}
+
+/**
+ * Numeric columns, judged on sample rows: at least half the present values are numbers.
+ * Missing values do not count, and a stray bad value does not turn a feature
+ * into text: it is reported as a bad value, with its line, when it is parsed.
+ * A column with no values in the sample (an empty file) counts as numeric.
+ */
+export function numericColumns(header: string[], sample: string[][]): boolean[] {
+  return header.map((_, c) => {
+    let present = 0;
+    let numbers = 0;
+    for (const row of sample) {
+      const v = (row[c] ?? '').trim();
+      if (isMissingCell(v)) continue;
+      present++;
+      if (parseFloatCell(v) !== undefined) numbers++;
+    }
+    return present === 0 || (numbers > 0 && numbers * 2 >= present);
+  });
+}
+
+/** Boolean columns, judged on sample rows like numericColumns. */
+export function booleanColumns(header: string[], sample: string[][]): boolean[] {
+  return header.map((_, c) => {
+    const present = sample.map((row) => (row[c] ?? '').trim()).filter((v) => !isMissingCell(v));
+    return present.length === 0 || present.every((v) => parseBoolCell(v) !== undefined);
+  });
+}
+
+const signature = (i: ValueSignature) => `"${i.name}" ${i.type}[${i.shape?.join(', ') ?? '?'}]`;
+const SHAPE_HINT = 'export a model with a single [N, F] input, or one input per feature column';
+
+/**
+ * The mapping of `header` onto the model's inputs. `sample` (the first rows)
+ * decides which columns are numeric when features are taken from the file.
+ */
+export function mapColumns(file: string, header: string[], sample: string[][], inputs: ValueSignature[], options: ColumnMapOptions): ColumnMapping {
+  const index = new Map(header.map((h, i) => [h, i]));
+  const missingIgnored = (options.ignore ?? []).filter((k) => !index.has(k));
+  if (missingIgnored.length) {
+    throw new MlopsError('CSV_COLUMNS_MISSING', `--ignore names column${missingIgnored.length > 1 ? 's' : ''} ${missingIgnored.map((m) => `"${m}"`).join(', ')} that ${file} does not have (columns: ${listColumns(header)})`);
+  }
+  for (const input of inputs) {
+    if (input.kind !== 'tensor') throw new MlopsError('INPUT_NOT_TENSOR', `model input "${input.name}" is a ${input.type}; rows can feed tensors only`);
+  }
+  if (options.features && inputs.length !== 1) {
+    throw new MlopsError('FEATURES_NOT_APPLICABLE', `--features feeds a model's single [N, F] input, but this model has ${inputs.length} inputs (${inputs.map(signature).join(', ')}), each read from the column of the same name`, {
+      hint: 'drop --features; rename CSV columns to match the input names if needed',
+    });
+  }
+  // A single [N, F] input that happens to share a column's name still reads F columns.
+  const columnShaped = (i: ValueSignature) => i.shape === null || i.shape.length === 1 || (i.shape.length === 2 && i.shape[1] === 1);
+  const perColumn = !options.features && inputs.length > 0 && inputs.every((i) => index.has(i.name)) && (inputs.length > 1 || columnShaped(inputs[0]));
+  if (perColumn) return { mode: 'per-column', featureSource: 'inputs by name', inputs: inputs.map((input) => perColumnInput(input, index)) };
+
+  if (inputs.length !== 1 || (inputs[0].shape !== null && inputs[0].shape.length !== 2)) {
+    const missing = inputs.filter((i) => !index.has(i.name)).map((i) => `"${i.name}"`);
+    if (missing.length === 0) {
+      // Every input has its column, but some input is not [N] or [N, 1].
+      const wide = inputs.filter((i) => (i.shape?.length ?? 2) > 2 || (typeof i.shape?.[1] === 'number' && i.shape[1] !== 1));
+      throw new MlopsError('INPUT_SHAPE_UNSUPPORTED', `model input${wide.length > 1 ? 's' : ''} ${wide.map(signature).join(', ')} take${wide.length > 1 ? '' : 's'} several values per row; rows feed one [N, F] input, or one column per [N] / [N, 1] input`, { hint: SHAPE_HINT });
+    }
+    throw new MlopsError('CSV_COLUMNS_MISSING', `${file} has no column for model input${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (columns: ${listColumns(header)})`, {
+      hint: inputs.length > 1 ? 'a model with several inputs reads one column per input, matched by name' : `model input ${signature(inputs[0])} is not [N, F]; rows feed [N, F] or one column per input`,
+    });
+  }
+  const input = inputs[0];
+  const type = input.type as ElementType;
+  const width = input.shape?.[1];
+  const setAside = new Set([...(options.setAside ?? []), ...(options.ignore ?? [])]);
+  let features: string[];
+  let featureSource: FeatureSource;
+  if (options.features) {
+    features = options.features;
+    featureSource = '--features';
+  } else if (options.recordedFeatures) {
+    features = options.recordedFeatures.names;
+    featureSource = options.recordedFeatures.source;
+  } else {
+    // The columns whose values fit the input's type: booleans, text (any column), or numbers (every other type).
+    featureSource = type === 'string' ? 'columns not kept' : type === 'bool' ? 'boolean columns' : 'numeric columns';
+    const fits = type === 'string' ? header.map(() => true) : type === 'bool' ? booleanColumns(header, sample) : numericColumns(header, sample);
+    features = header.filter((h, i) => !setAside.has(h) && fits[i]);
+  }
+  const repeated = features.filter((f, i) => features.indexOf(f) !== i);
+  if (repeated.length) throw new MlopsError('FEATURES_INVALID', `feature column "${repeated[0]}" is listed twice`);
+  const unknown = features.filter((f) => !index.has(f));
+  if (unknown.length) {
+    const by = featureSource === 'registry' ? 'the registry tag "features"' : featureSource === 'model metadata' ? 'the model metadata "feature_names"' : featureSource;
+    throw new MlopsError('CSV_COLUMNS_MISSING', `${file} has no column ${unknown.map((u) => `"${u}"`).join(', ')} (named by ${by}; columns: ${listColumns(header)})`, {
+      hint: 'check the feature names against the CSV header',
+    });
+  }
+  const found = takenByOrder(featureSource);
+  if (typeof width === 'number' && features.length !== width) {
+    const notKept = setAside.size && featureSource !== 'columns not kept' ? ' not kept' : '';
+    throw new MlopsError('CSV_FEATURE_COUNT', `model input "${input.name}" (${input.type}) takes ${width} features, but ${found ? `${file} has ${features.length} ${featureSource}${notKept}` : `${featureSource} names ${features.length}`}: ${listColumns(features)}`, {
+      hint: !found
+        ? 'list exactly the columns the model was trained on, in order'
+        : options.keepAll
+          ? 'with --keep-all every column is copied, so name the features with --features a,b,c'
+          : 'name the features with --features a,b,c, or set aside non-feature columns with --ignore id,...',
+    });
+  }
+  const count = features.length;
+  return {
+    mode: 'matrix',
+    featureSource,
+    inputs: [{ name: input.name, type, columns: features.map((f) => index.get(f)!), dims: (n) => [n, count] }],
+    ...(found && count > 1 ? { byOrderWarning: featuresByOrderWarning(file, features, input.name) } : {}),
+  };
+}
+
+function perColumnInput(input: ValueSignature, index: Map<string, number>): InputColumns {
+  const rank = input.shape?.length ?? 2;
+  if (rank > 2 || (rank === 2 && typeof input.shape![1] === 'number' && input.shape![1] !== 1)) {
+    throw new MlopsError('INPUT_SHAPE_UNSUPPORTED', `model input ${signature(input)} takes several values per row, but column "${input.name}" holds one; rows feed one [N, F] input, or one column per [N] / [N, 1] input`, { hint: SHAPE_HINT });
+  }
+  return { name: input.name, type: input.type as ElementType, columns: [index.get(input.name)!], dims: rank === 1 ? (n) => [n] : (n) => [n, 1] };
+}
+
+/**
+ * Drift's columns to compare (it feeds no model, but picks columns by the same
+ * flags): --features names them, else every column less --ignore.
+ */
+export function selectColumns(header: string[], options: { features?: string[]; ignore?: string[] }): string[] {
+  if (options.features) return options.features;
+  const ignore = new Set(options.ignore ?? []);
+  return header.filter((h) => !ignore.has(h));
+}
