@@ -45,7 +45,7 @@ export async function benchDrift(): Promise<void> {
     y[i] = (((i + 12345) * 2654435761) % 4294967291) / 4294967291 + 0.001;
   }
   const times: number[] = [];
-  let result;
+  let result: ReturnType<typeof ks2samp> | undefined;
   for (let k = 0; k < 3; k++) {
     const t = performance.now();
     result = ks2samp(x, y);

@@ -50,7 +50,7 @@ export async function benchQuantize(): Promise<void> {
       const samples = await readSamples(data, loaded, { rows: 5000, ignore: ['id'], what: 'validation', batchSize: 5000 });
       const ourSpeedups: number[] = [];
       const theirSpeedups: number[] = [];
-      let theirs;
+      let theirs: Awaited<ReturnType<typeof validateQuantized>> | undefined;
       for (let round = 0; round < 3; round++) {
         ourSpeedups.push((await validateQuantized(loaded, readFileSync(path.join(dir, 'mlp.int8.onnx')), samples, { latencyRuns: 15 })).speedup);
         theirs = await validateQuantized(loaded, readFileSync(ortOut), samples, { latencyRuns: 15 });

@@ -50,7 +50,7 @@ function takeRows(source: Record<string, Tensor>, n: number): Record<string, Ten
   return Object.fromEntries(Object.entries(source).map(([name, t]) => [name, repeatRows(t, n)]));
 }
 
-async function feedsFor(session: ModelSession, options: BenchOptions, batch: number, csv?: Record<string, Tensor>): Promise<Record<string, Tensor>> {
+async function feedsFor(session: ModelSession, _options: BenchOptions, batch: number, csv?: Record<string, Tensor>): Promise<Record<string, Tensor>> {
   if (csv) return takeRows(csv, batch);
   const fixedBatch = session.inputs.some((i) => typeof i.shape?.[0] === 'number' && i.shape[0] !== batch);
   if (fixedBatch) {

@@ -132,7 +132,7 @@ export function mergeComparisons(soFar: PartComparison, next: PartComparison, ro
   const worst = laterWorse && b.worst ? { ...b.worst, index: b.worst.index.map((k, i) => (i === 0 ? k + rowsBefore : k)) } : a.worst;
   const mismatches = a.mismatches + b.mismatches;
   const note = a.note ?? b.note;
-  const comparable = !note || !note.includes('differs');
+  const comparable = !note?.includes('differs');
   return {
     comparison: {
       ...a,

@@ -152,10 +152,14 @@ function checkOp(node: NodeProto, label: string, graphPath: string, ctx: GraphCo
     ctx.report({ ...p, node: node.name ?? '', graph: graphPath });
   };
   const domainName = domain || 'ai.onnx';
-  if (!opType) return report({ severity: 'error', code: 'NODE_NO_OP_TYPE', message: `node ${label} has no op_type` });
+  if (!opType) {
+    report({ severity: 'error', code: 'NODE_NO_OP_TYPE', message: `node ${label} has no op_type` });
+    return;
+  }
   const version = ctx.opsets.get(domain);
   if (version === undefined) {
-    return report({ severity: 'error', code: 'DOMAIN_NOT_IMPORTED', message: `node ${label} uses domain ${domainName}, which opset_import does not declare`, hint: `add an opset_import entry for ${domainName}` });
+    report({ severity: 'error', code: 'DOMAIN_NOT_IMPORTED', message: `node ${label} uses domain ${domainName}, which opset_import does not declare`, hint: `add an opset_import entry for ${domainName}` });
+    return;
   }
   if (ctx.functions.has(key)) return; // a model-local function defines it
   if (isStandardDomain(domain)) {

@@ -74,7 +74,7 @@ export async function evaluateMetric(model: string | LoadedModel, options: Metri
     } else throw new MlopsError('CHECKLIST_OUTPUT', 'no class output: expected a label output or [N, K] scores');
     if (options.metric === 'accuracy') return accuracy(truth, predicted);
     if (options.metric === 'f1') return f1(truth, predicted);
-    if (!scores || scores.dims[1] !== 2) throw new MlopsError('CHECKLIST_OUTPUT', 'auc needs a binary classifier with [N, 2] scores');
+    if (scores?.dims[1] !== 2) throw new MlopsError('CHECKLIST_OUTPUT', 'auc needs a binary classifier with [N, 2] scores');
     return rocAuc(truth, Array.from({ length: truth.length }, (_, r) => (scores.data as Float32Array)[r * 2 + 1]));
   } finally {
     await session.release();

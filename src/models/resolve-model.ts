@@ -4,6 +4,7 @@
  * it was named by a reference. The one place that knows both paths and names.
  */
 import { stat } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
 import path from 'node:path';
 import { MlopsError } from '../util/errors.js';
 import { looksLikeRef } from '../registry/names.js';
@@ -34,7 +35,7 @@ export function modelRefIn(baseDir: string, value: string): string {
 
 export async function resolveModel(ref: string, options: ResolveModelOptions = {}): Promise<ResolvedModelFile> {
   const abs = path.resolve(ref);
-  let info;
+  let info: Stats;
   try {
     info = await stat(abs);
   } catch (err) {

@@ -41,15 +41,15 @@ function isInside(dir: string, target: string): boolean {
  * a model file must not be able to make us read arbitrary files.
  */
 export async function resolveExternalPath(modelDir: string, tensor: TensorProto, ref = externalDataRef(tensor)): Promise<string> {
-  const escape = () =>
+  const outside = () =>
     new MlopsError(
       'EXTERNAL_DATA_OUTSIDE_MODEL_DIR',
       `tensor "${tensor.name}" points at external data "${ref.location}", outside the model's folder ${modelDir}`,
       { hint: 'external data files must be in the model folder or below it; move the file there and fix the location' },
     );
-  if (path.isAbsolute(ref.location)) throw escape();
+  if (path.isAbsolute(ref.location)) throw outside();
   const resolved = path.resolve(modelDir, ref.location);
-  if (!isInside(modelDir, resolved)) throw escape();
+  if (!isInside(modelDir, resolved)) throw outside();
   let real: string;
   try {
     real = await realpath(resolved);
@@ -58,7 +58,7 @@ export async function resolveExternalPath(modelDir: string, tensor: TensorProto,
       hint: 'copy the data file next to the model (it is usually written beside model.onnx at export)',
     });
   }
-  if (!isInside(await realpath(modelDir), real)) throw escape();
+  if (!isInside(await realpath(modelDir), real)) throw outside();
   return real;
 }
 

@@ -103,7 +103,7 @@ export function typeDescription(type: TypeProto | null | undefined): Omit<ValueS
 
 function dimValue(dim: DimensionProto): Dim {
   if (dim.dimParam) return dim.dimParam;
-  if (dim.dimValue != null && Object.prototype.hasOwnProperty.call(dim, 'dimValue')) return toNumber(dim.dimValue as LongLike);
+  if (dim.dimValue != null && Object.hasOwn(dim, 'dimValue')) return toNumber(dim.dimValue as LongLike);
   return null;
 }
 

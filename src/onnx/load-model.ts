@@ -73,7 +73,7 @@ export function decodeModel(bytes: Uint8Array, label: string): ModelProto {
       { hint: truncated ? 'the file is incomplete; copy or export it again' : 'is this an ONNX file? .onnx files are ModelProto protobuf messages (a PyTorch .pt must be exported with torch.onnx.export first)', cause: err },
     );
   }
-  if (!model.graph && !Object.prototype.hasOwnProperty.call(model, 'irVersion')) {
+  if (!model.graph && !Object.hasOwn(model, 'irVersion')) {
     throw new MlopsError('ONNX_DECODE_FAILED', `${label} is not an ONNX model: it has no ir_version and no graph`, {
       hint: 'is this an ONNX file? (a PyTorch .pt or a TensorFlow SavedModel must be exported to ONNX first)',
     });

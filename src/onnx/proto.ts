@@ -47,6 +47,7 @@ function isMessageType(value: unknown): value is MessageType {
 }
 
 /** Field numbers a generated decoder handles, read from its `case N:` labels. */
+// biome-ignore lint/complexity/noBannedTypes: protobufjs generated decoders and writers are untyped functions
 function knownFieldNumbers(decode: Function): Set<number> {
   const numbers = new Set<number>();
   for (const match of decode.toString().matchAll(/case (\d+):/g)) numbers.add(Number(match[1]));
@@ -96,6 +97,7 @@ function wrap(type: MessageType): void {
     const out = encode.call(this, message, writer);
     const unknown = unknownFields.get(message);
     // Writer#_push is protobufjs' own primitive for appending a value with a custom writer.
+    // biome-ignore lint/complexity/noBannedTypes: protobufjs generated decoders and writers are untyped functions
     if (unknown) (out as unknown as { _push: Function })._push(writeRaw, unknown.length, unknown);
     return out;
   };

@@ -65,7 +65,7 @@ export function isExternal(tensor: TensorProto): boolean {
 
 /** raw_data bytes when the tensor stores its values there. */
 function rawBytes(tensor: TensorProto): Uint8Array | undefined {
-  const raw = Object.prototype.hasOwnProperty.call(tensor, 'rawData') ? tensor.rawData : undefined;
+  const raw = Object.hasOwn(tensor, 'rawData') ? tensor.rawData : undefined;
   return raw && raw.length > 0 ? raw : undefined;
 }
 

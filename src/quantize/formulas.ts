@@ -51,7 +51,7 @@ export function computeScaleZeroPoint(rmin: number, rmax: number, range: QuantRa
 /** quantize_nparray: the float32 quotient, rounded half to even, shifted and clipped. */
 export function quantizeValue(x: number, params: QuantParams, range: QuantRange): number {
   const q = roundHalfEven(Math.fround(Math.fround(x) / params.scale)) + params.zeroPoint;
-  return q < range.qmin ? range.qmin : q > range.qmax ? range.qmax : q;
+  return q < range.qmin ? range.qmin : Math.min(q , range.qmax);
 }
 
 export function minMax(values: ArrayLike<number>): [number, number] {

@@ -37,7 +37,7 @@ export function calibrationTensors(graph: GraphProto, targets: Target[]): string
   const names = new Set<string>();
   for (const t of targets) {
     names.add(t.node.input![t.activationInput]);
-    names.add(fusedRelu(graph, t)?.output![0] ?? t.node.output![0]);
+    names.add(fusedRelu(graph, t)?.output?.[0] ?? t.node.output![0]);
   }
   return [...names];
 }

@@ -5,6 +5,7 @@
  */
 import { constants } from 'node:fs';
 import { access, mkdir, stat } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
 import path from 'node:path';
 import { MlopsError } from '../util/errors.js';
 import { storageError } from './storage-errors.js';
@@ -26,7 +27,7 @@ async function blockingFile(p: string): Promise<string | undefined> {
 
 /** The registry folder must exist and be a folder. */
 export async function checkRegistryFolder(root: string): Promise<void> {
-  let info;
+  let info: Stats;
   try {
     info = await stat(root);
   } catch (err) {

@@ -62,7 +62,7 @@ export function synthesizeInputs(inputs: ValueSignature[], options: SynthesizeOp
       feeds[input.name] = { name: input.name, type, dims, data };
       continue;
     }
-    let ctor;
+    let ctor: ReturnType<typeof arrayConstructorFor>;
     try {
       ctor = arrayConstructorFor(type);
     } catch {

@@ -18,7 +18,7 @@ const PI6 = Math.PI ** 6;
 const STIRLING = [-2.955065359477124183e-2, 6.4102564102564102564e-3, -1.9175269175269175269e-3, 8.4175084175084175084e-4,
   -5.952380952380952381e-4, 7.9365079365079365079e-4, -2.7777777777777777778e-3, 8.3333333333333333333e-2];
 
-const clip = (p: number) => (p < 0 ? 0 : p > 1 ? 1 : p);
+const clip = (p: number) => (p < 0 ? 0 : Math.min(p , 1));
 
 function logFactorialOverNPowN(n: number): number {
   const rn = 1 / n;

@@ -12,6 +12,7 @@ function nestedVersionKeys(value: unknown, at = ''): string[] {
   return Object.entries(value).flatMap(([k, v]) => [...(at && k === 'version' ? [`${at}.${k}`] : []), ...nestedVersionKeys(v, `${at}.${k}`)]);
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: parsed --json documents of many shapes, read field by field
 function json(args: string[], env: NodeJS.ProcessEnv, status = 0): Record<string, any> {
   const r = runCli([...args, '--json'], { env });
   assert.equal(r.status, status, `${args.join(' ')}: ${r.stderr}`);

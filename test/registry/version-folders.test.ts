@@ -59,7 +59,7 @@ test('a register paused past the stale threshold loses its lock and writes nothi
   });
   assert.equal(status, 2, stderr);
   assert.match(stderr, /lost the lock .* before appending to .*history\.jsonl/);
-  assert.doesNotMatch(stderr, /    at /);
+  assert.doesNotMatch(stderr, / {4}at /);
 
   const events = (await modelHistory({ registry, name: 'm' })).events;
   assert.deepEqual(events.map((e) => [e.type, e.type === 'register' ? e.model_version : null]), [['register', 1], ['register', 2]], 'one register event per version');

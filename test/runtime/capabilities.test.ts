@@ -13,7 +13,10 @@ function probe(ir: number, opsets: Record<string, number>, node: NodeProto) {
     opsetImport: Object.entries(opsets).map(([domain, version]) => ({ domain, version })),
     graph: { name: 'probe', node: [node], input: [vi('x')], output: [vi('y')] },
   });
-  return createSession(encodeModel(model), model, 'probe').then(async (s) => (await s.release(), true), () => false);
+  return createSession(encodeModel(model), model, 'probe').then(async (s) => {
+    await s.release();
+    return true;
+  }, () => false);
 }
 
 const relu = { opType: 'Relu', input: ['x'], output: ['y'] };

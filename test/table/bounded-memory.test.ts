@@ -20,7 +20,7 @@ test('a ~45 MB CSV through a reservoir sample, first rows and batches, with a 24
   writeSync(fd, header);
   const rowsPerBlock = 10_000;
   let rows = 0;
-  for (let block = 0; rows * 80 < 40 * 1024 * 1024; block++) {
+  for (let _block = 0; rows * 80 < 40 * 1024 * 1024; _block++) {
     const lines: string[] = [];
     for (let r = 0; r < rowsPerBlock; r++, rows++) lines.push(`${rows},${Array.from({ length: 10 }, (_, i) => ((rows * 7 + i * 13) % 1000) / 7).map((v) => v.toFixed(4)).join(',')}`);
     writeSync(fd, lines.join('\n') + '\n');
