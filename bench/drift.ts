@@ -21,7 +21,7 @@ async function writeColumns(file: string, rows: number, columns: number, shift: 
   const out = createWriteStream(file);
   out.write(['id', ...Array.from({ length: columns }, (_, i) => `c${i}`)].join(',') + '\n');
   let s = seed >>> 0;
-  const next = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296);
+  const next = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296;
   let buffer = '';
   for (let r = 0; r < rows; r++) {
     let line = String(r + 1);
@@ -52,10 +52,17 @@ export async function benchDrift(): Promise<void> {
     times.push(performance.now() - t);
   }
   const ours = times.sort((a, b) => a - b)[1] / 1000;
-  console.log(`drift: KS 1,000,000 vs 1,000,000 values (sort included), median of 3: ${ours.toFixed(3)} s, D ${result!.statistic}, p ${result!.pvalue.toExponential(4)} (${result!.method})`);
+  console.log(
+    `drift: KS 1,000,000 vs 1,000,000 values (sort included), median of 3: ${ours.toFixed(3)} s, D ${result!.statistic}, p ${result!.pvalue.toExponential(4)} (${result!.method})`,
+  );
   if (hasPython('scipy')) {
-    const py = JSON.parse(spawnSync('python3', [path.join(ROOT, 'bench', 'baseline_drift.py'), '--ks', String(n)], { encoding: 'utf8' }).stdout);
-    console.log(`  scipy.stats.ks_2samp: ${py.seconds.toFixed(3)} s (D ${py.statistic}, p ${py.pvalue.toExponential(4)}): ratio ${(ours / py.seconds).toFixed(2)}x (target <= 1)`);
+    const py = JSON.parse(
+      spawnSync('python3', [path.join(ROOT, 'bench', 'baseline_drift.py'), '--ks', String(n)], { encoding: 'utf8' })
+        .stdout,
+    );
+    console.log(
+      `  scipy.stats.ks_2samp: ${py.seconds.toFixed(3)} s (D ${py.statistic}, p ${py.pvalue.toExponential(4)}): ratio ${(ours / py.seconds).toFixed(2)}x (target <= 1)`,
+    );
   }
   const dir = mkdtempSync(path.join(os.tmpdir(), 'mlops-bench-drift-'));
   try {
@@ -65,15 +72,44 @@ export async function benchDrift(): Promise<void> {
     await writeColumns(cur, n, 20, 0.01, 2);
     spawnSync('sync');
     const t = performance.now();
-    const r = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'mlops'), 'drift', '--reference', ref, '--current', cur, '--exclude', 'id', '--json', '--no-fail'], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    const r = spawnSync(
+      process.execPath,
+      [
+        path.join(ROOT, 'bin', 'mlops'),
+        'drift',
+        '--reference',
+        ref,
+        '--current',
+        cur,
+        '--exclude',
+        'id',
+        '--json',
+        '--no-fail',
+      ],
+      { encoding: 'utf8', maxBuffer: 1 << 26 },
+    );
     const wall = (performance.now() - t) / 1000;
     if (r.status !== 0) throw new Error(r.stderr);
-    const time = spawnSync('/usr/bin/env', ['bash', '-c', `command -v /usr/bin/time >/dev/null && /usr/bin/time -f %M ${process.execPath} ${path.join(ROOT, 'bin', 'mlops')} drift --reference ${ref} --current ${cur} --exclude id --no-fail >/dev/null`], { encoding: 'utf8' });
+    const time = spawnSync(
+      '/usr/bin/env',
+      [
+        'bash',
+        '-c',
+        `command -v /usr/bin/time >/dev/null && /usr/bin/time -f %M ${process.execPath} ${path.join(ROOT, 'bin', 'mlops')} drift --reference ${ref} --current ${cur} --exclude id --no-fail >/dev/null`,
+      ],
+      { encoding: 'utf8' },
+    );
     const rss = Number(time.stderr.trim().split('\n').pop()) / 1024;
-    console.log(`drift: 1,000,000 rows x 20 columns, two CSVs: mlops drift ${wall.toFixed(2)} s${Number.isFinite(rss) && rss > 0 ? `, peak RSS ${rss.toFixed(0)} MB` : ''}`);
+    console.log(
+      `drift: 1,000,000 rows x 20 columns, two CSVs: mlops drift ${wall.toFixed(2)} s${Number.isFinite(rss) && rss > 0 ? `, peak RSS ${rss.toFixed(0)} MB` : ''}`,
+    );
     if (hasPython('pandas, scipy')) {
-      const py = JSON.parse(spawnSync('python3', [path.join(ROOT, 'bench', 'baseline_drift.py'), ref, cur], { encoding: 'utf8' }).stdout);
-      console.log(`  pandas.read_csv + ks_2samp per column: ${py.wall_s.toFixed(2)} s (read ${py.read_s.toFixed(2)}), peak RSS ${py.peak_rss_mb.toFixed(0)} MB: ratio ${(wall / py.wall_s).toFixed(2)}x (target < 2)`);
+      const py = JSON.parse(
+        spawnSync('python3', [path.join(ROOT, 'bench', 'baseline_drift.py'), ref, cur], { encoding: 'utf8' }).stdout,
+      );
+      console.log(
+        `  pandas.read_csv + ks_2samp per column: ${py.wall_s.toFixed(2)} s (read ${py.read_s.toFixed(2)}), peak RSS ${py.peak_rss_mb.toFixed(0)} MB: ratio ${(wall / py.wall_s).toFixed(2)}x (target < 2)`,
+      );
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -7,9 +7,17 @@ export async function writeFeatureCsv(file: string, rows: number, features = 30,
   let state = seed >>> 0;
   const gaussian = () => {
     // Box-Muller on a xorshift stream: cheap, reproducible, roughly N(0, 1).
-    state ^= state << 13; state >>>= 0; state ^= state >>> 17; state ^= state << 5; state >>>= 0;
+    state ^= state << 13;
+    state >>>= 0;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    state >>>= 0;
     const u = (state + 1) / 4294967297;
-    state ^= state << 13; state >>>= 0; state ^= state >>> 17; state ^= state << 5; state >>>= 0;
+    state ^= state << 13;
+    state >>>= 0;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    state >>>= 0;
     const v = (state + 1) / 4294967297;
     return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
   };

@@ -32,7 +32,9 @@ boxed on a terminal and plain aligned columns in a pipe or a log.`;
 
 export function buildProgram(): Command {
   const program = new Command('mlops')
-    .description('MLOps toolkit for ONNX models: conversion checks, registry, batch prediction, quantization, drift, deployment checklists.')
+    .description(
+      'MLOps toolkit for ONNX models: conversion checks, registry, batch prediction, quantization, drift, deployment checklists.',
+    )
     .version(packageVersion(), '-V, --version')
     .option('--debug', 'show stack traces for errors')
     .showHelpAfterError('(add --help for usage)')
@@ -82,7 +84,8 @@ export async function main(argv: string[]): Promise<void> {
       // Help and version are not errors; everything else commander rejects is a usage error.
       const ok = ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(err.code);
       process.exitCode = ok ? ExitCode.Ok : ExitCode.Usage;
-      if (!ok && argvWantsJson(argv)) writeJsonError('USAGE', err.message.replace(/^error: /, ''), 'see --help', ExitCode.Usage);
+      if (!ok && argvWantsJson(argv))
+        writeJsonError('USAGE', err.message.replace(/^error: /, ''), 'see --help', ExitCode.Usage);
       return;
     }
     process.exitCode = reportError(err, { debug: argv.includes('--debug'), json: argvWantsJson(argv) });

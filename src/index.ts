@@ -10,7 +10,14 @@ export { detectDrift, type DriftOptions, type DriftResult } from './drift/index.
 export { benchModel, type BenchOptions, type BenchResult } from './benchmark/index.js';
 export { runChecklist, type ChecklistOptions, type ChecklistResult } from './checklist/index.js';
 export * from './registry/index.js';
-export { registerModel, promote, aliasPolicy, type RegisterModelOptions, type PromoteModelOptions, type AliasPolicyOptions } from './release/index.js';
+export {
+  registerModel,
+  promote,
+  aliasPolicy,
+  type RegisterModelOptions,
+  type PromoteModelOptions,
+  type AliasPolicyOptions,
+} from './release/index.js';
 export { ks2samp, type KsResult } from './stats/ks.js';
 export { chi2Contingency } from './stats/chi2.js';
 export { loadModel, type LoadedModel } from './models/load-model.js';

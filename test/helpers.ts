@@ -30,7 +30,10 @@ export function runCli(args: string[], options: { cwd?: string; env?: NodeJS.Pro
 
 /** stderr less its `warning:` lines, for tests about what else a command says. */
 export function withoutWarnings(stderr: string): string {
-  return stderr.split('\n').filter((line) => !line.startsWith('warning: ')).join('\n');
+  return stderr
+    .split('\n')
+    .filter((line) => !line.startsWith('warning: '))
+    .join('\n');
 }
 
 const tempDirs = new Set<string>();
@@ -72,7 +75,8 @@ function removeTempDirs(): void {
 function makeWritable(dir: string): void {
   try {
     chmodSync(dir, 0o755);
-    for (const entry of readdirSync(dir, { withFileTypes: true })) if (entry.isDirectory()) makeWritable(path.join(dir, entry.name));
+    for (const entry of readdirSync(dir, { withFileTypes: true }))
+      if (entry.isDirectory()) makeWritable(path.join(dir, entry.name));
   } catch {
     // already gone
   }

@@ -50,11 +50,20 @@ function takeRows(source: Record<string, Tensor>, n: number): Record<string, Ten
   return Object.fromEntries(Object.entries(source).map(([name, t]) => [name, repeatRows(t, n)]));
 }
 
-async function feedsFor(session: ModelSession, _options: BenchOptions, batch: number, csv?: Record<string, Tensor>): Promise<Record<string, Tensor>> {
+async function feedsFor(
+  session: ModelSession,
+  _options: BenchOptions,
+  batch: number,
+  csv?: Record<string, Tensor>,
+): Promise<Record<string, Tensor>> {
   if (csv) return takeRows(csv, batch);
   const fixedBatch = session.inputs.some((i) => typeof i.shape?.[0] === 'number' && i.shape[0] !== batch);
   if (fixedBatch) {
-    throw new MlopsError('BENCH_FIXED_BATCH', `${session.label} has a fixed batch dimension, so it cannot run batches of ${batch}`, { hint: 'use `batchSizes` 1 (or the fixed size), or re-export with a dynamic batch axis' });
+    throw new MlopsError(
+      'BENCH_FIXED_BATCH',
+      `${session.label} has a fixed batch dimension, so it cannot run batches of ${batch}`,
+      { hint: 'use `batchSizes` 1 (or the fixed size), or re-export with a dynamic batch axis' },
+    );
   }
   return synthesizeInputs(session.inputs, { symbolicSize: batch });
 }
@@ -70,13 +79,31 @@ export async function benchModel(options: BenchOptions): Promise<BenchResult> {
       const { sampleFeeds } = await import('../table/feeds.js');
       // Batches take rows [0, batch) of the data (repeated when it is shorter): the first rows up to the
       // largest batch are all that is ever fed, and which rows they are does not change a timing.
-      const table = await readBoundedRows(options.input, { limit: Math.max(...batchSizes), pick: 'first', badRows: 'skip', stopAtLimit: true });
+      const table = await readBoundedRows(options.input, {
+        limit: Math.max(...batchSizes),
+        pick: 'first',
+        badRows: 'skip',
+        stopAtLimit: true,
+      });
       // No rows would be "repeated" into batches of undefined values: timings of garbage, not of the data.
-      if (table.rows.length === 0 && table.skipped === 0) throw new MlopsError('CSV_EMPTY', `${options.input} has no data rows (only a header): nothing to feed the model`, { hint: 'pass rows to time, or leave out `input` to synthesize inputs' });
+      if (table.rows.length === 0 && table.skipped === 0)
+        throw new MlopsError(
+          'CSV_EMPTY',
+          `${options.input} has no data rows (only a header): nothing to feed the model`,
+          { hint: 'pass rows to time, or leave out `input` to synthesize inputs' },
+        );
       // Features taken by column order are not warned about: a timing does not depend on which column is which.
-      const sample = sampleFeeds(table, session.inputs, { features: options.features, ignore: options.ignore, recordedFeatures: loaded.recordedFeatures }, 'input');
+      const sample = sampleFeeds(
+        table,
+        session.inputs,
+        { features: options.features, ignore: options.ignore, recordedFeatures: loaded.recordedFeatures },
+        'input',
+      );
       if (sample.note) options.onWarning?.(sample.note);
-      if (sample.table.rows.length === 0) throw new MlopsError('CSV_EMPTY', `${options.input} has no usable rows: ${sample.note}`, { hint: 'fix the rows, or leave out `input` to synthesize inputs' });
+      if (sample.table.rows.length === 0)
+        throw new MlopsError('CSV_EMPTY', `${options.input} has no usable rows: ${sample.note}`, {
+          hint: 'fix the rows, or leave out `input` to synthesize inputs',
+        });
       csv = sample.feeds;
     }
     const results: BatchFigures[] = [];
@@ -85,7 +112,7 @@ export async function benchModel(options: BenchOptions): Promise<BenchResult> {
       for (let i = 0; i < (options.warmup ?? 5); i++) await session.run(feeds);
       const times: number[] = [];
       const deadline = options.duration ? performance.now() + options.duration * 1000 : Infinity;
-      const iterations = options.duration ? Infinity : options.iterations ?? 50;
+      const iterations = options.duration ? Infinity : (options.iterations ?? 50);
       while (times.length < iterations && performance.now() < deadline) {
         const t = performance.now();
         await session.run(feeds);
@@ -103,7 +130,13 @@ export async function benchModel(options: BenchOptions): Promise<BenchResult> {
         throughput_rows_per_s: (batch * 1000) / avg,
       });
     }
-    return { model: { path: loaded.path, sha256: loaded.sha256 }, inputs: csv ? 'csv' : 'synthesized', threads: options.threads ?? null, results, peak_rss_bytes: process.resourceUsage().maxRSS * 1024 };
+    return {
+      model: { path: loaded.path, sha256: loaded.sha256 },
+      inputs: csv ? 'csv' : 'synthesized',
+      threads: options.threads ?? null,
+      results,
+      peak_rss_bytes: process.resourceUsage().maxRSS * 1024,
+    };
   } finally {
     await session.release();
   }

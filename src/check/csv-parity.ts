@@ -17,7 +17,12 @@ import type { ParitySetResult } from './index.js';
 /** Rows per model call: large enough to keep onnxruntime busy, small enough to hold in memory twice over. */
 export const PARITY_BATCH_ROWS = 8192;
 
-export async function parityCsv(session: ModelSession, files: { input: string; expected: string }, mapping: CsvMappingOptions, tolerance: Tolerance): Promise<ParitySetResult> {
+export async function parityCsv(
+  session: ModelSession,
+  files: { input: string; expected: string },
+  mapping: CsvMappingOptions,
+  tolerance: Tolerance,
+): Promise<ParitySetResult> {
   // Rows pair by position: a bad row cannot be skipped (it would shift every later pair), so it is refused with its line.
   const inputs = parityBatches('`input`', files.input);
   const expecteds = parityBatches('`expected`', files.expected);
@@ -32,7 +37,11 @@ export async function parityCsv(session: ModelSession, files: { input: string; e
       if (input.done || expected.done || input.value.rows.length !== expected.value.rows.length) {
         const inputRows = input.done ? rows : await countRest(inputs, input.value);
         const expectedRows = expected.done ? rows : await countRest(expecteds, expected.value);
-        throw new MlopsError('CSV_EXPECTED_ROWS', `${files.expected} has ${expectedRows} rows but ${files.input} has ${inputRows}`, { hint: 'expected and input rows must correspond one to one' });
+        throw new MlopsError(
+          'CSV_EXPECTED_ROWS',
+          `${files.expected} has ${expectedRows} rows but ${files.input} has ${inputRows}`,
+          { hint: 'expected and input rows must correspond one to one' },
+        );
       }
       columns ??= mapTable(input.value, session.inputs, mapping);
       const actual = await session.run(tableFeeds(input.value, columns), names);
@@ -62,7 +71,9 @@ async function* parityBatches(flag: '`input`' | '`expected`', file: string): Asy
     yield* rowBatches(file, PARITY_BATCH_ROWS, 'refuse');
   } catch (err) {
     if (err instanceof MlopsError && (err.code === 'CSV_NOT_TEXT' || err.code === 'CSV_NOT_FOUND')) {
-      throw new MlopsError(err.code, `${flag}: ${err.message}`, { hint: '`input` and `expected` take CSV files with a header row; tensors (.pb) go in a `testData` folder' });
+      throw new MlopsError(err.code, `${flag}: ${err.message}`, {
+        hint: '`input` and `expected` take CSV files with a header row; tensors (.pb) go in a `testData` folder',
+      });
     }
     throw err;
   }

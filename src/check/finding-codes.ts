@@ -14,8 +14,16 @@ export interface FindingCodeInfo {
   meaning: string;
 }
 
-const structure = (meaning: string, severity: Severity = 'error'): FindingCodeInfo => ({ severity, stage: 'structure', meaning });
-const compatibility = (meaning: string, severity: Severity): FindingCodeInfo => ({ severity, stage: 'compatibility', meaning });
+const structure = (meaning: string, severity: Severity = 'error'): FindingCodeInfo => ({
+  severity,
+  stage: 'structure',
+  meaning,
+});
+const compatibility = (meaning: string, severity: Severity): FindingCodeInfo => ({
+  severity,
+  stage: 'compatibility',
+  meaning,
+});
 
 export const FINDING_CODES = {
   MODEL_NO_IR_VERSION: structure('ir_version is not set'),
@@ -42,16 +50,41 @@ export const FINDING_CODES = {
   OP_UNKNOWN: structure('an operator is not part of its domain'),
   OP_NOT_IN_OPSET: structure('an operator first appears in a later opset than the model imports'),
   OP_CUSTOM_DOMAIN: structure('a custom operator, which onnxruntime runs only with its custom-op library'),
-  BATCH_DIM_FIXED: compatibility('an input fixes its batch dimension to 1, so onnxruntime refuses larger batches', 'warning'),
+  BATCH_DIM_FIXED: compatibility(
+    'an input fixes its batch dimension to 1, so onnxruntime refuses larger batches',
+    'warning',
+  ),
   INPUT_FLOAT64: compatibility('an input is float64: callers feeding float32 (the usual case) are rejected', 'warning'),
-  OUTPUT_ZIPMAP: compatibility("an output is scikit-learn's ZipMap, which check and predict-batch replace with its probability tensor", 'info'),
-  OUTPUT_NOT_TENSOR: compatibility('an output is not a tensor, which onnxruntime-node cannot return, so it is not checked', 'warning'),
+  OUTPUT_ZIPMAP: compatibility(
+    "an output is scikit-learn's ZipMap, which check and predict-batch replace with its probability tensor",
+    'info',
+  ),
+  OUTPUT_NOT_TENSOR: compatibility(
+    'an output is not a tensor, which onnxruntime-node cannot return, so it is not checked',
+    'warning',
+  ),
   EXTERNAL_DATA: compatibility('the weights are stored in external data files that must ship with the model', 'info'),
-  OUTPUT_RANK_MISMATCH: { severity: 'error', stage: 'run', meaning: 'an output has another rank than declared on the synthesized run' },
-  OUTPUT_SHAPE_MISMATCH: { severity: 'warning', stage: 'run', meaning: 'an output has another shape than declared on the synthesized run' },
+  OUTPUT_RANK_MISMATCH: {
+    severity: 'error',
+    stage: 'run',
+    meaning: 'an output has another rank than declared on the synthesized run',
+  },
+  OUTPUT_SHAPE_MISMATCH: {
+    severity: 'warning',
+    stage: 'run',
+    meaning: 'an output has another shape than declared on the synthesized run',
+  },
   OUTPUT_NONFINITE: { severity: 'error', stage: 'run', meaning: 'an output holds NaN or Inf on synthesized inputs' },
-  PARITY_MISMATCH: { severity: 'error', stage: 'parity', meaning: 'an output differs from the expected outputs beyond the tolerance' },
-  FEATURES_BY_ORDER: { severity: 'warning', stage: 'parity', meaning: 'input columns were mapped onto the model by their order, not by recorded feature names' },
+  PARITY_MISMATCH: {
+    severity: 'error',
+    stage: 'parity',
+    meaning: 'an output differs from the expected outputs beyond the tolerance',
+  },
+  FEATURES_BY_ORDER: {
+    severity: 'warning',
+    stage: 'parity',
+    meaning: 'input columns were mapped onto the model by their order, not by recorded feature names',
+  },
 } as const satisfies Record<string, FindingCodeInfo>;
 
 export type FindingCode = keyof typeof FINDING_CODES;

@@ -86,7 +86,9 @@ export async function checkModel(options: CheckOptions): Promise<CheckResult> {
   const testData = options.testData ? await readTestData(options.testData) : undefined;
   const modelPath = options.model ?? testData?.model;
   if (!modelPath && !options.loaded) {
-    throw new MlopsError('OPTION_MISSING', 'no model given', { hint: 'pass a model file, or a `testData` folder that holds model.onnx' });
+    throw new MlopsError('OPTION_MISSING', 'no model given', {
+      hint: 'pass a model file, or a `testData` folder that holds model.onnx',
+    });
   }
   const loaded = options.loaded ?? (await loadModel(modelPath!, { registry: options.registry }));
   checkDims(options.dims, loaded.model, loaded.path);
@@ -96,17 +98,41 @@ export async function checkModel(options: CheckOptions): Promise<CheckResult> {
   const smoke = await smokeRun(loaded, { dims: options.dims, symbolicSizes: [1, batch], threads: options.threads });
   // A problem the structure stage found (e.g. an escaping external path) also stops the load: report it once.
   const seen = new Set(problems.map((p) => `${p.code}\u0000${p.message}`));
-  problems.push(...smoke.problems.filter((p) => !seen.has(`${p.code}\u0000${p.message}`)).map((p) => (p.code === 'RUNTIME_LOAD_FAILED' ? { ...p, hint: loadFailureHint(problems) } : p)));
+  problems.push(
+    ...smoke.problems
+      .filter((p) => !seen.has(`${p.code}\u0000${p.message}`))
+      .map((p) => (p.code === 'RUNTIME_LOAD_FAILED' ? { ...p, hint: loadFailureHint(problems) } : p)),
+  );
 
   let parity: ParityReport | null = null;
-  const tolerance: Tolerance = { rtol: options.rtol ?? DEFAULT_TOLERANCE.rtol, atol: options.atol ?? DEFAULT_TOLERANCE.atol };
+  const tolerance: Tolerance = {
+    rtol: options.rtol ?? DEFAULT_TOLERANCE.rtol,
+    atol: options.atol ?? DEFAULT_TOLERANCE.atol,
+  };
   try {
     if (smoke.session && testData) {
-      parity = report('test-data', tolerance, await Promise.all(testData.sets.map((set) => paritySet(smoke.session!, set, tolerance))));
+      parity = report(
+        'test-data',
+        tolerance,
+        await Promise.all(testData.sets.map((set) => paritySet(smoke.session!, set, tolerance))),
+      );
     } else if (smoke.session && options.input && options.expected) {
-      const mapping = { features: options.features, ignore: options.ignore, recordedFeatures: loaded.recordedFeatures,
-        onWarning: (message: string) => problems.push({ severity: 'warning', stage: 'parity', code: 'FEATURES_BY_ORDER', message, hint: 'record the feature names with the model, or pass --features' }) };
-      parity = report('csv', tolerance, [await parityCsv(smoke.session, { input: options.input, expected: options.expected }, mapping, tolerance)]);
+      const mapping = {
+        features: options.features,
+        ignore: options.ignore,
+        recordedFeatures: loaded.recordedFeatures,
+        onWarning: (message: string) =>
+          problems.push({
+            severity: 'warning',
+            stage: 'parity',
+            code: 'FEATURES_BY_ORDER',
+            message,
+            hint: 'record the feature names with the model, or pass --features',
+          }),
+      };
+      parity = report('csv', tolerance, [
+        await parityCsv(smoke.session, { input: options.input, expected: options.expected }, mapping, tolerance),
+      ]);
     }
   } finally {
     await smoke.session?.release();
@@ -125,7 +151,10 @@ export async function checkModel(options: CheckOptions): Promise<CheckResult> {
     for (const set of parity.sets) {
       for (const o of set.outputs.filter((x) => !x.passed)) {
         problems.push({
-          severity: 'error', stage: 'parity', code: 'PARITY_MISMATCH', tensor: o.output,
+          severity: 'error',
+          stage: 'parity',
+          code: 'PARITY_MISMATCH',
+          tensor: o.output,
           message: `${set.name}: output "${o.output}" differs from the expected values in ${o.mismatches} of ${o.total} elements (max abs error ${fmt(o.max_abs_error)}, max rel error ${fmt(o.max_rel_error)})${o.note ? `; ${o.note}` : ''}`,
           hint: 'the exported model does not reproduce the source framework; compare opsets and export flags, or loosen --rtol/--atol if the differences are expected',
         });
@@ -179,20 +208,45 @@ function report(source: ParityReport['source'], tolerance: Tolerance, sets: Pari
 }
 
 /** Match tensors to names: by their own names when all of them match, else by position. */
-function matchByNameOrPosition(tensors: Tensor[], names: string[], what: string, where: string): Array<[string, Tensor]> {
+function matchByNameOrPosition(
+  tensors: Tensor[],
+  names: string[],
+  what: string,
+  where: string,
+): Array<[string, Tensor]> {
   if (tensors.length && tensors.every((t) => t.name && names.includes(t.name))) return tensors.map((t) => [t.name!, t]);
   if (tensors.length > names.length) {
-    throw new MlopsError('TEST_DATA_MISMATCH', `${where} has ${tensors.length} ${what} files but the model has ${names.length} ${what}s (${names.join(', ')})`);
+    throw new MlopsError(
+      'TEST_DATA_MISMATCH',
+      `${where} has ${tensors.length} ${what} files but the model has ${names.length} ${what}s (${names.join(', ')})`,
+    );
   }
   return tensors.map((t, i) => [names[i], t]);
 }
 
 async function paritySet(session: ModelSession, set: TestDataSet, tolerance: Tolerance): Promise<ParitySetResult> {
-  const inputs = matchByNameOrPosition(set.inputs, session.inputs.map((i) => i.name), 'input', set.dir);
-  const outputs = matchByNameOrPosition(set.outputs, session.tensorOutputs.map((o) => o.name), 'output', set.dir);
+  const inputs = matchByNameOrPosition(
+    set.inputs,
+    session.inputs.map((i) => i.name),
+    'input',
+    set.dir,
+  );
+  const outputs = matchByNameOrPosition(
+    set.outputs,
+    session.tensorOutputs.map((o) => o.name),
+    'output',
+    set.dir,
+  );
   const missing = session.inputs.filter((i) => !inputs.some(([n]) => n === i.name)).map((i) => i.name);
-  if (missing.length) throw new MlopsError('TEST_DATA_MISMATCH', `${set.dir} has no data for model input${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`);
-  const actual = await session.run(Object.fromEntries(inputs), outputs.map(([n]) => n));
+  if (missing.length)
+    throw new MlopsError(
+      'TEST_DATA_MISMATCH',
+      `${set.dir} has no data for model input${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`,
+    );
+  const actual = await session.run(
+    Object.fromEntries(inputs),
+    outputs.map(([n]) => n),
+  );
   const comparisons = outputs.map(([name, expected]) => compareTensors(name, actual[name], expected, tolerance));
   return { name: path.basename(set.dir), outputs: comparisons, passed: comparisons.every((c) => c.passed) };
 }
@@ -200,27 +254,55 @@ async function paritySet(session: ModelSession, set: TestDataSet, tolerance: Tol
 /** Flag combinations that would otherwise be silently ignored. */
 function checkCheckOptions(options: CheckOptions): void {
   if ((options.input === undefined) !== (options.expected === undefined)) {
-    throw new MlopsError('OPTION_MISSING', '`input` and `expected` go together: input rows and the outputs the source framework gave for them');
+    throw new MlopsError(
+      'OPTION_MISSING',
+      '`input` and `expected` go together: input rows and the outputs the source framework gave for them',
+    );
   }
   if (options.testData && options.input) {
-    throw new MlopsError('OPTIONS_CONFLICT', '`testData` and `input`/`expected` are two ways to give parity data: pass one', { hint: 'run check twice to compare against both' });
+    throw new MlopsError(
+      'OPTIONS_CONFLICT',
+      '`testData` and `input`/`expected` are two ways to give parity data: pass one',
+      { hint: 'run check twice to compare against both' },
+    );
   }
   if (options.features && options.ignore) {
-    throw new MlopsError('OPTIONS_CONFLICT', '`features` and `ignore` are alternatives: `features` lists the feature columns, `ignore` leaves columns out of all the others', { hint: 'pass only one of them' });
+    throw new MlopsError(
+      'OPTIONS_CONFLICT',
+      '`features` and `ignore` are alternatives: `features` lists the feature columns, `ignore` leaves columns out of all the others',
+      { hint: 'pass only one of them' },
+    );
   }
   const mapping = options.features ? '`features`' : options.ignore ? '`ignore`' : undefined;
-  if (mapping && !options.input) throw new MlopsError('OPTION_MISSING', `${mapping} maps columns of \`input\`, which is not given`, { hint: 'add `input` rows.csv `expected` outputs.csv, or drop it' });
+  if (mapping && !options.input)
+    throw new MlopsError('OPTION_MISSING', `${mapping} maps columns of \`input\`, which is not given`, {
+      hint: 'add `input` rows.csv `expected` outputs.csv, or drop it',
+    });
 }
 
 /** `--dim name=8` for a dim the model does not have would be silently ignored. */
-function checkDims(dims: Record<string, number> | undefined, model: Parameters<typeof opsetVersions>[0], file: string): void {
+function checkDims(
+  dims: Record<string, number> | undefined,
+  model: Parameters<typeof opsetVersions>[0],
+  file: string,
+): void {
   if (!dims || !model.graph) return;
-  const symbolic = new Set(feedInputs(model.graph).map(valueSignature).flatMap((i) => (i.shape ?? []).filter((d): d is string => typeof d === 'string')));
+  const symbolic = new Set(
+    feedInputs(model.graph)
+      .map(valueSignature)
+      .flatMap((i) => (i.shape ?? []).filter((d): d is string => typeof d === 'string')),
+  );
   const unknown = Object.keys(dims).filter((d) => !symbolic.has(d));
   if (unknown.length) {
-    throw new MlopsError('DIM_UNKNOWN', `\`dims\`: ${file} has no symbolic dim ${unknown.map((u) => `"${u}"`).join(', ')} (${symbolic.size ? `its symbolic dims: ${[...symbolic].join(', ')}` : 'its inputs have no named symbolic dims'})`, {
-      hint: symbolic.size ? 'name one of those dims, e.g. `dims` ' + [...symbolic][0] + '=8' : 'drop `dims`; `batch` sets the size of unnamed dims',
-    });
+    throw new MlopsError(
+      'DIM_UNKNOWN',
+      `\`dims\`: ${file} has no symbolic dim ${unknown.map((u) => `"${u}"`).join(', ')} (${symbolic.size ? `its symbolic dims: ${[...symbolic].join(', ')}` : 'its inputs have no named symbolic dims'})`,
+      {
+        hint: symbolic.size
+          ? 'name one of those dims, e.g. `dims` ' + [...symbolic][0] + '=8'
+          : 'drop `dims`; `batch` sets the size of unnamed dims',
+      },
+    );
   }
 }
 
@@ -230,6 +312,7 @@ function checkDims(dims: Record<string, number> | undefined, model: Parameters<t
  */
 function loadFailureHint(found: Problem[]): string {
   const errors = [...new Set(found.filter((p) => p.severity === 'error').map((p) => p.code))];
-  if (errors.length) return `fix the structural errors above (${errors.join(', ')}) first: onnxruntime refuses models that have them`;
+  if (errors.length)
+    return `fix the structural errors above (${errors.join(', ')}) first: onnxruntime refuses models that have them`;
   return `onnxruntime ${ORT_VERSION} rejects a model that passes the structural checks; its message names the node or type it refuses: re-export without it or with another opset, and check the model loads in Python's onnxruntime ${ORT_VERSION}`;
 }

@@ -9,7 +9,8 @@ export interface Tolerance {
 }
 
 /** The rule, stated in every report so nobody has to guess. */
-export const COMPARISON_RULE = 'an element matches when |actual - expected| <= atol + rtol * |expected| (numpy.isclose with expected as reference); NaN matches NaN; non-float outputs must be equal';
+export const COMPARISON_RULE =
+  'an element matches when |actual - expected| <= atol + rtol * |expected| (numpy.isclose with expected as reference); NaN matches NaN; non-float outputs must be equal';
 
 export interface OutputComparison {
   output: string;
@@ -42,7 +43,12 @@ function scalar(value: unknown, type: string): number | string {
   return value as number | string;
 }
 
-export function compareTensors(output: string, actual: Tensor, expected: Tensor, tolerance: Tolerance): OutputComparison {
+export function compareTensors(
+  output: string,
+  actual: Tensor,
+  expected: Tensor,
+  tolerance: Tolerance,
+): OutputComparison {
   return compareWithExcess(output, actual, expected, tolerance).comparison;
 }
 
@@ -52,7 +58,12 @@ export interface PartComparison {
   worstExcess: number;
 }
 
-export function compareWithExcess(output: string, actual: Tensor, expected: Tensor, tolerance: Tolerance): PartComparison {
+export function compareWithExcess(
+  output: string,
+  actual: Tensor,
+  expected: Tensor,
+  tolerance: Tolerance,
+): PartComparison {
   const base = {
     output,
     type: actual.type,
@@ -63,7 +74,18 @@ export function compareWithExcess(output: string, actual: Tensor, expected: Tens
   const sameShape = actual.dims.length === expected.dims.length && actual.dims.every((d, i) => d === expected.dims[i]);
   // A [N] vs [N, 1] difference is only a layout detail; compare values when the counts agree.
   if (!sameShape && elementCount(actual.dims) !== elementCount(expected.dims)) {
-    return { comparison: { ...base, mismatches: base.total, max_abs_error: NaN, max_rel_error: NaN, worst: null, passed: false, note: shapeNote(actual.dims, expected.dims, false) }, worstExcess: -Infinity };
+    return {
+      comparison: {
+        ...base,
+        mismatches: base.total,
+        max_abs_error: NaN,
+        max_rel_error: NaN,
+        worst: null,
+        passed: false,
+        note: shapeNote(actual.dims, expected.dims, false),
+      },
+      worstExcess: -Infinity,
+    };
   }
   const note = sameShape ? undefined : shapeNote(actual.dims, expected.dims, true);
   const a = actual.data as ArrayLike<unknown>;
@@ -101,14 +123,37 @@ export function compareWithExcess(output: string, actual: Tensor, expected: Tens
       worstIndex = i;
     }
   }
-  const worst = worstIndex < 0 ? null : { index: unravel(worstIndex, expected.dims), actual: scalar(a[worstIndex], actual.type), expected: scalar(e[worstIndex], actual.type === 'float32' && expected.type === 'float32' ? 'float32' : expected.type) };
+  const worst =
+    worstIndex < 0
+      ? null
+      : {
+          index: unravel(worstIndex, expected.dims),
+          actual: scalar(a[worstIndex], actual.type),
+          expected: scalar(
+            e[worstIndex],
+            actual.type === 'float32' && expected.type === 'float32' ? 'float32' : expected.type,
+          ),
+        };
   // Unequal non-float elements: the first one is the worst.
   const excess = !numeric || !tolerant ? (worstIndex < 0 ? -Infinity : Infinity) : worstExcess;
-  return { comparison: { ...base, mismatches, max_abs_error: maxAbs, max_rel_error: maxRel, worst, passed: mismatches === 0, ...(note ? { note } : {}) }, worstExcess: excess };
+  return {
+    comparison: {
+      ...base,
+      mismatches,
+      max_abs_error: maxAbs,
+      max_rel_error: maxRel,
+      worst,
+      passed: mismatches === 0,
+      ...(note ? { note } : {}),
+    },
+    worstExcess: excess,
+  };
 }
 
 function shapeNote(actual: number[], expected: number[], comparable: boolean): string {
-  return comparable ? `shape [${actual.join(', ')}] vs expected [${expected.join(', ')}]; compared element by element` : `shape [${actual.join(', ')}] differs from expected [${expected.join(', ')}]`;
+  return comparable
+    ? `shape [${actual.join(', ')}] vs expected [${expected.join(', ')}]; compared element by element`
+    : `shape [${actual.join(', ')}] differs from expected [${expected.join(', ')}]`;
 }
 
 /**
@@ -129,7 +174,10 @@ export function mergeComparisons(soFar: PartComparison, next: PartComparison, ro
   const expected_shape = rows(a.expected_shape, b.expected_shape);
   const actual_shape = rows(a.actual_shape, b.actual_shape);
   const laterWorse = next.worstExcess > soFar.worstExcess;
-  const worst = laterWorse && b.worst ? { ...b.worst, index: b.worst.index.map((k, i) => (i === 0 ? k + rowsBefore : k)) } : a.worst;
+  const worst =
+    laterWorse && b.worst
+      ? { ...b.worst, index: b.worst.index.map((k, i) => (i === 0 ? k + rowsBefore : k)) }
+      : a.worst;
   const mismatches = a.mismatches + b.mismatches;
   const note = a.note ?? b.note;
   const comparable = !note?.includes('differs');

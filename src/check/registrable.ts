@@ -17,15 +17,23 @@ import { summarizeModel } from './inspect.js';
 export async function registrableModel(file: string): Promise<ModelFacts> {
   const loaded = await loadModel(file);
   if (hasExternalData(loaded.model)) {
-    throw new MlopsError('REGISTRY_EXTERNAL_DATA', `${file} keeps its weights in external data files, which the registry does not store`, {
-      hint: 'save it as a single file first: onnx.save(onnx.load(path), out, save_as_external_data=False) (models up to 2 GiB)',
-    });
+    throw new MlopsError(
+      'REGISTRY_EXTERNAL_DATA',
+      `${file} keeps its weights in external data files, which the registry does not store`,
+      {
+        hint: 'save it as a single file first: onnx.save(onnx.load(path), out, save_as_external_data=False) (models up to 2 GiB)',
+      },
+    );
   }
   const errors = checkStructure(loaded.model).filter((p) => p.severity === 'error');
   if (errors.length) {
-    throw new MlopsError('REGISTRY_INVALID_MODEL', `${file} is not a valid ONNX model: ${errors[0].message}${errors.length > 1 ? ` (and ${errors.length - 1} more problems)` : ''}`, {
-      hint: `run mlops check ${file} for the full report`,
-    });
+    throw new MlopsError(
+      'REGISTRY_INVALID_MODEL',
+      `${file} is not a valid ONNX model: ${errors[0].message}${errors.length > 1 ? ` (and ${errors.length - 1} more problems)` : ''}`,
+      {
+        hint: `run mlops check ${file} for the full report`,
+      },
+    );
   }
   const { openSession } = await import('../runtime/session.js');
   const session = await openSession(loaded);

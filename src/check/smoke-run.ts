@@ -64,7 +64,7 @@ export async function smokeRun(loaded: LoadedModel, options: SmokeRunOptions = {
     return { problems, runs, zipmaps };
   }
   const symbolic = session.inputs.some((i) => i.shape?.some((d) => typeof d !== 'number'));
-  const sizes = symbolic ? options.symbolicSizes ?? [1, 7] : [1];
+  const sizes = symbolic ? (options.symbolicSizes ?? [1, 7]) : [1];
   for (const size of sizes) {
     const started = performance.now();
     let feeds: Record<string, Tensor>;
@@ -72,7 +72,13 @@ export async function smokeRun(loaded: LoadedModel, options: SmokeRunOptions = {
       feeds = synthesizeInputs(session.inputs, { symbolicSize: size, dims: options.dims });
     } catch (err) {
       if (!isMlopsError(err)) throw err;
-      problems.push({ severity: 'warning', stage: 'run', code: err.code, message: `run skipped: ${err.message}`, hint: err.hint });
+      problems.push({
+        severity: 'warning',
+        stage: 'run',
+        code: err.code,
+        message: `run skipped: ${err.message}`,
+        hint: err.hint,
+      });
       break;
     }
     const run: SmokeRun = {
@@ -90,12 +96,31 @@ export async function smokeRun(loaded: LoadedModel, options: SmokeRunOptions = {
         const nonfinite = countNonFinite(tensor);
         run.outputs.push({ name: declared.name, type: tensor.type, shape: tensor.dims, nonfinite });
         if (declared.shape && declared.shape.length !== tensor.dims.length) {
-          report({ severity: 'error', stage: 'run', code: 'OUTPUT_RANK_MISMATCH', tensor: declared.name, message: `output "${declared.name}" is declared with rank ${declared.shape.length} but has shape [${tensor.dims.join(', ')}]` });
+          report({
+            severity: 'error',
+            stage: 'run',
+            code: 'OUTPUT_RANK_MISMATCH',
+            tensor: declared.name,
+            message: `output "${declared.name}" is declared with rank ${declared.shape.length} but has shape [${tensor.dims.join(', ')}]`,
+          });
         } else if (declared.shape?.some((d, k) => typeof d === 'number' && d > 0 && d !== tensor.dims[k])) {
-          report({ severity: 'warning', stage: 'run', code: 'OUTPUT_SHAPE_MISMATCH', tensor: declared.name, message: `output "${declared.name}" is declared as [${declared.shape.join(', ')}] but has shape [${tensor.dims.join(', ')}]` });
+          report({
+            severity: 'warning',
+            stage: 'run',
+            code: 'OUTPUT_SHAPE_MISMATCH',
+            tensor: declared.name,
+            message: `output "${declared.name}" is declared as [${declared.shape.join(', ')}] but has shape [${tensor.dims.join(', ')}]`,
+          });
         }
         if (nonfinite) {
-          report({ severity: 'error', stage: 'run', code: 'OUTPUT_NONFINITE', tensor: declared.name, message: `output "${declared.name}" has ${nonfinite} NaN/Inf value${nonfinite > 1 ? 's' : ''} on synthesized inputs (floats in [0, 1), symbolic dims = ${size})`, hint: 'look for NaN/Inf in the weights or an unstable op (Log, Div, Sqrt); check with real inputs via --test-data' });
+          report({
+            severity: 'error',
+            stage: 'run',
+            code: 'OUTPUT_NONFINITE',
+            tensor: declared.name,
+            message: `output "${declared.name}" has ${nonfinite} NaN/Inf value${nonfinite > 1 ? 's' : ''} on synthesized inputs (floats in [0, 1), symbolic dims = ${size})`,
+            hint: 'look for NaN/Inf in the weights or an unstable op (Log, Div, Sqrt); check with real inputs via --test-data',
+          });
         }
       }
     } catch (err) {
@@ -103,7 +128,15 @@ export async function smokeRun(loaded: LoadedModel, options: SmokeRunOptions = {
       run.ms = performance.now() - started;
       run.error = err.message;
       const previousPassed = runs.length > 1 && !runs[runs.length - 2].error;
-      report({ severity: 'error', stage: 'run', code: err.code, message: err.message, hint: previousPassed ? `the model runs with symbolic dims = ${runs[runs.length - 2].symbolic_size} but not ${size}: a dimension was probably fixed at export` : err.hint });
+      report({
+        severity: 'error',
+        stage: 'run',
+        code: err.code,
+        message: err.message,
+        hint: previousPassed
+          ? `the model runs with symbolic dims = ${runs[runs.length - 2].symbolic_size} but not ${size}: a dimension was probably fixed at export`
+          : err.hint,
+      });
     }
   }
   return { problems, runs, session, zipmaps };

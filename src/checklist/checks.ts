@@ -46,13 +46,19 @@ function registryRecord(ctx: CheckContext): Promise<RegistryFacts> {
 async function readRegistryRecord(ctx: CheckContext): Promise<RegistryFacts> {
   const loaded = await ctx.load();
   if (!loaded.registry) {
-    throw new MlopsError('CHECKLIST_NOT_REGISTERED', `${ctx.model} is a file, not a registry reference, so registry checks cannot run`, { hint: 'pass `model` name@version' });
+    throw new MlopsError(
+      'CHECKLIST_NOT_REGISTERED',
+      `${ctx.model} is a file, not a registry reference, so registry checks cannot run`,
+      { hint: 'pass `model` name@version' },
+    );
   }
   const { versionWithHistory } = await import('../registry/index.js');
-  const { version: record, history } = await versionWithHistory({ registry: ctx.registry, ref: `${loaded.registry.name}@${loaded.registry.model_version}` });
+  const { version: record, history } = await versionWithHistory({
+    registry: ctx.registry,
+    ref: `${loaded.registry.name}@${loaded.registry.model_version}`,
+  });
   return { record, history, loaded };
 }
-
 
 type CheckFn = (ctx: CheckContext, c: CheckConfig, rel: (p: string) => string) => Promise<Verdict>;
 
@@ -61,20 +67,42 @@ export const CHECKS: Record<string, CheckFn> = {
     const { checkModel } = await import('../check/index.js');
     const r = await checkModel({ model: ctx.model, loaded: await ctx.load(), registry: ctx.registry });
     const errors = r.problems.filter((p) => p.severity === 'error');
-    return verdict(r.passed, r.passed ? `structure, load and run passed (${r.summary.warnings} warnings)` : `${errors.length} problem(s): ${errors.slice(0, 3).map((p) => p.code).join(', ')}`, errors.length, '0 errors');
+    return verdict(
+      r.passed,
+      r.passed
+        ? `structure, load and run passed (${r.summary.warnings} warnings)`
+        : `${errors.length} problem(s): ${errors
+            .slice(0, 3)
+            .map((p) => p.code)
+            .join(', ')}`,
+      errors.length,
+      '0 errors',
+    );
   },
 
   async parity(ctx, c, rel) {
     const { checkModel } = await import('../check/index.js');
     const r = await checkModel({
-      model: ctx.model, loaded: await ctx.load(), registry: ctx.registry,
-      testData: str(c, 'test_data') && rel(str(c, 'test_data')!), input: str(c, 'input') && rel(str(c, 'input')!), expected: str(c, 'expected') && rel(str(c, 'expected')!),
-      rtol: num(c, 'rtol'), atol: num(c, 'atol'), features: list(c, 'features'), ignore: list(c, 'ignore'),
+      model: ctx.model,
+      loaded: await ctx.load(),
+      registry: ctx.registry,
+      testData: str(c, 'test_data') && rel(str(c, 'test_data')!),
+      input: str(c, 'input') && rel(str(c, 'input')!),
+      expected: str(c, 'expected') && rel(str(c, 'expected')!),
+      rtol: num(c, 'rtol'),
+      atol: num(c, 'atol'),
+      features: list(c, 'features'),
+      ignore: list(c, 'ignore'),
     });
     const outputs = r.parity?.sets.flatMap((s) => s.outputs) ?? [];
     const worst = Math.max(0, ...outputs.map((o) => o.max_abs_error));
     const mismatches = outputs.reduce((n, o) => n + o.mismatches, 0);
-    return verdict(r.parity?.passed ?? false, r.parity ? `${mismatches} mismatching elements, max abs error ${fmt(worst)}` : 'parity did not run', worst, `rtol ${r.parity?.rtol}, atol ${r.parity?.atol}`);
+    return verdict(
+      r.parity?.passed ?? false,
+      r.parity ? `${mismatches} mismatching elements, max abs error ${fmt(worst)}` : 'parity did not run',
+      worst,
+      `rtol ${r.parity?.rtol}, atol ${r.parity?.atol}`,
+    );
   },
 
   async finite_weights(ctx) {
@@ -87,7 +115,14 @@ export const CHECKS: Record<string, CheckFn> = {
         if (data.some((v) => !Number.isFinite(v))) bad.push(t.name ?? '');
       }
     }
-    return verdict(bad.length === 0, bad.length ? `NaN/Inf in ${bad.slice(0, 5).join(', ')}${bad.length > 5 ? ', ...' : ''}` : 'all float weights are finite', bad.length, '0 tensors');
+    return verdict(
+      bad.length === 0,
+      bad.length
+        ? `NaN/Inf in ${bad.slice(0, 5).join(', ')}${bad.length > 5 ? ', ...' : ''}`
+        : 'all float weights are finite',
+      bad.length,
+      '0 tensors',
+    );
   },
 
   async opset_range(ctx, c) {
@@ -95,13 +130,22 @@ export const CHECKS: Record<string, CheckFn> = {
     const ir = toNumber(loaded.model.irVersion as LongLike);
     const opset = opsetVersions(loaded.model).get('') ?? 0;
     const problems = [
-      num(c, 'min_opset') !== undefined && opset < num(c, 'min_opset')! ? `opset ${opset} < ${num(c, 'min_opset')}` : '',
-      num(c, 'max_opset') !== undefined && opset > num(c, 'max_opset')! ? `opset ${opset} > ${num(c, 'max_opset')}` : '',
+      num(c, 'min_opset') !== undefined && opset < num(c, 'min_opset')!
+        ? `opset ${opset} < ${num(c, 'min_opset')}`
+        : '',
+      num(c, 'max_opset') !== undefined && opset > num(c, 'max_opset')!
+        ? `opset ${opset} > ${num(c, 'max_opset')}`
+        : '',
       num(c, 'min_ir') !== undefined && ir < num(c, 'min_ir')! ? `IR ${ir} < ${num(c, 'min_ir')}` : '',
       num(c, 'max_ir') !== undefined && ir > num(c, 'max_ir')! ? `IR ${ir} > ${num(c, 'max_ir')}` : '',
     ].filter(Boolean);
     const range = `opset ${num(c, 'min_opset') ?? '-'}..${num(c, 'max_opset') ?? '-'}, IR ${num(c, 'min_ir') ?? '-'}..${num(c, 'max_ir') ?? '-'}`;
-    return verdict(problems.length === 0, problems.length ? problems.join('; ') : `opset ${opset}, IR ${ir}`, `opset ${opset}, IR ${ir}`, range);
+    return verdict(
+      problems.length === 0,
+      problems.length ? problems.join('; ') : `opset ${opset}, IR ${ir}`,
+      `opset ${opset}, IR ${ir}`,
+      range,
+    );
   },
 
   async max_size_mb(ctx, c) {
@@ -122,37 +166,80 @@ export const CHECKS: Record<string, CheckFn> = {
         if (!isStandardDomain(d) && !RUNTIME_DOMAINS.has(d) && !functions.has(d)) custom.add(`${d}::${node.opType}`);
       }
     }
-    return verdict(custom.size === 0, custom.size ? `custom operators: ${[...custom].join(', ')}` : 'standard operators only', custom.size, '0');
+    return verdict(
+      custom.size === 0,
+      custom.size ? `custom operators: ${[...custom].join(', ')}` : 'standard operators only',
+      custom.size,
+      '0',
+    );
   },
 
   async external_data_inside(ctx) {
     const { checkExternalData } = await import('../check/structure.js');
     const loaded = await ctx.load();
     const problems = await checkExternalData(loaded.model, loaded.dir);
-    return verdict(problems.length === 0, problems.length ? problems[0].message : 'no external data outside the model folder', problems.length, '0');
+    return verdict(
+      problems.length === 0,
+      problems.length ? problems[0].message : 'no external data outside the model folder',
+      problems.length,
+      '0',
+    );
   },
 
   async latency(ctx, c, rel) {
     const { benchModel } = await import('../benchmark/index.js');
     const batch = num(c, 'batch_size') ?? 1;
-    const r = await benchModel({ model: ctx.model, loaded: await ctx.load(), registry: ctx.registry, input: str(c, 'input') && rel(str(c, 'input')!), batchSizes: [batch], iterations: num(c, 'iterations') ?? 50 });
+    const r = await benchModel({
+      model: ctx.model,
+      loaded: await ctx.load(),
+      registry: ctx.registry,
+      input: str(c, 'input') && rel(str(c, 'input')!),
+      batchSizes: [batch],
+      iterations: num(c, 'iterations') ?? 50,
+    });
     const p95 = r.results[0].p95_ms;
-    return verdict(p95 <= num(c, 'max_p95_ms')!, `p95 ${fmt(p95)} ms at batch ${batch}`, p95, `<= ${num(c, 'max_p95_ms')} ms`);
+    return verdict(
+      p95 <= num(c, 'max_p95_ms')!,
+      `p95 ${fmt(p95)} ms at batch ${batch}`,
+      p95,
+      `<= ${num(c, 'max_p95_ms')} ms`,
+    );
   },
 
   async throughput(ctx, c, rel) {
     const { benchModel } = await import('../benchmark/index.js');
     const batch = num(c, 'batch_size') ?? 256;
-    const r = await benchModel({ model: ctx.model, loaded: await ctx.load(), registry: ctx.registry, input: str(c, 'input') && rel(str(c, 'input')!), batchSizes: [batch], iterations: num(c, 'iterations') ?? 30 });
+    const r = await benchModel({
+      model: ctx.model,
+      loaded: await ctx.load(),
+      registry: ctx.registry,
+      input: str(c, 'input') && rel(str(c, 'input')!),
+      batchSizes: [batch],
+      iterations: num(c, 'iterations') ?? 30,
+    });
     const rate = r.results[0].throughput_rows_per_s;
-    return verdict(rate >= num(c, 'min_rows_per_s')!, `${Math.round(rate)} rows/s at batch ${batch}`, rate, `>= ${num(c, 'min_rows_per_s')} rows/s`);
+    return verdict(
+      rate >= num(c, 'min_rows_per_s')!,
+      `${Math.round(rate)} rows/s at batch ${batch}`,
+      rate,
+      `>= ${num(c, 'min_rows_per_s')} rows/s`,
+    );
   },
 
   async metric(ctx, c, rel) {
     const { evaluateMetric } = await import('./quality.js');
     const metric = str(c, 'metric') as MetricName;
     const notes: string[] = [];
-    const options = { data: rel(str(c, 'data')!), label: str(c, 'label')!, metric, output: str(c, 'output'), features: list(c, 'features'), ignore: list(c, 'ignore'), registry: ctx.registry, onNote: (m: string) => notes.includes(m) || notes.push(m) };
+    const options = {
+      data: rel(str(c, 'data')!),
+      label: str(c, 'label')!,
+      metric,
+      output: str(c, 'output'),
+      features: list(c, 'features'),
+      ignore: list(c, 'ignore'),
+      registry: ctx.registry,
+      onNote: (m: string) => notes.includes(m) || notes.push(m),
+    };
     const value = await evaluateMetric(await ctx.load(), options);
     const higherIsBetter = metric === 'accuracy' || metric === 'f1' || metric === 'auc';
     const failures: string[] = [];
@@ -176,12 +263,18 @@ export const CHECKS: Record<string, CheckFn> = {
       if (num(c, 'min_relative_change') !== undefined) {
         const relChange = change / Math.abs(base);
         thresholds.push(`relative change >= ${num(c, 'min_relative_change')}`);
-        if (!(relChange >= num(c, 'min_relative_change')!)) failures.push(`relative change ${fmt(relChange)} < ${num(c, 'min_relative_change')}`);
+        if (!(relChange >= num(c, 'min_relative_change')!))
+          failures.push(`relative change ${fmt(relChange)} < ${num(c, 'min_relative_change')}`);
       }
       baselineText = ` (baseline ${str(c, 'baseline')}: ${fmt(base)})`;
     }
     const noted = notes.length ? ` (${notes.join('; ')})` : '';
-    return verdict(failures.length === 0, (failures.length ? failures.join('; ') : `${metric} ${fmt(value)}${baselineText}`) + noted, value, thresholds.join(', '));
+    return verdict(
+      failures.length === 0,
+      (failures.length ? failures.join('; ') : `${metric} ${fmt(value)}${baselineText}`) + noted,
+      value,
+      thresholds.join(', '),
+    );
   },
 
   async quantization_agreement(ctx, c, rel) {
@@ -191,30 +284,67 @@ export const CHECKS: Record<string, CheckFn> = {
     const loaded = await ctx.load();
     const candidate = await loadModel(modelRefIn(ctx.baseDir, str(c, 'candidate')!), { registry: ctx.registry });
     const notes: string[] = [];
-    const samples = await readSamples(rel(str(c, 'data')!), loaded, { rows: 5000, features: list(c, 'features'), ignore: list(c, 'ignore'), what: 'quantization check', onWarning: (m) => notes.includes(m) || notes.push(m) });
+    const samples = await readSamples(rel(str(c, 'data')!), loaded, {
+      rows: 5000,
+      features: list(c, 'features'),
+      ignore: list(c, 'ignore'),
+      what: 'quantization check',
+      onWarning: (m) => notes.includes(m) || notes.push(m),
+    });
     const r = await validateQuantized(loaded, candidate.bytes, samples, { latencyRuns: 1 });
     const agreements = r.outputs.map((o) => o.argmax_agreement).filter((a): a is number => a !== null);
-    if (agreements.length === 0) throw new MlopsError('CHECKLIST_NOT_CLASSIFIER', 'no [N, K] float output to compare argmax on');
+    if (agreements.length === 0)
+      throw new MlopsError('CHECKLIST_NOT_CLASSIFIER', 'no [N, K] float output to compare argmax on');
     const agreement = Math.min(...agreements);
-    return verdict(agreement >= num(c, 'min_agreement')!, `argmax agreement ${(agreement * 100).toFixed(2)} % on ${r.rows} rows${notes.length ? ` (${notes.join('; ')})` : ''}`, agreement, `>= ${num(c, 'min_agreement')}`);
+    return verdict(
+      agreement >= num(c, 'min_agreement')!,
+      `argmax agreement ${(agreement * 100).toFixed(2)} % on ${r.rows} rows${notes.length ? ` (${notes.join('; ')})` : ''}`,
+      agreement,
+      `>= ${num(c, 'min_agreement')}`,
+    );
   },
 
   async drift(_ctx, c, rel) {
     const { detectDrift } = await import('../drift/index.js');
-    const r = await detectDrift({ reference: rel(str(c, 'reference')!), current: rel(str(c, 'current')!), ignore: list(c, 'ignore') ?? list(c, 'exclude'), alpha: num(c, 'alpha') });
+    const r = await detectDrift({
+      reference: rel(str(c, 'reference')!),
+      current: rel(str(c, 'current')!),
+      ignore: list(c, 'ignore') ?? list(c, 'exclude'),
+      alpha: num(c, 'alpha'),
+    });
     const max = num(c, 'max_share');
     const pass = max === undefined ? !r.dataset_drift : r.drift_share <= max;
     const untested = r.columns.length - r.tested;
-    return verdict(pass, `${r.drifted} of ${r.tested} columns drifted (${(r.drift_share * 100).toFixed(0)} %)${untested ? `, ${untested} not tested` : ''}`, r.drift_share, max === undefined ? 'no dataset drift' : `share <= ${max}`);
+    return verdict(
+      pass,
+      `${r.drifted} of ${r.tested} columns drifted (${(r.drift_share * 100).toFixed(0)} %)${untested ? `, ${untested} not tested` : ''}`,
+      r.drift_share,
+      max === undefined ? 'no dataset drift' : `share <= ${max}`,
+    );
   },
 
   async registry_metadata(ctx, c) {
     const { record } = await registryRecord(ctx);
     const missing = list(c, 'fields')!.filter((field) => {
-      const value = field.split('.').reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), record);
-      return value === undefined || value === null || value === '' || (typeof value === 'object' && Object.keys(value as object).length === 0);
+      const value = field
+        .split('.')
+        .reduce<unknown>(
+          (v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined),
+          record,
+        );
+      return (
+        value === undefined ||
+        value === null ||
+        value === '' ||
+        (typeof value === 'object' && Object.keys(value as object).length === 0)
+      );
     });
-    return verdict(missing.length === 0, missing.length ? `missing: ${missing.join(', ')}` : `present: ${list(c, 'fields')!.join(', ')}`, missing.length, '0 missing');
+    return verdict(
+      missing.length === 0,
+      missing.length ? `missing: ${missing.join(', ')}` : `present: ${list(c, 'fields')!.join(', ')}`,
+      missing.length,
+      '0 missing',
+    );
   },
 
   async rollback_available(ctx, c) {
@@ -224,7 +354,18 @@ export const CHECKS: Record<string, CheckFn> = {
     const archived = new Set(history.events.flatMap((e) => (e.type === 'archive' ? [e.model_version] : [])));
     const held = new Set(history.events.flatMap((e) => (e.type === 'alias' && e.alias === alias ? [e.to] : [])));
     const candidates = [...held].filter((v) => v !== record.model_version && !archived.has(v));
-    return verdict(candidates.length > 0, candidates.length ? `can roll back ${alias} to ${candidates.sort((a, b) => b - a).slice(0, 3).map((v) => `${record.name}@${v}`).join(', ')}` : `no other version has held "${alias}"`, candidates.length, '>= 1 version');
+    return verdict(
+      candidates.length > 0,
+      candidates.length
+        ? `can roll back ${alias} to ${candidates
+            .sort((a, b) => b - a)
+            .slice(0, 3)
+            .map((v) => `${record.name}@${v}`)
+            .join(', ')}`
+        : `no other version has held "${alias}"`,
+      candidates.length,
+      '>= 1 version',
+    );
   },
 
   async max_age_days(ctx, c) {
@@ -235,7 +376,14 @@ export const CHECKS: Record<string, CheckFn> = {
 
   async registry_sha256(ctx) {
     const { record, loaded } = await registryRecord(ctx);
-    return verdict(loaded.sha256 === record.sha256, loaded.sha256 === record.sha256 ? 'stored file matches its sha256' : `sha256 ${loaded.sha256} differs from the record`, loaded.sha256.slice(0, 12), record.sha256.slice(0, 12));
+    return verdict(
+      loaded.sha256 === record.sha256,
+      loaded.sha256 === record.sha256
+        ? 'stored file matches its sha256'
+        : `sha256 ${loaded.sha256} differs from the record`,
+      loaded.sha256.slice(0, 12),
+      record.sha256.slice(0, 12),
+    );
   },
 };
 

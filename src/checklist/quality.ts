@@ -36,20 +36,47 @@ export async function evaluateMetric(model: string | LoadedModel, options: Metri
   try {
     // Bad rows are skipped and counted, as in every sample; only a parity check, whose rows pair with another file's, refuses them.
     const table = await readBoundedRows(options.data, { limit: METRIC_ROWS, pick: 'reservoir', badRows: 'skip' });
-    if (table.totalRows > table.rows.length) options.onNote?.(`on a sample of ${table.rows.length.toLocaleString('en-US')} of ${table.totalRows.toLocaleString('en-US')} rows`);
+    if (table.totalRows > table.rows.length)
+      options.onNote?.(
+        `on a sample of ${table.rows.length.toLocaleString('en-US')} of ${table.totalRows.toLocaleString('en-US')} rows`,
+      );
     // No rows would make the metric NaN, which then fails (or passes a baseline comparison) for the wrong reason.
-    if (table.rows.length === 0 && table.skipped === 0) throw new MlopsError('CSV_EMPTY', `${options.data} has no data rows (only a header): the ${options.metric} check needs labelled rows`, { hint: 'point data: at the hold-out set' });
+    if (table.rows.length === 0 && table.skipped === 0)
+      throw new MlopsError(
+        'CSV_EMPTY',
+        `${options.data} has no data rows (only a header): the ${options.metric} check needs labelled rows`,
+        { hint: 'point data: at the hold-out set' },
+      );
     const labelIndex = table.header.indexOf(options.label);
-    if (labelIndex < 0) throw new MlopsError('CSV_COLUMNS_MISSING', `${options.data} has no label column "${options.label}"`);
-    const sample = sampleFeeds(table, session.inputs, { features: options.features, ignore: options.ignore, setAside: [options.label], recordedFeatures: loaded.recordedFeatures }, 'metric data');
+    if (labelIndex < 0)
+      throw new MlopsError('CSV_COLUMNS_MISSING', `${options.data} has no label column "${options.label}"`);
+    const sample = sampleFeeds(
+      table,
+      session.inputs,
+      {
+        features: options.features,
+        ignore: options.ignore,
+        setAside: [options.label],
+        recordedFeatures: loaded.recordedFeatures,
+      },
+      'metric data',
+    );
     if (sample.note) options.onNote?.(sample.note);
-    if (sample.table.rows.length === 0) throw new MlopsError('CSV_EMPTY', `${options.data} has no usable rows: ${sample.note}`, { hint: 'fix the rows, or point data: at the hold-out set' });
+    if (sample.table.rows.length === 0)
+      throw new MlopsError('CSV_EMPTY', `${options.data} has no usable rows: ${sample.note}`, {
+        hint: 'fix the rows, or point data: at the hold-out set',
+      });
     const feeds = sample.feeds;
     const outputs = await session.run(feeds);
     const truth = sample.table.rows.map((r) => r[labelIndex]);
     const names = Object.keys(outputs);
-    const pick = (pred: (t: Tensor) => boolean) => (options.output ? outputs[options.output] : names.map((n) => outputs[n]).find(pred));
-    if (options.output && !outputs[options.output]) throw new MlopsError('CHECKLIST_OUTPUT', `model has no output "${options.output}" (outputs: ${names.join(', ')})`);
+    const pick = (pred: (t: Tensor) => boolean) =>
+      options.output ? outputs[options.output] : names.map((n) => outputs[n]).find(pred);
+    if (options.output && !outputs[options.output])
+      throw new MlopsError(
+        'CHECKLIST_OUTPUT',
+        `model has no output "${options.output}" (outputs: ${names.join(', ')})`,
+      );
     const scores = pick((t) => t.dims.length === 2 && t.dims[1] > 1 && (t.type === 'float32' || t.type === 'float64'));
     if (options.metric === 'rmse' || options.metric === 'mae') {
       const values = pick((t) => t.type.startsWith('float') && (t.dims.length === 1 || t.dims[1] === 1));
@@ -74,8 +101,12 @@ export async function evaluateMetric(model: string | LoadedModel, options: Metri
     } else throw new MlopsError('CHECKLIST_OUTPUT', 'no class output: expected a label output or [N, K] scores');
     if (options.metric === 'accuracy') return accuracy(truth, predicted);
     if (options.metric === 'f1') return f1(truth, predicted);
-    if (scores?.dims[1] !== 2) throw new MlopsError('CHECKLIST_OUTPUT', 'auc needs a binary classifier with [N, 2] scores');
-    return rocAuc(truth, Array.from({ length: truth.length }, (_, r) => (scores.data as Float32Array)[r * 2 + 1]));
+    if (scores?.dims[1] !== 2)
+      throw new MlopsError('CHECKLIST_OUTPUT', 'auc needs a binary classifier with [N, 2] scores');
+    return rocAuc(
+      truth,
+      Array.from({ length: truth.length }, (_, r) => (scores.data as Float32Array)[r * 2 + 1]),
+    );
   } finally {
     await session.release();
   }

@@ -1,7 +1,14 @@
 /** `mlops bench`: declarations only; the work is in src/benchmark/. */
 import type { Command } from 'commander';
 import type { BenchOptions } from '../benchmark/index.js';
-import { examples, parseBatchSize, parseList, parseNonNegative, parseNonNegativeInt, parsePositiveInt } from './parsers.js';
+import {
+  examples,
+  parseBatchSize,
+  parseList,
+  parseNonNegative,
+  parseNonNegativeInt,
+  parsePositiveInt,
+} from './parsers.js';
 import { addFlags, flagSet, readFlags, REGISTRY_FLAG } from './flags.js';
 import { addFormatFlags } from './format.js';
 import { commandAction } from './shape.js';
@@ -14,10 +21,19 @@ const FLAGS = flagSet<BenchOptions>()({
   input: { flag: '--input <csv>', help: 'rows to feed (repeated to fill a batch); synthesized inputs otherwise' },
   features: { flag: '--features <cols>', help: 'CSV columns feeding a single [N, F] input', parse: parseList },
   ignore: { flag: '--ignore <cols>', help: 'CSV columns that are not features', parse: parseList },
-  batchSizes: { flag: '--batch-size <list>', help: 'batch sizes, comma-separated', parse: parseBatchSizes, default: [1, 32, 256] },
+  batchSizes: {
+    flag: '--batch-size <list>',
+    help: 'batch sizes, comma-separated',
+    parse: parseBatchSizes,
+    default: [1, 32, 256],
+  },
   warmup: { flag: '--warmup <n>', help: 'untimed runs first', parse: parseNonNegativeInt, default: 5 },
   iterations: { flag: '--iterations <n>', help: 'timed runs per batch size', parse: parsePositiveInt, default: 50 },
-  duration: { flag: '--duration <seconds>', help: 'run each batch size for this long instead', parse: parseNonNegative },
+  duration: {
+    flag: '--duration <seconds>',
+    help: 'run each batch size for this long instead',
+    parse: parseNonNegative,
+  },
   threads: { flag: '--threads <n>', help: 'onnxruntime intra-op threads', parse: parsePositiveInt },
   registry: REGISTRY_FLAG,
 });
@@ -29,10 +45,22 @@ export function addBenchCommand(program: Command): void {
     .argument('<model>', 'ONNX model file or registry reference');
   addFlags(cmd, FLAGS);
   addFormatFlags(cmd, ['table', 'json'], { json: 'print the figures as JSON (same as --format json)' })
-    .addHelpText('after', examples(['mlops bench model.onnx --batch-size 1,32,256', 'mlops bench fraud@staging --input holdout.csv --ignore id,label --duration 5 --json']))
-    .action(commandAction({
-      options: ([model], c): BenchOptions => ({ model, ...readFlags(c, FLAGS) }),
-      run: async (options) => (await import('../benchmark/index.js')).benchModel({ ...options, onWarning: (message) => process.stderr.write(`warning: ${message}\n`) }),
-      render: async (result, { render }) => (await import('../report/bench.js')).renderBench(result, render),
-    }));
+    .addHelpText(
+      'after',
+      examples([
+        'mlops bench model.onnx --batch-size 1,32,256',
+        'mlops bench fraud@staging --input holdout.csv --ignore id,label --duration 5 --json',
+      ]),
+    )
+    .action(
+      commandAction({
+        options: ([model], c): BenchOptions => ({ model, ...readFlags(c, FLAGS) }),
+        run: async (options) =>
+          (await import('../benchmark/index.js')).benchModel({
+            ...options,
+            onWarning: (message) => process.stderr.write(`warning: ${message}\n`),
+          }),
+        render: async (result, { render }) => (await import('../report/bench.js')).renderBench(result, render),
+      }),
+    );
 }

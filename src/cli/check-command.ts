@@ -11,25 +11,46 @@ const FLAGS = flagSet<CheckOptions>()({
   registry: REGISTRY_FLAG,
   testData: { flag: '--test-data <dir>', help: 'ONNX test-data folder: test_data_set_N/input_K.pb and output_K.pb' },
   input: { flag: '--input <csv>', help: 'tabular parity: input rows (one column per feature, header row)' },
-  expected: { flag: '--expected <csv>', help: "tabular parity: the source framework's outputs for those rows, in output order" },
-  features: { flag: '--features <cols>', help: 'columns feeding a single 2-D input, in order (comma-separated)', parse: parseList },
+  expected: {
+    flag: '--expected <csv>',
+    help: "tabular parity: the source framework's outputs for those rows, in output order",
+  },
+  features: {
+    flag: '--features <cols>',
+    help: 'columns feeding a single 2-D input, in order (comma-separated)',
+    parse: parseList,
+  },
   ignore: { flag: '--ignore <cols>', help: 'columns of --input that are not features (ids, labels)', parse: parseList },
   rtol: { flag: '--rtol <x>', help: 'relative tolerance', parse: parseNonNegative, default: 1e-3 },
   atol: { flag: '--atol <x>', help: 'absolute tolerance', parse: parseNonNegative, default: 1e-5 },
-  dims: { flag: '--dim <name=size>', help: 'size of a named symbolic dim for the synthesized run (repeatable)', parse: parseKeyInt },
+  dims: {
+    flag: '--dim <name=size>',
+    help: 'size of a named symbolic dim for the synthesized run (repeatable)',
+    parse: parseKeyInt,
+  },
   // --batch is the old spelling, kept for scripts: every other command says --batch-size.
-  batch: { flag: '--batch-size <n>', help: 'size tried for symbolic dims after 1', parse: parseBatchSize, default: 7, alias: '--batch <n>' },
+  batch: {
+    flag: '--batch-size <n>',
+    help: 'size tried for symbolic dims after 1',
+    parse: parseBatchSize,
+    default: 7,
+    alias: '--batch <n>',
+  },
   threads: { flag: '--threads <n>', help: 'onnxruntime intra-op threads', parse: parsePositiveInt },
 });
 
 export function addCheckCommand(program: Command): void {
   const cmd = program
     .command('check')
-    .description('check an exported model: structure (like onnx.checker), runtime pitfalls, load and run in onnxruntime, parity with the source framework')
+    .description(
+      'check an exported model: structure (like onnx.checker), runtime pitfalls, load and run in onnxruntime, parity with the source framework',
+    )
     .argument('[model]', 'ONNX model file or registry reference (optional when --test-data holds model.onnx)');
   addFlags(cmd, FLAGS);
   addFormatFlags(cmd, ['table', 'json'], { json: 'print the full report as JSON (same as --format json)' })
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Parity rule: an element matches when |actual - expected| <= atol + rtol * |expected|
 (numpy.isclose with the expected value as reference); NaN matches NaN; integer and
 string outputs must be equal. Exit 0 when every check passes (warnings allowed),
@@ -40,11 +61,14 @@ ${examples([
   'mlops check --test-data tests/model/            # folder holding model.onnx',
   'mlops check model.onnx --input rows.csv --expected torch_outputs.csv --ignore id',
   'mlops check model.onnx --json | jq .problems',
-])}`)
-    .action(commandAction({
-      options: ([model], c): CheckOptions => ({ model, ...readFlags(c, FLAGS) }),
-      run: async (options) => (await import('../check/index.js')).checkModel(options),
-      render: async (result, { render }) => (await import('../report/check.js')).renderCheck(result, render),
-      exitCode: (result) => (result.passed ? ExitCode.Ok : ExitCode.Failure),
-    }));
+])}`,
+    )
+    .action(
+      commandAction({
+        options: ([model], c): CheckOptions => ({ model, ...readFlags(c, FLAGS) }),
+        run: async (options) => (await import('../check/index.js')).checkModel(options),
+        render: async (result, { render }) => (await import('../report/check.js')).renderCheck(result, render),
+        exitCode: (result) => (result.passed ? ExitCode.Ok : ExitCode.Failure),
+      }),
+    );
 }

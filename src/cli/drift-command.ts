@@ -24,7 +24,8 @@ function parseShare(value: string): number {
 
 function parseMinValues(value: string): number {
   const n = Number(value);
-  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 2) throw new InvalidArgumentError(`"${value}" must be an integer >= 2.`);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 2)
+    throw new InvalidArgumentError(`"${value}" must be an integer >= 2.`);
   return n;
 }
 
@@ -33,17 +34,61 @@ const FLAGS = flagSet<DriftOptions>()({
   current: { flag: '--current <csv>', help: 'the data to compare (production)', required: true },
   // --columns and --exclude are the spellings before every command said --features / --ignore: kept for scripts.
   columns: { flag: '--features <cols>', help: 'only these columns', parse: parseList, alias: '--columns <cols>' },
-  exclude: { flag: '--ignore <cols>', help: 'leave these out (ids, timestamps)', parse: parseList, alias: '--exclude <cols>' },
+  exclude: {
+    flag: '--ignore <cols>',
+    help: 'leave these out (ids, timestamps)',
+    parse: parseList,
+    alias: '--exclude <cols>',
+  },
   categorical: { flag: '--categorical <cols>', help: 'treat as categorical', parse: parseList },
   numerical: { flag: '--numerical <cols>', help: 'treat as numerical', parse: parseList },
-  alternative: { flag: '--alternative <alt>', help: 'KS alternative', choices: ['two-sided', 'less', 'greater'], default: 'two-sided' },
-  method: { flag: '--method <m>', help: 'KS p-value method, as scipy: auto (exact up to 10,000 values), exact, asymp', choices: ['auto', 'exact', 'asymp'], default: 'auto' },
-  alpha: { flag: '--alpha <a>', help: 'significance level for a column, between 0 and 1', parse: parseAlpha, default: 0.05 },
-  correction: { flag: '--correction <c>', help: 'multiple-testing correction', choices: ['none', 'bonferroni', 'fdr'], default: 'none' },
-  minEffect: { flag: '--min-effect <x>', help: 'a column drifts only if its effect size also exceeds this', parse: parseNonNegative },
-  effectMetric: { flag: '--effect-metric <m>', help: 'effect size for --min-effect on numerical columns (categorical use PSI)', choices: ['psi', 'ks', 'wasserstein'], default: 'psi' },
-  driftShare: { flag: '--drift-share <s>', help: 'dataset drift when at least this share of tested columns drifts, above 0 and at most 1', parse: parseShare, default: 0.5 },
-  minValues: { flag: '--min-values <n>', help: 'a column needs this many non-missing values in both files to be tested', parse: parseMinValues, default: MIN_VALUES },
+  alternative: {
+    flag: '--alternative <alt>',
+    help: 'KS alternative',
+    choices: ['two-sided', 'less', 'greater'],
+    default: 'two-sided',
+  },
+  method: {
+    flag: '--method <m>',
+    help: 'KS p-value method, as scipy: auto (exact up to 10,000 values), exact, asymp',
+    choices: ['auto', 'exact', 'asymp'],
+    default: 'auto',
+  },
+  alpha: {
+    flag: '--alpha <a>',
+    help: 'significance level for a column, between 0 and 1',
+    parse: parseAlpha,
+    default: 0.05,
+  },
+  correction: {
+    flag: '--correction <c>',
+    help: 'multiple-testing correction',
+    choices: ['none', 'bonferroni', 'fdr'],
+    default: 'none',
+  },
+  minEffect: {
+    flag: '--min-effect <x>',
+    help: 'a column drifts only if its effect size also exceeds this',
+    parse: parseNonNegative,
+  },
+  effectMetric: {
+    flag: '--effect-metric <m>',
+    help: 'effect size for --min-effect on numerical columns (categorical use PSI)',
+    choices: ['psi', 'ks', 'wasserstein'],
+    default: 'psi',
+  },
+  driftShare: {
+    flag: '--drift-share <s>',
+    help: 'dataset drift when at least this share of tested columns drifts, above 0 and at most 1',
+    parse: parseShare,
+    default: 0.5,
+  },
+  minValues: {
+    flag: '--min-values <n>',
+    help: 'a column needs this many non-missing values in both files to be tested',
+    parse: parseMinValues,
+    default: MIN_VALUES,
+  },
 });
 
 /** How to report: the CLI's own settings. */
@@ -54,16 +99,27 @@ interface DriftReporting {
 
 const REPORTING = flagSet<DriftReporting>()({
   fail: { flag: '--no-fail', help: 'exit 0 even on dataset drift', default: true },
-  html: { flag: '--html <file>', help: 'also write a self-contained HTML report with a chart per column (- prints it on stdout, as --format html)', parse: parseOutputPath },
+  html: {
+    flag: '--html <file>',
+    help: 'also write a self-contained HTML report with a chart per column (- prints it on stdout, as --format html)',
+    parse: parseOutputPath,
+  },
 });
 
 export function addDriftCommand(program: Command): void {
   const cmd = program
     .command('drift')
-    .description('per-column drift between a reference and a current CSV: KS (exactly as scipy) or chi-square, PSI, Wasserstein; exit 1 on dataset drift');
+    .description(
+      'per-column drift between a reference and a current CSV: KS (exactly as scipy) or chi-square, PSI, Wasserstein; exit 1 on dataset drift',
+    );
   addFlags(cmd, FLAGS, REPORTING);
-  addFormatFlags(cmd, ['table', 'json', 'markdown', 'html'], { json: 'print the full report as JSON (same as --format json)', oldFlags: { '--markdown': 'markdown' } })
-    .addHelpText('after', `
+  addFormatFlags(cmd, ['table', 'json', 'markdown', 'html'], {
+    json: 'print the full report as JSON (same as --format json)',
+    oldFlags: { '--markdown': 'markdown' },
+  })
+    .addHelpText(
+      'after',
+      `
 Types: a column is categorical when a value in the first 1,000 reference rows is not a number, or
 when its values there are integers with at most 10 distinct values; override with --categorical and
 --numerical. Chi-square follows scipy.stats.chi2_contingency, including Yates' correction on 2x2
@@ -86,33 +142,48 @@ Examples:
   $ mlops drift --reference train.csv --current today.csv --ignore id,ts
   $ mlops drift --reference train.csv --current today.csv --correction fdr --min-effect 0.1 --html drift.html
   $ mlops drift --reference train.csv --current today.csv --format markdown >> "$GITHUB_STEP_SUMMARY"
-`)
-    .action(commandAction({
-      options: (_args, c): DriftOptions => {
-        const { html } = readFlags(c, REPORTING);
-        const format = chosenFormat(c);
-        if (html === '-' && format !== 'table' && format !== 'html') throw new MlopsError('OPTIONS_CONFLICT', `--html - prints the HTML report on stdout, so the ${format === 'json' ? 'JSON' : format} report cannot go there too`, { hint: 'write the HTML to a file: --html drift.html' });
-        return readFlags(c, FLAGS);
-      },
-      run: async (options, c) => {
-        const { html } = readFlags(c, REPORTING);
-        if (html && html !== '-') {
-          const { guardOutputs } = await import('../util/output-guard.js');
-          await guardOutputs([{ path: html, what: '--html' }], [{ path: options.reference, what: 'the reference data' }, { path: options.current, what: 'the current data' }]);
-        }
-        const result = await (await import('../drift/index.js')).detectDrift(options);
-        if (html && html !== '-') {
-          const { writeFileAtomic } = await import('../util/fs-atomic.js');
-          await writeFileAtomic(html, (await import('../report/drift.js')).renderDriftHtml(result));
-        }
-        return result;
-      },
-      render: async (result, { format, render, cmd: c }) => {
-        const report = await import('../report/drift.js');
-        if (format === 'html' || readFlags(c, REPORTING).html === '-') return report.renderDriftHtml(result);
-        if (format === 'markdown') return report.renderDriftMarkdown(result);
-        return report.renderDriftTable(result, render);
-      },
-      exitCode: (result, _options, c) => (result.dataset_drift && readFlags(c, REPORTING).fail ? ExitCode.Failure : ExitCode.Ok),
-    }));
+`,
+    )
+    .action(
+      commandAction({
+        options: (_args, c): DriftOptions => {
+          const { html } = readFlags(c, REPORTING);
+          const format = chosenFormat(c);
+          if (html === '-' && format !== 'table' && format !== 'html')
+            throw new MlopsError(
+              'OPTIONS_CONFLICT',
+              `--html - prints the HTML report on stdout, so the ${format === 'json' ? 'JSON' : format} report cannot go there too`,
+              { hint: 'write the HTML to a file: --html drift.html' },
+            );
+          return readFlags(c, FLAGS);
+        },
+        run: async (options, c) => {
+          const { html } = readFlags(c, REPORTING);
+          if (html && html !== '-') {
+            const { guardOutputs } = await import('../util/output-guard.js');
+            await guardOutputs(
+              [{ path: html, what: '--html' }],
+              [
+                { path: options.reference, what: 'the reference data' },
+                { path: options.current, what: 'the current data' },
+              ],
+            );
+          }
+          const result = await (await import('../drift/index.js')).detectDrift(options);
+          if (html && html !== '-') {
+            const { writeFileAtomic } = await import('../util/fs-atomic.js');
+            await writeFileAtomic(html, (await import('../report/drift.js')).renderDriftHtml(result));
+          }
+          return result;
+        },
+        render: async (result, { format, render, cmd: c }) => {
+          const report = await import('../report/drift.js');
+          if (format === 'html' || readFlags(c, REPORTING).html === '-') return report.renderDriftHtml(result);
+          if (format === 'markdown') return report.renderDriftMarkdown(result);
+          return report.renderDriftTable(result, render);
+        },
+        exitCode: (result, _options, c) =>
+          result.dataset_drift && readFlags(c, REPORTING).fail ? ExitCode.Failure : ExitCode.Ok,
+      }),
+    );
 }

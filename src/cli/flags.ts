@@ -39,7 +39,8 @@ export interface FlagSet<O> {
  * type does not compile).
  */
 export function flagSet<O>() {
-  return <K extends keyof O>(specs: { [P in K]-?: FlagSpec<NonNullable<O[P]>> }): FlagSet<Pick<O, K>> => ({ specs } as FlagSet<Pick<O, K>>);
+  return <K extends keyof O>(specs: { [P in K]-?: FlagSpec<NonNullable<O[P]>> }): FlagSet<Pick<O, K>> =>
+    ({ specs }) as FlagSet<Pick<O, K>>;
 }
 
 function toOption<T>(spec: FlagSpec<T>, flag: string, help: string): Option {
@@ -58,7 +59,10 @@ export function addFlags(cmd: Command, ...sets: Array<FlagSet<object>>): Command
     for (const spec of Object.values(set.specs) as Array<FlagSpec<unknown>>) {
       cmd.addOption(toOption(spec, spec.flag, spec.help));
       if (spec.negate) cmd.addOption(new Option(`--no-${spec.flag.replace(/^--/, '')}`, spec.negate));
-      if (spec.alias) cmd.addOption(toOption({ ...spec, default: undefined, required: false, hidden: true }, spec.alias, '').hideHelp());
+      if (spec.alias)
+        cmd.addOption(
+          toOption({ ...spec, default: undefined, required: false, hidden: true }, spec.alias, '').hideHelp(),
+        );
     }
   }
   return cmd;
@@ -88,4 +92,7 @@ export function readFlags<O>(cmd: Command, set: FlagSet<O>): O {
 }
 
 /** --registry, the same in every command. */
-export const REGISTRY_FLAG: FlagSpec<string> = { flag: '--registry <dir>', help: 'registry folder (default: $MLOPS_REGISTRY, else ./.mlops)' };
+export const REGISTRY_FLAG: FlagSpec<string> = {
+  flag: '--registry <dir>',
+  help: 'registry folder (default: $MLOPS_REGISTRY, else ./.mlops)',
+};

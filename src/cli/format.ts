@@ -18,7 +18,8 @@ function orList(items: readonly string[]): string {
 /** Rejects a format the command does not offer, naming the ones it does (a usage error, exit 2). */
 export function parseFormat(offered: readonly Format[], command: string): (value: string) => Format {
   return (value: string) => {
-    if (!(offered as readonly string[]).includes(value)) throw new InvalidArgumentError(`${command} does not print "${value}"; choose ${orList(offered)}.`);
+    if (!(offered as readonly string[]).includes(value))
+      throw new InvalidArgumentError(`${command} does not print "${value}"; choose ${orList(offered)}.`);
     return value as Format;
   };
 }
@@ -34,9 +35,17 @@ function commandPath(cmd: Command): string {
  * Add --format (table when not given) and --json to a command. `oldFlags` maps old switches to the format they
  * chose ({ '--markdown': 'markdown' }); they stay as hidden aliases.
  */
-export function addFormatFlags(cmd: Command, offered: readonly Format[], help: { json?: string; oldFlags?: Record<string, Format> } = {}): Command {
+export function addFormatFlags(
+  cmd: Command,
+  offered: readonly Format[],
+  help: { json?: string; oldFlags?: Record<string, Format> } = {},
+): Command {
   const described = offered.map((f) => (f === 'table' ? 'table (default)' : f));
-  cmd.addOption(new Option('--format <format>', `output format: ${orList(described)}`).argParser(parseFormat(offered, commandPath(cmd))));
+  cmd.addOption(
+    new Option('--format <format>', `output format: ${orList(described)}`).argParser(
+      parseFormat(offered, commandPath(cmd)),
+    ),
+  );
   cmd.addOption(new Option('--json', help.json ?? 'same as --format json'));
   for (const flag of Object.keys(help.oldFlags ?? {})) cmd.addOption(new Option(flag).hideHelp());
   declared.set(cmd, { offered, oldFlags: help.oldFlags ?? {} });
@@ -51,13 +60,21 @@ export function chosenFormat(cmd: Command): Format {
   const given: Array<[string, Format]> = [];
   if (opts.format) given.push([`--format ${opts.format}`, opts.format]);
   if (opts.json) given.push(['--json', 'json']);
-  for (const [flag, format] of Object.entries(formats.oldFlags)) if (opts[new Option(flag).attributeName()]) given.push([flag, format]);
+  for (const [flag, format] of Object.entries(formats.oldFlags))
+    if (opts[new Option(flag).attributeName()]) given.push([flag, format]);
   const other = given.find(([, f]) => f !== given[0][1]);
-  if (other) throw new MlopsError('OPTIONS_CONFLICT', `${given[0][0]} and ${other[0]} ask for different output formats: give one`, { hint: `${commandPath(cmd)} prints ${orList(formats.offered)}; --json is short for --format json` });
+  if (other)
+    throw new MlopsError(
+      'OPTIONS_CONFLICT',
+      `${given[0][0]} and ${other[0]} ask for different output formats: give one`,
+      { hint: `${commandPath(cmd)} prints ${orList(formats.offered)}; --json is short for --format json` },
+    );
   return given[0]?.[1] ?? 'table';
 }
 
 /** Before parsing succeeds (a usage error from commander): whether the command line asked for JSON. */
 export function argvWantsJson(argv: string[]): boolean {
-  return argv.some((arg, i) => arg === '--json' || arg === '--format=json' || (arg === '--format' && argv[i + 1] === 'json'));
+  return argv.some(
+    (arg, i) => arg === '--json' || arg === '--format=json' || (arg === '--format' && argv[i + 1] === 'json'),
+  );
 }

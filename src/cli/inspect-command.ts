@@ -11,14 +11,18 @@ const FLAGS = flagSet<InspectOptions>()({ registry: REGISTRY_FLAG });
 export function addInspectCommand(program: Command): void {
   const cmd = program
     .command('inspect')
-    .description('summarize a model: IR version, opsets, inputs and outputs, operators, parameters, size, sha256, metadata')
+    .description(
+      'summarize a model: IR version, opsets, inputs and outputs, operators, parameters, size, sha256, metadata',
+    )
     .argument('<model>', 'ONNX model file or registry reference (name, name@3, name@production)');
   addFlags(cmd, FLAGS);
   addFormatFlags(cmd, ['table', 'json'], { json: 'print the summary as JSON (same as --format json)' })
     .addHelpText('after', examples(['mlops inspect model.onnx', 'mlops inspect model.onnx --json | jq .inputs']))
-    .action(commandAction({
-      options: ([model], c): InspectOptions => ({ model, ...readFlags(c, FLAGS) }),
-      run: async (options) => (await import('../check/inspect.js')).inspectModel(options),
-      render: async (result, { render }) => (await import('../report/inspect.js')).renderInspect(result, render),
-    }));
+    .action(
+      commandAction({
+        options: ([model], c): InspectOptions => ({ model, ...readFlags(c, FLAGS) }),
+        run: async (options) => (await import('../check/inspect.js')).inspectModel(options),
+        render: async (result, { render }) => (await import('../report/inspect.js')).renderInspect(result, render),
+      }),
+    );
 }

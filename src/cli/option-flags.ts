@@ -38,5 +38,8 @@ export function flagFor(option: string, command: Command | undefined = running):
 
 /** A library message or hint as the command line says it: `option` becomes its --flag. */
 export function phraseForCli(text: string, command: Command | undefined = running): string {
-  return text.replace(/`([a-z][A-Za-z0-9]*(?:\.[a-z][A-Za-z0-9]*)?)`/g, (whole, option: string) => flagFor(option, command) ?? whole);
+  return text.replace(
+    /`([a-z][A-Za-z0-9]*(?:\.[a-z][A-Za-z0-9]*)?)`/g,
+    (whole, option: string) => flagFor(option, command) ?? whole,
+  );
 }

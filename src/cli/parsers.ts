@@ -16,18 +16,29 @@ export function parseNonNegative(value: string): number {
 }
 
 /** A parser for numbers in [low, high] (or (low, high] with lowExclusive). */
-export function numberInRange(low: number, high: number, options: { lowExclusive?: boolean } = {}): (value: string) => number {
+export function numberInRange(
+  low: number,
+  high: number,
+  options: { lowExclusive?: boolean } = {},
+): (value: string) => number {
   return (value: string) => {
     const n = parseNumber(value);
-    if (options.lowExclusive ? n <= low : n < low) throw new InvalidArgumentError(`"${value}" must be ${options.lowExclusive ? 'above' : 'at least'} ${low} and at most ${high}.`);
-    if (n > high) throw new InvalidArgumentError(`"${value}" must be ${options.lowExclusive ? 'above' : 'at least'} ${low} and at most ${high}.`);
+    if (options.lowExclusive ? n <= low : n < low)
+      throw new InvalidArgumentError(
+        `"${value}" must be ${options.lowExclusive ? 'above' : 'at least'} ${low} and at most ${high}.`,
+      );
+    if (n > high)
+      throw new InvalidArgumentError(
+        `"${value}" must be ${options.lowExclusive ? 'above' : 'at least'} ${low} and at most ${high}.`,
+      );
     return n;
   };
 }
 
 export function parsePositiveInt(value: string): number {
   const n = Number(value);
-  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError(`"${value}" is not a positive integer.`);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1)
+    throw new InvalidArgumentError(`"${value}" is not a positive integer.`);
   return n;
 }
 
@@ -35,12 +46,19 @@ export function parsePositiveInt(value: string): number {
 /** Rows per inference call: a positive integer up to MAX_BATCH_SIZE, in every command. */
 export function parseBatchSize(value: string): number {
   const n = parsePositiveInt(value);
-  if (n > MAX_BATCH_SIZE) throw new InvalidArgumentError(`"${value}" is more than ${MAX_BATCH_SIZE.toLocaleString('en-US')} rows per call.`);
+  if (n > MAX_BATCH_SIZE)
+    throw new InvalidArgumentError(`"${value}" is more than ${MAX_BATCH_SIZE.toLocaleString('en-US')} rows per call.`);
   return n;
 }
 
 export function parseList(value: string, previous: string[] = []): string[] {
-  const list = [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
+  const list = [
+    ...previous,
+    ...value
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  ];
   const twice = list.find((name, i) => list.indexOf(name) !== i);
   if (twice !== undefined) throw new InvalidArgumentError(`"${twice}" is listed twice.`);
   return list;
@@ -55,14 +73,18 @@ export function parseOutputPath(value: string): string {
 /** An output file path; `-` is refused where stdout is not an option (a file named "-" is never what was meant). */
 export function parseOutputFile(value: string): string {
   if (value.trim() === '') throw new InvalidArgumentError('the path is empty.');
-  if (value === '-') throw new InvalidArgumentError('"-" (stdout) is not supported here; name a file or folder (a device such as /dev/stderr is written in place).');
+  if (value === '-')
+    throw new InvalidArgumentError(
+      '"-" (stdout) is not supported here; name a file or folder (a device such as /dev/stderr is written in place).',
+    );
   return value;
 }
 
 /** `name=value` pairs, repeatable: `--dim batch=8 --dim seq=16`. */
 export function parseKeyInt(value: string, previous: Record<string, number> = {}): Record<string, number> {
   const match = /^([^=]+)=(\d+)$/.exec(value.trim());
-  if (!match || Number(match[2]) < 1) throw new InvalidArgumentError(`"${value}" should look like name=8 (a dim name and a positive size).`);
+  if (!match || Number(match[2]) < 1)
+    throw new InvalidArgumentError(`"${value}" should look like name=8 (a dim name and a positive size).`);
   return { ...previous, [match[1]]: Number(match[2]) };
 }
 
@@ -77,13 +99,15 @@ export function parseKeyValue(value: string, previous: Record<string, string> = 
 export function parseKeyNumber(value: string, previous: Record<string, number> = {}): Record<string, number> {
   const eq = value.indexOf('=');
   const n = Number(value.slice(eq + 1));
-  if (eq <= 0 || value.slice(eq + 1).trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError(`"${value}" should look like name=0.91 (a metric name and a number).`);
+  if (eq <= 0 || value.slice(eq + 1).trim() === '' || !Number.isFinite(n))
+    throw new InvalidArgumentError(`"${value}" should look like name=0.91 (a metric name and a number).`);
   return { ...previous, [value.slice(0, eq).trim()]: n };
 }
 
 export function parseNonNegativeInt(value: string): number {
   const n = Number(value);
-  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n)) throw new InvalidArgumentError(`"${value}" is not a whole number >= 0.`);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n))
+    throw new InvalidArgumentError(`"${value}" is not a whole number >= 0.`);
   return n;
 }
 
@@ -94,7 +118,11 @@ export function collect(value: string, previous: string[] = []): string[] {
 
 /** A flag given by its name or by its old spelling (a hidden alias kept for scripts): either, not both. */
 export function oneSpelling<T>(now: T | undefined, old: T | undefined, flag: string, oldFlag: string): T | undefined {
-  if (now !== undefined && old !== undefined) throw new MlopsError('USAGE', `${flag} and ${oldFlag} are the same flag (${oldFlag} is its old spelling): give it once`);
+  if (now !== undefined && old !== undefined)
+    throw new MlopsError(
+      'USAGE',
+      `${flag} and ${oldFlag} are the same flag (${oldFlag} is its old spelling): give it once`,
+    );
   return now ?? old;
 }
 

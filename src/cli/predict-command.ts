@@ -1,24 +1,61 @@
 /** `mlops predict-batch`: declarations and progress display; the work is in src/predict/. */
 import type { Command } from 'commander';
 import { MlopsError } from '../util/errors.js';
-import { collect, parseBatchSize, parseList, parseNonNegativeInt, parseOutputFile, parseOutputPath, parsePositiveInt } from './parsers.js';
+import {
+  collect,
+  parseBatchSize,
+  parseList,
+  parseNonNegativeInt,
+  parseOutputFile,
+  parseOutputPath,
+  parsePositiveInt,
+} from './parsers.js';
 import type { PredictBatchOptions } from '../predict/index.js';
 import { addFlags, flagSet, readFlags, REGISTRY_FLAG } from './flags.js';
 import { addFormatFlags, chosenFormat } from './format.js';
 import { commandAction } from './shape.js';
 
 const FLAGS = flagSet<PredictBatchOptions>()({
-  output: { flag: '--output <file>', help: 'output CSV (written whole or not at all), or - for stdout (streamed: a run that fails may have printed rows)', parse: parseOutputPath },
+  output: {
+    flag: '--output <file>',
+    help: 'output CSV (written whole or not at all), or - for stdout (streamed: a run that fails may have printed rows)',
+    parse: parseOutputPath,
+  },
   outputDir: { flag: '--output-dir <dir>', help: 'one output per input, same file name', parse: parseOutputFile },
   batchSize: { flag: '--batch-size <n>', help: 'rows per inference call (default 4096)', parse: parseBatchSize },
-  threads: { flag: '--threads <n>', help: 'onnxruntime intra-op threads (default: cores - 1; the main thread parses meanwhile; at most the core count)', parse: parsePositiveInt },
+  threads: {
+    flag: '--threads <n>',
+    help: 'onnxruntime intra-op threads (default: cores - 1; the main thread parses meanwhile; at most the core count)',
+    parse: parsePositiveInt,
+  },
   features: { flag: '--features <cols>', help: 'columns feeding a single [N, F] input, in order', parse: parseList },
-  ignore: { flag: '--ignore <cols>', help: 'columns that are not features (ids, labels); copied to the output unless --keep says otherwise', parse: parseList },
-  keep: { flag: '--keep <cols>', help: 'input columns copied beside the predictions (default: the non-feature columns); they are not features either', parse: parseList },
+  ignore: {
+    flag: '--ignore <cols>',
+    help: 'columns that are not features (ids, labels); copied to the output unless --keep says otherwise',
+    parse: parseList,
+  },
+  keep: {
+    flag: '--keep <cols>',
+    help: 'input columns copied beside the predictions (default: the non-feature columns); they are not features either',
+    parse: parseList,
+  },
   keepAll: { flag: '--keep-all', help: 'copy every input column' },
-  onError: { flag: '--on-error <mode>', help: 'bad rows: fail (exit 2) or skip (set aside)', choices: ['fail', 'skip'], default: 'fail' },
-  rejects: { flag: '--rejects <file>', help: 'with --on-error skip: write rejected rows, their line and the reason here (a file, or /dev/stderr)', parse: parseOutputFile },
-  maxRejects: { flag: '--max-rejects <n>', help: 'with --on-error skip: fail (exit 1, no output) beyond this many rejected rows', parse: parseNonNegativeInt },
+  onError: {
+    flag: '--on-error <mode>',
+    help: 'bad rows: fail (exit 2) or skip (set aside)',
+    choices: ['fail', 'skip'],
+    default: 'fail',
+  },
+  rejects: {
+    flag: '--rejects <file>',
+    help: 'with --on-error skip: write rejected rows, their line and the reason here (a file, or /dev/stderr)',
+    parse: parseOutputFile,
+  },
+  maxRejects: {
+    flag: '--max-rejects <n>',
+    help: 'with --on-error skip: fail (exit 1, no output) beyond this many rejected rows',
+    parse: parseNonNegativeInt,
+  },
   allowMissing: { flag: '--allow-missing', help: 'feed empty and NaN values as NaN instead of rejecting them' },
   registry: REGISTRY_FLAG,
 });
@@ -33,23 +70,42 @@ interface PredictCliFlags {
 }
 
 const INPUT = flagSet<Pick<PredictCliFlags, 'input'>>()({
-  input: { flag: '--input <path>', help: 'CSV file, folder of .csv files, or a glob like "data/part-*.csv" (repeatable)', parse: collect, required: true },
+  input: {
+    flag: '--input <path>',
+    help: 'CSV file, folder of .csv files, or a glob like "data/part-*.csv" (repeatable)',
+    parse: collect,
+    required: true,
+  },
 });
 
 const CLI_FLAGS = flagSet<Omit<PredictCliFlags, 'input'>>()({
   shard: { flag: '--shard <i/n>', help: 'process the i-th (0-based) of n byte ranges of each input' },
-  shards: { flag: '--shards <n>', help: 'number of shards when the index comes from JOB_COMPLETION_INDEX (Kubernetes Indexed Job)', parse: parsePositiveInt },
-  progress: { flag: '--progress', help: 'progress line on stderr even when it is not a terminal', negate: 'no progress line on stderr (by default it shows only on a terminal)' },
+  shards: {
+    flag: '--shards <n>',
+    help: 'number of shards when the index comes from JOB_COMPLETION_INDEX (Kubernetes Indexed Job)',
+    parse: parsePositiveInt,
+  },
+  progress: {
+    flag: '--progress',
+    help: 'progress line on stderr even when it is not a terminal',
+    negate: 'no progress line on stderr (by default it shows only on a terminal)',
+  },
 });
 
 export function addPredictCommand(program: Command): void {
   const cmd = program
     .command('predict-batch')
-    .description('stream CSV rows through a model and write predictions as CSV (bounded memory, parallel parse and inference)')
+    .description(
+      'stream CSV rows through a model and write predictions as CSV (bounded memory, parallel parse and inference)',
+    )
     .argument('<model>', 'ONNX model file or registry reference (name, name@3, name@production)');
   addFlags(cmd, INPUT, FLAGS, CLI_FLAGS);
-  addFormatFlags(cmd, ['table', 'json'], { json: 'print a summary document on stdout (same as --format json; table: the summary line on stderr only)' })
-    .addHelpText('after', `
+  addFormatFlags(cmd, ['table', 'json'], {
+    json: 'print a summary document on stdout (same as --format json; table: the summary line on stderr only)',
+  })
+    .addHelpText(
+      'after',
+      `
 Column mapping: a model with one input per column ([N, 1], as scikit-learn converters emit) reads the
 columns named like its inputs. A single [N, F] input reads --features, else the feature list recorded
 with the model (registry tag "features", ONNX metadata "feature_names"), else every numeric column not
@@ -68,39 +124,49 @@ Examples:
   $ mlops predict-batch model.onnx --input data.csv --output - --features f0,f1,f2 | head
   $ mlops predict-batch model.onnx --input data.csv --output preds.csv --on-error skip --rejects bad.csv --max-rejects 100
   $ mlops predict-batch model.onnx --input big.csv --output "preds-$JOB_COMPLETION_INDEX.csv" --shards 8
-`)
-    .action(commandAction({
-      options: async ([model], c): Promise<PredictBatchOptions> => {
-        const own = { ...readFlags(c, INPUT), ...readFlags(c, CLI_FLAGS) };
-        const flags = readFlags(c, FLAGS);
-        if (chosenFormat(c) === 'json' && flags.output === '-') throw new MlopsError('OPTIONS_CONFLICT', '--json prints the summary on stdout, so predictions cannot go there too', { hint: 'write predictions to a file with --output' });
-        const { resolveShard } = await import('../predict/shard.js');
-        const { expandInputs } = await import('../predict/inputs.js');
-        return { model, ...flags, inputs: await expandInputs(own.input), shard: resolveShard(own.shard, own.shards) };
-      },
-      run: async (options, c) => {
-        const { predictBatch } = await import('../predict/index.js');
-        const { CLEAR_LINE, renderPredictProgress, renderPredictSummary, renderPredictWarning } = await import('../report/predict.js');
-        const showProgress = readFlags(c, CLI_FLAGS).progress ?? Boolean(process.stderr.isTTY);
-        let lastDraw = 0;
-        const result = await predictBatch({
-          ...options,
-          onWarning: (message) => process.stderr.write(renderPredictWarning(message, showProgress)),
-          onProgress: showProgress
-            ? (p) => {
-              // At most ten redraws a second: more would only flicker, and cost a write per chunk.
-              const now = Date.now();
-              if (now - lastDraw < 100) return;
-              lastDraw = now;
-              process.stderr.write(CLEAR_LINE + renderPredictProgress(p));
-            }
-            : undefined,
-        });
-        if (showProgress) process.stderr.write(CLEAR_LINE);
-        process.stderr.write(renderPredictSummary(result));
-        return result;
-      },
-      // The predictions are the output (a file, or stdout with --output -); the summary went to stderr.
-      render: () => '',
-    }));
+`,
+    )
+    .action(
+      commandAction({
+        options: async ([model], c): Promise<PredictBatchOptions> => {
+          const own = { ...readFlags(c, INPUT), ...readFlags(c, CLI_FLAGS) };
+          const flags = readFlags(c, FLAGS);
+          if (chosenFormat(c) === 'json' && flags.output === '-')
+            throw new MlopsError(
+              'OPTIONS_CONFLICT',
+              '--json prints the summary on stdout, so predictions cannot go there too',
+              { hint: 'write predictions to a file with --output' },
+            );
+          const { resolveShard } = await import('../predict/shard.js');
+          const { expandInputs } = await import('../predict/inputs.js');
+          return { model, ...flags, inputs: await expandInputs(own.input), shard: resolveShard(own.shard, own.shards) };
+        },
+        run: async (options, c) => {
+          const { predictBatch } = await import('../predict/index.js');
+          const { CLEAR_LINE, renderPredictProgress, renderPredictSummary, renderPredictWarning } = await import(
+            '../report/predict.js'
+          );
+          const showProgress = readFlags(c, CLI_FLAGS).progress ?? Boolean(process.stderr.isTTY);
+          let lastDraw = 0;
+          const result = await predictBatch({
+            ...options,
+            onWarning: (message) => process.stderr.write(renderPredictWarning(message, showProgress)),
+            onProgress: showProgress
+              ? (p) => {
+                  // At most ten redraws a second: more would only flicker, and cost a write per chunk.
+                  const now = Date.now();
+                  if (now - lastDraw < 100) return;
+                  lastDraw = now;
+                  process.stderr.write(CLEAR_LINE + renderPredictProgress(p));
+                }
+              : undefined,
+          });
+          if (showProgress) process.stderr.write(CLEAR_LINE);
+          process.stderr.write(renderPredictSummary(result));
+          return result;
+        },
+        // The predictions are the output (a file, or stdout with --output -); the summary went to stderr.
+        render: () => '',
+      }),
+    );
 }

@@ -2,7 +2,11 @@
 import type { Command } from 'commander';
 import { ExitCode } from '../util/errors.js';
 import type { RollbackOptions } from '../registry/index.js';
-import type { AliasPolicyOptions as PolicyOptions, PromoteModelOptions as PromoteOptions, RegisterModelOptions as RegisterOptions } from '../release/index.js';
+import type {
+  AliasPolicyOptions as PolicyOptions,
+  PromoteModelOptions as PromoteOptions,
+  RegisterModelOptions as RegisterOptions,
+} from '../release/index.js';
 import type { RenderOptions } from '../report/style.js';
 import { collect, examples, parseKeyNumber, parseKeyValue, parseList, parsePositiveInt } from './parsers.js';
 import { addFlags, flagSet, readFlags, REGISTRY_FLAG, type FlagSet } from './flags.js';
@@ -27,14 +31,28 @@ const REGISTER = flagSet<RegisterOptions>()({
   description: { flag: '--description <text>', help: 'what this version is' },
   tags: { flag: '--tag <key=value>', help: 'a tag (repeatable)', parse: parseKeyValue },
   metrics: { flag: '--metric <name=number>', help: 'a metric (repeatable)', parse: parseKeyNumber },
-  alias: { flag: '--alias <alias>', help: "point this alias at the new version (through the alias's policy, like promote)" },
+  alias: {
+    flag: '--alias <alias>',
+    help: "point this alias at the new version (through the alias's policy, like promote)",
+  },
   parent: { flag: '--parent <ref>', help: 'the version this one derives from (name@version)' },
   gitCommit: { flag: '--git-commit <sha>', help: 'source commit (default: from the CI environment)' },
   allowDuplicate: { flag: '--allow-duplicate', help: 'register even if identical bytes are already a version' },
   reason: { flag: '--reason <text>', help: 'why, recorded in history' },
-  features: { flag: '--features <cols>', help: 'record the feature names, in the order of the model input (tag "features"): tables are then mapped by name', parse: parseList },
-  featuresFrom: { flag: '--features-from <csv>', help: 'record the feature names from this CSV header (a training file), less --ignore' },
-  ignore: { flag: '--ignore <cols>', help: 'with --features-from: header columns that are not features (id, label)', parse: parseList },
+  features: {
+    flag: '--features <cols>',
+    help: 'record the feature names, in the order of the model input (tag "features"): tables are then mapped by name',
+    parse: parseList,
+  },
+  featuresFrom: {
+    flag: '--features-from <csv>',
+    help: 'record the feature names from this CSV header (a training file), less --ignore',
+  },
+  ignore: {
+    flag: '--ignore <cols>',
+    help: 'with --features-from: header columns that are not features (id, label)',
+    parse: parseList,
+  },
   registry: REGISTRY_FLAG,
 });
 
@@ -45,17 +63,30 @@ const ARCHIVE = flagSet<ArchiveOptions>()({
 
 const PROMOTE = flagSet<PromoteOptions>()({
   to: { flag: '--to <alias>', help: 'the alias to move', required: true },
-  require: { flag: '--require <alias>', help: 'refuse unless the version holds or has held this alias (e.g. staging before production), on top of the stored policy' },
+  require: {
+    flag: '--require <alias>',
+    help: 'refuse unless the version holds or has held this alias (e.g. staging before production), on top of the stored policy',
+  },
   reason: { flag: '--reason <text>', help: 'why, recorded in history' },
-  checklist: { flag: '--checklist <file>', help: "run this checklist on the version first, on top of the stored policy's; refuse to promote when it fails (the result is recorded)" },
+  checklist: {
+    flag: '--checklist <file>',
+    help: "run this checklist on the version first, on top of the stored policy's; refuse to promote when it fails (the result is recorded)",
+  },
   force: { flag: '--force', help: 'promote even when a checklist fails (recorded in history as forced)' },
   acks: { flag: '--ack <id>', help: 'sign off a manual checklist item (repeatable)', parse: collect },
   registry: REGISTRY_FLAG,
 });
 
 const POLICY = flagSet<PolicyOptions>()({
-  require: { flag: '--require <alias>', help: 'the version must hold or have held this alias first (repeatable)', parse: collect },
-  checklist: { flag: '--checklist <file>', help: 'the version must pass this checklist (a relative path is read from the folder each promotion runs in)' },
+  require: {
+    flag: '--require <alias>',
+    help: 'the version must hold or have held this alias first (repeatable)',
+    parse: collect,
+  },
+  checklist: {
+    flag: '--checklist <file>',
+    help: 'the version must pass this checklist (a relative path is read from the folder each promotion runs in)',
+  },
   model: { flag: '--model <name>', help: 'only for this model, on top of the registry-wide policy' },
   clear: { flag: '--clear', help: 'remove the policy' },
   reason: { flag: '--reason <text>', help: 'why, recorded with the change' },
@@ -64,7 +95,11 @@ const POLICY = flagSet<PolicyOptions>()({
 
 const ROLLBACK = flagSet<RollbackOptions>()({
   alias: { flag: '--alias <alias>', help: 'the alias to move back', required: true },
-  to: { flag: '--to <version>', help: 'go to this version instead (one that held the alias before)', parse: parsePositiveInt },
+  to: {
+    flag: '--to <version>',
+    help: 'go to this version instead (one that held the alias before)',
+    parse: parsePositiveInt,
+  },
   reason: { flag: '--reason <text>', help: 'why, recorded in history' },
   registry: REGISTRY_FLAG,
 });
@@ -74,25 +109,35 @@ const ROLLBACK = flagSet<RollbackOptions>()({
  * report/registry.ts; exit 1 where `failed` says the result is not a clean pass.
  */
 function registryCommand<O, R extends object>(
-  group: Command, name: string, description: string, flags: FlagSet<object>,
-  shape: Pick<CommandShape<O, R>, 'options' | 'run'> & { render: (result: R, options: RenderOptions, reports: Reports) => string; failed?: (result: R) => boolean },
+  group: Command,
+  name: string,
+  description: string,
+  flags: FlagSet<object>,
+  shape: Pick<CommandShape<O, R>, 'options' | 'run'> & {
+    render: (result: R, options: RenderOptions, reports: Reports) => string;
+    failed?: (result: R) => boolean;
+  },
 ): Command {
   const cmd = group.command(name).description(description);
   addFlags(cmd, flags);
   addFormatFlags(cmd, ['table', 'json']);
-  return cmd.action(commandAction<O, R>({
-    options: shape.options,
-    run: shape.run,
-    render: async (result, { render }) => shape.render(result, render, await import('../report/registry.js')),
-    exitCode: (result) => (shape.failed?.(result) ? ExitCode.Failure : ExitCode.Ok),
-  }));
+  return cmd.action(
+    commandAction<O, R>({
+      options: shape.options,
+      run: shape.run,
+      render: async (result, { render }) => shape.render(result, render, await import('../report/registry.js')),
+      exitCode: (result) => (shape.failed?.(result) ? ExitCode.Failure : ExitCode.Ok),
+    }),
+  );
 }
 
 export function addRegistryCommands(program: Command): void {
   const group = program
     .command('registry')
     .description('model registry: immutable versions with sha256, aliases (staging, production...), full history')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 The registry is a folder (./.mlops by default; --registry DIR or MLOPS_REGISTRY elsewhere, a shared
 volume works). Every change is an event in an append-only history; writers take a lock file with
 stale-lock recovery, so parallel CI jobs are safe. Model references everywhere: a file path, name
@@ -104,7 +149,8 @@ ${examples([
   'mlops registry promote fraud@3 --to production',
   'mlops registry rollback fraud --alias production --reason "latency regression"',
   'mlops check fraud@production',
-])}`);
+])}`,
+    );
 
   registryCommand(group, 'register', 'validate an ONNX file and store it as the next version of <name>', REGISTER, {
     options: async ([name, file], c): Promise<RegisterOptions> => ({ name, file, ...readFlags(c, REGISTER) }),
@@ -113,15 +159,28 @@ ${examples([
   })
     .argument('<name>', 'model name: lowercase letters, digits, ".", "_", "-" (not ending in .onnx)')
     .argument('<file>', 'ONNX model file')
-    .addHelpText('after', examples(['mlops registry register fraud model.onnx --alias staging', 'mlops registry register fraud model.onnx --features-from train.csv --ignore id,label', 'mlops registry register fraud-int8 model.int8.onnx --parent fraud@3']));
+    .addHelpText(
+      'after',
+      examples([
+        'mlops registry register fraud model.onnx --alias staging',
+        'mlops registry register fraud model.onnx --features-from train.csv --ignore id,label',
+        'mlops registry register fraud-int8 model.int8.onnx --parent fraud@3',
+      ]),
+    );
 
-  registryCommand(group, 'list', "registered models, or the versions of one model (exit 1 when a model's history is damaged)", REGISTRY_ONLY, {
-    options: ([name], c): ListOptions => ({ ...readFlags(c, REGISTRY_ONLY), name }),
-    run: async (options) => (await registry()).listRegistry(options),
-    render: (r, o, rep) => rep.renderList(r, o),
-    // A model with a damaged history is listed as damaged, and the listing is not a clean pass.
-    failed: (r) => 'damaged' in r && Boolean(r.damaged.length || r.damaged_policies),
-  })
+  registryCommand(
+    group,
+    'list',
+    "registered models, or the versions of one model (exit 1 when a model's history is damaged)",
+    REGISTRY_ONLY,
+    {
+      options: ([name], c): ListOptions => ({ ...readFlags(c, REGISTRY_ONLY), name }),
+      run: async (options) => (await registry()).listRegistry(options),
+      render: (r, o, rep) => rep.renderList(r, o),
+      // A model with a damaged history is listed as damaged, and the listing is not a clean pass.
+      failed: (r) => 'damaged' in r && Boolean(r.damaged.length || r.damaged_policies),
+    },
+  )
     .argument('[name]', 'a model name')
     .addHelpText('after', examples(['mlops registry list', 'mlops registry list fraud --json']));
 
@@ -131,22 +190,37 @@ ${examples([
     render: (r, o, rep) => rep.renderShow(r, o),
   })
     .argument('<ref>', 'name, name@3 or name@production')
-    .addHelpText('after', examples(['mlops registry show fraud@production', 'mlops registry show fraud --json | jq .signature']));
+    .addHelpText(
+      'after',
+      examples(['mlops registry show fraud@production', 'mlops registry show fraud --json | jq .signature']),
+    );
 
-  registryCommand(group, 'history', 'every event of a model: registrations, alias moves, archives; who, when, why', REGISTRY_ONLY, {
-    options: ([name], c): HistoryOptions => ({ ...readFlags(c, REGISTRY_ONLY), name }),
-    run: async (options) => (await registry()).modelHistory(options),
-    render: (r, o, rep) => rep.renderHistory(r, o),
-  })
+  registryCommand(
+    group,
+    'history',
+    'every event of a model: registrations, alias moves, archives; who, when, why',
+    REGISTRY_ONLY,
+    {
+      options: ([name], c): HistoryOptions => ({ ...readFlags(c, REGISTRY_ONLY), name }),
+      run: async (options) => (await registry()).modelHistory(options),
+      render: (r, o, rep) => rep.renderHistory(r, o),
+    },
+  )
     .argument('<name>', 'model name')
     .addHelpText('after', examples(['mlops registry history fraud']));
 
-  registryCommand(group, 'verify', 're-hash every stored file and compare with its recorded sha256 (exit 1 on any mismatch, missing file or damaged history)', REGISTRY_ONLY, {
-    options: ([name], c): VerifyOptions => ({ ...readFlags(c, REGISTRY_ONLY), name }),
-    run: async (options) => (await registry()).verifyRegistry(options),
-    render: (r, o, rep) => rep.renderVerify(r, o),
-    failed: (r) => !r.passed,
-  })
+  registryCommand(
+    group,
+    'verify',
+    're-hash every stored file and compare with its recorded sha256 (exit 1 on any mismatch, missing file or damaged history)',
+    REGISTRY_ONLY,
+    {
+      options: ([name], c): VerifyOptions => ({ ...readFlags(c, REGISTRY_ONLY), name }),
+      run: async (options) => (await registry()).verifyRegistry(options),
+      render: (r, o, rep) => rep.renderVerify(r, o),
+      failed: (r) => !r.passed,
+    },
+  )
     .argument('[name]', 'only this model')
     .addHelpText('after', examples(['mlops registry verify', 'mlops registry verify fraud --json']));
 
@@ -166,30 +240,64 @@ ${examples([
     .argument('<ref>', 'name, name@3 or name@production')
     .addHelpText('after', examples(['python serve.py --model "$(mlops registry path fraud@production)"']));
 
-  registryCommand(group, 'promote', 'point an alias at a version (any alias name: staging, production, canary...)', PROMOTE, {
-    options: async ([ref], c): Promise<PromoteOptions> => ({ ref, ...readFlags(c, PROMOTE) }),
-    run: async (options) => (await release()).promote(options),
-    render: (r, o, rep) => rep.renderAliasMove(r, o),
-  })
+  registryCommand(
+    group,
+    'promote',
+    'point an alias at a version (any alias name: staging, production, canary...)',
+    PROMOTE,
+    {
+      options: async ([ref], c): Promise<PromoteOptions> => ({ ref, ...readFlags(c, PROMOTE) }),
+      run: async (options) => (await release()).promote(options),
+      render: (r, o, rep) => rep.renderAliasMove(r, o),
+    },
+  )
     .argument('<ref>', 'name@version')
-    .addHelpText('after', examples(['mlops registry promote fraud@3 --to staging', 'mlops registry promote fraud@3 --to production --require staging --reason "A/B ok"', 'mlops registry promote fraud@3 --to production --checklist mlops.checklist.yml']));
+    .addHelpText(
+      'after',
+      examples([
+        'mlops registry promote fraud@3 --to staging',
+        'mlops registry promote fraud@3 --to production --require staging --reason "A/B ok"',
+        'mlops registry promote fraud@3 --to production --checklist mlops.checklist.yml',
+      ]),
+    );
 
-  registryCommand(group, 'policy', 'the gates every move of an alias must pass (stored in the registry): show, set or clear them', POLICY, {
-    options: async ([alias], c): Promise<PolicyOptions> => ({ alias, ...readFlags(c, POLICY) }),
-    run: async (options) => (await release()).aliasPolicy(options),
-    render: (r, o, rep) => rep.renderPolicy(r, o),
-  })
+  registryCommand(
+    group,
+    'policy',
+    'the gates every move of an alias must pass (stored in the registry): show, set or clear them',
+    POLICY,
+    {
+      options: async ([alias], c): Promise<PolicyOptions> => ({ alias, ...readFlags(c, POLICY) }),
+      run: async (options) => (await release()).aliasPolicy(options),
+      render: (r, o, rep) => rep.renderPolicy(r, o),
+    },
+  )
     .argument('[alias]', 'the alias (e.g. production); none: every policy')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 A policy replaces the previous one for the same alias (and --model); every change is recorded with who
 and when. promote and register --alias obey it; a rollback to a version that held the alias does not.
-${examples(['mlops registry policy production --require staging --checklist mlops.checklist.yml --reason "release process"', 'mlops registry policy production', 'mlops registry policy production --model fraud --require canary', 'mlops registry policy production --clear'])}`);
+${examples(['mlops registry policy production --require staging --checklist mlops.checklist.yml --reason "release process"', 'mlops registry policy production', 'mlops registry policy production --model fraud --require canary', 'mlops registry policy production --clear'])}`,
+    );
 
-  registryCommand(group, 'rollback', 'move an alias back to where it pointed before its last move (repeat to go further back)', ROLLBACK, {
-    options: ([name], c): RollbackOptions => ({ name, ...readFlags(c, ROLLBACK) }),
-    run: async (options) => (await registry()).rollback(options),
-    render: (r, o, rep) => rep.renderAliasMove(r, o),
-  })
+  registryCommand(
+    group,
+    'rollback',
+    'move an alias back to where it pointed before its last move (repeat to go further back)',
+    ROLLBACK,
+    {
+      options: ([name], c): RollbackOptions => ({ name, ...readFlags(c, ROLLBACK) }),
+      run: async (options) => (await registry()).rollback(options),
+      render: (r, o, rep) => rep.renderAliasMove(r, o),
+    },
+  )
     .argument('<name>', 'model name')
-    .addHelpText('after', examples(['mlops registry rollback fraud --alias production --reason "p95 latency doubled"', 'mlops registry rollback fraud --alias production --to 2']));
+    .addHelpText(
+      'after',
+      examples([
+        'mlops registry rollback fraud --alias production --reason "p95 latency doubled"',
+        'mlops registry rollback fraud --alias production --to 2',
+      ]),
+    );
 }

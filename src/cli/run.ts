@@ -54,7 +54,8 @@ export function noteStdoutClosed(err: Error): void {
 export function reportError(err: unknown, flags: GlobalFlags): ExitCodeValue {
   const color = colorEnabled(process.stderr);
   const label = color ? '\u001b[31merror\u001b[0m' : 'error';
-  if (isMlopsError(err) && stdoutFailure && err.cause === stdoutFailure) return stdoutClosed ? ExitCode.Ok : err.exitCode;
+  if (isMlopsError(err) && stdoutFailure && err.cause === stdoutFailure)
+    return stdoutClosed ? ExitCode.Ok : err.exitCode;
   if (isMlopsError(err) && err.code === 'OUTPUT_READER_GONE') return ExitCode.Ok;
   if (isMlopsError(err)) {
     // Libraries name options (`allowMissing`); the user typed flags (--allow-missing).
@@ -62,7 +63,10 @@ export function reportError(err: unknown, flags: GlobalFlags): ExitCodeValue {
     const hint = err.hint === undefined ? undefined : phraseForCli(err.hint);
     process.stderr.write(`${label}: ${message}\n`);
     if (hint) process.stderr.write(`hint: ${hint}\n`);
-    if (flags.debug) process.stderr.write(`${err.stack ?? ''}\n${err.cause instanceof Error ? `caused by: ${err.cause.stack}\n` : ''}`);
+    if (flags.debug)
+      process.stderr.write(
+        `${err.stack ?? ''}\n${err.cause instanceof Error ? `caused by: ${err.cause.stack}\n` : ''}`,
+      );
     if (flags.json) writeJsonError(err.code, message, hint, err.exitCode);
     return err.exitCode;
   }
@@ -70,11 +74,32 @@ export function reportError(err: unknown, flags: GlobalFlags): ExitCodeValue {
   process.stderr.write(`${label}: internal error: ${message}\n`);
   process.stderr.write(`${err instanceof Error ? err.stack : ''}\n`);
   process.stderr.write('hint: this is a bug in mlops; please report it with the command you ran\n');
-  if (flags.json) writeJsonError('INTERNAL', message, 'this is a bug in mlops; please report it with the command you ran', ExitCode.Internal);
+  if (flags.json)
+    writeJsonError(
+      'INTERNAL',
+      message,
+      'this is a bug in mlops; please report it with the command you ran',
+      ExitCode.Internal,
+    );
   return ExitCode.Internal;
 }
 
 /** With --json, a failed command still prints one document, so scripts can always parse stdout. */
-export function writeJsonError(code: ErrorCode, message: string, hint: string | undefined, exitCode: ExitCodeValue): void {
-  process.stdout.write(JSON.stringify({ version: JSON_SCHEMA_VERSION, ok: false, error: { code, message, ...(hint ? { hint } : {}), exit_code: exitCode } }, null, 2) + '\n');
+export function writeJsonError(
+  code: ErrorCode,
+  message: string,
+  hint: string | undefined,
+  exitCode: ExitCodeValue,
+): void {
+  process.stdout.write(
+    JSON.stringify(
+      {
+        version: JSON_SCHEMA_VERSION,
+        ok: false,
+        error: { code, message, ...(hint ? { hint } : {}), exit_code: exitCode },
+      },
+      null,
+      2,
+    ) + '\n',
+  );
 }

@@ -15,7 +15,10 @@ export interface CommandShape<O, R extends object> {
   /** The library call (lazily imported, so --help does not load onnxruntime). */
   run: (options: O, cmd: Command) => Promise<R>;
   /** Text for stdout in a format other than json. */
-  render: (result: R, how: { format: Format; render: RenderOptions; options: O; cmd: Command }) => string | Promise<string>;
+  render: (
+    result: R,
+    how: { format: Format; render: RenderOptions; options: O; cmd: Command },
+  ) => string | Promise<string>;
   /** Where the rendered text goes: by default stdout; returns what is left for stdout (checklist --output). */
   write?: (text: string, result: R, cmd: Command) => Promise<string>;
   /** Default: 0. */
@@ -41,9 +44,10 @@ export function commandAction<O, R extends object>(shape: CommandShape<O, R>): (
       const format = chosenFormat(cmd);
       const options = await shape.options(args, cmd);
       const result = await shape.run(options, cmd);
-      const stdout = format === 'json'
-        ? (await import('../report/json.js')).renderJson(result)
-        : await shape.render(result, { format, render: renderOptions(flags), options, cmd });
+      const stdout =
+        format === 'json'
+          ? (await import('../report/json.js')).renderJson(result)
+          : await shape.render(result, { format, render: renderOptions(flags), options, cmd });
       const exitCode = shape.exitCode?.(result, options, cmd) ?? ExitCode.Ok;
       return { stdout: shape.write ? await shape.write(stdout, result, cmd) : stdout, exitCode };
     });
@@ -55,7 +59,10 @@ export function commandAction<O, R extends object>(shape: CommandShape<O, R>): (
  * the options object the command would pass to its library function, and the chosen format, without
  * running anything. A usage error is thrown (commander's CommanderError or an MlopsError).
  */
-export async function captureOptions(program: Command, args: string[]): Promise<{ options: unknown; format: Format | undefined }> {
+export async function captureOptions(
+  program: Command,
+  args: string[],
+): Promise<{ options: unknown; format: Format | undefined }> {
   const silence = (cmd: Command): void => {
     cmd.configureOutput({ writeErr: () => {}, writeOut: () => {} });
     cmd.commands.forEach(silence);

@@ -12,7 +12,14 @@ export interface ChartData {
 const BINS = 30;
 const MAX_CATEGORIES = 20;
 
-export function chartData(kind: 'numerical' | 'categorical', x?: Float64Array, y?: Float64Array, levels?: string[], refCounts?: number[], curCounts?: number[]): ChartData {
+export function chartData(
+  kind: 'numerical' | 'categorical',
+  x?: Float64Array,
+  y?: Float64Array,
+  levels?: string[],
+  refCounts?: number[],
+  curCounts?: number[],
+): ChartData {
   if (kind === 'numerical') {
     const lo = Math.min(x![0], y![0]);
     const hi = Math.max(x![x!.length - 1], y![y!.length - 1]);
@@ -27,6 +34,14 @@ export function chartData(kind: 'numerical' | 'categorical', x?: Float64Array, y
   }
   const totalRef = refCounts!.reduce((a, b) => a + b, 0) || 1;
   const totalCur = curCounts!.reduce((a, b) => a + b, 0) || 1;
-  const order = levels!.map((_, i) => i).sort((a, b) => refCounts![b] + curCounts![b] - refCounts![a] - curCounts![a]).slice(0, MAX_CATEGORIES);
-  return { kind: 'bars', labels: order.map((i) => levels![i]), reference: order.map((i) => refCounts![i] / totalRef), current: order.map((i) => curCounts![i] / totalCur) };
+  const order = levels!
+    .map((_, i) => i)
+    .sort((a, b) => refCounts![b] + curCounts![b] - refCounts![a] - curCounts![a])
+    .slice(0, MAX_CATEGORIES);
+  return {
+    kind: 'bars',
+    labels: order.map((i) => levels![i]),
+    reference: order.map((i) => refCounts![i] / totalRef),
+    current: order.map((i) => curCounts![i] / totalCur),
+  };
 }

@@ -2,7 +2,14 @@
 import { MlopsError } from '../util/errors.js';
 import { ks2sampSorted, type Alternative, type KsMethod } from '../stats/ks.js';
 import { chi2Contingency } from '../stats/chi2.js';
-import { correctPValues, numericPsi, psiFromCounts, standardDeviation, wassersteinSorted, type Correction } from '../stats/effect-size.js';
+import {
+  correctPValues,
+  numericPsi,
+  psiFromCounts,
+  standardDeviation,
+  wassersteinSorted,
+  type Correction,
+} from '../stats/effect-size.js';
 import { detectKind, readColumns, readHeader, type ColumnData, type ColumnKind } from './read-columns.js';
 import { headRows } from '../table/bounded-rows.js';
 import { selectColumns } from '../table/column-map.js';
@@ -76,7 +83,17 @@ export interface ColumnDrift {
 export interface DriftResult {
   reference: { path: string; rows: number };
   current: { path: string; rows: number };
-  settings: { alpha: number; correction: Correction; alternative: Alternative; method: KsMethod; min_effect: number | null; effect_metric: EffectMetric; drift_share: number; min_values: number; missing_rate_jump: number };
+  settings: {
+    alpha: number;
+    correction: Correction;
+    alternative: Alternative;
+    method: KsMethod;
+    min_effect: number | null;
+    effect_metric: EffectMetric;
+    drift_share: number;
+    min_values: number;
+    missing_rate_jump: number;
+  };
   columns: ColumnDrift[];
   tested: number;
   drifted: number;
@@ -115,11 +132,19 @@ async function detectDriftIn(options: DriftOptions): Promise<DriftResult> {
   // every column typed numerical for want of values, then blamed on the other file's first word.
   const refSample = await headRows(options.reference, refHeader, SAMPLE_ROWS, 'throw');
   if (refSample.length === 0) {
-    throw new MlopsError('DRIFT_EMPTY_INPUT', `reference data ${options.reference} has no data rows (only a header): nothing to compare against`, { hint: 'pass the data the model was trained or validated on' });
+    throw new MlopsError(
+      'DRIFT_EMPTY_INPUT',
+      `reference data ${options.reference} has no data rows (only a header): nothing to compare against`,
+      { hint: 'pass the data the model was trained or validated on' },
+    );
   }
   const curSample = await headRows(options.current, curHeader, SAMPLE_ROWS, 'throw');
   if (curSample.length === 0) {
-    throw new MlopsError('DRIFT_EMPTY_INPUT', `current data ${options.current} has no data rows (only a header): nothing to test`, { hint: 'check the job that wrote it; an empty batch has no drift to measure' });
+    throw new MlopsError(
+      'DRIFT_EMPTY_INPUT',
+      `current data ${options.current} has no data rows (only a header): nothing to test`,
+      { hint: 'check the job that wrote it; an empty batch has no drift to measure' },
+    );
   }
   const inCurrent = new Set(curHeader.header);
   const inReference = new Set(refHeader.header);
@@ -128,9 +153,13 @@ async function detectDriftIn(options: DriftOptions): Promise<DriftResult> {
   const requested = selectColumns(refHeader.header, { features, ignore });
   for (const name of [...(features ?? []), ...(options.categorical ?? []), ...(options.numerical ?? [])]) {
     if (!inReference.has(name) || !inCurrent.has(name)) {
-      throw new MlopsError('CSV_COLUMNS_MISSING', `column "${name}" is not in ${!inReference.has(name) ? options.reference : options.current}`, {
-        hint: `columns of the reference: ${refHeader.header.slice(0, 12).join(', ')}${refHeader.header.length > 12 ? ', ...' : ''}`,
-      });
+      throw new MlopsError(
+        'CSV_COLUMNS_MISSING',
+        `column "${name}" is not in ${!inReference.has(name) ? options.reference : options.current}`,
+        {
+          hint: `columns of the reference: ${refHeader.header.slice(0, 12).join(', ')}${refHeader.header.length > 12 ? ', ...' : ''}`,
+        },
+      );
     }
   }
   const results: ColumnDrift[] = [];
@@ -139,12 +168,17 @@ async function detectDriftIn(options: DriftOptions): Promise<DriftResult> {
     if (!inCurrent.has(name)) {
       // A feature the current data lost is drift, as much as one that went 100 % missing.
       const { kind } = detectKind(refSample.map((r) => r[refHeader.header.indexOf(name)] ?? ''));
-      results.push({ ...lostColumn(name, `${options.current} has no column "${name}": the feature is gone`), type: kind });
+      results.push({
+        ...lostColumn(name, `${options.current} has no column "${name}": the feature is gone`),
+        type: kind,
+      });
       continue;
     }
-    const kind = options.categorical?.includes(name) ? { kind: 'categorical' as const, rule: '--categorical' }
-      : options.numerical?.includes(name) ? { kind: 'numerical' as const, rule: '--numerical' }
-      : kindFromSamples(refSample, refHeader.header.indexOf(name), curSample, curHeader.header.indexOf(name));
+    const kind = options.categorical?.includes(name)
+      ? { kind: 'categorical' as const, rule: '--categorical' }
+      : options.numerical?.includes(name)
+        ? { kind: 'numerical' as const, rule: '--numerical' }
+        : kindFromSamples(refSample, refHeader.header.indexOf(name), curSample, curHeader.header.indexOf(name));
     toRead.push({ name, ...kind });
   }
   for (const name of curHeader.header) {
@@ -153,45 +187,87 @@ async function detectDriftIn(options: DriftOptions): Promise<DriftResult> {
     }
   }
   if (toRead.length === 0) {
-    throw new MlopsError('DRIFT_NO_COMMON_COLUMNS', `${options.reference} and ${options.current} have no column in common to compare`, {
-      hint: `reference columns: ${refHeader.header.slice(0, 8).join(', ')}; current columns: ${curHeader.header.slice(0, 8).join(', ')}`,
-    });
+    throw new MlopsError(
+      'DRIFT_NO_COMMON_COLUMNS',
+      `${options.reference} and ${options.current} have no column in common to compare`,
+      {
+        hint: `reference columns: ${refHeader.header.slice(0, 8).join(', ')}; current columns: ${curHeader.header.slice(0, 8).join(', ')}`,
+      },
+    );
   }
   const [ref, cur] = await Promise.all([
-    readColumns(options.reference, refHeader, toRead.map(({ name, kind }) => ({ name, kind }))),
-    readColumns(options.current, curHeader, toRead.map(({ name, kind }) => ({ name, kind }))),
+    readColumns(
+      options.reference,
+      refHeader,
+      toRead.map(({ name, kind }) => ({ name, kind })),
+    ),
+    readColumns(
+      options.current,
+      curHeader,
+      toRead.map(({ name, kind }) => ({ name, kind })),
+    ),
   ]);
   const refRows = ref[0].count + ref[0].missing;
   const curRows = cur[0].count + cur[0].missing;
   const settings = { alternative, method, alpha, minValues };
-  toRead.forEach((col, k) => results.push(judgeColumn(col.name, col.kind, col.rule, ref[k], cur[k], refRows, curRows, settings)));
+  toRead.forEach((col, k) =>
+    results.push(judgeColumn(col.name, col.kind, col.rule, ref[k], cur[k], refRows, curRows, settings)),
+  );
 
   const tested = results.filter((r) => r.status === 'tested');
   if (tested.length === 0) {
     // Grouped by reason: with 40 columns and one row, one line says it all.
     const byReason = new Map<string, string[]>();
     for (const r of results) byReason.set(r.reason ?? '', [...(byReason.get(r.reason ?? '') ?? []), r.column]);
-    const why = [...byReason].map(([reason, columns]) => `${reason} (${columns.slice(0, 8).join(', ')}${columns.length > 8 ? `, and ${columns.length - 8} more` : ''})`);
-    throw new MlopsError('DRIFT_NOTHING_TESTED', `no column could be tested, so there is no verdict: ${why.join('; ')}`, {
-      hint: `a column needs at least ${minValues} non-missing values in both ${options.reference} and ${options.current}; pass more rows, or lower \`minValues\` (less reliable)`,
-    });
+    const why = [...byReason].map(
+      ([reason, columns]) =>
+        `${reason} (${columns.slice(0, 8).join(', ')}${columns.length > 8 ? `, and ${columns.length - 8} more` : ''})`,
+    );
+    throw new MlopsError(
+      'DRIFT_NOTHING_TESTED',
+      `no column could be tested, so there is no verdict: ${why.join('; ')}`,
+      {
+        hint: `a column needs at least ${minValues} non-missing values in both ${options.reference} and ${options.current}; pass more rows, or lower \`minValues\` (less reliable)`,
+      },
+    );
   }
   // Corrections apply to the distribution tests; the missing-value rule has its own threshold.
   const distribution = tested.filter((r) => r.test !== 'missing_rate');
-  const corrected = correctPValues(distribution.map((r) => r.pvalue!), correction);
+  const corrected = correctPValues(
+    distribution.map((r) => r.pvalue!),
+    correction,
+  );
   distribution.forEach((r, i) => {
     r.pvalue_corrected = corrected[i];
-    const effect = effectMetric === 'psi' || r.type === 'categorical' ? r.psi! : effectMetric === 'ks' ? r.ks_d! : r.wasserstein_norm ?? 0;
-    r.drifted = r.missing_drift || (corrected[i] < alpha && (options.minEffect === undefined || effect > options.minEffect));
+    const effect =
+      effectMetric === 'psi' || r.type === 'categorical'
+        ? r.psi!
+        : effectMetric === 'ks'
+          ? r.ks_d!
+          : (r.wasserstein_norm ?? 0);
+    r.drifted =
+      r.missing_drift || (corrected[i] < alpha && (options.minEffect === undefined || effect > options.minEffect));
   });
   const drifted = tested.filter((r) => r.drifted).length;
   const share = drifted / tested.length;
   // Most severe first: drifted, then by p-value, then by effect.
-  results.sort((a, b) => Number(b.drifted) - Number(a.drifted) || (a.pvalue ?? 2) - (b.pvalue ?? 2) || (b.psi ?? 0) - (a.psi ?? 0));
+  results.sort(
+    (a, b) => Number(b.drifted) - Number(a.drifted) || (a.pvalue ?? 2) - (b.pvalue ?? 2) || (b.psi ?? 0) - (a.psi ?? 0),
+  );
   return {
     reference: { path: options.reference, rows: refRows },
     current: { path: options.current, rows: curRows },
-    settings: { alpha, correction, alternative, method, min_effect: options.minEffect ?? null, effect_metric: effectMetric, drift_share: driftShare, min_values: minValues, missing_rate_jump: MISSING_RATE_JUMP },
+    settings: {
+      alpha,
+      correction,
+      alternative,
+      method,
+      min_effect: options.minEffect ?? null,
+      effect_metric: effectMetric,
+      drift_share: driftShare,
+      min_values: minValues,
+      missing_rate_jump: MISSING_RATE_JUMP,
+    },
     columns: results,
     tested: tested.length,
     drifted,
@@ -201,7 +277,12 @@ async function detectDriftIn(options: DriftOptions): Promise<DriftResult> {
 }
 
 /** Type from the reference's first rows; from the current's when the reference has no value there. */
-function kindFromSamples(refSample: string[][], refIndex: number, curSample: string[][], curIndex: number): { kind: ColumnKind; rule: string } {
+function kindFromSamples(
+  refSample: string[][],
+  refIndex: number,
+  curSample: string[][],
+  curIndex: number,
+): { kind: ColumnKind; rule: string } {
   const refValues = refSample.map((r) => r[refIndex] ?? '');
   if (refValues.some((v) => !isMissingCell(v))) return detectKind(refValues);
   const curValues = curSample.map((r) => r[curIndex] ?? '');
@@ -209,21 +290,40 @@ function kindFromSamples(refSample: string[][], refIndex: number, curSample: str
     const k = detectKind(curValues);
     return { kind: k.kind, rule: `${k.rule} in the current data (none in the first ${SAMPLE_ROWS} reference rows)` };
   }
-  return { kind: 'numerical', rule: `no values in the first ${SAMPLE_ROWS} rows of either file (pass --categorical if it holds categories)` };
+  return {
+    kind: 'numerical',
+    rule: `no values in the first ${SAMPLE_ROWS} rows of either file (pass --categorical if it holds categories)`,
+  };
 }
 
 function lostColumn(name: string, reason: string): ColumnDrift {
   return {
-    ...oneSided(name, reason), type_rule: 'not in the current data', status: 'tested', test: 'missing_rate', method: 'column missing',
-    current_missing_rate: 1, missing_drift: true, drifted: true,
+    ...oneSided(name, reason),
+    type_rule: 'not in the current data',
+    status: 'tested',
+    test: 'missing_rate',
+    method: 'column missing',
+    current_missing_rate: 1,
+    missing_drift: true,
+    drifted: true,
   };
 }
 
 function oneSided(name: string, reason: string): ColumnDrift {
   return {
-    column: name, type: 'categorical', type_rule: '-', status: 'skipped', reason,
-    reference_count: 0, current_count: 0, reference_missing: 0, current_missing: 0,
-    reference_missing_rate: null, current_missing_rate: null, missing_drift: false, drifted: false,
+    column: name,
+    type: 'categorical',
+    type_rule: '-',
+    status: 'skipped',
+    reason,
+    reference_count: 0,
+    current_count: 0,
+    reference_missing: 0,
+    current_missing: 0,
+    reference_missing_rate: null,
+    current_missing_rate: null,
+    missing_drift: false,
+    drifted: false,
   };
 }
 
@@ -236,14 +336,27 @@ interface MissingVerdict {
 }
 
 /** The missing-value rule (see MISSING_RATE_JUMP); judged only when both files have minValues rows. */
-function missingRule(ref: ColumnData, cur: ColumnData, refRows: number, curRows: number, alpha: number, minValues: number): MissingVerdict {
+function missingRule(
+  ref: ColumnData,
+  cur: ColumnData,
+  refRows: number,
+  curRows: number,
+  alpha: number,
+  minValues: number,
+): MissingVerdict {
   const refRate = ref.missing / refRows;
   const curRate = cur.missing / curRows;
   const out: MissingVerdict = { reference_missing_rate: refRate, current_missing_rate: curRate, missing_drift: false };
   if (refRows < minValues || curRows < minValues) return out;
   if (cur.count === 0 && ref.count >= minValues) out.missing_drift = true;
   if (Math.abs(curRate - refRate) >= MISSING_RATE_JUMP) {
-    const r = chi2Contingency([[ref.missing, ref.count], [cur.missing, cur.count]], true);
+    const r = chi2Contingency(
+      [
+        [ref.missing, ref.count],
+        [cur.missing, cur.count],
+      ],
+      true,
+    );
     out.missing_pvalue = r.pvalue;
     out.missing_statistic = r.statistic;
     if (r.pvalue < alpha) out.missing_drift = true;
@@ -255,27 +368,55 @@ function tooFew(ref: ColumnData, cur: ColumnData, minValues: number): string | u
   if (ref.count === 0 && cur.count === 0) return 'all values missing in both files';
   if (cur.count === 0) return 'all values missing in the current data';
   if (ref.count === 0) return 'all values missing in the reference data';
-  const thin = [ref.count < minValues ? `${ref.count} in the reference data` : '', cur.count < minValues ? `${cur.count} in the current data` : ''].filter(Boolean);
+  const thin = [
+    ref.count < minValues ? `${ref.count} in the reference data` : '',
+    cur.count < minValues ? `${cur.count} in the current data` : '',
+  ].filter(Boolean);
   return thin.length ? `too few values: ${thin.join(', ')} (need ${minValues})` : undefined;
 }
 
 function judgeColumn(
-  name: string, kind: ColumnKind, rule: string, ref: ColumnData, cur: ColumnData, refRows: number, curRows: number,
+  name: string,
+  kind: ColumnKind,
+  rule: string,
+  ref: ColumnData,
+  cur: ColumnData,
+  refRows: number,
+  curRows: number,
   s: { alternative: Alternative; method: KsMethod; alpha: number; minValues: number },
 ): ColumnDrift {
-  const { missing_statistic: missingStatistic, ...missing } = missingRule(ref, cur, refRows, curRows, s.alpha, s.minValues);
+  const { missing_statistic: missingStatistic, ...missing } = missingRule(
+    ref,
+    cur,
+    refRows,
+    curRows,
+    s.alpha,
+    s.minValues,
+  );
   const base = {
-    column: name, type: kind, type_rule: rule, reference_count: ref.count, current_count: cur.count,
-    reference_missing: ref.missing, current_missing: cur.missing, ...missing, drifted: missing.missing_drift,
+    column: name,
+    type: kind,
+    type_rule: rule,
+    reference_count: ref.count,
+    current_count: cur.count,
+    reference_missing: ref.missing,
+    current_missing: cur.missing,
+    ...missing,
+    drifted: missing.missing_drift,
   };
   const few = tooFew(ref, cur, s.minValues);
   if (few !== undefined) {
     // The values cannot be compared; the missing-value rule may still have found drift.
     if (!missing.missing_drift) return { ...base, status: 'skipped', reason: few };
     return {
-      ...base, status: 'tested', reason: few, test: 'missing_rate',
+      ...base,
+      status: 'tested',
+      reason: few,
+      test: 'missing_rate',
       method: missingStatistic === undefined ? 'all missing' : 'pearson + yates',
-      ...(missingStatistic === undefined ? {} : { statistic: missingStatistic, pvalue: missing.missing_pvalue, pvalue_corrected: missing.missing_pvalue }),
+      ...(missingStatistic === undefined
+        ? {}
+        : { statistic: missingStatistic, pvalue: missing.missing_pvalue, pvalue_corrected: missing.missing_pvalue }),
     };
   }
   const tested = { ...base, status: 'tested' as const };
@@ -285,7 +426,12 @@ function judgeColumn(
     const r = ks2sampSorted(x, y, s.alternative, s.method);
     const sd = standardDeviation(x);
     return {
-      ...tested, test: 'ks', method: r.method, statistic: r.statistic, pvalue: r.pvalue, ks_d: r.statistic,
+      ...tested,
+      test: 'ks',
+      method: r.method,
+      statistic: r.statistic,
+      pvalue: r.pvalue,
+      ks_d: r.statistic,
       psi: numericPsi(x, y).psi,
       wasserstein_norm: sd > 0 ? wassersteinSorted(x, y) / sd : null,
       ...(sd > 0 ? {} : { reason: 'the reference is constant: the Wasserstein distance cannot be normalised' }),
@@ -297,12 +443,27 @@ function judgeColumn(
   const curCounts = levels.map((l) => cur.categories!.get(l) ?? 0);
   const unseen = levels.filter((l) => !ref.categories!.has(l));
   if (levels.length < 2) {
-    return { ...tested, test: 'chi2', method: 'pearson', statistic: 0, pvalue: 1, psi: 0, unseen_categories: unseen, reason: `one category only ("${levels[0]}") in both files`, chart: chartData('categorical', undefined, undefined, levels, refCounts, curCounts) };
+    return {
+      ...tested,
+      test: 'chi2',
+      method: 'pearson',
+      statistic: 0,
+      pvalue: 1,
+      psi: 0,
+      unseen_categories: unseen,
+      reason: `one category only ("${levels[0]}") in both files`,
+      chart: chartData('categorical', undefined, undefined, levels, refCounts, curCounts),
+    };
   }
   const r = chi2Contingency([refCounts, curCounts], true);
   return {
-    ...tested, test: 'chi2', method: r.yates ? 'pearson + yates' : 'pearson', statistic: r.statistic, pvalue: r.pvalue,
-    psi: psiFromCounts(refCounts, curCounts), unseen_categories: unseen,
+    ...tested,
+    test: 'chi2',
+    method: r.yates ? 'pearson + yates' : 'pearson',
+    statistic: r.statistic,
+    pvalue: r.pvalue,
+    psi: psiFromCounts(refCounts, curCounts),
+    unseen_categories: unseen,
     chart: chartData('categorical', undefined, undefined, levels, refCounts, curCounts),
   };
 }

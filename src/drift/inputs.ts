@@ -38,9 +38,14 @@ export async function openInputs(reference: string, current: string): Promise<Dr
   const open = async (file: string, role: 'reference' | 'current'): Promise<DriftInput> => {
     const info = await stat(file).catch((err: NodeJS.ErrnoException) => {
       const why = err.code === 'ENOENT' || err.code === 'ENOTDIR' ? 'does not exist' : `cannot be read (${err.code})`;
-      throw new MlopsError('CSV_NOT_FOUND', `${role} file ${file} ${why}`, { hint: 'check the paths of the reference and current data' });
+      throw new MlopsError('CSV_NOT_FOUND', `${role} file ${file} ${why}`, {
+        hint: 'check the paths of the reference and current data',
+      });
     });
-    if (info.isDirectory()) throw new MlopsError('CSV_NOT_FOUND', `${role} file ${file} is a folder`, { hint: 'pass one CSV file for the reference and one for the current data' });
+    if (info.isDirectory())
+      throw new MlopsError('CSV_NOT_FOUND', `${role} file ${file} is a folder`, {
+        hint: 'pass one CSV file for the reference and one for the current data',
+      });
     if (info.isFile()) return { label: file, path: file };
     if (!spoolDir) {
       // Copies of pipes that a killed drift run (SIGKILL) left in the temp folder.
@@ -58,7 +63,14 @@ export async function openInputs(reference: string, current: string): Promise<Dr
         transform(chunk: Buffer, _enc, done) {
           const binary = first ? describeBinary(chunk) : undefined;
           first = false;
-          done(binary ? new MlopsError('CSV_NOT_TEXT', `${role} data ${file} is not CSV: it holds ${binary}`, { hint: 'pass a comma-separated text file or stream' }) : null, chunk);
+          done(
+            binary
+              ? new MlopsError('CSV_NOT_TEXT', `${role} data ${file} is not CSV: it holds ${binary}`, {
+                  hint: 'pass a comma-separated text file or stream',
+                })
+              : null,
+            chunk,
+          );
         },
       });
       await pipeline(STDIN_PATHS.has(file) ? process.stdin : createReadStream(file), textOnly, createWriteStream(copy));

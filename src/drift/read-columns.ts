@@ -10,7 +10,6 @@ import { MlopsError } from '../util/errors.js';
 
 export type ColumnKind = 'numerical' | 'categorical';
 
-
 export interface ColumnData {
   name: string;
   kind: ColumnKind;
@@ -50,7 +49,8 @@ export interface ColumnRequest {
 export function detectKind(values: string[], maxIntegerLevels = 10): { kind: ColumnKind; rule: string } {
   const present = values.filter((v) => !isMissing(v));
   const nonNumeric = present.find((v) => parseFloatCell(v) === undefined);
-  if (nonNumeric !== undefined) return { kind: 'categorical', rule: `non-numeric values ("${nonNumeric.slice(0, 20)}")` };
+  if (nonNumeric !== undefined)
+    return { kind: 'categorical', rule: `non-numeric values ("${nonNumeric.slice(0, 20)}")` };
   const distinct = new Set(present.map((v) => Number(v)));
   if (present.length > 0 && [...distinct].every(Number.isInteger) && distinct.size <= maxIntegerLevels) {
     return { kind: 'categorical', rule: `integers with ${distinct.size} distinct values (<= ${maxIntegerLevels})` };
@@ -58,7 +58,11 @@ export function detectKind(values: string[], maxIntegerLevels = 10): { kind: Col
   return { kind: 'numerical', rule: 'numeric values' };
 }
 
-export async function readColumns(file: string, header: CsvHeaderInfo, requests: ColumnRequest[]): Promise<ColumnData[]> {
+export async function readColumns(
+  file: string,
+  header: CsvHeaderInfo,
+  requests: ColumnRequest[],
+): Promise<ColumnData[]> {
   const index = new Map(header.header.map((h, i) => [h, i]));
   const width = header.header.length;
   // Per header column: -1 ignored, else slot in `requests`.
@@ -77,9 +81,13 @@ export async function readColumns(file: string, header: CsvHeaderInfo, requests:
     if (req.kind === 'numerical') {
       const v = parseFloatCell(text);
       if (v === undefined) {
-        throw new MlopsError('CSV_BAD_VALUE', `${file}:${line}: column "${req.name}": ${quoteCell(text)} is not a number`, {
-          hint: `the column was taken as numerical; pass \`categorical\` ${req.name} if it holds categories, or fix the value`,
-        });
+        throw new MlopsError(
+          'CSV_BAD_VALUE',
+          `${file}:${line}: column "${req.name}": ${quoteCell(text)} is not a number`,
+          {
+            hint: `the column was taken as numerical; pass \`categorical\` ${req.name} if it holds categories, or fix the value`,
+          },
+        );
       }
       numeric[k]!.push(v);
     } else {
@@ -93,7 +101,11 @@ export async function readColumns(file: string, header: CsvHeaderInfo, requests:
     for (let r = 0; r < chunk.count; r++) {
       const record = chunk.records?.get(r);
       if (record) {
-        if (record.length !== width) throw new MlopsError('CSV_BAD_ROW', `${file}:${chunk.lines[r]}: has ${record.length} fields, the header has ${width}`);
+        if (record.length !== width)
+          throw new MlopsError(
+            'CSV_BAD_ROW',
+            `${file}:${chunk.lines[r]}: has ${record.length} fields, the header has ${width}`,
+          );
         for (let c = 0; c < width; c++) if (slot[c] >= 0) take(slot[c], record[c], chunk.lines[r]);
         continue;
       }
@@ -119,7 +131,10 @@ export async function readColumns(file: string, header: CsvHeaderInfo, requests:
         if (fieldEnd >= end) break;
         i = fieldEnd + 1;
       }
-      if (c !== width) throw new MlopsError('CSV_BAD_ROW', `${file}:${chunk.lines[r]}: has ${c} fields, the header has ${width}`, { hint: 'every row needs as many fields as the header' });
+      if (c !== width)
+        throw new MlopsError('CSV_BAD_ROW', `${file}:${chunk.lines[r]}: has ${c} fields, the header has ${width}`, {
+          hint: 'every row needs as many fields as the header',
+        });
     }
   }
   return requests.map((req, k) => {

@@ -40,10 +40,13 @@ export interface DriftThresholds {
 /** For library callers; the CLI's parsers reject the same values first, naming the flag. */
 export function checkThresholds(o: DriftThresholds): void {
   const bad = (message: string) => new MlopsError('OPTION_INVALID', message);
-  if (o.alpha !== undefined && !(o.alpha > 0 && o.alpha < 1)) throw bad(`\`alpha\` must be between 0 and 1 (exclusive), got ${o.alpha}`);
-  if (o.driftShare !== undefined && !(o.driftShare > 0 && o.driftShare <= 1)) throw bad(`\`driftShare\` must be above 0 and at most 1, got ${o.driftShare}`);
+  if (o.alpha !== undefined && !(o.alpha > 0 && o.alpha < 1))
+    throw bad(`\`alpha\` must be between 0 and 1 (exclusive), got ${o.alpha}`);
+  if (o.driftShare !== undefined && !(o.driftShare > 0 && o.driftShare <= 1))
+    throw bad(`\`driftShare\` must be above 0 and at most 1, got ${o.driftShare}`);
   if (o.minEffect !== undefined && !(o.minEffect >= 0)) throw bad(`\`minEffect\` must be >= 0, got ${o.minEffect}`);
-  if (o.minValues !== undefined && !(Number.isInteger(o.minValues) && o.minValues >= 2)) throw bad(`\`minValues\` (values per column) must be an integer >= 2, got ${o.minValues}`);
+  if (o.minValues !== undefined && !(Number.isInteger(o.minValues) && o.minValues >= 2))
+    throw bad(`\`minValues\` (values per column) must be an integer >= 2, got ${o.minValues}`);
   const overlap = (a: string[] | undefined, b: string[] | undefined, options: string) => {
     const both = (a ?? []).find((name) => (b ?? []).includes(name));
     if (both !== undefined) throw new MlopsError('OPTIONS_CONFLICT', `column "${both}" is given to both ${options}`);

@@ -7,7 +7,13 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { sha256Bytes } from '../util/hash.js';
-import { assertSingleFileSize, decodeModel, metadataFeatureNames, type ModelFile, type RecordedFeatures } from '../onnx/load-model.js';
+import {
+  assertSingleFileSize,
+  decodeModel,
+  metadataFeatureNames,
+  type ModelFile,
+  type RecordedFeatures,
+} from '../onnx/load-model.js';
 import type { VersionRecord } from '../registry/types.js';
 import { resolveModel, type ResolveModelOptions } from './resolve-model.js';
 
@@ -43,8 +49,11 @@ export async function loadModel(ref: string, options: LoadModelOptions = {}): Pr
   await untampered(sha256);
   const model = decodeModel(bytes, file);
   const metaNames = metadataFeatureNames(model);
-  const recordedFeatures: RecordedFeatures | undefined = registry?.features ? { names: registry.features, source: 'registry' }
-    : metaNames ? { names: metaNames, source: 'model metadata' } : undefined;
+  const recordedFeatures: RecordedFeatures | undefined = registry?.features
+    ? { names: registry.features, source: 'registry' }
+    : metaNames
+      ? { names: metaNames, source: 'model metadata' }
+      : undefined;
   return {
     path: file,
     dir: path.dirname(file),
@@ -52,7 +61,9 @@ export async function loadModel(ref: string, options: LoadModelOptions = {}): Pr
     sizeBytes: bytes.length,
     sha256,
     model,
-    ...(registry ? { registry: { name: registry.name, model_version: registry.model_version }, record: registry.record } : {}),
+    ...(registry
+      ? { registry: { name: registry.name, model_version: registry.model_version }, record: registry.record }
+      : {}),
     ...(recordedFeatures ? { recordedFeatures } : {}),
   };
 }

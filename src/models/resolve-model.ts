@@ -51,7 +51,8 @@ export async function resolveModel(ref: string, options: ResolveModelOptions = {
         hint: 'check the path (relative paths are resolved from the current folder)',
       });
     }
-    if (code === 'EACCES') throw new MlopsError('MODEL_UNREADABLE', `model file ${ref} is not readable (permission denied)`);
+    if (code === 'EACCES')
+      throw new MlopsError('MODEL_UNREADABLE', `model file ${ref} is not readable (permission denied)`);
     throw err;
   }
   if (info.isDirectory()) {

@@ -3,10 +3,32 @@
 export type TypedField = 'floatData' | 'int32Data' | 'stringData' | 'int64Data' | 'doubleData' | 'uint64Data';
 
 export type ElementType =
-  | 'float32' | 'uint8' | 'int8' | 'uint16' | 'int16' | 'int32' | 'int64' | 'string' | 'bool'
-  | 'float16' | 'float64' | 'uint32' | 'uint64' | 'complex64' | 'complex128' | 'bfloat16'
-  | 'float8e4m3fn' | 'float8e4m3fnuz' | 'float8e5m2' | 'float8e5m2fnuz' | 'uint4' | 'int4'
-  | 'float4e2m1' | 'float8e8m0' | 'uint2' | 'int2';
+  | 'float32'
+  | 'uint8'
+  | 'int8'
+  | 'uint16'
+  | 'int16'
+  | 'int32'
+  | 'int64'
+  | 'string'
+  | 'bool'
+  | 'float16'
+  | 'float64'
+  | 'uint32'
+  | 'uint64'
+  | 'complex64'
+  | 'complex128'
+  | 'bfloat16'
+  | 'float8e4m3fn'
+  | 'float8e4m3fnuz'
+  | 'float8e5m2'
+  | 'float8e5m2fnuz'
+  | 'uint4'
+  | 'int4'
+  | 'float4e2m1'
+  | 'float8e8m0'
+  | 'uint2'
+  | 'int2';
 
 export interface DataTypeInfo {
   code: number;
@@ -22,8 +44,20 @@ export interface DataTypeInfo {
   fieldValuesPerElement: number;
 }
 
-const T = (code: number, onnxName: string, type: ElementType, bits: number, field: TypedField, per = 1): DataTypeInfo => ({
-  code, onnxName, type, bits, field, fieldValuesPerElement: per,
+const T = (
+  code: number,
+  onnxName: string,
+  type: ElementType,
+  bits: number,
+  field: TypedField,
+  per = 1,
+): DataTypeInfo => ({
+  code,
+  onnxName,
+  type,
+  bits,
+  field,
+  fieldValuesPerElement: per,
 });
 
 export const DATA_TYPES: readonly DataTypeInfo[] = [

@@ -14,16 +14,23 @@ export function externalDataRef(tensor: TensorProto): ExternalDataRef {
   const entries = new Map((tensor.externalData ?? []).map((e) => [e.key ?? '', e.value ?? '']));
   const location = entries.get('location');
   if (!location) {
-    throw new MlopsError('EXTERNAL_DATA_INVALID', `tensor "${tensor.name}" is marked EXTERNAL but has no "location" entry`, {
-      hint: 'the model file is incomplete; re-export it or save it without external data',
-    });
+    throw new MlopsError(
+      'EXTERNAL_DATA_INVALID',
+      `tensor "${tensor.name}" is marked EXTERNAL but has no "location" entry`,
+      {
+        hint: 'the model file is incomplete; re-export it or save it without external data',
+      },
+    );
   }
   const int = (key: string): number | undefined => {
     const raw = entries.get(key);
     if (raw === undefined) return undefined;
     const n = Number(raw);
     if (!Number.isSafeInteger(n) || n < 0) {
-      throw new MlopsError('EXTERNAL_DATA_INVALID', `tensor "${tensor.name}": external data ${key} "${raw}" is not a non-negative integer`);
+      throw new MlopsError(
+        'EXTERNAL_DATA_INVALID',
+        `tensor "${tensor.name}": external data ${key} "${raw}" is not a non-negative integer`,
+      );
     }
     return n;
   };
@@ -40,7 +47,11 @@ function isInside(dir: string, target: string): boolean {
  * paths, `..` escapes and symlinks leading outside the folder are refused:
  * a model file must not be able to make us read arbitrary files.
  */
-export async function resolveExternalPath(modelDir: string, tensor: TensorProto, ref = externalDataRef(tensor)): Promise<string> {
+export async function resolveExternalPath(
+  modelDir: string,
+  tensor: TensorProto,
+  ref = externalDataRef(tensor),
+): Promise<string> {
   const outside = () =>
     new MlopsError(
       'EXTERNAL_DATA_OUTSIDE_MODEL_DIR',
@@ -54,15 +65,23 @@ export async function resolveExternalPath(modelDir: string, tensor: TensorProto,
   try {
     real = await realpath(resolved);
   } catch {
-    throw new MlopsError('EXTERNAL_DATA_MISSING', `tensor "${tensor.name}": external data file ${resolved} does not exist`, {
-      hint: 'copy the data file next to the model (it is usually written beside model.onnx at export)',
-    });
+    throw new MlopsError(
+      'EXTERNAL_DATA_MISSING',
+      `tensor "${tensor.name}": external data file ${resolved} does not exist`,
+      {
+        hint: 'copy the data file next to the model (it is usually written beside model.onnx at export)',
+      },
+    );
   }
   if (!isInside(await realpath(modelDir), real)) throw outside();
   return real;
 }
 
-export async function readExternalData(modelDir: string, tensor: TensorProto, expectedBytes?: number): Promise<Uint8Array> {
+export async function readExternalData(
+  modelDir: string,
+  tensor: TensorProto,
+  expectedBytes?: number,
+): Promise<Uint8Array> {
   const ref = externalDataRef(tensor);
   const file = await resolveExternalPath(modelDir, tensor, ref);
   const handle = await open(file, 'r');

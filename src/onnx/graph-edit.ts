@@ -4,13 +4,30 @@ import { tensorToProto, type Tensor } from './tensor.js';
 
 type AttributeValue = number | number[] | string;
 
-export function makeNode(opType: string, inputs: string[], outputs: string[], name: string, attributes: Record<string, AttributeValue> = {}, domain = ''): NodeProto {
+export function makeNode(
+  opType: string,
+  inputs: string[],
+  outputs: string[],
+  name: string,
+  attributes: Record<string, AttributeValue> = {},
+  domain = '',
+): NodeProto {
   const attribute: AttributeProto[] = Object.entries(attributes).map(([key, value]) => {
-    if (typeof value === 'string') return { name: key, type: onnx.AttributeProto.AttributeType.STRING, s: new TextEncoder().encode(value) };
+    if (typeof value === 'string')
+      return { name: key, type: onnx.AttributeProto.AttributeType.STRING, s: new TextEncoder().encode(value) };
     if (Array.isArray(value)) return { name: key, type: onnx.AttributeProto.AttributeType.INTS, ints: value };
-    return Number.isInteger(value) ? { name: key, type: onnx.AttributeProto.AttributeType.INT, i: value } : { name: key, type: onnx.AttributeProto.AttributeType.FLOAT, f: value };
+    return Number.isInteger(value)
+      ? { name: key, type: onnx.AttributeProto.AttributeType.INT, i: value }
+      : { name: key, type: onnx.AttributeProto.AttributeType.FLOAT, f: value };
   });
-  return onnx.NodeProto.create({ opType, input: inputs, output: outputs, name, attribute, ...(domain ? { domain } : {}) });
+  return onnx.NodeProto.create({
+    opType,
+    input: inputs,
+    output: outputs,
+    name,
+    attribute,
+    ...(domain ? { domain } : {}),
+  });
 }
 
 export function addInitializer(graph: GraphProto, tensor: Tensor & { name: string }): string {
@@ -45,7 +62,8 @@ export function removeDeadCode(graph: GraphProto, protectedNames: Set<string> = 
   const collect = (g: GraphProto) => {
     for (const n of g.node ?? []) {
       for (const i of n.input ?? []) outerReads.add(i);
-      for (const a of n.attribute ?? []) for (const sub of [...(a.g ? [a.g] : []), ...(a.graphs ?? [])]) collect(sub as GraphProto);
+      for (const a of n.attribute ?? [])
+        for (const sub of [...(a.g ? [a.g] : []), ...(a.graphs ?? [])]) collect(sub as GraphProto);
     }
   };
   for (;;) {
@@ -53,9 +71,13 @@ export function removeDeadCode(graph: GraphProto, protectedNames: Set<string> = 
     collect(graph);
     const outputs = new Set((graph.output ?? []).map((o) => o.name ?? ''));
     const before = (graph.node ?? []).length;
-    graph.node = (graph.node ?? []).filter((n) => (n.output ?? []).some((o) => o && (outerReads.has(o) || outputs.has(o) || protectedNames.has(o))));
+    graph.node = (graph.node ?? []).filter((n) =>
+      (n.output ?? []).some((o) => o && (outerReads.has(o) || outputs.has(o) || protectedNames.has(o))),
+    );
     if (graph.node.length === before) break;
   }
   const inputs = new Set((graph.input ?? []).map((i) => i.name ?? ''));
-  graph.initializer = (graph.initializer ?? []).filter((t: TensorProto) => outerReads.has(t.name ?? '') || inputs.has(t.name ?? '') || protectedNames.has(t.name ?? ''));
+  graph.initializer = (graph.initializer ?? []).filter(
+    (t: TensorProto) => outerReads.has(t.name ?? '') || inputs.has(t.name ?? '') || protectedNames.has(t.name ?? ''),
+  );
 }

@@ -1,7 +1,17 @@
 /** Small named helpers over decoded graphs. */
 import { elementTypeName } from './data-types.js';
 import type { Dim } from './shape-text.js';
-import { toNumber, type DimensionProto, type AttributeProto, type GraphProto, type LongLike, type ModelProto, type NodeProto, type TypeProto, type ValueInfoProto } from './proto.js';
+import {
+  toNumber,
+  type DimensionProto,
+  type AttributeProto,
+  type GraphProto,
+  type LongLike,
+  type ModelProto,
+  type NodeProto,
+  type TypeProto,
+  type ValueInfoProto,
+} from './proto.js';
 
 /** Subgraphs held by a node's attributes (If branches, Loop/Scan bodies). */
 export function subgraphsOf(node: NodeProto): GraphProto[] {
@@ -84,7 +94,11 @@ export function typeDescription(type: TypeProto | null | undefined): Omit<ValueS
   }
   if (type.sequenceType) {
     const inner = typeDescription(type.sequenceType.elemType as TypeProto);
-    return { kind: 'sequence', type: `seq(${inner.kind === 'tensor' ? `tensor(${inner.type})` : inner.type})`, shape: null };
+    return {
+      kind: 'sequence',
+      type: `seq(${inner.kind === 'tensor' ? `tensor(${inner.type})` : inner.type})`,
+      shape: null,
+    };
   }
   if (type.mapType) {
     const value = typeDescription(type.mapType.valueType as TypeProto);
@@ -96,7 +110,11 @@ export function typeDescription(type: TypeProto | null | undefined): Omit<ValueS
   }
   if (type.sparseTensorType) {
     const t = type.sparseTensorType;
-    return { kind: 'sparse_tensor', type: `sparse(${elementTypeName(t.elemType ?? 0)})`, shape: t.shape ? (t.shape.dim ?? []).map(dimValue) : null };
+    return {
+      kind: 'sparse_tensor',
+      type: `sparse(${elementTypeName(t.elemType ?? 0)})`,
+      shape: t.shape ? (t.shape.dim ?? []).map(dimValue) : null,
+    };
   }
   return { kind: 'unknown', type: 'unknown', shape: null };
 }

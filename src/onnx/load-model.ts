@@ -39,9 +39,13 @@ export interface RecordedFeatures {
 /** Refuse a file too large to be one protobuf message, before reading it. */
 export function assertSingleFileSize(file: string, size: number): void {
   if (size > PROTOBUF_LIMIT) {
-    throw new MlopsError('MODEL_TOO_LARGE', `${file} is ${size} bytes, over the 2 GiB protobuf limit, so it cannot be a single-file ONNX model`, {
-      hint: 'large models keep their weights in external data: onnx.save(model, path, save_as_external_data=True)',
-    });
+    throw new MlopsError(
+      'MODEL_TOO_LARGE',
+      `${file} is ${size} bytes, over the 2 GiB protobuf limit, so it cannot be a single-file ONNX model`,
+      {
+        hint: 'large models keep their weights in external data: onnx.save(model, path, save_as_external_data=True)',
+      },
+    );
   }
 }
 
@@ -70,7 +74,12 @@ export function decodeModel(bytes: Uint8Array, label: string): ModelProto {
       truncated
         ? `${label} is not a valid ONNX model: the protobuf data ends early at byte ${bytes.length} (truncated file?)`
         : `${label} is not an ONNX model: protobuf decoding failed (${errorMessage(err)})`,
-      { hint: truncated ? 'the file is incomplete; copy or export it again' : 'is this an ONNX file? .onnx files are ModelProto protobuf messages (a PyTorch .pt must be exported with torch.onnx.export first)', cause: err },
+      {
+        hint: truncated
+          ? 'the file is incomplete; copy or export it again'
+          : 'is this an ONNX file? .onnx files are ModelProto protobuf messages (a PyTorch .pt must be exported with torch.onnx.export first)',
+        cause: err,
+      },
     );
   }
   if (!model.graph && !Object.hasOwn(model, 'irVersion')) {

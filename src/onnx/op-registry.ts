@@ -19,5 +19,7 @@ export function resolveOp(domain: string, opType: string, opsetVersion: number):
   if (!versions) return { status: 'unknown-op' };
   let since: number | undefined;
   for (const v of versions) if (v <= opsetVersion) since = v;
-  return since === undefined ? { status: 'not-yet-defined', firstVersion: versions[0] } : { status: 'ok', sinceVersion: since };
+  return since === undefined
+    ? { status: 'not-yet-defined', firstVersion: versions[0] }
+    : { status: 'ok', sinceVersion: since };
 }

@@ -26,7 +26,12 @@ function rowWidth(dims: readonly number[]): number {
 export function sliceRows<T extends RowTensor>(t: T, start: number, end: number): T {
   const per = rowWidth(t.dims);
   const data = (t.data as Sliceable).slice(start * per, end * per);
-  return { ...(t.name !== undefined ? { name: t.name } : {}), type: t.type, dims: [end - start, ...t.dims.slice(1)], data } as unknown as T;
+  return {
+    ...(t.name !== undefined ? { name: t.name } : {}),
+    type: t.type,
+    dims: [end - start, ...t.dims.slice(1)],
+    data,
+  } as unknown as T;
 }
 
 /** Parts joined along axis 0 (a single part is returned as it is). */
@@ -48,7 +53,12 @@ export function concatRows<T extends RowTensor>(parts: T[]): T {
     }
     data = out;
   }
-  return { ...(first.name !== undefined ? { name: first.name } : {}), type: first.type, dims: [rows, ...first.dims.slice(1).map(Number)], data } as unknown as T;
+  return {
+    ...(first.name !== undefined ? { name: first.name } : {}),
+    type: first.type,
+    dims: [rows, ...first.dims.slice(1).map(Number)],
+    data,
+  } as unknown as T;
 }
 
 /** `n` rows: the tensor's rows from the first, over again from the first when it has fewer (it has at least one). */

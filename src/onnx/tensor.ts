@@ -4,8 +4,17 @@ import { onnx, toBigInt, toNumber, type LongLike, type TensorProto } from './pro
 import { MlopsError } from '../util/errors.js';
 
 export type TensorValues =
-  | Float32Array | Float64Array | Int8Array | Uint8Array | Int16Array | Uint16Array
-  | Int32Array | Uint32Array | BigInt64Array | BigUint64Array | string[];
+  | Float32Array
+  | Float64Array
+  | Int8Array
+  | Uint8Array
+  | Int16Array
+  | Uint16Array
+  | Int32Array
+  | Uint32Array
+  | BigInt64Array
+  | BigUint64Array
+  | string[];
 
 /**
  * A decoded tensor. bool is stored as Uint8Array, float16/bfloat16 as their bits
@@ -21,16 +30,43 @@ export interface Tensor {
 }
 
 type NumericCtor =
-  | Float32ArrayConstructor | Float64ArrayConstructor | Int8ArrayConstructor | Uint8ArrayConstructor
-  | Int16ArrayConstructor | Uint16ArrayConstructor | Int32ArrayConstructor | Uint32ArrayConstructor
-  | BigInt64ArrayConstructor | BigUint64ArrayConstructor;
+  | Float32ArrayConstructor
+  | Float64ArrayConstructor
+  | Int8ArrayConstructor
+  | Uint8ArrayConstructor
+  | Int16ArrayConstructor
+  | Uint16ArrayConstructor
+  | Int32ArrayConstructor
+  | Uint32ArrayConstructor
+  | BigInt64ArrayConstructor
+  | BigUint64ArrayConstructor;
 
 const CTORS: Record<Exclude<ElementType, 'string'>, NumericCtor> = {
-  float32: Float32Array, float64: Float64Array, int8: Int8Array, uint8: Uint8Array, int16: Int16Array,
-  uint16: Uint16Array, int32: Int32Array, uint32: Uint32Array, int64: BigInt64Array, uint64: BigUint64Array,
-  bool: Uint8Array, float16: Uint16Array, bfloat16: Uint16Array, complex64: Float32Array, complex128: Float64Array,
-  float8e4m3fn: Uint8Array, float8e4m3fnuz: Uint8Array, float8e5m2: Uint8Array, float8e5m2fnuz: Uint8Array,
-  float8e8m0: Uint8Array, uint4: Uint8Array, int4: Uint8Array, float4e2m1: Uint8Array, uint2: Uint8Array, int2: Uint8Array,
+  float32: Float32Array,
+  float64: Float64Array,
+  int8: Int8Array,
+  uint8: Uint8Array,
+  int16: Int16Array,
+  uint16: Uint16Array,
+  int32: Int32Array,
+  uint32: Uint32Array,
+  int64: BigInt64Array,
+  uint64: BigUint64Array,
+  bool: Uint8Array,
+  float16: Uint16Array,
+  bfloat16: Uint16Array,
+  complex64: Float32Array,
+  complex128: Float64Array,
+  float8e4m3fn: Uint8Array,
+  float8e4m3fnuz: Uint8Array,
+  float8e5m2: Uint8Array,
+  float8e5m2fnuz: Uint8Array,
+  float8e8m0: Uint8Array,
+  uint4: Uint8Array,
+  int4: Uint8Array,
+  float4e2m1: Uint8Array,
+  uint2: Uint8Array,
+  int2: Uint8Array,
 };
 
 export function arrayConstructorFor(type: Exclude<ElementType, 'string'>): NumericCtor {
@@ -85,7 +121,9 @@ export function tensorDataProblem(tensor: TensorProto): string | null {
     if (length === undefined || info.bits === 0) return null;
     const bytes = Number(length);
     const want = byteLength(info, expected);
-    return bytes === want ? null : `dims ${shape} need ${want} bytes of ${info.type} but external data length is ${bytes}`;
+    return bytes === want
+      ? null
+      : `dims ${shape} need ${want} bytes of ${info.type} but external data length is ${bytes}`;
   }
   const raw = rawBytes(tensor);
   const field = tensor[info.field] as unknown[] | undefined;
@@ -99,7 +137,9 @@ export function tensorDataProblem(tensor: TensorProto): string | null {
   }
   if (info.bits < 8 && info.bits > 0) return null; // packing of sub-byte types in int32_data varies by producer
   const have = fieldLength / info.fieldValuesPerElement;
-  return have === expected ? null : `dims ${shape} need ${expected} values of ${info.type} but ${fieldLength === 0 ? 'no data is stored' : `${info.field} holds ${have}`}`;
+  return have === expected
+    ? null
+    : `dims ${shape} need ${expected} values of ${info.type} but ${fieldLength === 0 ? 'no data is stored' : `${info.field} holds ${have}`}`;
 }
 
 function externalEntry(tensor: TensorProto, key: string): string | undefined {
@@ -114,11 +154,17 @@ export function tensorFromProto(tensor: TensorProto, external?: Uint8Array): Ten
   const info = dataTypeInfo(tensor.dataType ?? 0);
   const name = tensor.name || undefined;
   if (!info) {
-    throw new MlopsError('TENSOR_UNSUPPORTED_TYPE', `tensor "${tensor.name}" has unsupported data type ${tensor.dataType}`);
+    throw new MlopsError(
+      'TENSOR_UNSUPPORTED_TYPE',
+      `tensor "${tensor.name}" has unsupported data type ${tensor.dataType}`,
+    );
   }
-  const problem = isExternal(tensor) && external === undefined
-    ? 'its data is stored externally and was not loaded'
-    : external === undefined ? tensorDataProblem(tensor) : null;
+  const problem =
+    isExternal(tensor) && external === undefined
+      ? 'its data is stored externally and was not loaded'
+      : external === undefined
+        ? tensorDataProblem(tensor)
+        : null;
   if (problem) throw new MlopsError('TENSOR_BAD_DATA', `tensor "${tensor.name}": ${problem}`);
   const dims = tensorDims(tensor);
   const count = elementCount(dims);
@@ -139,7 +185,12 @@ function fromLittleEndianBytes(ctor: NumericCtor, bytes: Uint8Array): Exclude<Te
   return new ctor(copy.buffer, 0, bytes.length / ctor.BYTES_PER_ELEMENT);
 }
 
-function fromTypedField(tensor: TensorProto, info: DataTypeInfo, ctor: NumericCtor, length: number): Exclude<TensorValues, string[]> {
+function fromTypedField(
+  tensor: TensorProto,
+  info: DataTypeInfo,
+  ctor: NumericCtor,
+  length: number,
+): Exclude<TensorValues, string[]> {
   const values = (tensor[info.field] ?? []) as LongLike[];
   if (ctor === BigInt64Array || ctor === BigUint64Array) {
     const unsigned = ctor === BigUint64Array;

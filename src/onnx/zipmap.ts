@@ -23,7 +23,7 @@ export function isZipMap(node: NodeProto): boolean {
 export function zipMapLabels(node: NodeProto): Array<string | number> {
   return attributeStrings(node, 'classlabels_strings')?.length
     ? attributeStrings(node, 'classlabels_strings')!
-    : attributeInts(node, 'classlabels_int64s') ?? [];
+    : (attributeInts(node, 'classlabels_int64s') ?? []);
 }
 
 /** Rewrites `model` in place; returns what it changed (empty when no ZipMap feeds an output). */
@@ -38,7 +38,12 @@ export function stripZipMap(model: ModelProto): ZipMapRewrite[] {
     const labels = zipMapLabels(node);
     const probabilities = node.input?.[0] ?? '';
     rewrites.push({ output, probabilities, labels });
-    return onnx.NodeProto.create({ name: node.name ? `${node.name}_identity` : '', opType: 'Identity', input: [probabilities], output: [output] });
+    return onnx.NodeProto.create({
+      name: node.name ? `${node.name}_identity` : '',
+      opType: 'Identity',
+      input: [probabilities],
+      output: [output],
+    });
   });
   for (const rewrite of rewrites) {
     const info = graph.output!.find((o) => o.name === rewrite.output)!;

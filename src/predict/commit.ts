@@ -18,10 +18,15 @@ export interface FileOutputs {
 }
 
 /** Open input `i`'s outputs at the targets planning resolved. */
-export async function openFileOutputs(planned: OutputPlan, i: number, options: { rejects?: string; stdout?: NodeJS.WritableStream }): Promise<FileOutputs> {
+export async function openFileOutputs(
+  planned: OutputPlan,
+  i: number,
+  options: { rejects?: string; stdout?: NodeJS.WritableStream },
+): Promise<FileOutputs> {
   const output = planned.outputs[i];
   const rejectsPath = planned.rejects[i];
-  const sink = output === '-' ? streamSink(options.stdout ?? process.stdout) : await fileSink(output, planned.targets.get(output));
+  const sink =
+    output === '-' ? streamSink(options.stdout ?? process.stdout) : await fileSink(output, planned.targets.get(output));
   const resolved = rejectsPath === undefined ? undefined : planned.targets.get(rejectsPath);
   const rejects = await RejectsLog.open(rejectsPath, options.rejects !== undefined, resolved).catch(async (err) => {
     await sink.abort();

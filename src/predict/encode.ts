@@ -4,7 +4,14 @@
  * and only kept or string columns become strings.
  */
 import { parseDecimal, scanDecimal, scanState } from '../table/fast-number.js';
-import { BOOL_SPELLINGS, isMissingCell, parseBoolCell, parseFloatCell, parseIntCell, quoteCell } from '../table/cell-values.js';
+import {
+  BOOL_SPELLINGS,
+  isMissingCell,
+  parseBoolCell,
+  parseFloatCell,
+  parseIntCell,
+  quoteCell,
+} from '../table/cell-values.js';
 import type { RowChunk } from '../table/row-reader.js';
 import { arrayConstructorFor, type Tensor } from '../onnx/tensor.js';
 import { MlopsError } from '../util/errors.js';
@@ -60,7 +67,11 @@ export class BatchEncoder {
    * fixed batch size, run in slices of it); a short last batch is padded with
    * zeros and only its real rows count.
    */
-  constructor(private readonly options: EncodeOptions, readonly capacity: number, private readonly padTo?: number) {
+  constructor(
+    private readonly options: EncodeOptions,
+    readonly capacity: number,
+    private readonly padTo?: number,
+  ) {
     this.strides = options.plan.bindings.map((b) => b.columns.length);
     this.width = options.header.length;
     this.keepCount = options.plan.keep.length;
@@ -70,7 +81,9 @@ export class BatchEncoder {
   private allocate(): void {
     this.buffers = this.options.plan.bindings.map((b, i) => {
       const n = this.capacity * this.strides[i];
-      return b.kind === 'string' ? new Array<string>(n) : (new (arrayConstructorFor(b.type as never))(n) as Float32Array);
+      return b.kind === 'string'
+        ? new Array<string>(n)
+        : (new (arrayConstructorFor(b.type as never))(n) as Float32Array);
     });
   }
 
@@ -85,7 +98,13 @@ export class BatchEncoder {
       const record = chunk.records?.get(r);
       const malformed = chunk.malformed?.get(r);
       if (malformed) {
-        this.reject(chunk, r, undefined, `column "${this.options.header[malformed.field] ?? malformed.field + 1}": ${malformed.message}`, malformed.text);
+        this.reject(
+          chunk,
+          r,
+          undefined,
+          `column "${this.options.header[malformed.field] ?? malformed.field + 1}": ${malformed.message}`,
+          malformed.text,
+        );
         continue;
       }
       try {
@@ -129,9 +148,15 @@ export class BatchEncoder {
   }
 
   private reject(chunk: RowChunk, r: number, record: string[] | undefined, message: string, rawText?: string): void {
-    const text = rawText ?? (record ? record.map(csvField).join(',') : chunk.buf.toString('utf8', chunk.starts[r], chunk.ends[r]));
+    const text =
+      rawText ?? (record ? record.map(csvField).join(',') : chunk.buf.toString('utf8', chunk.starts[r], chunk.ends[r]));
     // A ragged row is reported as such, even if a value failed to parse first (unless its quoting is what failed).
-    const fields = rawText !== undefined ? this.width : record ? record.length : countFields(chunk.buf, chunk.starts[r], chunk.ends[r]);
+    const fields =
+      rawText !== undefined
+        ? this.width
+        : record
+          ? record.length
+          : countFields(chunk.buf, chunk.starts[r], chunk.ends[r]);
     const reason = fields !== this.width ? `has ${fields} fields, the header has ${this.width}` : message;
     if (this.options.onError === 'fail') {
       throw new MlopsError('CSV_BAD_ROW', `${this.options.file}:${chunk.lines[r]}: ${reason}`, {
@@ -160,7 +185,8 @@ export class BatchEncoder {
         }
         if (fieldEnd < 0) {
           fieldEnd = findComma(buf, i, end);
-          if (role.input >= 0 || role.keep >= 0) this.store(c, Buffer.prototype.toString.call(buf, 'utf8', i, fieldEnd));
+          if (role.input >= 0 || role.keep >= 0)
+            this.store(c, Buffer.prototype.toString.call(buf, 'utf8', i, fieldEnd));
         }
       } else {
         fieldEnd = findComma(buf, i, end);
@@ -195,12 +221,17 @@ export class BatchEncoder {
         const v = parseIntCell(text);
         if (v === undefined) {
           // An integer input has no NaN: --allow-missing cannot help, say so.
-          if (isMissingCell(text.trim())) throw new RowError(`column "${this.options.header[c]}": ${quoteCell(text)} is missing, and the model's integer input has no missing value (fill it in the data)`);
+          if (isMissingCell(text.trim()))
+            throw new RowError(
+              `column "${this.options.header[c]}": ${quoteCell(text)} is missing, and the model's integer input has no missing value (fill it in the data)`,
+            );
           throw new RowError(this.cellMessage(c, text, 'an integer'));
         }
         const int32 = !(buffer instanceof BigInt64Array);
         if (int32 ? v < -2147483648n || v > 2147483647n : v < -(2n ** 63n) || v >= 2n ** 63n) {
-          throw new RowError(`column "${this.options.header[c]}": ${text.trim()} is out of range for the model's ${int32 ? 'int32' : 'int64'} input`);
+          throw new RowError(
+            `column "${this.options.header[c]}": ${text.trim()} is out of range for the model's ${int32 ? 'int32' : 'int64'} input`,
+          );
         }
         if (int32) (buffer as Int32Array)[at] = Number(v);
         else (buffer as BigInt64Array)[at] = v;
@@ -225,7 +256,9 @@ export class BatchEncoder {
     const trimmed = field.trim();
     if (isMissingCell(trimmed)) {
       if (this.options.allowMissing) return NaN;
-      throw new RowError(`column "${this.options.header[c]}": ${quoteCell(field)} is missing (pass --allow-missing to feed NaN)`);
+      throw new RowError(
+        `column "${this.options.header[c]}": ${quoteCell(field)} is missing (pass --allow-missing to feed NaN)`,
+      );
     }
     const v = parseFloatCell(trimmed);
     if (v === undefined) throw new RowError(this.cellMessage(c, field, 'a number'));

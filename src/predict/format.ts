@@ -29,7 +29,12 @@ function classLabels(model: ModelProto, output: string): Array<string | number> 
  * else name_0..name_{K-1}. ZipMap classifiers get `label` and
  * `probability_<label>`, as scikit-learn users expect.
  */
-export function outputColumns(model: ModelProto, results: Array<[string, Tensor]>, zipmaps: ZipMapRewrite[], taken: Set<string>): OutputColumn[] {
+export function outputColumns(
+  model: ModelProto,
+  results: Array<[string, Tensor]>,
+  zipmaps: ZipMapRewrite[],
+  taken: Set<string>,
+): OutputColumn[] {
   const zipByOutput = new Map(zipmaps.map((z) => [z.output, z]));
   // The classifier node that feeds ZipMap also emits the label (skl2onnx adds a Cast after it).
   const labelTensors = new Set<string>();
@@ -75,23 +80,46 @@ type Formatter = (data: Tensor['data'], i: number) => string;
 
 function formatterFor(type: string, output: string): Formatter {
   switch (type) {
-    case 'float32': return (d, i) => formatFloat32((d as Float32Array)[i]);
-    case 'float64': return (d, i) => formatFloat64((d as Float64Array)[i]);
-    case 'float16': return (d, i) => formatFloat16((d as Uint16Array)[i]);
-    case 'bool': return (d, i) => ((d as Uint8Array)[i] ? 'true' : 'false');
-    case 'string': return (d, i) => csvField((d as string[])[i]);
-    case 'int8': case 'uint8': case 'int16': case 'uint16': case 'int32': case 'uint32': case 'int64': case 'uint64':
+    case 'float32':
+      return (d, i) => formatFloat32((d as Float32Array)[i]);
+    case 'float64':
+      return (d, i) => formatFloat64((d as Float64Array)[i]);
+    case 'float16':
+      return (d, i) => formatFloat16((d as Uint16Array)[i]);
+    case 'bool':
+      return (d, i) => ((d as Uint8Array)[i] ? 'true' : 'false');
+    case 'string':
+      return (d, i) => csvField((d as string[])[i]);
+    case 'int8':
+    case 'uint8':
+    case 'int16':
+    case 'uint16':
+    case 'int32':
+    case 'uint32':
+    case 'int64':
+    case 'uint64':
       return (d, i) => String((d as Int32Array)[i]);
     default:
       // bfloat16, float8, complex: better no output than numbers that look plausible and are not.
-      throw new MlopsError('OUTPUT_TYPE_UNSUPPORTED', `model output "${output}" has element type ${type}, which predict-batch cannot write as CSV`, {
-        hint: 'cast the output to float32 in the model (a Cast node before the graph output)',
-      });
+      throw new MlopsError(
+        'OUTPUT_TYPE_UNSUPPORTED',
+        `model output "${output}" has element type ${type}, which predict-batch cannot write as CSV`,
+        {
+          hint: 'cast the output to float32 in the model (a Cast node before the graph output)',
+        },
+      );
   }
 }
 
 /** CSV lines for `rows` rows: kept fields, then every output's values. */
-export function formatRows(rows: number, kept: string[], keepCount: number, outputs: Tensor[], widths: number[], names: string[]): string {
+export function formatRows(
+  rows: number,
+  kept: string[],
+  keepCount: number,
+  outputs: Tensor[],
+  widths: number[],
+  names: string[],
+): string {
   const formatters = outputs.map((t, o) => formatterFor(t.type, names[o]));
   let text = '';
   for (let r = 0; r < rows; r++) {

@@ -6,12 +6,25 @@
 import { openFileOutputs, RunCommit } from './commit.js';
 import { FilePipeline } from './pipeline.js';
 import { openInput, planFile, setUpRun } from './setup.js';
-import { DEFAULT_BATCH_SIZE, type FileSummary, type PredictBatchOptions, type PredictBatchResult, type RunContext, type Timings } from './types.js';
+import {
+  DEFAULT_BATCH_SIZE,
+  type FileSummary,
+  type PredictBatchOptions,
+  type PredictBatchResult,
+  type RunContext,
+  type Timings,
+} from './types.js';
 import type { OutputPlan } from './output-paths.js';
 
 export { resolveShard, parseShard, type ShardSpec } from './shard.js';
 export { defaultThreads } from './setup.js';
-export { DEFAULT_BATCH_SIZE, type FileSummary, type PredictBatchOptions, type PredictBatchResult, type PredictProgress } from './types.js';
+export {
+  DEFAULT_BATCH_SIZE,
+  type FileSummary,
+  type PredictBatchOptions,
+  type PredictBatchResult,
+  type PredictProgress,
+} from './types.js';
 /** Rows in memory per batch at most (twice over: one batch is inferred while the next is parsed). */
 export { MAX_BATCH_SIZE } from '../util/limits.js';
 
@@ -50,8 +63,12 @@ export async function predictBatch(options: PredictBatchOptions): Promise<Predic
     batch_size: files[0]?.batch_size ?? options.batchSize ?? DEFAULT_BATCH_SIZE,
     threads,
     timings_ms: {
-      parse: round(timings.parse), infer: round(inferMs), infer_wait: round(timings.inferWait),
-      format: round(timings.format), write: round(timings.write), total: round(total),
+      parse: round(timings.parse),
+      infer: round(inferMs),
+      infer_wait: round(timings.inferWait),
+      format: round(timings.format),
+      write: round(timings.write),
+      total: round(total),
     },
     rows_per_second: Math.round(rowsWritten / (total / 1000)),
     peak_rss_bytes: process.resourceUsage().maxRSS * 1024,

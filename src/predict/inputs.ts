@@ -4,22 +4,30 @@ import path from 'node:path';
 import { MlopsError } from '../util/errors.js';
 
 function globToRegExp(pattern: string): RegExp {
-  const escaped = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]');
+  const escaped = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '[^/]*')
+    .replace(/\?/g, '[^/]');
   return new RegExp(`^${escaped}$`);
 }
 
 export async function expandInputs(values: string[]): Promise<string[]> {
   const out: string[] = [];
   for (const value of values) {
-    if (value === '-') throw new MlopsError('CSV_NOT_A_FILE', 'reading CSV from stdin is not supported', { hint: 'pass a file path' });
-    if (/[*?]/.test(path.dirname(value))) throw new MlopsError('OPTION_INVALID', `--input ${value}: wildcards are supported in the file name only`);
+    if (value === '-')
+      throw new MlopsError('CSV_NOT_A_FILE', 'reading CSV from stdin is not supported', { hint: 'pass a file path' });
+    if (/[*?]/.test(path.dirname(value)))
+      throw new MlopsError('OPTION_INVALID', `--input ${value}: wildcards are supported in the file name only`);
     if (/[*?]/.test(path.basename(value))) {
       const dir = path.dirname(value);
       const pattern = globToRegExp(path.basename(value));
       const entries = await readdir(dir).catch(() => {
         throw new MlopsError('CSV_NOT_FOUND', `--input ${value}: folder ${dir} does not exist`);
       });
-      const matched = entries.filter((e) => pattern.test(e)).sort().map((e) => path.join(dir, e));
+      const matched = entries
+        .filter((e) => pattern.test(e))
+        .sort()
+        .map((e) => path.join(dir, e));
       if (matched.length === 0) throw new MlopsError('CSV_NOT_FOUND', `--input ${value} matches no file`);
       out.push(...matched);
       continue;
@@ -27,7 +35,10 @@ export async function expandInputs(values: string[]): Promise<string[]> {
     const info = await stat(value).catch(() => undefined);
     if (!info) throw new MlopsError('CSV_NOT_FOUND', `input file ${value} does not exist`, { hint: 'check the path' });
     if (info.isDirectory()) {
-      const csvs = (await readdir(value)).filter((e) => /\.csv$/i.test(e)).sort().map((e) => path.join(value, e));
+      const csvs = (await readdir(value))
+        .filter((e) => /\.csv$/i.test(e))
+        .sort()
+        .map((e) => path.join(value, e));
       if (csvs.length === 0) throw new MlopsError('CSV_NOT_FOUND', `folder ${value} has no .csv files`);
       out.push(...csvs);
     } else {

@@ -43,18 +43,25 @@ export async function planOutputs(inputs: string[], options: OutputPlanOptions):
     inputs.forEach((input, i) => {
       const other = seen.get(outputs[i]);
       if (other) {
-        throw new MlopsError('OUTPUT_CLASH', `inputs ${other} and ${input} would both write ${outputs[i]}`, { hint: 'give the inputs distinct file names, or run them separately with --output' });
+        throw new MlopsError('OUTPUT_CLASH', `inputs ${other} and ${input} would both write ${outputs[i]}`, {
+          hint: 'give the inputs distinct file names, or run them separately with --output',
+        });
       }
       seen.set(outputs[i], input);
     });
     const info = await stat(dir).catch(() => undefined);
-    if (info && !info.isDirectory()) throw new MlopsError('OUTPUT_DIR_MISSING', `--output-dir ${dir} is a file, not a folder`);
+    if (info && !info.isDirectory())
+      throw new MlopsError('OUTPUT_DIR_MISSING', `--output-dir ${dir} is a file, not a folder`);
     folderMissing = !info;
     if (options.onError === 'skip' && !options.rejects) rejectsDir = path.join(dir, 'rejects');
   } else {
     outputs = inputs.map(() => options.output!);
   }
-  const rejects = outputs.map((output) => (options.onError !== 'skip' ? undefined : options.rejects ?? (rejectsDir ? path.join(rejectsDir, path.basename(output)) : undefined)));
+  const rejects = outputs.map((output) =>
+    options.onError !== 'skip'
+      ? undefined
+      : (options.rejects ?? (rejectsDir ? path.join(rejectsDir, path.basename(output)) : undefined)),
+  );
 
   // An output that is an input, the model, another output or a registry's file would replace data still needed.
   // Checked before any folder is made: a refused run leaves nothing behind (not even DIR/rejects).
@@ -64,16 +71,23 @@ export async function planOutputs(inputs: string[], options: OutputPlanOptions):
       ...rejects.filter((r): r is string => r !== undefined).map((r) => ({ path: r, what: 'the rejects file' })),
     ],
     [...inputs.map((input) => ({ path: input, what: 'the input' })), { path: options.model, what: 'the model' }],
-    { registries: [registryRoot(options.registry)], ...(options.outputDir ? { createsFolder: options.outputDir } : {}) },
+    {
+      registries: [registryRoot(options.registry)],
+      ...(options.outputDir ? { createsFolder: options.outputDir } : {}),
+    },
   );
   if (folderMissing) {
     await mkdir(options.outputDir!, { recursive: true }).catch((err: NodeJS.ErrnoException) => {
-      throw new MlopsError('OUTPUT_DIR_MISSING', `--output-dir ${options.outputDir} cannot be created (${err.code})`, { hint: 'check the path and its permissions' });
+      throw new MlopsError('OUTPUT_DIR_MISSING', `--output-dir ${options.outputDir} cannot be created (${err.code})`, {
+        hint: 'check the path and its permissions',
+      });
     });
   }
   if (rejectsDir) {
     await mkdir(rejectsDir, { recursive: true }).catch((err: NodeJS.ErrnoException) => {
-      throw new MlopsError('OUTPUT_DIR_MISSING', `cannot create ${rejectsDir} for the rejected rows (${err.code})`, { hint: 'pass --rejects FILE, or check the folder\'s permissions' });
+      throw new MlopsError('OUTPUT_DIR_MISSING', `cannot create ${rejectsDir} for the rejected rows (${err.code})`, {
+        hint: "pass --rejects FILE, or check the folder's permissions",
+      });
     });
   }
   return { outputs, rejects, ...(rejectsDir ? { rejectsDir } : {}), targets };

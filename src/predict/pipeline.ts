@@ -35,7 +35,17 @@ export class FilePipeline {
   ) {
     const { options } = context;
     const { header } = source.headerInfo;
-    this.encoder = new BatchEncoder({ file: source.input, header, plan: file.plan, onError: options.onError ?? 'fail', allowMissing: options.allowMissing ?? false }, file.batchSize, file.plan.fixedBatch);
+    this.encoder = new BatchEncoder(
+      {
+        file: source.input,
+        header,
+        plan: file.plan,
+        onError: options.onError ?? 'fail',
+        allowMissing: options.allowMissing ?? false,
+      },
+      file.batchSize,
+      file.plan.fixedBatch,
+    );
     this.keptNames = file.plan.keep.map((c) => header[c]);
   }
 
@@ -59,7 +69,13 @@ export class FilePipeline {
           }
         }
         await this.takeRejects();
-        options.onProgress?.({ file: source.input, bytesDone: chunk.bytesRead, bytesTotal: source.bytesTotal, rows: this.rowsRead + encoder.rows, elapsedMs: performance.now() - this.started });
+        options.onProgress?.({
+          file: source.input,
+          bytesDone: chunk.bytesRead,
+          bytesTotal: source.bytesTotal,
+          rows: this.rowsRead + encoder.rows,
+          elapsedMs: performance.now() - this.started,
+        });
         chunk = await nextChunk(source.rows);
         timings.parse += performance.now() - t;
       }
@@ -108,9 +124,13 @@ export class FilePipeline {
       const last = rejects.last!;
       // The rejects so far are what the user needs to fix the input: publish them, but no predictions.
       await rejects.commit();
-      throw new MlopsError('TOO_MANY_REJECTS', `${this.source.input}: ${rejects.count} rejected rows, more than --max-rejects ${maxRejects} (latest: line ${last.line}: ${last.reason})`, {
-        hint: `the input is worse than allowed; no predictions were written${rejectsPath ? `; the rejected rows so far are in ${rejectsPath}` : ' (pass --rejects FILE to see the rejected rows)'}`,
-      });
+      throw new MlopsError(
+        'TOO_MANY_REJECTS',
+        `${this.source.input}: ${rejects.count} rejected rows, more than --max-rejects ${maxRejects} (latest: line ${last.line}: ${last.reason})`,
+        {
+          hint: `the input is worse than allowed; no predictions were written${rejectsPath ? `; the rejected rows so far are in ${rejectsPath}` : ' (pass --rejects FILE to see the rejected rows)'}`,
+        },
+      );
     }
   }
 
@@ -118,13 +138,22 @@ export class FilePipeline {
   private async dispatch(encoded: EncodedBatch): Promise<void> {
     this.rowsRead += encoded.rows;
     const { input } = this.source;
-    const run: Promise<Inferred> | undefined = encoded.rows > 0
-      ? this.context.runner.run(encoded.feeds, this.file.fetch, this.file.plan.fixedBatch).then((r): Inferred => [encoded, r], (err) => {
-        // Say which rows: a model that fails on some batches only (a value out of a lookup's range...) is found there.
-        if (err instanceof MlopsError) throw new MlopsError(err.code, `${input}: rows on lines ${encoded.firstLine}-${encoded.lastLine}: ${err.message}`, { hint: err.hint, cause: err });
-        throw err;
-      })
-      : undefined;
+    const run: Promise<Inferred> | undefined =
+      encoded.rows > 0
+        ? this.context.runner.run(encoded.feeds, this.file.fetch, this.file.plan.fixedBatch).then(
+            (r): Inferred => [encoded, r],
+            (err) => {
+              // Say which rows: a model that fails on some batches only (a value out of a lookup's range...) is found there.
+              if (err instanceof MlopsError)
+                throw new MlopsError(
+                  err.code,
+                  `${input}: rows on lines ${encoded.firstLine}-${encoded.lastLine}: ${err.message}`,
+                  { hint: err.hint, cause: err },
+                );
+              throw err;
+            },
+          )
+        : undefined;
     run?.catch(() => {}); // handled when awaited; avoid an unhandled rejection meanwhile
     await this.awaitInflight();
     this.inflight = run;
@@ -146,14 +175,25 @@ export class FilePipeline {
     const tensors = fetch.map((name) => results[name]);
     tensors.forEach((t, i) => {
       if (t.dims.length === 0 || t.dims[0] !== encoded.fed) {
-        throw new MlopsError('OUTPUT_NOT_PER_ROW', `model output "${fetch[i]}" has shape [${t.dims.join(', ')}] for a batch of ${encoded.fed} rows: it does not give one row per input row, so it cannot be written as CSV columns`, {
-          hint: 'predict-batch writes outputs whose first axis is the batch; export the model so that every output it returns has one',
-        });
+        throw new MlopsError(
+          'OUTPUT_NOT_PER_ROW',
+          `model output "${fetch[i]}" has shape [${t.dims.join(', ')}] for a batch of ${encoded.fed} rows: it does not give one row per input row, so it cannot be written as CSV columns`,
+          {
+            hint: 'predict-batch writes outputs whose first axis is the batch; export the model so that every output it returns has one',
+          },
+        );
       }
     });
     if (!this.columns) await this.writeHeader(tensors);
     const tf = performance.now();
-    const text = formatRows(encoded.rows, encoded.kept, plan.keep.length, tensors, this.columns!.map((c) => c.names.length), fetch);
+    const text = formatRows(
+      encoded.rows,
+      encoded.kept,
+      plan.keep.length,
+      tensors,
+      this.columns!.map((c) => c.names.length),
+      fetch,
+    );
     timings.format += performance.now() - tf;
     const tw = performance.now();
     await this.out.sink.write(text);
@@ -163,8 +203,15 @@ export class FilePipeline {
 
   private async writeHeader(tensors: Tensor[]): Promise<void> {
     const { signature, zipmaps } = this.context;
-    this.columns = outputColumns(signature.model, this.file.fetch.map((n, i) => [n, tensors[i]]), zipmaps, new Set(this.keptNames));
-    await this.out.sink.write([...this.keptNames, ...this.columns.flatMap((c) => c.names)].map(csvField).join(',') + '\n');
+    this.columns = outputColumns(
+      signature.model,
+      this.file.fetch.map((n, i) => [n, tensors[i]]),
+      zipmaps,
+      new Set(this.keptNames),
+    );
+    await this.out.sink.write(
+      [...this.keptNames, ...this.columns.flatMap((c) => c.names)].map(csvField).join(',') + '\n',
+    );
   }
 
   /** Output widths when there are no rows: run on a zero-row batch where the model allows it. */
@@ -177,7 +224,11 @@ export class FilePipeline {
       return fetch.map((n) => results[n]);
     } catch {
       // Some models reject empty batches: fall back to declared shapes.
-      return signature.tensorOutputs.map((o) => ({ type: o.type as Tensor['type'], dims: (o.shape ?? [0]).map((d) => (typeof d === 'number' ? d : 0)), data: new Float32Array(0) }));
+      return signature.tensorOutputs.map((o) => ({
+        type: o.type as Tensor['type'],
+        dims: (o.shape ?? [0]).map((d) => (typeof d === 'number' ? d : 0)),
+        data: new Float32Array(0),
+      }));
     }
   }
 }

@@ -5,7 +5,13 @@
  */
 import type { ValueSignature } from '../onnx/graph.js';
 import type { ElementType } from '../onnx/data-types.js';
-import { listColumns, mapColumns, type FeatureSource, type InputColumns, type RecordedFeatureList } from '../table/column-map.js';
+import {
+  listColumns,
+  mapColumns,
+  type FeatureSource,
+  type InputColumns,
+  type RecordedFeatureList,
+} from '../table/column-map.js';
 import { MlopsError } from '../util/errors.js';
 
 export type CellKind = 'float' | 'int' | 'bool' | 'string';
@@ -52,12 +58,21 @@ export interface PlanOptions {
 
 function kindOf(type: ElementType, input: string): CellKind {
   switch (type) {
-    case 'float32': case 'float64': return 'float';
-    case 'int64': case 'int32': return 'int';
-    case 'bool': return 'bool';
-    case 'string': return 'string';
+    case 'float32':
+    case 'float64':
+      return 'float';
+    case 'int64':
+    case 'int32':
+      return 'int';
+    case 'bool':
+      return 'bool';
+    case 'string':
+      return 'string';
     default:
-      throw new MlopsError('INPUT_UNSUPPORTED_TYPE', `model input "${input}" has element type ${type}; predict-batch reads float32, float64, int64, int32, bool and string inputs`);
+      throw new MlopsError(
+        'INPUT_UNSUPPORTED_TYPE',
+        `model input "${input}" has element type ${type}; predict-batch reads float32, float64, int64, int32, bool and string inputs`,
+      );
   }
 }
 
@@ -66,14 +81,29 @@ function kindOf(type: ElementType, input: string): CellKind {
  * plus what only predict-batch decides: which columns are copied to the
  * output, and the parser's role for each header column.
  */
-export function planColumns(file: string, header: string[], sample: string[][], inputs: ValueSignature[], options: PlanOptions): PredictPlan {
+export function planColumns(
+  file: string,
+  header: string[],
+  sample: string[][],
+  inputs: ValueSignature[],
+  options: PlanOptions,
+): PredictPlan {
   const index = new Map(header.map((h, i) => [h, i]));
   const missingKept = (options.keep ?? []).filter((k) => !index.has(k));
   if (missingKept.length) {
-    throw new MlopsError('CSV_COLUMNS_MISSING', `--keep names column${missingKept.length > 1 ? 's' : ''} ${missingKept.map((m) => `"${m}"`).join(', ')} that ${file} does not have (columns: ${listColumns(header)})`);
+    throw new MlopsError(
+      'CSV_COLUMNS_MISSING',
+      `--keep names column${missingKept.length > 1 ? 's' : ''} ${missingKept.map((m) => `"${m}"`).join(', ')} that ${file} does not have (columns: ${listColumns(header)})`,
+    );
   }
   // --keep names non-features even with --keep-all (which then only widens what is copied).
-  const mapping = mapColumns(file, header, sample, inputs, { features: options.features, ignore: options.ignore, recordedFeatures: options.recordedFeatures, setAside: options.keep, keepAll: options.keepAll });
+  const mapping = mapColumns(file, header, sample, inputs, {
+    features: options.features,
+    ignore: options.ignore,
+    recordedFeatures: options.recordedFeatures,
+    setAside: options.keep,
+    keepAll: options.keepAll,
+  });
   const bindings: InputBinding[] = mapping.inputs.map((b) => ({ ...b, kind: kindOf(b.type, b.name) }));
   const fixedBatch = fixedBatchOf(inputs);
   const featureColumns = new Set(bindings.flatMap((b) => b.columns));
@@ -83,9 +113,19 @@ export function planColumns(file: string, header: string[], sample: string[][], 
       ? options.keep.map((k) => index.get(k)!)
       : header.map((_, i) => i).filter((i) => !featureColumns.has(i));
   const roles: ColumnRole[] = header.map(() => ({ input: -1, offset: 0, kind: 'string', keep: -1 }));
-  bindings.forEach((b, bi) => b.columns.forEach((c, offset) => (roles[c] = { ...roles[c], input: bi, offset, kind: b.kind })));
+  bindings.forEach((b, bi) =>
+    b.columns.forEach((c, offset) => (roles[c] = { ...roles[c], input: bi, offset, kind: b.kind })),
+  );
   keep.forEach((c, slot) => (roles[c].keep = slot));
-  return { bindings, roles, keep, mode: mapping.mode, featureSource: mapping.featureSource, ...(mapping.byOrderWarning ? { byOrderWarning: mapping.byOrderWarning } : {}), ...(fixedBatch !== undefined ? { fixedBatch } : {}) };
+  return {
+    bindings,
+    roles,
+    keep,
+    mode: mapping.mode,
+    featureSource: mapping.featureSource,
+    ...(mapping.byOrderWarning ? { byOrderWarning: mapping.byOrderWarning } : {}),
+    ...(fixedBatch !== undefined ? { fixedBatch } : {}),
+  };
 }
 
 /**
@@ -96,9 +136,13 @@ function fixedBatchOf(inputs: ValueSignature[]): number | undefined {
   const sizes = new Set(inputs.map((i) => i.shape?.[0]).filter((d): d is number => typeof d === 'number'));
   if (sizes.size === 0) return undefined;
   if (sizes.size > 1) {
-    throw new MlopsError('INPUT_SHAPE_UNSUPPORTED', `the model's inputs fix different batch sizes (${inputs.map((i) => `${i.name} [${i.shape?.join(', ')}]`).join(', ')}), so no batch of rows fits them all`, {
-      hint: 're-export the model with a dynamic batch axis (torch.onnx.export(..., dynamic_axes={name: {0: "batch"}}))',
-    });
+    throw new MlopsError(
+      'INPUT_SHAPE_UNSUPPORTED',
+      `the model's inputs fix different batch sizes (${inputs.map((i) => `${i.name} [${i.shape?.join(', ')}]`).join(', ')}), so no batch of rows fits them all`,
+      {
+        hint: 're-export the model with a dynamic batch axis (torch.onnx.export(..., dynamic_axes={name: {0: "batch"}}))',
+      },
+    );
   }
   const [size] = sizes;
   if (size < 1) throw new MlopsError('INPUT_SHAPE_UNSUPPORTED', `the model's inputs fix a batch size of ${size}`);

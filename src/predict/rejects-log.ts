@@ -11,7 +11,10 @@ export class RejectsLog {
   count = 0;
   last: Reject | undefined;
 
-  private constructor(private readonly sink: OutputSink | undefined, private readonly keepEmpty: boolean) {}
+  private constructor(
+    private readonly sink: OutputSink | undefined,
+    private readonly keepEmpty: boolean,
+  ) {}
 
   /**
    * Without a path the rows are only counted. `keepEmpty`: publish the file

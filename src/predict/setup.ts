@@ -17,7 +17,13 @@ import { MAX_BATCH_SIZE } from '../util/limits.js';
 import { planColumns, type PredictPlan } from './plan.js';
 import { planOutputs, type OutputPlan } from './output-paths.js';
 import { scanForShard, shardRange, type ShardSpec } from './shard.js';
-import { DEFAULT_BATCH_SIZE, type PredictBatchOptions, type PredictBatchResult, type RunContext, type Timings } from './types.js';
+import {
+  DEFAULT_BATCH_SIZE,
+  type PredictBatchOptions,
+  type PredictBatchResult,
+  type RunContext,
+  type Timings,
+} from './types.js';
 
 /** One core stays with the main thread, which parses and formats while the worker infers (cores: the container's CPU limit, if lower). */
 export function defaultThreads(): number {
@@ -25,18 +31,42 @@ export function defaultThreads(): number {
 }
 
 export function validateOptions(options: PredictBatchOptions): void {
-  if (options.inputs.length === 0) throw new MlopsError('OPTION_MISSING', 'no input files', { hint: 'pass --input data.csv (a file, a folder or a glob)' });
-  if (options.outputDir && options.output) throw new MlopsError('OPTIONS_CONFLICT', '--output and --output-dir are exclusive');
-  if (!options.outputDir && !options.output) throw new MlopsError('OPTION_MISSING', 'where should predictions go?', { hint: 'pass --output preds.csv (or - for stdout), or --output-dir for several inputs' });
+  if (options.inputs.length === 0)
+    throw new MlopsError('OPTION_MISSING', 'no input files', {
+      hint: 'pass --input data.csv (a file, a folder or a glob)',
+    });
+  if (options.outputDir && options.output)
+    throw new MlopsError('OPTIONS_CONFLICT', '--output and --output-dir are exclusive');
+  if (!options.outputDir && !options.output)
+    throw new MlopsError('OPTION_MISSING', 'where should predictions go?', {
+      hint: 'pass --output preds.csv (or - for stdout), or --output-dir for several inputs',
+    });
   if (options.output && options.inputs.length > 1) {
-    throw new MlopsError('OPTIONS_CONFLICT', `${options.inputs.length} input files but a single --output`, { hint: 'use --output-dir DIR: each input gets DIR/<its name>' });
+    throw new MlopsError('OPTIONS_CONFLICT', `${options.inputs.length} input files but a single --output`, {
+      hint: 'use --output-dir DIR: each input gets DIR/<its name>',
+    });
   }
-  if (options.rejects && options.onError !== 'skip') throw new MlopsError('OPTION_MISSING', '--rejects needs --on-error skip');
-  if (options.maxRejects !== undefined && options.onError !== 'skip') throw new MlopsError('OPTION_MISSING', '--max-rejects needs --on-error skip (by default the first bad row stops the run)');
-  if (options.threads !== undefined && (!Number.isInteger(options.threads) || options.threads < 1)) throw new MlopsError('OPTION_INVALID', '--threads must be a positive integer');
-  if (options.rejects && options.inputs.length > 1) throw new MlopsError('OPTIONS_CONFLICT', '--rejects takes one input; with --output-dir, rejects go to DIR/rejects/<name>');
-  if (options.batchSize !== undefined && (!Number.isInteger(options.batchSize) || options.batchSize < 1 || options.batchSize > MAX_BATCH_SIZE)) {
-    throw new MlopsError('OPTION_INVALID', `--batch-size must be an integer from 1 to ${MAX_BATCH_SIZE}`, { hint: `the default, ${DEFAULT_BATCH_SIZE}, is about as fast as any` });
+  if (options.rejects && options.onError !== 'skip')
+    throw new MlopsError('OPTION_MISSING', '--rejects needs --on-error skip');
+  if (options.maxRejects !== undefined && options.onError !== 'skip')
+    throw new MlopsError(
+      'OPTION_MISSING',
+      '--max-rejects needs --on-error skip (by default the first bad row stops the run)',
+    );
+  if (options.threads !== undefined && (!Number.isInteger(options.threads) || options.threads < 1))
+    throw new MlopsError('OPTION_INVALID', '--threads must be a positive integer');
+  if (options.rejects && options.inputs.length > 1)
+    throw new MlopsError(
+      'OPTIONS_CONFLICT',
+      '--rejects takes one input; with --output-dir, rejects go to DIR/rejects/<name>',
+    );
+  if (
+    options.batchSize !== undefined &&
+    (!Number.isInteger(options.batchSize) || options.batchSize < 1 || options.batchSize > MAX_BATCH_SIZE)
+  ) {
+    throw new MlopsError('OPTION_INVALID', `--batch-size must be an integer from 1 to ${MAX_BATCH_SIZE}`, {
+      hint: `the default, ${DEFAULT_BATCH_SIZE}, is about as fast as any`,
+    });
   }
 }
 
@@ -48,17 +78,27 @@ export interface RunSetup {
 }
 
 /** Options checked, outputs planned, the model loaded and compiled once, in the inference worker. */
-export async function setUpRun(options: PredictBatchOptions, warn: (message: string) => void, timings: Timings): Promise<RunSetup> {
+export async function setUpRun(
+  options: PredictBatchOptions,
+  warn: (message: string) => void,
+  timings: Timings,
+): Promise<RunSetup> {
   validateOptions(options);
   const outputs = await planOutputs(options.inputs, options);
   const cores = availableCores();
   let threads = options.threads ?? defaultThreads();
   if (threads > cores) {
-    warn(`--threads ${threads} is more than the ${cores} cores here; using ${cores} (more threads than cores only adds contention)`);
+    warn(
+      `--threads ${threads} is more than the ${cores} cores here; using ${cores} (more threads than cores only adds contention)`,
+    );
     threads = cores;
   }
-  if (options.onError === 'skip' && !outputs.rejects.some(Boolean)) warn('--on-error skip without --rejects: rejected rows are counted but not kept; pass --rejects FILE to see them');
-  if ((options.batchSize ?? 0) > 100_000) warn(`--batch-size ${options.batchSize} keeps that many rows in memory at once, twice over while one batch is inferred and the next parsed; beyond a few thousand rows it is rarely faster`);
+  if (options.onError === 'skip' && !outputs.rejects.some(Boolean))
+    warn('--on-error skip without --rejects: rejected rows are counted but not kept; pass --rejects FILE to see them');
+  if ((options.batchSize ?? 0) > 100_000)
+    warn(
+      `--batch-size ${options.batchSize} keeps that many rows in memory at once, twice over while one batch is inferred and the next parsed; beyond a few thousand rows it is rarely faster`,
+    );
   const loaded = await loadModel(options.model, { registry: options.registry });
   let zipmaps: ZipMapRewrite[] = [];
   const prepared = await prepareModel(loaded, { transform: (m) => (zipmaps = stripZipMap(m)) });
@@ -67,10 +107,14 @@ export async function setUpRun(options: PredictBatchOptions, warn: (message: str
   const runner = await workerRunner(prepared, threads);
   const recordedFeatures = loaded.recordedFeatures;
   if (options.features && recordedFeatures && options.features.join(',') !== recordedFeatures.names.join(',')) {
-    warn(`--features differs from the feature list recorded with the model (${recordedFeatures.source === 'registry' ? 'registry tag "features"' : 'ONNX metadata "feature_names"'}: ${recordedFeatures.names.slice(0, 4).join(', ')}${recordedFeatures.names.length > 4 ? ', ...' : ''}); --features is used`);
+    warn(
+      `--features differs from the feature list recorded with the model (${recordedFeatures.source === 'registry' ? 'registry tag "features"' : 'ONNX metadata "feature_names"'}: ${recordedFeatures.names.slice(0, 4).join(', ')}${recordedFeatures.names.length > 4 ? ', ...' : ''}); --features is used`,
+    );
   }
   if ((loaded.model.graph?.node ?? []).some((n) => n.opType === 'DynamicQuantizeLinear')) {
-    warn('the model is dynamically quantized (int8): it quantizes activations per inference call, so its outputs depend on --batch-size and on which rows share a batch; keep the batch size fixed between runs you compare');
+    warn(
+      'the model is dynamically quantized (int8): it quantizes activations per inference call, so its outputs depend on --batch-size and on which rows share a batch; keep the batch size fixed between runs you compare',
+    );
   }
   return {
     context: { options, signature: prepared.signature, zipmaps, runner, recordedFeatures, timings, warn },
@@ -96,9 +140,13 @@ export async function openInput(input: string, shard: ShardSpec | undefined): Pr
     throw fileError(input, err);
   });
   if (!info.isFile() && !info.isDirectory()) {
-    throw new MlopsError('CSV_NOT_A_FILE', `${input} is a pipe or device, not a file: predict-batch reads the header, then the rows, by position (and shards by byte range)`, {
-      hint: 'save the data to a file first (e.g. ... > data.csv) and pass that',
-    });
+    throw new MlopsError(
+      'CSV_NOT_A_FILE',
+      `${input} is a pipe or device, not a file: predict-batch reads the header, then the rows, by position (and shards by byte range)`,
+      {
+        hint: 'save the data to a file first (e.g. ... > data.csv) and pass that',
+      },
+    );
   }
   const headerInfo = await readHeader(input);
   let range: { start: number; end: number } | undefined;
@@ -108,7 +156,13 @@ export async function openInput(input: string, shard: ShardSpec | undefined): Pr
     linesBefore = (await scanForShard(input, range.start - 1)).linesBefore;
   }
   const rows = readRows(input, headerInfo, { range, linesBefore, malformedRows: 'mark' });
-  return { input, headerInfo, range, bytesTotal: range ? range.end - range.start : info.size - headerInfo.dataStart, rows };
+  return {
+    input,
+    headerInfo,
+    range,
+    bytesTotal: range ? range.end - range.start : info.size - headerInfo.dataStart,
+    rows,
+  };
 }
 
 /** How one file is predicted, decided before any of it is written. */
@@ -130,9 +184,15 @@ export async function planFile(context: RunContext, source: InputSource): Promis
   const t = performance.now();
   const first = await nextChunk(rows);
   // A shard judges columns on the first rows of the whole file, so every shard maps alike.
-  const sample = range && range.start > headerInfo.dataStart ? await headRows(input, headerInfo, SAMPLE_ROWS) : chunkRows(first, SAMPLE_ROWS);
+  const sample =
+    range && range.start > headerInfo.dataStart
+      ? await headRows(input, headerInfo, SAMPLE_ROWS)
+      : chunkRows(first, SAMPLE_ROWS);
   timings.parse += performance.now() - t;
-  const plan = planColumns(input, headerInfo.header, sample, signature.inputs, { ...options, recordedFeatures: context.recordedFeatures });
+  const plan = planColumns(input, headerInfo.header, sample, signature.inputs, {
+    ...options,
+    recordedFeatures: context.recordedFeatures,
+  });
   if (plan.byOrderWarning) warn(plan.byOrderWarning);
   let batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
   const fixed = plan.fixedBatch;
@@ -140,9 +200,11 @@ export async function planFile(context: RunContext, source: InputSource): Promis
     // Batches become a whole number of the model's batches, run one model call each.
     batchSize = Math.max(1, Math.floor(batchSize / fixed)) * fixed;
     const { inputs } = signature;
-    warn(`model input${inputs.length > 1 ? 's' : ''} ${inputs.map((i) => `"${i.name}" [${i.shape?.join(', ')}]`).join(', ')} fix${inputs.length > 1 ? '' : 'es'} the batch size at ${fixed}: `
-      + `onnxruntime runs ${fixed === 1 ? 'one row at a time' : `${fixed} rows at a time, the last batch padded`}, which is slower; `
-      + `re-export with a dynamic batch axis (torch.onnx.export(..., dynamic_axes={"${inputs[0].name}": {0: "batch"}})) for full speed`);
+    warn(
+      `model input${inputs.length > 1 ? 's' : ''} ${inputs.map((i) => `"${i.name}" [${i.shape?.join(', ')}]`).join(', ')} fix${inputs.length > 1 ? '' : 'es'} the batch size at ${fixed}: ` +
+        `onnxruntime runs ${fixed === 1 ? 'one row at a time' : `${fixed} rows at a time, the last batch padded`}, which is slower; ` +
+        `re-export with a dynamic batch axis (torch.onnx.export(..., dynamic_axes={"${inputs[0].name}": {0: "batch"}})) for full speed`,
+    );
   }
   return { plan, batchSize, fetch: perRowOutputs(signature, fixed, warn), first };
 }
@@ -152,18 +214,29 @@ export async function planFile(context: RunContext, source: InputSource): Promis
  * declared without the batch axis (a scalar, a constant [3]) is left out with a
  * warning; one whose axis is symbolic is checked on every batch.
  */
-function perRowOutputs(signature: ModelSignature, fixedBatch: number | undefined, warn: (message: string) => void): string[] {
+function perRowOutputs(
+  signature: ModelSignature,
+  fixedBatch: number | undefined,
+  warn: (message: string) => void,
+): string[] {
   const fetch: string[] = [];
   for (const o of signature.tensorOutputs) {
     const first = o.shape?.[0];
     const perRow = o.shape === null || (o.shape.length > 0 && (typeof first !== 'number' || first === fixedBatch));
     if (perRow) fetch.push(o.name);
-    else warn(`model output "${o.name}" has shape [${o.shape!.join(', ')}], not one row per input row: it is left out of the CSV`);
+    else
+      warn(
+        `model output "${o.name}" has shape [${o.shape!.join(', ')}], not one row per input row: it is left out of the CSV`,
+      );
   }
   if (fetch.length === 0) {
-    throw new MlopsError('OUTPUT_NOT_PER_ROW', `none of the model's outputs has a batch axis (${signature.tensorOutputs.map((o) => `"${o.name}" [${o.shape?.join(', ')}]`).join(', ')}), so there is nothing to write per row`, {
-      hint: 'export the model with a batch axis on its outputs',
-    });
+    throw new MlopsError(
+      'OUTPUT_NOT_PER_ROW',
+      `none of the model's outputs has a batch axis (${signature.tensorOutputs.map((o) => `"${o.name}" [${o.shape?.join(', ')}]`).join(', ')}), so there is nothing to write per row`,
+      {
+        hint: 'export the model with a batch axis on its outputs',
+      },
+    );
   }
   return fetch;
 }

@@ -36,11 +36,17 @@ function transpose(data: Float32Array, dims: number[], perm: number[]): { data: 
 }
 
 /** The float32 value of `name` if it is constant, else undefined. */
-export function resolveConstant(graph: GraphProto, name: string, initializers: Map<string, TensorProto>): ConstantWeight | undefined {
+export function resolveConstant(
+  graph: GraphProto,
+  name: string,
+  initializers: Map<string, TensorProto>,
+): ConstantWeight | undefined {
   const init = initializers.get(name);
   if (init) {
     if (isExternal(init)) {
-      throw new MlopsError('QUANTIZE_EXTERNAL_DATA', `initializer "${name}" is stored in external data`, { hint: 'save the model as a single file first (onnx.save(model, path, save_as_external_data=False))' });
+      throw new MlopsError('QUANTIZE_EXTERNAL_DATA', `initializer "${name}" is stored in external data`, {
+        hint: 'save the model as a single file first (onnx.save(model, path, save_as_external_data=False))',
+      });
     }
     if (init.dataType !== 1) return undefined;
     return { data: tensorFromProto(init).data as Float32Array, dims: tensorDims(init), initializer: name, chain: [] };

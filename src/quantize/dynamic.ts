@@ -31,9 +31,19 @@ export interface QuantizedNode {
 /** Quantized weight initializers, shared when one weight feeds several nodes. */
 export class WeightCache {
   private readonly cache = new Map<string, { q: string; scale: string; zp: string; weight: QuantizedWeight }>();
-  constructor(private readonly graph: GraphProto, private readonly unique: (base: string) => string) {}
+  constructor(
+    private readonly graph: GraphProto,
+    private readonly unique: (base: string) => string,
+  ) {}
 
-  get(key: string, base: string, data: Float32Array, dims: number[], type: 'int8' | 'uint8', options: { symmetric: boolean; reduceRange: boolean; axis?: number }) {
+  get(
+    key: string,
+    base: string,
+    data: Float32Array,
+    dims: number[],
+    type: 'int8' | 'uint8',
+    options: { symmetric: boolean; reduceRange: boolean; axis?: number },
+  ) {
     const cacheKey = `${key}|${type}|${options.axis ?? -1}|${options.symmetric}|${options.reduceRange}`;
     const hit = this.cache.get(cacheKey);
     if (hit) return hit;
@@ -41,8 +51,18 @@ export class WeightCache {
     const perChannel = options.axis !== undefined;
     const entry = {
       q: addInitializer(this.graph, { name: this.unique(`${base}_quantized`), type, dims, data: weight.values }),
-      scale: addInitializer(this.graph, { name: this.unique(`${base}_scale`), type: 'float32', dims: perChannel ? [weight.scales.length] : [], data: weight.scales }),
-      zp: addInitializer(this.graph, { name: this.unique(`${base}_zero_point`), type, dims: perChannel ? [weight.zeroPoints.length] : [], data: weight.zeroPoints }),
+      scale: addInitializer(this.graph, {
+        name: this.unique(`${base}_scale`),
+        type: 'float32',
+        dims: perChannel ? [weight.scales.length] : [],
+        data: weight.scales,
+      }),
+      zp: addInitializer(this.graph, {
+        name: this.unique(`${base}_zero_point`),
+        type,
+        dims: perChannel ? [weight.zeroPoints.length] : [],
+        data: weight.zeroPoints,
+      }),
       weight,
     };
     this.cache.set(cacheKey, entry);
@@ -57,16 +77,36 @@ function withAttributesOf(source: NodeProto, target: NodeProto): NodeProto {
 }
 
 /** Rewrite one target; returns the nodes that replace it (in order) and what was done. */
-export function rewriteDynamic(graph: GraphProto, target: Target, options: RewriteOptions, weights: WeightCache, activations: Map<string, [string, string, string]>): { nodes: NodeProto[]; report: QuantizedNode } {
+export function rewriteDynamic(
+  graph: GraphProto,
+  target: Target,
+  options: RewriteOptions,
+  weights: WeightCache,
+  activations: Map<string, [string, string, string]>,
+): { nodes: NodeProto[]; report: QuantizedNode } {
   const { node, weight } = target;
   const u = options.unique;
   const base = target.name;
   const output = node.output![0];
   const perChannelAllowed = options.perChannel && options.opset >= 13;
-  const report = (how: string, perChannel: boolean, dims = weight.dims): QuantizedNode => ({ name: target.name, op_type: node.opType ?? '', how, weight: weight.initializer, weight_shape: dims, per_channel: perChannel });
+  const report = (how: string, perChannel: boolean, dims = weight.dims): QuantizedNode => ({
+    name: target.name,
+    op_type: node.opType ?? '',
+    how,
+    weight: weight.initializer,
+    weight_shape: dims,
+    per_channel: perChannel,
+  });
 
   if (target.kind === 'matmul-left') {
-    const w = weights.get(weight.initializer + weight.chain.map((n) => n.name).join('/'), weight.initializer, weight.data, weight.dims, 'int8', { symmetric: true, reduceRange: options.reduceRange, axis: perChannelAllowed ? 0 : undefined });
+    const w = weights.get(
+      weight.initializer + weight.chain.map((n) => n.name).join('/'),
+      weight.initializer,
+      weight.data,
+      weight.dims,
+      'int8',
+      { symmetric: true, reduceRange: options.reduceRange, axis: perChannelAllowed ? 0 : undefined },
+    );
     const dq = u(`${base}_weight_dequantized`);
     const attrs: Record<string, number> = perChannelAllowed ? { axis: 0 } : {};
     node.input = [dq, ...node.input!.slice(1)]; // in place: the node keeps its other fields
@@ -88,7 +128,11 @@ export function rewriteDynamic(graph: GraphProto, target: Target, options: Rewri
   const [xq, xScale, xZp] = dyn;
 
   if (target.kind === 'conv') {
-    const w = weights.get(weight.initializer, weight.initializer, weight.data, weight.dims, 'uint8', { symmetric: false, reduceRange: options.reduceRange, axis: perChannelAllowed ? 0 : undefined });
+    const w = weights.get(weight.initializer, weight.initializer, weight.data, weight.dims, 'uint8', {
+      symmetric: false,
+      reduceRange: options.reduceRange,
+      axis: perChannelAllowed ? 0 : undefined,
+    });
     const conv = u(`${base}_int32`);
     const cast = u(`${base}_float`);
     const scale = u(`${base}_scale`);
@@ -99,16 +143,42 @@ export function rewriteDynamic(graph: GraphProto, target: Target, options: Rewri
       makeNode('Cast', [conv], [cast], u(`${base}_Cast`), { to: 1 }),
       // Per-channel scales broadcast over [N, C, H, W] as [C, 1, 1].
       ...(perChannelAllowed
-        ? [makeNode('Reshape', [w.scale, addInitializer(graph, { name: u(`${base}_scale_shape`), type: 'int64', dims: [weight.dims.length - 1], data: BigInt64Array.from([BigInt(weight.dims[0]), ...weight.dims.slice(2).map(() => 1n)]) })], [u(`${base}_scale_c11`)], u(`${base}_scale_Reshape`))]
+        ? [
+            makeNode(
+              'Reshape',
+              [
+                w.scale,
+                addInitializer(graph, {
+                  name: u(`${base}_scale_shape`),
+                  type: 'int64',
+                  dims: [weight.dims.length - 1],
+                  data: BigInt64Array.from([BigInt(weight.dims[0]), ...weight.dims.slice(2).map(() => 1n)]),
+                }),
+              ],
+              [u(`${base}_scale_c11`)],
+              u(`${base}_scale_Reshape`),
+            ),
+          ]
         : []),
     );
     const wScale = perChannelAllowed ? nodes[nodes.length - 1].output![0] : w.scale;
-    nodes.push(makeNode('Mul', [xScale, wScale], [scale], u(`${base}_scale_Mul`)), makeNode('Mul', [cast, scale], [scaled], u(`${base}_output_Mul`)));
+    nodes.push(
+      makeNode('Mul', [xScale, wScale], [scale], u(`${base}_scale_Mul`)),
+      makeNode('Mul', [cast, scale], [scaled], u(`${base}_output_Mul`)),
+    );
     if (hasBias) {
       const bias = graph.initializer!.find((t) => t.name === node.input![2]);
-      const biasShape = addInitializer(graph, { name: u(`${base}_bias_shape`), type: 'int64', dims: [weight.dims.length], data: BigInt64Array.from([1n, BigInt(weight.dims[0]), ...weight.dims.slice(2).map(() => 1n)]) });
+      const biasShape = addInitializer(graph, {
+        name: u(`${base}_bias_shape`),
+        type: 'int64',
+        dims: [weight.dims.length],
+        data: BigInt64Array.from([1n, BigInt(weight.dims[0]), ...weight.dims.slice(2).map(() => 1n)]),
+      });
       const reshaped = u(`${base}_bias_reshaped`);
-      nodes.push(makeNode('Reshape', [bias?.name ?? node.input![2], biasShape], [reshaped], u(`${base}_bias_Reshape`)), makeNode('Add', [scaled, reshaped], [output], u(`${base}_bias_Add`)));
+      nodes.push(
+        makeNode('Reshape', [bias?.name ?? node.input![2], biasShape], [reshaped], u(`${base}_bias_Reshape`)),
+        makeNode('Add', [scaled, reshaped], [output], u(`${base}_bias_Add`)),
+      );
     }
     return { nodes, report: report('ConvInteger (uint8 weights)', perChannelAllowed) };
   }
@@ -131,12 +201,21 @@ export function rewriteDynamic(graph: GraphProto, target: Target, options: Rewri
       if (beta !== 1) {
         const c = graph.initializer!.find((t) => t.name === bias)!;
         const values = (tensorFromProto(c).data as Float32Array).map((v) => Math.fround(v * beta));
-        bias = addInitializer(graph, { name: u(`${bias}_scaled`), type: 'float32', dims: (c.dims ?? []).map(Number), data: values });
+        bias = addInitializer(graph, {
+          name: u(`${bias}_scaled`),
+          type: 'float32',
+          dims: (c.dims ?? []).map(Number),
+          data: values,
+        });
       }
     }
   }
   const key = `${weight.initializer}|${weight.chain.map((n) => n.name).join('/')}|${target.kind === 'gemm' ? JSON.stringify(gemmAttributes(node)) : ''}`;
-  const w = weights.get(key, weight.initializer, data, dims, 'int8', { symmetric: true, reduceRange: options.reduceRange, axis: options.perChannel ? 1 : undefined });
+  const w = weights.get(key, weight.initializer, data, dims, 'int8', {
+    symmetric: true,
+    reduceRange: options.reduceRange,
+    axis: options.perChannel ? 1 : undefined,
+  });
   const mm = u(`${base}_MatMulInteger_output`);
   const cast = u(`${base}_float`);
   const scale = u(`${base}_scale`);

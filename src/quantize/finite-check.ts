@@ -74,7 +74,7 @@ export class NonFiniteTally {
     this.counts.set(output, entry);
     // Integer and string outputs (labels) are always finite.
     const floats = float.data instanceof Float32Array || float.data instanceof Float64Array;
-    this.finite.set(output, (this.finite.get(output) ?? 0) + (floats ? finiteRows(float) : float.dims[0] ?? 1));
+    this.finite.set(output, (this.finite.get(output) ?? 0) + (floats ? finiteRows(float) : (float.dims[0] ?? 1)));
   }
 
   found(): NewNonFinite[] {
@@ -88,7 +88,12 @@ export class NonFiniteTally {
 }
 
 /** Run both models on `batches` (or synthesized inputs when there are none) and count. */
-export async function findNewNonFinite(loaded: LoadedModel, int8Bytes: Uint8Array, batches: Array<Record<string, Tensor>> | undefined, threads?: number): Promise<{ found: NewNonFinite[]; rows: number; tested: number }> {
+export async function findNewNonFinite(
+  loaded: LoadedModel,
+  int8Bytes: Uint8Array,
+  batches: Array<Record<string, Tensor>> | undefined,
+  threads?: number,
+): Promise<{ found: NewNonFinite[]; rows: number; tested: number }> {
   const pair = await openPair(loaded, int8Bytes, threads);
   try {
     const feeds = batches ?? synthesizedBatches(pair.float.inputs);
@@ -111,20 +116,44 @@ function synthesizedBatches(inputs: Parameters<typeof synthesizeInputs>[0]): Arr
   return (symbolic ? [1, 3] : [1]).map((size) => synthesizeInputs(inputs, { symbolicSize: size }));
 }
 
-export function refuseNonFinite(found: NewNonFinite[], check: FiniteCheck, tested: number, mode: 'dynamic' | 'static'): void {
-  const where = check.data === 'synthesized' ? `synthesized inputs (${check.source})` : `${check.data} data ${check.source}`;
+export function refuseNonFinite(
+  found: NewNonFinite[],
+  check: FiniteCheck,
+  tested: number,
+  mode: 'dynamic' | 'static',
+): void {
+  const where =
+    check.data === 'synthesized' ? `synthesized inputs (${check.source})` : `${check.data} data ${check.source}`;
   if (tested === 0) {
     // A check that compared nothing must not read as "no NaN/Inf".
-    throw new MlopsError('QUANTIZE_NOTHING_CHECKED', `the float model's outputs are NaN/Inf on every one of the ${check.rows} rows of ${where}, so whether int8 keeps them finite cannot be checked; nothing was written`, {
-      hint: check.data === 'validation' ? 'pass `validate` rows the model is meant for (inputs in its valid range)' : 'pass `validate` data.csv with rows the model is meant for (inputs in its valid range)',
-    });
+    throw new MlopsError(
+      'QUANTIZE_NOTHING_CHECKED',
+      `the float model's outputs are NaN/Inf on every one of the ${check.rows} rows of ${where}, so whether int8 keeps them finite cannot be checked; nothing was written`,
+      {
+        hint:
+          check.data === 'validation'
+            ? 'pass `validate` rows the model is meant for (inputs in its valid range)'
+            : 'pass `validate` data.csv with rows the model is meant for (inputs in its valid range)',
+      },
+    );
   }
   if (found.length === 0) return;
   const first = found[0];
-  const more = found.length > 1 ? ` (and ${found.slice(1).map((f) => `"${f.output}" in ${f.rows}`).join(', ')})` : '';
-  throw new MlopsError('QUANTIZE_NONFINITE', `the int8 model's output "${first.output}" is NaN/Inf in ${first.rows} of ${first.total_rows} rows of ${where}${more} where the float model's output is finite; nothing was written`, {
-    hint: mode === 'static'
-      ? 'int8 rounding broke a node whose result feeds Log, Div, Sqrt or similar: leave it in float with `exclude` <node>, try `perChannel`, or calibrate with `calibrate` minmax'
-      : 'int8 rounding broke a node whose result feeds Log, Div, Sqrt or similar: leave it in float with `exclude` <node> (mlops inspect lists the nodes), or try `perChannel`',
-  });
+  const more =
+    found.length > 1
+      ? ` (and ${found
+          .slice(1)
+          .map((f) => `"${f.output}" in ${f.rows}`)
+          .join(', ')})`
+      : '';
+  throw new MlopsError(
+    'QUANTIZE_NONFINITE',
+    `the int8 model's output "${first.output}" is NaN/Inf in ${first.rows} of ${first.total_rows} rows of ${where}${more} where the float model's output is finite; nothing was written`,
+    {
+      hint:
+        mode === 'static'
+          ? 'int8 rounding broke a node whose result feeds Log, Div, Sqrt or similar: leave it in float with `exclude` <node>, try `perChannel`, or calibrate with `calibrate` minmax'
+          : 'int8 rounding broke a node whose result feeds Log, Div, Sqrt or similar: leave it in float with `exclude` <node> (mlops inspect lists the nodes), or try `perChannel`',
+    },
+  );
 }

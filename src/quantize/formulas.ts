@@ -51,7 +51,7 @@ export function computeScaleZeroPoint(rmin: number, rmax: number, range: QuantRa
 /** quantize_nparray: the float32 quotient, rounded half to even, shifted and clipped. */
 export function quantizeValue(x: number, params: QuantParams, range: QuantRange): number {
   const q = roundHalfEven(Math.fround(Math.fround(x) / params.scale)) + params.zeroPoint;
-  return q < range.qmin ? range.qmin : Math.min(q , range.qmax);
+  return q < range.qmin ? range.qmin : Math.min(q, range.qmax);
 }
 
 export function minMax(values: ArrayLike<number>): [number, number] {
@@ -77,14 +77,23 @@ export interface QuantizedWeight {
  * Quantize a 2-D-or-more weight. With `axis`, one scale per index along that
  * axis (per-channel: Conv axis 0; MatMul [K, N] axis 1), else one for all.
  */
-export function quantizeWeight(data: Float32Array, dims: number[], type: QuantType, options: { symmetric: boolean; reduceRange: boolean; axis?: number }): QuantizedWeight {
+export function quantizeWeight(
+  data: Float32Array,
+  dims: number[],
+  type: QuantType,
+  options: { symmetric: boolean; reduceRange: boolean; axis?: number },
+): QuantizedWeight {
   const range = quantRange(type, options);
   const values = type === 'int8' ? new Int8Array(data.length) : new Uint8Array(data.length);
   if (options.axis === undefined) {
     const [lo, hi] = minMax(data);
     const params = computeScaleZeroPoint(lo, hi, range, options.symmetric);
     for (let i = 0; i < data.length; i++) values[i] = quantizeValue(data[i], params, range);
-    return { values, scales: Float32Array.of(params.scale), zeroPoints: type === 'int8' ? Int8Array.of(params.zeroPoint) : Uint8Array.of(params.zeroPoint) };
+    return {
+      values,
+      scales: Float32Array.of(params.scale),
+      zeroPoints: type === 'int8' ? Int8Array.of(params.zeroPoint) : Uint8Array.of(params.zeroPoint),
+    };
   }
   const axis = options.axis;
   const channels = dims[axis];

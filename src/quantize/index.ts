@@ -75,7 +75,9 @@ export async function quantizeModel(options: QuantizeOptions): Promise<QuantizeR
   checkQuantizeOptions(options);
   const mode = options.mode ?? 'dynamic';
   if (mode === 'static' && !options.calibration) {
-    throw new MlopsError('QUANTIZE_NO_CALIBRATION', 'static quantization needs calibration data', { hint: 'pass `calibration` data.csv (or a folder of .pb/.npy tensors), or use `mode` dynamic' });
+    throw new MlopsError('QUANTIZE_NO_CALIBRATION', 'static quantization needs calibration data', {
+      hint: 'pass `calibration` data.csv (or a folder of .pb/.npy tensors), or use `mode` dynamic',
+    });
   }
   await guardOutputs(
     [{ path: options.output, what: '--output' }],
@@ -97,27 +99,52 @@ export async function quantizeModel(options: QuantizeOptions): Promise<QuantizeR
   const graph = model.graph!;
   const opset = opsetVersions(model).get('') ?? 0;
   if (opset < 11) {
-    throw new MlopsError('QUANTIZE_OPSET_TOO_OLD', `${loaded.path} imports ai.onnx opset ${opset}; int8 operators need opset 11 or newer (13 for per-channel)`, { hint: 'export with opset_version=13 or newer' });
+    throw new MlopsError(
+      'QUANTIZE_OPSET_TOO_OLD',
+      `${loaded.path} imports ai.onnx opset ${opset}; int8 operators need opset 11 or newer (13 for per-channel)`,
+      { hint: 'export with opset_version=13 or newer' },
+    );
   }
   checkExcludedNodes(options.exclude ?? [], graph.node ?? [], loaded.path);
   const ops = new Set(options.ops ?? (mode === 'static' ? ['MatMul', 'Gemm', 'Conv'] : ['MatMul', 'Gemm']));
-  const { targets, skipped } = findTargets(graph, { ops, exclude: new Set(options.exclude ?? []), minElements: options.minElements ?? 0 });
+  const { targets, skipped } = findTargets(graph, {
+    ops,
+    exclude: new Set(options.exclude ?? []),
+    minElements: options.minElements ?? 0,
+  });
   if (targets.length === 0) {
-    throw new MlopsError('QUANTIZE_NOTHING', `no weights to quantize in ${loaded.path}${skipped.length ? `: ${skipped.map((s) => `${s.name} (${s.reason})`).join('; ')}` : ': it has no MatMul, Gemm or Conv with constant float32 weights'}`, {
-      hint: mode === 'dynamic' && skipped.some((s) => s.op_type === 'Conv') ? 'Conv is left in float in dynamic mode (ConvInteger is slow on CPU); use `mode` static, or `ops` Conv to force it' : undefined,
-    });
+    throw new MlopsError(
+      'QUANTIZE_NOTHING',
+      `no weights to quantize in ${loaded.path}${skipped.length ? `: ${skipped.map((s) => `${s.name} (${s.reason})`).join('; ')}` : ': it has no MatMul, Gemm or Conv with constant float32 weights'}`,
+      {
+        hint:
+          mode === 'dynamic' && skipped.some((s) => s.op_type === 'Conv')
+            ? 'Conv is left in float in dynamic mode (ConvInteger is slow on CPU); use `mode` static, or `ops` Conv to force it'
+            : undefined,
+      },
+    );
   }
   const warnings: string[] = [];
   if (mode === 'dynamic' && !options.ops && (graph.node ?? []).some((n) => n.opType === 'Conv')) {
-    warnings.push('Conv nodes stay in float in dynamic mode: ConvInteger is many times slower than float Conv on CPU (pass --ops Conv to force it, or use --mode static)');
+    warnings.push(
+      'Conv nodes stay in float in dynamic mode: ConvInteger is many times slower than float Conv on CPU (pass --ops Conv to force it, or use --mode static)',
+    );
   }
   const unique = uniqueNamer(graph);
   const weights = new WeightCache(graph, unique);
   let quantized: QuantizedNode[] = [];
   let calibration: QuantizeResult['calibration'] = null;
   let calibrationSamples: Awaited<ReturnType<typeof readSamples>> | undefined;
-  const rewriteOptions = { perChannel: options.perChannel ?? false, reduceRange: options.reduceRange ?? false, opset, unique };
-  if (options.perChannel && opset < 13) warnings.push(`per-channel DequantizeLinear needs opset 13 (the model has ${opset}): weights on the left and QDQ weights use one scale per tensor`);
+  const rewriteOptions = {
+    perChannel: options.perChannel ?? false,
+    reduceRange: options.reduceRange ?? false,
+    opset,
+    unique,
+  };
+  if (options.perChannel && opset < 13)
+    warnings.push(
+      `per-channel DequantizeLinear needs opset 13 (the model has ${opset}): weights on the left and QDQ weights use one scale per tensor`,
+    );
 
   if (mode === 'dynamic') {
     const byNode = new Map<NodeProto, (typeof targets)[number]>(targets.map((t) => [t.node, t]));
@@ -135,10 +162,25 @@ export async function quantizeModel(options: QuantizeOptions): Promise<QuantizeR
     }
     graph.node = nodes;
   } else {
-    const samples = await readSamples(options.calibration!, loaded, { rows: options.calibrationRows ?? 1000, features: options.features, ignore: options.ignore, what: 'calibration', onWarning: (m) => warnings.push(m) });
+    const samples = await readSamples(options.calibration!, loaded, {
+      rows: options.calibrationRows ?? 1000,
+      features: options.features,
+      ignore: options.ignore,
+      what: 'calibration',
+      onWarning: (m) => warnings.push(m),
+    });
     calibrationSamples = samples;
-    const ranges = await calibrate(loaded, targets, samples, { method: options.calibrate ?? 'minmax', percentile: options.percentile ?? 99.999, threads: options.threads });
-    calibration = { source: samples.source, rows: samples.rows, method: options.calibrate ?? 'minmax', tensors: ranges.size };
+    const ranges = await calibrate(loaded, targets, samples, {
+      method: options.calibrate ?? 'minmax',
+      percentile: options.percentile ?? 99.999,
+      threads: options.threads,
+    });
+    calibration = {
+      source: samples.source,
+      rows: samples.rows,
+      method: options.calibrate ?? 'minmax',
+      tensors: ranges.size,
+    };
     quantized = rewriteStatic(graph, targets, ranges, rewriteOptions, weights);
   }
   removeDeadCode(graph);
@@ -150,18 +192,32 @@ export async function quantizeModel(options: QuantizeOptions): Promise<QuantizeR
   let finiteCheck: FiniteCheck;
   if (options.validate) {
     const batchSize = options.batchSize ?? PREDICT_BATCH_SIZE;
-    const samples = await readSamples(options.validate, loaded, { rows: options.validationRows ?? 5000, features: options.features, ignore: options.ignore, what: 'validation', batchSize, onWarning: (m) => warnings.includes(m) || warnings.push(m) });
+    const samples = await readSamples(options.validate, loaded, {
+      rows: options.validationRows ?? 5000,
+      features: options.features,
+      ignore: options.ignore,
+      what: 'validation',
+      batchSize,
+      onWarning: (m) => warnings.includes(m) || warnings.push(m),
+    });
     const validated = await compareQuantized(loaded, bytes, samples, { threads: options.threads, batchSpread: true });
     finiteCheck = { data: 'validation', source: samples.source, rows: samples.rows, finite_rows: validated.tested };
     refuseNonFinite(validated.nonfinite, finiteCheck, validated.tested, mode);
     validation = validated.report;
     if (mode === 'dynamic' && !samples.fixedBatch && samples.rows < batchSize) {
-      warnings.push(`validation ran ${samples.rows} rows, fewer than the batch size ${batchSize}: the batch spread is measured on calls of ${samples.rows} rows and understates what batches of ${batchSize} give; pass more rows (--validation-rows)`);
+      warnings.push(
+        `validation ran ${samples.rows} rows, fewer than the batch size ${batchSize}: the batch spread is measured on calls of ${samples.rows} rows and understates what batches of ${batchSize} give; pass more rows (--validation-rows)`,
+      );
     }
-    if (validation.speedup < 1) warnings.push(`the int8 model is slower than the float one on the validation data (${validation.speedup.toFixed(2)}x): keep the float model, or try the other --mode`);
+    if (validation.speedup < 1)
+      warnings.push(
+        `the int8 model is slower than the float one on the validation data (${validation.speedup.toFixed(2)}x): keep the float model, or try the other --mode`,
+      );
   } else {
     const { found, rows, tested } = await findNewNonFinite(loaded, bytes, calibrationSamples?.batches, options.threads);
-    finiteCheck = calibrationSamples ? { data: 'calibration', source: calibrationSamples.source, rows, finite_rows: tested } : { data: 'synthesized', source: SYNTHESIZED_SOURCE, rows, finite_rows: tested };
+    finiteCheck = calibrationSamples
+      ? { data: 'calibration', source: calibrationSamples.source, rows, finite_rows: tested }
+      : { data: 'synthesized', source: SYNTHESIZED_SOURCE, rows, finite_rows: tested };
     refuseNonFinite(found, finiteCheck, tested, mode);
   }
   const output = path.resolve(options.output);
@@ -181,7 +237,8 @@ export async function quantizeModel(options: QuantizeOptions): Promise<QuantizeR
       });
     }
     // The int8 model reads the same columns: a feature list recorded with the source carries over.
-    const features: Record<string, string> = loaded.recordedFeatures?.source === 'registry' ? { features: loaded.recordedFeatures.names.join(',') } : {};
+    const features: Record<string, string> =
+      loaded.recordedFeatures?.source === 'registry' ? { features: loaded.recordedFeatures.names.join(',') } : {};
     const r = await registerModel({
       registry: options.registry,
       name: options.register,
@@ -192,13 +249,22 @@ export async function quantizeModel(options: QuantizeOptions): Promise<QuantizeR
       metrics,
     }).catch((err: unknown) => {
       // The model file is written and good; say so, so the user can register it by hand.
-      if (err instanceof MlopsError) throw new MlopsError(err.code, `wrote ${output}, but did not register it: ${err.message}`, { hint: err.hint, cause: err });
+      if (err instanceof MlopsError)
+        throw new MlopsError(err.code, `wrote ${output}, but did not register it: ${err.message}`, {
+          hint: err.hint,
+          cause: err,
+        });
       throw err;
     });
     registered = { name: r.name, model_version: r.model_version };
   }
   return {
-    source: { path: loaded.path, sha256: loaded.sha256, size_bytes: loaded.sizeBytes, ...(loaded.registry ? { registry: loaded.registry } : {}) },
+    source: {
+      path: loaded.path,
+      sha256: loaded.sha256,
+      size_bytes: loaded.sizeBytes,
+      ...(loaded.registry ? { registry: loaded.registry } : {}),
+    },
     output: { path: output, sha256: sha256Bytes(bytes), size_bytes: bytes.length },
     size_ratio: bytes.length / loaded.sizeBytes,
     mode,
@@ -218,7 +284,13 @@ export async function quantizeModel(options: QuantizeOptions): Promise<QuantizeR
 /** Never hand back a broken model: load it and run it on synthesized inputs first. */
 async function checkRuns(bytes: Uint8Array, source: LoadedModel): Promise<void> {
   const { smokeRun } = await import('../check/smoke-run.js');
-  const candidate: LoadedModel = { ...source, bytes, sizeBytes: bytes.length, sha256: sha256Bytes(bytes), model: decodeModel(bytes, 'the quantized model') };
+  const candidate: LoadedModel = {
+    ...source,
+    bytes,
+    sizeBytes: bytes.length,
+    sha256: sha256Bytes(bytes),
+    model: decodeModel(bytes, 'the quantized model'),
+  };
   const result = await smokeRun(candidate, { symbolicSizes: [1, 3] });
   await result.session?.release();
   // NaN/Inf is judged against the float model on the same rows (finite-check.ts), not here.
@@ -236,10 +308,20 @@ function checkExcludedNodes(exclude: string[], nodes: NodeProto[], modelPath: st
   const known = new Set(names);
   const unknown = exclude.filter((e) => !known.has(e));
   if (unknown.length === 0) return;
-  const quantizable = nodes.map((n, i) => [n, names[i]] as const).filter(([n]) => ['MatMul', 'Gemm', 'Conv'].includes(n.opType ?? '')).map(([, name]) => name);
+  const quantizable = nodes
+    .map((n, i) => [n, names[i]] as const)
+    .filter(([n]) => ['MatMul', 'Gemm', 'Conv'].includes(n.opType ?? ''))
+    .map(([, name]) => name);
   const suggestions = [...new Set(unknown.flatMap((u) => closeMatches(u, names)))];
-  const listed = quantizable.length <= 8 ? quantizable.join(', ') : `${quantizable.slice(0, 8).join(', ')}, ... (${quantizable.length} in all)`;
-  throw new MlopsError('QUANTIZE_UNKNOWN_NODE', `\`exclude\`: ${modelPath} has no node named ${unknown.map((u) => `"${u}"`).join(', ')}${suggestions.length ? `; did you mean ${suggestions.map((s) => `"${s}"`).join(' or ')}?` : ''}`, {
-    hint: `its MatMul/Gemm/Conv nodes are ${listed || 'none'}; the report of a run without \`exclude\` lists them too (node column)`,
-  });
+  const listed =
+    quantizable.length <= 8
+      ? quantizable.join(', ')
+      : `${quantizable.slice(0, 8).join(', ')}, ... (${quantizable.length} in all)`;
+  throw new MlopsError(
+    'QUANTIZE_UNKNOWN_NODE',
+    `\`exclude\`: ${modelPath} has no node named ${unknown.map((u) => `"${u}"`).join(', ')}${suggestions.length ? `; did you mean ${suggestions.map((s) => `"${s}"`).join(' or ')}?` : ''}`,
+    {
+      hint: `its MatMul/Gemm/Conv nodes are ${listed || 'none'}; the report of a run without \`exclude\` lists them too (node column)`,
+    },
+  );
 }

@@ -46,7 +46,8 @@ function exposeOutputs(model: ModelProto, names: string[]): void {
   const graph = model.graph!;
   const existing = new Set((graph.output ?? []).map((o) => o.name));
   for (const name of names) {
-    if (!existing.has(name)) (graph.output ??= []).push(onnx.ValueInfoProto.create({ name, type: { tensorType: { elemType: 1 } } }));
+    if (!existing.has(name))
+      (graph.output ??= []).push(onnx.ValueInfoProto.create({ name, type: { tensorType: { elemType: 1 } } }));
   }
 }
 
@@ -63,9 +64,18 @@ function percentileOf(sorted: Float32Array, q: number): number {
  * Run the float model on the calibration batches with every needed tensor
  * exposed as an output; keep min/max, or (percentile) a sample of values.
  */
-export async function calibrate(loaded: LoadedModel, targets: Target[], samples: SampleSource, options: { method: CalibrationMethod; percentile: number; threads?: number }): Promise<Map<string, [number, number]>> {
+export async function calibrate(
+  loaded: LoadedModel,
+  targets: Target[],
+  samples: SampleSource,
+  options: { method: CalibrationMethod; percentile: number; threads?: number },
+): Promise<Map<string, [number, number]>> {
   const names = calibrationTensors(loaded.model.graph!, targets);
-  const session = await openSession(loaded, { threads: options.threads, transform: (m) => exposeOutputs(m, names), label: `${loaded.path} (calibration)` });
+  const session = await openSession(loaded, {
+    threads: options.threads,
+    transform: (m) => exposeOutputs(m, names),
+    label: `${loaded.path} (calibration)`,
+  });
   const ranges = new Map<string, [number, number]>(names.map((n) => [n, [Infinity, -Infinity]]));
   const kept = new Map<string, number[]>(names.map((n) => [n, []]));
   const SAMPLE_PER_TENSOR = 1 << 20;
@@ -98,7 +108,13 @@ export async function calibrate(loaded: LoadedModel, targets: Target[], samples:
   return ranges;
 }
 
-export function rewriteStatic(graph: GraphProto, targets: Target[], ranges: Map<string, [number, number]>, options: RewriteOptions, weights: WeightCache): QuantizedNode[] {
+export function rewriteStatic(
+  graph: GraphProto,
+  targets: Target[],
+  ranges: Map<string, [number, number]>,
+  options: RewriteOptions,
+  weights: WeightCache,
+): QuantizedNode[] {
   const u = options.unique;
   const byNode = new Map<NodeProto, Target>(targets.map((t) => [t.node, t]));
   const activationRange = quantRange('uint8', { reduceRange: options.reduceRange });
@@ -112,7 +128,12 @@ export function rewriteStatic(graph: GraphProto, targets: Target[], ranges: Map<
       const { scale, zeroPoint } = computeScaleZeroPoint(Math.fround(lo), Math.fround(hi), activationRange, false);
       p = [
         addInitializer(graph, { name: u(`${tensor}_scale`), type: 'float32', dims: [], data: Float32Array.of(scale) }),
-        addInitializer(graph, { name: u(`${tensor}_zero_point`), type: 'uint8', dims: [], data: Uint8Array.of(zeroPoint) }),
+        addInitializer(graph, {
+          name: u(`${tensor}_zero_point`),
+          type: 'uint8',
+          dims: [],
+          data: Uint8Array.of(zeroPoint),
+        }),
         scale,
       ];
       params.set(tensor, p);
@@ -135,7 +156,11 @@ export function rewriteStatic(graph: GraphProto, targets: Target[], ranges: Map<
     params.set(y, paramsFor(tensor));
     const q = u(`${y}_QuantizeLinear_Output`);
     node.output = [pre, ...node.output!.slice(1)]; // in place: the node keeps its other fields
-    nodes.push(node, makeNode('QuantizeLinear', [pre, s, z], [q], u(`${y}_QuantizeLinear`)), makeNode('DequantizeLinear', [q, s, z], [y], u(`${y}_DequantizeLinear`)));
+    nodes.push(
+      node,
+      makeNode('QuantizeLinear', [pre, s, z], [q], u(`${y}_QuantizeLinear`)),
+      makeNode('DequantizeLinear', [q, s, z], [y], u(`${y}_DequantizeLinear`)),
+    );
     dequantized.set(y, y);
   };
   for (const node of graph.node ?? []) {
@@ -143,7 +168,8 @@ export function rewriteStatic(graph: GraphProto, targets: Target[], ranges: Map<
     const target = byNode.get(node);
     if (!target) {
       // Quantized values pass through data-movement ops: Q/DQ after them lets onnxruntime run them in uint8.
-      if (DATA_MOVEMENT.has(node.opType ?? '') && !node.domain && dequantized.has(node.input?.[0] ?? '')) requantizeOutput(node, node.input![0]);
+      if (DATA_MOVEMENT.has(node.opType ?? '') && !node.domain && dequantized.has(node.input?.[0] ?? ''))
+        requantizeOutput(node, node.input![0]);
       else nodes.push(node);
       continue;
     }
@@ -154,37 +180,89 @@ export function rewriteStatic(graph: GraphProto, targets: Target[], ranges: Map<
       const [s, z] = paramsFor(x);
       const q = u(`${x}_QuantizeLinear_Output`);
       const dq = u(`${x}_DequantizeLinear_Output`);
-      nodes.push(makeNode('QuantizeLinear', [x, s, z], [q], u(`${x}_QuantizeLinear`)), makeNode('DequantizeLinear', [q, s, z], [dq], u(`${x}_DequantizeLinear`)));
+      nodes.push(
+        makeNode('QuantizeLinear', [x, s, z], [q], u(`${x}_QuantizeLinear`)),
+        makeNode('DequantizeLinear', [q, s, z], [dq], u(`${x}_DequantizeLinear`)),
+      );
       dequantized.set(x, dq);
     }
     inputs[target.activationInput] = dequantized.get(x)!;
 
     // Weight: int8 symmetric; per channel along the output channels.
     const { weight } = target;
-    const axis = !perChannel ? undefined
-      : target.kind === 'conv' || target.kind === 'matmul-left' ? 0
-      : target.kind === 'gemm' ? (gemmAttributes(node).transB ? 0 : 1)
-      : 1;
-    const w = weights.get(`${weight.initializer}|${weight.chain.map((n) => n.name).join('/')}`, weight.initializer, weight.data, weight.dims, 'int8', { symmetric: true, reduceRange: options.reduceRange, axis });
+    const axis = !perChannel
+      ? undefined
+      : target.kind === 'conv' || target.kind === 'matmul-left'
+        ? 0
+        : target.kind === 'gemm'
+          ? gemmAttributes(node).transB
+            ? 0
+            : 1
+          : 1;
+    const w = weights.get(
+      `${weight.initializer}|${weight.chain.map((n) => n.name).join('/')}`,
+      weight.initializer,
+      weight.data,
+      weight.dims,
+      'int8',
+      { symmetric: true, reduceRange: options.reduceRange, axis },
+    );
     const wdq = u(`${base}_weight_DequantizeLinear_Output`);
-    nodes.push(makeNode('DequantizeLinear', [w.q, w.scale, w.zp], [wdq], u(`${base}_weight_DequantizeLinear`), axis === undefined ? {} : { axis }));
+    nodes.push(
+      makeNode(
+        'DequantizeLinear',
+        [w.q, w.scale, w.zp],
+        [wdq],
+        u(`${base}_weight_DequantizeLinear`),
+        axis === undefined ? {} : { axis },
+      ),
+    );
     inputs[target.weightInput] = wdq;
 
     // Bias (Conv, Gemm with a 1-D C): int32 with scale x_scale * w_scale, as onnxruntime's fusions expect.
     const biasName = target.kind === 'conv' || target.kind === 'gemm' ? inputs[2] : undefined;
     const biasInit = biasName ? graph.initializer!.find((t) => t.name === biasName) : undefined;
-    const quantizeBias = biasInit && (biasInit.dims ?? []).length === 1 && biasInit.dataType === 1 && !(target.kind === 'gemm' && gemmAttributes(node).beta !== 1);
+    const quantizeBias =
+      biasInit &&
+      (biasInit.dims ?? []).length === 1 &&
+      biasInit.dataType === 1 &&
+      !(target.kind === 'gemm' && gemmAttributes(node).beta !== 1);
     if (quantizeBias) {
       const bias = tensorFromProto(biasInit).data as Float32Array;
       const xScale = paramsFor(x)[2];
-      const scales = Float32Array.from(bias, (_, c) => Math.fround(xScale * w.weight.scales[w.weight.scales.length === 1 ? 0 : c]));
+      const scales = Float32Array.from(bias, (_, c) =>
+        Math.fround(xScale * w.weight.scales[w.weight.scales.length === 1 ? 0 : c]),
+      );
       const q = Int32Array.from(bias, (b, c) => roundHalfEven(Math.fround(b / scales[c])));
       const perChannelBias = w.weight.scales.length > 1;
-      const bq = addInitializer(graph, { name: u(`${biasName}_quantized`), type: 'int32', dims: [bias.length], data: q });
-      const bs = addInitializer(graph, { name: u(`${biasName}_quantized_scale`), type: 'float32', dims: perChannelBias ? [bias.length] : [], data: perChannelBias ? scales : Float32Array.of(scales[0]) });
-      const bz = addInitializer(graph, { name: u(`${biasName}_quantized_zero_point`), type: 'int32', dims: perChannelBias ? [bias.length] : [], data: perChannelBias ? new Int32Array(bias.length) : Int32Array.of(0) });
+      const bq = addInitializer(graph, {
+        name: u(`${biasName}_quantized`),
+        type: 'int32',
+        dims: [bias.length],
+        data: q,
+      });
+      const bs = addInitializer(graph, {
+        name: u(`${biasName}_quantized_scale`),
+        type: 'float32',
+        dims: perChannelBias ? [bias.length] : [],
+        data: perChannelBias ? scales : Float32Array.of(scales[0]),
+      });
+      const bz = addInitializer(graph, {
+        name: u(`${biasName}_quantized_zero_point`),
+        type: 'int32',
+        dims: perChannelBias ? [bias.length] : [],
+        data: perChannelBias ? new Int32Array(bias.length) : Int32Array.of(0),
+      });
       const bdq = u(`${biasName}_DequantizeLinear_Output`);
-      nodes.push(makeNode('DequantizeLinear', [bq, bs, bz], [bdq], u(`${biasName}_DequantizeLinear`), perChannelBias ? { axis: 0 } : {}));
+      nodes.push(
+        makeNode(
+          'DequantizeLinear',
+          [bq, bs, bz],
+          [bdq],
+          u(`${biasName}_DequantizeLinear`),
+          perChannelBias ? { axis: 0 } : {},
+        ),
+      );
       inputs[2] = bdq;
     }
     node.input = inputs;
@@ -193,7 +271,14 @@ export function rewriteStatic(graph: GraphProto, targets: Target[], ranges: Map<
     const relu = fusedRelu(graph, target);
     if (relu) node.output = [relu.output![0], ...node.output!.slice(1)];
     requantizeOutput(node, node.output![0]);
-    report.push({ name: base, op_type: node.opType ?? '', how: `QDQ (uint8 activations, int8 weights${quantizeBias ? ', int32 bias' : ''}${relu ? ', Relu folded' : ''})`, weight: weight.initializer, weight_shape: weight.dims, per_channel: axis !== undefined });
+    report.push({
+      name: base,
+      op_type: node.opType ?? '',
+      how: `QDQ (uint8 activations, int8 weights${quantizeBias ? ', int32 bias' : ''}${relu ? ', Relu folded' : ''})`,
+      weight: weight.initializer,
+      weight_shape: weight.dims,
+      per_channel: axis !== undefined,
+    });
   }
   graph.node = nodes;
   return report;

@@ -45,14 +45,17 @@ export function findTargets(graph: GraphProto, options: TargetOptions): { target
     if (!options.ops.has(op)) return skip(`${op} not in --ops`);
     if (options.exclude.has(name)) return skip('excluded by --exclude-nodes');
     const inputs = node.input ?? [];
-    const constant = (i: number): ConstantWeight | undefined => (inputs[i] ? resolveConstant(graph, inputs[i], initializers) : undefined);
+    const constant = (i: number): ConstantWeight | undefined =>
+      inputs[i] ? resolveConstant(graph, inputs[i], initializers) : undefined;
     // A weight of another element type is constant too, just not quantizable: say so.
     const otherType = (i: number) => {
       const t = inputs[i] ? initializers.get(inputs[i]) : undefined;
       return t && t.dataType !== 1 ? elementTypeName(t.dataType ?? 0) : undefined;
     };
-    const weightIndex = op === 'MatMul' && !initializers.has(inputs[1] ?? '') && initializers.has(inputs[0] ?? '') ? 0 : 1;
-    if (otherType(weightIndex)) return skip(`the weight is ${otherType(weightIndex)}; only float32 weights are quantized`);
+    const weightIndex =
+      op === 'MatMul' && !initializers.has(inputs[1] ?? '') && initializers.has(inputs[0] ?? '') ? 0 : 1;
+    if (otherType(weightIndex))
+      return skip(`the weight is ${otherType(weightIndex)}; only float32 weights are quantized`);
     let target: Omit<Target, 'weight'> & { weight?: ConstantWeight };
     if (op === 'MatMul') {
       const right = constant(1);
@@ -60,7 +63,8 @@ export function findTargets(graph: GraphProto, options: TargetOptions): { target
       if (right) target = { node, name, kind: 'matmul', weightInput: 1, activationInput: 0, weight: right };
       else if (left) target = { node, name, kind: 'matmul-left', weightInput: 0, activationInput: 1, weight: left };
       else return skip('no constant weight (both inputs are activations)');
-      if (target.weight!.dims.length !== 2) return skip(`weight has rank ${target.weight!.dims.length}; only 2-D weights are quantized`);
+      if (target.weight!.dims.length !== 2)
+        return skip(`weight has rank ${target.weight!.dims.length}; only 2-D weights are quantized`);
     } else if (op === 'Gemm') {
       if (toNumber(getAttribute(node, 'transA')?.i as LongLike) !== 0) return skip('transA=1 is not supported');
       const weight = constant(1);
@@ -73,7 +77,8 @@ export function findTargets(graph: GraphProto, options: TargetOptions): { target
       if (toNumber(getAttribute(node, 'group')?.i as LongLike) > 1) return skip('grouped convolution is left in float');
       target = { node, name, kind: 'conv', weightInput: 1, activationInput: 0, weight };
     }
-    if (target.weight!.data.length < options.minElements) return skip(`${target.weight!.data.length} weights, fewer than --min-elements ${options.minElements}`);
+    if (target.weight!.data.length < options.minElements)
+      return skip(`${target.weight!.data.length} weights, fewer than --min-elements ${options.minElements}`);
     targets.push(target as Target);
   });
   return { targets, skipped };
@@ -82,7 +87,11 @@ export function findTargets(graph: GraphProto, options: TargetOptions): { target
 export function gemmAttributes(node: NodeProto): { alpha: number; beta: number; transB: boolean } {
   const f = (name: string, fallback: number) => {
     const a = getAttribute(node, name);
-    return a ? a.f ?? fallback : fallback;
+    return a ? (a.f ?? fallback) : fallback;
   };
-  return { alpha: f('alpha', 1), beta: f('beta', 1), transB: toNumber(getAttribute(node, 'transB')?.i as LongLike) === 1 };
+  return {
+    alpha: f('alpha', 1),
+    beta: f('beta', 1),
+    transB: toNumber(getAttribute(node, 'transB')?.i as LongLike) === 1,
+  };
 }

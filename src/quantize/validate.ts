@@ -44,7 +44,10 @@ export interface ValidationReport {
 /** Outputs of consecutive calls joined, as float32 (int64 labels too) for the differences. */
 function concat(parts: Tensor[]): Tensor {
   const joined = concatRows(parts);
-  const data = joined.data instanceof Float32Array && parts.length > 1 ? joined.data : Float32Array.from(joined.data as ArrayLike<number | bigint>, Number);
+  const data =
+    joined.data instanceof Float32Array && parts.length > 1
+      ? joined.data
+      : Float32Array.from(joined.data as ArrayLike<number | bigint>, Number);
   return { type: 'float32', dims: joined.dims, data };
 }
 
@@ -91,7 +94,13 @@ function compare(output: string, a: Tensor, b: Tensor, spread: number | null): O
     }
     agreement = rows ? agree / rows : 1;
   }
-  return { output, max_abs_diff: d.max, mean_abs_diff: d.count ? d.sum / d.count : 0, argmax_agreement: agreement, batch_spread: spread };
+  return {
+    output,
+    max_abs_diff: d.max,
+    mean_abs_diff: d.count ? d.sum / d.count : 0,
+    argmax_agreement: agreement,
+    batch_spread: spread,
+  };
 }
 
 async function timeRuns(session: ModelSession, feeds: Record<string, Tensor>, runs: number): Promise<number[]> {
@@ -112,7 +121,11 @@ function takesAnyBatch(session: ModelSession): boolean {
 }
 
 /** The int8 outputs with each row run alone, to compare with the batched ones. */
-async function rowByRow(session: ModelSession, samples: SampleSource, names: string[]): Promise<Record<string, Tensor>> {
+async function rowByRow(
+  session: ModelSession,
+  samples: SampleSource,
+  names: string[],
+): Promise<Record<string, Tensor>> {
   const parts: Record<string, Tensor[]> = Object.fromEntries(names.map((n) => [n, []]));
   for (const batch of samples.batches) {
     const rows = Object.values(batch)[0].dims[0];
@@ -133,12 +146,22 @@ export interface ValidateOptions {
 }
 
 /** The report only (batch_spread null unless asked for). */
-export async function validateQuantized(loaded: LoadedModel, int8Bytes: Uint8Array, samples: SampleSource, options: ValidateOptions): Promise<ValidationReport> {
+export async function validateQuantized(
+  loaded: LoadedModel,
+  int8Bytes: Uint8Array,
+  samples: SampleSource,
+  options: ValidateOptions,
+): Promise<ValidationReport> {
   return (await compareQuantized(loaded, int8Bytes, samples, options)).report;
 }
 
 /** The report, and the outputs where int8 gives NaN/Inf and float does not. */
-export async function compareQuantized(loaded: LoadedModel, int8Bytes: Uint8Array, samples: SampleSource, options: ValidateOptions): Promise<{ report: ValidationReport; nonfinite: NewNonFinite[]; tested: number }> {
+export async function compareQuantized(
+  loaded: LoadedModel,
+  int8Bytes: Uint8Array,
+  samples: SampleSource,
+  options: ValidateOptions,
+): Promise<{ report: ValidationReport; nonfinite: NewNonFinite[]; tested: number }> {
   const pair = await openPair(loaded, int8Bytes, options.threads);
   const { float, int8, outputs: names } = pair;
   try {
@@ -156,7 +179,14 @@ export async function compareQuantized(loaded: LoadedModel, int8Bytes: Uint8Arra
     }
     const batchedInt8 = Object.fromEntries(names.map((n) => [n, concat(b[n])]));
     const single = options.batchSpread && takesAnyBatch(int8) ? await rowByRow(int8, samples, names) : undefined;
-    const outputs = names.map((n) => compare(n, concat(a[n]), batchedInt8[n], single ? maxAbsDiff(batchedInt8[n].data as Float32Array, single[n].data as Float32Array) : null));
+    const outputs = names.map((n) =>
+      compare(
+        n,
+        concat(a[n]),
+        batchedInt8[n],
+        single ? maxAbsDiff(batchedInt8[n].data as Float32Array, single[n].data as Float32Array) : null,
+      ),
+    );
     // Latency on one batch of all validation rows (the batch size the targets are stated at),
     // or of the model's fixed batch size when it takes no other.
     const all: Record<string, Tensor> = samples.fixedBatch ? { ...samples.batches[0] } : {};

@@ -19,7 +19,9 @@ export function currentActor(env: NodeJS.ProcessEnv = process.env): Actor {
 
 function ciUrl(env: NodeJS.ProcessEnv): { ci_url?: string } {
   if (env.GITHUB_RUN_ID && env.GITHUB_REPOSITORY) {
-    return { ci_url: `${env.GITHUB_SERVER_URL ?? 'https://github.com'}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}` };
+    return {
+      ci_url: `${env.GITHUB_SERVER_URL ?? 'https://github.com'}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`,
+    };
   }
   const url = env.CI_JOB_URL ?? env.BUILD_URL ?? env.CIRCLE_BUILD_URL ?? env.BUILDKITE_BUILD_URL;
   return url ? { ci_url: url } : {};

@@ -27,7 +27,9 @@ export async function requireModel(store: RegistryStore, name: string): Promise<
   if (state.versions.size === 0) {
     const models = await store.listModels();
     throw new MlopsError('REGISTRY_MODEL_NOT_FOUND', `model "${name}" is not in the registry at ${store.location}`, {
-      hint: models.length ? `registered models: ${models.slice(0, 10).join(', ')}${models.length > 10 ? ', ...' : ''}` : 'register it first: mlops registry register <name> <file.onnx>',
+      hint: models.length
+        ? `registered models: ${models.slice(0, 10).join(', ')}${models.length > 10 ? ', ...' : ''}`
+        : 'register it first: mlops registry register <name> <file.onnx>',
     });
   }
   return state;
@@ -45,7 +47,10 @@ export interface DamagedModel {
  * One model's events, or what is wrong with them: one bad or unreadable
  * history (EACCES, EISDIR...) must not hide the other models.
  */
-export async function readHistoryOrDamage(store: RegistryStore, name: string): Promise<{ events: RegistryEvent[] } | { damaged: DamagedModel }> {
+export async function readHistoryOrDamage(
+  store: RegistryStore,
+  name: string,
+): Promise<{ events: RegistryEvent[] } | { damaged: DamagedModel }> {
   try {
     return { events: await store.readHistory(name) };
   } catch (err) {

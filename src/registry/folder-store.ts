@@ -93,14 +93,19 @@ export class FolderStore implements RegistryStore {
   /** Entries of a folder of the registry; [] when it does not exist yet. */
   private async entries(dir: string): Promise<Dirent[]> {
     await this.requireRoot();
-    return this.step('read', dir, () => readdir(dir, { withFileTypes: true }).catch((err: NodeJS.ErrnoException) => {
-      if (err.code === 'ENOENT') return [];
-      throw err;
-    }));
+    return this.step('read', dir, () =>
+      readdir(dir, { withFileTypes: true }).catch((err: NodeJS.ErrnoException) => {
+        if (err.code === 'ENOENT') return [];
+        throw err;
+      }),
+    );
   }
 
   async listModels(): Promise<string[]> {
-    return (await this.entries(path.join(this.root, 'models'))).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+    return (await this.entries(path.join(this.root, 'models')))
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name)
+      .sort();
   }
 
   readHistory(name: string): Promise<RegistryEvent[]> {
@@ -118,10 +123,12 @@ export class FolderStore implements RegistryStore {
   /** Model histories and the policy history are the same kind of file: one JSON event per line (see history-lines.ts). */
   private async readEvents<T>(file: string, kind: HistoryKind): Promise<T[]> {
     await this.requireRoot();
-    const text = await this.step('read', file, () => readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
-      if (err.code === 'ENOENT') return '';
-      throw err;
-    }));
+    const text = await this.step('read', file, () =>
+      readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
+        if (err.code === 'ENOENT') return '';
+        throw err;
+      }),
+    );
     return parseHistory(text, file, kind).events as T[];
   }
 
@@ -203,13 +210,27 @@ export class FolderStore implements RegistryStore {
   }
 
   async storedVersions(name: string): Promise<StoredFolder[]> {
-    const numbers = (await this.entries(path.join(this.modelDir(name), 'versions'))).map((e) => e.name).filter((d) => /^\d+$/.test(d)).map(Number).sort((a, b) => a - b);
-    const exists = (file: string) => access(file).then(() => true, () => false);
-    return Promise.all(numbers.map(async (version) => {
-      const dir = this.versionDir(name, version);
-      const [pending, model, record] = await Promise.all([exists(path.join(dir, PENDING_MARKER)), exists(path.join(dir, STORED_FILE)), exists(path.join(dir, 'version.json'))]);
-      return { version, path: dir, pending, complete: model && record };
-    }));
+    const numbers = (await this.entries(path.join(this.modelDir(name), 'versions')))
+      .map((e) => e.name)
+      .filter((d) => /^\d+$/.test(d))
+      .map(Number)
+      .sort((a, b) => a - b);
+    const exists = (file: string) =>
+      access(file).then(
+        () => true,
+        () => false,
+      );
+    return Promise.all(
+      numbers.map(async (version) => {
+        const dir = this.versionDir(name, version);
+        const [pending, model, record] = await Promise.all([
+          exists(path.join(dir, PENDING_MARKER)),
+          exists(path.join(dir, STORED_FILE)),
+          exists(path.join(dir, 'version.json')),
+        ]);
+        return { version, path: dir, pending, complete: model && record };
+      }),
+    );
   }
 
   async orphans(name: string): Promise<string[]> {
@@ -219,7 +240,11 @@ export class FolderStore implements RegistryStore {
 
   async setAside(name: string, version: number): Promise<string> {
     const from = this.versionDir(name, version);
-    const to = path.join(this.modelDir(name), 'orphans', `${version}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+    const to = path.join(
+      this.modelDir(name),
+      'orphans',
+      `${version}-${new Date().toISOString().replace(/[:.]/g, '-')}`,
+    );
     await this.step('write', to, async () => {
       await this.held?.assertHeld(`moving ${from} aside`);
       await mkdir(path.dirname(to), { recursive: true });
@@ -247,16 +272,30 @@ export class FolderStore implements RegistryStore {
         await writeSynced(path.join(from, 'version.json'), JSON.stringify(record, null, 2) + '\n');
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-        throw new MlopsError('REGISTRY_STAGING_LOST', `the staged copy ${from} was removed by another process before it became ${record.name}@${record.version}`, {
-          hint: 'nothing was registered; run the command again (and check that no cleanup job deletes the registry\'s staging folder)',
-        });
+        throw new MlopsError(
+          'REGISTRY_STAGING_LOST',
+          `the staged copy ${from} was removed by another process before it became ${record.name}@${record.version}`,
+          {
+            hint: "nothing was registered; run the command again (and check that no cleanup job deletes the registry's staging folder)",
+          },
+        );
       }
       await chmod(path.join(from, 'version.json'), 0o444);
-      await writeSynced(path.join(from, PENDING_MARKER), JSON.stringify({ pid: process.pid, at: new Date().toISOString() }) + '\n');
+      await writeSynced(
+        path.join(from, PENDING_MARKER),
+        JSON.stringify({ pid: process.pid, at: new Date().toISOString() }) + '\n',
+      );
       await mkdir(path.dirname(target), { recursive: true });
       // Never replace a folder: rename(2) would silently replace an empty one.
-      if (await stat(target).then(() => true, () => false)) {
-        throw new MlopsError('REGISTRY_CHANGED', `${target} already exists; a version folder is never replaced`, { hint: 'nothing was registered; run the command again (it takes the next free number)' });
+      if (
+        await stat(target).then(
+          () => true,
+          () => false,
+        )
+      ) {
+        throw new MlopsError('REGISTRY_CHANGED', `${target} already exists; a version folder is never replaced`, {
+          hint: 'nothing was registered; run the command again (it takes the next free number)',
+        });
       }
       await this.held?.assertHeld(`storing ${record.name}@${record.version}`);
       await rename(from, target);
@@ -289,7 +328,13 @@ export class FolderStore implements RegistryStore {
       } catch (err) {
         // A failed write (a full disk) or sync: take back whatever part of it landed, so the
         // history is as it was and the caller can undo what depended on it.
-        if (await this.held?.assertHeld('').then(() => true, () => false)) await truncate(file, sizeBefore).catch(() => {});
+        if (
+          await this.held?.assertHeld('').then(
+            () => true,
+            () => false,
+          )
+        )
+          await truncate(file, sizeBefore).catch(() => {});
         throw err;
       } finally {
         await handle.close();

@@ -5,7 +5,15 @@
  */
 import { existsSync } from 'node:fs';
 import { MlopsError } from '../util/errors.js';
-import { policiesFor, policyLabel, policySource, resolveChecklistPath, sha256OfFile, type ChecklistRunner, type PolicyView } from './policy.js';
+import {
+  policiesFor,
+  policyLabel,
+  policySource,
+  resolveChecklistPath,
+  sha256OfFile,
+  type ChecklistRunner,
+  type PolicyView,
+} from './policy.js';
 import type { ModelState } from './state.js';
 import type { ChecklistRun } from './types.js';
 
@@ -30,12 +38,20 @@ export interface Gates {
   policySeq: number[];
 }
 
-export function gatesFor(policies: readonly PolicyView[], name: string, alias: string, perCall: { require?: string; checklist?: string; cwd?: string }): Gates {
+export function gatesFor(
+  policies: readonly PolicyView[],
+  name: string,
+  alias: string,
+  perCall: { require?: string; checklist?: string; cwd?: string },
+): Gates {
   const applying = policiesFor(policies, name, alias);
   const requires: RequiredAlias[] = [];
-  for (const p of applying) for (const a of p.require) if (!requires.some((r) => r.alias === a)) requires.push({ alias: a, policy: p });
+  for (const p of applying)
+    for (const a of p.require) if (!requires.some((r) => r.alias === a)) requires.push({ alias: a, policy: p });
   if (perCall.require && !requires.some((r) => r.alias === perCall.require)) requires.push({ alias: perCall.require });
-  const checklists: ChecklistGate[] = applying.filter((p) => p.checklist).map((p) => ({ config: p.checklist!.path, path: resolveChecklistPath(p.checklist!.path, perCall.cwd), policy: p }));
+  const checklists: ChecklistGate[] = applying
+    .filter((p) => p.checklist)
+    .map((p) => ({ config: p.checklist!.path, path: resolveChecklistPath(p.checklist!.path, perCall.cwd), policy: p }));
   if (perCall.checklist && !checklists.some((c) => c.path === resolveChecklistPath(perCall.checklist!, perCall.cwd))) {
     checklists.push({ config: perCall.checklist, path: resolveChecklistPath(perCall.checklist, perCall.cwd) });
   }
@@ -47,16 +63,27 @@ function setBy(p: PolicyView): string {
 }
 
 /** Refuse (exit 1) unless `version` holds or has held every required alias; `what` names the version in the message. */
-export function checkRequired(state: ModelState, version: number | null, alias: string, gates: Gates, what = `${state.name}@${version}`): void {
+export function checkRequired(
+  state: ModelState,
+  version: number | null,
+  alias: string,
+  gates: Gates,
+  what = `${state.name}@${version}`,
+): void {
   const missing = gates.requires.filter((r) => version === null || !state.aliasHistory.get(version)?.has(r.alias));
   if (missing.length === 0) return;
   const names = missing.map((r) => `"${r.alias}"`).join(' or ');
   const why = missing.filter((r) => r.policy).map((r) => setBy(r.policy!));
-  throw new MlopsError('REGISTRY_PROMOTION_ORDER', `${what} has never been ${names}, so it cannot go to "${alias}"${why.length ? ` (${why.join('; ')})` : ''}`, {
-    hint: version === null
-      ? `register it without \`alias\`, then promote it through ${missing[0].alias}: mlops registry promote ${state.name}@<version> --to ${missing[0].alias}`
-      : `promote it to ${missing[0].alias} first: mlops registry promote ${state.name}@${version} --to ${missing[0].alias}`,
-  });
+  throw new MlopsError(
+    'REGISTRY_PROMOTION_ORDER',
+    `${what} has never been ${names}, so it cannot go to "${alias}"${why.length ? ` (${why.join('; ')})` : ''}`,
+    {
+      hint:
+        version === null
+          ? `register it without \`alias\`, then promote it through ${missing[0].alias}: mlops registry promote ${state.name}@<version> --to ${missing[0].alias}`
+          : `promote it to ${missing[0].alias} first: mlops registry promote ${state.name}@${version} --to ${missing[0].alias}`,
+    },
+  );
 }
 
 /** A checklist a move needs must be readable here (exit 2 otherwise), before anything is stored or run. */
@@ -64,11 +91,17 @@ export function checkChecklistsPresent(gates: Gates, alias: string): void {
   for (const c of gates.checklists) {
     if (existsSync(c.path)) continue;
     if (c.policy) {
-      throw new MlopsError('REGISTRY_POLICY_CHECKLIST_MISSING', `${policyLabel(c.policy)} needs checklist ${c.config}, which is not at ${c.path}`, {
-        hint: `a relative checklist path is read from the current folder: run from the folder the policy expects (usually the repository root), or change the policy: mlops registry policy ${alias}${c.policy.model ? ` --model ${c.policy.model}` : ''} --checklist <file>`,
-      });
+      throw new MlopsError(
+        'REGISTRY_POLICY_CHECKLIST_MISSING',
+        `${policyLabel(c.policy)} needs checklist ${c.config}, which is not at ${c.path}`,
+        {
+          hint: `a relative checklist path is read from the current folder: run from the folder the policy expects (usually the repository root), or change the policy: mlops registry policy ${alias}${c.policy.model ? ` --model ${c.policy.model}` : ''} --checklist <file>`,
+        },
+      );
     }
-    throw new MlopsError('CHECKLIST_CONFIG', `checklist ${c.config} does not exist (looked at ${c.path})`, { hint: 'relative paths are read from the current folder; mlops checklist init writes a starter' });
+    throw new MlopsError('CHECKLIST_CONFIG', `checklist ${c.config} does not exist (looked at ${c.path})`, {
+      hint: 'relative paths are read from the current folder; mlops checklist init writes a starter',
+    });
   }
 }
 
@@ -85,12 +118,21 @@ export interface RunGateOptions {
  * the same name (edited, or another folder's gate.yml) would let the gate be
  * swapped. Refused (exit 2) unless forced; a forced run is recorded.
  */
-export function refuseChangedChecklist(c: ChecklistGate, sha256: string | null, alias: string, force: boolean | undefined): void {
+export function refuseChangedChecklist(
+  c: ChecklistGate,
+  sha256: string | null,
+  alias: string,
+  force: boolean | undefined,
+): void {
   const recorded = c.policy?.checklist?.sha256;
   if (!c.policy || !recorded || sha256 === recorded || force) return;
-  throw new MlopsError('REGISTRY_POLICY_CHECKLIST_CHANGED', `${policyLabel(c.policy)} needs checklist ${c.config} with sha256 ${recorded.slice(0, 12)}..., but ${c.path} has sha256 ${(sha256 ?? 'unreadable').slice(0, 12)}...: it is not the checklist the policy was set with`, {
-    hint: `if the change is intended, set the policy again from this file: mlops registry policy ${alias}${c.policy.model ? ` --model ${c.policy.model}` : ''} --checklist ${c.config}${c.policy.require.map((r) => ` --require ${r}`).join('')}; --force runs this file anyway (recorded in history)`,
-  });
+  throw new MlopsError(
+    'REGISTRY_POLICY_CHECKLIST_CHANGED',
+    `${policyLabel(c.policy)} needs checklist ${c.config} with sha256 ${recorded.slice(0, 12)}..., but ${c.path} has sha256 ${(sha256 ?? 'unreadable').slice(0, 12)}...: it is not the checklist the policy was set with`,
+    {
+      hint: `if the change is intended, set the policy again from this file: mlops registry policy ${alias}${c.policy.model ? ` --model ${c.policy.model}` : ''} --checklist ${c.config}${c.policy.require.map((r) => ` --require ${r}`).join('')}; --force runs this file anyway (recorded in history)`,
+    },
+  );
 }
 
 /** Every policy checklist of the move must be the file the policy recorded (see refuseChangedChecklist). */
@@ -99,9 +141,17 @@ export async function checkChecklistsUnchanged(gates: Gates, alias: string, forc
 }
 
 /** Run every checklist of the move on `ref` (outside the lock: checklists can take seconds). */
-export async function runChecklists(gates: Gates, ref: string, alias: string, options: RunGateOptions): Promise<ChecklistRun[]> {
+export async function runChecklists(
+  gates: Gates,
+  ref: string,
+  alias: string,
+  options: RunGateOptions,
+): Promise<ChecklistRun[]> {
   if (gates.checklists.length === 0) return [];
-  if (!options.checklists) throw new Error('a checklist gate applies but no checklist runner was given (call promote and register through src/release/, which runs the checklist)');
+  if (!options.checklists)
+    throw new Error(
+      'a checklist gate applies but no checklist runner was given (call promote and register through src/release/, which runs the checklist)',
+    );
   const runs: ChecklistRun[] = [];
   const acked = new Set<string>();
   for (const c of gates.checklists) {
@@ -110,13 +160,24 @@ export async function runChecklists(gates: Gates, ref: string, alias: string, op
     const r = await options.checklists.run(c.path, ref, { registry: options.registry, acks: options.acks });
     r.acked.forEach((a) => acked.add(a));
     runs.push({
-      config: c.config, path: c.path, sha256, source: c.policy ? policySource(c.policy) : '--checklist',
-      ...(c.policy?.checklist && c.policy.checklist.sha256 !== sha256 ? { policy_sha256: c.policy.checklist.sha256 } : {}),
-      passed: r.passed, counts: r.counts, not_passed: r.not_passed,
+      config: c.config,
+      path: c.path,
+      sha256,
+      source: c.policy ? policySource(c.policy) : '--checklist',
+      ...(c.policy?.checklist && c.policy.checklist.sha256 !== sha256
+        ? { policy_sha256: c.policy.checklist.sha256 }
+        : {}),
+      passed: r.passed,
+      counts: r.counts,
+      not_passed: r.not_passed,
     });
   }
   const unused = (options.acks ?? []).filter((a) => !acked.has(a));
-  if (unused.length) throw new MlopsError('CHECKLIST_CONFIG', `\`acks\` ${unused.join(', ')}: no manual check with that id in ${gates.checklists.map((c) => c.config).join(', ')}`);
+  if (unused.length)
+    throw new MlopsError(
+      'CHECKLIST_CONFIG',
+      `\`acks\` ${unused.join(', ')}: no manual check with that id in ${gates.checklists.map((c) => c.config).join(', ')}`,
+    );
   return runs;
 }
 
@@ -124,5 +185,10 @@ export async function runChecklists(gates: Gates, ref: string, alias: string, op
 export function checklistFailure(runs: readonly ChecklistRun[]): string | null {
   const failed = runs.filter((r) => !r.passed);
   if (failed.length === 0) return null;
-  return failed.map((r) => `checklist ${r.config}${r.source === '--checklist' ? '' : ` (${r.source === 'policy' ? 'registry policy' : r.source})`} failed: ${r.not_passed.join(', ')}`).join('; ');
+  return failed
+    .map(
+      (r) =>
+        `checklist ${r.config}${r.source === '--checklist' ? '' : ` (${r.source === 'policy' ? 'registry policy' : r.source})`} failed: ${r.not_passed.join(', ')}`,
+    )
+    .join('; ');
 }

@@ -14,12 +14,22 @@ export type HistoryKind = 'model' | 'policies';
 
 /** A line of a model's (or the policy) history that is not an event: names the file and the line. */
 export class HistoryDamagedError extends MlopsError {
-  constructor(readonly file: string, readonly line: number, readonly reason: string, readonly kind: HistoryKind = 'model') {
-    super('REGISTRY_CORRUPT', `${file}:${line}: not a valid ${kind === 'model' ? 'history' : 'alias policy'} event (${reason})`, {
-      hint: kind === 'model'
-        ? 'the history file was edited by hand or damaged; restore it from a backup (other models are not affected)'
-        : 'the alias policies of every model are unreadable, so no gated promotion can pass; restore policies.jsonl from a backup (rollback still works)',
-    });
+  constructor(
+    readonly file: string,
+    readonly line: number,
+    readonly reason: string,
+    readonly kind: HistoryKind = 'model',
+  ) {
+    super(
+      'REGISTRY_CORRUPT',
+      `${file}:${line}: not a valid ${kind === 'model' ? 'history' : 'alias policy'} event (${reason})`,
+      {
+        hint:
+          kind === 'model'
+            ? 'the history file was edited by hand or damaged; restore it from a backup (other models are not affected)'
+            : 'the alias policies of every model are unreadable, so no gated promotion can pass; restore policies.jsonl from a backup (rollback still works)',
+      },
+    );
   }
 }
 
@@ -49,12 +59,19 @@ function invalidEvent(e: Record<string, unknown>, kind: HistoryKind): string | n
 function invalidFields(e: Record<string, unknown>, kind: HistoryKind): string | null {
   if (kind === 'policies') {
     if (e.type !== 'policy') return `"type" must be "policy" in the policy history, found ${JSON.stringify(e.type)}`;
-    if (e.action !== 'set' && e.action !== 'clear') return `"action" must be "set" or "clear", found ${JSON.stringify(e.action)}`;
+    if (e.action !== 'set' && e.action !== 'clear')
+      return `"action" must be "set" or "clear", found ${JSON.stringify(e.action)}`;
     if (!isText(e.alias)) return '"alias" must be a name';
     if (e.model !== null && !isText(e.model)) return '"model" must be a model name or null';
-    if (e.require !== undefined && !(Array.isArray(e.require) && e.require.every(isText))) return '"require" must be a list of alias names';
+    if (e.require !== undefined && !(Array.isArray(e.require) && e.require.every(isText)))
+      return '"require" must be a list of alias names';
     const c = e.checklist as Record<string, unknown> | null | undefined;
-    if (c !== undefined && c !== null && !(typeof c === 'object' && isText(c.path) && typeof c.sha256 === 'string' && /^[0-9a-f]{64}$/.test(c.sha256))) return '"checklist" must have a "path" and the sha256 (64 hex digits) of the file when the policy was set';
+    if (
+      c !== undefined &&
+      c !== null &&
+      !(typeof c === 'object' && isText(c.path) && typeof c.sha256 === 'string' && /^[0-9a-f]{64}$/.test(c.sha256))
+    )
+      return '"checklist" must have a "path" and the sha256 (64 hex digits) of the file when the policy was set';
     return null;
   }
   switch (e.type) {
@@ -62,17 +79,22 @@ function invalidFields(e: Record<string, unknown>, kind: HistoryKind): string | 
       if (!isInt(e.version)) return `a register event needs an integer "version", found ${JSON.stringify(e.version)}`;
       const r = e.record as Record<string, unknown> | undefined;
       if (typeof r !== 'object' || r === null || Array.isArray(r)) return 'a register event needs a "record" object';
-      if (!isText(r.name) || typeof r.sha256 !== 'string' || r.version !== e.version) return 'its "record" needs "name", "sha256" and the same "version"';
+      if (!isText(r.name) || typeof r.sha256 !== 'string' || r.version !== e.version)
+        return 'its "record" needs "name", "sha256" and the same "version"';
       return null;
     }
     case 'alias':
       if (!isText(e.alias)) return 'an alias event needs an "alias" name';
-      if (e.action !== 'promote' && e.action !== 'rollback') return `"action" must be "promote" or "rollback", found ${JSON.stringify(e.action)}`;
+      if (e.action !== 'promote' && e.action !== 'rollback')
+        return `"action" must be "promote" or "rollback", found ${JSON.stringify(e.action)}`;
       if (!isInt(e.to)) return `an alias event needs an integer "to", found ${JSON.stringify(e.to)}`;
-      if (e.from !== null && !isInt(e.from)) return `"from" must be an integer or null, found ${JSON.stringify(e.from)}`;
+      if (e.from !== null && !isInt(e.from))
+        return `"from" must be an integer or null, found ${JSON.stringify(e.from)}`;
       return null;
     case 'archive':
-      return isInt(e.version) ? null : `an archive event needs an integer "version", found ${JSON.stringify(e.version)}`;
+      return isInt(e.version)
+        ? null
+        : `an archive event needs an integer "version", found ${JSON.stringify(e.version)}`;
     default:
       return `unknown event type ${JSON.stringify(e.type)}`;
   }
@@ -87,7 +109,9 @@ function parseEvent(line: string, kind: HistoryKind): RegistryEvent | { torn: st
     // V8 says "at position N" (0-based): a column reads better next to the line number.
     const message = (err as Error).message;
     const at = /\s*in JSON at position (\d+)/.exec(message);
-    return { torn: at ? `not JSON at column ${Number(at[1]) + 1}: ${message.replace(at[0], '')}` : `not JSON: ${message}` };
+    return {
+      torn: at ? `not JSON at column ${Number(at[1]) + 1}: ${message.replace(at[0], '')}` : `not JSON: ${message}`,
+    };
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'not a JSON object';
   return invalidEvent(value as Record<string, unknown>, kind) ?? (value as RegistryEvent);

@@ -1,7 +1,17 @@
 // register, promote and policy are run with their gates wired in by src/release/ (the registry cannot read models or run checklists).
 export type { RegisterOptions, RegisterResult } from './register.js';
 export { rollback, type PromoteOptions, type RollbackOptions, type AliasMoveResult } from './aliases.js';
-export { listRegistry, showVersion, modelHistory, versionWithHistory, resolveModelRef, type ListResult, type ShowResult, type HistoryResult, type ResolvedModel } from './queries.js';
+export {
+  listRegistry,
+  showVersion,
+  modelHistory,
+  versionWithHistory,
+  resolveModelRef,
+  type ListResult,
+  type ShowResult,
+  type HistoryResult,
+  type ResolvedModel,
+} from './queries.js';
 export type { PolicyOptions, PolicyResult, PolicyView, ChecklistRunner } from './policy.js';
 export { verifyRegistry, archiveVersion, type VerifyResult, type ArchiveResult } from './maintenance.js';
 export { FolderStore, registryRoot } from './folder-store.js';

@@ -26,7 +26,10 @@ export function validateName(name: string, what: 'model' | 'alias' = 'model'): s
     });
   }
   if (what === 'alias' && /^\d+$/.test(name)) {
-    throw new MlopsError('REGISTRY_BAD_NAME', `invalid alias name "${name}": an alias cannot be a number (name@3 means version 3)`);
+    throw new MlopsError(
+      'REGISTRY_BAD_NAME',
+      `invalid alias name "${name}": an alias cannot be a number (name@3 means version 3)`,
+    );
   }
   return name;
 }
@@ -41,14 +44,23 @@ export function validateNewModelName(name: string): string {
   validateName(name);
   if (name.endsWith('.onnx')) {
     const stem = name.slice(0, -'.onnx'.length);
-    throw new MlopsError('REGISTRY_BAD_NAME', `invalid model name "${name}": a name ending in ".onnx" reads as a file path (${name}@1 would be a file)`, {
-      hint: stem ? `drop the extension: mlops registry register ${stem} <file.onnx>` : 'choose a name without the ".onnx" extension',
-    });
+    throw new MlopsError(
+      'REGISTRY_BAD_NAME',
+      `invalid model name "${name}": a name ending in ".onnx" reads as a file path (${name}@1 would be a file)`,
+      {
+        hint: stem
+          ? `drop the extension: mlops registry register ${stem} <file.onnx>`
+          : 'choose a name without the ".onnx" extension',
+      },
+    );
   }
   return name;
 }
 
-export type ModelSelector = { kind: 'latest' } | { kind: 'version'; version: number } | { kind: 'alias'; alias: string };
+export type ModelSelector =
+  | { kind: 'latest' }
+  | { kind: 'version'; version: number }
+  | { kind: 'alias'; alias: string };
 
 export interface ParsedRef {
   name: string;
@@ -71,5 +83,10 @@ export function parseRef(ref: string): ParsedRef {
 /** Could this string be a registry reference rather than a file path? */
 export function looksLikeRef(text: string): boolean {
   const [name, rest] = text.split('@', 2);
-  return NAME.test(name) && !name.includes('..') && (rest === undefined || /^[a-z0-9][a-z0-9._-]{0,63}$/.test(rest)) && !/\.onnx$/.test(name);
+  return (
+    NAME.test(name) &&
+    !name.includes('..') &&
+    (rest === undefined || /^[a-z0-9][a-z0-9._-]{0,63}$/.test(rest)) &&
+    !/\.onnx$/.test(name)
+  );
 }

@@ -22,7 +22,11 @@ import type { Actor, PolicyEvent } from './types.js';
 export interface ChecklistRunner {
   /** Throws an MlopsError naming the problem when `file` is not a valid checklist. */
   validate(file: string): Promise<void>;
-  run(file: string, model: string, options: { registry?: string; acks?: string[] }): Promise<{ passed: boolean; counts: Record<string, number>; not_passed: string[]; acked: string[] }>;
+  run(
+    file: string,
+    model: string,
+    options: { registry?: string; acks?: string[] },
+  ): Promise<{ passed: boolean; counts: Record<string, number>; not_passed: string[]; acked: string[] }>;
 }
 
 /** A policy in force, with who set it. */
@@ -45,12 +49,22 @@ export function foldPolicies(events: readonly PolicyEvent[]): PolicyView[] {
     if (e.action === 'clear') current.delete(key);
     else {
       current.set(key, {
-        alias: e.alias, model: e.model, require: e.require ?? [], checklist: e.checklist ?? null,
-        seq: e.seq, at: e.at, actor: e.actor, host: e.host, ...(e.ci_url ? { ci_url: e.ci_url } : {}), ...(e.reason ? { reason: e.reason } : {}),
+        alias: e.alias,
+        model: e.model,
+        require: e.require ?? [],
+        checklist: e.checklist ?? null,
+        seq: e.seq,
+        at: e.at,
+        actor: e.actor,
+        host: e.host,
+        ...(e.ci_url ? { ci_url: e.ci_url } : {}),
+        ...(e.reason ? { reason: e.reason } : {}),
       });
     }
   }
-  return [...current.values()].sort((a, b) => (a.model ?? '').localeCompare(b.model ?? '') || a.alias.localeCompare(b.alias));
+  return [...current.values()].sort(
+    (a, b) => (a.model ?? '').localeCompare(b.model ?? '') || a.alias.localeCompare(b.alias),
+  );
 }
 
 /** The policies that apply to `name` (for one alias, or all). */
@@ -75,7 +89,9 @@ export interface DamagedPolicies {
  * list/verify report the damage; rollback (the emergency path, it runs no
  * gate) and a register without --alias go on without the policies.
  */
-export async function readPoliciesOrDamage(store: RegistryStore): Promise<{ policies: PolicyView[]; damaged: DamagedPolicies | null }> {
+export async function readPoliciesOrDamage(
+  store: RegistryStore,
+): Promise<{ policies: PolicyView[]; damaged: DamagedPolicies | null }> {
   try {
     return { policies: await readPolicies(store), damaged: null };
   } catch (err) {
@@ -134,14 +150,24 @@ export async function aliasPolicy(options: PolicyOptions): Promise<PolicyResult>
   const requires = [...new Set((options.require ?? []).map((a) => validateName(a, 'alias')))];
   const setting = requires.length > 0 || options.checklist !== undefined;
   if ((setting || options.clear) && alias === undefined) {
-    throw new MlopsError('OPTION_MISSING', 'name the alias the policy is for', { hint: 'e.g. mlops registry policy production --require staging --checklist mlops.checklist.yml' });
+    throw new MlopsError('OPTION_MISSING', 'name the alias the policy is for', {
+      hint: 'e.g. mlops registry policy production --require staging --checklist mlops.checklist.yml',
+    });
   }
-  if (setting && options.clear) throw new MlopsError('OPTIONS_CONFLICT', '`clear` cannot be combined with `require` or `checklist`', { hint: 'setting a policy replaces the previous one; `clear` removes it' });
+  if (setting && options.clear)
+    throw new MlopsError('OPTIONS_CONFLICT', '`clear` cannot be combined with `require` or `checklist`', {
+      hint: 'setting a policy replaces the previous one; `clear` removes it',
+    });
   if (alias !== undefined && requires.includes(alias)) {
-    throw new MlopsError('REGISTRY_POLICY_INVALID', `"${alias}" cannot require itself`, { hint: `require the alias a version passes through before ${alias}, e.g. \`require\` staging` });
+    throw new MlopsError('REGISTRY_POLICY_INVALID', `"${alias}" cannot require itself`, {
+      hint: `require the alias a version passes through before ${alias}, e.g. \`require\` staging`,
+    });
   }
   const store = openStore(options);
-  const shown = (policies: PolicyView[]) => policies.filter((p) => (alias === undefined || p.alias === alias) && (model === null || p.model === null || p.model === model));
+  const shown = (policies: PolicyView[]) =>
+    policies.filter(
+      (p) => (alias === undefined || p.alias === alias) && (model === null || p.model === null || p.model === model),
+    );
   const action = options.clear ? 'clear' : setting ? 'set' : 'show';
   if (action === 'show') return { action, policies: shown(await readPolicies(store)), changed: false, event: null };
 
@@ -151,7 +177,11 @@ export async function aliasPolicy(options: PolicyOptions): Promise<PolicyResult>
     const sha256 = await sha256OfFile(resolved);
     if (sha256 === null) {
       const folder = (await stat(resolved).catch(() => undefined))?.isDirectory();
-      throw new MlopsError('REGISTRY_POLICY_CHECKLIST_MISSING', `checklist ${options.checklist} ${folder ? 'is a folder' : 'does not exist'} (looked at ${resolved})`, { hint: 'pass the path of a checklist file (mlops checklist init writes a starter)' });
+      throw new MlopsError(
+        'REGISTRY_POLICY_CHECKLIST_MISSING',
+        `checklist ${options.checklist} ${folder ? 'is a folder' : 'does not exist'} (looked at ${resolved})`,
+        { hint: 'pass the path of a checklist file (mlops checklist init writes a starter)' },
+      );
     }
     if (!options.checklists) throw new Error('aliasPolicy: a checklist needs options.checklists to validate it');
     await options.checklists.validate(resolved);
@@ -161,11 +191,20 @@ export async function aliasPolicy(options: PolicyOptions): Promise<PolicyResult>
   return store.withLock(async () => {
     const before = await readPolicies(store);
     const existing = before.find((p) => p.alias === alias && p.model === model);
-    if (options.clear ? !existing : existing && sameGates(existing, requires, checklist)) return { action, policies: shown(before), changed: false, event: null };
-    const [event] = await store.appendPolicy([{
-      type: 'policy', action: options.clear ? 'clear' : 'set', alias: alias!, model, ...(options.clear ? {} : { require: requires, checklist }),
-      at: new Date().toISOString(), ...currentActor(), ...(options.reason ? { reason: options.reason } : {}),
-    }]);
+    if (options.clear ? !existing : existing && sameGates(existing, requires, checklist))
+      return { action, policies: shown(before), changed: false, event: null };
+    const [event] = await store.appendPolicy([
+      {
+        type: 'policy',
+        action: options.clear ? 'clear' : 'set',
+        alias: alias!,
+        model,
+        ...(options.clear ? {} : { require: requires, checklist }),
+        at: new Date().toISOString(),
+        ...currentActor(),
+        ...(options.reason ? { reason: options.reason } : {}),
+      },
+    ]);
     return { action, policies: shown(await readPolicies(store)), changed: true, event };
   });
 }

@@ -2,7 +2,13 @@
 import path from 'node:path';
 import { isMlopsError, MlopsError } from '../util/errors.js';
 import { promote } from './aliases.js';
-import { checkChecklistsPresent, checkChecklistsUnchanged, checkRequired, gatesFor, type RunGateOptions } from './gates.js';
+import {
+  checkChecklistsPresent,
+  checkChecklistsUnchanged,
+  checkRequired,
+  gatesFor,
+  type RunGateOptions,
+} from './gates.js';
 import { policiesFor, readPolicies, readPoliciesOrDamage } from './policy.js';
 import { ciGitCommit, currentActor } from './actor.js';
 import { openStore, readState, type RegistryOptions } from './context.js';
@@ -71,13 +77,20 @@ export async function registerVersion(options: RegisterVersionOptions): Promise<
     const registered = await store.withLock(async () => {
       const state = await readState(store, name);
       // Only a move of an alias needs the policies (a gate that cannot be read refuses it); a plain register shows them.
-      const policies = policiesFor(options.alias ? await readPolicies(store) : (await readPoliciesOrDamage(store)).policies, name);
+      const policies = policiesFor(
+        options.alias ? await readPolicies(store) : (await readPoliciesOrDamage(store)).policies,
+        name,
+      );
       if (!options.allowDuplicate) {
         const same = [...state.versions.values()].find((r) => r.sha256 === staged.sha256);
         if (same && features && same.tags.features !== tags.features) {
-          throw new MlopsError('REGISTRY_DUPLICATE', `${name}@${same.version} already holds these bytes, ${same.tags.features ? `recording other features (${same.tags.features.slice(0, 80)})` : 'with no feature list'}; a version is immutable`, {
-            hint: 'pass `allowDuplicate` to register the same bytes as a new version with this feature list',
-          });
+          throw new MlopsError(
+            'REGISTRY_DUPLICATE',
+            `${name}@${same.version} already holds these bytes, ${same.tags.features ? `recording other features (${same.tags.features.slice(0, 80)})` : 'with no feature list'}; a version is immutable`,
+            {
+              hint: 'pass `allowDuplicate` to register the same bytes as a new version with this feature list',
+            },
+          );
         }
         if (same) {
           // --alias still moves: to the existing version, through promote's gates (after the lock, below).
@@ -111,16 +124,39 @@ export async function registerVersion(options: RegisterVersionOptions): Promise<
         created_at: at,
         created_by: actor.actor,
       };
-      const events = [{ type: 'register' as const, at, ...actor, version, record, ...(options.reason ? { reason: options.reason } : {}) }];
+      const events = [
+        {
+          type: 'register' as const,
+          at,
+          ...actor,
+          version,
+          record,
+          ...(options.reason ? { reason: options.reason } : {}),
+        },
+      ];
       // With a checklist to pass, the version is registered now and the alias moves through promote (the checklist needs name@version).
       if (options.alias && gates?.checklists.length) gated = { version, alias: options.alias };
-      const from = options.alias ? state.aliases.get(options.alias) ?? null : null;
-      const appendEvents = () => store.append(name, options.alias && !gated
-        ? [...events, {
-          type: 'alias' as const, action: 'promote' as const, alias: options.alias, from, to: version, at, ...actor,
-          ...(options.reason ? { reason: options.reason } : {}), ...(gates?.policySeq.length ? { policy_seq: gates.policySeq } : {}),
-        }]
-        : events);
+      const from = options.alias ? (state.aliases.get(options.alias) ?? null) : null;
+      const appendEvents = () =>
+        store.append(
+          name,
+          options.alias && !gated
+            ? [
+                ...events,
+                {
+                  type: 'alias' as const,
+                  action: 'promote' as const,
+                  alias: options.alias,
+                  from,
+                  to: version,
+                  at,
+                  ...actor,
+                  ...(options.reason ? { reason: options.reason } : {}),
+                  ...(gates?.policySeq.length ? { policy_seq: gates.policySeq } : {}),
+                },
+              ]
+            : events,
+        );
       await store.commitVersion(staged, record);
       committed = true;
       try {
@@ -135,13 +171,24 @@ export async function registerVersion(options: RegisterVersionOptions): Promise<
     });
     if (!gated) return registered;
     try {
-      const { alias, from, to, changed, event: _event, ...view } = await promote({ ...options, force: false, ref: `${name}@${gated.version}`, to: gated.alias });
+      const {
+        alias,
+        from,
+        to,
+        changed,
+        event: _event,
+        ...view
+      } = await promote({ ...options, force: false, ref: `${name}@${gated.version}`, to: gated.alias });
       return { ...view, duplicate: registered.duplicate, alias_move: { alias, from, to, changed } };
     } catch (err) {
       if (!isMlopsError(err)) throw err;
-      throw new MlopsError(err.code, `${registered.duplicate ? `these bytes already are ${name}@${gated.version}` : `registered ${name}@${gated.version}`}, but did not point "${gated.alias}" at it: ${err.message}`, {
-        hint: `the version is kept; once its checks pass: mlops registry promote ${name}@${gated.version} --to ${gated.alias} (--force promotes past failing checks, recorded in history)`,
-      });
+      throw new MlopsError(
+        err.code,
+        `${registered.duplicate ? `these bytes already are ${name}@${gated.version}` : `registered ${name}@${gated.version}`}, but did not point "${gated.alias}" at it: ${err.message}`,
+        {
+          hint: `the version is kept; once its checks pass: mlops registry promote ${name}@${gated.version} --to ${gated.alias} (--force promotes past failing checks, recorded in history)`,
+        },
+      );
     }
   } finally {
     if (!committed) await store.discard(staged);
@@ -168,7 +215,10 @@ async function resolveParent(options: RegistryOptions, ref: string): Promise<Ver
   const store = openStore(options);
   const state = await readState(store, parsed.name);
   if (state.versions.size === 0) {
-    throw new MlopsError('REGISTRY_MODEL_NOT_FOUND', `\`parent\` ${ref}: model "${parsed.name}" is not in the registry`);
+    throw new MlopsError(
+      'REGISTRY_MODEL_NOT_FOUND',
+      `\`parent\` ${ref}: model "${parsed.name}" is not in the registry`,
+    );
   }
   const record = selectVersion(state, parsed.selector);
   return { name: record.name, version: record.version };

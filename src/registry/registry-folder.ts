@@ -10,7 +10,8 @@ import path from 'node:path';
 import { MlopsError } from '../util/errors.js';
 import { storageError } from './storage-errors.js';
 
-const WHERE_HINT = 'check `registry` or MLOPS_REGISTRY (the default is ./.mlops in the current folder); mlops registry register creates a new registry';
+const WHERE_HINT =
+  'check `registry` or MLOPS_REGISTRY (the default is ./.mlops in the current folder); mlops registry register creates a new registry';
 
 function notAFolder(root: string): MlopsError {
   return new MlopsError('REGISTRY_NOT_A_FOLDER', `registry ${root} is not a folder`, { hint: WHERE_HINT });
@@ -34,7 +35,11 @@ export async function checkRegistryFolder(root: string): Promise<void> {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') {
       const file = code === 'ENOTDIR' ? await blockingFile(root) : undefined;
-      throw new MlopsError('REGISTRY_NOT_FOUND', `registry folder ${root} does not exist${file ? ` (${file} is not a folder)` : ''}`, { hint: WHERE_HINT });
+      throw new MlopsError(
+        'REGISTRY_NOT_FOUND',
+        `registry folder ${root} does not exist${file ? ` (${file} is not a folder)` : ''}`,
+        { hint: WHERE_HINT },
+      );
     }
     throw storageError(err, 'read', root, root);
   }
@@ -51,7 +56,11 @@ export async function createRegistryFolder(root: string): Promise<void> {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOTDIR' || code === 'EEXIST') {
       const file = await blockingFile(root);
-      throw new MlopsError('REGISTRY_NOT_A_FOLDER', `cannot create the registry folder ${root}${file ? `: ${file} is not a folder` : ''}`, { hint: WHERE_HINT });
+      throw new MlopsError(
+        'REGISTRY_NOT_A_FOLDER',
+        `cannot create the registry folder ${root}${file ? `: ${file} is not a folder` : ''}`,
+        { hint: WHERE_HINT },
+      );
     }
     throw storageError(err, 'write', root, root);
   }
@@ -66,9 +75,22 @@ export async function checkRegistryWritable(root: string, option: string): Promi
   for (let dir = root; ; dir = path.dirname(dir)) {
     const info = await stat(dir).catch(() => undefined);
     if (info) {
-      if (!info.isDirectory()) throw new MlopsError('REGISTRY_NOT_A_FOLDER', `${option}: the registry ${root} cannot be used: ${dir} is not a folder`, { hint: WHERE_HINT });
-      const writable = await access(dir, constants.W_OK).then(() => true, () => false);
-      if (!writable) throw new MlopsError('REGISTRY_NOT_WRITABLE', `${option}: the registry ${root} cannot be written (${dir} is not writable)`, { hint: 'check the permissions, or choose another `registry`' });
+      if (!info.isDirectory())
+        throw new MlopsError(
+          'REGISTRY_NOT_A_FOLDER',
+          `${option}: the registry ${root} cannot be used: ${dir} is not a folder`,
+          { hint: WHERE_HINT },
+        );
+      const writable = await access(dir, constants.W_OK).then(
+        () => true,
+        () => false,
+      );
+      if (!writable)
+        throw new MlopsError(
+          'REGISTRY_NOT_WRITABLE',
+          `${option}: the registry ${root} cannot be written (${dir} is not writable)`,
+          { hint: 'check the permissions, or choose another `registry`' },
+        );
       return;
     }
     if (path.dirname(dir) === dir) return;

@@ -33,7 +33,12 @@ export function stagingOwner(id: string): Partial<ProcessOwner> | null {
   const parts = id.split('~');
   if (parts.length < 5) return null;
   const [boot, pidns, pid] = parts.slice(-4, -1);
-  return { host: parts.slice(0, -4).join('~'), boot: boot === '-' ? '' : boot, pidns: pidns === '-' ? '' : pidns, pid: Number(pid) };
+  return {
+    host: parts.slice(0, -4).join('~'),
+    boot: boot === '-' ? '' : boot,
+    pidns: pidns === '-' ? '' : pidns,
+    pid: Number(pid),
+  };
 }
 
 /** Remove the entries of dead or long-silent owners; in-flight ones, here or in another namespace, stay. */

@@ -53,7 +53,10 @@ export function foldHistory(name: string, events: readonly RegistryEvent[]): Mod
 }
 
 export function aliasesOf(state: ModelState, version: number): string[] {
-  return [...state.aliases].filter(([, v]) => v === version).map(([a]) => a).sort();
+  return [...state.aliases]
+    .filter(([, v]) => v === version)
+    .map(([a]) => a)
+    .sort();
 }
 
 export function latestVersion(state: ModelState): number | undefined {
@@ -74,19 +77,29 @@ export function selectVersion(state: ModelState, selector: ModelSelector): Versi
   let version: number | undefined;
   if (selector.kind === 'latest') {
     version = latestVersion(state);
-    if (version === undefined) throw new MlopsError('REGISTRY_VERSION_NOT_FOUND', `every version of "${name}" is archived`, { hint: `name a version explicitly: ${name}@<version>` });
+    if (version === undefined)
+      throw new MlopsError('REGISTRY_VERSION_NOT_FOUND', `every version of "${name}" is archived`, {
+        hint: `name a version explicitly: ${name}@<version>`,
+      });
   } else if (selector.kind === 'version') {
     version = selector.version;
     if (!state.versions.has(version)) {
-      throw new MlopsError('REGISTRY_VERSION_NOT_FOUND', `"${name}" has no version ${version} (versions 1 to ${maxVersion(state)})`);
+      throw new MlopsError(
+        'REGISTRY_VERSION_NOT_FOUND',
+        `"${name}" has no version ${version} (versions 1 to ${maxVersion(state)})`,
+      );
     }
   } else {
     version = state.aliases.get(selector.alias);
     if (version === undefined) {
       const known = [...state.aliases.keys()].sort();
-      throw new MlopsError('REGISTRY_ALIAS_NOT_FOUND', `"${name}" has no alias "${selector.alias}"${known.length ? ` (aliases: ${known.join(', ')})` : ''}`, {
-        hint: `point it at a version with: mlops registry promote ${name}@<version> --to ${selector.alias}`,
-      });
+      throw new MlopsError(
+        'REGISTRY_ALIAS_NOT_FOUND',
+        `"${name}" has no alias "${selector.alias}"${known.length ? ` (aliases: ${known.join(', ')})` : ''}`,
+        {
+          hint: `point it at a version with: mlops registry promote ${name}@<version> --to ${selector.alias}`,
+        },
+      );
     }
   }
   return state.versions.get(version)!;

@@ -39,11 +39,20 @@ export function storageError(err: unknown, access: 'read' | 'write', target: str
     : FORBIDDEN.has(e.code!) && access === 'write'
       ? `writing needs a writable registry: fix the permissions of ${root}, or point \`registry\` (or MLOPS_REGISTRY) elsewhere; the registry was not changed`
       : `check ${root} (\`registry\` or MLOPS_REGISTRY)`;
-  return new MlopsError(access === 'write' ? 'REGISTRY_NOT_WRITABLE' : 'REGISTRY_UNREADABLE', `cannot ${access} ${where}: ${reason} (${e.code})`, { hint, cause: err });
+  return new MlopsError(
+    access === 'write' ? 'REGISTRY_NOT_WRITABLE' : 'REGISTRY_UNREADABLE',
+    `cannot ${access} ${where}: ${reason} (${e.code})`,
+    { hint, cause: err },
+  );
 }
 
 /** Run one storage step; its errno errors become storageError's messages. */
-export async function storageStep<T>(access: 'read' | 'write', target: string, root: string, step: () => Promise<T>): Promise<T> {
+export async function storageStep<T>(
+  access: 'read' | 'write',
+  target: string,
+  root: string,
+  step: () => Promise<T>,
+): Promise<T> {
   try {
     return await step();
   } catch (err) {

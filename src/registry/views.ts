@@ -48,16 +48,29 @@ export type EventView =
 
 export function recordView(record: VersionRecord): RecordView {
   const { name, version, parent, ...rest } = record;
-  return { name, model_version: version, ...rest, parent: parent ? { name: parent.name, model_version: parent.version } : null };
+  return {
+    name,
+    model_version: version,
+    ...rest,
+    parent: parent ? { name: parent.name, model_version: parent.version } : null,
+  };
 }
 
-export function versionView(store: RegistryStore, state: ModelState, record: VersionRecord, policies: PolicyView[]): VersionView {
+export function versionView(
+  store: RegistryStore,
+  state: ModelState,
+  record: VersionRecord,
+  policies: PolicyView[],
+): VersionView {
   return {
     ...recordView(record),
     aliases: aliasesOf(state, record.version),
     archived: state.archived.has(record.version),
     path: store.filePath(record.name, record.version, record.file),
-    children: [...state.versions.values()].filter((r) => r.parent?.name === record.name && r.parent.version === record.version).map((r) => r.version).sort((a, b) => a - b),
+    children: [...state.versions.values()]
+      .filter((r) => r.parent?.name === record.name && r.parent.version === record.version)
+      .map((r) => r.version)
+      .sort((a, b) => a - b),
     policies,
   };
 }

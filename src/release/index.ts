@@ -7,7 +7,12 @@
  */
 import type { RegisterOptions, RegisterResult } from '../registry/register.js';
 import { promote as moveAlias, type AliasMoveResult, type PromoteOptions } from '../registry/aliases.js';
-import { aliasPolicy as setAliasPolicy, type ChecklistRunner, type PolicyOptions, type PolicyResult } from '../registry/policy.js';
+import {
+  aliasPolicy as setAliasPolicy,
+  type ChecklistRunner,
+  type PolicyOptions,
+  type PolicyResult,
+} from '../registry/policy.js';
 
 /** The checklist capability, loaded only when a checklist is validated or run (`registry list` never loads it). */
 const checklists: ChecklistRunner = {

@@ -14,7 +14,8 @@ function effect(c: ColumnDrift): string {
   if (c.psi === undefined) return '-';
   const parts = [`PSI ${c.psi.toFixed(3)}`];
   if (c.ks_d !== undefined) parts.push(`D ${c.ks_d.toFixed(3)}`);
-  if (c.wasserstein_norm !== undefined && c.wasserstein_norm !== null) parts.push(`W/sd ${c.wasserstein_norm.toFixed(3)}`);
+  if (c.wasserstein_norm !== undefined && c.wasserstein_norm !== null)
+    parts.push(`W/sd ${c.wasserstein_norm.toFixed(3)}`);
   return parts.join(', ');
 }
 
@@ -44,12 +45,33 @@ function verdict(r: DriftResult): string {
 export function renderDriftTable(r: DriftResult, options: RenderOptions): string {
   const corrected = r.settings.correction !== 'none';
   const rows = r.columns.map((c) => [
-    c.column, c.type, c.status === 'skipped' ? paint(options, 'dim', testName(c)) : testName(c),
-    c.statistic === undefined ? '-' : c.statistic.toPrecision(4), p(c.pvalue), ...(corrected ? [p(c.pvalue_corrected)] : []),
-    effect(c), missingRates(c), c.status === 'skipped' ? '' : c.drifted ? paint(options, 'red', 'DRIFT') : paint(options, 'green', 'ok'),
+    c.column,
+    c.type,
+    c.status === 'skipped' ? paint(options, 'dim', testName(c)) : testName(c),
+    c.statistic === undefined ? '-' : c.statistic.toPrecision(4),
+    p(c.pvalue),
+    ...(corrected ? [p(c.pvalue_corrected)] : []),
+    effect(c),
+    missingRates(c),
+    c.status === 'skipped' ? '' : c.drifted ? paint(options, 'red', 'DRIFT') : paint(options, 'green', 'ok'),
   ]);
-  const head = ['column', 'type', 'test', 'statistic', 'p-value', ...(corrected ? [`p (${r.settings.correction})`] : []), 'effect', 'missing', 'drifted'];
-  const notes = r.columns.filter((c) => c.unseen_categories?.length).map((c) => `${c.column}: categories not in the reference: ${c.unseen_categories!.slice(0, 10).join(', ')}${c.unseen_categories!.length > 10 ? ', ...' : ''}`);
+  const head = [
+    'column',
+    'type',
+    'test',
+    'statistic',
+    'p-value',
+    ...(corrected ? [`p (${r.settings.correction})`] : []),
+    'effect',
+    'missing',
+    'drifted',
+  ];
+  const notes = r.columns
+    .filter((c) => c.unseen_categories?.length)
+    .map(
+      (c) =>
+        `${c.column}: categories not in the reference: ${c.unseen_categories!.slice(0, 10).join(', ')}${c.unseen_categories!.length > 10 ? ', ...' : ''}`,
+    );
   const line = r.dataset_drift ? paint(options, 'red', verdict(r)) : paint(options, 'green', verdict(r));
   return [renderTable(head, rows, options), ...notes, rules(r), line].join('\n') + '\n';
 }
@@ -65,12 +87,16 @@ export function renderDriftMarkdown(r: DriftResult): string {
     '',
     '| column | type | test | statistic | p-value | effect | missing | drifted |',
     '| --- | --- | --- | --- | --- | --- | --- | --- |',
-    ...r.columns.map((c) => `| ${esc(c.column)} | ${c.type} | ${esc(testName(c))} | ${c.statistic === undefined ? '-' : c.statistic.toPrecision(4)} | ${p(c.pvalue_corrected ?? c.pvalue)} | ${effect(c)} | ${missingRates(c)} | ${c.status === 'skipped' ? '' : c.drifted ? '**yes**' : 'no'} |`),
+    ...r.columns.map(
+      (c) =>
+        `| ${esc(c.column)} | ${c.type} | ${esc(testName(c))} | ${c.statistic === undefined ? '-' : c.statistic.toPrecision(4)} | ${p(c.pvalue_corrected ?? c.pvalue)} | ${effect(c)} | ${missingRates(c)} | ${c.status === 'skipped' ? '' : c.drifted ? '**yes**' : 'no'} |`,
+    ),
   ];
   return lines.join('\n') + '\n';
 }
 
-const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!);
+const escapeHtml = (s: string) =>
+  s.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!);
 
 /** Overlaid reference/current shares as an inline SVG (no scripts, no network). */
 function svgChart(chart: ChartData, column: string): string {
@@ -86,32 +112,65 @@ function svgChart(chart: ChartData, column: string): string {
   for (let i = 0; i < n; i++) {
     const [r, c] = [chart.reference[i], chart.current[i]];
     if (chart.kind === 'histogram') {
-      bars.push(`<rect class="ref" x="${x(i).toFixed(1)}" y="${y(r).toFixed(1)}" width="${bw.toFixed(1)}" height="${(H - pad.b - y(r)).toFixed(1)}"/>`);
-      bars.push(`<rect class="cur" x="${x(i).toFixed(1)}" y="${y(c).toFixed(1)}" width="${bw.toFixed(1)}" height="${(H - pad.b - y(c)).toFixed(1)}"/>`);
+      bars.push(
+        `<rect class="ref" x="${x(i).toFixed(1)}" y="${y(r).toFixed(1)}" width="${bw.toFixed(1)}" height="${(H - pad.b - y(r)).toFixed(1)}"/>`,
+      );
+      bars.push(
+        `<rect class="cur" x="${x(i).toFixed(1)}" y="${y(c).toFixed(1)}" width="${bw.toFixed(1)}" height="${(H - pad.b - y(c)).toFixed(1)}"/>`,
+      );
     } else {
-      bars.push(`<rect class="ref" x="${(x(i) + bw * 0.1).toFixed(1)}" y="${y(r).toFixed(1)}" width="${(bw * 0.4).toFixed(1)}" height="${(H - pad.b - y(r)).toFixed(1)}"><title>${escapeHtml(chart.labels![i])}: reference ${(r * 100).toFixed(1)} %</title></rect>`);
-      bars.push(`<rect class="cur" x="${(x(i) + bw * 0.5).toFixed(1)}" y="${y(c).toFixed(1)}" width="${(bw * 0.4).toFixed(1)}" height="${(H - pad.b - y(c)).toFixed(1)}"><title>${escapeHtml(chart.labels![i])}: current ${(c * 100).toFixed(1)} %</title></rect>`);
+      bars.push(
+        `<rect class="ref" x="${(x(i) + bw * 0.1).toFixed(1)}" y="${y(r).toFixed(1)}" width="${(bw * 0.4).toFixed(1)}" height="${(H - pad.b - y(r)).toFixed(1)}"><title>${escapeHtml(chart.labels![i])}: reference ${(r * 100).toFixed(1)} %</title></rect>`,
+      );
+      bars.push(
+        `<rect class="cur" x="${(x(i) + bw * 0.5).toFixed(1)}" y="${y(c).toFixed(1)}" width="${(bw * 0.4).toFixed(1)}" height="${(H - pad.b - y(c)).toFixed(1)}"><title>${escapeHtml(chart.labels![i])}: current ${(c * 100).toFixed(1)} %</title></rect>`,
+      );
     }
   }
-  const axis = chart.kind === 'histogram'
-    ? [0, n / 2, n].map((i, k) => `<text x="${x(i).toFixed(1)}" y="${H - pad.b + 16}" text-anchor="${['start', 'middle', 'end'][k]}">${Number(chart.edges![i].toPrecision(3))}</text>`).join('')
-    : chart.labels!.map((l, i) => `<text x="${(x(i) + bw / 2).toFixed(1)}" y="${H - pad.b + 16}" text-anchor="middle">${escapeHtml(l.length > 10 ? `${l.slice(0, 9)}…` : l)}</text>`).join('');
-  return `<svg class="chart" data-column="${escapeHtml(column)}" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${escapeHtml(column)}: reference vs current">`
-    + `<line x1="${pad.l}" y1="${H - pad.b}" x2="${W - pad.r}" y2="${H - pad.b}" stroke="#999"/>`
-    + `<text x="${pad.l - 4}" y="${pad.t + 8}" text-anchor="end">${(max * 100).toFixed(0)}%</text>`
-    + bars.join('') + axis + '</svg>';
+  const axis =
+    chart.kind === 'histogram'
+      ? [0, n / 2, n]
+          .map(
+            (i, k) =>
+              `<text x="${x(i).toFixed(1)}" y="${H - pad.b + 16}" text-anchor="${['start', 'middle', 'end'][k]}">${Number(chart.edges![i].toPrecision(3))}</text>`,
+          )
+          .join('')
+      : chart
+          .labels!.map(
+            (l, i) =>
+              `<text x="${(x(i) + bw / 2).toFixed(1)}" y="${H - pad.b + 16}" text-anchor="middle">${escapeHtml(l.length > 10 ? `${l.slice(0, 9)}…` : l)}</text>`,
+          )
+          .join('');
+  return (
+    `<svg class="chart" data-column="${escapeHtml(column)}" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${escapeHtml(column)}: reference vs current">` +
+    `<line x1="${pad.l}" y1="${H - pad.b}" x2="${W - pad.r}" y2="${H - pad.b}" stroke="#999"/>` +
+    `<text x="${pad.l - 4}" y="${pad.t + 8}" text-anchor="end">${(max * 100).toFixed(0)}%</text>` +
+    bars.join('') +
+    axis +
+    '</svg>'
+  );
 }
 
 export function renderDriftHtml(r: DriftResult): string {
-  const cards = r.columns.map((c) => {
-    const badge = c.status === 'skipped' ? '<span class="badge skip">not tested</span>' : c.drifted ? '<span class="badge drift">drift</span>' : '<span class="badge ok">ok</span>';
-    const missing = `Missing: ${c.reference_missing} / ${c.current_missing} (${escapeHtml(missingRates(c))})${c.missing_drift ? ', <strong>drift in missing values</strong>' : ''}.`;
-    const figures = c.status === 'skipped' || c.test === 'missing_rate'
-      ? `<p class="muted">${escapeHtml(c.reason ?? '')}. ${missing}</p>`
-      : `<p>${c.test === 'ks' ? 'Kolmogorov-Smirnov' : 'chi-square'} (${escapeHtml(c.method ?? '')}): statistic ${c.statistic!.toPrecision(4)}, p-value ${p(c.pvalue)}${r.settings.correction !== 'none' ? `, corrected ${p(c.pvalue_corrected)}` : ''}; ${escapeHtml(effect(c))}. ${missing}</p>`
-        + (c.unseen_categories?.length ? `<p>Not in the reference: ${c.unseen_categories.slice(0, 20).map(escapeHtml).join(', ')}</p>` : '');
-    return `<section class="column ${c.drifted ? 'drifted' : ''}"><h2>${escapeHtml(c.column)} <small>${c.type}</small> ${badge}</h2>${figures}${c.chart ? svgChart(c.chart, c.column) : ''}</section>`;
-  }).join('\n');
+  const cards = r.columns
+    .map((c) => {
+      const badge =
+        c.status === 'skipped'
+          ? '<span class="badge skip">not tested</span>'
+          : c.drifted
+            ? '<span class="badge drift">drift</span>'
+            : '<span class="badge ok">ok</span>';
+      const missing = `Missing: ${c.reference_missing} / ${c.current_missing} (${escapeHtml(missingRates(c))})${c.missing_drift ? ', <strong>drift in missing values</strong>' : ''}.`;
+      const figures =
+        c.status === 'skipped' || c.test === 'missing_rate'
+          ? `<p class="muted">${escapeHtml(c.reason ?? '')}. ${missing}</p>`
+          : `<p>${c.test === 'ks' ? 'Kolmogorov-Smirnov' : 'chi-square'} (${escapeHtml(c.method ?? '')}): statistic ${c.statistic!.toPrecision(4)}, p-value ${p(c.pvalue)}${r.settings.correction !== 'none' ? `, corrected ${p(c.pvalue_corrected)}` : ''}; ${escapeHtml(effect(c))}. ${missing}</p>` +
+            (c.unseen_categories?.length
+              ? `<p>Not in the reference: ${c.unseen_categories.slice(0, 20).map(escapeHtml).join(', ')}</p>`
+              : '');
+      return `<section class="column ${c.drifted ? 'drifted' : ''}"><h2>${escapeHtml(c.column)} <small>${c.type}</small> ${badge}</h2>${figures}${c.chart ? svgChart(c.chart, c.column) : ''}</section>`;
+    })
+    .join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Drift report</title>
 <style>

@@ -6,7 +6,12 @@
 import { ERROR_AREAS, ERROR_CODES, type ErrorArea, type ErrorCodeInfo } from '../util/error-codes.js';
 import { FINDING_CODES, type FindingCodeInfo } from '../check/finding-codes.js';
 
-const EXIT_MEANING: Record<number, string> = { 0: 'ok', 1: 'failure found', 2: 'usage or input error', 3: 'internal error' };
+const EXIT_MEANING: Record<number, string> = {
+  0: 'ok',
+  1: 'failure found',
+  2: 'usage or input error',
+  3: 'internal error',
+};
 
 /** A table cell: a pipe would end the cell early. */
 const cell = (text: string) => text.replace(/\|/g, '\\|');
@@ -29,7 +34,8 @@ export function renderErrorsDoc(): string {
     const rows = entries.filter(([, info]) => info.area === area);
     if (rows.length === 0) continue;
     lines.push(`## ${title}`, '', '| Code | Exit | Meaning |', '| --- | --- | --- |');
-    for (const [code, info] of rows) lines.push(`| \`${code}\` | ${info.exit} (${EXIT_MEANING[info.exit]}) | ${cell(info.meaning)} |`);
+    for (const [code, info] of rows)
+      lines.push(`| \`${code}\` | ${info.exit} (${EXIT_MEANING[info.exit]}) | ${cell(info.meaning)} |`);
     lines.push('');
   }
   lines.push(

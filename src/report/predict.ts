@@ -9,7 +9,9 @@ import type { PredictBatchResult, PredictProgress } from '../predict/types.js';
 export const CLEAR_LINE = '\r\u001b[2K';
 
 export function formatDuration(ms: number): string {
-  return ms < 60_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
+  return ms < 60_000
+    ? `${(ms / 1000).toFixed(1)} s`
+    : `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
 }
 
 const count = (n: number) => n.toLocaleString('en-US');
@@ -23,7 +25,9 @@ export function renderPredictProgress(p: PredictProgress): string {
 }
 
 /** `predicted 300,000 rows (12 rejected) in 0.9 s (335,210 rows/s) -> preds.csv`, with its line end. */
-export function renderPredictSummary(r: Pick<PredictBatchResult, 'files' | 'rows_written' | 'rows_rejected' | 'timings_ms' | 'rows_per_second'>): string {
+export function renderPredictSummary(
+  r: Pick<PredictBatchResult, 'files' | 'rows_written' | 'rows_rejected' | 'timings_ms' | 'rows_per_second'>,
+): string {
   const where = r.files.length === 1 ? r.files[0].output : `${r.files.length} files`;
   const rejected = r.rows_rejected ? ` (${count(r.rows_rejected)} rejected)` : '';
   return `predicted ${count(r.rows_written)} row${r.rows_written === 1 ? '' : 's'}${rejected} in ${formatDuration(r.timings_ms.total)} (${count(r.rows_per_second)} rows/s) -> ${where === '-' ? 'stdout' : where}\n`;

@@ -1,4 +1,16 @@
-import type { AliasMoveResult, ArchiveResult, ChecklistRun, HistoryResult, ListResult, PolicyEvent, PolicyResult, PolicyView, RegisterResult, ShowResult, VerifyResult } from '../registry/index.js';
+import type {
+  AliasMoveResult,
+  ArchiveResult,
+  ChecklistRun,
+  HistoryResult,
+  ListResult,
+  PolicyEvent,
+  PolicyResult,
+  PolicyView,
+  RegisterResult,
+  ShowResult,
+  VerifyResult,
+} from '../registry/index.js';
 import { formatShape } from '../onnx/shape-text.js';
 import { paint, type RenderOptions } from './style.js';
 import { formatBytes, joinSections, renderFields, renderTable } from './table.js';
@@ -11,25 +23,64 @@ export function renderRegister(result: RegisterResult, options: RenderOptions): 
   const head = result.duplicate
     ? `${paint(options, 'yellow', 'already registered')}: identical bytes are ${record.name}@${record.model_version} (pass --allow-duplicate for a new version)`
     : `${paint(options, 'green', 'registered')} ${record.name}@${record.model_version}${result.aliases.length ? ` (${result.aliases.join(', ')})` : ''}`;
-  const move = result.duplicate && result.alias_move
-    ? result.alias_move.changed ? `\n${paint(options, 'green', 'promoted')} ${record.name} ${result.alias_move.alias}: ${result.alias_move.from ?? '-'} -> ${result.alias_move.to}` : `\n${result.alias_move.alias} already points at ${result.alias_move.to}; nothing changed`
-    : '';
-  return `${head}${move}\n${renderFields([['sha256', record.sha256], ['size', formatBytes(record.size_bytes)], ['source', record.source_path]], options)}\n`;
+  const move =
+    result.duplicate && result.alias_move
+      ? result.alias_move.changed
+        ? `\n${paint(options, 'green', 'promoted')} ${record.name} ${result.alias_move.alias}: ${result.alias_move.from ?? '-'} -> ${result.alias_move.to}`
+        : `\n${result.alias_move.alias} already points at ${result.alias_move.to}; nothing changed`
+      : '';
+  return `${head}${move}\n${renderFields(
+    [
+      ['sha256', record.sha256],
+      ['size', formatBytes(record.size_bytes)],
+      ['source', record.source_path],
+    ],
+    options,
+  )}\n`;
 }
 
 export function renderList(result: ListResult, options: RenderOptions): string {
   if ('models' in result) {
-    const damaged = result.damaged.map((d) => `${paint(options, 'red', 'damaged_history')} ${d.name}: ${d.message}\n`).join('')
-      + (result.damaged_policies ? `${paint(options, 'red', 'damaged_policies')}: ${result.damaged_policies.message}\n` : '');
-    if (result.models.length === 0) return damaged || 'no models registered yet (mlops registry register <name> <file.onnx>)\n';
-    return renderTable(['model', 'versions', 'latest', 'aliases', 'updated'], result.models.map((m) => [
-      m.name, m.versions, m.latest ?? '-', Object.entries(m.aliases).map(([a, v]) => `${a}=${v}`).join(', '), day(m.updated_at),
-    ]), options) + '\n' + damaged;
+    const damaged =
+      result.damaged.map((d) => `${paint(options, 'red', 'damaged_history')} ${d.name}: ${d.message}\n`).join('') +
+      (result.damaged_policies
+        ? `${paint(options, 'red', 'damaged_policies')}: ${result.damaged_policies.message}\n`
+        : '');
+    if (result.models.length === 0)
+      return damaged || 'no models registered yet (mlops registry register <name> <file.onnx>)\n';
+    return (
+      renderTable(
+        ['model', 'versions', 'latest', 'aliases', 'updated'],
+        result.models.map((m) => [
+          m.name,
+          m.versions,
+          m.latest ?? '-',
+          Object.entries(m.aliases)
+            .map(([a, v]) => `${a}=${v}`)
+            .join(', '),
+          day(m.updated_at),
+        ]),
+        options,
+      ) +
+      '\n' +
+      damaged
+    );
   }
-  return renderTable(['version', 'created', 'by', 'size', 'sha256', 'aliases', 'description'], result.versions.map((v) => [
-    v.archived ? paint(options, 'dim', `${v.model_version} (archived)`) : String(v.model_version),
-    day(v.created_at), v.created_by, formatBytes(v.size_bytes), short(v.sha256), v.aliases.join(', '), v.description,
-  ]), options) + '\n';
+  return (
+    renderTable(
+      ['version', 'created', 'by', 'size', 'sha256', 'aliases', 'description'],
+      result.versions.map((v) => [
+        v.archived ? paint(options, 'dim', `${v.model_version} (archived)`) : String(v.model_version),
+        day(v.created_at),
+        v.created_by,
+        formatBytes(v.size_bytes),
+        short(v.sha256),
+        v.aliases.join(', '),
+        v.description,
+      ]),
+      options,
+    ) + '\n'
+  );
 }
 
 export function renderShow(r: ShowResult, options: RenderOptions): string {
@@ -40,14 +91,32 @@ export function renderShow(r: ShowResult, options: RenderOptions): string {
     ['sha256', r.sha256],
     ['size', formatBytes(r.size_bytes)],
     ['producer', r.producer || '-'],
-    ['ir / opsets', `${r.ir_version} / ${Object.entries(r.opsets).map(([d, v]) => `${d} ${v}`).join(', ')}`],
+    [
+      'ir / opsets',
+      `${r.ir_version} / ${Object.entries(r.opsets)
+        .map(([d, v]) => `${d} ${v}`)
+        .join(', ')}`,
+    ],
     ['created', `${day(r.created_at)} by ${r.created_by}`],
     ['git commit', r.git_commit ?? '-'],
     ['parent', r.parent ? `${r.parent.name}@${r.parent.model_version}` : '-'],
-    ['tags', Object.entries(r.tags).map(([k, v]) => `${k}=${v}`).join(', ') || '-'],
-    ['metrics', Object.entries(r.metrics).map(([k, v]) => `${k}=${v}`).join(', ') || '-'],
+    [
+      'tags',
+      Object.entries(r.tags)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', ') || '-',
+    ],
+    [
+      'metrics',
+      Object.entries(r.metrics)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', ') || '-',
+    ],
     ['path', r.path],
-    ['policies', r.policies.map((p) => `${policyName(p)}: ${gates(p)} (set by ${p.actor}, ${day(p.at)})`).join('\n') || '-'],
+    [
+      'policies',
+      r.policies.map((p) => `${policyName(p)}: ${gates(p)} (set by ${p.actor}, ${day(p.at)})`).join('\n') || '-',
+    ],
   ];
   const io = [
     ...r.signature.inputs.map((v) => ['input', v.name, v.type, formatShape(v.shape)]),
@@ -58,9 +127,12 @@ export function renderShow(r: ShowResult, options: RenderOptions): string {
 
 export function renderHistory(result: HistoryResult, options: RenderOptions): string {
   const rows = result.events.map((e) => {
-    const what = e.type === 'register' ? `register ${e.model_version}`
-      : e.type === 'archive' ? `archive ${e.model_version}`
-      : `${e.action} ${e.alias}: ${e.from ?? '-'} -> ${e.to}${e.forced ? ` (${forcedPast(e.checklists ?? [])})` : e.checklists?.length ? ` (${checklistsPassed(e.checklists)})` : ''}`;
+    const what =
+      e.type === 'register'
+        ? `register ${e.model_version}`
+        : e.type === 'archive'
+          ? `archive ${e.model_version}`
+          : `${e.action} ${e.alias}: ${e.from ?? '-'} -> ${e.to}${e.forced ? ` (${forcedPast(e.checklists ?? [])})` : e.checklists?.length ? ` (${checklistsPassed(e.checklists)})` : ''}`;
     return [e.seq, day(e.at), e.actor + (e.ci_url ? `\n${e.ci_url}` : ''), what, e.reason ?? ''];
   });
   const events = renderTable(['#', 'when', 'who', 'what', 'reason'], rows, options) + '\n';
@@ -92,35 +164,73 @@ function gates(p: { require?: string[]; checklist?: { path: string; sha256: stri
 }
 
 function renderPolicyEvents(events: PolicyEvent[], options: RenderOptions): string {
-  return renderTable(['#', 'when', 'who', 'what', 'reason'], events.map((e) => [
-    e.seq, day(e.at), e.actor + (e.ci_url ? `\n${e.ci_url}` : ''), e.action === 'clear' ? `clear ${policyName(e)}` : `set ${policyName(e)}: ${gates(e)}`, e.reason ?? '',
-  ]), options) + '\n';
+  return (
+    renderTable(
+      ['#', 'when', 'who', 'what', 'reason'],
+      events.map((e) => [
+        e.seq,
+        day(e.at),
+        e.actor + (e.ci_url ? `\n${e.ci_url}` : ''),
+        e.action === 'clear' ? `clear ${policyName(e)}` : `set ${policyName(e)}: ${gates(e)}`,
+        e.reason ?? '',
+      ]),
+      options,
+    ) + '\n'
+  );
 }
 
 export function renderPolicy(result: PolicyResult, options: RenderOptions): string {
   const e = result.event;
-  const head = e ? `${paint(options, 'green', e.action === 'clear' ? 'cleared' : 'set')} the policy for ${policyName(e)}${e.action === 'set' ? `: ${gates(e)}` : ''}\n`
-    : result.action === 'set' ? 'the policy already is so; nothing changed\n'
-    : result.action === 'clear' ? 'no such policy; nothing changed\n' : '';
-  if (result.policies.length === 0) return head || 'no alias policy (set one: mlops registry policy production --require staging --checklist mlops.checklist.yml)\n';
-  return head + renderTable(['alias', 'model', 'gates', 'set by', 'when', 'reason'], result.policies.map((p: PolicyView) => [
-    p.alias, p.model ?? 'all', gates(p).replace('; ', '\n'), p.actor + (p.ci_url ? `\n${p.ci_url}` : ''), day(p.at), p.reason ?? '',
-  ]), options) + '\n';
+  const head = e
+    ? `${paint(options, 'green', e.action === 'clear' ? 'cleared' : 'set')} the policy for ${policyName(e)}${e.action === 'set' ? `: ${gates(e)}` : ''}\n`
+    : result.action === 'set'
+      ? 'the policy already is so; nothing changed\n'
+      : result.action === 'clear'
+        ? 'no such policy; nothing changed\n'
+        : '';
+  if (result.policies.length === 0)
+    return (
+      head ||
+      'no alias policy (set one: mlops registry policy production --require staging --checklist mlops.checklist.yml)\n'
+    );
+  return (
+    head +
+    renderTable(
+      ['alias', 'model', 'gates', 'set by', 'when', 'reason'],
+      result.policies.map((p: PolicyView) => [
+        p.alias,
+        p.model ?? 'all',
+        gates(p).replace('; ', '\n'),
+        p.actor + (p.ci_url ? `\n${p.ci_url}` : ''),
+        day(p.at),
+        p.reason ?? '',
+      ]),
+      options,
+    ) +
+    '\n'
+  );
 }
 
 export function renderVerify(result: VerifyResult, options: RenderOptions): string {
-  const lines = result.problems.map((p) => `${paint(options, p.severity === 'warning' ? 'yellow' : 'red', p.severity === 'warning' ? `warning: ${p.problem}` : p.problem)} ${p.name === null ? 'alias policies' : p.model_version === null ? p.name : `${p.name}@${p.model_version}`}: ${p.message}`);
+  const lines = result.problems.map(
+    (p) =>
+      `${paint(options, p.severity === 'warning' ? 'yellow' : 'red', p.severity === 'warning' ? `warning: ${p.problem}` : p.problem)} ${p.name === null ? 'alias policies' : p.model_version === null ? p.name : `${p.name}@${p.model_version}`}: ${p.message}`,
+  );
   const files = result.problems.filter((p) => p.problem === 'sha256_mismatch' || p.problem === 'missing_file').length;
   const histories = result.problems.filter((p) => p.problem === 'damaged_history').length;
   const unregistered = result.problems.filter((p) => p.problem === 'unregistered_folder').length;
   const verdict = result.passed
     ? `${paint(options, 'green', 'ok')}: ${result.checked} stored file${result.checked === 1 ? '' : 's'} match their sha256`
     : `${paint(options, 'red', 'FAILED')}: ${[
-      `${files} of ${result.checked} stored files are damaged or missing`,
-      ...(histories ? [`${histories} model${histories === 1 ? '' : 's'} with a damaged history (not checked)`] : []),
-      ...(result.problems.some((p) => p.problem === 'damaged_policies') ? ['the alias policies (policies.jsonl) are damaged'] : []),
-      ...(unregistered ? [`${unregistered} version folder${unregistered === 1 ? '' : 's'} with no register event`] : []),
-    ].join('; ')}`;
+        `${files} of ${result.checked} stored files are damaged or missing`,
+        ...(histories ? [`${histories} model${histories === 1 ? '' : 's'} with a damaged history (not checked)`] : []),
+        ...(result.problems.some((p) => p.problem === 'damaged_policies')
+          ? ['the alias policies (policies.jsonl) are damaged']
+          : []),
+        ...(unregistered
+          ? [`${unregistered} version folder${unregistered === 1 ? '' : 's'} with no register event`]
+          : []),
+      ].join('; ')}`;
   return [...lines, verdict].join('\n') + '\n';
 }
 
@@ -131,5 +241,7 @@ export function renderAliasMove(result: AliasMoveResult, options: RenderOptions)
 }
 
 export function renderArchive(result: ArchiveResult): string {
-  return result.changed ? `archived ${result.name}@${result.model_version}\n` : `${result.name}@${result.model_version} was already archived\n`;
+  return result.changed
+    ? `archived ${result.name}@${result.model_version}\n`
+    : `${result.name}@${result.model_version} was already archived\n`;
 }

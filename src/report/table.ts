@@ -7,7 +7,12 @@ export type Cell = string | number | { content: string; colSpan?: number; hAlign
 const BOXED_ROW_LIMIT = 200;
 
 /** A cli-table3 table on a terminal (borders and heads in plain text unless colour is on), else plain columns. */
-export function renderTable(head: string[], rows: Cell[][], options: RenderOptions, align?: Array<'left' | 'right'>): string {
+export function renderTable(
+  head: string[],
+  rows: Cell[][],
+  options: RenderOptions,
+  align?: Array<'left' | 'right'>,
+): string {
   if (options.terminal === false || rows.length > BOXED_ROW_LIMIT) return renderColumns(head, rows, align);
   const table = new Table({
     head,
@@ -29,12 +34,19 @@ export function renderColumns(head: string[], rows: Cell[][], align?: Array<'lef
   const texts = [...(head.length ? [head] : []), ...rows.map((r) => r.map(cellText))];
   // reduce, not Math.max(...): a spread of thousands of rows overflows the call stack.
   const columns = texts.reduce((n, r) => Math.max(n, r.length), 0);
-  const widths = Array.from({ length: columns }, (_, c) => texts.reduce((w, r) => Math.max(w, (r[c] ?? '').replace(ANSI, '').length), 0));
+  const widths = Array.from({ length: columns }, (_, c) =>
+    texts.reduce((w, r) => Math.max(w, (r[c] ?? '').replace(ANSI, '').length), 0),
+  );
   return texts
-    .map((r) => r.map((t, c) => {
-      const pad = ' '.repeat(Math.max(0, widths[c] - t.replace(ANSI, '').length));
-      return align?.[c] === 'right' ? pad + t : t + pad;
-    }).join('  ').trimEnd())
+    .map((r) =>
+      r
+        .map((t, c) => {
+          const pad = ' '.repeat(Math.max(0, widths[c] - t.replace(ANSI, '').length));
+          return align?.[c] === 'right' ? pad + t : t + pad;
+        })
+        .join('  ')
+        .trimEnd(),
+    )
     .join('\n');
 }
 

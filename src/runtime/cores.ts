@@ -28,5 +28,7 @@ function readQuota(): number | undefined {
 export function availableCores(): number {
   const quota = readQuota();
   const cores = availableParallelism();
-  return quota !== undefined && Number.isFinite(quota) && quota > 0 ? Math.max(1, Math.min(cores, Math.ceil(quota))) : cores;
+  return quota !== undefined && Number.isFinite(quota) && quota > 0
+    ? Math.max(1, Math.min(cores, Math.ceil(quota)))
+    : cores;
 }

@@ -19,7 +19,10 @@ const ort = await import('onnxruntime-node');
 ort.env.logLevel = 'fatal';
 let session: InferenceSession;
 try {
-  session = await ort.InferenceSession.create(init.bytes, { ...(init.threads ? { intraOpNumThreads: init.threads } : {}), logSeverityLevel: 4 });
+  session = await ort.InferenceSession.create(init.bytes, {
+    ...(init.threads ? { intraOpNumThreads: init.threads } : {}),
+    logSeverityLevel: 4,
+  });
   parentPort!.postMessage({ ready: true } satisfies WorkerReady);
 } catch (err) {
   parentPort!.postMessage({ ready: false, error: (err as Error).message } satisfies WorkerReady);
@@ -35,7 +38,8 @@ parentPort!.on('message', async (request: RunRequest | { close: true }) => {
   try {
     const toOrt = (wire: Record<string, WireTensor>) => {
       const feeds: Record<string, OrtTensor> = {};
-      for (const [name, t] of Object.entries(wire)) feeds[name] = new ort.Tensor(t.type as OrtTensor.Type, t.data as never, t.dims);
+      for (const [name, t] of Object.entries(wire))
+        feeds[name] = new ort.Tensor(t.type as OrtTensor.Type, t.data as never, t.dims);
       return feeds;
     };
     const started = performance.now();
@@ -46,7 +50,9 @@ parentPort!.on('message', async (request: RunRequest | { close: true }) => {
       const rows = Object.values(request.feeds)[0].dims[0];
       const parts: Array<Record<string, OrtTensor>> = [];
       for (let from = 0; from < rows; from += split) {
-        const slice = Object.fromEntries(Object.entries(request.feeds).map(([n, t]) => [n, sliceRows(t, from, from + split)]));
+        const slice = Object.fromEntries(
+          Object.entries(request.feeds).map(([n, t]) => [n, sliceRows(t, from, from + split)]),
+        );
         parts.push((await session.run(toOrt(slice), request.fetch)) as Record<string, OrtTensor>);
       }
       results = Object.fromEntries(request.fetch.map((n) => [n, concatRows(parts.map((p) => p[n]))]));

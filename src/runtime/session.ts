@@ -54,12 +54,23 @@ export function loadFailed(label: string, err: unknown): MlopsError {
 }
 
 /** onnxruntime failed one inference call (in this thread or a worker's); `feeds` say what it was given. */
-export function runFailed(label: string, feeds: Record<string, { type: string; dims: readonly number[] }>, err: unknown, cause?: unknown): MlopsError {
-  const shapes = Object.entries(feeds).map(([n, t]) => `${n} ${t.type}[${t.dims.join(', ')}]`).join(', ');
-  return new MlopsError('RUNTIME_RUN_FAILED', `onnxruntime failed to run ${label} on inputs ${shapes}: ${cleanOrtMessage(err)}`, {
-    hint: 'check that the inputs have the types and shapes the model declares (mlops inspect shows them)',
-    ...(cause === undefined ? {} : { cause }),
-  });
+export function runFailed(
+  label: string,
+  feeds: Record<string, { type: string; dims: readonly number[] }>,
+  err: unknown,
+  cause?: unknown,
+): MlopsError {
+  const shapes = Object.entries(feeds)
+    .map(([n, t]) => `${n} ${t.type}[${t.dims.join(', ')}]`)
+    .join(', ');
+  return new MlopsError(
+    'RUNTIME_RUN_FAILED',
+    `onnxruntime failed to run ${label} on inputs ${shapes}: ${cleanOrtMessage(err)}`,
+    {
+      hint: 'check that the inputs have the types and shapes the model declares (mlops inspect shows them)',
+      ...(cause === undefined ? {} : { cause }),
+    },
+  );
 }
 
 export class ModelSession implements ModelSignature {
@@ -78,7 +89,10 @@ export class ModelSession implements ModelSignature {
     return this.outputs.filter((o) => o.kind === 'tensor');
   }
 
-  async run(feeds: Record<string, Tensor>, fetch: string[] = this.tensorOutputs.map((o) => o.name)): Promise<Record<string, Tensor>> {
+  async run(
+    feeds: Record<string, Tensor>,
+    fetch: string[] = this.tensorOutputs.map((o) => o.name),
+  ): Promise<Record<string, Tensor>> {
     const ort = await loadOrt();
     const ortFeeds: Record<string, OrtTensor> = {};
     for (const [name, t] of Object.entries(feeds)) {
@@ -97,7 +111,12 @@ export class ModelSession implements ModelSignature {
     const out: Record<string, Tensor> = {};
     for (const name of fetch) {
       const value = results[name] as OrtTensor;
-      out[name] = { name, type: value.type as ElementType, dims: value.dims.map(Number), data: value.data as Tensor['data'] };
+      out[name] = {
+        name,
+        type: value.type as ElementType,
+        dims: value.dims.map(Number),
+        data: value.data as Tensor['data'],
+      };
     }
     return out;
   }
@@ -125,7 +144,10 @@ export async function openSession(loaded: ModelFile, options: OpenSessionOptions
 }
 
 /** The bytes to compile and their signature, without compiling (a worker compiles them: see worker-session.ts). */
-export async function prepareModel(loaded: ModelFile, options: Pick<OpenSessionOptions, 'transform' | 'label'> = {}): Promise<PreparedModel> {
+export async function prepareModel(
+  loaded: ModelFile,
+  options: Pick<OpenSessionOptions, 'transform' | 'label'> = {},
+): Promise<PreparedModel> {
   const label = options.label ?? loaded.path;
   let model = loaded.model;
   let bytes = loaded.bytes;
@@ -140,7 +162,12 @@ export async function prepareModel(loaded: ModelFile, options: Pick<OpenSessionO
   return { signature: modelSignature(model, label), bytes };
 }
 
-export async function createSession(bytes: Uint8Array, model: ModelProto, label: string, requestedThreads?: number): Promise<ModelSession> {
+export async function createSession(
+  bytes: Uint8Array,
+  model: ModelProto,
+  label: string,
+  requestedThreads?: number,
+): Promise<ModelSession> {
   const ort = await loadOrt();
   // More threads than cores only adds contention; --threads 99999 made onnxruntime spawn them all (16 GB).
   const threads = requestedThreads === undefined ? undefined : Math.min(requestedThreads, availableCores());

@@ -26,11 +26,21 @@ export function random(seed: number): () => number {
 
 export function concreteShape(input: ValueSignature, options: SynthesizeOptions): number[] {
   if (input.shape === null) {
-    throw new MlopsError('INPUT_UNKNOWN_RANK', `input "${input.name}" declares no shape, so inputs cannot be synthesized`, {
-      hint: 'pass real inputs with --test-data, or re-export the model with input shapes',
-    });
+    throw new MlopsError(
+      'INPUT_UNKNOWN_RANK',
+      `input "${input.name}" declares no shape, so inputs cannot be synthesized`,
+      {
+        hint: 'pass real inputs with --test-data, or re-export the model with input shapes',
+      },
+    );
   }
-  return input.shape.map((d) => (typeof d === 'number' && d > 0 ? d : typeof d === 'string' && options.dims?.[d] ? options.dims[d] : options.symbolicSize));
+  return input.shape.map((d) =>
+    typeof d === 'number' && d > 0
+      ? d
+      : typeof d === 'string' && options.dims?.[d]
+        ? options.dims[d]
+        : options.symbolicSize,
+  );
 }
 
 // Bit patterns of 0, 0.25, 0.5, 0.75: enough variety without a float converter.
@@ -45,9 +55,13 @@ export function synthesizeInputs(inputs: ValueSignature[], options: SynthesizeOp
   const feeds: Record<string, Tensor> = {};
   for (const input of inputs) {
     if (input.kind !== 'tensor') {
-      throw new MlopsError('INPUT_NOT_TENSOR', `input "${input.name}" is a ${input.type}; only tensor inputs can be synthesized`, {
-        hint: 'pass real inputs with --test-data',
-      });
+      throw new MlopsError(
+        'INPUT_NOT_TENSOR',
+        `input "${input.name}" is a ${input.type}; only tensor inputs can be synthesized`,
+        {
+          hint: 'pass real inputs with --test-data',
+        },
+      );
     }
     const dims = concreteShape(input, options);
     const n = elementCount(dims);
@@ -66,13 +80,17 @@ export function synthesizeInputs(inputs: ValueSignature[], options: SynthesizeOp
     try {
       ctor = arrayConstructorFor(type);
     } catch {
-      throw new MlopsError('INPUT_UNSUPPORTED_TYPE', `input "${input.name}" has element type ${input.type}, which mlops cannot synthesize`);
+      throw new MlopsError(
+        'INPUT_UNSUPPORTED_TYPE',
+        `input "${input.name}" has element type ${input.type}, which mlops cannot synthesize`,
+      );
     }
     const data = new ctor(n);
     const isFloat = type === 'float32' || type === 'float64';
     for (let i = 0; i < n; i++) {
       const v = isFloat ? next() : next() < 0.5 ? 0 : 1;
-      (data as Float64Array)[i] = data instanceof BigInt64Array || data instanceof BigUint64Array ? (BigInt(v) as never) : v;
+      (data as Float64Array)[i] =
+        data instanceof BigInt64Array || data instanceof BigUint64Array ? (BigInt(v) as never) : v;
     }
     feeds[input.name] = { name: input.name, type, dims, data };
   }

@@ -19,8 +19,13 @@ export interface Runner {
  */
 export async function workerRunner(prepared: PreparedModel, threads?: number): Promise<Runner> {
   const { label } = prepared.signature;
-  const worker = new Worker(new URL('./session-worker.js', import.meta.url), { workerData: { bytes: prepared.bytes, threads } });
-  const pending = new Map<number, { resolve: (r: Record<string, Tensor>) => void; reject: (e: Error) => void; feeds: Record<string, Tensor> }>();
+  const worker = new Worker(new URL('./session-worker.js', import.meta.url), {
+    workerData: { bytes: prepared.bytes, threads },
+  });
+  const pending = new Map<
+    number,
+    { resolve: (r: Record<string, Tensor>) => void; reject: (e: Error) => void; feeds: Record<string, Tensor> }
+  >();
   let nextId = 0;
   let inferenceMs = 0;
   let failure: Error | undefined;
@@ -44,7 +49,8 @@ export async function workerRunner(prepared: PreparedModel, threads?: number): P
       return;
     }
     const out: Record<string, Tensor> = {};
-    for (const [name, t] of Object.entries(m.outputs!)) out[name] = { name, type: t.type as ElementType, dims: t.dims, data: t.data as Tensor['data'] };
+    for (const [name, t] of Object.entries(m.outputs!))
+      out[name] = { name, type: t.type as ElementType, dims: t.dims, data: t.data as Tensor['data'] };
     p.resolve(out);
   });
   worker.on('error', (err) => fail(err));
@@ -63,7 +69,8 @@ export async function workerRunner(prepared: PreparedModel, threads?: number): P
       for (const [name, t] of Object.entries(feeds)) {
         wire[name] = { type: t.type, dims: t.dims, data: t.data };
         // Our batch buffers are fresh per batch, so their memory can move to the worker.
-        if (ArrayBuffer.isView(t.data) && !transfer.includes(t.data.buffer as ArrayBuffer)) transfer.push(t.data.buffer as ArrayBuffer);
+        if (ArrayBuffer.isView(t.data) && !transfer.includes(t.data.buffer as ArrayBuffer))
+          transfer.push(t.data.buffer as ArrayBuffer);
       }
       return new Promise((resolve, reject) => {
         pending.set(id, { resolve, reject, feeds });

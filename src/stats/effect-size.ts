@@ -42,7 +42,11 @@ function lowerBound(sorted: Float64Array, edge: number): number {
  * equal to an inner edge goes to the bin on its right, as numpy.histogram does
  * for [a, b) bins.
  */
-export function numericPsi(reference: Float64Array, current: Float64Array, bins = 10): { psi: number; edges: number[] } {
+export function numericPsi(
+  reference: Float64Array,
+  current: Float64Array,
+  bins = 10,
+): { psi: number; edges: number[] } {
   const inner: number[] = [];
   for (let k = 1; k < bins; k++) {
     const edge = quantileSorted(reference, k / bins);

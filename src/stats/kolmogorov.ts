@@ -15,10 +15,12 @@ const MIN_LOG = -708;
 const PI2 = Math.PI ** 2;
 const PI4 = Math.PI ** 4;
 const PI6 = Math.PI ** 6;
-const STIRLING = [-2.955065359477124183e-2, 6.4102564102564102564e-3, -1.9175269175269175269e-3, 8.4175084175084175084e-4,
-  -5.952380952380952381e-4, 7.9365079365079365079e-4, -2.7777777777777777778e-3, 8.3333333333333333333e-2];
+const STIRLING = [
+  -2.955065359477124183e-2, 6.4102564102564102564e-3, -1.9175269175269175269e-3, 8.4175084175084175084e-4,
+  -5.952380952380952381e-4, 7.9365079365079365079e-4, -2.7777777777777777778e-3, 8.3333333333333333333e-2,
+];
 
-const clip = (p: number) => (p < 0 ? 0 : Math.min(p , 1));
+const clip = (p: number) => (p < 0 ? 0 : Math.min(p, 1));
 
 function logFactorialOverNPowN(n: number): number {
   const rn = 1 / n;
@@ -183,7 +185,8 @@ function kolmogorovPomeranz(n: number, x: number): number {
       for (let c = 0; c < len; c++) {
         const idx = start + c;
         let s = 0;
-        for (let a = Math.max(0, idx - ln2 + 1); a <= Math.min(idx, ln2 - 1); a++) s += V0[k1 - V0s + a] * pwrs[idx - a];
+        for (let a = Math.max(0, idx - ln2 + 1); a <= Math.min(idx, ln2 - 1); a++)
+          s += V0[k1 - V0s + a] * pwrs[idx - a];
         V1[c] = s;
         if (s > max) max = s;
       }
@@ -264,7 +267,10 @@ export function kstwoSf(n: number, x: number): number {
   const t = n * x;
   if (t <= 1) {
     if (t <= 0.5) return 1;
-    const cdf = n <= 140 ? Array.from({ length: n }, (_, i) => ((i + 1) / n) * (2 * t - 1)).reduce((a, b) => a * b, 1) : Math.exp(logFactorialOverNPowN(n) + n * Math.log(2 * t - 1));
+    const cdf =
+      n <= 140
+        ? Array.from({ length: n }, (_, i) => ((i + 1) / n) * (2 * t - 1)).reduce((a, b) => a * b, 1)
+        : Math.exp(logFactorialOverNPowN(n) + n * Math.log(2 * t - 1));
     return clip(1 - cdf);
   }
   if (t >= n - 1) return clip(2 * (1 - x) ** n);

@@ -81,7 +81,8 @@ function countPathsOutside(m0: number, n0: number, g: number, h: number): number
   // O(lxj^2) binomials: a log-factorial table makes each one a lookup.
   const logFactorial = new Float64Array(m + n + 2);
   for (let i = 2; i < logFactorial.length; i++) logFactorial[i] = logFactorial[i - 1] + Math.log(i);
-  const choose = (a: number, b: number) => (b < 30 || a - b < 30 ? binom(a, b) : Math.exp(logFactorial[a] - logFactorial[b] - logFactorial[a - b]));
+  const choose = (a: number, b: number) =>
+    b < 30 || a - b < 30 ? binom(a, b) : Math.exp(logFactorial[a] - logFactorial[b] - logFactorial[a - b]);
   const B = new Float64Array(lxj);
   B[0] = 1;
   for (let j = 1; j < lxj; j++) {
@@ -94,7 +95,13 @@ function countPathsOutside(m0: number, n0: number, g: number, h: number): number
   return paths;
 }
 
-function exactP(n1: number, n2: number, g: number, d: number, alternative: Alternative): { ok: boolean; d: number; p: number } {
+function exactP(
+  n1: number,
+  n2: number,
+  g: number,
+  d: number,
+  alternative: Alternative,
+): { ok: boolean; d: number; p: number } {
   const lcm = (n1 / g) * n2;
   const h = roundHalfEven(d * lcm);
   const snapped = h / lcm;
@@ -116,7 +123,12 @@ function exactP(n1: number, n2: number, g: number, d: number, alternative: Alter
 }
 
 /** Sorted copies are expected: pass Float64Arrays sorted ascending (sortedCopy does that). */
-export function ks2sampSorted(x: Float64Array, y: Float64Array, alternative: Alternative = 'two-sided', method: KsMethod = 'auto'): KsResult {
+export function ks2sampSorted(
+  x: Float64Array,
+  y: Float64Array,
+  alternative: Alternative = 'two-sided',
+  method: KsMethod = 'auto',
+): KsResult {
   const n1 = x.length;
   const n2 = y.length;
   if (n1 === 0 || n2 === 0) throw new Error('ks_2samp needs two non-empty samples');
@@ -184,13 +196,24 @@ export function ks2sampSorted(x: Float64Array, y: Float64Array, alternative: Alt
   }
   p = Math.min(Math.max(p, 0), 1);
   // -0 (an empty difference) prints and compares as 0.
-  return { statistic: d === 0 ? 0 : d, pvalue: p, method: mode === 'exact' ? 'exact' : fellBack ? 'asymp (exact failed)' : 'asymp', statistic_location: location, statistic_sign: sign };
+  return {
+    statistic: d === 0 ? 0 : d,
+    pvalue: p,
+    method: mode === 'exact' ? 'exact' : fellBack ? 'asymp (exact failed)' : 'asymp',
+    statistic_location: location,
+    statistic_sign: sign,
+  };
 }
 
 export function sortedCopy(values: ArrayLike<number>): Float64Array {
   return Float64Array.from(values).sort();
 }
 
-export function ks2samp(x: ArrayLike<number>, y: ArrayLike<number>, alternative: Alternative = 'two-sided', method: KsMethod = 'auto'): KsResult {
+export function ks2samp(
+  x: ArrayLike<number>,
+  y: ArrayLike<number>,
+  alternative: Alternative = 'two-sided',
+  method: KsMethod = 'auto',
+): KsResult {
   return ks2sampSorted(sortedCopy(x), sortedCopy(y), alternative, method);
 }

@@ -31,5 +31,7 @@ export function describeBinary(bytes: Uint8Array): string | undefined {
 
 /** Serialized ModelProtos start with ir_version: field 1 as a varint (0x08), then a small version. */
 function binaryData(sample: Uint8Array): string {
-  return sample[0] === 0x08 && sample[1] > 0 && sample[1] < 32 ? 'binary data (it starts like an ONNX model)' : 'binary data';
+  return sample[0] === 0x08 && sample[1] > 0 && sample[1] < 32
+    ? 'binary data (it starts like an ONNX model)'
+    : 'binary data';
 }

@@ -54,7 +54,8 @@ function badRowReason(chunk: RowChunk, r: number, fields: string[] | undefined, 
   const malformed = chunk.malformed?.get(r);
   if (malformed) return `column "${header[malformed.field] ?? malformed.field + 1}": ${malformed.message}`;
   const width = header.length;
-  if (fields && fields.length !== width) return `has ${fields.length} field${fields.length === 1 ? '' : 's'}, the header has ${width}`;
+  if (fields && fields.length !== width)
+    return `has ${fields.length} field${fields.length === 1 ? '' : 's'}, the header has ${width}`;
   return undefined;
 }
 
@@ -72,7 +73,10 @@ export async function readBoundedRows(file: string, options: BoundedRowsOptions)
   try {
     reading: for await (const chunk of source) {
       for (let r = 0; r < chunk.count; r++) {
-        const keepIt = options.pick === 'first' ? seen < options.limit : seen < options.limit || Math.floor(next() * (seen + 1)) < options.limit;
+        const keepIt =
+          options.pick === 'first'
+            ? seen < options.limit
+            : seen < options.limit || Math.floor(next() * (seen + 1)) < options.limit;
         if (!keepIt && options.stopAtLimit && options.pick === 'first') break reading;
         // Fields are split only for rows that may be kept: counting the rest costs no strings.
         const fields = keepIt && !chunk.malformed?.has(r) ? rowFields(chunk, r) : undefined;
@@ -106,9 +110,25 @@ export async function readBoundedRows(file: string, options: BoundedRowsOptions)
     const order = lines.map((_, i) => i).sort((a, b) => lines[a] - lines[b]);
     const sortedRows = order.map((i) => rows[i]);
     const sortedLines = order.map((i) => lines[i]);
-    return { file, header: info.header, rows: sortedRows, lines: sortedLines, totalRows: seen, skipped, ...(firstSkipped ? { firstSkipped } : {}) };
+    return {
+      file,
+      header: info.header,
+      rows: sortedRows,
+      lines: sortedLines,
+      totalRows: seen,
+      skipped,
+      ...(firstSkipped ? { firstSkipped } : {}),
+    };
   }
-  return { file, header: info.header, rows, lines, totalRows: seen, skipped, ...(firstSkipped ? { firstSkipped } : {}) };
+  return {
+    file,
+    header: info.header,
+    rows,
+    lines,
+    totalRows: seen,
+    skipped,
+    ...(firstSkipped ? { firstSkipped } : {}),
+  };
 }
 
 /**
@@ -150,7 +170,9 @@ export async function* rowBatches(file: string, size: number, badRows: 'skip' | 
 }
 
 function badRow(file: string, line: number, reason: string): MlopsError {
-  return new MlopsError('CSV_BAD_ROW', `${file}:${line}: ${reason}`, { hint: 'fix or remove that row: its rows pair up with another file by position, so none can be skipped' });
+  return new MlopsError('CSV_BAD_ROW', `${file}:${line}: ${reason}`, {
+    hint: 'fix or remove that row: its rows pair up with another file by position, so none can be skipped',
+  });
 }
 
 /** Fields of a row that is only counted: the count matters, not the values (quoted rows were parsed anyway). */
@@ -159,7 +181,12 @@ function fieldCountOnly(chunk: RowChunk, r: number): string[] | undefined {
   if (record) return record;
   if (chunk.malformed?.has(r)) return undefined;
   let commas = 0;
-  for (let i = chunk.buf.indexOf(0x2c, chunk.starts[r]); i >= 0 && i < chunk.ends[r]; i = chunk.buf.indexOf(0x2c, i + 1)) commas++;
+  for (
+    let i = chunk.buf.indexOf(0x2c, chunk.starts[r]);
+    i >= 0 && i < chunk.ends[r];
+    i = chunk.buf.indexOf(0x2c, i + 1)
+  )
+    commas++;
   return new Array<string>(commas + 1);
 }
 
@@ -184,7 +211,12 @@ export function chunkRows(chunk: RowChunk | undefined, limit: number): string[][
  * The first `limit` rows of a file with well-formed quoting, for judging column types.
  * A row with broken quoting is passed over, or (malformedRows 'throw') stops the read with its line.
  */
-export async function headRows(file: string, info: Awaited<ReturnType<typeof readHeader>>, limit: number, malformedRows: 'mark' | 'throw' = 'mark'): Promise<string[][]> {
+export async function headRows(
+  file: string,
+  info: Awaited<ReturnType<typeof readHeader>>,
+  limit: number,
+  malformedRows: 'mark' | 'throw' = 'mark',
+): Promise<string[][]> {
   const out: string[][] = [];
   const source = readRows(file, info, { malformedRows });
   try {

@@ -1,7 +1,15 @@
 /** Strict parsing of CSV cells into model values: "abc", "0x10" or "" are not numbers. */
 
 const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
-const SPECIAL: Record<string, number> = { nan: NaN, inf: Infinity, '+inf': Infinity, '-inf': -Infinity, infinity: Infinity, '+infinity': Infinity, '-infinity': -Infinity };
+const SPECIAL: Record<string, number> = {
+  nan: NaN,
+  inf: Infinity,
+  '+inf': Infinity,
+  '-inf': -Infinity,
+  infinity: Infinity,
+  '+infinity': Infinity,
+  '-infinity': -Infinity,
+};
 
 /** Empty or a NaN-like spelling (NaN, NA, N/A, null, None): a missing value, in every command. */
 const MISSING = /^(?:|nan|na|n\/a|null|none)$/i;
@@ -37,14 +45,27 @@ export const BOOL_SPELLINGS = 'true/false, t/f, yes/no, 1/0 (or 1.0/0.0)';
 export function parseBoolCell(text: string): boolean | undefined {
   switch (text.trim().toLowerCase()) {
     // pandas writes 1.0/0.0 for a boolean column that once held NaN.
-    case 'true': case '1': case 't': case 'yes': case '1.0': return true;
-    case 'false': case '0': case 'f': case 'no': case '0.0': return false;
-    default: return undefined;
+    case 'true':
+    case '1':
+    case 't':
+    case 'yes':
+    case '1.0':
+      return true;
+    case 'false':
+    case '0':
+    case 'f':
+    case 'no':
+    case '0.0':
+      return false;
+    default:
+      return undefined;
   }
 }
 
 /** A cell for an error message: quoted, and cut short (an 8 MB value once made an 8 MB error line). */
 export function quoteCell(text: string, max = 60): string {
   if (text.trim() === '') return 'empty value';
-  return text.length <= max ? `"${text}"` : `"${text.slice(0, max)}..." (${text.length.toLocaleString('en-US')} characters)`;
+  return text.length <= max
+    ? `"${text}"`
+    : `"${text.slice(0, max)}..." (${text.length.toLocaleString('en-US')} characters)`;
 }

@@ -16,7 +16,14 @@ import type { ElementType } from '../onnx/data-types.js';
 import { MlopsError } from '../util/errors.js';
 import { isMissingCell, parseBoolCell, parseFloatCell } from './cell-values.js';
 
-export type FeatureSource = 'inputs by name' | '--features' | 'registry' | 'model metadata' | 'numeric columns' | 'boolean columns' | 'columns not kept';
+export type FeatureSource =
+  | 'inputs by name'
+  | '--features'
+  | 'registry'
+  | 'model metadata'
+  | 'numeric columns'
+  | 'boolean columns'
+  | 'columns not kept';
 
 export interface RecordedFeatureList {
   names: string[];
@@ -61,9 +68,14 @@ export interface ColumnMapping {
  * columns that way says so, and says how to map by name instead.
  */
 export function featuresByOrderWarning(file: string, features: readonly string[], input: string): string {
-  const shown = features.length > 4 ? `${features.slice(0, 3).join(', ')}, ..., ${features[features.length - 1]} (${features.length})` : features.join(', ');
-  return `${file}: input "${input}" takes columns ${shown} by their order in the file, as the model records no feature names; `
-    + 'reordered columns would change predictions silently. Record the names: mlops registry register NAME MODEL --features-from train.csv';
+  const shown =
+    features.length > 4
+      ? `${features.slice(0, 3).join(', ')}, ..., ${features[features.length - 1]} (${features.length})`
+      : features.join(', ');
+  return (
+    `${file}: input "${input}" takes columns ${shown} by their order in the file, as the model records no feature names; ` +
+    'reordered columns would change predictions silently. Record the names: mlops registry register NAME MODEL --features-from train.csv'
+  );
 }
 
 /** Features found by their type in file order, not by name. */
@@ -111,35 +123,75 @@ const SHAPE_HINT = 'export a model with a single [N, F] input, or one input per 
  * The mapping of `header` onto the model's inputs. `sample` (the first rows)
  * decides which columns are numeric when features are taken from the file.
  */
-export function mapColumns(file: string, header: string[], sample: string[][], inputs: ValueSignature[], options: ColumnMapOptions): ColumnMapping {
+export function mapColumns(
+  file: string,
+  header: string[],
+  sample: string[][],
+  inputs: ValueSignature[],
+  options: ColumnMapOptions,
+): ColumnMapping {
   const index = new Map(header.map((h, i) => [h, i]));
   const missingIgnored = (options.ignore ?? []).filter((k) => !index.has(k));
   if (missingIgnored.length) {
-    throw new MlopsError('CSV_COLUMNS_MISSING', `--ignore names column${missingIgnored.length > 1 ? 's' : ''} ${missingIgnored.map((m) => `"${m}"`).join(', ')} that ${file} does not have (columns: ${listColumns(header)})`);
+    throw new MlopsError(
+      'CSV_COLUMNS_MISSING',
+      `--ignore names column${missingIgnored.length > 1 ? 's' : ''} ${missingIgnored.map((m) => `"${m}"`).join(', ')} that ${file} does not have (columns: ${listColumns(header)})`,
+    );
   }
   for (const input of inputs) {
-    if (input.kind !== 'tensor') throw new MlopsError('INPUT_NOT_TENSOR', `model input "${input.name}" is a ${input.type}; rows can feed tensors only`);
+    if (input.kind !== 'tensor')
+      throw new MlopsError(
+        'INPUT_NOT_TENSOR',
+        `model input "${input.name}" is a ${input.type}; rows can feed tensors only`,
+      );
   }
   if (options.features && inputs.length !== 1) {
-    throw new MlopsError('FEATURES_NOT_APPLICABLE', `--features feeds a model's single [N, F] input, but this model has ${inputs.length} inputs (${inputs.map(signature).join(', ')}), each read from the column of the same name`, {
-      hint: 'drop --features; rename CSV columns to match the input names if needed',
-    });
+    throw new MlopsError(
+      'FEATURES_NOT_APPLICABLE',
+      `--features feeds a model's single [N, F] input, but this model has ${inputs.length} inputs (${inputs.map(signature).join(', ')}), each read from the column of the same name`,
+      {
+        hint: 'drop --features; rename CSV columns to match the input names if needed',
+      },
+    );
   }
   // A single [N, F] input that happens to share a column's name still reads F columns.
-  const columnShaped = (i: ValueSignature) => i.shape === null || i.shape.length === 1 || (i.shape.length === 2 && i.shape[1] === 1);
-  const perColumn = !options.features && inputs.length > 0 && inputs.every((i) => index.has(i.name)) && (inputs.length > 1 || columnShaped(inputs[0]));
-  if (perColumn) return { mode: 'per-column', featureSource: 'inputs by name', inputs: inputs.map((input) => perColumnInput(input, index)) };
+  const columnShaped = (i: ValueSignature) =>
+    i.shape === null || i.shape.length === 1 || (i.shape.length === 2 && i.shape[1] === 1);
+  const perColumn =
+    !options.features &&
+    inputs.length > 0 &&
+    inputs.every((i) => index.has(i.name)) &&
+    (inputs.length > 1 || columnShaped(inputs[0]));
+  if (perColumn)
+    return {
+      mode: 'per-column',
+      featureSource: 'inputs by name',
+      inputs: inputs.map((input) => perColumnInput(input, index)),
+    };
 
   if (inputs.length !== 1 || (inputs[0].shape !== null && inputs[0].shape.length !== 2)) {
     const missing = inputs.filter((i) => !index.has(i.name)).map((i) => `"${i.name}"`);
     if (missing.length === 0) {
       // Every input has its column, but some input is not [N] or [N, 1].
-      const wide = inputs.filter((i) => (i.shape?.length ?? 2) > 2 || (typeof i.shape?.[1] === 'number' && i.shape[1] !== 1));
-      throw new MlopsError('INPUT_SHAPE_UNSUPPORTED', `model input${wide.length > 1 ? 's' : ''} ${wide.map(signature).join(', ')} take${wide.length > 1 ? '' : 's'} several values per row; rows feed one [N, F] input, or one column per [N] / [N, 1] input`, { hint: SHAPE_HINT });
+      const wide = inputs.filter(
+        (i) => (i.shape?.length ?? 2) > 2 || (typeof i.shape?.[1] === 'number' && i.shape[1] !== 1),
+      );
+      throw new MlopsError(
+        'INPUT_SHAPE_UNSUPPORTED',
+        `model input${wide.length > 1 ? 's' : ''} ${wide.map(signature).join(', ')} take${wide.length > 1 ? '' : 's'} several values per row; rows feed one [N, F] input, or one column per [N] / [N, 1] input`,
+        { hint: SHAPE_HINT },
+      );
     }
-    throw new MlopsError('CSV_COLUMNS_MISSING', `${file} has no column for model input${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (columns: ${listColumns(header)})`, {
-      hint: inputs.length > 1 ? 'a model with several inputs reads one column per input, matched by name' : `model input ${signature(inputs[0])} is not [N, F]; rows feed [N, F] or one column per input`,
-    });
+    throw new MlopsError(
+      'CSV_COLUMNS_MISSING',
+      `${file} has no column for model input${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (columns: ${listColumns(header)})`,
+      {
+        hint:
+          inputs.length > 1
+            ? 'a model with several inputs reads one column per input, matched by name'
+            : `model input ${signature(inputs[0])} is not [N, F]; rows feed [N, F] or one column per input`,
+      },
+    );
   }
   const input = inputs[0];
   const type = input.type as ElementType;
@@ -156,28 +208,46 @@ export function mapColumns(file: string, header: string[], sample: string[][], i
   } else {
     // The columns whose values fit the input's type: booleans, text (any column), or numbers (every other type).
     featureSource = type === 'string' ? 'columns not kept' : type === 'bool' ? 'boolean columns' : 'numeric columns';
-    const fits = type === 'string' ? header.map(() => true) : type === 'bool' ? booleanColumns(header, sample) : numericColumns(header, sample);
+    const fits =
+      type === 'string'
+        ? header.map(() => true)
+        : type === 'bool'
+          ? booleanColumns(header, sample)
+          : numericColumns(header, sample);
     features = header.filter((h, i) => !setAside.has(h) && fits[i]);
   }
   const repeated = features.filter((f, i) => features.indexOf(f) !== i);
   if (repeated.length) throw new MlopsError('FEATURES_INVALID', `feature column "${repeated[0]}" is listed twice`);
   const unknown = features.filter((f) => !index.has(f));
   if (unknown.length) {
-    const by = featureSource === 'registry' ? 'the registry tag "features"' : featureSource === 'model metadata' ? 'the model metadata "feature_names"' : featureSource;
-    throw new MlopsError('CSV_COLUMNS_MISSING', `${file} has no column ${unknown.map((u) => `"${u}"`).join(', ')} (named by ${by}; columns: ${listColumns(header)})`, {
-      hint: 'check the feature names against the CSV header',
-    });
+    const by =
+      featureSource === 'registry'
+        ? 'the registry tag "features"'
+        : featureSource === 'model metadata'
+          ? 'the model metadata "feature_names"'
+          : featureSource;
+    throw new MlopsError(
+      'CSV_COLUMNS_MISSING',
+      `${file} has no column ${unknown.map((u) => `"${u}"`).join(', ')} (named by ${by}; columns: ${listColumns(header)})`,
+      {
+        hint: 'check the feature names against the CSV header',
+      },
+    );
   }
   const found = takenByOrder(featureSource);
   if (typeof width === 'number' && features.length !== width) {
     const notKept = setAside.size && featureSource !== 'columns not kept' ? ' not kept' : '';
-    throw new MlopsError('CSV_FEATURE_COUNT', `model input "${input.name}" (${input.type}) takes ${width} features, but ${found ? `${file} has ${features.length} ${featureSource}${notKept}` : `${featureSource} names ${features.length}`}: ${listColumns(features)}`, {
-      hint: !found
-        ? 'list exactly the columns the model was trained on, in order'
-        : options.keepAll
-          ? 'with --keep-all every column is copied, so name the features with --features a,b,c'
-          : 'name the features with --features a,b,c, or set aside non-feature columns with --ignore id,...',
-    });
+    throw new MlopsError(
+      'CSV_FEATURE_COUNT',
+      `model input "${input.name}" (${input.type}) takes ${width} features, but ${found ? `${file} has ${features.length} ${featureSource}${notKept}` : `${featureSource} names ${features.length}`}: ${listColumns(features)}`,
+      {
+        hint: !found
+          ? 'list exactly the columns the model was trained on, in order'
+          : options.keepAll
+            ? 'with --keep-all every column is copied, so name the features with --features a,b,c'
+            : 'name the features with --features a,b,c, or set aside non-feature columns with --ignore id,...',
+      },
+    );
   }
   const count = features.length;
   return {
@@ -191,9 +261,18 @@ export function mapColumns(file: string, header: string[], sample: string[][], i
 function perColumnInput(input: ValueSignature, index: Map<string, number>): InputColumns {
   const rank = input.shape?.length ?? 2;
   if (rank > 2 || (rank === 2 && typeof input.shape![1] === 'number' && input.shape![1] !== 1)) {
-    throw new MlopsError('INPUT_SHAPE_UNSUPPORTED', `model input ${signature(input)} takes several values per row, but column "${input.name}" holds one; rows feed one [N, F] input, or one column per [N] / [N, 1] input`, { hint: SHAPE_HINT });
+    throw new MlopsError(
+      'INPUT_SHAPE_UNSUPPORTED',
+      `model input ${signature(input)} takes several values per row, but column "${input.name}" holds one; rows feed one [N, F] input, or one column per [N] / [N, 1] input`,
+      { hint: SHAPE_HINT },
+    );
   }
-  return { name: input.name, type: input.type as ElementType, columns: [index.get(input.name)!], dims: rank === 1 ? (n) => [n] : (n) => [n, 1] };
+  return {
+    name: input.name,
+    type: input.type as ElementType,
+    columns: [index.get(input.name)!],
+    dims: rank === 1 ? (n) => [n] : (n) => [n, 1],
+  };
 }
 
 /**

@@ -20,7 +20,8 @@ export interface CsvTable {
   lines: number[];
 }
 
-export interface CsvMappingOptions extends Pick<ColumnMapOptions, 'features' | 'ignore' | 'recordedFeatures' | 'setAside'> {
+export interface CsvMappingOptions
+  extends Pick<ColumnMapOptions, 'features' | 'ignore' | 'recordedFeatures' | 'setAside'> {
   /** Told when features had to be taken by column order. */
   onWarning?: (message: string) => void;
 }
@@ -29,16 +30,21 @@ export interface CsvMappingOptions extends Pick<ColumnMapOptions, 'features' | '
 const KIND_SAMPLE_ROWS = 100;
 
 function cellError(table: CsvTable, row: number, column: string, value: string, what: string): MlopsError {
-  return new MlopsError('CSV_BAD_VALUE', `${table.file}:${table.lines[row]}: column "${column}": ${quoteCell(value)} is not ${what}`, {
-    hint: 'fix or remove that row',
-  });
+  return new MlopsError(
+    'CSV_BAD_VALUE',
+    `${table.file}:${table.lines[row]}: column "${column}": ${quoteCell(value)} is not ${what}`,
+    {
+      hint: 'fix or remove that row',
+    },
+  );
 }
 
 /** Why `text` cannot feed an input of `type`, or undefined when it can. */
 function cellProblem(type: ElementType, text: string): string | undefined {
   if (type === 'string') return undefined;
   if (type === 'bool') return parseBoolCell(text) === undefined ? 'a boolean (true/false/1/0)' : undefined;
-  if (type.startsWith('int') || type.startsWith('uint')) return parseIntCell(text) === undefined ? 'an integer' : undefined;
+  if (type.startsWith('int') || type.startsWith('uint'))
+    return parseIntCell(text) === undefined ? 'an integer' : undefined;
   return parseFloatCell(text) === undefined ? 'a number' : undefined;
 }
 
@@ -49,7 +55,12 @@ function cellProblem(type: ElementType, text: string): string | undefined {
  * many were skipped. Returns the rows kept, for callers that read other
  * columns of them (a metric's labels).
  */
-export function sampleFeeds(table: BoundedRows, inputs: ValueSignature[], options: CsvMappingOptions, what: string): { feeds: Record<string, Tensor>; table: BoundedRows; note?: string } {
+export function sampleFeeds(
+  table: BoundedRows,
+  inputs: ValueSignature[],
+  options: CsvMappingOptions,
+  what: string,
+): { feeds: Record<string, Tensor>; table: BoundedRows; note?: string } {
   const mapping = mapTable(table, inputs, options);
   const kept: BoundedRows = { ...table, rows: [], lines: [] };
   const bad: Array<{ line: number; reason: string }> = table.firstSkipped ? [table.firstSkipped] : [];
@@ -61,7 +72,9 @@ export function sampleFeeds(table: BoundedRows, inputs: ValueSignature[], option
         const problem = missing ? undefined : cellProblem(input.type, row[c]);
         if (missing || problem) {
           kept.skipped++;
-          const what = missing ? `a missing value (${row[c].trim() === '' ? 'empty' : quoteCell(row[c])})` : `${quoteCell(row[c])} is not ${problem}`;
+          const what = missing
+            ? `a missing value (${row[c].trim() === '' ? 'empty' : quoteCell(row[c])})`
+            : `${quoteCell(row[c])} is not ${problem}`;
           bad.push({ line: table.lines[r], reason: `column "${table.header[c]}": ${what}` });
           return;
         }
@@ -76,7 +89,14 @@ export function sampleFeeds(table: BoundedRows, inputs: ValueSignature[], option
 }
 
 /** Parse one column into a typed array of the input's element type. */
-function columnValues(table: CsvTable, col: number, type: ElementType, into: Tensor['data'], offset: number, stride: number): void {
+function columnValues(
+  table: CsvTable,
+  col: number,
+  type: ElementType,
+  into: Tensor['data'],
+  offset: number,
+  stride: number,
+): void {
   const name = table.header[col];
   const n = table.rows.length;
   for (let r = 0; r < n; r++) {
@@ -134,7 +154,11 @@ export function tableFeeds(table: CsvTable, mapping: ColumnMapping): Record<stri
 }
 
 /** Rows in memory as feeds: mapTable then tableFeeds. */
-export function csvFeeds(table: CsvTable, inputs: ValueSignature[], options: CsvMappingOptions = {}): Record<string, Tensor> {
+export function csvFeeds(
+  table: CsvTable,
+  inputs: ValueSignature[],
+  options: CsvMappingOptions = {},
+): Record<string, Tensor> {
   return tableFeeds(table, mapTable(table, inputs, options));
 }
 
@@ -153,17 +177,32 @@ export function csvExpected(table: CsvTable, actual: Array<[string, Tensor]>): T
   const total = widths.reduce((a, b) => a + b, 0);
   if (total !== table.header.length) {
     const described = actual.map(([name], i) => `${name} (${widths[i]})`).join(', ');
-    throw new MlopsError('CSV_EXPECTED_COLUMNS', `${table.file} has ${table.header.length} columns (${listColumns(table.header)}), but the model produces ${total} values per row: ${described}`, {
-      hint: 'the expected CSV holds every output in order: one column per [N] output, K columns per [N, K] output',
-    });
+    throw new MlopsError(
+      'CSV_EXPECTED_COLUMNS',
+      `${table.file} has ${table.header.length} columns (${listColumns(table.header)}), but the model produces ${total} values per row: ${described}`,
+      {
+        hint: 'the expected CSV holds every output in order: one column per [N] output, K columns per [N, K] output',
+      },
+    );
   }
   const rows = actual[0]?.[1].dims[0];
   if (rows !== undefined && rows !== n) {
-    throw new MlopsError('CSV_EXPECTED_ROWS', `${table.file} has ${n} rows but the input CSV produced ${rows} predictions`, { hint: 'expected and input rows must correspond one to one' });
+    throw new MlopsError(
+      'CSV_EXPECTED_ROWS',
+      `${table.file} has ${n} rows but the input CSV produced ${rows} predictions`,
+      { hint: 'expected and input rows must correspond one to one' },
+    );
   }
   let col = 0;
   return actual.map(([name, tensor], i) => {
-    const type: ElementType = tensor.type === 'string' ? 'string' : tensor.type === 'bool' ? 'bool' : tensor.type.startsWith('int') || tensor.type.startsWith('uint') ? 'int64' : 'float64';
+    const type: ElementType =
+      tensor.type === 'string'
+        ? 'string'
+        : tensor.type === 'bool'
+          ? 'bool'
+          : tensor.type.startsWith('int') || tensor.type.startsWith('uint')
+            ? 'int64'
+            : 'float64';
     const data = allocate(type, n * widths[i]);
     for (let k = 0; k < widths[i]; k++) columnValues(table, col + k, type, data, k, widths[i]);
     col += widths[i];

@@ -14,15 +14,21 @@ export function maxRowBytes(env: NodeJS.ProcessEnv = process.env): number {
   if (text === undefined || text === '') return DEFAULT_MAX_ROW_BYTES;
   const n = Number(text);
   if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n < 1) {
-    throw new MlopsError('ENV_INVALID', `MLOPS_MAX_ROW_BYTES="${text}" is not a positive whole number of bytes`, { hint: 'e.g. MLOPS_MAX_ROW_BYTES=33554432 for 32 MiB, or unset it for the 8 MiB default' });
+    throw new MlopsError('ENV_INVALID', `MLOPS_MAX_ROW_BYTES="${text}" is not a positive whole number of bytes`, {
+      hint: 'e.g. MLOPS_MAX_ROW_BYTES=33554432 for 32 MiB, or unset it for the 8 MiB default',
+    });
   }
   return n;
 }
 
 export function rowTooLong(file: string, line: number, limit: number): MlopsError {
-  return new MlopsError('CSV_ROW_TOO_LONG', `${file}:${line}: the ${line === 1 ? 'header' : 'row'} starting on this line is longer than ${formatBytes(limit)}`, {
-    hint: `a CSV row that long is usually a file with no line breaks (or only \\r), or not CSV at all; if the rows really are that wide, raise the limit with MLOPS_MAX_ROW_BYTES=<bytes>`,
-  });
+  return new MlopsError(
+    'CSV_ROW_TOO_LONG',
+    `${file}:${line}: the ${line === 1 ? 'header' : 'row'} starting on this line is longer than ${formatBytes(limit)}`,
+    {
+      hint: `a CSV row that long is usually a file with no line breaks (or only \\r), or not CSV at all; if the rows really are that wide, raise the limit with MLOPS_MAX_ROW_BYTES=<bytes>`,
+    },
+  );
 }
 
 function formatBytes(n: number): string {

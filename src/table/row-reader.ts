@@ -73,7 +73,8 @@ export async function readHeader(file: string): Promise<CsvHeaderInfo> {
   const stream = createReadStream(file, { highWaterMark: 64 * 1024 });
   let buffered = Buffer.alloc(0);
   // The header ends at the first newline outside quotes (a quoted name may hold one).
-  const headerEnd = () => (buffered.includes(0x22) ? quotedRowEnd(buffered, 0) : { end: buffered.indexOf(0x0a), newlines: 0 });
+  const headerEnd = () =>
+    buffered.includes(0x22) ? quotedRowEnd(buffered, 0) : { end: buffered.indexOf(0x0a), newlines: 0 };
   const limit = maxRowBytes();
   const parts: Buffer[] = [];
   let length = 0;
@@ -96,7 +97,10 @@ export async function readHeader(file: string): Promise<CsvHeaderInfo> {
     stream.destroy();
   }
   if (headerEnd().end > limit) throw rowTooLong(file, 1, limit);
-  if (buffered.length === 0) throw new MlopsError('CSV_EMPTY', `${file} is empty: expected a header row`, { hint: 'the first line names the columns' });
+  if (buffered.length === 0)
+    throw new MlopsError('CSV_EMPTY', `${file} is empty: expected a header row`, {
+      hint: 'the first line names the columns',
+    });
   const bom = buffered[0] === 0xef && buffered[1] === 0xbb && buffered[2] === 0xbf;
   const { end: newline, newlines } = headerEnd();
   const end = newline < 0 ? buffered.length : newline;
@@ -110,8 +114,12 @@ export async function readHeader(file: string): Promise<CsvHeaderInfo> {
 
 export function fileError(file: string, err: unknown): MlopsError {
   const code = (err as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT') return new MlopsError('CSV_NOT_FOUND', `input file ${file} does not exist`, { hint: 'check the path' });
-  if (code === 'EISDIR') return new MlopsError('CSV_NOT_FOUND', `${file} is a folder`, { hint: 'pass CSV files, or use --output-dir with a folder of inputs' });
+  if (code === 'ENOENT')
+    return new MlopsError('CSV_NOT_FOUND', `input file ${file} does not exist`, { hint: 'check the path' });
+  if (code === 'EISDIR')
+    return new MlopsError('CSV_NOT_FOUND', `${file} is a folder`, {
+      hint: 'pass CSV files, or use --output-dir with a folder of inputs',
+    });
   return new MlopsError('CSV_UNREADABLE', `cannot read ${file}: ${(err as Error).message}`);
 }
 
@@ -193,7 +201,11 @@ class ChunkBuilder {
  * the field), and each run of such rows goes to csv-parse in one call, so a
  * file that quotes a few fields stays on the fast path for the rest.
  */
-export async function* readRows(file: string, headerInfo: CsvHeaderInfo, options: RowReaderOptions): AsyncGenerator<RowChunk> {
+export async function* readRows(
+  file: string,
+  headerInfo: CsvHeaderInfo,
+  options: RowReaderOptions,
+): AsyncGenerator<RowChunk> {
   const start = options.range?.start ?? headerInfo.dataStart;
   const end = options.range?.end ?? Infinity;
   const alignToRow = start > headerInfo.dataStart;
@@ -206,7 +218,7 @@ export async function* readRows(file: string, headerInfo: CsvHeaderInfo, options
   let carryAt = first; // file offset of carry[0]
   let skipPartial = alignToRow; // the row that began before our range belongs to the previous shard
   // Line (1-based) on which the next row starts.
-  let line = (alignToRow ? options.linesBefore ?? 0 : headerInfo.headerLines) + 1;
+  let line = (alignToRow ? (options.linesBefore ?? 0) : headerInfo.headerLines) + 1;
   let bytesRead = 0;
   const limit = maxRowBytes();
   const nextChunk = async (): Promise<Buffer | undefined> => {
@@ -222,7 +234,7 @@ export async function* readRows(file: string, headerInfo: CsvHeaderInfo, options
   try {
     for (;;) {
       const chunk = await nextChunk();
-      const buf = carry.length === 0 ? chunk ?? EMPTY : chunk ? Buffer.concat([carry, chunk]) : carry;
+      const buf = carry.length === 0 ? (chunk ?? EMPTY) : chunk ? Buffer.concat([carry, chunk]) : carry;
       const bufAt = carryAt;
       builder.buf = buf;
       const quoted = new QuotedRun(file, builder, options.malformedRows ?? 'throw');
@@ -324,7 +336,11 @@ class QuotedRun {
   private ends: number[] = [];
   private lines: number[] = [];
 
-  constructor(private readonly file: string, private readonly builder: ChunkBuilder, private readonly malformedRows: 'throw' | 'mark') {}
+  constructor(
+    private readonly file: string,
+    private readonly builder: ChunkBuilder,
+    private readonly malformedRows: 'throw' | 'mark',
+  ) {}
 
   add(start: number, end: number, line: number): void {
     this.starts.push(start);
@@ -348,7 +364,10 @@ class QuotedRun {
       // Row by row, to find the row at fault (and, when marking, keep the others).
       for (let i = 0; i < n; i++) {
         const text = buf.toString('utf8', this.starts[i], this.ends[i]);
-        const parsed = this.malformedRows === 'mark' ? tryParseQuotedRow(this.file, text, this.lines[i]) : parseQuotedRow(this.file, text, this.lines[i]);
+        const parsed =
+          this.malformedRows === 'mark'
+            ? tryParseQuotedRow(this.file, text, this.lines[i])
+            : parseQuotedRow(this.file, text, this.lines[i]);
         if (Array.isArray(parsed)) this.builder.pushRecord(parsed, this.lines[i]);
         else this.builder.pushMalformed(parsed, this.lines[i]);
       }
@@ -366,10 +385,17 @@ function tryParseQuotedRow(file: string, row: string, line: number): string[] | 
   } catch (err) {
     const e = err as Error & { code?: string; index?: number };
     if (e.code === 'CSV_QUOTE_NOT_CLOSED' || typeof e.index !== 'number') return parseQuotedRow(file, row, line);
-    const message = e.code === 'CSV_INVALID_CLOSING_QUOTE'
-      ? `a quoted value is followed by ${/got "(.)"/.exec(e.message)?.[0].slice(4) ?? 'text'} instead of a comma`
-      : e.code === 'INVALID_OPENING_QUOTE' ? 'a quote inside an unquoted value' : e.message.replace(/ at line \d+/, '');
-    return { field: e.index, message: `${message} (a value with quotes must be enclosed in quotes, its own quotes doubled)`, text: row };
+    const message =
+      e.code === 'CSV_INVALID_CLOSING_QUOTE'
+        ? `a quoted value is followed by ${/got "(.)"/.exec(e.message)?.[0].slice(4) ?? 'text'} instead of a comma`
+        : e.code === 'INVALID_OPENING_QUOTE'
+          ? 'a quote inside an unquoted value'
+          : e.message.replace(/ at line \d+/, '');
+    return {
+      field: e.index,
+      message: `${message} (a value with quotes must be enclosed in quotes, its own quotes doubled)`,
+      text: row,
+    };
   }
 }
 
@@ -380,8 +406,16 @@ function parseQuotedRow(file: string, row: string, line: number): string[] {
     const e = err as Error & { code?: string; lines?: number };
     if (e.code === 'CSV_QUOTE_NOT_CLOSED') {
       // csv-parse counts lines within the row it was given; the row starts on `line`.
-      throw new MlopsError('CSV_PARSE_ERROR', `${file}:${line}: Quote Not Closed: a quoted field opened on this line is never closed`, { hint: 'look for a stray " on that line, or a missing closing quote' });
+      throw new MlopsError(
+        'CSV_PARSE_ERROR',
+        `${file}:${line}: Quote Not Closed: a quoted field opened on this line is never closed`,
+        { hint: 'look for a stray " on that line, or a missing closing quote' },
+      );
     }
-    throw new MlopsError('CSV_PARSE_ERROR', `${file}:${line + Math.max(0, (e.lines ?? 1) - 1)}: ${e.message.replace(/ at line \d+/, '')}`, { hint: 'fix the quoting on that line' });
+    throw new MlopsError(
+      'CSV_PARSE_ERROR',
+      `${file}:${line + Math.max(0, (e.lines ?? 1) - 1)}: ${e.message.replace(/ at line \d+/, '')}`,
+      { hint: 'fix the quoting on that line' },
+    );
   }
 }

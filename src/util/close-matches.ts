@@ -29,5 +29,9 @@ export function closeMatches(name: string, candidates: Iterable<string>, max = 3
   }
   // A candidate that differs only by case or contains the name beats any spelling guess.
   const strong = scored.some(([, score]) => score < 2);
-  return scored.filter(([, score]) => !strong || score < 2).sort((a, b) => a[1] - b[1] || a[0].localeCompare(b[0])).slice(0, max).map(([c]) => c);
+  return scored
+    .filter(([, score]) => !strong || score < 2)
+    .sort((a, b) => a[1] - b[1] || a[0].localeCompare(b[0]))
+    .slice(0, max)
+    .map(([c]) => c);
 }

@@ -68,7 +68,9 @@ export const ERROR_CODES = {
   OPTION_MISSING: usage('an option the command needs is not given, alone or as the companion another option needs'),
   OPTION_INVALID: usage('an option has a value that is malformed or out of range'),
   OPTIONS_CONFLICT: usage('options that cannot be combined were given together'),
-  ENV_INVALID: usage('an environment variable mlops reads (MLOPS_MAX_ROW_BYTES, an array-job index) holds an invalid value'),
+  ENV_INVALID: usage(
+    'an environment variable mlops reads (MLOPS_MAX_ROW_BYTES, an array-job index) holds an invalid value',
+  ),
 
   // Model files
   MODEL_NOT_FOUND: model('the model file (or a registry reference to it) does not exist'),
@@ -124,16 +126,26 @@ export const ERROR_CODES = {
   OUTPUT_IS_FOLDER: output('the output path is a folder, not a file'),
   OUTPUT_DIR_MISSING: output('the output folder does not exist, is not a folder, or cannot be created'),
   OUTPUT_NOT_WRITABLE: output('the output cannot be created where it was asked for'),
-  OUTPUT_WRITE_FAILED: output('writing the output failed (disk full, I/O error, read-only file system); nothing was written'),
-  OUTPUT_READER_GONE: { area: 'output', exit: 0, meaning: 'the reader of the output pipe went away (`| head`): the command stops quietly' },
+  OUTPUT_WRITE_FAILED: output(
+    'writing the output failed (disk full, I/O error, read-only file system); nothing was written',
+  ),
+  OUTPUT_READER_GONE: {
+    area: 'output',
+    exit: 0,
+    meaning: 'the reader of the output pipe went away (`| head`): the command stops quietly',
+  },
   OUTPUT_CLASH: output('two outputs of one run would be the same file'),
   OUTPUT_IS_INPUT: output('an output is one of the inputs; writing it would destroy the input'),
-  OUTPUT_IN_REGISTRY: output("an output is inside the model registry, whose stored files are immutable"),
+  OUTPUT_IN_REGISTRY: output('an output is inside the model registry, whose stored files are immutable'),
   OUTPUT_NOT_PER_ROW: output('a model output has no row per input row, so it cannot be written as CSV columns'),
   OUTPUT_TYPE_UNSUPPORTED: output('a model output has an element type that cannot be written as CSV'),
 
   // predict-batch
-  TOO_MANY_REJECTS: { area: 'predict', exit: 1, meaning: 'more rows were rejected than the allowed maximum; no predictions were written' },
+  TOO_MANY_REJECTS: {
+    area: 'predict',
+    exit: 1,
+    meaning: 'more rows were rejected than the allowed maximum; no predictions were written',
+  },
   SHARD_INVALID: predict('a shard spec is malformed, out of range, or contradicts the shard count'),
   SHARD_INDEX_MISSING: predict('a shard count is given but no array-job index says which shard this is'),
   SHARD_UNSAFE: predict('the input cannot be split into shards safely (a quoted field spans lines)'),
@@ -149,9 +161,19 @@ export const ERROR_CODES = {
   QUANTIZE_UNKNOWN_NODE: quantize('a node to leave in float is not in the model'),
   QUANTIZE_OPSET_TOO_OLD: quantize('the model imports an opset older than int8 operators need'),
   QUANTIZE_EXTERNAL_DATA: quantize('the weights are stored in external data files, which quantize does not read'),
-  QUANTIZE_NOTHING_CHECKED: quantize("the float model's outputs are NaN/Inf on every row, so the int8 model cannot be checked"),
-  QUANTIZE_NONFINITE: { area: 'quantize', exit: 1, meaning: "the int8 model gives NaN/Inf where the float model's output is finite; nothing was written" },
-  QUANTIZE_BROKEN_OUTPUT: { area: 'quantize', exit: 3, meaning: 'the quantized model does not run (a bug in mlops); nothing was written' },
+  QUANTIZE_NOTHING_CHECKED: quantize(
+    "the float model's outputs are NaN/Inf on every row, so the int8 model cannot be checked",
+  ),
+  QUANTIZE_NONFINITE: {
+    area: 'quantize',
+    exit: 1,
+    meaning: "the int8 model gives NaN/Inf where the float model's output is finite; nothing was written",
+  },
+  QUANTIZE_BROKEN_OUTPUT: {
+    area: 'quantize',
+    exit: 3,
+    meaning: 'the quantized model does not run (a bug in mlops); nothing was written',
+  },
 
   // drift
   DRIFT_EMPTY_INPUT: drift('the reference or current data has no data rows'),
@@ -159,20 +181,28 @@ export const ERROR_CODES = {
   DRIFT_NOTHING_TESTED: drift('no column could be tested (too few values), so there is no verdict'),
 
   // checklist
-  CHECKLIST_CONFIG: checklist('the checklist file is malformed (the message names the path of the bad entry), or an acknowledged id is not a manual check in it'),
+  CHECKLIST_CONFIG: checklist(
+    'the checklist file is malformed (the message names the path of the bad entry), or an acknowledged id is not a manual check in it',
+  ),
   CHECKLIST_NOT_REGISTERED: checklist('a registry check was asked for a model file, not a registry reference'),
   CHECKLIST_NOT_CLASSIFIER: checklist('an agreement check needs a classifier output ([N, K] scores)'),
   CHECKLIST_OUTPUT: checklist('the model has no output the quality metric can score'),
 
   // bench
-  BENCH_FIXED_BATCH: { area: 'bench', exit: 2, meaning: 'the model has a fixed batch dimension, so it cannot run the batch size asked for' },
+  BENCH_FIXED_BATCH: {
+    area: 'bench',
+    exit: 2,
+    meaning: 'the model has a fixed batch dimension, so it cannot run the batch size asked for',
+  },
 
   // Registry
   REGISTRY_NOT_FOUND: registry('the registry folder does not exist'),
   REGISTRY_NOT_A_FOLDER: registry('the registry path, or a folder on the way to it, is not a folder'),
   REGISTRY_NOT_WRITABLE: registry('the registry cannot be written (permissions, read-only file system)'),
   REGISTRY_UNREADABLE: registry('a registry file cannot be read'),
-  REGISTRY_CORRUPT: registry("a line of a model's history or of the alias policies is not a valid event (edited by hand or damaged)"),
+  REGISTRY_CORRUPT: registry(
+    "a line of a model's history or of the alias policies is not a valid event (edited by hand or damaged)",
+  ),
   REGISTRY_EMPTY: registry('the registry holds no registered models'),
   REGISTRY_BAD_NAME: registry('a model or alias name is not valid'),
   REGISTRY_BAD_REF: registry('a reference (name@version or name@alias) is not valid'),
@@ -192,14 +222,26 @@ export const ERROR_CODES = {
   REGISTRY_STAGING_LOST: registry('another process removed a staged copy before it was registered'),
   REGISTRY_ROLLBACK_TARGET: registry('the alias never pointed at the version to roll back to'),
   REGISTRY_NOTHING_TO_ROLL_BACK: registry('the alias is at the first version of its history'),
-  REGISTRY_PROMOTION_ORDER: { area: 'registry', exit: 1, meaning: 'the version has not passed through the aliases the policy requires first' },
-  REGISTRY_GATE_FAILED: { area: 'registry', exit: 1, meaning: 'the checklist of the alias policy failed, so the version was not promoted' },
+  REGISTRY_PROMOTION_ORDER: {
+    area: 'registry',
+    exit: 1,
+    meaning: 'the version has not passed through the aliases the policy requires first',
+  },
+  REGISTRY_GATE_FAILED: {
+    area: 'registry',
+    exit: 1,
+    meaning: 'the checklist of the alias policy failed, so the version was not promoted',
+  },
   REGISTRY_POLICY_INVALID: registry('the alias policy could never be met (an alias that requires itself)'),
   REGISTRY_POLICY_CHECKLIST_MISSING: registry('the checklist an alias policy needs is not where the policy says'),
   REGISTRY_POLICY_CHECKLIST_CHANGED: registry('the checklist an alias policy needs changed since the policy was set'),
 
   // Internal
-  INTERNAL: { area: 'internal', exit: 3, meaning: 'a bug in mlops: not an MlopsError; the stack is printed (only ever in --json output)' },
+  INTERNAL: {
+    area: 'internal',
+    exit: 3,
+    meaning: 'a bug in mlops: not an MlopsError; the stack is printed (only ever in --json output)',
+  },
 } as const satisfies Record<string, ErrorCodeInfo>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -96,7 +96,11 @@ export interface HeldLock {
 }
 
 /** Run `fn` while holding the lock at `path`. */
-export async function withFileLock<T>(path: string, fn: (lock: HeldLock) => Promise<T>, options: LockOptions = {}): Promise<T> {
+export async function withFileLock<T>(
+  path: string,
+  fn: (lock: HeldLock) => Promise<T>,
+  options: LockOptions = {},
+): Promise<T> {
   const timeoutMs = options.timeoutMs ?? (Number(process.env.MLOPS_LOCK_TIMEOUT_MS) || 30_000);
   const staleMs = options.staleMs ?? 60_000;
   const owner: LockOwner = { ...currentOwner(), token: randomBytes(8).toString('hex'), at: Date.now() };
@@ -111,15 +115,23 @@ export async function withFileLock<T>(path: string, fn: (lock: HeldLock) => Prom
       continue;
     }
     if (Date.now() > deadline) {
-      const foreign = current && current !== 'missing' && ownerLiveness(current) === 'unknown'
-        ? '; its holder cannot be checked from here (another pid namespace or host)'
-        : '';
-      const refreshed = await stat(path).then((i) => `, last refreshed ${new Date(i.mtimeMs).toISOString()}`, () => '');
+      const foreign =
+        current && current !== 'missing' && ownerLiveness(current) === 'unknown'
+          ? '; its holder cannot be checked from here (another pid namespace or host)'
+          : '';
+      const refreshed = await stat(path).then(
+        (i) => `, last refreshed ${new Date(i.mtimeMs).toISOString()}`,
+        () => '',
+      );
       // A lock without a plausible time (hand-written, older mlops) says nothing rather than "since 1970".
-      const since = current && current !== 'missing' && Number.isFinite(current.at) && current.at > Date.UTC(2020, 0) ? ` since ${new Date(current.at).toISOString()}` : '';
-      const who = current && current !== 'missing'
-        ? ` (held by pid ${current.pid} on ${current.host}${since}${refreshed}${foreign}; it is broken once not refreshed for ${staleMs / 1000} s)`
-        : '';
+      const since =
+        current && current !== 'missing' && Number.isFinite(current.at) && current.at > Date.UTC(2020, 0)
+          ? ` since ${new Date(current.at).toISOString()}`
+          : '';
+      const who =
+        current && current !== 'missing'
+          ? ` (held by pid ${current.pid} on ${current.host}${since}${refreshed}${foreign}; it is broken once not refreshed for ${staleMs / 1000} s)`
+          : '';
       throw new MlopsError('REGISTRY_LOCKED', `timed out after ${timeoutMs} ms waiting for the lock ${path}${who}`, {
         hint: 'another mlops process is writing to this registry; retry, or raise MLOPS_LOCK_TIMEOUT_MS',
       });
@@ -132,12 +144,17 @@ export async function withFileLock<T>(path: string, fn: (lock: HeldLock) => Prom
     async assertHeld(step, written) {
       const current = await readOwner(path);
       if (current && current !== 'missing' && current.token === owner.token) return;
-      const holder = current && current !== 'missing' ? `, and is now held by pid ${current.pid} on ${current.host}` : '';
-      throw new MlopsError('REGISTRY_LOCK_LOST', `lost the lock ${path} ${written ? `while ${written}` : `before ${step}`}: it was broken as stale while this process was paused (not refreshed for ${staleMs / 1000} s)${holder}`, {
-        hint: written
-          ? 'another writer may have written at the same time: run mlops registry verify (a version registered twice shows as duplicate_version)'
-          : 'nothing more was written by this command; check the result with mlops registry verify, then run the command again',
-      });
+      const holder =
+        current && current !== 'missing' ? `, and is now held by pid ${current.pid} on ${current.host}` : '';
+      throw new MlopsError(
+        'REGISTRY_LOCK_LOST',
+        `lost the lock ${path} ${written ? `while ${written}` : `before ${step}`}: it was broken as stale while this process was paused (not refreshed for ${staleMs / 1000} s)${holder}`,
+        {
+          hint: written
+            ? 'another writer may have written at the same time: run mlops registry verify (a version registered twice shows as duplicate_version)'
+            : 'nothing more was written by this command; check the result with mlops registry verify, then run the command again',
+        },
+      );
     },
   };
   try {

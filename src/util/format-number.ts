@@ -17,7 +17,8 @@ const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
 
 export function formatFloat32(value: number): string {
   if (value === 0) return Object.is(value, -0) ? '-0' : '0';
-  if (value !== value || value === Infinity || value === -Infinity) return value !== value ? 'NaN' : value > 0 ? 'inf' : '-inf';
+  if (value !== value || value === Infinity || value === -Infinity)
+    return value !== value ? 'NaN' : value > 0 ? 'inf' : '-inf';
   const f = Math.fround(value);
   const a = f < 0 ? -f : f;
   let e10 = Math.floor(Math.log10(a));
@@ -61,7 +62,7 @@ function candidate(a: number, s: number): number {
 }
 
 function pow10(e: number): number {
-  return e >= 0 ? POW10[e] ?? 10 ** e : 1 / (POW10[-e] ?? 10 ** -e);
+  return e >= 0 ? (POW10[e] ?? 10 ** e) : 1 / (POW10[-e] ?? 10 ** -e);
 }
 
 /** n * 10^k printed the way JavaScript's Number#toString prints numbers. */

@@ -6,7 +6,19 @@
  */
 import { randomBytes } from 'node:crypto';
 import { constants, rmSync } from 'node:fs';
-import { access, lstat, open, readdir, readlink, realpath, rename, rm, stat, utimes, type FileHandle } from 'node:fs/promises';
+import {
+  access,
+  lstat,
+  open,
+  readdir,
+  readlink,
+  realpath,
+  rename,
+  rm,
+  stat,
+  utimes,
+  type FileHandle,
+} from 'node:fs/promises';
 import path from 'node:path';
 import { MlopsError } from './errors.js';
 import { ownerTag, processAlive } from './process-owner.js';
@@ -29,7 +41,10 @@ const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&
  * them without an owner tag; those are judged by age.
  */
 export function removeStaleTemps(target: string): Promise<string[]> {
-  return removeAbandoned(path.dirname(target), new RegExp(`^\\.${escapeRegExp(path.basename(target))}\\.tmp-(?:([0-9a-f]{8})-)?(\\d+)-[0-9a-f]{8}$`));
+  return removeAbandoned(
+    path.dirname(target),
+    new RegExp(`^\\.${escapeRegExp(path.basename(target))}\\.tmp-(?:([0-9a-f]{8})-)?(\\d+)-[0-9a-f]{8}$`),
+  );
 }
 
 /**
@@ -91,21 +106,32 @@ export interface OutputTarget {
  * file it points to is replaced and the link stays.
  */
 export async function resolveOutputTarget(target: string, what = target): Promise<OutputTarget> {
-  if (/[\\/]$/.test(target)) throw new MlopsError('OUTPUT_IS_FOLDER', `${what} names a folder`, { hint: 'name a file' });
+  if (/[\\/]$/.test(target))
+    throw new MlopsError('OUTPUT_IS_FOLDER', `${what} names a folder`, { hint: 'name a file' });
   let resolved = target;
   const link = await lstat(target).catch(() => undefined);
   // A dangling link still names the file to create.
-  if (link?.isSymbolicLink()) resolved = await realpath(target).catch(async () => path.resolve(path.dirname(target), await readlink(target)));
+  if (link?.isSymbolicLink())
+    resolved = await realpath(target).catch(async () => path.resolve(path.dirname(target), await readlink(target)));
   const info = await stat(resolved).catch(() => undefined);
   if (info?.isDirectory()) throw new MlopsError('OUTPUT_IS_FOLDER', `${what} is a folder`, { hint: 'name a file' });
   if (info && !info.isFile()) return { path: resolved, inPlace: true };
   const dir = path.dirname(resolved);
   const dirInfo = await stat(dir).catch(() => undefined);
-  if (!dirInfo) throw new MlopsError('OUTPUT_DIR_MISSING', `${what}: folder ${dir} does not exist`, { hint: `create it first (mkdir -p ${dir})` });
+  if (!dirInfo)
+    throw new MlopsError('OUTPUT_DIR_MISSING', `${what}: folder ${dir} does not exist`, {
+      hint: `create it first (mkdir -p ${dir})`,
+    });
   if (!dirInfo.isDirectory()) throw new MlopsError('OUTPUT_DIR_MISSING', `${what}: ${dir} is not a folder`);
   // The temporary file is created in this folder, so it must be writable even when the target is.
-  const writable = await access(dir, constants.W_OK).then(() => true, () => false);
-  if (!writable) throw new MlopsError('OUTPUT_NOT_WRITABLE', `${what}: folder ${dir} is not writable`, { hint: 'choose another output path' });
+  const writable = await access(dir, constants.W_OK).then(
+    () => true,
+    () => false,
+  );
+  if (!writable)
+    throw new MlopsError('OUTPUT_NOT_WRITABLE', `${what}: folder ${dir} is not writable`, {
+      hint: 'choose another output path',
+    });
   return { path: resolved, inPlace: false };
 }
 
@@ -126,7 +152,17 @@ export async function openOutput(target: string, resolved?: OutputTarget): Promi
   if (resolved.inPlace) {
     const handle = await open(resolved.path, 'w').catch((err: NodeJS.ErrnoException) => {
       // /dev/stdout when stdout is a socket (as under many process managers) cannot be opened by path.
-      if (err.code === 'ENXIO') throw new MlopsError('OUTPUT_NOT_WRITABLE', `cannot open ${target}: it is a socket, which cannot be opened by its path (ENXIO)`, { hint: target.includes('stdout') || target.endsWith('/1') ? 'write to stdout with - instead (mlops predict-batch --output -, mlops drift --html -)' : 'write to a file instead' });
+      if (err.code === 'ENXIO')
+        throw new MlopsError(
+          'OUTPUT_NOT_WRITABLE',
+          `cannot open ${target}: it is a socket, which cannot be opened by its path (ENXIO)`,
+          {
+            hint:
+              target.includes('stdout') || target.endsWith('/1')
+                ? 'write to stdout with - instead (mlops predict-batch --output -, mlops drift --html -)'
+                : 'write to a file instead',
+          },
+        );
       throw outputWriteError(target, err);
     });
     let closed = false;
@@ -143,7 +179,11 @@ export async function openOutput(target: string, resolved?: OutputTarget): Promi
     handle = await open(temp, 'wx');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new MlopsError('OUTPUT_NOT_WRITABLE', `cannot write ${target}: ${code === 'ENOENT' ? `folder ${path.dirname(resolved.path)} does not take new files` : code}`, { hint: 'choose another output path' });
+    throw new MlopsError(
+      'OUTPUT_NOT_WRITABLE',
+      `cannot write ${target}: ${code === 'ENOENT' ? `folder ${path.dirname(resolved.path)} does not take new files` : code}`,
+      { hint: 'choose another output path' },
+    );
   }
   liveTemps.add(temp);
   keepFresh();
@@ -178,12 +218,21 @@ export async function openOutput(target: string, resolved?: OutputTarget): Promi
 export function outputWriteError(target: string, err: unknown): Error {
   const code = (err as NodeJS.ErrnoException).code;
   const reasons: Record<string, string> = {
-    ENOSPC: 'no space left on the device', EDQUOT: 'disk quota exceeded', EFBIG: 'the file is too large for this file system',
-    EIO: 'an input/output error', EPIPE: 'the reader of the pipe went away', EROFS: 'the file system is read-only',
+    ENOSPC: 'no space left on the device',
+    EDQUOT: 'disk quota exceeded',
+    EFBIG: 'the file is too large for this file system',
+    EIO: 'an input/output error',
+    EPIPE: 'the reader of the pipe went away',
+    EROFS: 'the file system is read-only',
   };
   // `--output /dev/stdout | head`: the reader took what it wanted; like any Unix filter, stop quietly.
-  if (code === 'EPIPE') return new MlopsError('OUTPUT_READER_GONE', `${target}: the reader of the pipe went away`, { cause: err });
-  if (code && reasons[code]) return new MlopsError('OUTPUT_WRITE_FAILED', `cannot write ${target}: ${reasons[code]} (${code})`, { hint: 'free space or choose another output path; nothing was written', cause: err });
+  if (code === 'EPIPE')
+    return new MlopsError('OUTPUT_READER_GONE', `${target}: the reader of the pipe went away`, { cause: err });
+  if (code && reasons[code])
+    return new MlopsError('OUTPUT_WRITE_FAILED', `cannot write ${target}: ${reasons[code]} (${code})`, {
+      hint: 'free space or choose another output path; nothing was written',
+      cause: err,
+    });
   return err instanceof Error ? err : new Error(String(err));
 }
 

@@ -71,7 +71,11 @@ function looksLikeRegistry(dir: string): boolean {
   } catch {
     return false;
   }
-  return models.some((name) => existsSync(path.join(dir, 'models', name, 'history.jsonl')) && existsSync(path.join(dir, 'models', name, 'versions')));
+  return models.some(
+    (name) =>
+      existsSync(path.join(dir, 'models', name, 'history.jsonl')) &&
+      existsSync(path.join(dir, 'models', name, 'versions')),
+  );
 }
 
 /**
@@ -94,7 +98,11 @@ export function registryHolding(file: string, roots: string[]): string | undefin
  * Throws (exit 2) when an output would write over an input, another output, or a registry's files.
  * Returns where each output (by its path as given; not '-') resolved to, for openOutput.
  */
-export async function guardOutputs(outputs: NamedPath[], inputs: NamedPath[], options: GuardOptions = {}): Promise<Map<string, OutputTarget>> {
+export async function guardOutputs(
+  outputs: NamedPath[],
+  inputs: NamedPath[],
+  options: GuardOptions = {},
+): Promise<Map<string, OutputTarget>> {
   const targets = new Map<string, OutputTarget>();
   const inputIds = new Map<string, NamedPath>();
   const inputFolders: Array<NamedPath & { real: string }> = [];
@@ -106,36 +114,52 @@ export async function guardOutputs(outputs: NamedPath[], inputs: NamedPath[], op
   const outputIds = new Map<string, NamedPath>();
   for (const output of outputs) {
     if (output.path === '-') continue;
-    const created = options.createsFolder !== undefined && isInside(path.resolve(output.path), path.resolve(options.createsFolder));
-    const target = created && !existsSync(path.dirname(output.path))
-      ? { path: realOfMissing(output.path), inPlace: false }
-      : await resolveOutputTarget(output.path, `${output.what} ${output.path}`);
+    const created =
+      options.createsFolder !== undefined && isInside(path.resolve(output.path), path.resolve(options.createsFolder));
+    const target =
+      created && !existsSync(path.dirname(output.path))
+        ? { path: realOfMissing(output.path), inPlace: false }
+        : await resolveOutputTarget(output.path, `${output.what} ${output.path}`);
     targets.set(output.path, target);
     if (target.inPlace) continue;
     const real = path.join(realOrResolved(path.dirname(target.path)), path.basename(target.path));
     const registry = registryHolding(real, [...(options.registries ?? []), process.env.MLOPS_REGISTRY || '.mlops']);
     if (registry !== undefined) {
-      throw new MlopsError('OUTPUT_IN_REGISTRY', `${output.what} ${output.path} is inside the model registry at ${registry}: its stored files are immutable`, {
-        hint: 'write the file elsewhere; to add a model to the registry, use mlops registry register',
-      });
+      throw new MlopsError(
+        'OUTPUT_IN_REGISTRY',
+        `${output.what} ${output.path} is inside the model registry at ${registry}: its stored files are immutable`,
+        {
+          hint: 'write the file elsewhere; to add a model to the registry, use mlops registry register',
+        },
+      );
     }
     const id = await identity(target.path);
     if (!id) {
       // Not there yet: only another output can name the same new file.
       const clash = outputIds.get(`new:${real}`);
-      if (clash) throw new MlopsError('OUTPUT_CLASH', `${output.what} ${output.path} is also ${clash.what} ${clash.path}`, { hint: 'give each output its own file' });
+      if (clash)
+        throw new MlopsError('OUTPUT_CLASH', `${output.what} ${output.path} is also ${clash.what} ${clash.path}`, {
+          hint: 'give each output its own file',
+        });
       outputIds.set(`new:${real}`, output);
       continue;
     }
     // A file inside an input folder (a folder of calibration tensors, of CSV parts) is an input too.
     const input = inputIds.get(id) ?? inputFolders.find((folder) => isInside(real, folder.real));
     if (input) {
-      throw new MlopsError('OUTPUT_IS_INPUT', `${output.what} ${output.path} is ${input.what} ${input.path}: writing it would destroy an input`, {
-        hint: 'write to another file',
-      });
+      throw new MlopsError(
+        'OUTPUT_IS_INPUT',
+        `${output.what} ${output.path} is ${input.what} ${input.path}: writing it would destroy an input`,
+        {
+          hint: 'write to another file',
+        },
+      );
     }
     const clash = outputIds.get(id);
-    if (clash) throw new MlopsError('OUTPUT_CLASH', `${output.what} ${output.path} is also ${clash.what} ${clash.path}`, { hint: 'give each output its own file' });
+    if (clash)
+      throw new MlopsError('OUTPUT_CLASH', `${output.what} ${output.path} is also ${clash.what} ${clash.path}`, {
+        hint: 'give each output its own file',
+      });
     outputIds.set(id, output);
   }
   return targets;

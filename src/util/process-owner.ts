@@ -73,7 +73,12 @@ export function ownerLiveness(owner: Partial<ProcessOwner> | null | undefined): 
  * reused (a container's main process is pid 1 on every run), and live owners
  * refresh their entries well within the threshold.
  */
-export function isAbandoned(owner: Partial<ProcessOwner> | null | undefined, mtimeMs: number, staleMs: number, now = Date.now()): boolean {
+export function isAbandoned(
+  owner: Partial<ProcessOwner> | null | undefined,
+  mtimeMs: number,
+  staleMs: number,
+  now = Date.now(),
+): boolean {
   if (ownerLiveness(owner) === 'dead') return true;
   return now - mtimeMs > staleMs;
 }

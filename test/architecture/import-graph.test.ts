@@ -40,9 +40,14 @@ export function importEdges(): Edge[] {
   const edges: Edge[] = [];
   for (const file of sourceFiles(SRC)) {
     // Comments can quote import statements; strings cannot hold an import that runs.
-    const code = readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
-    const specs = [...code.matchAll(/\bfrom\s+['"]([^'"]+)['"]|\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)|^\s*import\s+['"]([^'"]+)['"]/gm)]
-      .map((m) => m[1] ?? m[2] ?? m[3]);
+    const code = readFileSync(file, 'utf8')
+      .replace(/\/\*[\s\S]*?\*\//g, '')
+      .replace(/^\s*\/\/.*$/gm, '');
+    const specs = [
+      ...code.matchAll(
+        /\bfrom\s+['"]([^'"]+)['"]|\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)|^\s*import\s+['"]([^'"]+)['"]/gm,
+      ),
+    ].map((m) => m[1] ?? m[2] ?? m[3]);
     for (const spec of specs) {
       if (!spec.startsWith('.')) continue;
       const target = path.resolve(path.dirname(file), spec);
@@ -59,13 +64,24 @@ const show = (edges: Edge[]) => edges.map((e) => `${e.file} imports ${e.spec} ($
 
 test('the import graph of src/ is found (the parser sees static, type and lazy imports)', () => {
   const edges = importEdges();
-  assert.ok(edges.some((e) => e.from === 'models' && e.to === 'onnx'), 'models/ reads models through onnx/');
-  assert.ok(edges.some((e) => e.from === 'cli' && e.to === 'report'), 'the CLI renders through report/');
-  assert.ok(edges.some((e) => e.file.endsWith('models/resolve-model.ts') && e.spec === '../registry/queries.js'), 'lazy import() is an edge');
+  assert.ok(
+    edges.some((e) => e.from === 'models' && e.to === 'onnx'),
+    'models/ reads models through onnx/',
+  );
+  assert.ok(
+    edges.some((e) => e.from === 'cli' && e.to === 'report'),
+    'the CLI renders through report/',
+  );
+  assert.ok(
+    edges.some((e) => e.file.endsWith('models/resolve-model.ts') && e.spec === '../registry/queries.js'),
+    'lazy import() is an edge',
+  );
 });
 
 test('onnx/ and registry/ do not import each other', () => {
-  const crossing = importEdges().filter((e) => (e.from === 'onnx' && e.to === 'registry') || (e.from === 'registry' && e.to === 'onnx'));
+  const crossing = importEdges().filter(
+    (e) => (e.from === 'onnx' && e.to === 'registry') || (e.from === 'registry' && e.to === 'onnx'),
+  );
   assert.equal(show(crossing), '');
 });
 
@@ -102,7 +118,10 @@ test('no two modules import each other, directly or round a longer cycle', () =>
     const back = pathBetween(edges, e.to, e.from);
     if (!back) continue;
     const cycle = [e, ...back];
-    const key = cycle.map((c) => c.from).sort().join(' ');
+    const key = cycle
+      .map((c) => c.from)
+      .sort()
+      .join(' ');
     if (reported.has(key)) continue;
     reported.add(key);
     cycles.push(`cycle ${cycle.map((c) => c.from).join(' -> ')} -> ${e.from}:\n${show(cycle)}`);

@@ -52,9 +52,12 @@ test('an expected file one row short, past the first batch, is CSV_EXPECTED_ROWS
   const dir = tempDir('mlops-parity-');
   const { input, expected, expectedLines } = bigPair(dir);
   writeFileSync(expected, expectedLines.slice(0, -1).join('\n') + '\n');
-  await assert.rejects(checkModel({ model: fixture('models', 'mlp.onnx'), input, expected, ignore: ['id'] }), (err: Error & { code?: string }) => {
-    assert.equal(err.code, 'CSV_EXPECTED_ROWS');
-    assert.match(err.message, /big\.expected\.csv has 19999 rows but .*big\.csv has 20000/);
-    return true;
-  });
+  await assert.rejects(
+    checkModel({ model: fixture('models', 'mlp.onnx'), input, expected, ignore: ['id'] }),
+    (err: Error & { code?: string }) => {
+      assert.equal(err.code, 'CSV_EXPECTED_ROWS');
+      assert.match(err.message, /big\.expected\.csv has 19999 rows but .*big\.csv has 20000/);
+      return true;
+    },
+  );
 });

@@ -14,16 +14,60 @@ function usage(args: string[], pattern: RegExp): string {
 }
 
 test('check: a binary file given as --input or --expected is refused as not a CSV', () => {
-  const input = usage([mlp, '--input', mlp, '--expected', fixture('data', 'mlp.expected.csv')], /error: --input: .*mlp\.onnx is not a CSV file: it holds binary data \(it starts like an ONNX model\)/);
-  assert.match(input, /hint: --input and --expected take CSV files with a header row; tensors \(\.pb\) go in a --test-data folder/);
-  usage([mlp, '--input', fixture('data', 'mlp.csv'), '--expected', fixture('data', 'cnn-calibration', 'image.npy'), '--ignore', 'id'], /error: --expected: .*image\.npy is not a CSV file: it holds a numpy \.npy array/);
+  const input = usage(
+    [mlp, '--input', mlp, '--expected', fixture('data', 'mlp.expected.csv')],
+    /error: --input: .*mlp\.onnx is not a CSV file: it holds binary data \(it starts like an ONNX model\)/,
+  );
+  assert.match(
+    input,
+    /hint: --input and --expected take CSV files with a header row; tensors \(\.pb\) go in a --test-data folder/,
+  );
+  usage(
+    [
+      mlp,
+      '--input',
+      fixture('data', 'mlp.csv'),
+      '--expected',
+      fixture('data', 'cnn-calibration', 'image.npy'),
+      '--ignore',
+      'id',
+    ],
+    /error: --expected: .*image\.npy is not a CSV file: it holds a numpy \.npy array/,
+  );
 });
 
 test('check: flags that would be silently ignored are refused', () => {
-  usage([mlp, '--features', 'f0', '--ignore', 'id', '--input', fixture('data', 'mlp.csv'), '--expected', fixture('data', 'mlp.expected.csv')], /--features and --ignore are alternatives/);
+  usage(
+    [
+      mlp,
+      '--features',
+      'f0',
+      '--ignore',
+      'id',
+      '--input',
+      fixture('data', 'mlp.csv'),
+      '--expected',
+      fixture('data', 'mlp.expected.csv'),
+    ],
+    /--features and --ignore are alternatives/,
+  );
   usage([mlp, '--ignore', 'id'], /--ignore maps columns of --input, which is not given/);
-  usage([mlp, '--test-data', fixture('testdata', 'mlp'), '--input', fixture('data', 'mlp.csv'), '--expected', fixture('data', 'mlp.expected.csv')], /--test-data and --input\/--expected are two ways to give parity data: pass one/);
-  usage([mlp, '--dim', 'nosuchdim=4'], /--dim: .*mlp\.onnx has no symbolic dim "nosuchdim" \(its symbolic dims: batch\)/);
+  usage(
+    [
+      mlp,
+      '--test-data',
+      fixture('testdata', 'mlp'),
+      '--input',
+      fixture('data', 'mlp.csv'),
+      '--expected',
+      fixture('data', 'mlp.expected.csv'),
+    ],
+    /--test-data and --input\/--expected are two ways to give parity data: pass one/,
+  );
+  usage(
+    [mlp, '--dim', 'nosuchdim=4'],
+    /--dim: .*mlp\.onnx has no symbolic dim "nosuchdim" \(its symbolic dims: batch\)/,
+  );
 });
 
 test('check: a model onnxruntime cannot load gets a hint that is not "run mlops check"', () => {
@@ -34,5 +78,8 @@ test('check: a model onnxruntime cannot load gets a hint that is not "run mlops 
   assert.doesNotMatch(load.hint, /mlops check/);
   assert.match(load.hint, /fix the structural errors above \(NODE_UNDEFINED_INPUT\) first/);
   const opset = JSON.parse(runCli(['check', fixture('broken', 'opset-too-new.onnx'), '--json']).stdout);
-  assert.doesNotMatch(opset.problems.find((p: { code: string }) => p.code === 'RUNTIME_LOAD_FAILED').hint, /mlops check/);
+  assert.doesNotMatch(
+    opset.problems.find((p: { code: string }) => p.code === 'RUNTIME_LOAD_FAILED').hint,
+    /mlops check/,
+  );
 });

@@ -32,7 +32,13 @@ test('inspect --json is one document with version 1 and the model summary', () =
   assert.deepEqual(doc.inputs, [{ name: 'input', kind: 'tensor', type: 'float32', shape: ['batch', 30] }]);
   assert.equal(doc.parameter_count, 30 * 256 + 256 + 256 * 256 + 256 + 256 * 2 + 2);
   assert.match(doc.sha256, /^[0-9a-f]{64}$/);
-  assert.deepEqual(doc.op_counts.map((o: { op_type: string; count: number }) => [o.op_type, o.count]), [['Gemm', 3], ['Relu', 2]]);
+  assert.deepEqual(
+    doc.op_counts.map((o: { op_type: string; count: number }) => [o.op_type, o.count]),
+    [
+      ['Gemm', 3],
+      ['Relu', 2],
+    ],
+  );
 });
 
 test('inspect prints a table for people, without colour under NO_COLOR', () => {
@@ -53,7 +59,13 @@ test('check exit codes: 0 pass, 1 failed check, 2 unusable input', () => {
   assert.equal(failed.status, 1);
   assert.match(failed.stdout, /NODE_UNDEFINED_INPUT/);
   assert.match(failed.stdout, /FAILED/);
-  const parity = runCli(['check', '--test-data', fixture('testdata', 'mlp-wrong'), fixture('models', 'mlp.onnx'), '--json']);
+  const parity = runCli([
+    'check',
+    '--test-data',
+    fixture('testdata', 'mlp-wrong'),
+    fixture('models', 'mlp.onnx'),
+    '--json',
+  ]);
   assert.equal(parity.status, 1);
   assert.equal(JSON.parse(parity.stdout).parity.passed, false);
   const truncated = runCli(['check', fixture('broken', 'truncated.onnx')]);

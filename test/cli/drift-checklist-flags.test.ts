@@ -44,9 +44,21 @@ test('conflicting output formats are refused, not silently printed as JSON', () 
   const dir = tempDir('mlops-cl-format-');
   const config = path.join(dir, 'c.yml');
   writeFileSync(config, 'checks:\n  - id: size\n    type: max_size_mb\n    max: 10\n');
-  const junit = runCli(['checklist', '--config', config, '--model', fixture('models', 'mlp.onnx'), '--format', 'junit', '--json']);
+  const junit = runCli([
+    'checklist',
+    '--config',
+    config,
+    '--model',
+    fixture('models', 'mlp.onnx'),
+    '--format',
+    'junit',
+    '--json',
+  ]);
   assert.equal(junit.status, 2);
-  assert.match(junit.stderr, /error: --format junit and --json ask for different output formats: give one\nhint: checklist prints table, json, junit or markdown; --json is short for --format json/);
+  assert.match(
+    junit.stderr,
+    /error: --format junit and --json ask for different output formats: give one\nhint: checklist prints table, json, junit or markdown; --json is short for --format json/,
+  );
   const ok = runCli(['checklist', '--config', config, '--model', fixture('models', 'mlp.onnx'), '--json']);
   assert.equal(ok.status, 0, ok.stderr);
   assert.equal(JSON.parse(ok.stdout).passed, true);
@@ -54,21 +66,37 @@ test('conflicting output formats are refused, not silently printed as JSON', () 
 
 test('drift reads a pipe or /dev/stdin (read once, spooled), and names it in messages', () => {
   const bin = path.join(ROOT, 'bin', 'mlops');
-  const r = spawnSync(process.execPath, [bin, 'drift', '--reference', ref, '--current', '/dev/stdin', '--exclude', 'id', '--json'], { input: readFileSync(cur), encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  const r = spawnSync(
+    process.execPath,
+    [bin, 'drift', '--reference', ref, '--current', '/dev/stdin', '--exclude', 'id', '--json'],
+    { input: readFileSync(cur), encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } },
+  );
   assert.equal(r.status, 0, r.stderr);
   const doc = JSON.parse(r.stdout);
   assert.equal(doc.current.path, '/dev/stdin');
   assert.equal(doc.current.rows, 800);
   assert.equal(doc.columns.find((c: { column: string }) => c.column === 'income').drifted, true);
   // Errors name the pipe, not a temporary copy.
-  const bad = spawnSync(process.execPath, [bin, 'drift', '--reference', ref, '--current', '/dev/stdin'], { input: 'id,age\n1,abc\n', encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  const bad = spawnSync(process.execPath, [bin, 'drift', '--reference', ref, '--current', '/dev/stdin'], {
+    input: 'id,age\n1,abc\n',
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1' },
+  });
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /error: \/dev\/stdin:2: column "age": "abc" is not a number/);
-  const empty = spawnSync(process.execPath, [bin, 'drift', '--reference', ref, '--current', '/dev/stdin'], { input: '', encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  const empty = spawnSync(process.execPath, [bin, 'drift', '--reference', ref, '--current', '/dev/stdin'], {
+    input: '',
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1' },
+  });
   assert.equal(empty.status, 2);
   assert.match(empty.stderr, /error: \/dev\/stdin is empty/);
   // A real pipe from process substitution (/dev/fd/63), as a shell user would pass it.
-  const shell = spawnSync('bash', ['-c', `"${process.execPath}" "${bin}" drift --reference "${ref}" --current <(cat "${cur}") --exclude id --json`], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  const shell = spawnSync(
+    'bash',
+    ['-c', `"${process.execPath}" "${bin}" drift --reference "${ref}" --current <(cat "${cur}") --exclude id --json`],
+    { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } },
+  );
   assert.equal(shell.status, 0, shell.stderr);
   assert.match(JSON.parse(shell.stdout).current.path, /^\/dev\/fd\/\d+$/);
   const folder = runCli(['drift', '--reference', ref, '--current', path.dirname(cur)]);

@@ -39,13 +39,27 @@ const noFlags = (err: MlopsError) => {
 };
 
 test('quantize: the library names options, the CLI names the flags', () => {
-  const err = thrown(() => checkQuantizeOptions({ model: 'm.onnx', output: 'o.onnx', validate: 'd.csv', features: ['f0'], ignore: ['id'] }));
+  const err = thrown(() =>
+    checkQuantizeOptions({ model: 'm.onnx', output: 'o.onnx', validate: 'd.csv', features: ['f0'], ignore: ['id'] }),
+  );
   assert.equal(err.code, 'OPTIONS_CONFLICT');
   noFlags(err);
   assert.match(err.message, /`features` and `ignore` are alternatives/);
 
   const dir = tempDir('mlops-phrasing-');
-  const cli = runCli(['quantize', fixture('models', 'mlp.onnx'), '--output', path.join(dir, 'o.onnx'), '--validate', fixture('data', 'mlp.csv'), '--features', 'f0', '--ignore', 'id', '--json']);
+  const cli = runCli([
+    'quantize',
+    fixture('models', 'mlp.onnx'),
+    '--output',
+    path.join(dir, 'o.onnx'),
+    '--validate',
+    fixture('data', 'mlp.csv'),
+    '--features',
+    'f0',
+    '--ignore',
+    'id',
+    '--json',
+  ]);
   assert.equal(cli.status, 2);
   assert.match(cli.stderr, /error: --features and --ignore are alternatives: --features lists the feature columns/);
   assert.doesNotMatch(cli.stderr, /`/);
@@ -58,9 +72,19 @@ test('quantize: a library option whose flag has another name (exclude -> --exclu
   const err = thrown(() => checkQuantizeOptions({ model: 'm.onnx', output: 'o.onnx', exclude: [] }));
   assert.equal(err.code, 'OPTION_INVALID');
   noFlags(err);
-  const cli = runCli(['quantize', fixture('models', 'mlp.onnx'), '--output', path.join(tempDir('mlops-phrasing-'), 'o.onnx'), '--validation-rows', '5']);
+  const cli = runCli([
+    'quantize',
+    fixture('models', 'mlp.onnx'),
+    '--output',
+    path.join(tempDir('mlops-phrasing-'), 'o.onnx'),
+    '--validation-rows',
+    '5',
+  ]);
   assert.equal(cli.status, 2);
-  assert.match(cli.stderr, /error: --validation-rows applies with --validate\nhint: add --validate data.csv, or drop --validation-rows/);
+  assert.match(
+    cli.stderr,
+    /error: --validation-rows applies with --validate\nhint: add --validate data.csv, or drop --validation-rows/,
+  );
 });
 
 test('registry: feature-list errors name options in the library and flags on the command line', async () => {
@@ -68,14 +92,36 @@ test('registry: feature-list errors name options in the library and flags on the
   const err = await rejected(() => featureListFor({ ignore: ['id'] }, signature, 'm.onnx'));
   assert.equal(err.code, 'OPTIONS_CONFLICT');
   noFlags(err);
-  const both = await rejected(() => featureListFor({ features: ['a', 'b'], tags: { features: 'a,b' } }, signature, 'm.onnx'));
+  const both = await rejected(() =>
+    featureListFor({ features: ['a', 'b'], tags: { features: 'a,b' } }, signature, 'm.onnx'),
+  );
   noFlags(both);
 
   const registry = tempDir('mlops-phrasing-reg-');
-  const cli = runCli(['registry', 'register', 'mlp', fixture('models', 'mlp.onnx'), '--ignore', 'id', '--registry', registry]);
+  const cli = runCli([
+    'registry',
+    'register',
+    'mlp',
+    fixture('models', 'mlp.onnx'),
+    '--ignore',
+    'id',
+    '--registry',
+    registry,
+  ]);
   assert.equal(cli.status, 2, cli.stderr);
   assert.match(cli.stderr, /error: --ignore only applies to --features-from/);
-  const tagged = runCli(['registry', 'register', 'mlp', fixture('models', 'mlp.onnx'), '--features', 'a,b', '--tag', 'features=a,b', '--registry', registry]);
+  const tagged = runCli([
+    'registry',
+    'register',
+    'mlp',
+    fixture('models', 'mlp.onnx'),
+    '--features',
+    'a,b',
+    '--tag',
+    'features=a,b',
+    '--registry',
+    registry,
+  ]);
   assert.match(tagged.stderr, /error: --features and --tag features=\.\.\. both name the features/);
 });
 
@@ -92,7 +138,10 @@ test('phraseForCli maps the options a command declares, skips hidden old spellin
     .option('--batch-size <n>', 'x')
     .addOption(new Option('--batch <n>').hideHelp());
   assert.equal(phraseForCli('pass `allowMissing` to feed NaN', cmd), 'pass --allow-missing to feed NaN');
-  assert.equal(phraseForCli('`batchSize` must be >= 1; `batch` too; `nothing` here', cmd), '--batch-size must be >= 1; `batch` too; `nothing` here');
+  assert.equal(
+    phraseForCli('`batchSize` must be >= 1; `batch` too; `nothing` here', cmd),
+    '--batch-size must be >= 1; `batch` too; `nothing` here',
+  );
   assert.equal(phraseForCli('run `mlops check` first', cmd), 'run `mlops check` first');
   assert.equal(phraseForCli('`inputs` and `tags.features`', cmd), '--input and --tag features=...');
 });

@@ -38,17 +38,38 @@ test('one spelling per concept: --ignore, --features, --batch-size, --exclude-no
   const dir = tempDir('mlops-spell-');
   const q = runCli(['quantize', model, '--output', path.join(dir, 'q.onnx'), '--exclude-nodes', '/fc3/Gemm', '--json']);
   assert.equal(q.status, 0, q.stderr);
-  assert.deepEqual(JSON.parse(q.stdout).skipped.map((s: { name: string }) => s.name), ['/fc3/Gemm']);
-  assert.equal(runCli(['quantize', model, '--output', path.join(dir, 'q2.onnx'), '--exclude-nodes', '/fc3/Gemm', '--exclude', '/fc3/Gemm']).status, 2);
+  assert.deepEqual(
+    JSON.parse(q.stdout).skipped.map((s: { name: string }) => s.name),
+    ['/fc3/Gemm'],
+  );
+  assert.equal(
+    runCli([
+      'quantize',
+      model,
+      '--output',
+      path.join(dir, 'q2.onnx'),
+      '--exclude-nodes',
+      '/fc3/Gemm',
+      '--exclude',
+      '/fc3/Gemm',
+    ]).status,
+    2,
+  );
 });
 
 test('checklist YAML: the drift check takes ignore (exclude is its old spelling, not both)', () => {
   const dir = tempDir('mlops-spell-');
   const config = path.join(dir, 'c.yml');
-  writeFileSync(config, `model: ${model}\nchecks:\n  - id: d\n    type: drift\n    reference: ${data}\n    current: ${data}\n    ignore: [id]\n`);
+  writeFileSync(
+    config,
+    `model: ${model}\nchecks:\n  - id: d\n    type: drift\n    reference: ${data}\n    current: ${data}\n    ignore: [id]\n`,
+  );
   const r = runCli(['checklist', '--config', config, '--json']);
   assert.equal(r.status, 0, r.stdout + r.stderr);
-  writeFileSync(config, `model: ${model}\nchecks:\n  - id: d\n    type: drift\n    reference: ${data}\n    current: ${data}\n    ignore: [id]\n    exclude: [id]\n`);
+  writeFileSync(
+    config,
+    `model: ${model}\nchecks:\n  - id: d\n    type: drift\n    reference: ${data}\n    current: ${data}\n    ignore: [id]\n    exclude: [id]\n`,
+  );
   const both = runCli(['checklist', '--config', config]);
   assert.equal(both.status, 2);
   assert.match(both.stderr, /checks\[0\]\.exclude: is the old spelling of ignore/);

@@ -30,13 +30,22 @@ function parse(args: string[]): Options {
 
 test('only given or defaulted flags are present, with the declared types', () => {
   assert.deepEqual(parse([]), { size: 7, fail: true });
-  assert.deepEqual(parse(['--size', '3', '--names', 'x,y', '--mode', 'b', '--no-fail', '--progress']), { size: 3, names: ['x', 'y'], mode: 'b', fail: false, progress: true });
+  assert.deepEqual(parse(['--size', '3', '--names', 'x,y', '--mode', 'b', '--no-fail', '--progress']), {
+    size: 3,
+    names: ['x', 'y'],
+    mode: 'b',
+    fail: false,
+    progress: true,
+  });
   assert.deepEqual(parse(['--no-progress']), { size: 7, fail: true, progress: false });
 });
 
 test('an old spelling fills the same option; both spellings together are refused; a default is not a spelling', () => {
   assert.equal(parse(['--old-size', '4']).size, 4);
-  assert.throws(() => parse(['--old-size', '4', '--size', '4']), /--size and --old-size are the same flag \(--old-size is its old spelling\): give it once/);
+  assert.throws(
+    () => parse(['--old-size', '4', '--size', '4']),
+    /--size and --old-size are the same flag \(--old-size is its old spelling\): give it once/,
+  );
   assert.throws(() => parse(['--mode', 'c']), /Allowed choices are a, b/);
   assert.throws(() => parse(['--size', '0']), /"0" is not a positive integer/);
 });

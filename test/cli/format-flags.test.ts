@@ -27,19 +27,37 @@ test('every command has --format and --json (checklist init writes a file and ha
     const flags = cmd.options.map((o) => o.long);
     assert.ok(flags.includes('--format') && flags.includes('--json'), `${names.join(' ')}: ${flags.join(' ')}`);
     const offered = ['table', 'json', ...(MORE[names[0]] ?? [])];
-    assert.match(cmd.helpInformation(), new RegExp(`output format: ${offered.slice(0, -1).join(', ')} or ${offered.at(-1)}`.replace('table', 'table \\(default\\)')), names.join(' '));
+    assert.match(
+      cmd.helpInformation(),
+      new RegExp(
+        `output format: ${offered.slice(0, -1).join(', ')} or ${offered.at(-1)}`.replace(
+          'table',
+          'table \\(default\\)',
+        ),
+      ),
+      names.join(' '),
+    );
   }
 });
 
 test('a format a command does not print is a usage error naming the ones it does', async () => {
   for (const { names } of leaves(buildProgram()).filter((l) => l.names.join(' ') !== 'checklist init')) {
     const wrong = names[0] === 'checklist' ? 'html' : 'junit';
-    await assert.rejects(captureOptions(buildProgram(), [...names, '--format', wrong]), (err: unknown) =>
-      err instanceof CommanderError && err.exitCode !== 0 && new RegExp(`${names.join(" ")} does not print "${wrong}"; choose table(, | or )json`).test(err.message), names.join(' '));
+    await assert.rejects(
+      captureOptions(buildProgram(), [...names, '--format', wrong]),
+      (err: unknown) =>
+        err instanceof CommanderError &&
+        err.exitCode !== 0 &&
+        new RegExp(`${names.join(' ')} does not print "${wrong}"; choose table(, | or )json`).test(err.message),
+      names.join(' '),
+    );
   }
   const r = runCli(['inspect', model, '--format', 'markdown']);
   assert.equal(r.status, 2);
-  assert.match(r.stderr, /^error: option '--format <format>' argument 'markdown' is invalid\. inspect does not print "markdown"; choose table or json\./);
+  assert.match(
+    r.stderr,
+    /^error: option '--format <format>' argument 'markdown' is invalid\. inspect does not print "markdown"; choose table or json\./,
+  );
   const j = runCli(['predict-batch', model, '--input', data, '--format', 'html', '--json']);
   assert.equal(j.status, 2);
   assert.equal(JSON.parse(j.stdout).error.code, 'USAGE', 'asked for JSON: the usage error is a JSON document too');
@@ -53,21 +71,34 @@ test('a format a command does not print is a usage error naming the ones it does
 function comparable(text: string, dirs: string[]): unknown {
   let t = text.replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z/g, 'WHEN');
   for (const d of dirs) t = t.split(d).join('DIR');
-  return JSON.parse(t, (key, value) => (typeof value === 'number' && /(ms|_per_s|_per_second|rss_bytes|speedup)$/.test(key) ? 0 : value));
+  return JSON.parse(t, (key, value) =>
+    typeof value === 'number' && /(ms|_per_s|_per_second|rss_bytes|speedup)$/.test(key) ? 0 : value,
+  );
 }
 
 test('--format json prints exactly what --json prints, in every command', () => {
   const dir = tempDir('mlops-format-');
   const registry = path.join(dir, 'reg');
-  for (let i = 0; i < 3; i++) assert.equal(runCli(['registry', 'register', 'm', model, '--allow-duplicate', '--registry', registry]).status, 0);
-  for (const v of ['1', '2']) assert.equal(runCli(['registry', 'promote', `m@${v}`, '--to', 'staging', '--registry', registry]).status, 0);
+  for (let i = 0; i < 3; i++)
+    assert.equal(runCli(['registry', 'register', 'm', model, '--allow-duplicate', '--registry', registry]).status, 0);
+  for (const v of ['1', '2'])
+    assert.equal(runCli(['registry', 'promote', `m@${v}`, '--to', 'staging', '--registry', registry]).status, 0);
   const config = path.join(dir, 'c.yml');
   writeFileSync(config, 'checks:\n  - id: size\n    type: max_size_mb\n    max: 10\n');
   const reads: string[][] = [
-    ['inspect', model], ['check', model], ['drift', '--reference', data, '--current', data, '--min-values', '2'],
-    ['bench', model, '--batch-size', '1', '--iterations', '2', '--warmup', '0'], ['quantize', model, '--output', path.join(dir, 'q.onnx')],
-    ['checklist', '--config', config, '--model', model], ['predict-batch', model, '--input', data, '--output', path.join(dir, 'p.csv')],
-    ...[['list'], ['show', 'm@1'], ['history', 'm'], ['verify'], ['path', 'm@1'], ['policy']].map((a) => ['registry', ...a, '--registry', registry]),
+    ['inspect', model],
+    ['check', model],
+    ['drift', '--reference', data, '--current', data, '--min-values', '2'],
+    ['bench', model, '--batch-size', '1', '--iterations', '2', '--warmup', '0'],
+    ['quantize', model, '--output', path.join(dir, 'q.onnx')],
+    ['checklist', '--config', config, '--model', model],
+    ['predict-batch', model, '--input', data, '--output', path.join(dir, 'p.csv')],
+    ...[['list'], ['show', 'm@1'], ['history', 'm'], ['verify'], ['path', 'm@1'], ['policy']].map((a) => [
+      'registry',
+      ...a,
+      '--registry',
+      registry,
+    ]),
   ];
   for (const args of reads) {
     const a = runCli([...args, '--json']);
@@ -77,7 +108,13 @@ test('--format json prints exactly what --json prints, in every command', () => 
     assert.deepEqual(comparable(b.stdout, [dir]), comparable(a.stdout, [dir]), args.join(' '));
   }
   // Commands that change the registry: each spelling on its own copy of the same registry.
-  const writes = [['register', 'm', model, '--allow-duplicate'], ['promote', 'm@1', '--to', 'production'], ['archive', 'm@3'], ['rollback', 'm', '--alias', 'staging'], ['policy', 'production', '--require', 'staging']];
+  const writes = [
+    ['register', 'm', model, '--allow-duplicate'],
+    ['promote', 'm@1', '--to', 'production'],
+    ['archive', 'm@3'],
+    ['rollback', 'm', '--alias', 'staging'],
+    ['policy', 'production', '--require', 'staging'],
+  ];
   for (const args of writes) {
     const [ra, rb] = ['a', 'b'].map((s) => {
       const copy = path.join(dir, `${args[0]}-${s}`);

@@ -1,7 +1,19 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, copyFileSync, cpSync, existsSync, mkdirSync, openSync, linkSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  copyFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  linkSync,
+  readdirSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { ROOT, fixture, runCli, tempDir, withoutWarnings } from '../helpers.js';
@@ -28,14 +40,22 @@ test('quantize refuses to write over its model, however the path is spelled (exi
   const before = sha(model);
   symlinkSync(model, path.join(dir, 'link.onnx'));
   linkSync(model, path.join(dir, 'hard.onnx'));
-  for (const output of [model, path.join(dir, '.', 'm.onnx'), path.join(dir, 'link.onnx'), path.join(dir, 'hard.onnx')]) {
+  for (const output of [
+    model,
+    path.join(dir, '.', 'm.onnx'),
+    path.join(dir, 'link.onnx'),
+    path.join(dir, 'hard.onnx'),
+  ]) {
     const r = runCli(['quantize', model, '--output', output]);
     assert.equal(r.status, 2, `${output}: ${r.stderr}`);
     assert.match(r.stderr, /^error: --output .* is the model .*m\.onnx: writing it would destroy an input\n/);
     assert.equal(sha(model), before);
   }
   // The temporary files of the refused runs were never created.
-  assert.deepEqual(readdirSync(dir).filter((f) => f.includes('.tmp-')), []);
+  assert.deepEqual(
+    readdirSync(dir).filter((f) => f.includes('.tmp-')),
+    [],
+  );
 });
 
 test('no command writes into the registry: quantize, predict-batch, checklist; verify still passes', () => {
@@ -44,10 +64,27 @@ test('no command writes into the registry: quantize, predict-batch, checklist; v
   assert.equal(q.status, 2, q.stderr);
   assert.match(q.stderr, /is inside the model registry at .*reg: its stored files are immutable/);
   // The registry is recognised by its shape even when the command was pointed at another one.
-  const p = runCli(['predict-batch', fixture('models', 'mlp.onnx'), '--input', data, '--output', stored, '--registry', path.join(dir, 'other')]);
+  const p = runCli([
+    'predict-batch',
+    fixture('models', 'mlp.onnx'),
+    '--input',
+    data,
+    '--output',
+    stored,
+    '--registry',
+    path.join(dir, 'other'),
+  ]);
   assert.equal(p.status, 2, p.stderr);
   assert.match(p.stderr, /inside the model registry/);
-  const c = runCli(['checklist', '--config', fixture('..', 'mlops.checklist.yml'), '--output', path.join(registry, 'report.txt'), '--registry', registry]);
+  const c = runCli([
+    'checklist',
+    '--config',
+    fixture('..', 'mlops.checklist.yml'),
+    '--output',
+    path.join(registry, 'report.txt'),
+    '--registry',
+    registry,
+  ]);
   assert.equal(c.status, 2, c.stderr);
   assert.match(c.stderr, /inside the model registry/);
   const verify = runCli(['registry', 'verify', '--registry', registry]);
@@ -70,7 +107,10 @@ test('predict-batch, drift and checklist refuse an output that is one of their i
   assert.match(c.stderr, /--output .*c\.yml is the checklist config/);
   assert.match(readFileSync(config, 'utf8'), /type: model_valid/);
   // ...nor over a data file the config names (relative to the config's folder).
-  writeFileSync(config, 'model: m.onnx\nchecks:\n  - id: drift\n    type: drift\n    reference: d.csv\n    current: d.csv\n');
+  writeFileSync(
+    config,
+    'model: m.onnx\nchecks:\n  - id: drift\n    type: drift\n    reference: d.csv\n    current: d.csv\n',
+  );
   const onData = runCli(['checklist', '--config', config, '--output', data]);
   assert.equal(onData.status, 2, onData.stderr);
   assert.match(onData.stderr, /--output .*d\.csv is checks\[0\]\.(reference|current) .*d\.csv/);
@@ -89,7 +129,18 @@ test('"-" is stdout where that makes sense and refused elsewhere; never a file n
   assert.match(init.stdout, /^# mlops deployment checklist/);
   for (const args of [
     ['quantize', model, '--output', '-'],
-    ['predict-batch', model, '--input', data, '--output', path.join(dir, 'o.csv'), '--on-error', 'skip', '--rejects', '-'],
+    [
+      'predict-batch',
+      model,
+      '--input',
+      data,
+      '--output',
+      path.join(dir, 'o.csv'),
+      '--on-error',
+      'skip',
+      '--rejects',
+      '-',
+    ],
     ['predict-batch', model, '--input', data, '--output-dir', '-'],
   ]) {
     const r = runCli(args, { cwd: dir });
@@ -118,12 +169,29 @@ test('a full disk on stdout is said once, exit 2, whichever command writes', () 
   const full = openSync('/dev/full', 'w');
   try {
     for (const args of [
-      ['predict-batch', fixture('models', 'mlp.onnx'), '--input', fixture('data', 'mlp.csv'), '--output', '-', '--keep', 'id'],
+      [
+        'predict-batch',
+        fixture('models', 'mlp.onnx'),
+        '--input',
+        fixture('data', 'mlp.csv'),
+        '--output',
+        '-',
+        '--keep',
+        'id',
+      ],
       ['inspect', fixture('models', 'mlp.onnx'), '--json'],
     ]) {
-      const r = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'mlops'), ...args], { stdio: ['ignore', full, 'pipe'], encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+      const r = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'mlops'), ...args], {
+        stdio: ['ignore', full, 'pipe'],
+        encoding: 'utf8',
+        env: { ...process.env, NO_COLOR: '1' },
+      });
       assert.equal(r.status, 2, args[0]);
-      assert.equal(withoutWarnings(r.stderr), 'error: cannot write stdout: no space left on the device (ENOSPC)\n', args[0]);
+      assert.equal(
+        withoutWarnings(r.stderr),
+        'error: cannot write stdout: no space left on the device (ENOSPC)\n',
+        args[0],
+      );
     }
   } finally {
     closeSync(full);
@@ -138,7 +206,16 @@ test('registry files are protected whichever registry a command knows of: polici
     ['checklist', 'init', '--output', stored, '--force'],
     ['checklist', 'init', '--output', path.join(registry, 'policies.jsonl'), '--force'],
     ['drift', '--reference', data, '--current', data, '--html', path.join(registry, 'policies.jsonl')],
-    ['predict-batch', fixture('models', 'mlp.onnx'), '--input', data, '--output', path.join(registry, 'lock'), '--keep', 'id'],
+    [
+      'predict-batch',
+      fixture('models', 'mlp.onnx'),
+      '--input',
+      data,
+      '--output',
+      path.join(registry, 'lock'),
+      '--keep',
+      'id',
+    ],
   ]) {
     const r = runCli(args, { cwd: dir });
     assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
@@ -160,7 +237,16 @@ test('a file inside an input folder is an input; --output-dir refused before any
   cpSync(fixture('data', 'cnn-calibration'), calib, { recursive: true });
   const first = readdirSync(calib)[0];
   const before = sha(path.join(calib, first));
-  const q = runCli(['quantize', fixture('models', 'cnn.onnx'), '--mode', 'static', '--calibration', calib, '--output', path.join(calib, first)]);
+  const q = runCli([
+    'quantize',
+    fixture('models', 'cnn.onnx'),
+    '--mode',
+    'static',
+    '--calibration',
+    calib,
+    '--output',
+    path.join(calib, first),
+  ]);
   assert.equal(q.status, 2, q.stderr);
   assert.match(q.stderr, /is the calibration data/);
   assert.equal(sha(path.join(calib, first)), before);
@@ -168,21 +254,44 @@ test('a file inside an input folder is an input; --output-dir refused before any
   const inputs = path.join(dir, 'inputs');
   mkdirSync(inputs);
   copyFileSync(fixture('data', 'mlp.csv'), path.join(inputs, 'a.csv'));
-  const p = runCli(['predict-batch', fixture('models', 'mlp.onnx'), '--input', inputs, '--output-dir', inputs, '--on-error', 'skip', '--keep', 'id']);
+  const p = runCli([
+    'predict-batch',
+    fixture('models', 'mlp.onnx'),
+    '--input',
+    inputs,
+    '--output-dir',
+    inputs,
+    '--on-error',
+    'skip',
+    '--keep',
+    'id',
+  ]);
   assert.equal(p.status, 2, p.stderr);
   assert.deepEqual(readdirSync(inputs), ['a.csv'], 'no rejects folder was made');
 });
 
 test('empty output paths are usage errors; quantize --register checks the registry before any work', () => {
   const dir = tempDir('mlops-guard-');
-  for (const args of [['checklist', 'init', '--output', ''], ['drift', '--reference', fixture('data', 'mlp.csv'), '--current', fixture('data', 'mlp.csv'), '--html', '']]) {
+  for (const args of [
+    ['checklist', 'init', '--output', ''],
+    ['drift', '--reference', fixture('data', 'mlp.csv'), '--current', fixture('data', 'mlp.csv'), '--html', ''],
+  ]) {
     const r = runCli(args, { cwd: dir });
     assert.equal(r.status, 2, args.join(' '));
     assert.match(r.stderr, /the path is empty/);
   }
   const notFolder = path.join(dir, 'afile');
   writeFileSync(notFolder, 'x');
-  const q = runCli(['quantize', fixture('models', 'mlp.onnx'), '--output', path.join(dir, 'q.onnx'), '--register', 'q', '--registry', notFolder]);
+  const q = runCli([
+    'quantize',
+    fixture('models', 'mlp.onnx'),
+    '--output',
+    path.join(dir, 'q.onnx'),
+    '--register',
+    'q',
+    '--registry',
+    notFolder,
+  ]);
   assert.equal(q.status, 2, q.stderr);
   assert.match(q.stderr, /--register: the registry .*afile cannot be used/);
   assert.equal(existsSync(path.join(dir, 'q.onnx')), false);
@@ -193,7 +302,21 @@ test('a reader that closes the pipe early (| head) ends predict-batch quietly wi
   const lines = readFileSync(fixture('data', 'mlp.csv'), 'utf8').trimEnd().split('\n');
   const big = path.join(dir, 'big.csv');
   writeFileSync(big, [lines[0], ...Array.from({ length: 300 }, () => lines.slice(1).join('\n'))].join('\n') + '\n');
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'mlops'), 'predict-batch', fixture('models', 'mlp.onnx'), '--input', big, '--output', '-', '--keep', 'id'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    [
+      path.join(ROOT, 'bin', 'mlops'),
+      'predict-batch',
+      fixture('models', 'mlp.onnx'),
+      '--input',
+      big,
+      '--output',
+      '-',
+      '--keep',
+      'id',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
   child.stdout.once('data', () => child.stdout.destroy());
@@ -207,9 +330,24 @@ test('drift removes the copy of a pipe that a killed run left behind', () => {
   const abandoned = path.join(dir, `mlops-drift-${ownerTag()}-999999999-abc123`);
   mkdirSync(abandoned);
   writeFileSync(path.join(abandoned, 'current.csv'), 'a\n1\n');
-  const r = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'mlops'), 'drift', '--reference', fixture('data', 'mlp.csv'), '--current', '/dev/stdin', '--json', '--no-fail'], {
-    input: readFileSync(fixture('data', 'mlp.csv')), encoding: 'utf8', env: { ...process.env, TMPDIR: dir, NO_COLOR: '1' },
-  });
+  const r = spawnSync(
+    process.execPath,
+    [
+      path.join(ROOT, 'bin', 'mlops'),
+      'drift',
+      '--reference',
+      fixture('data', 'mlp.csv'),
+      '--current',
+      '/dev/stdin',
+      '--json',
+      '--no-fail',
+    ],
+    {
+      input: readFileSync(fixture('data', 'mlp.csv')),
+      encoding: 'utf8',
+      env: { ...process.env, TMPDIR: dir, NO_COLOR: '1' },
+    },
+  );
   assert.equal(r.status, 0, r.stderr);
-  assert.deepEqual(readdirSync(dir), [], 'the abandoned copy and this run\'s own copy are gone');
+  assert.deepEqual(readdirSync(dir), [], "the abandoned copy and this run's own copy are gone");
 });

@@ -2,10 +2,21 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InvalidArgumentError } from 'commander';
 import {
-  parseBatchSize, parseKeyInt, parseKeyNumber, parseKeyValue, parseList, parseNonNegative, parseNonNegativeInt, parseNumber, parseOutputFile, parseOutputPath, parsePositiveInt,
+  parseBatchSize,
+  parseKeyInt,
+  parseKeyNumber,
+  parseKeyValue,
+  parseList,
+  parseNonNegative,
+  parseNonNegativeInt,
+  parseNumber,
+  parseOutputFile,
+  parseOutputPath,
+  parsePositiveInt,
 } from '../../src/cli/parsers.js';
 
-const refused = (fn: () => unknown, message: RegExp) => assert.throws(fn, (err: Error) => err instanceof InvalidArgumentError && message.test(err.message));
+const refused = (fn: () => unknown, message: RegExp) =>
+  assert.throws(fn, (err: Error) => err instanceof InvalidArgumentError && message.test(err.message));
 
 test('numbers: finite only, with the range each parser promises', () => {
   assert.equal(parseNumber('1e-3'), 0.001);
@@ -13,7 +24,8 @@ test('numbers: finite only, with the range each parser promises', () => {
   assert.equal(parseNonNegative('0'), 0);
   refused(() => parseNonNegative('-0.1'), /must be >= 0/);
   assert.equal(parsePositiveInt('12'), 12);
-  for (const bad of ['0', '-1', '1.5', '1e3', '9007199254740993', 'x']) refused(() => parsePositiveInt(bad), /is not a positive integer/);
+  for (const bad of ['0', '-1', '1.5', '1e3', '9007199254740993', 'x'])
+    refused(() => parsePositiveInt(bad), /is not a positive integer/);
   assert.equal(parseNonNegativeInt('0'), 0);
   refused(() => parseNonNegativeInt('-1'), /whole number >= 0/);
   assert.equal(parseBatchSize('1000000'), 1_000_000);

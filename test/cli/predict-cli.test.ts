@@ -8,7 +8,17 @@ import { tempDir } from '../registry/helpers.js';
 test('predict-batch writes the output, a one-line summary on stderr, and --json on stdout', () => {
   const dir = tempDir('mlops-cli-pred-');
   const out = path.join(dir, 'preds.csv');
-  const r = runCli(['predict-batch', fixture('models', 'mlp.onnx'), '--input', fixture('data', 'mlp.csv'), '--output', out, '--keep', 'id', '--json']);
+  const r = runCli([
+    'predict-batch',
+    fixture('models', 'mlp.onnx'),
+    '--input',
+    fixture('data', 'mlp.csv'),
+    '--output',
+    out,
+    '--keep',
+    'id',
+    '--json',
+  ]);
   assert.equal(r.status, 0, r.stderr);
   const doc = JSON.parse(r.stdout);
   assert.equal(doc.version, 1);
@@ -20,12 +30,30 @@ test('predict-batch writes the output, a one-line summary on stderr, and --json 
 
 test('predict-batch --output - streams to stdout; a glob selects inputs', () => {
   const dir = tempDir('mlops-cli-pred-');
-  const r = runCli(['predict-batch', fixture('models', 'iris-zipmap.onnx'), '--input', fixture('data', 'iris.csv'), '--output', '-', '--keep', 'species']);
+  const r = runCli([
+    'predict-batch',
+    fixture('models', 'iris-zipmap.onnx'),
+    '--input',
+    fixture('data', 'iris.csv'),
+    '--output',
+    '-',
+    '--keep',
+    'species',
+  ]);
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout.split('\n')[0], 'species,label,probability_0,probability_1,probability_2');
   for (const i of [1, 2]) writeFileSync(path.join(dir, `part-${i}.csv`), readFileSync(fixture('data', 'iris.csv')));
   const outDir = tempDir('mlops-cli-out-');
-  const g = runCli(['predict-batch', fixture('models', 'iris-zipmap.onnx'), '--input', path.join(dir, 'part-*.csv'), '--output-dir', outDir, '--keep', 'species']);
+  const g = runCli([
+    'predict-batch',
+    fixture('models', 'iris-zipmap.onnx'),
+    '--input',
+    path.join(dir, 'part-*.csv'),
+    '--output-dir',
+    outDir,
+    '--keep',
+    'species',
+  ]);
   assert.equal(g.status, 0, g.stderr);
   assert.ok(existsSync(path.join(outDir, 'part-1.csv')) && existsSync(path.join(outDir, 'part-2.csv')));
 });
@@ -39,18 +67,58 @@ test('predict-batch input errors: exit 2 with the line, no output; rejects excee
   assert.equal(r.status, 2);
   assert.match(withoutWarnings(r.stderr), /^error: .*data\.csv:3: column "b": "abc" is not a number\nhint: /);
   assert.equal(existsSync(out), false);
-  const skip = runCli(['predict-batch', fixture('models', 'iris-zipmap.onnx'), '--input', bad, '--output', out, '--on-error', 'skip', '--max-rejects', '0']);
+  const skip = runCli([
+    'predict-batch',
+    fixture('models', 'iris-zipmap.onnx'),
+    '--input',
+    bad,
+    '--output',
+    out,
+    '--on-error',
+    'skip',
+    '--max-rejects',
+    '0',
+  ]);
   assert.equal(skip.status, 1);
   assert.equal(existsSync(out), false);
-  const ok = runCli(['predict-batch', fixture('models', 'iris-zipmap.onnx'), '--input', bad, '--output', out, '--on-error', 'skip', '--rejects', path.join(dir, 'rej.csv')]);
+  const ok = runCli([
+    'predict-batch',
+    fixture('models', 'iris-zipmap.onnx'),
+    '--input',
+    bad,
+    '--output',
+    out,
+    '--on-error',
+    'skip',
+    '--rejects',
+    path.join(dir, 'rej.csv'),
+  ]);
   assert.equal(ok.status, 0, ok.stderr);
   assert.match(ok.stderr, /predicted 1 row \(1 rejected\)/);
   const usage = runCli(['predict-batch', fixture('models', 'mlp.onnx'), '--input', bad]);
   assert.equal(usage.status, 2);
   assert.match(usage.stderr, /where should predictions go\?/);
-  const badShard = runCli(['predict-batch', fixture('models', 'mlp.onnx'), '--input', bad, '--output', out, '--shard', '3/2']);
+  const badShard = runCli([
+    'predict-batch',
+    fixture('models', 'mlp.onnx'),
+    '--input',
+    bad,
+    '--output',
+    out,
+    '--shard',
+    '3/2',
+  ]);
   assert.equal(badShard.status, 2);
-  const badMode = runCli(['predict-batch', fixture('models', 'mlp.onnx'), '--input', bad, '--output', out, '--on-error', 'ignore']);
+  const badMode = runCli([
+    'predict-batch',
+    fixture('models', 'mlp.onnx'),
+    '--input',
+    bad,
+    '--output',
+    out,
+    '--on-error',
+    'ignore',
+  ]);
   assert.equal(badMode.status, 2);
   assert.match(badMode.stderr, /Allowed choices are fail, skip/);
 });
@@ -58,7 +126,17 @@ test('predict-batch input errors: exit 2 with the line, no output; rejects excee
 test('quantize: --json report, exit 0; a model with nothing to quantize is exit 2 and writes nothing', () => {
   const dir = tempDir('mlops-cli-q-');
   const out = path.join(dir, 'q.onnx');
-  const r = runCli(['quantize', fixture('models', 'mlp.onnx'), '--output', out, '--validate', fixture('data', 'mlp.csv'), '--ignore', 'id', '--json']);
+  const r = runCli([
+    'quantize',
+    fixture('models', 'mlp.onnx'),
+    '--output',
+    out,
+    '--validate',
+    fixture('data', 'mlp.csv'),
+    '--ignore',
+    'id',
+    '--json',
+  ]);
   assert.equal(r.status, 0, r.stderr);
   const doc = JSON.parse(r.stdout);
   assert.equal(doc.version, 1);
@@ -84,14 +162,30 @@ test('predict-batch interrupted (SIGINT, SIGTERM) removes its temporary output a
   await writeFeatureCsv(input, 200_000);
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     const out = path.join(dir, 'preds.csv');
-    const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'mlops'), 'predict-batch', fixture('models', 'mlp.onnx'), '--input', input, '--output', out, '--keep', 'id', '--batch-size', '256']);
+    const child = spawn(process.execPath, [
+      path.join(ROOT, 'bin', 'mlops'),
+      'predict-batch',
+      fixture('models', 'mlp.onnx'),
+      '--input',
+      input,
+      '--output',
+      out,
+      '--keep',
+      'id',
+      '--batch-size',
+      '256',
+    ]);
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, sig) => resolve(sig)));
     // Wait until the run is under way: its temporary output exists.
     const deadline = Date.now() + 20_000;
-    while (!readdirSync(dir).some((f) => f.startsWith('.preds.csv.tmp-')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    assert.ok(readdirSync(dir).some((f) => f.startsWith('.preds.csv.tmp-')), 'the run started writing');
+    while (!readdirSync(dir).some((f) => f.startsWith('.preds.csv.tmp-')) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 20));
+    assert.ok(
+      readdirSync(dir).some((f) => f.startsWith('.preds.csv.tmp-')),
+      'the run started writing',
+    );
     child.kill(signal);
     assert.equal(await exited, signal, stderr);
     assert.match(stderr, new RegExp(`interrupted \\(${signal}\\): unfinished output files were removed`));
@@ -104,7 +198,19 @@ test('predict-batch --progress draws bytes, rows, rows/s and ETA on stderr, then
   const dir = tempDir('mlops-cli-pred-');
   const input = path.join(dir, 'big.csv');
   await writeFeatureCsv(input, 100_000);
-  const r = runCli(['predict-batch', fixture('models', 'mlp.onnx'), '--input', input, '--output', path.join(dir, 'o.csv'), '--keep', 'id', '--batch-size', '512', '--progress']);
+  const r = runCli([
+    'predict-batch',
+    fixture('models', 'mlp.onnx'),
+    '--input',
+    input,
+    '--output',
+    path.join(dir, 'o.csv'),
+    '--keep',
+    'id',
+    '--batch-size',
+    '512',
+    '--progress',
+  ]);
   assert.equal(r.status, 0, r.stderr);
   const frames = r.stderr.split('\r\u001b[2K').filter(Boolean);
   const progress = frames.filter((f) => f.startsWith(input));

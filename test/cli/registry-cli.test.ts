@@ -8,8 +8,29 @@ import { tempDir } from '../registry/helpers.js';
 
 test('a release job: register, promote to staging, to production with --require, rollback', () => {
   const registry = tempDir();
-  const env = { MLOPS_REGISTRY: registry, GITHUB_ACTOR: 'octocat', GITHUB_REPOSITORY: 'acme/models', GITHUB_RUN_ID: '42', GITHUB_SHA: 'deadbeef' };
-  const reg1 = runCli(['registry', 'register', 'fraud', fixture('models', 'mlp.onnx'), '--description', 'v1', '--tag', 'team=risk', '--metric', 'auc=0.91', '--json'], { env });
+  const env = {
+    MLOPS_REGISTRY: registry,
+    GITHUB_ACTOR: 'octocat',
+    GITHUB_REPOSITORY: 'acme/models',
+    GITHUB_RUN_ID: '42',
+    GITHUB_SHA: 'deadbeef',
+  };
+  const reg1 = runCli(
+    [
+      'registry',
+      'register',
+      'fraud',
+      fixture('models', 'mlp.onnx'),
+      '--description',
+      'v1',
+      '--tag',
+      'team=risk',
+      '--metric',
+      'auc=0.91',
+      '--json',
+    ],
+    { env },
+  );
   assert.equal(reg1.status, 0, reg1.stderr);
   const doc = JSON.parse(reg1.stdout);
   assert.equal(doc.version, 1);
@@ -19,14 +40,24 @@ test('a release job: register, promote to staging, to production with --require,
   assert.equal(runCli(['registry', 'register', 'fraud', fixture('models', 'cnn.onnx')], { env }).status, 0);
 
   assert.equal(runCli(['registry', 'promote', 'fraud@1', '--to', 'staging'], { env }).status, 0);
-  assert.equal(runCli(['registry', 'promote', 'fraud@1', '--to', 'production', '--require', 'staging', '--reason', 'eval ok'], { env }).status, 0);
+  assert.equal(
+    runCli(['registry', 'promote', 'fraud@1', '--to', 'production', '--require', 'staging', '--reason', 'eval ok'], {
+      env,
+    }).status,
+    0,
+  );
   const refused = runCli(['registry', 'promote', 'fraud@2', '--to', 'production', '--require', 'staging'], { env });
   assert.equal(refused.status, 1);
   assert.match(refused.stderr, /error: fraud@2 has never been "staging"/);
   assert.match(refused.stderr, /hint: promote it to staging first/);
   assert.equal(runCli(['registry', 'promote', 'fraud@2', '--to', 'staging'], { env }).status, 0);
-  assert.equal(runCli(['registry', 'promote', 'fraud@2', '--to', 'production', '--require', 'staging'], { env }).status, 0);
-  const back = runCli(['registry', 'rollback', 'fraud', '--alias', 'production', '--reason', 'latency', '--json'], { env });
+  assert.equal(
+    runCli(['registry', 'promote', 'fraud@2', '--to', 'production', '--require', 'staging'], { env }).status,
+    0,
+  );
+  const back = runCli(['registry', 'rollback', 'fraud', '--alias', 'production', '--reason', 'latency', '--json'], {
+    env,
+  });
   assert.equal(back.status, 0, back.stderr);
   assert.deepEqual([JSON.parse(back.stdout).from, JSON.parse(back.stdout).to], [2, 1]);
 
@@ -43,7 +74,10 @@ test('a release job: register, promote to staging, to production with --require,
   const p = runCli(['registry', 'path', 'fraud@staging'], { env });
   assert.equal(p.stdout.trim(), path.join(registry, 'models', 'fraud', 'versions', '2', 'model.onnx'));
   const list = JSON.parse(runCli(['registry', 'list', '--json'], { env }).stdout);
-  assert.deepEqual(list.models.map((m: { name: string; aliases: object }) => [m.name, m.aliases]), [['fraud', { production: 1, staging: 2 }]]);
+  assert.deepEqual(
+    list.models.map((m: { name: string; aliases: object }) => [m.name, m.aliases]),
+    [['fraud', { production: 1, staging: 2 }]],
+  );
   assert.equal(runCli(['registry', 'verify'], { env }).status, 0);
 
   // Every model command takes references.
@@ -58,7 +92,10 @@ test('registry errors are exit 2 with a hint; verify exits 1 on damage', () => {
   const env = { MLOPS_REGISTRY: registry };
   const bad = runCli(['registry', 'register', '../x', fixture('models', 'mlp.onnx')], { env });
   assert.equal(bad.status, 2);
-  assert.match(bad.stderr, /error: invalid model name "\.\.\/x": "\/" is not allowed\nhint: model names use lowercase letters/);
+  assert.match(
+    bad.stderr,
+    /error: invalid model name "\.\.\/x": "\/" is not allowed\nhint: model names use lowercase letters/,
+  );
   const missing = runCli(['registry', 'show', 'nope'], { env });
   assert.equal(missing.status, 2);
   assert.match(missing.stderr, /model "nope" is not in the registry/);
@@ -99,29 +136,68 @@ test('registry policy: set, show, and every forward move obeys it; --json and me
   const env = { MLOPS_REGISTRY: registry, MLOPS_ACTOR: 'alice' };
   writeFileSync(path.join(dir, 'release.yml'), 'checks:\n  - id: valid\n    type: model_valid\n');
   assert.equal(runCli(['registry', 'register', 'fraud', fixture('models', 'mlp.onnx')], { env }).status, 0);
-  const set = runCli(['registry', 'policy', 'production', '--require', 'staging', '--checklist', 'release.yml', '--reason', 'release process'], { cwd: dir, env });
+  const set = runCli(
+    [
+      'registry',
+      'policy',
+      'production',
+      '--require',
+      'staging',
+      '--checklist',
+      'release.yml',
+      '--reason',
+      'release process',
+    ],
+    { cwd: dir, env },
+  );
   assert.equal(set.status, 0, set.stderr);
-  assert.match(set.stdout, /^set the policy for production: require staging; checklist release\.yml \(sha256 [0-9a-f]{12}\)\n/);
+  assert.match(
+    set.stdout,
+    /^set the policy for production: require staging; checklist release\.yml \(sha256 [0-9a-f]{12}\)\n/,
+  );
   const shown = JSON.parse(runCli(['registry', 'policy', 'production', '--json'], { cwd: dir, env }).stdout);
   assert.equal(shown.version, 1);
-  assert.deepEqual(shown.policies.map((p: { alias: string; require: string[]; actor: string; reason: string }) => [p.alias, p.require, p.actor, p.reason]), [['production', ['staging'], 'alice', 'release process']]);
+  assert.deepEqual(
+    shown.policies.map((p: { alias: string; require: string[]; actor: string; reason: string }) => [
+      p.alias,
+      p.require,
+      p.actor,
+      p.reason,
+    ]),
+    [['production', ['staging'], 'alice', 'release process']],
+  );
 
   const refused = runCli(['registry', 'promote', 'fraud@1', '--to', 'production'], { cwd: dir, env });
   assert.equal(refused.status, 1);
-  assert.match(refused.stderr, /error: fraud@1 has never been "staging", so it cannot go to "production" \(the registry policy for "production" requires it, set by alice on .*\)\nhint: promote it to staging first/);
-  const registerRefused = runCli(['registry', 'register', 'fraud', fixture('models', 'cnn.onnx'), '--alias', 'production'], { cwd: dir, env });
+  assert.match(
+    refused.stderr,
+    /error: fraud@1 has never been "staging", so it cannot go to "production" \(the registry policy for "production" requires it, set by alice on .*\)\nhint: promote it to staging first/,
+  );
+  const registerRefused = runCli(
+    ['registry', 'register', 'fraud', fixture('models', 'cnn.onnx'), '--alias', 'production'],
+    { cwd: dir, env },
+  );
   assert.equal(registerRefused.status, 1);
   assert.match(registerRefused.stderr, /error: a new version of "fraud" has never been "staging"/);
   assert.equal(runCli(['registry', 'promote', 'fraud@1', '--to', 'staging'], { cwd: dir, env }).status, 0);
   const elsewhere = runCli(['registry', 'promote', 'fraud@1', '--to', 'production'], { cwd: tempDir(), env });
   assert.equal(elsewhere.status, 2);
-  assert.match(elsewhere.stderr, /error: the registry policy for "production" needs checklist release\.yml, which is not at .*\nhint: a relative checklist path is read from the current folder/);
+  assert.match(
+    elsewhere.stderr,
+    /error: the registry policy for "production" needs checklist release\.yml, which is not at .*\nhint: a relative checklist path is read from the current folder/,
+  );
   assert.equal(runCli(['registry', 'promote', 'fraud@1', '--to', 'production'], { cwd: dir, env }).status, 0);
 
   const history = runCli(['registry', 'history', 'fraud'], { cwd: dir, env });
   assert.match(history.stdout, /promote production: - -> 1 \(checklist passed\)/);
-  assert.match(history.stdout, /alias policies \(registry-wide and for fraud\):[\s\S]*alice[\s\S]*set production: require staging; checklist release\.yml/);
-  assert.match(runCli(['registry', 'show', 'fraud@1'], { cwd: dir, env }).stdout, /^policies +production: require staging; checklist release\.yml \(sha256 [0-9a-f]{12}\) \(set by alice/m);
+  assert.match(
+    history.stdout,
+    /alias policies \(registry-wide and for fraud\):[\s\S]*alice[\s\S]*set production: require staging; checklist release\.yml/,
+  );
+  assert.match(
+    runCli(['registry', 'show', 'fraud@1'], { cwd: dir, env }).stdout,
+    /^policies +production: require staging; checklist release\.yml \(sha256 [0-9a-f]{12}\) \(set by alice/m,
+  );
   const cleared = runCli(['registry', 'policy', 'production', '--clear', '--json'], { cwd: dir, env });
   assert.deepEqual([cleared.status, JSON.parse(cleared.stdout).event.action], [0, 'clear']);
   const usage = runCli(['registry', 'policy', '--require', 'staging'], { cwd: dir, env });
@@ -129,10 +205,11 @@ test('registry policy: set, show, and every forward move obeys it; --json and me
   assert.match(usage.stderr, /error: name the alias the policy is for/);
 });
 
-test('a damaged history line in one model: list and verify name it, show the others, exit 1; that model\'s commands exit 2', () => {
+test("a damaged history line in one model: list and verify name it, show the others, exit 1; that model's commands exit 2", () => {
   const registry = tempDir();
   const env = { MLOPS_REGISTRY: registry };
-  for (const name of ['a', 'b']) assert.equal(runCli(['registry', 'register', name, fixture('models', 'mlp-dynamo.onnx')], { env }).status, 0);
+  for (const name of ['a', 'b'])
+    assert.equal(runCli(['registry', 'register', name, fixture('models', 'mlp-dynamo.onnx')], { env }).status, 0);
   const history = path.join(registry, 'models', 'a', 'history.jsonl');
   writeFileSync(history, 'not json\n' + readFileSync(history, 'utf8'));
   const list = runCli(['registry', 'list'], { env });
@@ -140,8 +217,14 @@ test('a damaged history line in one model: list and verify name it, show the oth
   assert.match(list.stdout, /\bb\b.*\n/);
   assert.match(list.stdout, new RegExp(`damaged_history a: ${history}:1: not a valid history event`));
   const listJson = JSON.parse(runCli(['registry', 'list', '--json'], { env }).stdout);
-  assert.deepEqual(listJson.models.map((m: { name: string }) => m.name), ['b']);
-  assert.deepEqual(listJson.damaged.map((d: { name: string; line: number }) => [d.name, d.line]), [['a', 1]]);
+  assert.deepEqual(
+    listJson.models.map((m: { name: string }) => m.name),
+    ['b'],
+  );
+  assert.deepEqual(
+    listJson.damaged.map((d: { name: string; line: number }) => [d.name, d.line]),
+    [['a', 1]],
+  );
   const verify = runCli(['registry', 'verify'], { env });
   assert.equal(verify.status, 1, verify.stderr);
   assert.match(verify.stdout, /FAILED: 0 of 1 stored files are damaged or missing; 1 model with a damaged history/);

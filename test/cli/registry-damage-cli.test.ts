@@ -19,7 +19,12 @@ function registryWith(models: Record<string, number>): { registry: string; files
 }
 
 /** Damage is exit 1 (list, verify) or 2 (commands that need that model), named by file and line, never a stack trace. */
-function assertNamed(r: { status: number | null; stdout: string; stderr: string }, status: number, pattern: RegExp, what: string): void {
+function assertNamed(
+  r: { status: number | null; stdout: string; stderr: string },
+  status: number,
+  pattern: RegExp,
+  what: string,
+): void {
   assert.equal(r.status, status, `${what}: ${r.stdout}${r.stderr}`);
   assert.match(r.stdout + r.stderr, pattern, what);
   assert.doesNotMatch(r.stderr, /internal error| {4}at /, what);
@@ -35,11 +40,25 @@ test('an event missing the fields its type needs is damage named by line, confin
   assertNamed(runCli(['registry', 'verify', '--registry', registry]), 1, line, 'verify');
   assertNamed(runCli(['registry', 'list', 'm', '--registry', registry]), 2, line, 'list m');
   assertNamed(runCli(['registry', 'show', 'm@2', '--registry', registry]), 2, line, 'show');
-  assertNamed(runCli(['registry', 'register', 'm', files[5], '--allow-duplicate', '--registry', registry]), 2, line, 'register');
+  assertNamed(
+    runCli(['registry', 'register', 'm', files[5], '--allow-duplicate', '--registry', registry]),
+    2,
+    line,
+    'register',
+  );
   assert.equal(existsSync(path.join(registry, 'models', 'm', 'versions', 'NaN')), false);
-  for (const bad of ['{"seq":4,"type":"alias","alias":"production","action":"promote","from":null,"at":"x"}', '{"seq":4,"type":"archive","version":"2","at":"x"}', '{"seq":4,"type":"rename","at":"x"}']) {
+  for (const bad of [
+    '{"seq":4,"type":"alias","alias":"production","action":"promote","from":null,"at":"x"}',
+    '{"seq":4,"type":"archive","version":"2","at":"x"}',
+    '{"seq":4,"type":"rename","at":"x"}',
+  ]) {
     writeFileSync(history, readFileSync(history, 'utf8').split('\n').slice(0, 2).join('\n') + `\n${bad}\n`);
-    assertNamed(runCli(['registry', 'verify', '--registry', registry]), 1, /history\.jsonl:3: not a valid history event/, bad);
+    assertNamed(
+      runCli(['registry', 'verify', '--registry', registry]),
+      1,
+      /history\.jsonl:3: not a valid history event/,
+      bad,
+    );
   }
 });
 
@@ -51,10 +70,24 @@ test('a last line that is JSON but not a valid event (no newline) is damage, not
   writeFileSync(history, lines.join('\n'));
   const before = readFileSync(history, 'utf8');
   const stored = readFileSync(path.join(registry, 'models', 'm', 'versions', '3', 'model.onnx'));
-  assertNamed(runCli(['registry', 'list', '--registry', registry]), 1, /history\.jsonl:3: not a valid history event \("seq" must be a positive integer, found "3"\)/, 'list');
-  assertNamed(runCli(['registry', 'register', 'm', files[4], '--registry', registry]), 2, /history\.jsonl:3: /, 'register');
+  assertNamed(
+    runCli(['registry', 'list', '--registry', registry]),
+    1,
+    /history\.jsonl:3: not a valid history event \("seq" must be a positive integer, found "3"\)/,
+    'list',
+  );
+  assertNamed(
+    runCli(['registry', 'register', 'm', files[4], '--registry', registry]),
+    2,
+    /history\.jsonl:3: /,
+    'register',
+  );
   assert.equal(readFileSync(history, 'utf8'), before, 'the line is not cut');
-  assert.deepEqual(readFileSync(path.join(registry, 'models', 'm', 'versions', '3', 'model.onnx')), stored, 'm@3 is untouched');
+  assert.deepEqual(
+    readFileSync(path.join(registry, 'models', 'm', 'versions', '3', 'model.onnx')),
+    stored,
+    'm@3 is untouched',
+  );
 });
 
 test('one unreadable model history (a folder: EISDIR) is named; list and verify go on with the others', () => {
@@ -63,20 +96,35 @@ test('one unreadable model history (a folder: EISDIR) is named; list and verify 
   renameSync(history, `${history}.bak`);
   mkdirSync(history);
   const list = runCli(['registry', 'list', '--registry', registry]);
-  assertNamed(list, 1, new RegExp(`m: cannot read ${history.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: it is a folder \\(EISDIR\\)`), 'list');
+  assertNamed(
+    list,
+    1,
+    new RegExp(`m: cannot read ${history.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: it is a folder \\(EISDIR\\)`),
+    'list',
+  );
   assert.match(list.stdout, /^a +1 /m);
   const verify = runCli(['registry', 'verify', '--registry', registry, '--json']);
   assert.equal(verify.status, 1, verify.stderr);
   const doc = JSON.parse(verify.stdout);
   assert.equal(doc.checked, 1, 'a was checked');
-  assert.deepEqual(doc.problems.map((p: { name: string; problem: string }) => [p.name, p.problem]), [['m', 'damaged_history']]);
+  assert.deepEqual(
+    doc.problems.map((p: { name: string; problem: string }) => [p.name, p.problem]),
+    [['m', 'damaged_history']],
+  );
 });
 
 test('a damaged policies.jsonl: list and verify report it (exit 1), rollback still works, gated moves refuse naming the file and line', () => {
   const { registry, files } = registryWith({ m: 2 });
-  for (const args of [['promote', 'm@1', '--to', 'production'], ['promote', 'm@2', '--to', 'production']]) assert.equal(runCli(['registry', ...args, '--registry', registry]).status, 0);
+  for (const args of [
+    ['promote', 'm@1', '--to', 'production'],
+    ['promote', 'm@2', '--to', 'production'],
+  ])
+    assert.equal(runCli(['registry', ...args, '--registry', registry]).status, 0);
   const policies = path.join(registry, 'policies.jsonl');
-  writeFileSync(policies, '{"seq":1,"type":"policy","action":"set","alias":"production","model":null,"require":["staging"],"at":"2026-01-01T00:00:00Z","actor":"x","host":"h"}\n{"seq":2,"type":"policy"\n{"seq":3,"type":"policy","action":"clear","alias":"production","model":null,"at":"2026-01-02T00:00:00Z","actor":"x","host":"h"}\n');
+  writeFileSync(
+    policies,
+    '{"seq":1,"type":"policy","action":"set","alias":"production","model":null,"require":["staging"],"at":"2026-01-01T00:00:00Z","actor":"x","host":"h"}\n{"seq":2,"type":"policy"\n{"seq":3,"type":"policy","action":"clear","alias":"production","model":null,"at":"2026-01-02T00:00:00Z","actor":"x","host":"h"}\n',
+  );
   const line = /policies\.jsonl:2: not a valid alias policy event/;
   assertNamed(runCli(['registry', 'list', '--registry', registry]), 1, line, 'list');
   assertNamed(runCli(['registry', 'verify', '--registry', registry]), 1, line, 'verify');
@@ -87,7 +135,12 @@ test('a damaged policies.jsonl: list and verify report it (exit 1), rollback sti
   assertNamed(promote, 2, line, 'promote');
   assert.match(promote.stderr, /hint: the alias policies of every model are unreadable/);
   assert.doesNotMatch(promote.stderr, /other models are not affected/);
-  assertNamed(runCli(['registry', 'register', 'm', files[4], '--alias', 'production', '--registry', registry]), 2, line, 'register --alias');
+  assertNamed(
+    runCli(['registry', 'register', 'm', files[4], '--alias', 'production', '--registry', registry]),
+    2,
+    line,
+    'register --alias',
+  );
   const plain = runCli(['registry', 'register', 'm', files[4], '--registry', registry]);
   assert.equal(plain.status, 0, plain.stderr);
 });

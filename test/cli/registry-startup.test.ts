@@ -28,24 +28,40 @@ function modulesLoadedBy(...runs: string[][]): string[] {
     port1.close();
     console.error(JSON.stringify([...seen].filter((u) => u.includes('/dist/src/')).map((u) => u.replace(/.*\\/dist\\/src\\//, ''))));
   `;
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1' },
+  });
   return JSON.parse(r.stderr.trim().split('\n').pop()!);
 }
 
-const under = (modules: string[], ...folders: string[]) => modules.filter((m) => folders.some((f) => m.startsWith(`${f}/`)));
+const under = (modules: string[], ...folders: string[]) =>
+  modules.filter((m) => folders.some((f) => m.startsWith(`${f}/`)));
 
 test('registry list and history load only the registry (no gates, no model reading)', () => {
   const registry = tempDir();
-  assert.equal(runCli(['registry', 'register', 'fraud', fixture('models', 'mlp-dynamo.onnx'), '--registry', registry]).status, 0);
-  const loaded = modulesLoadedBy(['registry', 'list', '--registry', registry], ['registry', 'history', 'fraud', '--registry', registry]);
+  assert.equal(
+    runCli(['registry', 'register', 'fraud', fixture('models', 'mlp-dynamo.onnx'), '--registry', registry]).status,
+    0,
+  );
+  const loaded = modulesLoadedBy(
+    ['registry', 'list', '--registry', registry],
+    ['registry', 'history', 'fraud', '--registry', registry],
+  );
   assert.ok(loaded.includes('registry/queries.js'), 'the hook sees the modules');
   assert.deepEqual(under(loaded, 'release', 'checklist', 'models', 'runtime', 'check'), []);
-  assert.deepEqual(loaded.filter((m) => m === 'onnx/proto.js' || m === 'onnx/graph.js'), []);
+  assert.deepEqual(
+    loaded.filter((m) => m === 'onnx/proto.js' || m === 'onnx/graph.js'),
+    [],
+  );
 });
 
 test('a promote with no checklist gate loads the gated registry commands but not the checklist', () => {
   const registry = tempDir();
-  assert.equal(runCli(['registry', 'register', 'fraud', fixture('models', 'mlp-dynamo.onnx'), '--registry', registry]).status, 0);
+  assert.equal(
+    runCli(['registry', 'register', 'fraud', fixture('models', 'mlp-dynamo.onnx'), '--registry', registry]).status,
+    0,
+  );
   const loaded = modulesLoadedBy(['registry', 'promote', 'fraud@1', '--to', 'staging', '--registry', registry]);
   assert.ok(loaded.includes('release/index.js'));
   assert.deepEqual(under(loaded, 'checklist', 'models', 'runtime', 'check'), []);

@@ -20,13 +20,30 @@ function registryWithOneModel(): string {
   return registry;
 }
 
-const READERS = [['registry', 'list'], ['registry', 'list', 'm'], ['registry', 'verify'], ['registry', 'show', 'm@1'], ['registry', 'history', 'm'], ['registry', 'path', 'm@1'], ['inspect', 'm@1'], ['check', 'm@1']];
-const WRITERS = [['registry', 'promote', 'm@1', '--to', 'production'], ['registry', 'rollback', 'm', '--alias', 'production'], ['registry', 'archive', 'm@1']];
+const READERS = [
+  ['registry', 'list'],
+  ['registry', 'list', 'm'],
+  ['registry', 'verify'],
+  ['registry', 'show', 'm@1'],
+  ['registry', 'history', 'm'],
+  ['registry', 'path', 'm@1'],
+  ['inspect', 'm@1'],
+  ['check', 'm@1'],
+];
+const WRITERS = [
+  ['registry', 'promote', 'm@1', '--to', 'production'],
+  ['registry', 'rollback', 'm', '--alias', 'production'],
+  ['registry', 'archive', 'm@1'],
+];
 
 test('a registry folder that does not exist is exit 2 for every command but register, which creates it', () => {
   const missing = path.join(tempDir(), 'typo');
   for (const args of [...READERS, ...WRITERS]) {
-    assertUserError(runCli([...args, '--registry', missing]), new RegExp(`registry folder ${missing} (to look it up in )?does not exist`), args.join(' '));
+    assertUserError(
+      runCli([...args, '--registry', missing]),
+      new RegExp(`registry folder ${missing} (to look it up in )?does not exist`),
+      args.join(' '),
+    );
     assert.equal(existsSync(missing), false, `${args.join(' ')} does not create the registry`);
   }
   const json = runCli(['registry', 'verify', '--registry', missing, '--json']);
@@ -40,9 +57,17 @@ test('--registry naming a file is exit 2 with the path, for readers and writers'
   const file = path.join(tempDir(), 'not-a-folder');
   writeFileSync(file, 'x');
   for (const args of [...READERS, ...WRITERS, ['registry', 'register', 'm', MODEL]]) {
-    assertUserError(runCli([...args, '--registry', file]), new RegExp(`registry ${file} is not a folder`), args.join(' '));
+    assertUserError(
+      runCli([...args, '--registry', file]),
+      new RegExp(`registry ${file} is not a folder`),
+      args.join(' '),
+    );
   }
-  assertUserError(runCli(['registry', 'list', '--registry', path.join(file, 'sub')]), new RegExp(`registry folder ${file}/sub does not exist \\(${file} is not a folder\\)`), 'a file in the path');
+  assertUserError(
+    runCli(['registry', 'list', '--registry', path.join(file, 'sub')]),
+    new RegExp(`registry folder ${file}/sub does not exist \\(${file} is not a folder\\)`),
+    'a file in the path',
+  );
 });
 
 test('a read-only, full or unwritable registry is exit 2 naming the path, and the registry is unchanged', () => {
@@ -50,11 +75,31 @@ test('a read-only, full or unwritable registry is exit 2 naming the path, and th
   const history = path.join(registry, 'models', 'm', 'history.jsonl');
   const before = readFileSync(history, 'utf8');
   const cases: Array<[string[], string, RegExp]> = [
-    [['registry', 'promote', 'm@1', '--to', 'production'], 'lock-create:EROFS', new RegExp(`cannot write ${registry}/lock: the file system is read-only \\(EROFS\\)`)],
-    [['registry', 'archive', 'm@1'], 'lock-create:EACCES', new RegExp(`cannot write ${registry}/lock: permission denied \\(EACCES\\)`)],
-    [['registry', 'promote', 'm@1', '--to', 'production'], 'append-write:ENOSPC', new RegExp(`cannot write ${history}: no space left on the device \\(ENOSPC\\)`)],
-    [['registry', 'archive', 'm@1'], 'append-write:EPERM', new RegExp(`cannot write ${history}: operation not permitted \\(EPERM\\)`)],
-    [['registry', 'register', 'm', fixture('models', 'mlp.onnx')], 'stage-write:ENOSPC', new RegExp(`cannot write ${registry}/staging/[^ ]+/model.onnx: no space left on the device \\(ENOSPC\\)`)],
+    [
+      ['registry', 'promote', 'm@1', '--to', 'production'],
+      'lock-create:EROFS',
+      new RegExp(`cannot write ${registry}/lock: the file system is read-only \\(EROFS\\)`),
+    ],
+    [
+      ['registry', 'archive', 'm@1'],
+      'lock-create:EACCES',
+      new RegExp(`cannot write ${registry}/lock: permission denied \\(EACCES\\)`),
+    ],
+    [
+      ['registry', 'promote', 'm@1', '--to', 'production'],
+      'append-write:ENOSPC',
+      new RegExp(`cannot write ${history}: no space left on the device \\(ENOSPC\\)`),
+    ],
+    [
+      ['registry', 'archive', 'm@1'],
+      'append-write:EPERM',
+      new RegExp(`cannot write ${history}: operation not permitted \\(EPERM\\)`),
+    ],
+    [
+      ['registry', 'register', 'm', fixture('models', 'mlp.onnx')],
+      'stage-write:ENOSPC',
+      new RegExp(`cannot write ${registry}/staging/[^ ]+/model.onnx: no space left on the device \\(ENOSPC\\)`),
+    ],
   ];
   for (const [args, point, message] of cases) {
     const r = runCli([...args, '--registry', registry], { env: { MLOPS_FAILPOINT: point } });
@@ -64,7 +109,11 @@ test('a read-only, full or unwritable registry is exit 2 naming the path, and th
     assert.deepEqual(readdirSync(path.join(registry, 'staging')), [], `${point}: nothing left in staging`);
     assert.equal(existsSync(path.join(registry, 'lock')), false, `${point}: lock released`);
   }
-  const json = JSON.parse(runCli(['registry', 'archive', 'm@1', '--registry', registry, '--json'], { env: { MLOPS_FAILPOINT: 'append-write:ENOSPC' } }).stdout);
+  const json = JSON.parse(
+    runCli(['registry', 'archive', 'm@1', '--registry', registry, '--json'], {
+      env: { MLOPS_FAILPOINT: 'append-write:ENOSPC' },
+    }).stdout,
+  );
   assert.equal(json.error.code, 'REGISTRY_NOT_WRITABLE');
   assert.equal(runCli(['registry', 'verify', '--registry', registry]).status, 0);
 });
@@ -75,7 +124,10 @@ test('verify on a folder that holds no registry (empty, or any other folder) is 
     const r = runCli(['registry', 'verify', '--registry', folder]);
     assertUserError(r, new RegExp(`${folder} holds no registered models: there is nothing to verify`), folder);
     assert.doesNotMatch(r.stdout, /ok/);
-    assert.equal(JSON.parse(runCli(['registry', 'verify', '--registry', folder, '--json']).stdout).error.code, 'REGISTRY_EMPTY');
+    assert.equal(
+      JSON.parse(runCli(['registry', 'verify', '--registry', folder, '--json']).stdout).error.code,
+      'REGISTRY_EMPTY',
+    );
   }
   const list = runCli(['registry', 'list', '--registry', empty]);
   assert.equal(list.status, 0, list.stderr);

@@ -18,7 +18,10 @@ test('per-column tests on CSVs equal scipy (KS, chi2_contingency, Wasserstein) a
   for (const name of ['age', 'income', 'score']) {
     assert.equal(col(name).type, 'numerical');
     assert.equal(col(name).statistic, expected[name].statistic, name);
-    assert.ok(near(col(name).pvalue!, expected[name].pvalue), `${name} p ${col(name).pvalue} vs ${expected[name].pvalue}`);
+    assert.ok(
+      near(col(name).pvalue!, expected[name].pvalue),
+      `${name} p ${col(name).pvalue} vs ${expected[name].pvalue}`,
+    );
     assert.ok(near(col(name).wasserstein_norm!, expected[name].wasserstein_norm), `${name} wasserstein`);
     assert.equal(col(name).method, 'exact');
   }
@@ -32,17 +35,37 @@ test('per-column tests on CSVs equal scipy (KS, chi2_contingency, Wasserstein) a
   assert.equal(col('age').reference_missing, 2);
   assert.equal(col('notes').status, 'skipped');
   assert.match(col('notes').reason!, /all values missing/);
-  assert.deepEqual(r.columns.filter((c) => c.drifted).map((c) => c.column).sort(), ['city', 'income']);
+  assert.deepEqual(
+    r.columns
+      .filter((c) => c.drifted)
+      .map((c) => c.column)
+      .sort(),
+    ['city', 'income'],
+  );
   assert.equal(r.dataset_drift, false, '2 of 6 < 50 %');
-  const strict = await detectDrift({ reference: ref, current: cur, exclude: ['id', 'constant', 'notes', 'visits'], driftShare: 0.3 });
+  const strict = await detectDrift({
+    reference: ref,
+    current: cur,
+    exclude: ['id', 'constant', 'notes', 'visits'],
+    driftShare: 0.3,
+  });
   assert.equal(strict.dataset_drift, true);
   const effect = await detectDrift({ reference: ref, current: cur, exclude: ['id'], minEffect: 1 });
-  assert.deepEqual(effect.columns.filter((c) => c.drifted).map((c) => c.column), ['city'], 'income PSI 0.55 < 1');
+  assert.deepEqual(
+    effect.columns.filter((c) => c.drifted).map((c) => c.column),
+    ['city'],
+    'income PSI 0.55 < 1',
+  );
 });
 
 test('PSI, Wasserstein and corrections', () => {
   // PSI with an empty bin uses the 1e-4 share.
-  assert.ok(Math.abs(psiFromCounts([50, 50, 0], [40, 40, 20]) - ((0.4 - 0.5) * Math.log(0.8) * 2 + (0.2 - 1e-4) * Math.log(0.2 / 1e-4))) < 1e-12);
+  assert.ok(
+    Math.abs(
+      psiFromCounts([50, 50, 0], [40, 40, 20]) -
+        ((0.4 - 0.5) * Math.log(0.8) * 2 + (0.2 - 1e-4) * Math.log(0.2 / 1e-4)),
+    ) < 1e-12,
+  );
   const x = Float64Array.from({ length: 1000 }, (_, i) => i / 1000);
   assert.equal(numericPsi(x, x).psi, 0);
   assert.equal(numericPsi(x, x).edges.length, 9);
@@ -54,14 +77,22 @@ test('PSI, Wasserstein and corrections', () => {
 });
 
 test('bad input: missing file, missing column, non-numeric value in a numerical column', async () => {
-  await assert.rejects(detectDrift({ reference: 'nope.csv', current: cur }), { code: 'CSV_NOT_FOUND', message: /nope\.csv does not exist/ });
-  await assert.rejects(detectDrift({ reference: ref, current: cur, columns: ['age', 'height'] }), { code: 'CSV_COLUMNS_MISSING' });
+  await assert.rejects(detectDrift({ reference: 'nope.csv', current: cur }), {
+    code: 'CSV_NOT_FOUND',
+    message: /nope\.csv does not exist/,
+  });
+  await assert.rejects(detectDrift({ reference: ref, current: cur, columns: ['age', 'height'] }), {
+    code: 'CSV_COLUMNS_MISSING',
+  });
   const dir = tempDir('mlops-drift-');
   const bad = path.join(dir, 'bad.csv');
   writeFileSync(bad, 'a,b\n1.5,x\n2.25,y\n3.75,z\n');
   const good = path.join(dir, 'good.csv');
   writeFileSync(good, 'a,b\n1.5,x\n2.5,y\nabc,z\n');
-  await assert.rejects(detectDrift({ reference: bad, current: good }), { code: 'CSV_BAD_VALUE', message: /good\.csv:4: column "a": "abc" is not a number/ });
+  await assert.rejects(detectDrift({ reference: bad, current: good }), {
+    code: 'CSV_BAD_VALUE',
+    message: /good\.csv:4: column "a": "abc" is not a number/,
+  });
   const onlyRef = path.join(dir, 'other.csv');
   writeFileSync(onlyRef, 'a,c\n1,2\n2,3\n3,4\n');
   // Three rows: below the default minimum of values, so lower it to see the column rules.
@@ -77,7 +108,17 @@ test('bad input: missing file, missing column, non-numeric value in a numerical 
 test('CLI: exit 1 on dataset drift, --no-fail, --markdown, --json and a self-contained --html', () => {
   const dir = tempDir('mlops-drift-');
   const html = path.join(dir, 'report.html');
-  const args = ['drift', '--reference', ref, '--current', cur, '--exclude', 'id,constant,notes,visits', '--drift-share', '0.3'];
+  const args = [
+    'drift',
+    '--reference',
+    ref,
+    '--current',
+    cur,
+    '--exclude',
+    'id,constant,notes,visits',
+    '--drift-share',
+    '0.3',
+  ];
   const r = runCli([...args, '--html', html]);
   assert.equal(r.status, 1, r.stderr);
   assert.match(r.stdout, /DATASET DRIFT/);
@@ -97,5 +138,8 @@ test('CLI: exit 1 on dataset drift, --no-fail, --markdown, --json and a self-con
 });
 
 test('two files without a common column are an input error', async () => {
-  await assert.rejects(detectDrift({ reference: fixture('data', 'mlp.csv'), current: fixture('data', 'iris.csv') }), { code: 'DRIFT_NO_COMMON_COLUMNS', exitCode: 2 });
+  await assert.rejects(detectDrift({ reference: fixture('data', 'mlp.csv'), current: fixture('data', 'iris.csv') }), {
+    code: 'DRIFT_NO_COMMON_COLUMNS',
+    exitCode: 2,
+  });
 });

@@ -25,7 +25,11 @@ function blankIncome(dir: string, name: string, keep: (row: number) => boolean):
 
 test('a column that is entirely empty in the current data is drift, with both missing rates', async () => {
   const dir = tempDir('mlops-drift-missing-');
-  const r = await detectDrift({ reference: ref, current: blankIncome(dir, 'no-income.csv', () => false), exclude: ['id'] });
+  const r = await detectDrift({
+    reference: ref,
+    current: blankIncome(dir, 'no-income.csv', () => false),
+    exclude: ['id'],
+  });
   const income = r.columns.find((c) => c.column === 'income')!;
   assert.equal(income.drifted, true);
   assert.equal(income.missing_drift, true);
@@ -44,14 +48,22 @@ test('a jump in the missing rate of at least MISSING_RATE_JUMP is drift; a small
   assert.equal(MISSING_RATE_JUMP, 0.1);
   const dir = tempDir('mlops-drift-missing-');
   // 25 % of income missing now (0 % before): drift on missing values even though the present values look alike.
-  const quarter = await detectDrift({ reference: ref, current: blankIncome(dir, 'quarter.csv', (i) => i % 4 !== 0), exclude: ['id'] });
+  const quarter = await detectDrift({
+    reference: ref,
+    current: blankIncome(dir, 'quarter.csv', (i) => i % 4 !== 0),
+    exclude: ['id'],
+  });
   const income = quarter.columns.find((c) => c.column === 'income')!;
   assert.equal(income.current_missing_rate, 200 / 800);
   assert.equal(income.missing_drift, true);
   assert.ok(income.missing_pvalue! < 0.05);
   assert.equal(income.drifted, true);
   // 2 % missing: reported, not drift.
-  const few = await detectDrift({ reference: ref, current: blankIncome(dir, 'few.csv', (i) => i % 50 !== 0), exclude: ['id'] });
+  const few = await detectDrift({
+    reference: ref,
+    current: blankIncome(dir, 'few.csv', (i) => i % 50 !== 0),
+    exclude: ['id'],
+  });
   const slight = few.columns.find((c) => c.column === 'income')!;
   assert.equal(slight.current_missing_rate, 16 / 800);
   assert.equal(slight.missing_drift, false);
@@ -69,5 +81,8 @@ test('the reports show the missing rates and say why a column drifted', () => {
   assert.match(md.stdout, /\| income \|.*\| 0 % -> 100 % \| \*\*yes\*\* \|/);
   const json = JSON.parse(runCli([...args, '--json']).stdout);
   const income = json.columns.find((c: { column: string }) => c.column === 'income');
-  assert.deepEqual([income.reference_missing_rate, income.current_missing_rate, income.missing_drift, income.drifted], [0, 1, true, true]);
+  assert.deepEqual(
+    [income.reference_missing_rate, income.current_missing_rate, income.missing_drift, income.drifted],
+    [0, 1, true, true],
+  );
 });

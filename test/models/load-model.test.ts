@@ -36,9 +36,20 @@ test('a path and a folder holding model.onnx load the same bytes, with no regist
 test('a registry reference (name, name@2, name@alias) loads the version with its record and tags, reading the registry once', async () => {
   const registry = tempDir();
   await registerModel({ registry, name: 'fraud', file: MODEL, description: 'first' });
-  const v2 = await registerModel({ registry, name: 'fraud', file: MODEL, allowDuplicate: true, tags: { team: 'risk' }, features: ['a', 'b', 'c', 'd'] });
+  const v2 = await registerModel({
+    registry,
+    name: 'fraud',
+    file: MODEL,
+    allowDuplicate: true,
+    tags: { team: 'risk' },
+    features: ['a', 'b', 'c', 'd'],
+  });
   await promote({ registry, ref: 'fraud@1', to: 'production' });
-  for (const [ref, version] of [['fraud', 2], ['fraud@2', 2], ['fraud@production', 1]] as const) {
+  for (const [ref, version] of [
+    ['fraud', 2],
+    ['fraud@2', 2],
+    ['fraud@production', 1],
+  ] as const) {
     const store = new CountingStore(registry);
     const loaded = await loadModel(ref, { store });
     assert.equal(store.historyReads, 1, `${ref}: the history is read once`);
@@ -56,7 +67,10 @@ test('a stored file that no longer matches its sha256 is refused before it is de
   const registry = tempDir();
   const v = await registerModel({ registry, name: 'fraud', file: MODEL });
   writeFileSync(v.path, 'not the registered bytes');
-  await assert.rejects(loadModel('fraud@1', { registry }), (e: Error & { code?: string }) => e.code === 'REGISTRY_TAMPERED');
+  await assert.rejects(
+    loadModel('fraud@1', { registry }),
+    (e: Error & { code?: string }) => e.code === 'REGISTRY_TAMPERED',
+  );
 });
 
 test('a model named in a config: a path is read from the config folder, a registry reference stays a reference', async () => {

@@ -27,7 +27,13 @@ test('external data paths that leave the model folder are refused', async () => 
     assert.match(err.message, /\.\.\/\.\.\/\.\.\/etc\/passwd/);
     return true;
   });
-  const absolute = onnx.TensorProto.create({ name: 'w', dataType: 1, dims: [1], dataLocation: 1, externalData: [{ key: 'location', value: '/etc/passwd' }] });
+  const absolute = onnx.TensorProto.create({
+    name: 'w',
+    dataType: 1,
+    dims: [1],
+    dataLocation: 1,
+    externalData: [{ key: 'location', value: '/etc/passwd' }],
+  });
   await assert.rejects(resolveExternalPath(loaded.dir, absolute), { code: 'EXTERNAL_DATA_OUTSIDE_MODEL_DIR' });
 });
 
@@ -36,7 +42,13 @@ test('a symlink inside the folder that points outside it is refused', async () =
   const outside = tempDir('mlops-outside-');
   writeFileSync(path.join(outside, 'secret.bin'), Buffer.alloc(48));
   symlinkSync(path.join(outside, 'secret.bin'), path.join(dir, 'weights.bin'));
-  const tensor = onnx.TensorProto.create({ name: 'w', dataType: 1, dims: [12], dataLocation: 1, externalData: [{ key: 'location', value: 'weights.bin' }] });
+  const tensor = onnx.TensorProto.create({
+    name: 'w',
+    dataType: 1,
+    dims: [12],
+    dataLocation: 1,
+    externalData: [{ key: 'location', value: 'weights.bin' }],
+  });
   await assert.rejects(resolveExternalPath(dir, tensor), { code: 'EXTERNAL_DATA_OUTSIDE_MODEL_DIR' });
 });
 
@@ -45,7 +57,13 @@ test('missing and truncated external files are named', async () => {
   mkdirSync(path.join(dir, 'm'));
   copyFileSync(fixture('models', 'external-data', 'model.onnx'), path.join(dir, 'm', 'model.onnx'));
   const loaded = await loadModel(path.join(dir, 'm', 'model.onnx'));
-  await assert.rejects(inlineExternalData(loaded.model, loaded.dir), { code: 'EXTERNAL_DATA_MISSING', message: /external data file .*weights\.bin does not exist/ });
+  await assert.rejects(inlineExternalData(loaded.model, loaded.dir), {
+    code: 'EXTERNAL_DATA_MISSING',
+    message: /external data file .*weights\.bin does not exist/,
+  });
   writeFileSync(path.join(dir, 'm', 'weights.bin'), Buffer.alloc(10));
-  await assert.rejects(inlineExternalData(loaded.model, loaded.dir), { code: 'EXTERNAL_DATA_TRUNCATED', message: /has 10 bytes, but offset \d+ \+ length \d+ goes past its end/ });
+  await assert.rejects(inlineExternalData(loaded.model, loaded.dir), {
+    code: 'EXTERNAL_DATA_TRUNCATED',
+    message: /has 10 bytes, but offset \d+ \+ length \d+ goes past its end/,
+  });
 });

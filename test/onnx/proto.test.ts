@@ -40,13 +40,20 @@ test('an IR 10 model from torch dynamo keeps node metadata_props through decode 
 
 test('graph-level fields unknown to IR 8 survive (value_info metadata of the dynamo export)', () => {
   const model = decodeModelBytes(readFileSync(fixture('models', 'mlp-dynamo.onnx')));
-  const withUnknown = [...(model.graph!.input ?? []), ...(model.graph!.output ?? []), ...(model.graph!.valueInfo ?? [])]
-    .filter((v) => getUnknownFields(v));
+  const withUnknown = [
+    ...(model.graph!.input ?? []),
+    ...(model.graph!.output ?? []),
+    ...(model.graph!.valueInfo ?? []),
+  ].filter((v) => getUnknownFields(v));
   assert.ok(withUnknown.length > 0, 'dynamo export carries ValueInfoProto.metadata_props');
   const again = decodeModelBytes(encodeModel(model));
   const names = [...(again.graph!.input ?? []), ...(again.graph!.output ?? []), ...(again.graph!.valueInfo ?? [])]
-    .filter((v) => getUnknownFields(v)).map((v) => v.name);
-  assert.deepEqual(names, withUnknown.map((v) => v.name));
+    .filter((v) => getUnknownFields(v))
+    .map((v) => v.name);
+  assert.deepEqual(
+    names,
+    withUnknown.map((v) => v.name),
+  );
 });
 
 test('a model of known fields only round-trips with nothing unknown attached', () => {

@@ -42,7 +42,10 @@ test('typed fields (int32_data, int64_data, float_data, uint64_data, double_data
     [{ dataType: 3, dims: [3], int32Data: [-5, 0, 7] }, new Int8Array([-5, 0, 7])],
     [{ dataType: 9, dims: [2], int32Data: [1, 0] }, new Uint8Array([1, 0])],
     [{ dataType: 10, dims: [1], int32Data: [0x3c00] }, new Uint16Array([0x3c00])],
-    [{ dataType: 7, dims: [2], int64Data: [-3, 9007199254740993n as unknown as number] }, new BigInt64Array([-3n, 9007199254740993n])],
+    [
+      { dataType: 7, dims: [2], int64Data: [-3, 9007199254740993n as unknown as number] },
+      new BigInt64Array([-3n, 9007199254740993n]),
+    ],
     [{ dataType: 1, dims: [2], floatData: [0.5, -1] }, new Float32Array([0.5, -1])],
     [{ dataType: 12, dims: [1], uint64Data: [4294967295] }, new Uint32Array([4294967295])],
     [{ dataType: 11, dims: [2], doubleData: [0.1, 0.2] }, new Float64Array([0.1, 0.2])],
@@ -57,11 +60,20 @@ test('typed fields (int32_data, int64_data, float_data, uint64_data, double_data
 });
 
 test('data inconsistent with dims is reported, not misread', () => {
-  assert.match(tensorDataProblem(onnx.TensorProto.create({ dataType: 1, dims: [4, 3], rawData: new Uint8Array(32) }))!, /need 48 bytes of float32 but raw_data has 32/);
-  assert.match(tensorDataProblem(onnx.TensorProto.create({ dataType: 1, dims: [3], floatData: [1, 2] }))!, /need 3 values of float32 but floatData holds 2/);
+  assert.match(
+    tensorDataProblem(onnx.TensorProto.create({ dataType: 1, dims: [4, 3], rawData: new Uint8Array(32) }))!,
+    /need 48 bytes of float32 but raw_data has 32/,
+  );
+  assert.match(
+    tensorDataProblem(onnx.TensorProto.create({ dataType: 1, dims: [3], floatData: [1, 2] }))!,
+    /need 3 values of float32 but floatData holds 2/,
+  );
   assert.match(tensorDataProblem(onnx.TensorProto.create({ dataType: 1, dims: [2] }))!, /no data is stored/);
   assert.match(tensorDataProblem(onnx.TensorProto.create({ dataType: 999, dims: [1] }))!, /unsupported data type 999/);
-  assert.throws(() => tensorFromProto(onnx.TensorProto.create({ name: 'w', dataType: 1, dims: [2], rawData: new Uint8Array(4) })), { code: 'TENSOR_BAD_DATA', message: /tensor "w": dims \[2\] need 8 bytes/ });
+  assert.throws(
+    () => tensorFromProto(onnx.TensorProto.create({ name: 'w', dataType: 1, dims: [2], rawData: new Uint8Array(4) })),
+    { code: 'TENSOR_BAD_DATA', message: /tensor "w": dims \[2\] need 8 bytes/ },
+  );
 });
 
 test('every data type code has a consistent description', () => {
@@ -71,11 +83,15 @@ test('every data type code has a consistent description', () => {
 });
 
 test('test-data .pb files written by onnx.numpy_helper decode to the values torch produced', () => {
-  const input = tensorFromProto(decodeTensorBytes(readFileSync(fixture('testdata', 'mlp', 'test_data_set_0', 'input_0.pb'))));
+  const input = tensorFromProto(
+    decodeTensorBytes(readFileSync(fixture('testdata', 'mlp', 'test_data_set_0', 'input_0.pb'))),
+  );
   assert.equal(input.name, 'input');
   assert.equal(input.type, 'float32');
   assert.deepEqual(input.dims, [5, 30]);
-  const output = tensorFromProto(decodeTensorBytes(readFileSync(fixture('testdata', 'mlp', 'test_data_set_0', 'output_0.pb'))));
+  const output = tensorFromProto(
+    decodeTensorBytes(readFileSync(fixture('testdata', 'mlp', 'test_data_set_0', 'output_0.pb'))),
+  );
   assert.deepEqual(output.dims, [5, 2]);
   assert.ok((output.data as Float32Array).every(Number.isFinite));
 });

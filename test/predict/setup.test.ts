@@ -26,7 +26,12 @@ async function countMainThreadSessions<T>(work: () => Promise<T>): Promise<{ res
 test('predict-batch compiles the model once, in the inference worker: no session on the main thread', async () => {
   const dir = tempDir('mlops-pred-setup-');
   const { result, created } = await countMainThreadSessions(() =>
-    predictBatch({ model: fixture('models', 'iris-zipmap.onnx'), inputs: [fixture('data', 'iris.csv')], output: path.join(dir, 'out.csv'), keep: ['species'] }),
+    predictBatch({
+      model: fixture('models', 'iris-zipmap.onnx'),
+      inputs: [fixture('data', 'iris.csv')],
+      output: path.join(dir, 'out.csv'),
+      keep: ['species'],
+    }),
   );
   assert.equal(created, 0);
   assert.ok(result.rows_written > 0);
@@ -38,7 +43,11 @@ test('a model onnxruntime refuses fails in the worker as RUNTIME_LOAD_FAILED, th
   const dir = tempDir('mlops-pred-setup-');
   const out = path.join(dir, 'out.csv');
   await assert.rejects(
-    predictBatch({ model: fixture('broken', 'custom-domain.onnx'), inputs: [fixture('data', 'iris.csv')], output: out }),
+    predictBatch({
+      model: fixture('broken', 'custom-domain.onnx'),
+      inputs: [fixture('data', 'iris.csv')],
+      output: out,
+    }),
     (err: unknown) => {
       assert.ok(err instanceof MlopsError);
       assert.equal(err.code, 'RUNTIME_LOAD_FAILED');
@@ -54,8 +63,17 @@ test('outputs are checked once, before any folder is made: a refused --output-di
   const dir = tempDir('mlops-pred-setup-');
   const outputDir = path.join(dir, 'preds');
   await assert.rejects(
-    predictBatch({ model: fixture('models', 'mlp.onnx'), inputs: [fixture('data', 'mlp.csv')], outputDir, onError: 'skip', rejects: path.join(dir, 'missing', 'bad.csv') }),
-    (err: unknown) => err instanceof MlopsError && err.code === 'OUTPUT_DIR_MISSING' && /the rejects file .*bad\.csv: folder .*missing does not exist/.test(err.message),
+    predictBatch({
+      model: fixture('models', 'mlp.onnx'),
+      inputs: [fixture('data', 'mlp.csv')],
+      outputDir,
+      onError: 'skip',
+      rejects: path.join(dir, 'missing', 'bad.csv'),
+    }),
+    (err: unknown) =>
+      err instanceof MlopsError &&
+      err.code === 'OUTPUT_DIR_MISSING' &&
+      /the rejects file .*bad\.csv: folder .*missing does not exist/.test(err.message),
   );
   assert.equal(existsSync(outputDir), false);
 });

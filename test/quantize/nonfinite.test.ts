@@ -14,7 +14,10 @@ import { fixture, tempDir } from '../helpers.js';
  * model takes Log(0.001 * (x0 + x1)), finite for positive inputs.
  */
 function logModel(dir: string): string {
-  const vi = (name: string) => ({ name, type: { tensorType: { elemType: 1, shape: { dim: [{ dimParam: 'N' }, { dimValue: 2 }] } } } });
+  const vi = (name: string) => ({
+    name,
+    type: { tensorType: { elemType: 1, shape: { dim: [{ dimParam: 'N' }, { dimValue: 2 }] } } },
+  });
   const model = onnx.ModelProto.create({
     irVersion: 8,
     opsetImport: [{ domain: '', version: 17 }],
@@ -24,7 +27,9 @@ function logModel(dir: string): string {
         { opType: 'MatMul', name: 'mm', input: ['x', 'W'], output: ['y'] },
         { opType: 'Log', name: 'log', input: ['y'], output: ['z'] },
       ],
-      initializer: [tensorToProto({ name: 'W', type: 'float32', dims: [2, 2], data: Float32Array.of(1, 0.001, 1, 0.001) })],
+      initializer: [
+        tensorToProto({ name: 'W', type: 'float32', dims: [2, 2], data: Float32Array.of(1, 0.001, 1, 0.001) }),
+      ],
       input: [vi('x')],
       output: [vi('z')],
     },
@@ -55,12 +60,15 @@ test('validation rows that give NaN/Inf refuse the model, and --register registe
   const csv = path.join(dir, 'rows.csv');
   writeFileSync(csv, 'a,b\n0.5,0.25\n1,2\n3,0.125\n');
   const output = path.join(dir, 'out.onnx');
-  await assert.rejects(quantizeModel({ model, output, validate: csv, register: 'log-int8', registry }), (err: Error & { code?: string; exitCode?: number }) => {
-    assert.equal(err.code, 'QUANTIZE_NONFINITE');
-    assert.equal(err.exitCode, 1);
-    assert.match(err.message, /3 of 3 rows of .*rows\.csv/);
-    return true;
-  });
+  await assert.rejects(
+    quantizeModel({ model, output, validate: csv, register: 'log-int8', registry }),
+    (err: Error & { code?: string; exitCode?: number }) => {
+      assert.equal(err.code, 'QUANTIZE_NONFINITE');
+      assert.equal(err.exitCode, 1);
+      assert.match(err.message, /3 of 3 rows of .*rows\.csv/);
+      return true;
+    },
+  );
   assert.equal(existsSync(output), false, 'nothing written');
   assert.deepEqual(await listRegistry({ registry }), { models: [], damaged: [] }, 'nothing registered');
 });
@@ -69,8 +77,18 @@ test('a float model that already outputs NaN is not blamed on quantization', asy
   const dir = tempDir('mlops-q-nan-');
   const output = path.join(dir, 'out.onnx');
   // The CNN's float outputs are finite: it quantizes and reports which data the NaN/Inf check ran on.
-  const r = await quantizeModel({ model: fixture('models', 'cnn.onnx'), output, mode: 'static', calibration: fixture('data', 'cnn-calibration') });
-  assert.deepEqual(r.finite_check, { data: 'calibration', source: fixture('data', 'cnn-calibration'), rows: 256, finite_rows: 256 });
+  const r = await quantizeModel({
+    model: fixture('models', 'cnn.onnx'),
+    output,
+    mode: 'static',
+    calibration: fixture('data', 'cnn-calibration'),
+  });
+  assert.deepEqual(r.finite_check, {
+    data: 'calibration',
+    source: fixture('data', 'cnn-calibration'),
+    rows: 256,
+    finite_rows: 256,
+  });
   const d = await quantizeModel({ model: fixture('models', 'mlp.onnx'), output: path.join(dir, 'mlp.onnx') });
   assert.deepEqual(d.finite_check, { data: 'synthesized', source: 'floats in [0, 1)', rows: 4, finite_rows: 4 });
 });
@@ -80,7 +98,17 @@ test('out-of-range numbers are refused by the library too, naming the option', a
   const output = path.join(dir, 'out.onnx');
   const calibration = fixture('data', 'cnn-calibration');
   for (const percentile of [200, 100.5, 0, 30, Number.NaN]) {
-    await assert.rejects(quantizeModel({ model: fixture('models', 'cnn.onnx'), output, mode: 'static', calibration, calibrate: 'percentile', percentile }), { code: 'OPTION_INVALID', message: /^`percentile` must be/ });
+    await assert.rejects(
+      quantizeModel({
+        model: fixture('models', 'cnn.onnx'),
+        output,
+        mode: 'static',
+        calibration,
+        calibrate: 'percentile',
+        percentile,
+      }),
+      { code: 'OPTION_INVALID', message: /^`percentile` must be/ },
+    );
   }
   assert.equal(existsSync(output), false);
 });
@@ -92,12 +120,15 @@ test('a NaN/Inf check that could compare nothing does not pass: the float model 
   // Log of a negative sum: NaN in the float model on every row.
   writeFileSync(csv, 'a,b\n-5,-5\n-3,-3\n-1,-1\n');
   const output = path.join(dir, 'out.onnx');
-  await assert.rejects(quantizeModel({ model, output, validate: csv }), (err: Error & { code?: string; exitCode?: number }) => {
-    assert.equal(err.code, 'QUANTIZE_NOTHING_CHECKED');
-    assert.equal(err.exitCode, 2);
-    assert.match(err.message, /NaN\/Inf on every one of the 3 rows of validation data .*negative\.csv/);
-    return true;
-  });
+  await assert.rejects(
+    quantizeModel({ model, output, validate: csv }),
+    (err: Error & { code?: string; exitCode?: number }) => {
+      assert.equal(err.code, 'QUANTIZE_NOTHING_CHECKED');
+      assert.equal(err.exitCode, 2);
+      assert.match(err.message, /NaN\/Inf on every one of the 3 rows of validation data .*negative\.csv/);
+      return true;
+    },
+  );
   assert.equal(existsSync(output), false);
 });
 
@@ -105,24 +136,38 @@ test('calibration data holding NaN or Inf is refused, naming the row', async () 
   const dir = tempDir('mlops-q-nan-');
   const csv = path.join(dir, 'calib.csv');
   writeFileSync(csv, 'a,b\n1,2\n3,inf\n5,6\n');
-  await assert.rejects(quantizeModel({ model: logModel(dir), output: path.join(dir, 'out.onnx'), mode: 'static', calibration: csv }), { code: 'SAMPLES_NONFINITE', message: /calibration data .*calib\.csv: row 2 of input "x" holds Infinity/ });
+  await assert.rejects(
+    quantizeModel({ model: logModel(dir), output: path.join(dir, 'out.onnx'), mode: 'static', calibration: csv }),
+    { code: 'SAMPLES_NONFINITE', message: /calibration data .*calib\.csv: row 2 of input "x" holds Infinity/ },
+  );
 });
 
 test('an output that is -Inf in both models (a legitimate Log(0)) leaves the other figures finite', async () => {
   const dir = tempDir('mlops-q-nan-');
-  const vi = (name: string, k: number) => ({ name, type: { tensorType: { elemType: 1, shape: { dim: [{ dimParam: 'N' }, { dimValue: k }] } } } });
+  const vi = (name: string, k: number) => ({
+    name,
+    type: { tensorType: { elemType: 1, shape: { dim: [{ dimParam: 'N' }, { dimValue: k }] } } },
+  });
   const file = path.join(dir, 'log-sum.onnx');
-  writeFileSync(file, encodeModel(onnx.ModelProto.create({
-    irVersion: 8,
-    opsetImport: [{ domain: '', version: 17 }],
-    graph: {
-      name: 'log-of-sum',
-      node: [{ opType: 'MatMul', name: 'mm', input: ['x', 'W'], output: ['y'] }, { opType: 'Log', name: 'log', input: ['y'], output: ['z'] }],
-      initializer: [tensorToProto({ name: 'W', type: 'float32', dims: [2, 1], data: Float32Array.of(1, 1) })],
-      input: [vi('x', 2)],
-      output: [vi('z', 1)],
-    },
-  })));
+  writeFileSync(
+    file,
+    encodeModel(
+      onnx.ModelProto.create({
+        irVersion: 8,
+        opsetImport: [{ domain: '', version: 17 }],
+        graph: {
+          name: 'log-of-sum',
+          node: [
+            { opType: 'MatMul', name: 'mm', input: ['x', 'W'], output: ['y'] },
+            { opType: 'Log', name: 'log', input: ['y'], output: ['z'] },
+          ],
+          initializer: [tensorToProto({ name: 'W', type: 'float32', dims: [2, 1], data: Float32Array.of(1, 1) })],
+          input: [vi('x', 2)],
+          output: [vi('z', 1)],
+        },
+      }),
+    ),
+  );
   const csv = path.join(dir, 'rows.csv');
   writeFileSync(csv, 'a,b\n1,2\n0,0\n3,4\n0.5,0.25\n');
   const r = await quantizeModel({ model: file, output: path.join(dir, 'out.onnx'), validate: csv });

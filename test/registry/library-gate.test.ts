@@ -17,23 +17,35 @@ test('promote({ checklist }) runs the checklist itself: a failing one blocks the
   const dir = tempDir();
   for (const f of modelVariants(dir, 2)) await registerModel({ registry, name: 'fraud', file: f });
   writeFileSync(path.join(dir, 'passing.yml'), 'checks:\n  - id: valid\n    type: model_valid\n');
-  writeFileSync(path.join(dir, 'failing.yml'), 'checks:\n  - id: valid\n    type: model_valid\n  - id: tiny\n    type: max_size_mb\n    max: 0.0001\n');
+  writeFileSync(
+    path.join(dir, 'failing.yml'),
+    'checks:\n  - id: valid\n    type: model_valid\n  - id: tiny\n    type: max_size_mb\n    max: 0.0001\n',
+  );
   await promote({ registry, ref: 'fraud@1', to: 'production' });
   const before = await modelHistory({ registry, name: 'fraud' });
 
-  await assert.rejects(promote({ registry, ref: 'fraud@2', to: 'production', checklist: path.join(dir, 'failing.yml') }), (e: Failure) => {
-    assert.equal(e.code, 'REGISTRY_GATE_FAILED');
-    assert.equal(e.exitCode, 1);
-    assert.match(e.message, /refusing to promote fraud@2 to production: checklist .*failing\.yml failed: tiny \(fail\)/);
-    return true;
-  });
+  await assert.rejects(
+    promote({ registry, ref: 'fraud@2', to: 'production', checklist: path.join(dir, 'failing.yml') }),
+    (e: Failure) => {
+      assert.equal(e.code, 'REGISTRY_GATE_FAILED');
+      assert.equal(e.exitCode, 1);
+      assert.match(
+        e.message,
+        /refusing to promote fraud@2 to production: checklist .*failing\.yml failed: tiny \(fail\)/,
+      );
+      return true;
+    },
+  );
   // The alias did not move, and a refusal is not an event (as with the CLI).
   assert.equal((await showVersion({ registry, ref: 'fraud@production' })).model_version, 1);
   assert.deepEqual((await modelHistory({ registry, name: 'fraud' })).events, before.events);
 
   // A relative path is read from cwd, like the CLI's; a passing checklist is recorded with the move.
   const moved = await promote({ registry, cwd: dir, ref: 'fraud@2', to: 'production', checklist: 'passing.yml' });
-  assert.deepEqual([moved.changed, moved.to, moved.event?.checklists?.map((c) => [c.config, c.source, c.passed])], [true, 2, [['passing.yml', '--checklist', true]]]);
+  assert.deepEqual(
+    [moved.changed, moved.to, moved.event?.checklists?.map((c) => [c.config, c.source, c.passed])],
+    [true, 2, [['passing.yml', '--checklist', true]]],
+  );
 });
 
 test('register({ alias }) goes through the same gate: a failing --checklist keeps the version and leaves the alias alone', async () => {
@@ -49,5 +61,8 @@ test('register({ alias }) goes through the same gate: a failing --checklist keep
     return true;
   });
   const events = (await modelHistory({ registry, name: 'fraud' })).events;
-  assert.deepEqual(events.map((e) => e.type), ['register']);
+  assert.deepEqual(
+    events.map((e) => e.type),
+    ['register'],
+  );
 });

@@ -10,12 +10,18 @@ const MODEL = fixture('models', 'mlp-dynamo.onnx');
 
 test('a model name ending in .onnx is refused at register, with a hint to drop the extension', async () => {
   const registry = tempDir();
-  await assert.rejects(registerModel({ registry, name: 'fraud.onnx', file: MODEL }), (e: Error & { code?: string; hint?: string }) => {
-    assert.equal(e.code, 'REGISTRY_BAD_NAME');
-    assert.match(e.message, /invalid model name "fraud\.onnx": a name ending in "\.onnx" reads as a file path \(fraud\.onnx@1 would be a file\)/);
-    assert.match(e.hint ?? '', /drop the extension: mlops registry register fraud /);
-    return true;
-  });
+  await assert.rejects(
+    registerModel({ registry, name: 'fraud.onnx', file: MODEL }),
+    (e: Error & { code?: string; hint?: string }) => {
+      assert.equal(e.code, 'REGISTRY_BAD_NAME');
+      assert.match(
+        e.message,
+        /invalid model name "fraud\.onnx": a name ending in "\.onnx" reads as a file path \(fraud\.onnx@1 would be a file\)/,
+      );
+      assert.match(e.hint ?? '', /drop the extension: mlops registry register fraud /);
+      return true;
+    },
+  );
   assert.equal(existsSync(path.join(registry, 'models')), false, 'nothing registered');
   const cli = runCli(['registry', 'register', 'fraud.onnx', MODEL, '--registry', registry]);
   assert.equal(cli.status, 2);
@@ -37,7 +43,11 @@ test('each bad name says what is wrong with it', async () => {
     ['sp ace', /invalid model name "sp ace": " " is not allowed/],
   ];
   for (const [name, message] of cases) {
-    await assert.rejects(registerModel({ registry, name, file: MODEL }), (e: Error & { code?: string }) => e.code === 'REGISTRY_BAD_NAME' && message.test(e.message), JSON.stringify(name));
+    await assert.rejects(
+      registerModel({ registry, name, file: MODEL }),
+      (e: Error & { code?: string }) => e.code === 'REGISTRY_BAD_NAME' && message.test(e.message),
+      JSON.stringify(name),
+    );
   }
   // A leading "-" on the command line needs "--" to reach the name check at all.
   const dash = runCli(['registry', 'register', '--registry', registry, '--', '-lead', MODEL]);

@@ -29,13 +29,21 @@ test('staging entries: dead owners in our pid namespace go at once; owners in an
   const entries = {
     // Another container with our hostname: its pid means nothing here, whether or not it runs here.
     foreignFresh: stagingEntry(registry, `${me.host}~${me.boot}~${foreignNs}~${DEAD_PID}~aaaaaaaaaaaa`, false),
-    foreignFreshLivePid: stagingEntry(registry, `${me.host}~${me.boot}~${foreignNs}~${process.pid}~bbbbbbbbbbbb`, false),
+    foreignFreshLivePid: stagingEntry(
+      registry,
+      `${me.host}~${me.boot}~${foreignNs}~${process.pid}~bbbbbbbbbbbb`,
+      false,
+    ),
     foreignOld: stagingEntry(registry, `${me.host}~${me.boot}~${foreignNs}~${process.pid}~cccccccccccc`, true),
     otherHostFresh: stagingEntry(registry, `build-7~${me.boot}~${me.pidns}~${DEAD_PID}~dddddddddddd`, false),
     otherHostOld: stagingEntry(registry, `build-7~${me.boot}~${me.pidns}~${DEAD_PID}~eeeeeeeeeeee`, true),
     // Ours: a dead pid goes at once; a live one (maybe reused) once not refreshed.
     oursDead: stagingEntry(registry, `${me.host}~${me.boot || '-'}~${me.pidns || '-'}~${DEAD_PID}~ffffffffffff`, false),
-    oursAliveOld: stagingEntry(registry, `${me.host}~${me.boot || '-'}~${me.pidns || '-'}~${process.pid}~000000000000`, true),
+    oursAliveOld: stagingEntry(
+      registry,
+      `${me.host}~${me.boot || '-'}~${me.pidns || '-'}~${process.pid}~000000000000`,
+      true,
+    ),
     // A live pid whose entry is fresh: in flight.
     oursAliveFresh: stagingEntry(registry, `${me.host}~${me.boot || '-'}~${me.pidns || '-'}~1~333333333333`, false),
     // Written by an older mlops (host~pid~random): judged by age.
@@ -45,7 +53,10 @@ test('staging entries: dead owners in our pid namespace go at once; owners in an
   // Any writer cleans staging, not only register.
   await promote({ registry, ref: 'm@1', to: 'production' });
   const left = new Set(readdirSync(path.join(registry, 'staging')));
-  const kept = Object.entries(entries).filter(([, name]) => left.has(name)).map(([label]) => label).sort();
+  const kept = Object.entries(entries)
+    .filter(([, name]) => left.has(name))
+    .map(([label]) => label)
+    .sort();
   assert.deepEqual(kept, ['foreignFresh', 'foreignFreshLivePid', 'legacyFresh', 'otherHostFresh', 'oursAliveFresh']);
 });
 
@@ -54,7 +65,17 @@ test('a lock held in another pid namespace is waited for while fresh and broken 
   await registerModel({ registry, name: 'm', file: fixture('models', 'mlp-dynamo.onnx') });
   const me = currentOwner();
   const lock = path.join(registry, 'lock');
-  writeFileSync(lock, JSON.stringify({ host: me.host, boot: me.boot, pidns: String(Number(me.pidns || 1) + 1), pid: DEAD_PID, token: 'foreign', at: Date.now() }));
+  writeFileSync(
+    lock,
+    JSON.stringify({
+      host: me.host,
+      boot: me.boot,
+      pidns: String(Number(me.pidns || 1) + 1),
+      pid: DEAD_PID,
+      token: 'foreign',
+      at: Date.now(),
+    }),
+  );
   process.env.MLOPS_LOCK_TIMEOUT_MS = '300';
   try {
     await assert.rejects(archiveVersion({ registry, ref: 'm@1' }), { code: 'REGISTRY_LOCKED' });
@@ -69,7 +90,10 @@ test('a lock held in another pid namespace is waited for while fresh and broken 
 test('a lock left by a dead process in our own pid namespace is broken at once', async () => {
   const registry = tempDir();
   await registerModel({ registry, name: 'm', file: fixture('models', 'mlp-dynamo.onnx') });
-  writeFileSync(path.join(registry, 'lock'), JSON.stringify({ ...currentOwner(), pid: DEAD_PID, token: 'dead', at: Date.now() }));
+  writeFileSync(
+    path.join(registry, 'lock'),
+    JSON.stringify({ ...currentOwner(), pid: DEAD_PID, token: 'dead', at: Date.now() }),
+  );
   process.env.MLOPS_LOCK_TIMEOUT_MS = '2000';
   try {
     assert.equal((await archiveVersion({ registry, ref: 'm@1' })).changed, true);
@@ -116,22 +140,32 @@ test('a staged copy removed by another process is a clear error when it is commi
   assert.equal(entry, staged.id);
   (await import('node:fs')).rmSync(path.join(registry, 'staging', entry), { recursive: true, force: true });
   const record = { name: 'm', version: 1 } as Parameters<FolderStore['commitVersion']>[1];
-  await assert.rejects(store.withLock(() => store.commitVersion(staged, record)), (e: Error & { code?: string }) => e.code === 'REGISTRY_STAGING_LOST' && /removed by another process/.test(e.message));
+  await assert.rejects(
+    store.withLock(() => store.commitVersion(staged, record)),
+    (e: Error & { code?: string }) =>
+      e.code === 'REGISTRY_STAGING_LOST' && /removed by another process/.test(e.message),
+  );
 });
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   test(`a register interrupted by ${signal} while staging removes its staging entry`, async () => {
     const registry = tempDir();
     const [file] = modelVariants(registry, 1);
-    const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'mlops'), 'registry', 'register', 'm', file, '--registry', registry], {
-      env: { ...process.env, NO_COLOR: '1', MLOPS_FAILPOINT: 'after-stage:hang' },
-    });
+    const child = spawn(
+      process.execPath,
+      [path.join(ROOT, 'bin', 'mlops'), 'registry', 'register', 'm', file, '--registry', registry],
+      {
+        env: { ...process.env, NO_COLOR: '1', MLOPS_FAILPOINT: 'after-stage:hang' },
+      },
+    );
     let stderr = '';
     const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('close', (_code, sig) => resolve(sig)));
-    await new Promise<void>((resolve) => child.stderr.on('data', (d) => {
-      stderr += d;
-      if (stderr.includes('failpoint after-stage reached')) resolve();
-    }));
+    await new Promise<void>((resolve) =>
+      child.stderr.on('data', (d) => {
+        stderr += d;
+        if (stderr.includes('failpoint after-stage reached')) resolve();
+      }),
+    );
     assert.equal(readdirSync(path.join(registry, 'staging')).length, 1, 'the copy is staged');
     child.kill(signal);
     assert.equal(await exited, signal);

@@ -27,5 +27,8 @@ test('versionWithHistory equals show + history, reading the model history once',
   assert.equal(store.historyReads, 1);
   assert.deepEqual(both.version, await showVersion({ registry, ref: 'fraud@production' }));
   assert.deepEqual(both.history, await modelHistory({ registry, name: 'fraud' }));
-  await assert.rejects(versionWithHistory({ registry, ref: 'churn@1' }), (e: Error & { code?: string }) => e.code === 'REGISTRY_MODEL_NOT_FOUND');
+  await assert.rejects(
+    versionWithHistory({ registry, ref: 'churn@1' }),
+    (e: Error & { code?: string }) => e.code === 'REGISTRY_MODEL_NOT_FOUND',
+  );
 });

@@ -13,14 +13,23 @@ function probe(ir: number, opsets: Record<string, number>, node: NodeProto) {
     opsetImport: Object.entries(opsets).map(([domain, version]) => ({ domain, version })),
     graph: { name: 'probe', node: [node], input: [vi('x')], output: [vi('y')] },
   });
-  return createSession(encodeModel(model), model, 'probe').then(async (s) => {
-    await s.release();
-    return true;
-  }, () => false);
+  return createSession(encodeModel(model), model, 'probe').then(
+    async (s) => {
+      await s.release();
+      return true;
+    },
+    () => false,
+  );
 }
 
 const relu = { opType: 'Relu', input: ['x'], output: ['y'] };
-const normalizer = { opType: 'Normalizer', domain: 'ai.onnx.ml', input: ['x'], output: ['y'], attribute: [{ name: 'norm', type: 3, s: new TextEncoder().encode('MAX') }] };
+const normalizer = {
+  opType: 'Normalizer',
+  domain: 'ai.onnx.ml',
+  input: ['x'],
+  output: ['y'],
+  attribute: [{ name: 'norm', type: 3, s: new TextEncoder().encode('MAX') }],
+};
 
 test('the recorded runtime version is the installed one', async () => {
   assert.equal(await ortVersion(), ORT_VERSION);

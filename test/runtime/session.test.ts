@@ -17,8 +17,14 @@ test('a ZipMap classifier runs once ZipMap is replaced, keeping output names and
   const loaded = await loadModel(fixture('models', 'iris-zipmap.onnx'));
   let rewrites: ReturnType<typeof stripZipMap> = [];
   const session = await openSession(loaded, { transform: (m) => (rewrites = stripZipMap(m)) });
-  assert.deepEqual(rewrites.map((r) => ({ output: r.output, labels: r.labels })), [{ output: 'output_probability', labels: [0, 1, 2] }]);
-  assert.deepEqual(session.tensorOutputs.map((o) => o.name), ['output_label', 'output_probability']);
+  assert.deepEqual(
+    rewrites.map((r) => ({ output: r.output, labels: r.labels })),
+    [{ output: 'output_probability', labels: [0, 1, 2] }],
+  );
+  assert.deepEqual(
+    session.tensorOutputs.map((o) => o.name),
+    ['output_label', 'output_probability'],
+  );
   // The caller's decoded model is untouched.
   assert.ok(loaded.model.graph!.node!.some((n) => n.opType === 'ZipMap'));
 
@@ -39,27 +45,37 @@ test('string class labels come from classlabels_strings', async () => {
   let rewrites: ReturnType<typeof stripZipMap> = [];
   const session = await openSession(loaded, { transform: (m) => (rewrites = stripZipMap(m)) });
   assert.deepEqual(rewrites[0].labels, ['setosa', 'versicolor', 'virginica']);
-  const out = await session.run({ float_input: { type: 'float32', dims: [1, 4], data: new Float32Array([5.1, 3.5, 1.4, 0.2]) } });
+  const out = await session.run({
+    float_input: { type: 'float32', dims: [1, 4], data: new Float32Array([5.1, 3.5, 1.4, 0.2]) },
+  });
   assert.deepEqual(out.output_label.data, ['setosa']);
   await session.release();
 });
 
 test('without the rewrite only tensor outputs are fetched, so ZipMap models still run', async () => {
   const session = await openSession(await loadModel(fixture('models', 'iris-zipmap.onnx')));
-  assert.deepEqual(session.tensorOutputs.map((o) => o.name), ['output_label']);
-  const out = await session.run({ float_input: { type: 'float32', dims: [1, 4], data: new Float32Array([6.7, 3.0, 5.2, 2.3]) } });
+  assert.deepEqual(
+    session.tensorOutputs.map((o) => o.name),
+    ['output_label'],
+  );
+  const out = await session.run({
+    float_input: { type: 'float32', dims: [1, 4], data: new Float32Array([6.7, 3.0, 5.2, 2.3]) },
+  });
   assert.deepEqual(Object.keys(out), ['output_label']);
   await session.release();
 });
 
 test('onnxruntime errors become MlopsErrors naming the model and the inputs', async () => {
   const session = await openSession(await loadModel(fixture('models', 'fixed-batch.onnx')));
-  await assert.rejects(session.run({ input: { type: 'float32', dims: [2, 4], data: new Float32Array(8) } }), (err: Error & { code?: string }) => {
-    assert.equal(err.code, 'RUNTIME_RUN_FAILED');
-    assert.match(err.message, /fixed-batch\.onnx on inputs input float32\[2, 4\]/);
-    assert.doesNotMatch(err.message, /onnxruntime_src/);
-    return true;
-  });
+  await assert.rejects(
+    session.run({ input: { type: 'float32', dims: [2, 4], data: new Float32Array(8) } }),
+    (err: Error & { code?: string }) => {
+      assert.equal(err.code, 'RUNTIME_RUN_FAILED');
+      assert.match(err.message, /fixed-batch\.onnx on inputs input float32\[2, 4\]/);
+      assert.doesNotMatch(err.message, /onnxruntime_src/);
+      return true;
+    },
+  );
   await session.release();
 });
 

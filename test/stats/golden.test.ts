@@ -5,7 +5,13 @@ import { ks2samp, type Alternative, type KsMethod } from '../../src/stats/ks.js'
 import { chi2Contingency } from '../../src/stats/chi2.js';
 import { fixture } from '../helpers.js';
 
-interface SampleSpec { n: number; offset: number; scale: number; shift: number; ties: number }
+interface SampleSpec {
+  n: number;
+  offset: number;
+  scale: number;
+  shift: number;
+  ties: number;
+}
 
 /** The generator of fixtures/make/make_ks_golden.py: the same doubles as numpy. */
 function sample(s: SampleSpec): Float64Array {
@@ -20,11 +26,24 @@ function sample(s: SampleSpec): Float64Array {
 /** scipy's NaN (n1 = n2 = 1 asymptotic: kstwo with n = round(0.5) = 0) is stored as null. */
 function close(actual: number, expected: number | null): boolean {
   if (expected === null) return Number.isNaN(actual);
-  return actual === expected || Math.abs(actual - expected) <= 1e-12 || Math.abs(actual - expected) / Math.abs(expected) <= 1e-6;
+  return (
+    actual === expected ||
+    Math.abs(actual - expected) <= 1e-12 ||
+    Math.abs(actual - expected) / Math.abs(expected) <= 1e-6
+  );
 }
 
 test('KS statistic and p-value match scipy.stats.ks_2samp on every golden case', () => {
-  const golden = JSON.parse(readFileSync(fixture('golden', 'ks.json'), 'utf8')) as { cases: Array<{ x: SampleSpec; y: SampleSpec; alternative: Alternative; method: KsMethod; statistic: number; pvalue: number | null }> };
+  const golden = JSON.parse(readFileSync(fixture('golden', 'ks.json'), 'utf8')) as {
+    cases: Array<{
+      x: SampleSpec;
+      y: SampleSpec;
+      alternative: Alternative;
+      method: KsMethod;
+      statistic: number;
+      pvalue: number | null;
+    }>;
+  };
   const cache = new Map<string, Float64Array>();
   const get = (s: SampleSpec) => {
     const key = JSON.stringify(s);
@@ -43,11 +62,19 @@ test('KS statistic and p-value match scipy.stats.ks_2samp on every golden case',
 });
 
 test('chi-square contingency matches scipy.stats.chi2_contingency (with and without Yates on 2x2)', () => {
-  const golden = JSON.parse(readFileSync(fixture('golden', 'chi2.json'), 'utf8')) as { cases: Array<{ table: number[][]; correction: boolean; statistic: number; pvalue: number; dof: number }> };
+  const golden = JSON.parse(readFileSync(fixture('golden', 'chi2.json'), 'utf8')) as {
+    cases: Array<{ table: number[][]; correction: boolean; statistic: number; pvalue: number; dof: number }>;
+  };
   for (const c of golden.cases) {
     const r = chi2Contingency(c.table, c.correction);
     assert.equal(r.dof, c.dof);
-    assert.ok(close(r.statistic, c.statistic), `${JSON.stringify(c.table)}: statistic ${r.statistic} vs ${c.statistic}`);
-    assert.ok(close(r.pvalue, c.pvalue), `${JSON.stringify(c.table)} correction=${c.correction}: p ${r.pvalue} vs ${c.pvalue}`);
+    assert.ok(
+      close(r.statistic, c.statistic),
+      `${JSON.stringify(c.table)}: statistic ${r.statistic} vs ${c.statistic}`,
+    );
+    assert.ok(
+      close(r.pvalue, c.pvalue),
+      `${JSON.stringify(c.table)} correction=${c.correction}: p ${r.pvalue} vs ${c.pvalue}`,
+    );
   }
 });

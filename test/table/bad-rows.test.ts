@@ -28,12 +28,33 @@ function withStrayQuote(dir: string): string {
 test('a sample skips and counts a bad row: quantize calibration and validation, as predict-batch --on-error skip', async () => {
   const dir = tempDir('mlops-badrow-');
   const data = withStrayQuote(dir);
-  const q = await quantizeModel({ model: fixture('models', 'mlp.onnx'), output: path.join(dir, 'q.onnx'), mode: 'static', calibration: data, validate: data, ignore: ['id'] });
+  const q = await quantizeModel({
+    model: fixture('models', 'mlp.onnx'),
+    output: path.join(dir, 'q.onnx'),
+    mode: 'static',
+    calibration: data,
+    validate: data,
+    ignore: ['id'],
+  });
   assert.equal(q.calibration?.rows, 200);
   for (const what of ['calibration', 'validation']) {
-    assert.ok(q.warnings.some((w) => new RegExp(`${what} data .*stray\\.csv: skipped 1 bad row \\(the first on line 4: column "f0": a quote inside an unquoted value`).test(w)), q.warnings.join('\n'));
+    assert.ok(
+      q.warnings.some((w) =>
+        new RegExp(
+          `${what} data .*stray\\.csv: skipped 1 bad row \\(the first on line 4: column "f0": a quote inside an unquoted value`,
+        ).test(w),
+      ),
+      q.warnings.join('\n'),
+    );
   }
-  const p = await predictBatch({ model: fixture('models', 'mlp.onnx'), inputs: [data], output: path.join(dir, 'p.csv'), ignore: ['id'], onError: 'skip', onWarning: () => {} });
+  const p = await predictBatch({
+    model: fixture('models', 'mlp.onnx'),
+    inputs: [data],
+    output: path.join(dir, 'p.csv'),
+    ignore: ['id'],
+    onError: 'skip',
+    onWarning: () => {},
+  });
   assert.equal(p.files[0].rows_rejected, 1);
 });
 
@@ -48,20 +69,48 @@ test('in a sample, a value the input cannot take or a missing one skips its row 
   lines[9] = empty.join(',');
   const data = path.join(dir, 'values.csv');
   writeFileSync(data, lines.join('\n') + '\n');
-  const q = await quantizeModel({ model: fixture('models', 'mlp.onnx'), output: path.join(dir, 'q.onnx'), validate: data, ignore: ['id'] });
+  const q = await quantizeModel({
+    model: fixture('models', 'mlp.onnx'),
+    output: path.join(dir, 'q.onnx'),
+    validate: data,
+    ignore: ['id'],
+  });
   assert.equal(q.validation?.rows, 198);
-  assert.ok(q.warnings.some((w) => /validation data .*values\.csv: skipped 2 bad rows \(the first on line 6: column "f2": "abc" is not a number\)/.test(w)), q.warnings.join('\n'));
+  assert.ok(
+    q.warnings.some((w) =>
+      /validation data .*values\.csv: skipped 2 bad rows \(the first on line 6: column "f2": "abc" is not a number\)/.test(
+        w,
+      ),
+    ),
+    q.warnings.join('\n'),
+  );
   // A parity check takes every row: the same value is an error naming file:line and column.
-  await assert.rejects(checkModel({ model: fixture('models', 'mlp.onnx'), input: data, expected: fixture('data', 'mlp.expected.csv'), ignore: ['id'] }), /values\.csv:6: column "f2": "abc" is not a number/);
+  await assert.rejects(
+    checkModel({
+      model: fixture('models', 'mlp.onnx'),
+      input: data,
+      expected: fixture('data', 'mlp.expected.csv'),
+      ignore: ['id'],
+    }),
+    /values\.csv:6: column "f2": "abc" is not a number/,
+  );
 });
 
 test('a parity check refuses a bad row with CSV_BAD_ROW naming file:line', async () => {
   const dir = tempDir('mlops-badrow-');
   const data = withStrayQuote(dir);
-  await assert.rejects(checkModel({ model: fixture('models', 'mlp.onnx'), input: data, expected: fixture('data', 'mlp.expected.csv'), ignore: ['id'] }), (err: Error & { code?: string; exitCode?: number }) => {
-    assert.equal(err.code, 'CSV_BAD_ROW');
-    assert.equal(err.exitCode, 2);
-    assert.match(err.message, /stray\.csv:4: column "f0": a quote inside an unquoted value/);
-    return true;
-  });
+  await assert.rejects(
+    checkModel({
+      model: fixture('models', 'mlp.onnx'),
+      input: data,
+      expected: fixture('data', 'mlp.expected.csv'),
+      ignore: ['id'],
+    }),
+    (err: Error & { code?: string; exitCode?: number }) => {
+      assert.equal(err.code, 'CSV_BAD_ROW');
+      assert.equal(err.exitCode, 2);
+      assert.match(err.message, /stray\.csv:4: column "f0": a quote inside an unquoted value/);
+      return true;
+    },
+  );
 });

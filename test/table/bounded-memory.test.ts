@@ -22,7 +22,12 @@ test('a ~45 MB CSV through a reservoir sample, first rows and batches, with a 24
   let rows = 0;
   for (let _block = 0; rows * 80 < 40 * 1024 * 1024; _block++) {
     const lines: string[] = [];
-    for (let r = 0; r < rowsPerBlock; r++, rows++) lines.push(`${rows},${Array.from({ length: 10 }, (_, i) => ((rows * 7 + i * 13) % 1000) / 7).map((v) => v.toFixed(4)).join(',')}`);
+    for (let r = 0; r < rowsPerBlock; r++, rows++)
+      lines.push(
+        `${rows},${Array.from({ length: 10 }, (_, i) => ((rows * 7 + i * 13) % 1000) / 7)
+          .map((v) => v.toFixed(4))
+          .join(',')}`,
+      );
     writeSync(fd, lines.join('\n') + '\n');
   }
   closeSync(fd);
@@ -36,7 +41,10 @@ test('a ~45 MB CSV through a reservoir sample, first rows and batches, with a 24
     for await (const b of rowBatches(file, 4096, 'refuse')) batched += b.rows.length;
     console.log(JSON.stringify({ sample: sample.rows.length, total: sample.totalRows, first: first.totalRows, batched }));
   `;
-  const run = spawnSync(process.execPath, ['--max-old-space-size=24', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 120_000 });
+  const run = spawnSync(process.execPath, ['--max-old-space-size=24', '--input-type=module', '-e', script], {
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
   assert.equal(run.status, 0, run.stderr);
   assert.deepEqual(JSON.parse(run.stdout), { sample: 1000, total: rows, first: rows, batched: rows });
 });

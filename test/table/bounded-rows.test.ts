@@ -18,15 +18,21 @@ test('a bad row (stray quote, wrong field count) is skipped and counted in a sam
   const dir = tempDir('mlops-bounded-');
   const file = csv(dir, 'people.csv', STRAY_QUOTE);
   const sample = await readBoundedRows(file, { limit: 10, pick: 'first', badRows: 'skip' });
-  assert.deepEqual(sample.rows, [['ann', '1'], ['dee', '4']]);
+  assert.deepEqual(sample.rows, [
+    ['ann', '1'],
+    ['dee', '4'],
+  ]);
   assert.deepEqual(sample.lines, [2, 5]);
   assert.equal(sample.skipped, 2);
   assert.equal(sample.firstSkipped?.line, 3);
-  await assert.rejects(readBoundedRows(file, { limit: 10, pick: 'first', badRows: 'refuse' }), (err: Error & { code?: string }) => {
-    assert.equal(err.code, 'CSV_BAD_ROW');
-    assert.match(err.message, /people\.csv:3: column "name": a quote inside an unquoted value/);
-    return true;
-  });
+  await assert.rejects(
+    readBoundedRows(file, { limit: 10, pick: 'first', badRows: 'refuse' }),
+    (err: Error & { code?: string }) => {
+      assert.equal(err.code, 'CSV_BAD_ROW');
+      assert.match(err.message, /people\.csv:3: column "name": a quote inside an unquoted value/);
+      return true;
+    },
+  );
   const batches = rowBatches(file, 1, 'refuse');
   assert.deepEqual((await batches.next()).value?.rows, [['ann', '1']]);
   await assert.rejects(batches.next(), /people\.csv:3:/);
@@ -34,10 +40,18 @@ test('a bad row (stray quote, wrong field count) is skipped and counted in a sam
 
 test('BOM, CRLF, quoted commas and line breaks read the same as plain rows', async () => {
   const dir = tempDir('mlops-bounded-');
-  const file = csv(dir, 'mixed.csv', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('a,b\r\n1,"x, y"\r\n2,"two\r\nlines"\r\n3,z\r\n')]));
+  const file = csv(
+    dir,
+    'mixed.csv',
+    Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('a,b\r\n1,"x, y"\r\n2,"two\r\nlines"\r\n3,z\r\n')]),
+  );
   const t = await readBoundedRows(file, { limit: 10, pick: 'first', badRows: 'refuse' });
   assert.deepEqual(t.header, ['a', 'b']);
-  assert.deepEqual(t.rows, [['1', 'x, y'], ['2', 'two\r\nlines'], ['3', 'z']]);
+  assert.deepEqual(t.rows, [
+    ['1', 'x, y'],
+    ['2', 'two\r\nlines'],
+    ['3', 'z'],
+  ]);
   assert.deepEqual(t.lines, [2, 3, 5]);
 });
 
@@ -53,10 +67,17 @@ test('first rows stop early or count the rest; a reservoir sample spans the whol
   const values = sample.rows.map((r) => Number(r[0]));
   assert.equal(values.length, 100);
   assert.equal(sample.totalRows, 10_000);
-  assert.deepEqual(values, [...values].sort((a, b) => a - b), 'kept in file order');
+  assert.deepEqual(
+    values,
+    [...values].sort((a, b) => a - b),
+    'kept in file order',
+  );
   assert.ok(values[0] < 1000 && values[99] > 9000, `spread over the file: ${values[0]}..${values[99]}`);
   const quartiles = [0, 1, 2, 3].map((q) => values.filter((v) => Math.floor(v / 2500) === q).length);
-  assert.ok(quartiles.every((n) => n >= 10), `about a quarter in each quarter of the file: ${quartiles}`);
+  assert.ok(
+    quartiles.every((n) => n >= 10),
+    `about a quarter in each quarter of the file: ${quartiles}`,
+  );
   const again = await readBoundedRows(file, { limit: 100, pick: 'reservoir', badRows: 'skip' });
   assert.deepEqual(again.rows, sample.rows);
   const small = await readBoundedRows(file, { limit: 20_000, pick: 'reservoir', badRows: 'skip' });
@@ -73,7 +94,10 @@ test('batches cover every row once, in order, with at least one (empty) batch fo
     seen.push(...b.rows.flat());
   }
   assert.deepEqual(sizes, [10, 10, 5]);
-  assert.deepEqual(seen, Array.from({ length: 25 }, (_, i) => String(i)));
+  assert.deepEqual(
+    seen,
+    Array.from({ length: 25 }, (_, i) => String(i)),
+  );
   const empty = csv(dir, 'empty.csv', 'a,b\n');
   const batches = [];
   for await (const b of rowBatches(empty, 10, 'refuse')) batches.push(b.rows.length);
@@ -84,6 +108,9 @@ test('headRows (the rows column kinds are judged on) passes over broken quoting,
   const dir = tempDir('mlops-bounded-');
   const file = csv(dir, 'people.csv', STRAY_QUOTE);
   const info = await readHeader(file);
-  assert.deepEqual(await headRows(file, info, 2), [['ann', '1'], ['cid', '3', 'extra']]);
+  assert.deepEqual(await headRows(file, info, 2), [
+    ['ann', '1'],
+    ['cid', '3', 'extra'],
+  ]);
   await assert.rejects(headRows(file, info, 2, 'throw'), /people\.csv:3/);
 });

@@ -14,7 +14,10 @@ test('a binary file where a CSV is expected is named as such by the streaming re
     assert.equal(r.status, 2, args[0]);
     const doc = JSON.parse(r.stdout);
     assert.equal(doc.error.code, 'CSV_NOT_TEXT');
-    assert.match(doc.error.message, /mlp\.onnx is not a CSV file: it holds binary data \(it starts like an ONNX model\)/);
+    assert.match(
+      doc.error.message,
+      /mlp\.onnx is not a CSV file: it holds binary data \(it starts like an ONNX model\)/,
+    );
   }
 });
 
@@ -22,7 +25,10 @@ test('lone carriage-return line endings are refused the same by every reader; /d
   const dir = tempDir('mlops-cr-');
   const cr = path.join(dir, 'cr.csv');
   writeFileSync(cr, 'a,b\r0,1\r1,2\r');
-  for (const args of [['drift', '--reference', cr, '--current', cr], ['bench', fixture('models', 'mlp.onnx'), '--input', cr]]) {
+  for (const args of [
+    ['drift', '--reference', cr, '--current', cr],
+    ['bench', fixture('models', 'mlp.onnx'), '--input', cr],
+  ]) {
     const r = runCli(args);
     assert.equal(r.status, 2, args[0]);
     assert.match(r.stderr, /cr\.csv: lines end in a lone carriage return/);
@@ -36,8 +42,20 @@ test('a huge bad value is cut short in the error message', () => {
   const dir = tempDir('mlops-cr-');
   const lines = readFileSync(fixture('data', 'mlp.csv'), 'utf8').trimEnd().split('\n');
   const file = path.join(dir, 'bad.csv');
-  writeFileSync(file, [lines[0], lines[1].replace(/^1,[^,]*/, `1,${'x'.repeat(100_000)}`), ...lines.slice(2)].join('\n') + '\n');
-  const r = runCli(['predict-batch', fixture('models', 'mlp.onnx'), '--input', file, '--output', '/dev/null', '--keep', 'id']);
+  writeFileSync(
+    file,
+    [lines[0], lines[1].replace(/^1,[^,]*/, `1,${'x'.repeat(100_000)}`), ...lines.slice(2)].join('\n') + '\n',
+  );
+  const r = runCli([
+    'predict-batch',
+    fixture('models', 'mlp.onnx'),
+    '--input',
+    file,
+    '--output',
+    '/dev/null',
+    '--keep',
+    'id',
+  ]);
   assert.equal(r.status, 2);
   assert.match(r.stderr, /column "f0": "x{60}\.\.\." \(100,000 characters\) is not a number/);
   assert.ok(r.stderr.length < 2000);

@@ -24,11 +24,22 @@ function setUp(): { dir: string; named: string; shuffled: string } {
   model.metadataProps = [...(model.metadataProps ?? []), { key: 'feature_names', value: FEATURES.join(',') } as never];
   const named = path.join(dir, 'named.onnx');
   writeFileSync(named, encodeModel(model));
-  const lines = readFileSync(fixture('data', 'mlp.csv'), 'utf8').trimEnd().split('\n').map((l) => l.split(','));
+  const lines = readFileSync(fixture('data', 'mlp.csv'), 'utf8')
+    .trimEnd()
+    .split('\n')
+    .map((l) => l.split(','));
   const header = lines[0];
-  const expected = readFileSync(fixture('data', 'mlp.expected.csv'), 'utf8').trimEnd().split('\n').slice(1).map((l) => l.split(',').map(Number));
+  const expected = readFileSync(fixture('data', 'mlp.expected.csv'), 'utf8')
+    .trimEnd()
+    .split('\n')
+    .slice(1)
+    .map((l) => l.split(',').map(Number));
   const order = [...FEATURES].reverse().map((f) => header.indexOf(f));
-  const rows = lines.slice(1).map((r, k) => [String(k % 3), ...order.map((i) => r[i]), r[0], expected[k][1] > expected[k][0] ? '1' : '0'].join(','));
+  const rows = lines
+    .slice(1)
+    .map((r, k) =>
+      [String(k % 3), ...order.map((i) => r[i]), r[0], expected[k][1] > expected[k][0] ? '1' : '0'].join(','),
+    );
   const shuffled = path.join(dir, 'shuffled.csv');
   writeFileSync(shuffled, [['extra', ...[...FEATURES].reverse(), 'id', 'label'].join(','), ...rows].join('\n') + '\n');
   return { dir, named, shuffled };
@@ -39,24 +50,41 @@ test('check maps a reordered file by the recorded feature_names (parity passes),
   const r = await checkModel({ model: named, input: shuffled, expected: fixture('data', 'mlp.expected.csv') });
   assert.equal(r.parity?.passed, true);
   assert.ok(!r.problems.some((p) => p.code === 'FEATURES_BY_ORDER'));
-  const blind = await checkModel({ model: fixture('models', 'mlp.onnx'), input: shuffled, expected: fixture('data', 'mlp.expected.csv'), features: [...FEATURES].reverse() });
+  const blind = await checkModel({
+    model: fixture('models', 'mlp.onnx'),
+    input: shuffled,
+    expected: fixture('data', 'mlp.expected.csv'),
+    features: [...FEATURES].reverse(),
+  });
   assert.equal(blind.parity?.passed, false, 'the reversed columns fed in file order give other outputs');
 });
 
 test('quantize calibrates and validates on a reordered file by the recorded feature_names', async () => {
   const { dir, named, shuffled } = setUp();
-  const r = await quantizeModel({ model: named, output: path.join(dir, 'q.onnx'), mode: 'static', calibration: shuffled, validate: shuffled });
+  const r = await quantizeModel({
+    model: named,
+    output: path.join(dir, 'q.onnx'),
+    mode: 'static',
+    calibration: shuffled,
+    validate: shuffled,
+  });
   assert.equal(r.calibration?.rows, 200);
   assert.ok(!r.warnings.some((w) => /by their order/.test(w)), r.warnings.join('\n'));
   // Taken from the file instead, extra, the features and id are 32 numeric columns: refused.
-  await assert.rejects(quantizeModel({ model: fixture('models', 'mlp.onnx'), output: path.join(dir, 'q2.onnx'), validate: shuffled }), { code: 'CSV_FEATURE_COUNT' });
+  await assert.rejects(
+    quantizeModel({ model: fixture('models', 'mlp.onnx'), output: path.join(dir, 'q2.onnx'), validate: shuffled }),
+    { code: 'CSV_FEATURE_COUNT' },
+  );
 });
 
 test('bench and a checklist metric read a reordered file by the recorded feature_names', async () => {
   const { named, shuffled } = setUp();
   const b = await benchModel({ model: named, input: shuffled, batchSizes: [8], warmup: 0, iterations: 1 });
   assert.equal(b.inputs, 'csv');
-  await assert.rejects(benchModel({ model: fixture('models', 'mlp.onnx'), input: shuffled, batchSizes: [8], warmup: 0, iterations: 1 }), { code: 'CSV_FEATURE_COUNT' });
+  await assert.rejects(
+    benchModel({ model: fixture('models', 'mlp.onnx'), input: shuffled, batchSizes: [8], warmup: 0, iterations: 1 }),
+    { code: 'CSV_FEATURE_COUNT' },
+  );
   // The labels are the source model's own argmax: mapped by name, the exported model agrees on every row.
   assert.equal(await evaluateMetric(named, { data: shuffled, label: 'label', metric: 'accuracy' }), 1);
 });

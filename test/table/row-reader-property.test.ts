@@ -32,7 +32,9 @@ function csvFile(next: () => number): string {
   const columns = 1 + Math.floor(next() * 4);
   const eol = next() < 0.5 ? '\n' : '\r\n';
   const header = Array.from({ length: columns }, (_, i) => (next() < 0.2 ? `"col ${i}"` : `c${i}`));
-  const rows = Array.from({ length: 1 + Math.floor(next() * 25) }, () => Array.from({ length: columns }, () => field(next)).join(','));
+  const rows = Array.from({ length: 1 + Math.floor(next() * 25) }, () =>
+    Array.from({ length: columns }, () => field(next)).join(','),
+  );
   const bom = next() < 0.2 ? '\ufeff' : '';
   const last = next() < 0.7 ? eol : '';
   return bom + [header.join(','), ...rows].join(eol) + last;
@@ -51,7 +53,7 @@ async function readAll(file: string, highWaterMark: number): Promise<string[][]>
   return [header.header, ...rows];
 }
 
-test('the streaming reader gives csv-parse\'s rows on random RFC 4180 files, at read buffers of 1 to 64 bytes', async () => {
+test("the streaming reader gives csv-parse's rows on random RFC 4180 files, at read buffers of 1 to 64 bytes", async () => {
   const dir = tempDir('mlops-prop-');
   const file = path.join(dir, 'random.csv');
   for (let seed = 1; seed <= 150; seed++) {
@@ -59,7 +61,12 @@ test('the streaming reader gives csv-parse\'s rows on random RFC 4180 files, at 
     const text = csvFile(next);
     writeFileSync(file, text);
     // Rows that are all empty are skipped by both (a blank line is no row).
-    const expected = (parse(text, { bom: true, relax_column_count: true, skip_empty_lines: true, record_delimiter: ['\r\n', '\n'] }) as string[][]);
+    const expected = parse(text, {
+      bom: true,
+      relax_column_count: true,
+      skip_empty_lines: true,
+      record_delimiter: ['\r\n', '\n'],
+    }) as string[][];
     for (const highWaterMark of [1, 2, 3, 7, 64]) {
       const actual = await readAll(file, highWaterMark);
       assert.deepEqual(actual, expected, `seed ${seed}, read buffer ${highWaterMark} bytes:\n${JSON.stringify(text)}`);

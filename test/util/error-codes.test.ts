@@ -26,7 +26,13 @@ test('every error code has an area, an exit code and a one-line meaning', () => 
 });
 
 test("an MlopsError's exit code is its code's, from the catalogue", () => {
-  const cases: Array<[ErrorCode, number]> = [['CSV_BAD_ROW', 2], ['TOO_MANY_REJECTS', 1], ['REGISTRY_GATE_FAILED', 1], ['QUANTIZE_BROKEN_OUTPUT', 3], ['OUTPUT_READER_GONE', 0]];
+  const cases: Array<[ErrorCode, number]> = [
+    ['CSV_BAD_ROW', 2],
+    ['TOO_MANY_REJECTS', 1],
+    ['REGISTRY_GATE_FAILED', 1],
+    ['QUANTIZE_BROKEN_OUTPUT', 3],
+    ['OUTPUT_READER_GONE', 0],
+  ];
   for (const [code, exit] of cases) assert.equal(new MlopsError(code, 'x').exitCode, exit, code);
   // A re-thrown code keeps its exit code: wrappers pass the code, never a number.
   const inner = new MlopsError('QUANTIZE_NONFINITE', 'inner');
@@ -34,5 +40,6 @@ test("an MlopsError's exit code is its code's, from the catalogue", () => {
 });
 
 test('the finding codes and the error codes that check reports do not collide in meaning', () => {
-  for (const code of Object.keys(FINDING_CODES)) assert.ok(!(code in ERROR_CODES), `${code} is both a finding and an error code`);
+  for (const code of Object.keys(FINDING_CODES))
+    assert.ok(!(code in ERROR_CODES), `${code} is both a finding and an error code`);
 });

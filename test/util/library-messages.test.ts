@@ -21,7 +21,8 @@ function errorCalls(source: string): Array<{ line: number; text: string }> {
   const calls: Array<{ line: number; text: string }> = [];
   for (let at = source.indexOf('new MlopsError('); at >= 0; at = source.indexOf('new MlopsError(', at + 1)) {
     let i = at + 'new MlopsError('.length;
-    for (let depth = 1; depth > 0 && i < source.length; i++) depth += source[i] === '(' ? 1 : source[i] === ')' ? -1 : 0;
+    for (let depth = 1; depth > 0 && i < source.length; i++)
+      depth += source[i] === '(' ? 1 : source[i] === ')' ? -1 : 0;
     calls.push({ line: source.slice(0, at).split('\n').length, text: source.slice(at, i) });
   }
   return calls;

@@ -38,16 +38,27 @@ test('formatFloat32 gives the shortest round-tripping decimal for random float32
 
 test('formatFloat32 edge values print like numpy', () => {
   const cases: Array<[number, string]> = [
-    [0.1, '0.1'], [1.5, '1.5'], [100, '100'], [16777216, '16777216'], [-2.5e-7, '-2.5e-7'],
-    [3.4028234663852886e38, '3.4028235e+38'], [1.401298464324817e-45, '1e-45'], [1e21, '1e+21'],
-    [0, '0'], [-0, '-0'], [NaN, 'NaN'], [Infinity, 'inf'], [-Infinity, '-inf'], [0.4987123906612396, '0.4987124'],
+    [0.1, '0.1'],
+    [1.5, '1.5'],
+    [100, '100'],
+    [16777216, '16777216'],
+    [-2.5e-7, '-2.5e-7'],
+    [3.4028234663852886e38, '3.4028235e+38'],
+    [1.401298464324817e-45, '1e-45'],
+    [1e21, '1e+21'],
+    [0, '0'],
+    [-0, '-0'],
+    [NaN, 'NaN'],
+    [Infinity, 'inf'],
+    [-Infinity, '-inf'],
+    [0.4987123906612396, '0.4987124'],
   ];
   for (const [value, text] of cases) assert.equal(formatFloat32(value), text, String(value));
 });
 
 test('parseDecimal and scanDecimal give exactly what Number() gives, or defer', () => {
   let seed = 99;
-  const next = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  const next = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
   for (let i = 0; i < 100_000; i++) {
     const text = ((next() - 0.5) * 10 ** Math.floor(next() * 12 - 6)).toPrecision(1 + Math.floor(next() * 15));
     const v = parseDecimal(text, 0, text.length);
@@ -66,7 +77,15 @@ test('parseDecimal and scanDecimal give exactly what Number() gives, or defer', 
 });
 
 test('formatFloat64 keeps the sign of zero and spells infinities as numpy does', () => {
-  assert.deepEqual([-0, 0, 0.1, -1e-300, Infinity, -Infinity, NaN].map(formatFloat64), ['-0', '0', '0.1', '-1e-300', 'inf', '-inf', 'NaN']);
+  assert.deepEqual([-0, 0, 0.1, -1e-300, Infinity, -Infinity, NaN].map(formatFloat64), [
+    '-0',
+    '0',
+    '0.1',
+    '-1e-300',
+    'inf',
+    '-inf',
+    'NaN',
+  ]);
   assert.equal(formatFloat32(-0), '-0');
 });
 
@@ -77,10 +96,18 @@ test('formatFloat32 breaks exact decimal ties towards the even digit, as numpy d
   assert.equal(formatFloat32(0.5), '0.5');
 });
 
-test('formatFloat16: shortest digits that read back to the same half, numpy\'s choice on ties', async () => {
+test("formatFloat16: shortest digits that read back to the same half, numpy's choice on ties", async () => {
   const { numberToHalf } = await import('../../src/util/float16.js');
   const { formatFloat16 } = await import('../../src/util/format-number.js');
-  const cases: Array<[number, string]> = [[0.1, '0.1'], [0.015625, '0.01563'], [65504, '65500'], [2 ** -24, '6e-8'], [-2.5, '-2.5'], [1e6, 'inf'], [-0, '-0']];
+  const cases: Array<[number, string]> = [
+    [0.1, '0.1'],
+    [0.015625, '0.01563'],
+    [65504, '65500'],
+    [2 ** -24, '6e-8'],
+    [-2.5, '-2.5'],
+    [1e6, 'inf'],
+    [-0, '-0'],
+  ];
   for (const [value, text] of cases) assert.equal(formatFloat16(numberToHalf(value)), text, String(value));
   // Every finite half reads back from its text to the same bits.
   for (let bits = 0; bits < 0x10000; bits++) {

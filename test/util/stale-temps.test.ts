@@ -15,7 +15,21 @@ test('a SIGKILLed predict-batch leaves a temporary file that the next run writin
   const big = path.join(dir, 'big.csv');
   writeFileSync(big, [lines[0], ...Array.from({ length: 500 }, () => lines.slice(1).join('\n'))].join('\n') + '\n');
   const out = path.join(dir, 'preds.csv');
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'mlops'), 'predict-batch', fixture('models', 'mlp.onnx'), '--input', big, '--output', out, '--keep', 'id'], { stdio: 'ignore' });
+  const child = spawn(
+    process.execPath,
+    [
+      path.join(ROOT, 'bin', 'mlops'),
+      'predict-batch',
+      fixture('models', 'mlp.onnx'),
+      '--input',
+      big,
+      '--output',
+      out,
+      '--keep',
+      'id',
+    ],
+    { stdio: 'ignore' },
+  );
   let done = false;
   const exited = new Promise((resolve) => child.once('exit', resolve)).then(() => (done = true));
   while (temps(dir).length === 0 && !done) await new Promise((r) => setTimeout(r, 5));
@@ -24,13 +38,22 @@ test('a SIGKILLed predict-batch leaves a temporary file that the next run writin
   assert.equal(temps(dir).length, 1, 'the killed run left its temporary file');
   assert.equal(existsSync(out), false);
 
-  const again = runCli(['predict-batch', fixture('models', 'mlp.onnx'), '--input', fixture('data', 'mlp.csv'), '--output', out, '--keep', 'id']);
+  const again = runCli([
+    'predict-batch',
+    fixture('models', 'mlp.onnx'),
+    '--input',
+    fixture('data', 'mlp.csv'),
+    '--output',
+    out,
+    '--keep',
+    'id',
+  ]);
   assert.equal(again.status, 0, again.stderr);
   assert.deepEqual(temps(dir), []);
   assert.equal(readFileSync(out, 'utf8').split('\n').length, 202);
 });
 
-test('stale temporaries: a dead owner here is removed; another namespace\'s file only once it is old', async () => {
+test("stale temporaries: a dead owner here is removed; another namespace's file only once it is old", async () => {
   const dir = tempDir('mlops-stale-');
   const target = path.join(dir, 'out.csv');
   const deadHere = path.join(dir, `.out.csv.tmp-${ownerTag()}-999999999-0011aabb`);
