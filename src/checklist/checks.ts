@@ -240,7 +240,8 @@ export const CHECKS: Record<string, CheckFn> = {
       registry: ctx.registry,
       onNote: (m: string) => notes.includes(m) || notes.push(m),
     };
-    const value = await evaluateMetric(await ctx.load(), options);
+    const model = await ctx.load();
+    const value = await evaluateMetric(model, options);
     const higherIsBetter = metric === 'accuracy' || metric === 'f1' || metric === 'auc';
     const failures: string[] = [];
     const thresholds: string[] = [];
@@ -254,7 +255,11 @@ export const CHECKS: Record<string, CheckFn> = {
     }
     let baselineText = '';
     if (str(c, 'baseline')) {
-      const base = await evaluateMetric(modelRefIn(ctx.baseDir, str(c, 'baseline')!), options);
+      // The baseline is scored on the columns the model is (its own recorded list first, else the model's).
+      const base = await evaluateMetric(modelRefIn(ctx.baseDir, str(c, 'baseline')!), {
+        ...options,
+        fallbackFeatures: model.recordedFeatures,
+      });
       // Improvement in the metric's good direction; margins as MLflow's MetricThreshold.
       const change = higherIsBetter ? value - base : base - value;
       const minAbs = num(c, 'min_absolute_change') ?? 0;

@@ -2,7 +2,9 @@
 import { loadModel, type LoadedModel } from '../models/load-model.js';
 import { stripZipMap, type ZipMapRewrite } from '../onnx/zipmap.js';
 import { openSession } from '../runtime/session.js';
-import { readBoundedRows } from '../table/bounded-rows.js';
+import { readBoundedRows, type BoundedRows } from '../table/bounded-rows.js';
+import { isMissingCell, parseFloatCell, quoteCell } from '../table/cell-values.js';
+import type { RecordedFeatures } from '../onnx/load-model.js';
 import { sampleFeeds } from '../table/feeds.js';
 import { accuracy, f1, mae, rmse, rocAuc } from '../stats/metrics.js';
 import { MlopsError } from '../util/errors.js';
@@ -17,8 +19,13 @@ export interface MetricOptions {
   features?: string[];
   ignore?: string[];
   registry?: string;
-  /** Told when the metric ran on a sample of the file, or bad rows were skipped. */
+  /** Told when the metric ran on a sample of the file, bad rows were skipped, or features were taken by column order. */
   onNote?: (message: string) => void;
+  /**
+   * The feature list to map columns by when the model records none of its own:
+   * a baseline model is scored on the same columns as the model it is compared with.
+   */
+  fallbackFeatures?: RecordedFeatures;
 }
 
 /**
@@ -50,14 +57,16 @@ export async function evaluateMetric(model: string | LoadedModel, options: Metri
     const labelIndex = table.header.indexOf(options.label);
     if (labelIndex < 0)
       throw new MlopsError('CSV_COLUMNS_MISSING', `${options.data} has no label column "${options.label}"`);
+    const regression = options.metric === 'rmse' || options.metric === 'mae';
     const sample = sampleFeeds(
-      table,
+      labelledRows(table, labelIndex, regression),
       session.inputs,
       {
         features: options.features,
         ignore: options.ignore,
         setAside: [options.label],
-        recordedFeatures: loaded.recordedFeatures,
+        recordedFeatures: loaded.recordedFeatures ?? options.fallbackFeatures,
+        onWarning: options.onNote,
       },
       'metric data',
     );
@@ -68,7 +77,7 @@ export async function evaluateMetric(model: string | LoadedModel, options: Metri
       });
     const feeds = sample.feeds;
     const outputs = await session.run(feeds);
-    const truth = sample.table.rows.map((r) => r[labelIndex]);
+    const truth = sample.table.rows.map((r) => canonicalLabel(r[labelIndex]));
     const names = Object.keys(outputs);
     const pick = (pred: (t: Tensor) => boolean) =>
       options.output ? outputs[options.output] : names.map((n) => outputs[n]).find(pred);
@@ -78,7 +87,7 @@ export async function evaluateMetric(model: string | LoadedModel, options: Metri
         `model has no output "${options.output}" (outputs: ${names.join(', ')})`,
       );
     const scores = pick((t) => t.dims.length === 2 && t.dims[1] > 1 && (t.type === 'float32' || t.type === 'float64'));
-    if (options.metric === 'rmse' || options.metric === 'mae') {
+    if (regression) {
       const values = pick((t) => t.type.startsWith('float') && (t.dims.length === 1 || t.dims[1] === 1));
       if (!values) throw new MlopsError('CHECKLIST_OUTPUT', `no [N] or [N, 1] float output for ${options.metric}`);
       const predicted = Array.from(values.data as Float32Array, Number);
@@ -89,14 +98,15 @@ export async function evaluateMetric(model: string | LoadedModel, options: Metri
     const labelOutput = pick((t) => t.dims.length === 1 && !t.type.startsWith('float'));
     const labels = zipmaps[0]?.labels;
     let predicted: string[];
-    if (labelOutput && !options.output) predicted = Array.from(labelOutput.data as ArrayLike<unknown>, String);
+    if (labelOutput && !options.output)
+      predicted = Array.from(labelOutput.data as ArrayLike<unknown>, (v) => canonicalLabel(String(v)));
     else if (scores) {
       const k = scores.dims[1];
       const data = scores.data as Float32Array;
       predicted = truth.map((_, r) => {
         let best = 0;
         for (let j = 1; j < k; j++) if (data[r * k + j] > data[r * k + best]) best = j;
-        return String(labels?.[best] ?? best);
+        return canonicalLabel(String(labels?.[best] ?? best));
       });
     } else throw new MlopsError('CHECKLIST_OUTPUT', 'no class output: expected a label output or [N, K] scores');
     if (options.metric === 'accuracy') return accuracy(truth, predicted);
@@ -110,4 +120,36 @@ export async function evaluateMetric(model: string | LoadedModel, options: Metri
   } finally {
     await session.release();
   }
+}
+
+/**
+ * The rows whose label can be scored. A missing label (empty, NaN, NA...) or,
+ * for a regression metric, one that is not a number is a bad row: skipped and
+ * counted with the sample's other bad rows, never read as 0 or as a wrong class.
+ */
+function labelledRows(table: BoundedRows, labelIndex: number, numeric: boolean): BoundedRows {
+  const kept: BoundedRows = { ...table, rows: [], lines: [] };
+  table.rows.forEach((row, r) => {
+    const label = row[labelIndex] ?? '';
+    const problem = isMissingCell(label)
+      ? `a missing label (${label.trim() === '' ? 'empty' : quoteCell(label)})`
+      : numeric && parseFloatCell(label) === undefined
+        ? `label ${quoteCell(label)} is not a number`
+        : undefined;
+    if (!problem) {
+      kept.rows.push(row);
+      kept.lines.push(table.lines[r]);
+      return;
+    }
+    kept.skipped++;
+    if (!kept.firstSkipped || table.lines[r] < kept.firstSkipped.line)
+      kept.firstSkipped = { line: table.lines[r], reason: `column "${table.header[labelIndex]}": ${problem}` };
+  });
+  return kept;
+}
+
+/** Classes compare by value when they are numbers: pandas writes class 1 as "1.0", a model's argmax gives 1. */
+function canonicalLabel(text: string): string {
+  const n = parseFloatCell(text);
+  return n === undefined ? text.trim() : String(n);
 }

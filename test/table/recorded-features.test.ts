@@ -88,3 +88,26 @@ test('bench and a checklist metric read a reordered file by the recorded feature
   // The labels are the source model's own argmax: mapped by name, the exported model agrees on every row.
   assert.equal(await evaluateMetric(named, { data: shuffled, label: 'label', metric: 'accuracy' }), 1);
 });
+
+test("a checklist metric's baseline without a feature list of its own is scored on the model's recorded columns", async () => {
+  const { dir, named, shuffled } = setUp();
+  const { runChecklist } = await import('../../src/checklist/index.js');
+  const { validateConfig } = await import('../../src/checklist/config.js');
+  const check = {
+    id: 'acc',
+    type: 'metric',
+    data: shuffled,
+    label: 'label',
+    metric: 'accuracy',
+    ignore: ['extra', 'id'],
+    baseline: fixture('models', 'mlp.onnx'),
+    min_absolute_change: 0,
+  };
+  const r = await runChecklist({
+    checklist: validateConfig({ checks: [check] }, path.join(dir, 'c.yml')),
+    model: named,
+  });
+  // The same network: fed the same columns, the baseline scores 1 too (by file order it scored about 0.5).
+  assert.match(r.checks[0].message, /accuracy 1 \(baseline .*mlp\.onnx: 1\)/);
+  assert.equal(r.checks[0].status, 'pass');
+});
