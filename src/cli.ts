@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { ExitCode } from './util/errors.js';
+import { ExitCode, type ErrorCode } from './util/errors.js';
 import { removeLiveTemps } from './util/fs-atomic.js';
 import { noteStdoutClosed, reportError, reportStdoutFailure, writeJsonError } from './cli/run.js';
 import { argvWantsJson } from './cli/format.js';
@@ -85,9 +85,18 @@ export async function main(argv: string[]): Promise<void> {
       const ok = ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(err.code);
       process.exitCode = ok ? ExitCode.Ok : ExitCode.Usage;
       if (!ok && argvWantsJson(argv))
-        writeJsonError('USAGE', err.message.replace(/^error: /, ''), 'see --help', ExitCode.Usage);
+        writeJsonError(commanderCode(err.code), err.message.replace(/^error: /, ''), 'see --help', ExitCode.Usage);
       return;
     }
     process.exitCode = reportError(err, { debug: argv.includes('--debug'), json: argvWantsJson(argv) });
   }
+}
+
+/** The catalogue code of a command-line error commander found: the same code the library gives for the same mistake. */
+function commanderCode(code: string): ErrorCode {
+  if (code === 'commander.invalidArgument') return 'OPTION_INVALID';
+  if (code === 'commander.missingMandatoryOptionValue' || code === 'commander.optionMissingArgument')
+    return 'OPTION_MISSING';
+  if (code === 'commander.conflictingOption') return 'OPTIONS_CONFLICT';
+  return 'USAGE';
 }

@@ -14,7 +14,7 @@ import { checkStructure } from './structure.js';
 import { summarizeModel } from './inspect.js';
 
 /** Load `file` (an absolute path) and refuse what the registry must not store; the facts to record otherwise. */
-export async function registrableModel(file: string): Promise<ModelFacts> {
+export async function registrableModel(file: string): Promise<ModelFacts & { file: string }> {
   const loaded = await loadModel(file);
   if (hasExternalData(loaded.model)) {
     throw new MlopsError(
@@ -44,6 +44,8 @@ export async function registrableModel(file: string): Promise<ModelFacts> {
     producer: [summary.producer_name, summary.producer_version].filter(Boolean).join(' '),
     ir_version: summary.ir_version,
     opsets: Object.fromEntries(summary.opsets.map((o) => [o.domain, o.version])),
+    // The .onnx file itself: a folder in the ONNX test-data layout names its model.onnx.
+    file: loaded.path,
   };
 }
 
@@ -56,6 +58,6 @@ export async function registerCheckedModel(options: RegisterOptions): Promise<Re
   // Names are checked before the model is read, as they always were.
   validateNewModelName(options.name);
   if (options.alias) validateName(options.alias, 'alias');
-  const model = await registrableModel(path.resolve(options.cwd ?? process.cwd(), options.file));
-  return registerVersion({ ...options, model });
+  const { file, ...model } = await registrableModel(path.resolve(options.cwd ?? process.cwd(), options.file));
+  return registerVersion({ ...options, file, model });
 }

@@ -4,7 +4,7 @@ import { ExitCode, MlopsError } from '../util/errors.js';
 import type { ChecklistOptions } from '../checklist/index.js';
 import { collect, examples, parseOutputPath } from './parsers.js';
 import { addFlags, flagSet, readFlags, REGISTRY_FLAG } from './flags.js';
-import { addFormatFlags } from './format.js';
+import { addFormatFlags, chosenFormat } from './format.js';
 import { commandAction } from './shape.js';
 
 const FLAGS = flagSet<ChecklistOptions>()({
@@ -118,13 +118,25 @@ Examples:
     .action(
       commandAction({
         // `checklist` itself has --output too; commander hands the value to whichever parses it first.
-        options: (_args, c) => ({
-          ...readFlags(c, INIT),
-          output:
-            readFlags(c, INIT).output ??
-            (c.parent ? readFlags(c.parent, OUTPUT).output : undefined) ??
-            'mlops.checklist.yml',
-        }),
+        options: (_args, c) => {
+          // `checklist`'s --format/--json reach init too (commander); init prints YAML or nothing, so refuse them.
+          const format = c.parent ? chosenFormat(c.parent) : 'table';
+          if (format !== 'table')
+            throw new MlopsError(
+              'OPTIONS_CONFLICT',
+              `checklist init writes a starter YAML file; it has no ${format} output`,
+              {
+                hint: '--format and --json choose the report of mlops checklist; init --output - prints the YAML',
+              },
+            );
+          return {
+            ...readFlags(c, INIT),
+            output:
+              readFlags(c, INIT).output ??
+              (c.parent ? readFlags(c.parent, OUTPUT).output : undefined) ??
+              'mlops.checklist.yml',
+          };
+        },
         run: async ({ output, force }) => {
           const { STARTER_CONFIG } = await import('../checklist/starter.js');
           if (output === '-') return { config: STARTER_CONFIG };

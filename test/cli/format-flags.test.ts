@@ -60,7 +60,11 @@ test('a format a command does not print is a usage error naming the ones it does
   );
   const j = runCli(['predict-batch', model, '--input', data, '--format', 'html', '--json']);
   assert.equal(j.status, 2);
-  assert.equal(JSON.parse(j.stdout).error.code, 'USAGE', 'asked for JSON: the usage error is a JSON document too');
+  assert.equal(
+    JSON.parse(j.stdout).error.code,
+    'OPTION_INVALID',
+    'asked for JSON: the usage error is a JSON document too, with the code the library gives a bad value',
+  );
   const both = runCli(['drift', '--reference', data, '--current', data, '--markdown', '--json']);
   assert.equal(both.status, 2);
   assert.match(both.stderr, /error: --json and --markdown ask for different output formats: give one/);
@@ -136,4 +140,15 @@ test('checklist --format junit and drift --format markdown/html are the old --fo
   assert.equal(html.status, 0, html.stderr);
   assert.match(html.stdout, /^<!doctype html>/);
   assert.equal(html.stdout.length, runCli([...drift, '--html', '-']).stdout.length);
+});
+
+test('checklist init prints YAML or nothing: a report format given to it is refused, not ignored', async () => {
+  for (const flags of [['--json'], ['--format', 'junit']]) {
+    const r = await runCli(['checklist', 'init', '--output', '-', ...flags]);
+    assert.equal(r.status, 2, flags.join(' '));
+    assert.match(r.stderr, /checklist init writes a starter YAML file; it has no (json|junit) output/);
+  }
+  const yaml = await runCli(['checklist', 'init', '--output', '-']);
+  assert.equal(yaml.status, 0);
+  assert.match(yaml.stdout, /^checks:/m);
 });
