@@ -64,7 +64,9 @@ const registry = (meaning: string): ErrorCodeInfo => ({ area: 'registry', exit: 
 
 export const ERROR_CODES = {
   // Options and command line
-  USAGE: usage('the command line cannot be parsed: an unknown flag, a missing argument, or a flag given twice'),
+  USAGE: usage(
+    'the command line cannot be parsed: an unknown flag, a missing argument, or a value a flag does not accept',
+  ),
   OPTION_MISSING: usage('an option the command needs is not given, alone or as the companion another option needs'),
   OPTION_INVALID: usage('an option has a value that is malformed or out of range'),
   OPTIONS_CONFLICT: usage('options that cannot be combined were given together'),
