@@ -80,8 +80,6 @@ export class ModelSession implements ModelSignature {
     readonly model: ModelProto,
     readonly inputs: ValueSignature[],
     readonly outputs: ValueSignature[],
-    /** The bytes onnxruntime loaded (after any transform), e.g. for a worker-thread copy. */
-    readonly bytes: Uint8Array,
   ) {}
 
   /** Outputs onnxruntime-node can return (tensors, not sequences or maps). */
@@ -182,5 +180,5 @@ export async function createSession(
     throw loadFailed(label, err);
   }
   const { inputs, outputs } = modelSignature(model, label);
-  return new ModelSession(session, label, model, inputs, outputs, bytes);
+  return new ModelSession(session, label, model, inputs, outputs);
 }
