@@ -14,7 +14,7 @@ import { MlopsError } from '../util/errors.js';
 import { compareWithExcess, mergeComparisons, type PartComparison, type Tolerance } from './parity.js';
 import type { ParitySetResult } from './index.js';
 
-/** Rows per model call: large enough to keep onnxruntime busy, small enough to hold in memory twice over. */
+/** Default rows per model call: large enough to keep onnxruntime busy, small enough to hold in memory twice over. */
 export const PARITY_BATCH_ROWS = 8192;
 
 export async function parityCsv(
@@ -22,10 +22,11 @@ export async function parityCsv(
   files: { input: string; expected: string },
   mapping: CsvMappingOptions,
   tolerance: Tolerance,
+  batchRows: number = PARITY_BATCH_ROWS,
 ): Promise<ParitySetResult> {
   // Rows pair by position: a bad row cannot be skipped (it would shift every later pair), so it is refused with its line.
-  const inputs = parityBatches('`input`', files.input);
-  const expecteds = parityBatches('`expected`', files.expected);
+  const inputs = parityBatches('`input`', files.input, batchRows);
+  const expecteds = parityBatches('`expected`', files.expected, batchRows);
   const names = session.tensorOutputs.map((o) => o.name);
   let columns: ColumnMapping | undefined;
   let merged: PartComparison[] | undefined;
@@ -66,9 +67,13 @@ async function countRest(batches: AsyncGenerator<BoundedRows>, current: BoundedR
   return total;
 }
 
-async function* parityBatches(flag: '`input`' | '`expected`', file: string): AsyncGenerator<BoundedRows> {
+async function* parityBatches(
+  flag: '`input`' | '`expected`',
+  file: string,
+  batchRows: number,
+): AsyncGenerator<BoundedRows> {
   try {
-    yield* rowBatches(file, PARITY_BATCH_ROWS, 'refuse');
+    yield* rowBatches(file, batchRows, 'refuse');
   } catch (err) {
     if (err instanceof MlopsError && (err.code === 'CSV_NOT_TEXT' || err.code === 'CSV_NOT_FOUND')) {
       throw new MlopsError(err.code, `${flag}: ${err.message}`, {

@@ -7,11 +7,12 @@ import type { Tensor } from '../onnx/tensor.js';
 import type { ModelSession } from '../runtime/session.js';
 import { ORT_VERSION } from '../runtime/capabilities.js';
 import { MlopsError } from '../util/errors.js';
+import { MAX_BATCH_SIZE } from '../util/limits.js';
 import { checkCompatibility } from './compatibility.js';
-import { parityCsv } from './csv-parity.js';
+import { PARITY_BATCH_ROWS, parityCsv } from './csv-parity.js';
 import { COMPARISON_RULE, compareTensors, type OutputComparison, type Tolerance } from './parity.js';
 import { hasErrors, type Problem } from './problems.js';
-import { smokeRun, type SmokeRun } from './smoke-run.js';
+import { SMOKE_BATCH_ROWS, smokeRun, type SmokeRun } from './smoke-run.js';
 import { checkExternalData, checkStructure } from './structure.js';
 import { readTestData, type TestDataSet } from './test-data.js';
 
@@ -36,7 +37,13 @@ export interface CheckOptions {
   atol?: number;
   /** Sizes for named symbolic dims in the smoke run. */
   dims?: Record<string, number>;
-  /** Larger size tried for symbolic dims after 1 (default 7). */
+  /**
+   * Rows per model call, as in every command: the synthesized run tries it for symbolic dims after 1
+   * (default 7: a batch other than 1 catches batch-1-only exports), and tabular parity calls the model
+   * with this many rows at a time (default PARITY_BATCH_ROWS, 8,192).
+   */
+  batchSize?: number;
+  /** @deprecated the old name of `batchSize`. */
   batch?: number;
   threads?: number;
 }
@@ -94,8 +101,9 @@ export async function checkModel(options: CheckOptions): Promise<CheckResult> {
   checkDims(options.dims, loaded.model, loaded.path);
   const problems: Problem[] = [...checkStructure(loaded.model), ...(await checkExternalData(loaded.model, loaded.dir))];
   problems.push(...checkCompatibility(loaded.model));
-  const batch = options.batch ?? 7;
-  const smoke = await smokeRun(loaded, { dims: options.dims, symbolicSizes: [1, batch], threads: options.threads });
+  const batchSize = options.batchSize ?? options.batch;
+  const symbolicSizes = [...new Set([1, batchSize ?? SMOKE_BATCH_ROWS])];
+  const smoke = await smokeRun(loaded, { dims: options.dims, symbolicSizes, threads: options.threads });
   // A problem the structure stage found (e.g. an escaping external path) also stops the load: report it once.
   const seen = new Set(problems.map((p) => `${p.code}\u0000${p.message}`));
   problems.push(
@@ -131,7 +139,13 @@ export async function checkModel(options: CheckOptions): Promise<CheckResult> {
           }),
       };
       parity = report('csv', tolerance, [
-        await parityCsv(smoke.session, { input: options.input, expected: options.expected }, mapping, tolerance),
+        await parityCsv(
+          smoke.session,
+          { input: options.input, expected: options.expected },
+          mapping,
+          tolerance,
+          batchSize ?? PARITY_BATCH_ROWS,
+        ),
       ]);
     }
   } finally {
@@ -253,6 +267,14 @@ async function paritySet(session: ModelSession, set: TestDataSet, tolerance: Tol
 
 /** Flag combinations that would otherwise be silently ignored. */
 function checkCheckOptions(options: CheckOptions): void {
+  if (options.batchSize !== undefined && options.batch !== undefined)
+    throw new MlopsError('OPTIONS_CONFLICT', '`batch` is the old name of `batchSize`: pass one');
+  const batchSize = options.batchSize ?? options.batch;
+  if (batchSize !== undefined && (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > MAX_BATCH_SIZE))
+    throw new MlopsError(
+      'OPTION_INVALID',
+      `\`batchSize\` must be an integer from 1 to ${MAX_BATCH_SIZE} rows per model call (got ${batchSize})`,
+    );
   if ((options.input === undefined) !== (options.expected === undefined)) {
     throw new MlopsError(
       'OPTION_MISSING',
@@ -300,7 +322,7 @@ function checkDims(
       {
         hint: symbolic.size
           ? 'name one of those dims, e.g. `dims` ' + [...symbolic][0] + '=8'
-          : 'drop `dims`; `batch` sets the size of unnamed dims',
+          : 'drop `dims`; `batchSize` sets the size of unnamed dims',
       },
     );
   }

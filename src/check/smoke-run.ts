@@ -37,6 +37,9 @@ export interface SmokeRunOptions {
   threads?: number;
 }
 
+/** Default rows per call of the synthesized run after 1: a batch other than 1 catches exports that only run at batch 1. */
+export const SMOKE_BATCH_ROWS = 7;
+
 function countNonFinite(tensor: Tensor): number {
   if (!FLOAT_TYPES.has(tensor.type) || tensor.type === 'float16' || tensor.type === 'bfloat16') return 0;
   let bad = 0;
@@ -64,7 +67,7 @@ export async function smokeRun(loaded: LoadedModel, options: SmokeRunOptions = {
     return { problems, runs, zipmaps };
   }
   const symbolic = session.inputs.some((i) => i.shape?.some((d) => typeof d !== 'number'));
-  const sizes = symbolic ? (options.symbolicSizes ?? [1, 7]) : [1];
+  const sizes = symbolic ? (options.symbolicSizes ?? [1, SMOKE_BATCH_ROWS]) : [1];
   for (const size of sizes) {
     const started = performance.now();
     let feeds: Record<string, Tensor>;

@@ -60,6 +60,22 @@ async function readRegistryRecord(ctx: CheckContext): Promise<RegistryFacts> {
   return { record, history, loaded };
 }
 
+/** The latency and throughput checks: one bench run at one batch size, on `input` (or synthesized rows). */
+async function benchOne(ctx: CheckContext, c: CheckConfig, rel: (p: string) => string, batch: number, runs: number) {
+  const { benchModel } = await import('../benchmark/index.js');
+  const r = await benchModel({
+    model: ctx.model,
+    loaded: await ctx.load(),
+    registry: ctx.registry,
+    input: str(c, 'input') && rel(str(c, 'input')!),
+    features: list(c, 'features'),
+    ignore: list(c, 'ignore'),
+    batchSizes: [batch],
+    iterations: num(c, 'iterations') ?? runs,
+  });
+  return r.results[0];
+}
+
 type CheckFn = (ctx: CheckContext, c: CheckConfig, rel: (p: string) => string) => Promise<Verdict>;
 
 export const CHECKS: Record<string, CheckFn> = {
@@ -187,17 +203,8 @@ export const CHECKS: Record<string, CheckFn> = {
   },
 
   async latency(ctx, c, rel) {
-    const { benchModel } = await import('../benchmark/index.js');
     const batch = num(c, 'batch_size') ?? 1;
-    const r = await benchModel({
-      model: ctx.model,
-      loaded: await ctx.load(),
-      registry: ctx.registry,
-      input: str(c, 'input') && rel(str(c, 'input')!),
-      batchSizes: [batch],
-      iterations: num(c, 'iterations') ?? 50,
-    });
-    const p95 = r.results[0].p95_ms;
+    const p95 = (await benchOne(ctx, c, rel, batch, 50)).p95_ms;
     return verdict(
       p95 <= num(c, 'max_p95_ms')!,
       `p95 ${fmt(p95)} ms at batch ${batch}`,
@@ -207,17 +214,8 @@ export const CHECKS: Record<string, CheckFn> = {
   },
 
   async throughput(ctx, c, rel) {
-    const { benchModel } = await import('../benchmark/index.js');
     const batch = num(c, 'batch_size') ?? 256;
-    const r = await benchModel({
-      model: ctx.model,
-      loaded: await ctx.load(),
-      registry: ctx.registry,
-      input: str(c, 'input') && rel(str(c, 'input')!),
-      batchSizes: [batch],
-      iterations: num(c, 'iterations') ?? 30,
-    });
-    const rate = r.results[0].throughput_rows_per_s;
+    const rate = (await benchOne(ctx, c, rel, batch, 30)).throughput_rows_per_s;
     return verdict(
       rate >= num(c, 'min_rows_per_s')!,
       `${Math.round(rate)} rows/s at batch ${batch}`,
@@ -314,6 +312,7 @@ export const CHECKS: Record<string, CheckFn> = {
     const r = await detectDrift({
       reference: rel(str(c, 'reference')!),
       current: rel(str(c, 'current')!),
+      features: list(c, 'features'),
       ignore: list(c, 'ignore') ?? list(c, 'exclude'),
       alpha: num(c, 'alpha'),
     });

@@ -36,6 +36,8 @@ checks:
     type: latency
     batch_size: 32
     max_p95_ms: 20
+    # input: data/holdout.csv    # time real rows instead
+    # ignore: [id, label]        # columns that are not features (or features: [...] to name them)
   - id: throughput
     type: throughput
     batch_size: 256

@@ -28,12 +28,12 @@ const FLAGS = flagSet<CheckOptions>()({
     help: 'size of a named symbolic dim for the synthesized run (repeatable)',
     parse: parseKeyInt,
   },
-  // --batch is the old spelling, kept for scripts: every other command says --batch-size.
-  batch: {
+  // Rows per model call, as in every command; --batch is the old spelling, kept for scripts.
+  // No flag default: the two runs have different ones, and the library applies them.
+  batchSize: {
     flag: '--batch-size <n>',
-    help: 'size tried for symbolic dims after 1',
+    help: 'rows per model call: the synthesized run tries it for symbolic dims after 1 (default 7), --input/--expected parity runs in calls of this many rows (default 8,192)',
     parse: parseBatchSize,
-    default: 7,
     alias: '--batch <n>',
   },
   threads: { flag: '--threads <n>', help: 'onnxruntime intra-op threads', parse: parsePositiveInt },

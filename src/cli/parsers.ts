@@ -116,11 +116,14 @@ export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
-/** A flag given by its name or by its old spelling (a hidden alias kept for scripts): either, not both. */
+/**
+ * A flag given by its name or by its old spelling (a hidden alias kept for scripts): either, not both.
+ * Both together parse fine; they are two options that cannot be combined, hence OPTIONS_CONFLICT.
+ */
 export function oneSpelling<T>(now: T | undefined, old: T | undefined, flag: string, oldFlag: string): T | undefined {
   if (now !== undefined && old !== undefined)
     throw new MlopsError(
-      'USAGE',
+      'OPTIONS_CONFLICT',
       `${flag} and ${oldFlag} are the same flag (${oldFlag} is its old spelling): give it once`,
     );
   return now ?? old;

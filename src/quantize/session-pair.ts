@@ -1,9 +1,7 @@
 /** The float model and its int8 rewrite, open side by side on the same inputs. */
 import type { LoadedModel } from '../models/load-model.js';
-import { decodeModel } from '../onnx/load-model.js';
-import { encodeModel } from '../onnx/proto.js';
 import { stripZipMap } from '../onnx/zipmap.js';
-import { createSession, openSession, type ModelSession } from '../runtime/session.js';
+import { openSession, type ModelSession } from '../runtime/session.js';
 
 export interface SessionPair {
   float: ModelSession;
@@ -15,11 +13,14 @@ export interface SessionPair {
 
 export async function openPair(loaded: LoadedModel, int8Bytes: Uint8Array, threads?: number): Promise<SessionPair> {
   const float = await openSession(loaded, { threads, transform: stripZipMap });
-  const int8Model = decodeModel(int8Bytes, 'the quantized model');
-  stripZipMap(int8Model);
   let int8: ModelSession;
   try {
-    int8 = await createSession(encodeModel(int8Model), int8Model, 'the quantized model', threads);
+    // The same preparation as the float model's: decode, strip ZipMap, re-encode.
+    const label = 'the quantized model';
+    int8 = await openSession(
+      { path: label, dir: loaded.dir, bytes: int8Bytes },
+      { threads, transform: stripZipMap, label },
+    );
   } catch (err) {
     await float.release();
     throw err;

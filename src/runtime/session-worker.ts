@@ -7,6 +7,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
 import { concatRows, sliceRows } from '../onnx/tensor-rows.js';
+import { loadOrt } from './ort.js';
+import { BadInputError, createOrtSession, toOrt } from './ort-session.js';
 import type { RunReply, RunRequest, WireTensor, WorkerReady } from './wire.js';
 
 interface WorkerInit {
@@ -15,14 +17,10 @@ interface WorkerInit {
 }
 
 const init = workerData as WorkerInit;
-const ort = await import('onnxruntime-node');
-ort.env.logLevel = 'fatal';
+const ort = await loadOrt();
 let session: InferenceSession;
 try {
-  session = await ort.InferenceSession.create(init.bytes, {
-    ...(init.threads ? { intraOpNumThreads: init.threads } : {}),
-    logSeverityLevel: 4,
-  });
+  session = await createOrtSession(ort, init.bytes, init.threads);
   parentPort!.postMessage({ ready: true } satisfies WorkerReady);
 } catch (err) {
   parentPort!.postMessage({ ready: false, error: (err as Error).message } satisfies WorkerReady);
@@ -36,12 +34,6 @@ parentPort!.on('message', async (request: RunRequest | { close: true }) => {
     return;
   }
   try {
-    const toOrt = (wire: Record<string, WireTensor>) => {
-      const feeds: Record<string, OrtTensor> = {};
-      for (const [name, t] of Object.entries(wire))
-        feeds[name] = new ort.Tensor(t.type as OrtTensor.Type, t.data as never, t.dims);
-      return feeds;
-    };
     const started = performance.now();
     let results: Record<string, OrtTensor | WireTensor>;
     if (request.split) {
@@ -53,11 +45,11 @@ parentPort!.on('message', async (request: RunRequest | { close: true }) => {
         const slice = Object.fromEntries(
           Object.entries(request.feeds).map(([n, t]) => [n, sliceRows(t, from, from + split)]),
         );
-        parts.push((await session.run(toOrt(slice), request.fetch)) as Record<string, OrtTensor>);
+        parts.push((await session.run(toOrt(ort, slice), request.fetch)) as Record<string, OrtTensor>);
       }
       results = Object.fromEntries(request.fetch.map((n) => [n, concatRows(parts.map((p) => p[n]))]));
     } else {
-      results = await session.run(toOrt(request.feeds), request.fetch);
+      results = await session.run(toOrt(ort, request.feeds), request.fetch);
     }
     const ms = performance.now() - started;
     const outputs: Record<string, WireTensor> = {};
@@ -77,6 +69,8 @@ parentPort!.on('message', async (request: RunRequest | { close: true }) => {
     }
     parentPort!.postMessage({ id: request.id, outputs, ms } satisfies RunReply, transfer);
   } catch (err) {
-    parentPort!.postMessage({ id: request.id, error: (err as Error).message } satisfies RunReply);
+    // A feed onnxruntime cannot build is the caller's input, reported as on the main thread (RUNTIME_BAD_INPUT).
+    const badInput = err instanceof BadInputError ? { badInput: err.input } : {};
+    parentPort!.postMessage({ id: request.id, error: (err as Error).message, ...badInput } satisfies RunReply);
   }
 });

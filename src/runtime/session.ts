@@ -1,5 +1,4 @@
 /** onnxruntime-node sessions over our decoded models, with user-facing errors. */
-import { availableCores } from './cores.js';
 import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
 import { MlopsError, errorMessage } from '../util/errors.js';
 import { decodeModel, hasExternalData, inlineExternalData, type ModelFile } from '../onnx/load-model.js';
@@ -8,6 +7,7 @@ import { encodeModel, type ModelProto } from '../onnx/proto.js';
 import type { Tensor } from '../onnx/tensor.js';
 import type { ElementType } from '../onnx/data-types.js';
 import { loadOrt } from './ort.js';
+import { BadInputError, createOrtSession, toOrt } from './ort-session.js';
 
 export interface OpenSessionOptions {
   /** onnxruntime intra-op threads (default: onnxruntime's choice, one per core). */
@@ -53,6 +53,11 @@ export function loadFailed(label: string, err: unknown): MlopsError {
   });
 }
 
+/** onnxruntime could not build a tensor from one feed (in this thread or a worker's). */
+export function badInput(label: string, input: string, message: string): MlopsError {
+  return new MlopsError('RUNTIME_BAD_INPUT', `input "${input}" of ${label}: ${message}`);
+}
+
 /** onnxruntime failed one inference call (in this thread or a worker's); `feeds` say what it was given. */
 export function runFailed(
   label: string,
@@ -80,8 +85,6 @@ export class ModelSession implements ModelSignature {
     readonly model: ModelProto,
     readonly inputs: ValueSignature[],
     readonly outputs: ValueSignature[],
-    /** The bytes onnxruntime loaded (after any transform), e.g. for a worker-thread copy. */
-    readonly bytes: Uint8Array,
   ) {}
 
   /** Outputs onnxruntime-node can return (tensors, not sequences or maps). */
@@ -94,13 +97,12 @@ export class ModelSession implements ModelSignature {
     fetch: string[] = this.tensorOutputs.map((o) => o.name),
   ): Promise<Record<string, Tensor>> {
     const ort = await loadOrt();
-    const ortFeeds: Record<string, OrtTensor> = {};
-    for (const [name, t] of Object.entries(feeds)) {
-      try {
-        ortFeeds[name] = new ort.Tensor(t.type as OrtTensor.Type, t.data as never, t.dims);
-      } catch (err) {
-        throw new MlopsError('RUNTIME_BAD_INPUT', `input "${name}" of ${this.label}: ${errorMessage(err)}`);
-      }
+    let ortFeeds: Record<string, OrtTensor>;
+    try {
+      ortFeeds = toOrt(ort, feeds);
+    } catch (err) {
+      if (err instanceof BadInputError) throw badInput(this.label, err.input, err.message);
+      throw err;
     }
     let results: InferenceSession.OnnxValueMapType;
     try {
@@ -138,23 +140,30 @@ export function cleanOrtMessage(err: unknown): string {
     .trim();
 }
 
-export async function openSession(loaded: ModelFile, options: OpenSessionOptions = {}): Promise<ModelSession> {
+/**
+ * A model to compile: a loaded file, or bytes with no decoded model yet (e.g. quantize's int8 rewrite,
+ * decoded here once). `dir` resolves external data.
+ */
+export type ModelSource = Pick<ModelFile, 'path' | 'dir' | 'bytes'> & { model?: ModelProto };
+
+export async function openSession(loaded: ModelSource, options: OpenSessionOptions = {}): Promise<ModelSession> {
   const { signature, bytes } = await prepareModel(loaded, options);
   return createSession(bytes, signature.model, signature.label, options.threads);
 }
 
 /** The bytes to compile and their signature, without compiling (a worker compiles them: see worker-session.ts). */
 export async function prepareModel(
-  loaded: ModelFile,
+  loaded: ModelSource,
   options: Pick<OpenSessionOptions, 'transform' | 'label'> = {},
 ): Promise<PreparedModel> {
   const label = options.label ?? loaded.path;
-  let model = loaded.model;
+  // Without a caller's decoded model, the one decoded here is already private.
+  let model = loaded.model ?? decodeModel(loaded.bytes, label);
   let bytes = loaded.bytes;
   const external = hasExternalData(model);
   if (options.transform || external) {
     // Work on a private copy so the caller's decoded model stays as it was.
-    model = decodeModel(loaded.bytes, label);
+    if (loaded.model) model = decodeModel(loaded.bytes, label);
     options.transform?.(model);
     if (external) await inlineExternalData(model, loaded.dir);
     bytes = encodeModel(model);
@@ -169,18 +178,12 @@ export async function createSession(
   requestedThreads?: number,
 ): Promise<ModelSession> {
   const ort = await loadOrt();
-  // More threads than cores only adds contention; --threads 99999 made onnxruntime spawn them all (16 GB).
-  const threads = requestedThreads === undefined ? undefined : Math.min(requestedThreads, availableCores());
   let session: InferenceSession;
   try {
-    session = await ort.InferenceSession.create(bytes, {
-      ...(threads ? { intraOpNumThreads: threads } : {}),
-      // Errors reach the caller as exceptions; onnxruntime's own log lines would only duplicate them.
-      logSeverityLevel: 4,
-    });
+    session = await createOrtSession(ort, bytes, requestedThreads);
   } catch (err) {
     throw loadFailed(label, err);
   }
   const { inputs, outputs } = modelSignature(model, label);
-  return new ModelSession(session, label, model, inputs, outputs, bytes);
+  return new ModelSession(session, label, model, inputs, outputs);
 }

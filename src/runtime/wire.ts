@@ -3,7 +3,14 @@ export type WireTensor = { type: string; dims: number[]; data: unknown };
 
 /** Messages the worker answers with. */
 export type WorkerReady = { ready: true } | { ready: false; error: string };
-export type RunReply = { id: number; outputs?: Record<string, WireTensor>; error?: string; ms?: number };
+export type RunReply = {
+  id: number;
+  outputs?: Record<string, WireTensor>;
+  error?: string;
+  /** The input onnxruntime could not build a tensor from, when that was the error. */
+  badInput?: string;
+  ms?: number;
+};
 
 export interface RunRequest {
   id: number;

@@ -2,7 +2,7 @@
 import { Worker } from 'node:worker_threads';
 import type { Tensor } from '../onnx/tensor.js';
 import type { ElementType } from '../onnx/data-types.js';
-import { loadFailed, runFailed, type PreparedModel } from './session.js';
+import { badInput, loadFailed, runFailed, type PreparedModel } from './session.js';
 import type { RunReply, RunRequest, WireTensor, WorkerReady } from './wire.js';
 
 export interface Runner {
@@ -45,7 +45,7 @@ export async function workerRunner(prepared: PreparedModel, threads?: number): P
     pending.delete(m.id);
     if (m.error !== undefined) {
       // The feeds' buffers moved to the worker; their types and dims are still here for the message.
-      p.reject(runFailed(label, p.feeds, m.error));
+      p.reject(m.badInput === undefined ? runFailed(label, p.feeds, m.error) : badInput(label, m.badInput, m.error));
       return;
     }
     const out: Record<string, Tensor> = {};

@@ -67,7 +67,7 @@ export interface ColumnMapping {
  * columns and predictions change with exit 0. Every command that maps
  * columns that way says so, and says how to map by name instead.
  */
-export function featuresByOrderWarning(file: string, features: readonly string[], input: string): string {
+function featuresByOrderWarning(file: string, features: readonly string[], input: string): string {
   const shown =
     features.length > 4
       ? `${features.slice(0, 3).join(', ')}, ..., ${features[features.length - 1]} (${features.length})`
@@ -79,7 +79,7 @@ export function featuresByOrderWarning(file: string, features: readonly string[]
 }
 
 /** Features found by their type in file order, not by name. */
-export function takenByOrder(source: FeatureSource): boolean {
+function takenByOrder(source: FeatureSource): boolean {
   return source === 'numeric columns' || source === 'boolean columns' || source === 'columns not kept';
 }
 
@@ -109,7 +109,7 @@ export function numericColumns(header: string[], sample: string[][]): boolean[] 
 }
 
 /** Boolean columns, judged on sample rows like numericColumns. */
-export function booleanColumns(header: string[], sample: string[][]): boolean[] {
+function booleanColumns(header: string[], sample: string[][]): boolean[] {
   return header.map((_, c) => {
     const present = sample.map((row) => (row[c] ?? '').trim()).filter((v) => !isMissingCell(v));
     return present.length === 0 || present.every((v) => parseBoolCell(v) !== undefined);

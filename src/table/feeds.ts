@@ -153,15 +153,6 @@ export function tableFeeds(table: CsvTable, mapping: ColumnMapping): Record<stri
   return feeds;
 }
 
-/** Rows in memory as feeds: mapTable then tableFeeds. */
-export function csvFeeds(
-  table: CsvTable,
-  inputs: ValueSignature[],
-  options: CsvMappingOptions = {},
-): Record<string, Tensor> {
-  return tableFeeds(table, mapTable(table, inputs, options));
-}
-
 /** Columns a [N] or [N, K] output fills in a flat expected table. */
 export function outputWidth(tensor: Tensor): number {
   return tensor.dims.length <= 1 ? 1 : tensor.dims.slice(1).reduce((a, b) => a * b, 1);

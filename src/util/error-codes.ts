@@ -247,7 +247,3 @@ export const ERROR_CODES = {
 } as const satisfies Record<string, ErrorCodeInfo>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
-
-export function errorCodeInfo(code: ErrorCode): ErrorCodeInfo {
-  return ERROR_CODES[code];
-}

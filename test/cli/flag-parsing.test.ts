@@ -191,7 +191,7 @@ test('check, quantize, bench, inspect: each flag lands on its library option, ol
     rtol: 0.1,
     atol: 1e-5,
     dims: { batch: 8 },
-    batch: 5,
+    batchSize: 5,
   });
   assert.deepEqual(
     (await capture(['quantize', model, '--output', 'q.onnx', '--exclude', 'n1', '--per-channel'])).options,

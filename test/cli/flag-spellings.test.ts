@@ -25,6 +25,8 @@ test('one spelling per concept: --ignore, --features, --batch-size, --exclude-no
   const both = runCli([...drift, '--ignore', 'id', '--exclude', 'id']);
   assert.equal(both.status, 2);
   assert.match(both.stderr, /--ignore and --exclude are the same flag/);
+  const bothJson = runCli([...drift, '--ignore', 'id', '--exclude', 'id']);
+  assert.equal(JSON.parse(bothJson.stdout).error.code, 'OPTIONS_CONFLICT');
   const help = runCli(['drift', '--help']).stdout;
   assert.match(help, /--ignore <cols>/);
   assert.doesNotMatch(help, /--exclude|--columns/);

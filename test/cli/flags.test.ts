@@ -5,6 +5,7 @@ import { Command } from 'commander';
 import { addFlags, flagSet, readFlags } from '../../src/cli/flags.js';
 import { argvWantsJson } from '../../src/cli/format.js';
 import { parseList, parsePositiveInt } from '../../src/cli/parsers.js';
+import { isMlopsError } from '../../src/util/errors.js';
 
 interface Options {
   size?: number;
@@ -44,7 +45,11 @@ test('an old spelling fills the same option; both spellings together are refused
   assert.equal(parse(['--old-size', '4']).size, 4);
   assert.throws(
     () => parse(['--old-size', '4', '--size', '4']),
-    /--size and --old-size are the same flag \(--old-size is its old spelling\): give it once/,
+    (err: unknown) =>
+      // Two spellings of one flag are options that cannot be combined, not a line that cannot be parsed.
+      isMlopsError(err) &&
+      err.code === 'OPTIONS_CONFLICT' &&
+      /--size and --old-size are the same flag \(--old-size is its old spelling\): give it once/.test(err.message),
   );
   assert.throws(() => parse(['--mode', 'c']), /Allowed choices are a, b/);
   assert.throws(() => parse(['--size', '0']), /"0" is not a positive integer/);
