@@ -118,7 +118,7 @@ export function fileError(file: string, err: unknown): MlopsError {
     return new MlopsError('CSV_NOT_FOUND', `input file ${file} does not exist`, { hint: 'check the path' });
   if (code === 'EISDIR')
     return new MlopsError('CSV_NOT_FOUND', `${file} is a folder`, {
-      hint: 'pass CSV files, or use --output-dir with a folder of inputs',
+      hint: 'pass CSV files, or use `outputDir` with a folder of inputs',
     });
   return new MlopsError('CSV_UNREADABLE', `cannot read ${file}: ${(err as Error).message}`);
 }
