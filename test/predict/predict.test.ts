@@ -569,8 +569,7 @@ test('--max-rejects exceeded: no predictions, but the rejected rows so far are w
       rejects,
       maxRejects: 1,
     }),
-    (err: Error & { exitCode?: number; hint?: string }) =>
-      err.exitCode === 1 && /the rejected rows so far are in .*rejects\.csv/.test(err.hint ?? ''),
+    { code: 'TOO_MANY_REJECTS', exitCode: 1, hint: /the rejected rows so far are in .*rejects\.csv/ },
   );
   assert.equal(existsSync(out), false);
   assert.deepEqual(
@@ -717,8 +716,7 @@ test('string and bool [N, F] inputs: default features are the columns not kept /
       output: text,
       keepAll: true,
     }),
-    (err: Error & { hint?: string }) =>
-      /with `keepAll` every column is copied, so name the features with `features`/.test(err.hint ?? ''),
+    { code: 'CSV_FEATURE_COUNT', hint: /with `keepAll` every column is copied, so name the features with `features`/ },
   );
   // A lone [N, 3] input named like a column still reads three columns.
   const xyz = csvWith(dir, 'xyz.csv', 'x,y,z\n1,2,3\n');
@@ -830,8 +828,11 @@ test('a file of bad rows is streamed to the rejects file (no pile-up in memory);
         keep: ['species'],
         onError: 'skip',
       }),
-      (err: Error & { exitCode?: number }) =>
-        err.exitCode === 2 && /cannot write \/dev\/full: no space left on the device \(ENOSPC\)/.test(err.message),
+      {
+        code: 'OUTPUT_WRITE_FAILED',
+        exitCode: 2,
+        message: /cannot write \/dev\/full: no space left on the device \(ENOSPC\)/,
+      },
     );
   }
 });
