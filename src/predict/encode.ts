@@ -46,7 +46,13 @@ export interface EncodeOptions {
 
 const COMMA = 0x2c;
 
-class RowError extends Error {}
+class RowError extends Error {
+  /** A missing value that `allowMissing` would have fed as NaN: the hint says so. */
+  missingValue = false;
+}
+
+/** Where a failed run points: set bad rows aside rather than stop at the first. */
+const SKIP_HINT = 'set bad rows aside with `onError` skip and `rejects` rejects.csv';
 
 type Buffer = Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array | string[];
 
@@ -115,7 +121,7 @@ export class BatchEncoder {
         this.rows++;
       } catch (err) {
         if (!(err instanceof RowError)) throw err;
-        this.reject(chunk, r, record, err.message);
+        this.reject(chunk, r, record, err.message, undefined, err.missingValue);
       }
     }
     return r;
@@ -147,7 +153,14 @@ export class BatchEncoder {
     return batch;
   }
 
-  private reject(chunk: RowChunk, r: number, record: string[] | undefined, message: string, rawText?: string): void {
+  private reject(
+    chunk: RowChunk,
+    r: number,
+    record: string[] | undefined,
+    message: string,
+    rawText?: string,
+    missingValue = false,
+  ): void {
     const text =
       rawText ?? (record ? record.map(csvField).join(',') : chunk.buf.toString('utf8', chunk.starts[r], chunk.ends[r]));
     // A ragged row is reported as such, even if a value failed to parse first (unless its quoting is what failed).
@@ -160,10 +173,15 @@ export class BatchEncoder {
     const reason = fields !== this.width ? `has ${fields} fields, the header has ${this.width}` : message;
     if (this.options.onError === 'fail') {
       throw new MlopsError('CSV_BAD_ROW', `${this.options.file}:${chunk.lines[r]}: ${reason}`, {
-        hint: 'fix the row, or pass --on-error skip --rejects rejects.csv to set bad rows aside',
+        hint:
+          missingValue && reason === message
+            ? `fill it in, pass \`allowMissing\` to feed missing values as NaN, or ${SKIP_HINT}`
+            : `fix the row, or ${SKIP_HINT}`,
       });
     }
-    this.rejects.push({ line: chunk.lines[r], reason, row: text });
+    // The rejects file is read by people who ran the CLI and by library callers alike: plain words, no option names.
+    const remedy = missingValue && reason === message ? ' (allow missing values to feed it as NaN)' : '';
+    this.rejects.push({ line: chunk.lines[r], reason: reason + remedy, row: text });
     this.kept.length = this.rows * this.keepCount;
   }
 
@@ -256,9 +274,9 @@ export class BatchEncoder {
     const trimmed = field.trim();
     if (isMissingCell(trimmed)) {
       if (this.options.allowMissing) return NaN;
-      throw new RowError(
-        `column "${this.options.header[c]}": ${quoteCell(field)} is missing (pass --allow-missing to feed NaN)`,
-      );
+      const err = new RowError(`column "${this.options.header[c]}": ${quoteCell(field)} is missing`);
+      err.missingValue = true;
+      throw err;
     }
     const v = parseFloatCell(trimmed);
     if (v === undefined) throw new RowError(this.cellMessage(c, field, 'a number'));

@@ -17,18 +17,18 @@ export async function expandInputs(values: string[]): Promise<string[]> {
     if (value === '-')
       throw new MlopsError('CSV_NOT_A_FILE', 'reading CSV from stdin is not supported', { hint: 'pass a file path' });
     if (/[*?]/.test(path.dirname(value)))
-      throw new MlopsError('OPTION_INVALID', `--input ${value}: wildcards are supported in the file name only`);
+      throw new MlopsError('OPTION_INVALID', `\`inputs\` ${value}: wildcards are supported in the file name only`);
     if (/[*?]/.test(path.basename(value))) {
       const dir = path.dirname(value);
       const pattern = globToRegExp(path.basename(value));
       const entries = await readdir(dir).catch(() => {
-        throw new MlopsError('CSV_NOT_FOUND', `--input ${value}: folder ${dir} does not exist`);
+        throw new MlopsError('CSV_NOT_FOUND', `\`inputs\` ${value}: folder ${dir} does not exist`);
       });
       const matched = entries
         .filter((e) => pattern.test(e))
         .sort()
         .map((e) => path.join(dir, e));
-      if (matched.length === 0) throw new MlopsError('CSV_NOT_FOUND', `--input ${value} matches no file`);
+      if (matched.length === 0) throw new MlopsError('CSV_NOT_FOUND', `\`inputs\` ${value} matches no file`);
       out.push(...matched);
       continue;
     }

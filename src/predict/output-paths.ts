@@ -44,14 +44,14 @@ export async function planOutputs(inputs: string[], options: OutputPlanOptions):
       const other = seen.get(outputs[i]);
       if (other) {
         throw new MlopsError('OUTPUT_CLASH', `inputs ${other} and ${input} would both write ${outputs[i]}`, {
-          hint: 'give the inputs distinct file names, or run them separately with --output',
+          hint: 'give the inputs distinct file names, or run them separately with `output`',
         });
       }
       seen.set(outputs[i], input);
     });
     const info = await stat(dir).catch(() => undefined);
     if (info && !info.isDirectory())
-      throw new MlopsError('OUTPUT_DIR_MISSING', `--output-dir ${dir} is a file, not a folder`);
+      throw new MlopsError('OUTPUT_DIR_MISSING', `\`outputDir\` ${dir} is a file, not a folder`);
     folderMissing = !info;
     if (options.onError === 'skip' && !options.rejects) rejectsDir = path.join(dir, 'rejects');
   } else {
@@ -78,7 +78,7 @@ export async function planOutputs(inputs: string[], options: OutputPlanOptions):
   );
   if (folderMissing) {
     await mkdir(options.outputDir!, { recursive: true }).catch((err: NodeJS.ErrnoException) => {
-      throw new MlopsError('OUTPUT_DIR_MISSING', `--output-dir ${options.outputDir} cannot be created (${err.code})`, {
+      throw new MlopsError('OUTPUT_DIR_MISSING', `\`outputDir\` ${options.outputDir} cannot be created (${err.code})`, {
         hint: 'check the path and its permissions',
       });
     });
@@ -86,7 +86,7 @@ export async function planOutputs(inputs: string[], options: OutputPlanOptions):
   if (rejectsDir) {
     await mkdir(rejectsDir, { recursive: true }).catch((err: NodeJS.ErrnoException) => {
       throw new MlopsError('OUTPUT_DIR_MISSING', `cannot create ${rejectsDir} for the rejected rows (${err.code})`, {
-        hint: "pass --rejects FILE, or check the folder's permissions",
+        hint: "pass `rejects` FILE, or check the folder's permissions",
       });
     });
   }

@@ -126,9 +126,9 @@ export class FilePipeline {
       await rejects.commit();
       throw new MlopsError(
         'TOO_MANY_REJECTS',
-        `${this.source.input}: ${rejects.count} rejected rows, more than --max-rejects ${maxRejects} (latest: line ${last.line}: ${last.reason})`,
+        `${this.source.input}: ${rejects.count} rejected rows, more than \`maxRejects\` ${maxRejects} (latest: line ${last.line}: ${last.reason})`,
         {
-          hint: `the input is worse than allowed; no predictions were written${rejectsPath ? `; the rejected rows so far are in ${rejectsPath}` : ' (pass --rejects FILE to see the rejected rows)'}`,
+          hint: `the input is worse than allowed; no predictions were written${rejectsPath ? `; the rejected rows so far are in ${rejectsPath}` : ' (pass `rejects` FILE to see the rejected rows)'}`,
         },
       );
     }

@@ -93,7 +93,7 @@ export function planColumns(
   if (missingKept.length) {
     throw new MlopsError(
       'CSV_COLUMNS_MISSING',
-      `--keep names column${missingKept.length > 1 ? 's' : ''} ${missingKept.map((m) => `"${m}"`).join(', ')} that ${file} does not have (columns: ${listColumns(header)})`,
+      `\`keep\` names column${missingKept.length > 1 ? 's' : ''} ${missingKept.map((m) => `"${m}"`).join(', ')} that ${file} does not have (columns: ${listColumns(header)})`,
     );
   }
   // --keep names non-features even with --keep-all (which then only widens what is copied).

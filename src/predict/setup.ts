@@ -33,38 +33,38 @@ export function defaultThreads(): number {
 export function validateOptions(options: PredictBatchOptions): void {
   if (options.inputs.length === 0)
     throw new MlopsError('OPTION_MISSING', 'no input files', {
-      hint: 'pass --input data.csv (a file, a folder or a glob)',
+      hint: 'pass `inputs`: data.csv (a file, a folder or a glob)',
     });
   if (options.outputDir && options.output)
-    throw new MlopsError('OPTIONS_CONFLICT', '--output and --output-dir are exclusive');
+    throw new MlopsError('OPTIONS_CONFLICT', '`output` and `outputDir` are exclusive');
   if (!options.outputDir && !options.output)
     throw new MlopsError('OPTION_MISSING', 'where should predictions go?', {
-      hint: 'pass --output preds.csv (or - for stdout), or --output-dir for several inputs',
+      hint: 'pass `output` preds.csv (or - for stdout), or `outputDir` for several inputs',
     });
   if (options.output && options.inputs.length > 1) {
-    throw new MlopsError('OPTIONS_CONFLICT', `${options.inputs.length} input files but a single --output`, {
-      hint: 'use --output-dir DIR: each input gets DIR/<its name>',
+    throw new MlopsError('OPTIONS_CONFLICT', `${options.inputs.length} input files but a single \`output\``, {
+      hint: 'use `outputDir` DIR: each input gets DIR/<its name>',
     });
   }
   if (options.rejects && options.onError !== 'skip')
-    throw new MlopsError('OPTION_MISSING', '--rejects needs --on-error skip');
+    throw new MlopsError('OPTION_MISSING', '`rejects` needs `onError` skip');
   if (options.maxRejects !== undefined && options.onError !== 'skip')
     throw new MlopsError(
       'OPTION_MISSING',
-      '--max-rejects needs --on-error skip (by default the first bad row stops the run)',
+      '`maxRejects` needs `onError` skip (by default the first bad row stops the run)',
     );
   if (options.threads !== undefined && (!Number.isInteger(options.threads) || options.threads < 1))
-    throw new MlopsError('OPTION_INVALID', '--threads must be a positive integer');
+    throw new MlopsError('OPTION_INVALID', '`threads` must be a positive integer');
   if (options.rejects && options.inputs.length > 1)
     throw new MlopsError(
       'OPTIONS_CONFLICT',
-      '--rejects takes one input; with --output-dir, rejects go to DIR/rejects/<name>',
+      '`rejects` takes one input; with `outputDir`, rejects go to DIR/rejects/<name>',
     );
   if (
     options.batchSize !== undefined &&
     (!Number.isInteger(options.batchSize) || options.batchSize < 1 || options.batchSize > MAX_BATCH_SIZE)
   ) {
-    throw new MlopsError('OPTION_INVALID', `--batch-size must be an integer from 1 to ${MAX_BATCH_SIZE}`, {
+    throw new MlopsError('OPTION_INVALID', `\`batchSize\` must be an integer from 1 to ${MAX_BATCH_SIZE}`, {
       hint: `the default, ${DEFAULT_BATCH_SIZE}, is about as fast as any`,
     });
   }

@@ -14,11 +14,14 @@ export interface ShardSpec {
 export function parseShard(text: string): { index: number; count: number } {
   const match = /^(\d+)\/(\d+)$/.exec(text.trim());
   if (!match)
-    throw new MlopsError('SHARD_INVALID', `--shard "${text}" should look like i/n (0-based shard index i of n shards)`);
+    throw new MlopsError(
+      'SHARD_INVALID',
+      `\`shard\` "${text}" should look like i/n (0-based shard index i of n shards)`,
+    );
   const index = Number(match[1]);
   const count = Number(match[2]);
   if (count < 1 || index >= count)
-    throw new MlopsError('SHARD_INVALID', `--shard ${text}: the index must be in 0..${Math.max(0, count - 1)}`);
+    throw new MlopsError('SHARD_INVALID', `\`shard\` ${text}: the index must be in 0..${Math.max(0, count - 1)}`);
   return { index, count };
 }
 
@@ -39,7 +42,7 @@ export function resolveShard(
     if (shards !== undefined && shards !== parsed.count)
       throw new MlopsError(
         'SHARD_INVALID',
-        `--shard ${shard} says ${parsed.count} shards but --shards says ${shards}`,
+        `\`shard\` ${shard} says ${parsed.count} shards but \`shards\` says ${shards}`,
         { hint: 'pass one of them' },
       );
     return { ...parsed, source: '--shard' };
@@ -56,7 +59,7 @@ export function resolveShard(
   const spec = (index: number, count: number, source: string): ShardSpec => {
     if (!Number.isInteger(index) || !Number.isInteger(count) || count < 1 || index < 0 || index >= count) {
       throw new MlopsError('ENV_INVALID', `${source} gives shard ${index} of ${count}, which is out of range`, {
-        hint: 'the index must be 0-based and below the shard count (--shards)',
+        hint: 'the index must be 0-based and below the shard count (`shards`)',
       });
     }
     return { index, count, source };
@@ -68,7 +71,7 @@ export function resolveShard(
       'SHARD_INVALID',
       `${source} is set, but not how many shards there are: every job would predict the whole input`,
       {
-        hint: `pass --shards N (the array's size)${own ? ` or set ${own}` : ''}, or --shard 0/1 to have every job read the whole input`,
+        hint: `pass \`shards\` N (the array's size)${own ? ` or set ${own}` : ''}, or \`shard\` 0/1 to have every job read the whole input`,
       },
     );
   };
@@ -99,8 +102,8 @@ export function resolveShard(
   if (shards !== undefined) {
     throw new MlopsError(
       'SHARD_INDEX_MISSING',
-      '--shards needs an array-job index to say which shard this is: JOB_COMPLETION_INDEX, AWS_BATCH_JOB_ARRAY_INDEX or SLURM_ARRAY_TASK_ID',
-      { hint: 'or pass --shard i/n' },
+      '`shards` needs an array-job index to say which shard this is: JOB_COMPLETION_INDEX, AWS_BATCH_JOB_ARRAY_INDEX or SLURM_ARRAY_TASK_ID',
+      { hint: 'or pass `shard` i/n' },
     );
   }
   return undefined;

@@ -139,7 +139,7 @@ async function csvSampleFeeds(
   } catch (err) {
     if (err instanceof MlopsError)
       throw new MlopsError(err.code, `${options.what} data: ${err.message}`, {
-        hint: err.hint ?? 'pick the feature columns with --features or leave others out with --ignore',
+        hint: err.hint ?? 'pick the feature columns with `features` or leave others out with `ignore`',
       });
     throw err;
   }

@@ -30,7 +30,7 @@ export function concreteShape(input: ValueSignature, options: SynthesizeOptions)
       'INPUT_UNKNOWN_RANK',
       `input "${input.name}" declares no shape, so inputs cannot be synthesized`,
       {
-        hint: 'pass real inputs with --test-data, or re-export the model with input shapes',
+        hint: 'feed real inputs instead (test data, a CSV), or re-export the model with input shapes',
       },
     );
   }
@@ -59,7 +59,7 @@ export function synthesizeInputs(inputs: ValueSignature[], options: SynthesizeOp
         'INPUT_NOT_TENSOR',
         `input "${input.name}" is a ${input.type}; only tensor inputs can be synthesized`,
         {
-          hint: 'pass real inputs with --test-data',
+          hint: 'feed real inputs instead (test data, a CSV)',
         },
       );
     }

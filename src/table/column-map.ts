@@ -135,7 +135,7 @@ export function mapColumns(
   if (missingIgnored.length) {
     throw new MlopsError(
       'CSV_COLUMNS_MISSING',
-      `--ignore names column${missingIgnored.length > 1 ? 's' : ''} ${missingIgnored.map((m) => `"${m}"`).join(', ')} that ${file} does not have (columns: ${listColumns(header)})`,
+      `\`ignore\` names column${missingIgnored.length > 1 ? 's' : ''} ${missingIgnored.map((m) => `"${m}"`).join(', ')} that ${file} does not have (columns: ${listColumns(header)})`,
     );
   }
   for (const input of inputs) {
@@ -148,9 +148,9 @@ export function mapColumns(
   if (options.features && inputs.length !== 1) {
     throw new MlopsError(
       'FEATURES_NOT_APPLICABLE',
-      `--features feeds a model's single [N, F] input, but this model has ${inputs.length} inputs (${inputs.map(signature).join(', ')}), each read from the column of the same name`,
+      `\`features\` feeds a model's single [N, F] input, but this model has ${inputs.length} inputs (${inputs.map(signature).join(', ')}), each read from the column of the same name`,
       {
-        hint: 'drop --features; rename CSV columns to match the input names if needed',
+        hint: 'drop `features`; rename CSV columns to match the input names if needed',
       },
     );
   }
@@ -225,7 +225,7 @@ export function mapColumns(
         ? 'the registry tag "features"'
         : featureSource === 'model metadata'
           ? 'the model metadata "feature_names"'
-          : featureSource;
+          : optionText(featureSource);
     throw new MlopsError(
       'CSV_COLUMNS_MISSING',
       `${file} has no column ${unknown.map((u) => `"${u}"`).join(', ')} (named by ${by}; columns: ${listColumns(header)})`,
@@ -239,13 +239,13 @@ export function mapColumns(
     const notKept = setAside.size && featureSource !== 'columns not kept' ? ' not kept' : '';
     throw new MlopsError(
       'CSV_FEATURE_COUNT',
-      `model input "${input.name}" (${input.type}) takes ${width} features, but ${found ? `${file} has ${features.length} ${featureSource}${notKept}` : `${featureSource} names ${features.length}`}: ${listColumns(features)}`,
+      `model input "${input.name}" (${input.type}) takes ${width} features, but ${found ? `${file} has ${features.length} ${featureSource}${notKept}` : `${optionText(featureSource)} names ${features.length}`}: ${listColumns(features)}`,
       {
         hint: !found
           ? 'list exactly the columns the model was trained on, in order'
           : options.keepAll
-            ? 'with --keep-all every column is copied, so name the features with --features a,b,c'
-            : 'name the features with --features a,b,c, or set aside non-feature columns with --ignore id,...',
+            ? 'with `keepAll` every column is copied, so name the features with `features` a,b,c'
+            : 'name the features with `features` a,b,c, or set aside non-feature columns with `ignore` id,...',
       },
     );
   }
@@ -283,4 +283,9 @@ export function selectColumns(header: string[], options: { features?: string[]; 
   if (options.features) return options.features;
   const ignore = new Set(options.ignore ?? []);
   return header.filter((h) => !ignore.has(h));
+}
+
+/** The `features` option as a message names it (FeatureSource keeps '--features': it is feature_source in --json). */
+function optionText(source: FeatureSource): string {
+  return source === '--features' ? '`features`' : source;
 }

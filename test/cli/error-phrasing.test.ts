@@ -9,6 +9,8 @@ import { fixture, runCli, tempDir } from '../helpers.js';
 import path from 'node:path';
 import { checkQuantizeOptions } from '../../src/quantize/options.js';
 import { checkThresholds } from '../../src/drift/rules.js';
+import { predictBatch } from '../../src/predict/index.js';
+import { writeFileSync, readFileSync } from 'node:fs';
 import { featureListFor } from '../../src/registry/feature-list.js';
 import { MlopsError } from '../../src/util/errors.js';
 import { phraseForCli } from '../../src/cli/option-flags.js';
@@ -130,6 +132,69 @@ test('drift: the thresholds check names options; drift names its flags (columns 
   assert.equal(err.code, 'OPTIONS_CONFLICT');
   noFlags(err);
   assert.match(err.message, /`columns` and `exclude`/);
+});
+
+test('predict-batch: a missing value names `allowMissing` in the library, --allow-missing on the command line, neither in the rejects file', async () => {
+  const dir = tempDir('mlops-phrasing-predict-');
+  const input = path.join(dir, 'bad.csv');
+  writeFileSync(
+    input,
+    'sepal_length,sepal_width,petal_length,petal_width,species\n5.1,3.5,1.4,0.2,0\n5.0,,1.4,0.2,0\n',
+  );
+  const model = fixture('models', 'iris-zipmap.onnx');
+  const err = await rejected(() =>
+    predictBatch({ model, inputs: [input], output: path.join(dir, 'o.csv'), ignore: ['species'] }),
+  );
+  assert.equal(err.code, 'CSV_BAD_ROW');
+  noFlags(err);
+  assert.match(err.message, /bad\.csv:3: column "sepal_width": empty value is missing$/);
+  assert.match(
+    err.hint ?? '',
+    /pass `allowMissing` to feed missing values as NaN, or set bad rows aside with `onError` skip/,
+  );
+
+  const cli = runCli([
+    'predict-batch',
+    model,
+    '--input',
+    input,
+    '--output',
+    path.join(dir, 'o.csv'),
+    '--ignore',
+    'species',
+  ]);
+  assert.equal(cli.status, 2);
+  assert.match(
+    cli.stderr,
+    /error: .*bad\.csv:3: column "sepal_width": empty value is missing\nhint: fill it in, pass --allow-missing to feed missing values as NaN, or set bad rows aside with --on-error skip and --rejects rejects\.csv\n/,
+  );
+
+  // The rejects file is read by CLI users and library callers alike: the remedy in plain words.
+  const rejects = path.join(dir, 'rejects.csv');
+  const skipped = runCli([
+    'predict-batch',
+    model,
+    '--input',
+    input,
+    '--output',
+    path.join(dir, 'o.csv'),
+    '--ignore',
+    'species',
+    '--on-error',
+    'skip',
+    '--rejects',
+    rejects,
+  ]);
+  assert.equal(skipped.status, 0, skipped.stderr);
+  const reason = readFileSync(rejects, 'utf8').split('\n')[1];
+  assert.match(reason, /empty value is missing \(allow missing values to feed it as NaN\)/);
+  assert.doesNotMatch(reason, /--|`/);
+
+  const usage = runCli(['predict-batch', model, '--input', input, '--output', 'o.csv', '--output-dir', dir]);
+  assert.match(usage.stderr, /^error: --output and --output-dir are exclusive$/m);
+  const library = await rejected(() => predictBatch({ model, inputs: [input], output: 'o.csv', outputDir: dir }));
+  assert.equal(library.code, 'OPTIONS_CONFLICT');
+  noFlags(library);
 });
 
 test('phraseForCli maps the options a command declares, skips hidden old spellings and leaves unknown names', () => {

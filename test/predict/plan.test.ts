@@ -117,12 +117,12 @@ test('mistakes stop the plan with a code, before any row is read', () => {
     [
       () => planColumns('t.csv', HEADER, SAMPLE, matrix(), { keep: ['zip'] }),
       'CSV_COLUMNS_MISSING',
-      /--keep names column "zip" that t\.csv does not have/,
+      /`keep` names column "zip" that t\.csv does not have/,
     ],
     [
       () => planColumns('t.csv', HEADER, SAMPLE, matrix(), { ignore: ['zip', 'zap'] }),
       'CSV_COLUMNS_MISSING',
-      /--ignore names columns "zip", "zap"/,
+      /`ignore` names columns "zip", "zap"/,
     ],
     [
       () => planColumns('t.csv', HEADER, SAMPLE, matrix(), {}),
@@ -132,7 +132,7 @@ test('mistakes stop the plan with a code, before any row is read', () => {
     [
       () => planColumns('t.csv', HEADER, SAMPLE, matrix(), { features: ['a', 'b'] }),
       'CSV_FEATURE_COUNT',
-      /takes 3 features, but --features names 2/,
+      /takes 3 features, but `features` names 2/,
     ],
     [
       () => planColumns('t.csv', HEADER, SAMPLE, matrix(), { features: ['a', 'a', 'b'] }),
@@ -142,7 +142,7 @@ test('mistakes stop the plan with a code, before any row is read', () => {
     [
       () => planColumns('t.csv', HEADER, SAMPLE, matrix(), { features: ['a', 'b', 'zip'] }),
       'CSV_COLUMNS_MISSING',
-      /no column "zip" \(named by --features/,
+      /no column "zip" \(named by `features`/,
     ],
     [
       () =>
@@ -158,7 +158,7 @@ test('mistakes stop the plan with a code, before any row is read', () => {
           features: ['a'],
         }),
       'FEATURES_NOT_APPLICABLE',
-      /--features feeds a model's single \[N, F\] input, but this model has 2 inputs/,
+      /`features` feeds a model's single \[N, F\] input, but this model has 2 inputs/,
     ],
     [
       () => planColumns('t.csv', HEADER, SAMPLE, [tensor('a', 'float32', ['N']), tensor('zip', 'float32', ['N'])], {}),

@@ -92,7 +92,7 @@ test('in a sample, a value the input cannot take or a missing one skips its row 
       expected: fixture('data', 'mlp.expected.csv'),
       ignore: ['id'],
     }),
-    /values\.csv:6: column "f2": "abc" is not a number/,
+    { code: 'CSV_BAD_VALUE', message: /values\.csv:6: column "f2": "abc" is not a number/ },
   );
 });
 

@@ -35,7 +35,7 @@ test('a bad row (stray quote, wrong field count) is skipped and counted in a sam
   );
   const batches = rowBatches(file, 1, 'refuse');
   assert.deepEqual((await batches.next()).value?.rows, [['ann', '1']]);
-  await assert.rejects(batches.next(), /people\.csv:3:/);
+  await assert.rejects(batches.next(), { code: 'CSV_BAD_ROW', message: /people\.csv:3:/ });
 });
 
 test('BOM, CRLF, quoted commas and line breaks read the same as plain rows', async () => {
@@ -112,5 +112,5 @@ test('headRows (the rows column kinds are judged on) passes over broken quoting,
     ['ann', '1'],
     ['cid', '3', 'extra'],
   ]);
-  await assert.rejects(headRows(file, info, 2, 'throw'), /people\.csv:3/);
+  await assert.rejects(headRows(file, info, 2, 'throw'), { code: 'CSV_PARSE_ERROR', message: /people\.csv:3:/ });
 });
