@@ -12,7 +12,7 @@
  *   naming file:line.
  */
 import { MlopsError } from '../util/errors.js';
-import { random } from '../runtime/synthesize.js';
+import { random } from '../util/random.js';
 import { readHeader, readRows, type RowChunk } from './row-reader.js';
 
 export interface BoundedRows {
