@@ -266,13 +266,6 @@ function checkCheckOptions(options: CheckOptions): void {
       { hint: 'run check twice to compare against both' },
     );
   }
-  if (options.features && options.ignore) {
-    throw new MlopsError(
-      'OPTIONS_CONFLICT',
-      '`features` and `ignore` are alternatives: `features` lists the feature columns, `ignore` leaves columns out of all the others',
-      { hint: 'pass only one of them' },
-    );
-  }
   const mapping = options.features ? '`features`' : options.ignore ? '`ignore`' : undefined;
   if (mapping && !options.input)
     throw new MlopsError('OPTION_MISSING', `${mapping} maps columns of \`input\`, which is not given`, {

@@ -169,7 +169,10 @@ Examples:
               ],
             );
           }
-          const result = await (await import('../drift/index.js')).detectDrift(options);
+          const result = await (await import('../drift/index.js')).detectDrift({
+            ...options,
+            onWarning: (message) => process.stderr.write(`warning: ${message}\n`),
+          });
           if (html && html !== '-') {
             const { writeFileAtomic } = await import('../util/fs-atomic.js');
             await writeFileAtomic(html, (await import('../report/drift.js')).renderDriftHtml(result));

@@ -117,12 +117,12 @@ test('mistakes stop the plan with a code, before any row is read', () => {
     [
       () => planColumns('t.csv', HEADER, SAMPLE, matrix(), { keep: ['zip'] }),
       'CSV_COLUMNS_MISSING',
-      /--keep names column "zip" that t\.csv does not have/,
+      /`keep` names column "zip" that t\.csv does not have/,
     ],
     [
       () => planColumns('t.csv', HEADER, SAMPLE, matrix(), { ignore: ['zip', 'zap'] }),
       'CSV_COLUMNS_MISSING',
-      /--ignore names columns "zip", "zap"/,
+      /`ignore` names columns "zip", "zap"/,
     ],
     [
       () => planColumns('t.csv', HEADER, SAMPLE, matrix(), {}),

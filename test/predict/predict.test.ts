@@ -115,7 +115,7 @@ test('feature columns: --features order, recorded features from the registry, er
       output: out,
       keep: ['id'],
     }),
-    { code: 'CSV_COLUMNS_MISSING', message: /--keep names column "id" that .*iris\.csv does not have/ },
+    { code: 'CSV_COLUMNS_MISSING', message: /`keep` names column "id" that .*iris\.csv does not have/ },
   );
 
   const registry = tempDir('mlops-pred-reg-');
