@@ -20,7 +20,7 @@ export const PARITY_BATCH_ROWS = 8192;
 export async function parityCsv(
   session: ModelSession,
   files: { input: string; expected: string },
-  mapping: CsvMappingOptions,
+  mapping: CsvMappingOptions & { allowMissing?: boolean },
   tolerance: Tolerance,
 ): Promise<ParitySetResult> {
   // Rows pair by position: a bad row cannot be skipped (it would shift every later pair), so it is refused with its line.
@@ -44,7 +44,7 @@ export async function parityCsv(
         );
       }
       columns ??= mapTable(input.value, session.inputs, mapping);
-      const actual = await session.run(tableFeeds(input.value, columns), names);
+      const actual = await session.run(tableFeeds(input.value, columns, mapping.allowMissing), names);
       const pairs: Array<[string, Tensor]> = names.map((n) => [n, actual[n]]);
       const want = csvExpected(expected.value, pairs);
       const parts = pairs.map(([name, tensor], i) => compareWithExcess(name, tensor, want[i], tolerance));

@@ -32,6 +32,8 @@ export interface CheckOptions {
   /** Tabular parity: input rows and the source framework's outputs. */
   input?: string;
   expected?: string;
+  /** Feed a missing value (empty, NaN, NA...) in `input` as NaN instead of refusing it, as predict-batch does. */
+  allowMissing?: boolean;
   rtol?: number;
   atol?: number;
   /** Sizes for named symbolic dims in the smoke run. */
@@ -131,7 +133,12 @@ export async function checkModel(options: CheckOptions): Promise<CheckResult> {
           }),
       };
       parity = report('csv', tolerance, [
-        await parityCsv(smoke.session, { input: options.input, expected: options.expected }, mapping, tolerance),
+        await parityCsv(
+          smoke.session,
+          { input: options.input, expected: options.expected },
+          { ...mapping, allowMissing: options.allowMissing },
+          tolerance,
+        ),
       ]);
     }
   } finally {

@@ -6,6 +6,7 @@
 import { parseDecimal, scanDecimal, scanState } from '../table/fast-number.js';
 import {
   BOOL_SPELLINGS,
+  missingCellMessage,
   isMissingCell,
   parseBoolCell,
   parseFloatCell,
@@ -220,11 +221,8 @@ export class BatchEncoder {
       case 'int': {
         const v = parseIntCell(text);
         if (v === undefined) {
-          // An integer input has no NaN: --allow-missing cannot help, say so.
-          if (isMissingCell(text.trim()))
-            throw new RowError(
-              `column "${this.options.header[c]}": ${quoteCell(text)} is missing, and the model's integer input has no missing value (fill it in the data)`,
-            );
+          // An integer input has no NaN: allowMissing cannot help, and the message says so.
+          if (isMissingCell(text)) throw new RowError(missingCellMessage(this.options.header[c], text, 'int64'));
           throw new RowError(this.cellMessage(c, text, 'an integer'));
         }
         const int32 = !(buffer instanceof BigInt64Array);
@@ -239,7 +237,12 @@ export class BatchEncoder {
       }
       case 'bool': {
         const v = parseBoolCell(text);
-        if (v === undefined) throw new RowError(this.cellMessage(c, text, `a boolean (${BOOL_SPELLINGS})`));
+        if (v === undefined)
+          throw new RowError(
+            isMissingCell(text)
+              ? missingCellMessage(this.options.header[c], text, 'bool')
+              : this.cellMessage(c, text, `a boolean (${BOOL_SPELLINGS})`),
+          );
         (buffer as Uint8Array)[at] = v ? 1 : 0;
         break;
       }
@@ -256,9 +259,7 @@ export class BatchEncoder {
     const trimmed = field.trim();
     if (isMissingCell(trimmed)) {
       if (this.options.allowMissing) return NaN;
-      throw new RowError(
-        `column "${this.options.header[c]}": ${quoteCell(field)} is missing (pass --allow-missing to feed NaN)`,
-      );
+      throw new RowError(missingCellMessage(this.options.header[c], field, 'float32'));
     }
     const v = parseFloatCell(trimmed);
     if (v === undefined) throw new RowError(this.cellMessage(c, field, 'a number'));

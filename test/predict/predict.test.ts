@@ -155,7 +155,7 @@ test('bad rows fail fast with file, line and column, exit 2, and no output file'
     [
       IRIS_HEADER + GOOD + '5.0,,1.4,0.2,0\n',
       'CSV_BAD_ROW',
-      /bad\.csv:4: column "sepal_width": empty value is missing \(pass --allow-missing/,
+      /bad\.csv:4: column "sepal_width": empty value is missing \(pass `allowMissing`/,
     ],
     [IRIS_HEADER + GOOD + '5.0,3.1,1.4\n', 'CSV_BAD_ROW', /bad\.csv:4: has 3 fields, the header has 5/],
     [IRIS_HEADER + GOOD + '5.0,3.1,1.4,0.2,0,9\n', 'CSV_BAD_ROW', /bad\.csv:4: has 6 fields, the header has 5/],
