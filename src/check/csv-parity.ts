@@ -20,7 +20,7 @@ export const PARITY_BATCH_ROWS = 8192;
 export async function parityCsv(
   session: ModelSession,
   files: { input: string; expected: string },
-  mapping: CsvMappingOptions,
+  mapping: CsvMappingOptions & { allowMissing?: boolean },
   tolerance: Tolerance,
   batchRows: number = PARITY_BATCH_ROWS,
 ): Promise<ParitySetResult> {
@@ -45,7 +45,7 @@ export async function parityCsv(
         );
       }
       columns ??= mapTable(input.value, session.inputs, mapping);
-      const actual = await session.run(tableFeeds(input.value, columns), names);
+      const actual = await session.run(tableFeeds(input.value, columns, mapping.allowMissing), names);
       const pairs: Array<[string, Tensor]> = names.map((n) => [n, actual[n]]);
       const want = csvExpected(expected.value, pairs);
       const parts = pairs.map(([name, tensor], i) => compareWithExcess(name, tensor, want[i], tolerance));

@@ -33,6 +33,8 @@ export interface CheckOptions {
   /** Tabular parity: input rows and the source framework's outputs. */
   input?: string;
   expected?: string;
+  /** Feed a missing value (empty, NaN, NA...) in `input` as NaN instead of refusing it, as predict-batch does. */
+  allowMissing?: boolean;
   rtol?: number;
   atol?: number;
   /** Sizes for named symbolic dims in the smoke run. */
@@ -142,7 +144,7 @@ export async function checkModel(options: CheckOptions): Promise<CheckResult> {
         await parityCsv(
           smoke.session,
           { input: options.input, expected: options.expected },
-          mapping,
+          { ...mapping, allowMissing: options.allowMissing },
           tolerance,
           batchSize ?? PARITY_BATCH_ROWS,
         ),
@@ -286,13 +288,6 @@ function checkCheckOptions(options: CheckOptions): void {
       'OPTIONS_CONFLICT',
       '`testData` and `input`/`expected` are two ways to give parity data: pass one',
       { hint: 'run check twice to compare against both' },
-    );
-  }
-  if (options.features && options.ignore) {
-    throw new MlopsError(
-      'OPTIONS_CONFLICT',
-      '`features` and `ignore` are alternatives: `features` lists the feature columns, `ignore` leaves columns out of all the others',
-      { hint: 'pass only one of them' },
     );
   }
   const mapping = options.features ? '`features`' : options.ignore ? '`ignore`' : undefined;

@@ -21,6 +21,10 @@ const FLAGS = flagSet<CheckOptions>()({
     parse: parseList,
   },
   ignore: { flag: '--ignore <cols>', help: 'columns of --input that are not features (ids, labels)', parse: parseList },
+  allowMissing: {
+    flag: '--allow-missing',
+    help: 'feed empty and NaN values of --input as NaN instead of refusing them (as predict-batch)',
+  },
   rtol: { flag: '--rtol <x>', help: 'relative tolerance', parse: parseNonNegative, default: 1e-3 },
   atol: { flag: '--atol <x>', help: 'absolute tolerance', parse: parseNonNegative, default: 1e-5 },
   dims: {

@@ -130,6 +130,9 @@ data is reported as "not tested: too few values" (at 30 values a side, KS at alp
 gap of 0.35 between the distributions, and chi-square wants about 5 expected values per category).
 If no column can be tested there is no verdict: exit 2. A file without data rows is exit 2 too.
 
+Bad rows (broken quoting, a wrong number of fields) are skipped and counted, with a warning naming
+the first (skipped_rows in --json); a file whose rows are all bad is exit 2.
+
 Missing values (empty, NaN, NA, null) are not tested as values; their rate is reported for every
 column. A rate that moves by ${MISSING_RATE_JUMP * 100} percentage points or more with a chi-square p-value below
 --alpha on missing/present counts is drift, and so is a column with values in the reference and
@@ -169,7 +172,10 @@ Examples:
               ],
             );
           }
-          const result = await (await import('../drift/index.js')).detectDrift(options);
+          const result = await (await import('../drift/index.js')).detectDrift({
+            ...options,
+            onWarning: (message) => process.stderr.write(`warning: ${message}\n`),
+          });
           if (html && html !== '-') {
             const { writeFileAtomic } = await import('../util/fs-atomic.js');
             await writeFileAtomic(html, (await import('../report/drift.js')).renderDriftHtml(result));

@@ -1,8 +1,8 @@
 /** `mlops drift`: per-column tests between a reference and a current CSV, and a dataset verdict. */
 import { MlopsError } from '../util/errors.js';
 import { correctPValues } from '../stats/effect-size.js';
-import { detectKind, readColumns, readHeader, type ColumnKind } from './read-columns.js';
-import { headRows } from '../table/bounded-rows.js';
+import { detectKind, readColumns, readHeader, readSample, type ColumnKind } from './read-columns.js';
+import { skippedRowsNote } from '../table/bounded-rows.js';
 import { selectColumns } from '../table/column-map.js';
 import { isMissingCell } from '../table/cell-values.js';
 import { openInputs } from './inputs.js';
@@ -17,7 +17,12 @@ export async function detectDrift(options: DriftOptions): Promise<DriftResult> {
   checkThresholds(options);
   const inputs = await openInputs(options.reference, options.current);
   try {
-    const result = await detectDriftIn({ ...options, reference: inputs.reference.path, current: inputs.current.path });
+    const result = await detectDriftIn({
+      ...options,
+      reference: inputs.reference.path,
+      current: inputs.current.path,
+      onWarning: (message) => options.onWarning?.(inputs.relabelText(message)),
+    });
     result.reference.path = options.reference;
     result.current.path = options.current;
     return result;
@@ -42,7 +47,7 @@ async function detectDriftIn(options: DriftOptions): Promise<DriftResult> {
   const curHeader = await readHeader(options.current);
   // An empty file is an input error, said of that file: not "0 of 0 columns drifted", and not
   // every column typed numerical for want of values, then blamed on the other file's first word.
-  const refSample = await headRows(options.reference, refHeader, SAMPLE_ROWS, 'throw');
+  const refSample = await readSample(options.reference, SAMPLE_ROWS);
   if (refSample.length === 0) {
     throw new MlopsError(
       'DRIFT_EMPTY_INPUT',
@@ -50,7 +55,7 @@ async function detectDriftIn(options: DriftOptions): Promise<DriftResult> {
       { hint: 'pass the data the model was trained or validated on' },
     );
   }
-  const curSample = await headRows(options.current, curHeader, SAMPLE_ROWS, 'throw');
+  const curSample = await readSample(options.current, SAMPLE_ROWS);
   if (curSample.length === 0) {
     throw new MlopsError(
       'DRIFT_EMPTY_INPUT',
@@ -62,7 +67,7 @@ async function detectDriftIn(options: DriftOptions): Promise<DriftResult> {
   const inReference = new Set(refHeader.header);
   const features = options.features ?? options.columns;
   const ignore = options.ignore ?? options.exclude ?? [];
-  const requested = selectColumns(refHeader.header, { features, ignore });
+  const requested = selectColumns(options.reference, refHeader.header, { features, ignore }, curHeader.header);
   for (const name of [...(features ?? []), ...(options.categorical ?? []), ...(options.numerical ?? [])]) {
     if (!inReference.has(name) || !inCurrent.has(name)) {
       throw new MlopsError(
@@ -107,7 +112,7 @@ async function detectDriftIn(options: DriftOptions): Promise<DriftResult> {
       },
     );
   }
-  const [ref, cur] = await Promise.all([
+  const [refRead, curRead] = await Promise.all([
     readColumns(
       options.reference,
       refHeader,
@@ -119,6 +124,14 @@ async function detectDriftIn(options: DriftOptions): Promise<DriftResult> {
       toRead.map(({ name, kind }) => ({ name, kind })),
     ),
   ]);
+  const [ref, cur] = [refRead.columns, curRead.columns];
+  for (const [read, what] of [
+    [refRead, 'reference data'],
+    [curRead, 'current data'],
+  ] as const) {
+    const note = skippedRowsNote(read, what);
+    if (note) options.onWarning?.(note);
+  }
   const refRows = ref[0].count + ref[0].missing;
   const curRows = cur[0].count + cur[0].missing;
   const settings = { alternative, method, alpha, minValues };
@@ -167,8 +180,8 @@ async function detectDriftIn(options: DriftOptions): Promise<DriftResult> {
     (a, b) => Number(b.drifted) - Number(a.drifted) || (a.pvalue ?? 2) - (b.pvalue ?? 2) || (b.psi ?? 0) - (a.psi ?? 0),
   );
   return {
-    reference: { path: options.reference, rows: refRows },
-    current: { path: options.current, rows: curRows },
+    reference: { path: options.reference, rows: refRows, skipped_rows: refRead.skipped },
+    current: { path: options.current, rows: curRows, skipped_rows: curRead.skipped },
     settings: {
       alpha,
       correction,

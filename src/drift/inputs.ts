@@ -29,6 +29,8 @@ export interface DriftInputs {
   current: DriftInput;
   /** The same error with copies' paths replaced by what the user passed. */
   relabel(err: unknown): unknown;
+  /** A message (a warning) with copies' paths replaced by what the user passed. */
+  relabelText(text: string): string;
   cleanup(): Promise<void>;
 }
 
@@ -93,7 +95,7 @@ export async function openInputs(reference: string, current: string): Promise<Dr
       if (!isMlopsError(err) || copies.length === 0) return err;
       return new MlopsError(err.code, swap(err.message), { hint: err.hint && swap(err.hint), cause: err.cause });
     };
-    return { reference: ref, current: cur, relabel, cleanup };
+    return { reference: ref, current: cur, relabel, relabelText: swap, cleanup };
   } catch (err) {
     await cleanup();
     throw err;

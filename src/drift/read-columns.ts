@@ -7,6 +7,7 @@ import { scanDecimal, scanState } from '../table/fast-number.js';
 import { isMissingCell as isMissing, parseFloatCell, quoteCell } from '../table/cell-values.js';
 import { readHeader, readRows, type CsvHeaderInfo } from '../table/row-reader.js';
 import { MlopsError } from '../util/errors.js';
+import { badRowReason, everyRowBad, readBoundedRows, type SkippedRows } from '../table/bounded-rows.js';
 
 export type ColumnKind = 'numerical' | 'categorical';
 
@@ -58,11 +59,16 @@ export function detectKind(values: string[], maxIntegerLevels = 10): { kind: Col
   return { kind: 'numerical', rule: 'numeric values' };
 }
 
+/** The columns read, and the bad rows skipped on the way (the rule of table/bounded-rows.ts). */
+export interface ColumnsRead extends SkippedRows {
+  columns: ColumnData[];
+}
+
 export async function readColumns(
   file: string,
   header: CsvHeaderInfo,
   requests: ColumnRequest[],
-): Promise<ColumnData[]> {
+): Promise<ColumnsRead> {
   const index = new Map(header.header.map((h, i) => [h, i]));
   const width = header.header.length;
   // Per header column: -1 ignored, else slot in `requests`.
@@ -71,6 +77,15 @@ export async function readColumns(
   const numeric = requests.map((r) => (r.kind === 'numerical' ? new Growable() : undefined));
   const categories = requests.map((r) => (r.kind === 'categorical' ? new Map<string, number>() : undefined));
   const missing = new Float64Array(requests.length);
+  const tally: SkippedRows = { file, skipped: 0 };
+  const skip = (line: number, reason: string) => {
+    tally.skipped++;
+    tally.firstSkipped ??= { line, reason };
+  };
+  // What the row being read added, undone if it turns out to have the wrong number of fields.
+  const numberStart = new Int32Array(requests.length);
+  const missingStart = new Float64Array(requests.length);
+  const rowCategories: Array<[Map<string, number>, string]> = [];
 
   const take = (k: number, text: string, line: number) => {
     if (isMissing(text)) {
@@ -93,56 +108,100 @@ export async function readColumns(
     } else {
       const map = categories[k]!;
       map.set(text, (map.get(text) ?? 0) + 1);
+      rowCategories.push([map, text]);
     }
   };
 
-  for await (const chunk of readRows(file, header, {})) {
+  for await (const chunk of readRows(file, header, { malformedRows: 'mark' })) {
     const buf = chunk.buf;
     for (let r = 0; r < chunk.count; r++) {
-      const record = chunk.records?.get(r);
-      if (record) {
-        if (record.length !== width)
-          throw new MlopsError(
-            'CSV_BAD_ROW',
-            `${file}:${chunk.lines[r]}: has ${record.length} fields, the header has ${width}`,
-          );
-        for (let c = 0; c < width; c++) if (slot[c] >= 0) take(slot[c], record[c], chunk.lines[r]);
+      if (chunk.malformed?.has(r)) {
+        skip(chunk.lines[r], badRowReason(chunk, r, undefined, header.header)!);
         continue;
       }
-      const end = chunk.ends[r];
-      let c = 0;
-      let i = chunk.starts[r];
-      for (;;) {
-        let fieldEnd = -1;
-        const k = c < width ? slot[c] : -1;
-        if (k >= 0 && requests[k].kind === 'numerical') {
-          const v = scanDecimal(buf, i, end);
-          if (v === v) {
-            fieldEnd = scanState.end;
-            numeric[k]!.push(v);
-          }
-        }
-        if (fieldEnd < 0) {
-          fieldEnd = buf.indexOf(0x2c, i);
-          if (fieldEnd < 0 || fieldEnd > end) fieldEnd = end;
-          if (k >= 0) take(k, buf.toString('utf8', i, fieldEnd), chunk.lines[r]);
-        }
-        c++;
-        if (fieldEnd >= end) break;
-        i = fieldEnd + 1;
+      const record = chunk.records?.get(r);
+      if (record) {
+        const reason = badRowReason(chunk, r, record, header.header);
+        if (reason) skip(chunk.lines[r], reason);
+        else for (let c = 0; c < width; c++) if (slot[c] >= 0) take(slot[c], record[c], chunk.lines[r]);
+        continue;
       }
-      if (c !== width)
-        throw new MlopsError('CSV_BAD_ROW', `${file}:${chunk.lines[r]}: has ${c} fields, the header has ${width}`, {
-          hint: 'every row needs as many fields as the header',
-        });
+      for (let k = 0; k < requests.length; k++) {
+        numberStart[k] = numeric[k]?.length ?? 0;
+        missingStart[k] = missing[k];
+      }
+      rowCategories.length = 0;
+      const end = chunk.ends[r];
+      let c: number;
+      try {
+        c = readFastRow(buf, chunk.starts[r], end, chunk.lines[r]);
+      } catch (err) {
+        // "not a number" in a row with the wrong number of fields is that row's shift, not the value's fault.
+        const fields = countFields(buf, chunk.starts[r], end);
+        if (fields === width) throw err;
+        c = fields;
+      }
+      if (c !== width) {
+        // A row with the wrong number of fields counts for nothing: take back what it added.
+        for (let k = 0; k < requests.length; k++) {
+          if (numeric[k]) numeric[k]!.length = numberStart[k];
+          missing[k] = missingStart[k];
+        }
+        for (const [map, text] of rowCategories) map.set(text, map.get(text)! - 1);
+        skip(chunk.lines[r], badRowReason(chunk, r, new Array<string>(c), header.header)!);
+      }
     }
   }
-  return requests.map((req, k) => {
+  /** Reads the fields of one unquoted row into the columns; returns how many fields it has. */
+  function readFastRow(buf: Buffer, start: number, end: number, line: number): number {
+    let c = 0;
+    let i = start;
+    for (;;) {
+      let fieldEnd = -1;
+      const k = c < width ? slot[c] : -1;
+      if (k >= 0 && requests[k].kind === 'numerical') {
+        const v = scanDecimal(buf, i, end);
+        if (v === v) {
+          fieldEnd = scanState.end;
+          numeric[k]!.push(v);
+        }
+      }
+      if (fieldEnd < 0) {
+        fieldEnd = buf.indexOf(0x2c, i);
+        if (fieldEnd < 0 || fieldEnd > end) fieldEnd = end;
+        if (k >= 0) take(k, buf.toString('utf8', i, fieldEnd), line);
+      }
+      c++;
+      if (fieldEnd >= end) return c;
+      i = fieldEnd + 1;
+    }
+  }
+  const columns = requests.map((req, k) => {
     const numbers = numeric[k]?.take();
     const cats = categories[k];
+    // A category seen only in rows taken back is not a category of the file.
+    if (cats) for (const [text, n] of cats) if (n === 0) cats.delete(text);
     const count = numbers ? numbers.length : [...cats!.values()].reduce((a, b) => a + b, 0);
     return { name: req.name, kind: req.kind, numbers, categories: cats, count, missing: missing[k] };
   });
+  return { ...tally, columns };
+}
+
+/**
+ * The first `limit` good rows of a file, for judging column types; bad rows are passed over as
+ * everywhere. A file whose rows are all bad is refused here (an empty one is the caller's to say).
+ */
+export async function readSample(file: string, limit: number): Promise<string[][]> {
+  const sample = await readBoundedRows(file, { limit, pick: 'first', badRows: 'skip', stopAtLimit: true });
+  if (sample.rows.length === 0 && sample.skipped > 0) throw everyRowBad(sample);
+  return sample.rows;
+}
+
+/** Fields in an unquoted row: its commas plus one. */
+function countFields(buf: Buffer, start: number, end: number): number {
+  let fields = 1;
+  for (let i = buf.indexOf(0x2c, start); i >= 0 && i < end; i = buf.indexOf(0x2c, i + 1)) fields++;
+  return fields;
 }
 
 export { readHeader };

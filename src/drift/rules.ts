@@ -3,6 +3,7 @@
  * README and the reports quote these numbers.
  */
 import { MlopsError } from '../util/errors.js';
+import { checkFeaturesAndIgnore } from '../table/column-map.js';
 
 /**
  * Fewer non-missing values than this in the reference or the current data,
@@ -31,6 +32,8 @@ export interface DriftThresholds {
   driftShare?: number;
   minEffect?: number;
   minValues?: number;
+  features?: string[];
+  ignore?: string[];
   columns?: string[];
   exclude?: string[];
   categorical?: string[];
@@ -52,5 +55,5 @@ export function checkThresholds(o: DriftThresholds): void {
     if (both !== undefined) throw new MlopsError('OPTIONS_CONFLICT', `column "${both}" is given to both ${options}`);
   };
   overlap(o.categorical, o.numerical, '`categorical` and `numerical`');
-  overlap(o.columns, o.exclude, '`columns` and `exclude`');
+  checkFeaturesAndIgnore(o.features ?? o.columns, o.ignore ?? o.exclude);
 }

@@ -29,6 +29,8 @@ export interface DriftOptions {
   driftShare?: number;
   /** A column needs this many non-missing values in each file to be tested (default MIN_VALUES). */
   minValues?: number;
+  /** Called with each warning (bad rows skipped in a file). */
+  onWarning?: (message: string) => void;
 }
 
 export interface ColumnDrift {
@@ -65,8 +67,9 @@ export interface ColumnDrift {
 }
 
 export interface DriftResult {
-  reference: { path: string; rows: number };
-  current: { path: string; rows: number };
+  /** rows: the good data rows compared; skipped_rows: bad rows (broken quoting, wrong field count) left out. */
+  reference: { path: string; rows: number; skipped_rows: number };
+  current: { path: string; rows: number; skipped_rows: number };
   settings: {
     alpha: number;
     correction: Correction;

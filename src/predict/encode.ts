@@ -6,6 +6,7 @@
 import { parseDecimal, scanDecimal, scanState } from '../table/fast-number.js';
 import {
   BOOL_SPELLINGS,
+  missingCellMessage,
   isMissingCell,
   parseBoolCell,
   parseFloatCell,
@@ -238,11 +239,8 @@ export class BatchEncoder {
       case 'int': {
         const v = parseIntCell(text);
         if (v === undefined) {
-          // An integer input has no NaN: --allow-missing cannot help, say so.
-          if (isMissingCell(text.trim()))
-            throw new RowError(
-              `column "${this.options.header[c]}": ${quoteCell(text)} is missing, and the model's integer input has no missing value (fill it in the data)`,
-            );
+          // An integer input has no NaN: allowMissing cannot help, and the message says so.
+          if (isMissingCell(text)) throw new RowError(missingCellMessage(this.options.header[c], text, 'int64'));
           throw new RowError(this.cellMessage(c, text, 'an integer'));
         }
         const int32 = !(buffer instanceof BigInt64Array);
@@ -257,7 +255,12 @@ export class BatchEncoder {
       }
       case 'bool': {
         const v = parseBoolCell(text);
-        if (v === undefined) throw new RowError(this.cellMessage(c, text, `a boolean (${BOOL_SPELLINGS})`));
+        if (v === undefined)
+          throw new RowError(
+            isMissingCell(text)
+              ? missingCellMessage(this.options.header[c], text, 'bool')
+              : this.cellMessage(c, text, `a boolean (${BOOL_SPELLINGS})`),
+          );
         (buffer as Uint8Array)[at] = v ? 1 : 0;
         break;
       }
@@ -274,7 +277,8 @@ export class BatchEncoder {
     const trimmed = field.trim();
     if (isMissingCell(trimmed)) {
       if (this.options.allowMissing) return NaN;
-      const err = new RowError(`column "${this.options.header[c]}": ${quoteCell(field)} is missing`);
+      // The remedy (allowMissing, or skipping the row) is added where the message is shown: hint or rejects file.
+      const err = new RowError(missingCellMessage(this.options.header[c], field, 'float32', false));
       err.missingValue = true;
       throw err;
     }

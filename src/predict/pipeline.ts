@@ -223,12 +223,17 @@ export class FilePipeline {
       const results = await runner.run(empty.feeds, fetch);
       return fetch.map((n) => results[n]);
     } catch {
-      // Some models reject empty batches: fall back to declared shapes.
-      return signature.tensorOutputs.map((o) => ({
-        type: o.type as Tensor['type'],
-        dims: (o.shape ?? [0]).map((d) => (typeof d === 'number' ? d : 0)),
-        data: new Float32Array(0),
-      }));
+      // Some models reject empty batches: fall back to the declared shapes of the fetched outputs,
+      // in fetch order (writeHeader pairs fetch[i] with the i-th tensor; a left-out output must not shift them).
+      const declared = new Map(signature.tensorOutputs.map((o) => [o.name, o]));
+      return fetch.map((name) => {
+        const o = declared.get(name)!;
+        return {
+          type: o.type as Tensor['type'],
+          dims: (o.shape ?? [0]).map((d) => (typeof d === 'number' ? d : 0)),
+          data: new Float32Array(0),
+        };
+      });
     }
   }
 }

@@ -6,8 +6,8 @@
 import type { ValueSignature } from '../onnx/graph.js';
 import type { ElementType } from '../onnx/data-types.js';
 import {
-  listColumns,
   mapColumns,
+  requireColumns,
   type FeatureSource,
   type InputColumns,
   type RecordedFeatureList,
@@ -89,13 +89,7 @@ export function planColumns(
   options: PlanOptions,
 ): PredictPlan {
   const index = new Map(header.map((h, i) => [h, i]));
-  const missingKept = (options.keep ?? []).filter((k) => !index.has(k));
-  if (missingKept.length) {
-    throw new MlopsError(
-      'CSV_COLUMNS_MISSING',
-      `\`keep\` names column${missingKept.length > 1 ? 's' : ''} ${missingKept.map((m) => `"${m}"`).join(', ')} that ${file} does not have (columns: ${listColumns(header)})`,
-    );
-  }
+  requireColumns(file, header, options.keep, 'keep');
   // --keep names non-features even with --keep-all (which then only widens what is copied).
   const mapping = mapColumns(file, header, sample, inputs, {
     features: options.features,

@@ -81,12 +81,6 @@ export function checkQuantizeOptions(options: QuantizeOptions): void {
       `${options.features ? '`features`' : '`ignore`'} maps CSV columns of \`calibration\` or \`validate\` data, and neither is given`,
     );
   }
-  if (options.features && options.ignore)
-    throw refuse(
-      'OPTIONS_CONFLICT',
-      '`features` and `ignore` are alternatives: `features` lists the feature columns, `ignore` leaves columns out of all the others',
-      'pass only one of them',
-    );
   for (const [option, list] of [
     ['ops', options.ops],
     ['exclude', options.exclude],

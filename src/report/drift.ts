@@ -38,6 +38,21 @@ function rules(r: DriftResult): string {
   return `Minimum sample: at least ${r.settings.min_values} values per column in each file${untested ? ` (${untested} column${untested === 1 ? '' : 's'} not tested)` : ''}. Missing values: a rate that moves by ${r.settings.missing_rate_jump * 100} points or more (chi-square p < alpha), or a column empty in the current data, is drift.`;
 }
 
+/** "current.csv: 2 bad rows skipped (...)" per file that had any: the verdict is on the other rows. */
+function skippedRows(r: DriftResult): string[] {
+  return [r.reference, r.current]
+    .filter((f) => f.skipped_rows > 0)
+    .map(
+      (f) =>
+        `${f.path}: ${f.skipped_rows} bad row${f.skipped_rows === 1 ? '' : 's'} skipped (broken quoting or a wrong number of fields); ${f.rows} rows compared`,
+    );
+}
+
+/** " (N rows)" or " (N rows, M bad rows skipped)". */
+function rowCount(f: DriftResult['reference']): string {
+  return f.skipped_rows > 0 ? `(${f.rows} rows, ${f.skipped_rows} bad rows skipped)` : `(${f.rows} rows)`;
+}
+
 function verdict(r: DriftResult): string {
   return `${r.drifted} of ${r.tested} columns drifted (${(r.drift_share * 100).toFixed(0)} %, threshold ${(r.settings.drift_share * 100).toFixed(0)} %): ${r.dataset_drift ? 'DATASET DRIFT' : 'no dataset drift'}`;
 }
@@ -73,7 +88,7 @@ export function renderDriftTable(r: DriftResult, options: RenderOptions): string
         `${c.column}: categories not in the reference: ${c.unseen_categories!.slice(0, 10).join(', ')}${c.unseen_categories!.length > 10 ? ', ...' : ''}`,
     );
   const line = r.dataset_drift ? paint(options, 'red', verdict(r)) : paint(options, 'green', verdict(r));
-  return [renderTable(head, rows, options), ...notes, rules(r), line].join('\n') + '\n';
+  return [renderTable(head, rows, options), ...notes, ...skippedRows(r), rules(r), line].join('\n') + '\n';
 }
 
 export function renderDriftMarkdown(r: DriftResult): string {
@@ -81,7 +96,7 @@ export function renderDriftMarkdown(r: DriftResult): string {
   const lines = [
     `### Drift: ${r.dataset_drift ? '🔴 dataset drift' : '🟢 no dataset drift'}`,
     '',
-    `${verdict(r)}. Reference \`${r.reference.path}\` (${r.reference.rows} rows), current \`${r.current.path}\` (${r.current.rows} rows); alpha ${r.settings.alpha}, correction ${r.settings.correction}.`,
+    `${verdict(r)}. Reference \`${r.reference.path}\` ${rowCount(r.reference)}, current \`${r.current.path}\` ${rowCount(r.current)}; alpha ${r.settings.alpha}, correction ${r.settings.correction}.`,
     '',
     rules(r),
     '',
@@ -184,7 +199,7 @@ svg text{font-size:10px;fill:#555}rect.ref{fill:#1f77b4;fill-opacity:0.55}rect.c
 .legend span{display:inline-block;width:12px;height:12px;margin:0 4px 0 12px;vertical-align:middle}
 </style></head><body>
 <h1>Drift report</h1>
-<div class="summary"><strong>${escapeHtml(verdict(r))}</strong><br>${escapeHtml(rules(r))}<br>Reference ${escapeHtml(r.reference.path)} (${r.reference.rows} rows) vs current ${escapeHtml(r.current.path)} (${r.current.rows} rows). alpha ${r.settings.alpha}, correction ${r.settings.correction}${r.settings.min_effect !== null ? `, minimum effect ${r.settings.min_effect} (${r.settings.effect_metric})` : ''}.
+<div class="summary"><strong>${escapeHtml(verdict(r))}</strong><br>${escapeHtml(rules(r))}<br>Reference ${escapeHtml(r.reference.path)} ${rowCount(r.reference)} vs current ${escapeHtml(r.current.path)} ${rowCount(r.current)}. alpha ${r.settings.alpha}, correction ${r.settings.correction}${r.settings.min_effect !== null ? `, minimum effect ${r.settings.min_effect} (${r.settings.effect_metric})` : ''}.
 <div class="legend"><span style="background:#1f77b4;opacity:.55"></span>reference<span style="background:#ff7f0e;opacity:.55"></span>current</div></div>
 <div class="grid">
 ${cards}

@@ -2,6 +2,7 @@
 import type { ValueSignature } from '../onnx/graph.js';
 import type { ElementType } from '../onnx/data-types.js';
 import { MlopsError } from '../util/errors.js';
+import { random } from '../util/random.js';
 import { arrayConstructorFor, elementCount, type Tensor } from '../onnx/tensor.js';
 
 export interface SynthesizeOptions {
@@ -10,18 +11,6 @@ export interface SynthesizeOptions {
   /** Sizes for named symbolic dims (`--dim batch=8`). */
   dims?: Record<string, number>;
   seed?: number;
-}
-
-/** mulberry32: tiny, fast, reproducible. */
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export function concreteShape(input: ValueSignature, options: SynthesizeOptions): number[] {

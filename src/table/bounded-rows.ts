@@ -12,7 +12,7 @@
  *   naming file:line.
  */
 import { MlopsError } from '../util/errors.js';
-import { random } from '../runtime/synthesize.js';
+import { random } from '../util/random.js';
 import { readHeader, readRows, type RowChunk } from './row-reader.js';
 
 export interface BoundedRows {
@@ -49,8 +49,17 @@ export function rowFields(chunk: RowChunk, r: number): string[] {
   return chunk.records?.get(r) ?? chunk.buf.toString('utf8', chunk.starts[r], chunk.ends[r]).split(',');
 }
 
-/** What is wrong with row r of the chunk, if anything, in predict-batch's words. */
-function badRowReason(chunk: RowChunk, r: number, fields: string[] | undefined, header: string[]): string | undefined {
+/**
+ * What is wrong with row r of the chunk, if anything, in predict-batch's words: the one bad-row
+ * rule (broken quoting, a wrong number of fields) for every reader of rows. `fields` is the row's
+ * fields, or any array of their count; undefined for a row with broken quoting.
+ */
+export function badRowReason(
+  chunk: RowChunk,
+  r: number,
+  fields: string[] | undefined,
+  header: string[],
+): string | undefined {
   const malformed = chunk.malformed?.get(r);
   if (malformed) return `column "${header[malformed.field] ?? malformed.field + 1}": ${malformed.message}`;
   const width = header.length;
@@ -169,10 +178,31 @@ export async function* rowBatches(file: string, size: number, badRows: 'skip' | 
   if (batch.rows.length > 0 || !yielded) yield batch;
 }
 
-function badRow(file: string, line: number, reason: string): MlopsError {
+/** A bad row that cannot be skipped (rows that pair up by position), as CSV_BAD_ROW naming file:line. */
+export function badRow(file: string, line: number, reason: string): MlopsError {
   return new MlopsError('CSV_BAD_ROW', `${file}:${line}: ${reason}`, {
     hint: 'fix or remove that row: its rows pair up with another file by position, so none can be skipped',
   });
+}
+
+/** Bad rows skipped in a file, and the first of them for the message. */
+export interface SkippedRows {
+  file: string;
+  skipped: number;
+  firstSkipped?: { line: number; reason: string };
+}
+
+/**
+ * A file whose data rows were all bad: a statistic (or a gate) of nothing is refused, never
+ * reported as a pass. CSV_BAD_ROW naming the first bad row.
+ */
+export function everyRowBad(table: SkippedRows): MlopsError {
+  const first = table.firstSkipped!;
+  return new MlopsError(
+    'CSV_BAD_ROW',
+    `${table.file}: every data row is bad (${table.skipped} row${table.skipped === 1 ? '' : 's'}; the first on line ${first.line}: ${first.reason})`,
+    { hint: 'fix the rows (quoting, number of fields): there is nothing left to compare' },
+  );
 }
 
 /** Fields of a row that is only counted: the count matters, not the values (quoted rows were parsed anyway). */
@@ -191,7 +221,7 @@ function fieldCountOnly(chunk: RowChunk, r: number): string[] | undefined {
 }
 
 /** "skipped 3 bad rows (the first on line 7: ...)" for a sample's warning, or undefined when none were. */
-export function skippedRowsNote(table: BoundedRows, what: string): string | undefined {
+export function skippedRowsNote(table: SkippedRows, what: string): string | undefined {
   if (table.skipped === 0) return undefined;
   const first = table.firstSkipped!;
   return `${what} ${table.file}: skipped ${table.skipped} bad row${table.skipped === 1 ? '' : 's'} (the first on line ${first.line}: ${first.reason})`;

@@ -69,3 +69,48 @@ export function quoteCell(text: string, max = 60): string {
     ? `"${text}"`
     : `"${text.slice(0, max)}..." (${text.length.toLocaleString('en-US')} characters)`;
 }
+
+/**
+ * Why `text` cannot feed an input of element `type` as it is, or undefined when it can: the one
+ * decision every path from a table to a model shares (predict-batch's encoder on its slow path,
+ * samples, check's parity rows). A missing value (empty, NaN, NA, null...) is 'missing' for every
+ * type but string, whatever a parser would make of it ("NaN" parses as a float): the caller decides
+ * whether NaN may stand in for it (predict-batch and check with `allowMissing`).
+ */
+export function cellProblem(type: string, text: string): 'missing' | string | undefined {
+  if (type === 'string') return undefined;
+  if (isMissingCell(text)) return 'missing';
+  if (type === 'bool') return parseBoolCell(text) === undefined ? `a boolean (${BOOL_SPELLINGS})` : undefined;
+  if (type.startsWith('int') || type.startsWith('uint'))
+    return parseIntCell(text) === undefined ? 'an integer' : undefined;
+  return parseFloatCell(text) === undefined ? 'a number' : undefined;
+}
+
+/** Whether NaN can stand in for a missing value in an input of this element type (floats only). */
+export function takesNaN(type: string): boolean {
+  return type.startsWith('float') || type === 'bfloat16';
+}
+
+/**
+ * A missing value in `column`, in the words every command uses (predict-batch, check, samples).
+ * `canAllow`: the caller has an `allowMissing` option (a sample has none: it skips the row).
+ */
+export function missingCellMessage(column: string, text: string, type: string, canAllow = true): string {
+  const what = `column "${column}": ${quoteCell(text)} is missing`;
+  if (takesNaN(type)) return canAllow ? `${what} (pass \`allowMissing\` to feed NaN)` : what;
+  const kind = type === 'bool' ? 'boolean' : 'integer';
+  return `${what}, and the model's ${kind} input has no missing value (fill it in the data)`;
+}
+
+/** A cell `column` cannot take, in the same words: its problem from cellProblem. */
+export function cellProblemMessage(
+  column: string,
+  text: string,
+  type: string,
+  problem: string,
+  canAllow = true,
+): string {
+  return problem === 'missing'
+    ? missingCellMessage(column, text, type, canAllow)
+    : `column "${column}": ${quoteCell(text)} is not ${problem}`;
+}

@@ -131,13 +131,8 @@ export function mapColumns(
   options: ColumnMapOptions,
 ): ColumnMapping {
   const index = new Map(header.map((h, i) => [h, i]));
-  const missingIgnored = (options.ignore ?? []).filter((k) => !index.has(k));
-  if (missingIgnored.length) {
-    throw new MlopsError(
-      'CSV_COLUMNS_MISSING',
-      `\`ignore\` names column${missingIgnored.length > 1 ? 's' : ''} ${missingIgnored.map((m) => `"${m}"`).join(', ')} that ${file} does not have (columns: ${listColumns(header)})`,
-    );
-  }
+  checkFeaturesAndIgnore(options.features, options.ignore);
+  requireColumns(file, header, options.ignore, 'ignore');
   for (const input of inputs) {
     if (input.kind !== 'tensor')
       throw new MlopsError(
@@ -277,9 +272,17 @@ function perColumnInput(input: ValueSignature, index: Map<string, number>): Inpu
 
 /**
  * Drift's columns to compare (it feeds no model, but picks columns by the same
- * flags): --features names them, else every column less --ignore.
+ * options): `features` names them, else every column less `ignore`. `elsewhere`:
+ * columns of another file that `ignore` may name too (drift's current data).
  */
-export function selectColumns(header: string[], options: { features?: string[]; ignore?: string[] }): string[] {
+export function selectColumns(
+  file: string,
+  header: string[],
+  options: { features?: string[]; ignore?: string[] },
+  elsewhere: string[] = [],
+): string[] {
+  checkFeaturesAndIgnore(options.features, options.ignore);
+  requireColumns(file, [...header, ...elsewhere], options.ignore, 'ignore', header);
   if (options.features) return options.features;
   const ignore = new Set(options.ignore ?? []);
   return header.filter((h) => !ignore.has(h));
@@ -288,4 +291,42 @@ export function selectColumns(header: string[], options: { features?: string[]; 
 /** The `features` option as a message names it (FeatureSource keeps '--features': it is feature_source in --json). */
 function optionText(source: FeatureSource): string {
   return source === '--features' ? '`features`' : source;
+}
+
+/**
+ * Every column an option names is in the header: a misspelled name is an error, never a
+ * silent no-op. CSV_COLUMNS_MISSING naming the option, the columns and the file.
+ * `shown`: the columns listed in the message (default `header`).
+ */
+export function requireColumns(
+  file: string,
+  header: readonly string[],
+  names: readonly string[] | undefined,
+  option: string,
+  shown: readonly string[] = header,
+): void {
+  if (!names?.length) return;
+  const have = new Set(header);
+  const missing = names.filter((n) => !have.has(n));
+  if (missing.length === 0) return;
+  throw new MlopsError(
+    'CSV_COLUMNS_MISSING',
+    `\`${option}\` names column${missing.length > 1 ? 's' : ''} ${missing.map((m) => `"${m}"`).join(', ')} that ${file} does not have (columns: ${listColumns([...shown])})`,
+  );
+}
+
+/**
+ * `features` with `ignore`, in every command: together they are fine (with `features` given,
+ * `ignore` sets nothing more aside, and a script may pass both), but a column in both is a
+ * contradiction the user must resolve.
+ */
+export function checkFeaturesAndIgnore(
+  features: readonly string[] | undefined,
+  ignore: readonly string[] | undefined,
+): void {
+  const both = features?.find((f) => ignore?.includes(f));
+  if (both !== undefined)
+    throw new MlopsError('OPTIONS_CONFLICT', `column "${both}" is given to both \`features\` and \`ignore\``, {
+      hint: '`features` lists the columns to use and `ignore` columns that are not features: name it in one of them',
+    });
 }

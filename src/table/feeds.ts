@@ -6,7 +6,17 @@
 import type { ValueSignature } from '../onnx/graph.js';
 import type { ElementType } from '../onnx/data-types.js';
 import { arrayConstructorFor, type Tensor } from '../onnx/tensor.js';
-import { isMissingCell, parseBoolCell, parseFloatCell, parseIntCell, quoteCell } from './cell-values.js';
+import {
+  cellProblem,
+  cellProblemMessage,
+  isMissingCell,
+  missingCellMessage,
+  parseBoolCell,
+  parseFloatCell,
+  parseIntCell,
+  quoteCell,
+  takesNaN,
+} from './cell-values.js';
 import { MlopsError } from '../util/errors.js';
 import { listColumns, mapColumns, type ColumnMapOptions, type ColumnMapping } from './column-map.js';
 import { skippedRowsNote, type BoundedRows } from './bounded-rows.js';
@@ -39,15 +49,6 @@ function cellError(table: CsvTable, row: number, column: string, value: string, 
   );
 }
 
-/** Why `text` cannot feed an input of `type`, or undefined when it can. */
-function cellProblem(type: ElementType, text: string): string | undefined {
-  if (type === 'string') return undefined;
-  if (type === 'bool') return parseBoolCell(text) === undefined ? 'a boolean (true/false/1/0)' : undefined;
-  if (type.startsWith('int') || type.startsWith('uint'))
-    return parseIntCell(text) === undefined ? 'an integer' : undefined;
-  return parseFloatCell(text) === undefined ? 'a number' : undefined;
-}
-
 /**
  * A sample's rows as feeds. A row with a value its input cannot take (text in
  * a number column) or a missing one is skipped and counted with the sample's
@@ -68,14 +69,11 @@ export function sampleFeeds(
     for (const input of mapping.inputs) {
       for (const c of input.columns) {
         // A missing value (empty, NaN, NA...) is one too: a sample holds the rows the model can take as they are.
-        const missing = input.type !== 'string' && isMissingCell(row[c]);
-        const problem = missing ? undefined : cellProblem(input.type, row[c]);
-        if (missing || problem) {
+        const problem = cellProblem(input.type, row[c]);
+        if (problem) {
           kept.skipped++;
-          const what = missing
-            ? `a missing value (${row[c].trim() === '' ? 'empty' : quoteCell(row[c])})`
-            : `${quoteCell(row[c])} is not ${problem}`;
-          bad.push({ line: table.lines[r], reason: `column "${table.header[c]}": ${what}` });
+          const reason = cellProblemMessage(table.header[c], row[c], input.type, problem, false);
+          bad.push({ line: table.lines[r], reason });
           return;
         }
       }
@@ -88,7 +86,11 @@ export function sampleFeeds(
   return { feeds: tableFeeds(kept, mapping), table: kept, ...(note ? { note } : {}) };
 }
 
-/** Parse one column into a typed array of the input's element type. */
+/**
+ * Parse one column into a typed array of the input's element type. A missing value in rows that
+ * feed a model is refused ('refuse'), or NaN where the type has one ('nan', `allowMissing`), by the
+ * rule of cell-values.ts; expected outputs ('parse') take "NaN" as the NaN a model may return.
+ */
 function columnValues(
   table: CsvTable,
   col: number,
@@ -96,12 +98,26 @@ function columnValues(
   into: Tensor['data'],
   offset: number,
   stride: number,
+  missing: 'refuse' | 'nan' | 'parse',
 ): void {
   const name = table.header[col];
   const n = table.rows.length;
   for (let r = 0; r < n; r++) {
     const text = table.rows[r][col];
     const at = r * stride + offset;
+    if (missing !== 'parse' && type !== 'string' && isMissingCell(text)) {
+      if (missing === 'nan' && takesNaN(type)) {
+        (into as Float64Array)[at] = NaN;
+        continue;
+      }
+      throw new MlopsError(
+        'CSV_BAD_VALUE',
+        `${table.file}:${table.lines[r]}: ${missingCellMessage(name, text, type)}`,
+        {
+          hint: 'fill the value in, or remove that row',
+        },
+      );
+    }
     if (type === 'string') {
       (into as string[])[at] = text;
     } else if (type === 'bool') {
@@ -140,14 +156,16 @@ export function mapTable(table: CsvTable, inputs: ValueSignature[], options: Csv
   return mapping;
 }
 
-/** The table's rows as feeds, by a mapping from mapTable. */
-export function tableFeeds(table: CsvTable, mapping: ColumnMapping): Record<string, Tensor> {
+/** The table's rows as feeds, by a mapping from mapTable; `allowMissing`: NaN for a missing value in a float input. */
+export function tableFeeds(table: CsvTable, mapping: ColumnMapping, allowMissing = false): Record<string, Tensor> {
   const n = table.rows.length;
   const feeds: Record<string, Tensor> = {};
   for (const input of mapping.inputs) {
     const width = input.columns.length;
     const data = allocate(input.type, n * width);
-    input.columns.forEach((c, k) => columnValues(table, c, input.type, data, k, width));
+    input.columns.forEach((c, k) =>
+      columnValues(table, c, input.type, data, k, width, allowMissing ? 'nan' : 'refuse'),
+    );
     feeds[input.name] = { name: input.name, type: input.type, dims: input.dims(n), data };
   }
   return feeds;
@@ -195,7 +213,7 @@ export function csvExpected(table: CsvTable, actual: Array<[string, Tensor]>): T
             ? 'int64'
             : 'float64';
     const data = allocate(type, n * widths[i]);
-    for (let k = 0; k < widths[i]; k++) columnValues(table, col + k, type, data, k, widths[i]);
+    for (let k = 0; k < widths[i]; k++) columnValues(table, col + k, type, data, k, widths[i], 'parse');
     col += widths[i];
     return { name, type, dims: tensor.dims, data };
   });

@@ -128,3 +128,8 @@ test('no two modules import each other, directly or round a longer cycle', () =>
   }
   assert.equal(cycles.join('\n\n'), '');
 });
+
+test('table/ does not import runtime/ (a sample needs an RNG, which is a utility, not a session)', () => {
+  const down = importEdges().filter((e) => e.from === 'table' && e.to === 'runtime');
+  assert.equal(show(down), '');
+});

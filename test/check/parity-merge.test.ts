@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { compareTensors, compareWithExcess, mergeComparisons } from '../../src/check/parity.js';
 import type { Tensor } from '../../src/onnx/tensor.js';
-import { random } from '../../src/runtime/synthesize.js';
+import { random } from '../../src/util/random.js';
 
 const tolerance = { rtol: 1e-3, atol: 1e-5 };
 

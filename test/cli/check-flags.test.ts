@@ -43,13 +43,13 @@ test('check: flags that would be silently ignored are refused', () => {
       '--features',
       'f0',
       '--ignore',
-      'id',
+      'id,f0',
       '--input',
       fixture('data', 'mlp.csv'),
       '--expected',
       fixture('data', 'mlp.expected.csv'),
     ],
-    /--features and --ignore are alternatives/,
+    /column "f0" is given to both --features and --ignore/,
   );
   usage([mlp, '--ignore', 'id'], /--ignore maps columns of --input, which is not given/);
   usage(

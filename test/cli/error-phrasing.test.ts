@@ -12,6 +12,7 @@ import { checkThresholds } from '../../src/drift/rules.js';
 import { predictBatch } from '../../src/predict/index.js';
 import { writeFileSync, readFileSync } from 'node:fs';
 import { featureListFor } from '../../src/registry/feature-list.js';
+import { checkFeaturesAndIgnore } from '../../src/table/column-map.js';
 import { MlopsError } from '../../src/util/errors.js';
 import { phraseForCli } from '../../src/cli/option-flags.js';
 
@@ -41,12 +42,10 @@ const noFlags = (err: MlopsError) => {
 };
 
 test('quantize: the library names options, the CLI names the flags', () => {
-  const err = thrown(() =>
-    checkQuantizeOptions({ model: 'm.onnx', output: 'o.onnx', validate: 'd.csv', features: ['f0'], ignore: ['id'] }),
-  );
+  const err = thrown(() => checkFeaturesAndIgnore(['f0'], ['id', 'f0']));
   assert.equal(err.code, 'OPTIONS_CONFLICT');
   noFlags(err);
-  assert.match(err.message, /`features` and `ignore` are alternatives/);
+  assert.match(err.message, /column "f0" is given to both `features` and `ignore`/);
 
   const dir = tempDir('mlops-phrasing-');
   const cli = runCli([
@@ -59,15 +58,15 @@ test('quantize: the library names options, the CLI names the flags', () => {
     '--features',
     'f0',
     '--ignore',
-    'id',
+    'id,f0',
     '--json',
   ]);
   assert.equal(cli.status, 2);
-  assert.match(cli.stderr, /error: --features and --ignore are alternatives: --features lists the feature columns/);
+  assert.match(cli.stderr, /error: validation data: column "f0" is given to both --features and --ignore/);
   assert.doesNotMatch(cli.stderr, /`/);
   const json = JSON.parse(cli.stdout);
   assert.equal(json.error.code, 'OPTIONS_CONFLICT');
-  assert.match(json.error.message, /^--features and --ignore/);
+  assert.match(json.error.message, /column "f0" is given to both --features and --ignore$/);
 });
 
 test('quantize: a library option whose flag has another name (exclude -> --exclude-nodes)', () => {
@@ -131,7 +130,7 @@ test('drift: the thresholds check names options; drift names its flags (columns 
   const err = thrown(() => checkThresholds({ columns: ['a'], exclude: ['a'] }));
   assert.equal(err.code, 'OPTIONS_CONFLICT');
   noFlags(err);
-  assert.match(err.message, /`columns` and `exclude`/);
+  assert.match(err.message, /given to both `features` and `ignore`/);
 });
 
 test('predict-batch: a missing value names `allowMissing` in the library, --allow-missing on the command line, neither in the rejects file', async () => {

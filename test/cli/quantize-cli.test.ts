@@ -62,8 +62,8 @@ test('quantize: flags that would be silently ignored are refused', () => {
   );
   refused([mlp, '--output', output, '--validation-rows', '10'], /--validation-rows applies with --validate/, dir);
   refused(
-    [mlp, '--output', output, '--validate', fixture('data', 'mlp.csv'), '--features', 'f0', '--ignore', 'id'],
-    /--features and --ignore are alternatives/,
+    [mlp, '--output', output, '--validate', fixture('data', 'mlp.csv'), '--features', 'f0', '--ignore', 'id,f0'],
+    /column "f0" is given to both --features and --ignore/,
     dir,
   );
   refused(

@@ -12,7 +12,7 @@ import { parse } from 'csv-parse/sync';
 import { readHeader, readRows } from '../../src/table/row-reader.js';
 import { tempDir } from '../helpers.js';
 // mulberry32: deterministic, so a failure names a seed that reproduces it.
-import { random } from '../../src/runtime/synthesize.js';
+import { random } from '../../src/util/random.js';
 
 const PIECES = ['a', 'b', '7', '-1.5', '3e4', ' ', 'é', 'ß', '日本', '🙂', 'x y'];
 const QUOTED_ONLY = [',', '"', '\n', '\r\n'];
