@@ -11,6 +11,7 @@ import {
   parseBoolCell,
   parseFloatCell,
   parseIntCell,
+  intRangeProblem,
   quoteCell,
 } from '../table/cell-values.js';
 import type { RowChunk } from '../table/row-reader.js';
@@ -245,9 +246,7 @@ export class BatchEncoder {
         }
         const int32 = !(buffer instanceof BigInt64Array);
         if (int32 ? v < -2147483648n || v > 2147483647n : v < -(2n ** 63n) || v >= 2n ** 63n) {
-          throw new RowError(
-            `column "${this.options.header[c]}": ${text.trim()} is out of range for the model's ${int32 ? 'int32' : 'int64'} input`,
-          );
+          throw new RowError(this.cellMessage(c, text, intRangeProblem(int32 ? 'int32' : 'int64')));
         }
         if (int32) (buffer as Int32Array)[at] = Number(v);
         else (buffer as BigInt64Array)[at] = v;

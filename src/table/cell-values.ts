@@ -81,9 +81,35 @@ export function cellProblem(type: string, text: string): 'missing' | string | un
   if (type === 'string') return undefined;
   if (isMissingCell(text)) return 'missing';
   if (type === 'bool') return parseBoolCell(text) === undefined ? `a boolean (${BOOL_SPELLINGS})` : undefined;
-  if (type.startsWith('int') || type.startsWith('uint'))
-    return parseIntCell(text) === undefined ? 'an integer' : undefined;
+  if (type.startsWith('int') || type.startsWith('uint')) {
+    const v = parseIntCell(text);
+    if (v === undefined) return 'an integer';
+    return intFits(type, v) ? undefined : intRangeProblem(type);
+  }
   return parseFloatCell(text) === undefined ? 'a number' : undefined;
+}
+
+const INT_RANGES: Record<string, readonly [bigint, bigint]> = {
+  int8: [-(2n ** 7n), 2n ** 7n - 1n],
+  uint8: [0n, 2n ** 8n - 1n],
+  int16: [-(2n ** 15n), 2n ** 15n - 1n],
+  uint16: [0n, 2n ** 16n - 1n],
+  int32: [-(2n ** 31n), 2n ** 31n - 1n],
+  uint32: [0n, 2n ** 32n - 1n],
+  int64: [-(2n ** 63n), 2n ** 63n - 1n],
+  uint64: [0n, 2n ** 64n - 1n],
+};
+
+/** Whether an integer fits the element type: a typed array would wrap it silently (2^32 + 5 -> 5 in int32). */
+export function intFits(type: string, v: bigint): boolean {
+  const range = INT_RANGES[type];
+  return !range || (v >= range[0] && v <= range[1]);
+}
+
+/** What a cell must be to fit an integer input, in the words of `is not ...` messages. */
+export function intRangeProblem(type: string): string {
+  const range = INT_RANGES[type];
+  return `an integer the model's ${type} input can hold${range ? ` (${range[0]} to ${range[1]})` : ''}`;
 }
 
 /** Whether NaN can stand in for a missing value in an input of this element type (floats only). */

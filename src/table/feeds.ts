@@ -9,6 +9,8 @@ import { arrayConstructorFor, type Tensor } from '../onnx/tensor.js';
 import {
   cellProblem,
   cellProblemMessage,
+  intFits,
+  intRangeProblem,
   isMissingCell,
   missingCellMessage,
   parseBoolCell,
@@ -127,10 +129,12 @@ function columnValues(
     } else if (type === 'int64' || type === 'uint64') {
       const v = parseIntCell(text);
       if (v === undefined) throw cellError(table, r, name, text, 'an integer');
+      if (!intFits(type, v)) throw cellError(table, r, name, text, intRangeProblem(type));
       (into as BigInt64Array)[at] = v;
     } else if (type.startsWith('int') || type.startsWith('uint')) {
       const v = parseIntCell(text);
       if (v === undefined) throw cellError(table, r, name, text, 'an integer');
+      if (!intFits(type, v)) throw cellError(table, r, name, text, intRangeProblem(type));
       (into as Int32Array)[at] = Number(v);
     } else {
       const v = parseFloatCell(text);

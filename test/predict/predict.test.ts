@@ -443,7 +443,10 @@ test('int32 [N, F] input and 1-D outputs match onnxruntime; integers out of rang
     readCsv(rejects).rows.map((row) => row.slice(0, 2)),
     [
       ['2', 'column "a": "2.5" is not an integer'],
-      ['3', 'column "a": 99999999999 is out of range for the model\'s int32 input'],
+      [
+        '3',
+        'column "a": "99999999999" is not an integer the model\'s int32 input can hold (-2147483648 to 2147483647)',
+      ],
       [
         '4',
         'column "a": empty value is missing, and the model\'s integer input has no missing value (fill it in the data)',
