@@ -309,19 +309,22 @@ export const CHECKS: Record<string, CheckFn> = {
 
   async drift(_ctx, c, rel) {
     const { detectDrift } = await import('../drift/index.js');
+    const notes: string[] = [];
     const r = await detectDrift({
       reference: rel(str(c, 'reference')!),
       current: rel(str(c, 'current')!),
       features: list(c, 'features'),
       ignore: list(c, 'ignore') ?? list(c, 'exclude'),
       alpha: num(c, 'alpha'),
+      // Bad rows skipped in either file: said in the verdict, so a pass judged on part of the data reads as such.
+      onWarning: (m) => notes.includes(m) || notes.push(m),
     });
     const max = num(c, 'max_share');
     const pass = max === undefined ? !r.dataset_drift : r.drift_share <= max;
     const untested = r.columns.length - r.tested;
     return verdict(
       pass,
-      `${r.drifted} of ${r.tested} columns drifted (${(r.drift_share * 100).toFixed(0)} %)${untested ? `, ${untested} not tested` : ''}`,
+      `${r.drifted} of ${r.tested} columns drifted (${(r.drift_share * 100).toFixed(0)} %)${untested ? `, ${untested} not tested` : ''}${notes.length ? ` (${notes.join('; ')})` : ''}`,
       r.drift_share,
       max === undefined ? 'no dataset drift' : `share <= ${max}`,
     );

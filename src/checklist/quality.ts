@@ -79,8 +79,12 @@ export async function evaluateMetric(model: string | LoadedModel, options: Metri
     const outputs = await session.run(feeds);
     const truth = sample.table.rows.map((r) => canonicalLabel(r[labelIndex]));
     const names = Object.keys(outputs);
-    const pick = (pred: (t: Tensor) => boolean) =>
-      options.output ? outputs[options.output] : names.map((n) => outputs[n]).find(pred);
+    // With `output`, that output answers every question it fits, and only those (a label output is not scores).
+    const pick = (pred: (t: Tensor) => boolean) => {
+      if (!options.output) return names.map((n) => outputs[n]).find(pred);
+      const named = outputs[options.output];
+      return named && pred(named) ? named : undefined;
+    };
     if (options.output && !outputs[options.output])
       throw new MlopsError(
         'CHECKLIST_OUTPUT',
@@ -98,8 +102,7 @@ export async function evaluateMetric(model: string | LoadedModel, options: Metri
     const labelOutput = pick((t) => t.dims.length === 1 && !t.type.startsWith('float'));
     const labels = zipmaps[0]?.labels;
     let predicted: string[];
-    if (labelOutput && !options.output)
-      predicted = Array.from(labelOutput.data as ArrayLike<unknown>, (v) => canonicalLabel(String(v)));
+    if (labelOutput) predicted = Array.from(labelOutput.data as ArrayLike<unknown>, (v) => canonicalLabel(String(v)));
     else if (scores) {
       const k = scores.dims[1];
       const data = scores.data as Float32Array;
@@ -108,7 +111,13 @@ export async function evaluateMetric(model: string | LoadedModel, options: Metri
         for (let j = 1; j < k; j++) if (data[r * k + j] > data[r * k + best]) best = j;
         return canonicalLabel(String(labels?.[best] ?? best));
       });
-    } else throw new MlopsError('CHECKLIST_OUTPUT', 'no class output: expected a label output or [N, K] scores');
+    } else
+      throw new MlopsError(
+        'CHECKLIST_OUTPUT',
+        options.output
+          ? `output "${options.output}" is neither class labels ([N], not float) nor [N, K] scores`
+          : 'no class output: expected a label output or [N, K] scores',
+      );
     if (options.metric === 'accuracy') return accuracy(truth, predicted);
     if (options.metric === 'f1') return f1(truth, predicted);
     if (scores?.dims[1] !== 2)

@@ -56,3 +56,21 @@ test('a regression label that is not a number is skipped, never read as 0', asyn
     message: /no usable rows: .*label "abc" is not a number/,
   });
 });
+
+test('a named label output is read as labels, not as scores (it predicted class 0 for every row)', async () => {
+  const data = fixture('data', 'iris.csv');
+  const auto = await evaluateMetric(model, { data, label: 'species', metric: 'accuracy' });
+  const named = await evaluateMetric(model, { data, label: 'species', metric: 'accuracy', output: 'output_label' });
+  assert.ok(auto > 0.9);
+  assert.equal(named, auto);
+  const byScores = await evaluateMetric(model, {
+    data,
+    label: 'species',
+    metric: 'accuracy',
+    output: 'output_probability',
+  });
+  assert.equal(byScores, auto);
+  await assert.rejects(evaluateMetric(model, { data, label: 'species', metric: 'auc', output: 'output_label' }), {
+    code: 'CHECKLIST_OUTPUT',
+  });
+});
