@@ -109,6 +109,7 @@ export const CHECKS: Record<string, CheckFn> = {
       atol: num(c, 'atol'),
       features: list(c, 'features'),
       ignore: list(c, 'ignore'),
+      allowMissing: c.allow_missing === true,
     });
     const outputs = r.parity?.sets.flatMap((s) => s.outputs) ?? [];
     const worst = Math.max(0, ...outputs.map((o) => o.max_abs_error));

@@ -36,6 +36,7 @@ export const CHECK_TYPES: Record<string, { fields: Record<string, FieldType>; re
       atol: 'non-negative',
       features: 'string[]',
       ignore: 'string[]',
+      allow_missing: 'boolean',
     },
     required: [],
     about: 'outputs reproduce test data within rtol/atol',

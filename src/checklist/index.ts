@@ -107,7 +107,7 @@ export async function runChecklist(options: ChecklistOptions): Promise<Checklist
       });
     } catch (err) {
       // One broken check (a missing file, a model that does not load) does not stop the others.
-      const message = isMlopsError(err) ? err.message : `internal error: ${errorMessage(err)}`;
+      const message = isMlopsError(err) ? asConfigKeys(err.message) : `internal error: ${errorMessage(err)}`;
       results.push({
         ...base,
         status: 'error',
@@ -133,4 +133,15 @@ export async function runChecklist(options: ChecklistOptions): Promise<Checklist
     passed: reason === null && !checks.some((r) => r.blocking),
     reason,
   };
+}
+
+/**
+ * Library messages name options as a library caller spells them (`allowMissing`); in a checklist
+ * the user wrote YAML keys, so name those (`allow_missing`).
+ */
+function asConfigKeys(message: string): string {
+  return message.replace(
+    /`([a-z]+(?:[A-Z][a-z0-9]*)+)`/g,
+    (_, name: string) => `\`${name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}\``,
+  );
 }
