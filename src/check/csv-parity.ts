@@ -6,6 +6,8 @@
  */
 import path from 'node:path';
 import type { Tensor } from '../onnx/tensor.js';
+import { fixedBatchSize } from '../onnx/graph.js';
+import { concatRows, repeatRows, sliceRows } from '../onnx/tensor-rows.js';
 import type { ModelSession } from '../runtime/session.js';
 import { rowBatches, type BoundedRows } from '../table/bounded-rows.js';
 import type { ColumnMapping } from '../table/column-map.js';
@@ -24,9 +26,12 @@ export async function parityCsv(
   tolerance: Tolerance,
   batchRows: number = PARITY_BATCH_ROWS,
 ): Promise<ParitySetResult> {
+  // A model exported with a fixed batch runs in calls of exactly that many rows, the last one padded (as predict-batch).
+  const fixed = fixedBatchSize(session.inputs);
+  const rowsPerRead = fixed ? Math.max(1, Math.floor(batchRows / fixed)) * fixed : batchRows;
   // Rows pair by position: a bad row cannot be skipped (it would shift every later pair), so it is refused with its line.
-  const inputs = parityBatches('`input`', files.input, batchRows);
-  const expecteds = parityBatches('`expected`', files.expected, batchRows);
+  const inputs = parityBatches('`input`', files.input, rowsPerRead);
+  const expecteds = parityBatches('`expected`', files.expected, rowsPerRead);
   const names = session.tensorOutputs.map((o) => o.name);
   let columns: ColumnMapping | undefined;
   let merged: PartComparison[] | undefined;
@@ -45,7 +50,8 @@ export async function parityCsv(
         );
       }
       columns ??= mapTable(input.value, session.inputs, mapping);
-      const actual = await session.run(tableFeeds(input.value, columns, mapping.allowMissing), names);
+      const feeds = tableFeeds(input.value, columns, mapping.allowMissing);
+      const actual = fixed ? await runInFixedBatches(session, feeds, names, fixed) : await session.run(feeds, names);
       const pairs: Array<[string, Tensor]> = names.map((n) => [n, actual[n]]);
       const want = csvExpected(expected.value, pairs);
       const parts = pairs.map(([name, tensor], i) => compareWithExcess(name, tensor, want[i], tolerance));
@@ -58,6 +64,26 @@ export async function parityCsv(
   }
   const comparisons = (merged ?? []).map((m) => m.comparison);
   return { name: path.basename(files.expected), outputs: comparisons, passed: comparisons.every((c) => c.passed) };
+}
+
+/** The feeds in model calls of exactly `fixed` rows, the last padded by repeating rows; outputs cut back to the rows fed. */
+async function runInFixedBatches(
+  session: ModelSession,
+  feeds: Record<string, Tensor>,
+  names: string[],
+  fixed: number,
+): Promise<Record<string, Tensor>> {
+  const rows = Number(Object.values(feeds)[0]?.dims[0] ?? 0);
+  const parts: Array<Record<string, Tensor>> = [];
+  for (let start = 0; start < rows; start += fixed) {
+    const end = Math.min(rows, start + fixed);
+    const call = Object.fromEntries(
+      Object.entries(feeds).map(([name, t]) => [name, repeatRows(sliceRows(t, start, end), fixed)]),
+    );
+    const out = await session.run(call, names);
+    parts.push(Object.fromEntries(names.map((n) => [n, sliceRows(out[n], 0, end - start)])));
+  }
+  return Object.fromEntries(names.map((n) => [n, concatRows(parts.map((p) => p[n]))]));
 }
 
 /** Rows of a file: those of the batch in hand and of every batch after it (counted, not kept). */

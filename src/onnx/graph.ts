@@ -1,5 +1,6 @@
 /** Small named helpers over decoded graphs. */
 import { elementTypeName } from './data-types.js';
+import { MlopsError } from '../util/errors.js';
 import type { Dim } from './shape-text.js';
 import {
   toNumber,
@@ -127,4 +128,25 @@ function dimValue(dim: DimensionProto): Dim {
 
 export function valueSignature(info: ValueInfoProto): ValueSignature {
   return { name: info.name ?? '', ...typeDescription(info.type as TypeProto) };
+}
+
+/**
+ * A model exported without a dynamic batch axis (input shape [1, F]) runs only
+ * on batches of exactly that size: batches are cut and padded to it.
+ */
+export function fixedBatchSize(inputs: ValueSignature[]): number | undefined {
+  const sizes = new Set(inputs.map((i) => i.shape?.[0]).filter((d): d is number => typeof d === 'number'));
+  if (sizes.size === 0) return undefined;
+  if (sizes.size > 1) {
+    throw new MlopsError(
+      'INPUT_SHAPE_UNSUPPORTED',
+      `the model's inputs fix different batch sizes (${inputs.map((i) => `${i.name} [${i.shape?.join(', ')}]`).join(', ')}), so no batch of rows fits them all`,
+      {
+        hint: 're-export the model with a dynamic batch axis (torch.onnx.export(..., dynamic_axes={name: {0: "batch"}}))',
+      },
+    );
+  }
+  const [size] = sizes;
+  if (size < 1) throw new MlopsError('INPUT_SHAPE_UNSUPPORTED', `the model's inputs fix a batch size of ${size}`);
+  return size;
 }

@@ -3,7 +3,7 @@
  * Decided from the header (and the first row, for which columns are numeric)
  * before any row is processed, so missing columns fail fast.
  */
-import type { ValueSignature } from '../onnx/graph.js';
+import { fixedBatchSize, type ValueSignature } from '../onnx/graph.js';
 import type { ElementType } from '../onnx/data-types.js';
 import {
   mapColumns,
@@ -99,7 +99,7 @@ export function planColumns(
     keepAll: options.keepAll,
   });
   const bindings: InputBinding[] = mapping.inputs.map((b) => ({ ...b, kind: kindOf(b.type, b.name) }));
-  const fixedBatch = fixedBatchOf(inputs);
+  const fixedBatch = fixedBatchSize(inputs);
   const featureColumns = new Set(bindings.flatMap((b) => b.columns));
   const keep = options.keepAll
     ? header.map((_, i) => i)
@@ -120,25 +120,4 @@ export function planColumns(
     ...(mapping.byOrderWarning ? { byOrderWarning: mapping.byOrderWarning } : {}),
     ...(fixedBatch !== undefined ? { fixedBatch } : {}),
   };
-}
-
-/**
- * A model exported without a dynamic batch axis (input shape [1, F]) runs only
- * on batches of exactly that size: batches are cut and padded to it.
- */
-function fixedBatchOf(inputs: ValueSignature[]): number | undefined {
-  const sizes = new Set(inputs.map((i) => i.shape?.[0]).filter((d): d is number => typeof d === 'number'));
-  if (sizes.size === 0) return undefined;
-  if (sizes.size > 1) {
-    throw new MlopsError(
-      'INPUT_SHAPE_UNSUPPORTED',
-      `the model's inputs fix different batch sizes (${inputs.map((i) => `${i.name} [${i.shape?.join(', ')}]`).join(', ')}), so no batch of rows fits them all`,
-      {
-        hint: 're-export the model with a dynamic batch axis (torch.onnx.export(..., dynamic_axes={name: {0: "batch"}}))',
-      },
-    );
-  }
-  const [size] = sizes;
-  if (size < 1) throw new MlopsError('INPUT_SHAPE_UNSUPPORTED', `the model's inputs fix a batch size of ${size}`);
-  return size;
 }

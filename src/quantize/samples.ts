@@ -1,7 +1,7 @@
 /** Calibration and validation inputs: a CSV (tabular models) or a folder of .pb / .npy tensors. */
 import { open, readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { feedInputs, valueSignature, type ValueSignature } from '../onnx/graph.js';
+import { feedInputs, fixedBatchSize, valueSignature, type ValueSignature } from '../onnx/graph.js';
 import type { LoadedModel } from '../models/load-model.js';
 import { decodeTensorBytes } from '../onnx/proto.js';
 import { arrayConstructorFor, elementCount, tensorFromProto, type Tensor } from '../onnx/tensor.js';
@@ -36,13 +36,6 @@ export interface SampleOptions {
   onWarning?: (message: string) => void;
 }
 
-/** The first dim shared by every input when it is a fixed number, else undefined. */
-function fixedBatch(inputs: ValueSignature[]): number | undefined {
-  const firsts = new Set(inputs.map((i) => i.shape?.[0]));
-  const [first] = firsts;
-  return firsts.size === 1 && typeof first === 'number' && first > 0 ? first : undefined;
-}
-
 export async function readSamples(source: string, loaded: LoadedModel, options: SampleOptions): Promise<SampleSource> {
   const inputs = feedInputs(loaded.model.graph!).map(valueSignature);
   const info = await stat(source).catch(() => undefined);
@@ -57,7 +50,7 @@ export async function readSamples(source: string, loaded: LoadedModel, options: 
   const available = Math.min(options.rows, Object.values(feeds)[0]?.dims[0] ?? 0);
   if (available === 0) throw new MlopsError('SAMPLES_EMPTY', `${options.what} data ${source} has no rows`);
   // A model exported with a fixed batch runs only in calls of exactly that many rows.
-  const fixed = fixedBatch(inputs);
+  const fixed = fixedBatchSize(inputs);
   const batchSize = fixed ?? options.batchSize ?? 256;
   const rows = fixed ? available - (available % fixed) : available;
   if (rows === 0)
