@@ -11,6 +11,8 @@ import {
   parseBoolCell,
   parseFloatCell,
   parseIntCell,
+  floatFits,
+  floatRangeProblem,
   intRangeProblem,
   quoteCell,
 } from '../table/cell-values.js';
@@ -283,6 +285,9 @@ export class BatchEncoder {
     }
     const v = parseFloatCell(trimmed);
     if (v === undefined) throw new RowError(this.cellMessage(c, field, 'a number'));
+    // Only this slow path can overflow float32: the fast paths stop at 15 digits and 10^22.
+    if (this.buffers[this.options.plan.roles[c].input] instanceof Float32Array && !floatFits('float32', v))
+      throw new RowError(this.cellMessage(c, field, floatRangeProblem('float32')));
     return v;
   }
 }

@@ -86,7 +86,25 @@ export function cellProblem(type: string, text: string): 'missing' | string | un
     if (v === undefined) return 'an integer';
     return intFits(type, v) ? undefined : intRangeProblem(type);
   }
-  return parseFloatCell(text) === undefined ? 'a number' : undefined;
+  const v = parseFloatCell(text);
+  if (v === undefined) return 'a number';
+  return floatFits(type, v) ? undefined : floatRangeProblem(type);
+}
+
+/**
+ * Whether a number stays finite in the element type: 1e40 in a float32 input would become Inf
+ * silently (an infinity written as such, `inf`, is kept: it was asked for).
+ */
+export function floatFits(type: string, v: number): boolean {
+  if (!Number.isFinite(v)) return true;
+  if (type === 'float32') return Number.isFinite(Math.fround(v));
+  if (type === 'float16') return Math.abs(v) < 65520; // rounds to Inf at and above 65520
+  return true;
+}
+
+/** What a cell must be to fit a float input, in the words of `is not ...` messages. */
+export function floatRangeProblem(type: string): string {
+  return `a number the model's ${type} input can hold (magnitude up to ${type === 'float16' ? '65504' : '3.4028235e38'})`;
 }
 
 const INT_RANGES: Record<string, readonly [bigint, bigint]> = {

@@ -9,6 +9,8 @@ import { arrayConstructorFor, type Tensor } from '../onnx/tensor.js';
 import {
   cellProblem,
   cellProblemMessage,
+  floatFits,
+  floatRangeProblem,
   intFits,
   intRangeProblem,
   isMissingCell,
@@ -139,6 +141,7 @@ function columnValues(
     } else {
       const v = parseFloatCell(text);
       if (v === undefined) throw cellError(table, r, name, text, 'a number');
+      if (missing !== 'parse' && !floatFits(type, v)) throw cellError(table, r, name, text, floatRangeProblem(type));
       (into as Float64Array)[at] = v;
     }
   }

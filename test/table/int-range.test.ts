@@ -41,3 +41,45 @@ test('check refuses a value the int32 input would wrap, naming file, line and co
     },
   );
 });
+
+test('a number beyond float32 (1e40) is refused, not fed as Inf; an infinity written as such is kept', async () => {
+  const { floatFits } = await import('../../src/table/cell-values.js');
+  assert.equal(floatFits('float32', 3.4028234663852886e38), true);
+  assert.equal(floatFits('float32', 1e40), false);
+  assert.equal(floatFits('float32', Number.POSITIVE_INFINITY), true);
+  assert.equal(floatFits('float64', 1e300), true);
+  const lines = readFileSync(fixture('data', 'mlp.csv'), 'utf8').trimEnd().split('\n');
+  const cells = lines[3].split(',');
+  cells[5] = '1e40';
+  lines[3] = cells.join(',');
+  const file = path.join(tempDir('mlops-float-range-'), 'big.csv');
+  writeFileSync(file, `${lines.join('\n')}\n`);
+  await assert.rejects(
+    checkModel({
+      model: fixture('models', 'mlp.onnx'),
+      input: file,
+      expected: fixture('data', 'mlp.expected.csv'),
+      ignore: ['id'],
+    }),
+    {
+      code: 'CSV_BAD_VALUE',
+      message: /big\.csv:4: column "f4": "1e40" is not a number the model's float32 input can hold/,
+    },
+  );
+  const { predictBatch } = await import('../../src/predict/index.js');
+  const out = path.join(path.dirname(file), 'preds.csv');
+  const rejects = path.join(path.dirname(file), 'rejects.csv');
+  const r = await predictBatch({
+    model: fixture('models', 'mlp.onnx'),
+    inputs: [file],
+    output: out,
+    ignore: ['id'],
+    onError: 'skip',
+    rejects,
+  });
+  assert.equal(r.rows_rejected, 1);
+  assert.match(
+    readFileSync(rejects, 'utf8'),
+    /"?column ""f4"": ""1e40"" is not a number the model's float32 input can hold/,
+  );
+});
