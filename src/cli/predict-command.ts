@@ -14,6 +14,7 @@ import type { PredictBatchOptions } from '../predict/index.js';
 import { addFlags, flagSet, readFlags, REGISTRY_FLAG } from './flags.js';
 import { addFormatFlags, chosenFormat } from './format.js';
 import { commandAction } from './shape.js';
+import { phraseForCli } from './option-flags.js';
 
 const FLAGS = flagSet<PredictBatchOptions>()({
   output: {
@@ -150,7 +151,7 @@ Examples:
           let lastDraw = 0;
           const result = await predictBatch({
             ...options,
-            onWarning: (message) => process.stderr.write(renderPredictWarning(message, showProgress)),
+            onWarning: (message) => process.stderr.write(renderPredictWarning(phraseForCli(message), showProgress)),
             onProgress: showProgress
               ? (p) => {
                   // At most ten redraws a second: more would only flicker, and cost a write per chunk.

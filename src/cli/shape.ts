@@ -3,6 +3,7 @@
  * chosen format -> exit code. Every command's action is `commandAction({ options, run, render, exitCode })`;
  * --json (--format json) renders the result as the same versioned document for every command.
  */
+import { phraseForCli } from './option-flags.js';
 import type { Command } from 'commander';
 import { ExitCode, type ExitCodeValue } from '../util/errors.js';
 import type { RenderOptions } from '../report/style.js';
@@ -43,7 +44,7 @@ export function commandAction<O, R extends object>(shape: CommandShape<O, R>): (
     await runCommand(flags, async () => {
       const format = chosenFormat(cmd);
       const options = await shape.options(args, cmd);
-      const result = await shape.run(options, cmd);
+      const result = phraseWarnings(await shape.run(options, cmd));
       const stdout =
         format === 'json'
           ? (await import('../report/json.js')).renderJson(result)
@@ -75,4 +76,12 @@ export async function captureOptions(
   } finally {
     capture = undefined;
   }
+}
+
+/** Library warnings name options (`threads`); what the CLI prints, in any format, names the flags. */
+function phraseWarnings<R>(result: R): R {
+  const warnings = (result as { warnings?: unknown } | undefined)?.warnings;
+  if (Array.isArray(warnings))
+    (result as { warnings: unknown[] }).warnings = warnings.map((w) => (typeof w === 'string' ? phraseForCli(w) : w));
+  return result;
 }

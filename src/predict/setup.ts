@@ -89,15 +89,17 @@ export async function setUpRun(
   let threads = options.threads ?? defaultThreads();
   if (threads > cores) {
     warn(
-      `--threads ${threads} is more than the ${cores} cores here; using ${cores} (more threads than cores only adds contention)`,
+      `\`threads\` ${threads} is more than the ${cores} cores here; using ${cores} (more threads than cores only adds contention)`,
     );
     threads = cores;
   }
   if (options.onError === 'skip' && !outputs.rejects.some(Boolean))
-    warn('--on-error skip without --rejects: rejected rows are counted but not kept; pass --rejects FILE to see them');
+    warn(
+      '`onError` skip without `rejects`: rejected rows are counted but not kept; set `rejects` to a file to see them',
+    );
   if ((options.batchSize ?? 0) > 100_000)
     warn(
-      `--batch-size ${options.batchSize} keeps that many rows in memory at once, twice over while one batch is inferred and the next parsed; beyond a few thousand rows it is rarely faster`,
+      `\`batchSize\` ${options.batchSize} keeps that many rows in memory at once, twice over while one batch is inferred and the next parsed; beyond a few thousand rows it is rarely faster`,
     );
   const loaded = await loadModel(options.model, { registry: options.registry });
   let zipmaps: ZipMapRewrite[] = [];
@@ -108,7 +110,7 @@ export async function setUpRun(
   const recordedFeatures = loaded.recordedFeatures;
   if (options.features && recordedFeatures && options.features.join(',') !== recordedFeatures.names.join(',')) {
     warn(
-      `--features differs from the feature list recorded with the model (${recordedFeatures.source === 'registry' ? 'registry tag "features"' : 'ONNX metadata "feature_names"'}: ${recordedFeatures.names.slice(0, 4).join(', ')}${recordedFeatures.names.length > 4 ? ', ...' : ''}); --features is used`,
+      `\`features\` differs from the feature list recorded with the model (${recordedFeatures.source === 'registry' ? 'registry tag "features"' : 'ONNX metadata "feature_names"'}: ${recordedFeatures.names.slice(0, 4).join(', ')}${recordedFeatures.names.length > 4 ? ', ...' : ''}); \`features\` is used`,
     );
   }
   if ((loaded.model.graph?.node ?? []).some((n) => n.opType === 'DynamicQuantizeLinear')) {

@@ -127,7 +127,7 @@ export async function quantizeModel(options: QuantizeOptions): Promise<QuantizeR
   const warnings: string[] = [];
   if (mode === 'dynamic' && !options.ops && (graph.node ?? []).some((n) => n.opType === 'Conv')) {
     warnings.push(
-      'Conv nodes stay in float in dynamic mode: ConvInteger is many times slower than float Conv on CPU (pass --ops Conv to force it, or use --mode static)',
+      'Conv nodes stay in float in dynamic mode: ConvInteger is many times slower than float Conv on CPU (set `ops` to include Conv to force it, or use `mode` static)',
     );
   }
   const unique = uniqueNamer(graph);
@@ -206,12 +206,12 @@ export async function quantizeModel(options: QuantizeOptions): Promise<QuantizeR
     validation = validated.report;
     if (mode === 'dynamic' && !samples.fixedBatch && samples.rows < batchSize) {
       warnings.push(
-        `validation ran ${samples.rows} rows, fewer than the batch size ${batchSize}: the batch spread is measured on calls of ${samples.rows} rows and understates what batches of ${batchSize} give; pass more rows (--validation-rows)`,
+        `validation ran ${samples.rows} rows, fewer than the batch size ${batchSize}: the batch spread is measured on calls of ${samples.rows} rows and understates what batches of ${batchSize} give; pass more rows (\`validationRows\`)`,
       );
     }
     if (validation.speedup < 1)
       warnings.push(
-        `the int8 model is slower than the float one on the validation data (${validation.speedup.toFixed(2)}x): keep the float model, or try the other --mode`,
+        `the int8 model is slower than the float one on the validation data (${validation.speedup.toFixed(2)}x): keep the float model, or try the other \`mode\``,
       );
   } else {
     const { found, rows, tested } = await findNewNonFinite(loaded, bytes, calibrationSamples?.batches, options.threads);

@@ -753,7 +753,7 @@ test('option checks: --max-rejects needs skip, --threads beyond the cores is low
     onWarning: (w) => warnings.push(w),
   });
   assert.equal(r.threads, availableCores());
-  assert.match(warnings[0], /--threads 10000 is more than the \d+ cores here/);
+  assert.match(warnings[0], /`threads` 10000 is more than the \d+ cores here/);
   const fifo = path.join(dir, 'in.pipe');
   execFileSync('mkfifo', [fifo]);
   await assert.rejects(predictBatch({ model, inputs: [fifo], output: out, keep: ['species'] }), {
