@@ -80,6 +80,16 @@ export const FINDING_CODES = {
     stage: 'parity',
     meaning: 'an output differs from the expected outputs beyond the tolerance',
   },
+  FEATURES_NOT_RECORDED_ORDER: {
+    severity: 'warning',
+    stage: 'parity',
+    meaning: '`features` gives another list than the feature names recorded with the model, and is used',
+  },
+  IGNORE_READ_ANYWAY: {
+    severity: 'warning',
+    stage: 'parity',
+    meaning: '`ignore` names a column the model still reads (a recorded feature or an input of that name)',
+  },
   FEATURES_BY_ORDER: {
     severity: 'warning',
     stage: 'parity',

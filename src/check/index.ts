@@ -6,6 +6,7 @@ import { toNumber, type LongLike } from '../onnx/proto.js';
 import type { Tensor } from '../onnx/tensor.js';
 import type { ModelSession } from '../runtime/session.js';
 import { ORT_VERSION } from '../runtime/capabilities.js';
+import type { MappingWarning } from '../table/column-map.js';
 import { MlopsError } from '../util/errors.js';
 import { MAX_BATCH_SIZE } from '../util/limits.js';
 import { checkCompatibility } from './compatibility.js';
@@ -131,13 +132,15 @@ export async function checkModel(options: CheckOptions): Promise<CheckResult> {
         features: options.features,
         ignore: options.ignore,
         recordedFeatures: loaded.recordedFeatures,
-        onWarning: (message: string) =>
+        onWarning: (message: string, code: MappingWarning['code'] = 'FEATURES_BY_ORDER') =>
           problems.push({
             severity: 'warning',
             stage: 'parity',
-            code: 'FEATURES_BY_ORDER',
+            code,
             message,
-            hint: 'record the feature names with the model, or pass --features',
+            ...(code === 'FEATURES_BY_ORDER'
+              ? { hint: 'record the feature names with the model, or pass --features' }
+              : {}),
           }),
       };
       parity = report('csv', tolerance, [

@@ -40,8 +40,8 @@ export interface PredictPlan {
   mode: 'per-column' | 'matrix';
   /** Where the feature list came from, for the summary. */
   featureSource: FeatureSource;
-  /** Set when several features were taken by their order in the file. */
-  byOrderWarning?: string;
+  /** The column mapping's warnings (features by file order, `features` against the recorded list, ...). */
+  warnings: string[];
   /** The batch size the model's inputs fix (exported without a dynamic batch axis), if any. */
   fixedBatch?: number;
 }
@@ -117,7 +117,7 @@ export function planColumns(
     keep,
     mode: mapping.mode,
     featureSource: mapping.featureSource,
-    ...(mapping.byOrderWarning ? { byOrderWarning: mapping.byOrderWarning } : {}),
+    warnings: mapping.warnings.map((w) => w.message),
     ...(fixedBatch !== undefined ? { fixedBatch } : {}),
   };
 }

@@ -108,14 +108,9 @@ export async function setUpRun(
   // (onnxruntime-node's run blocks the thread that calls it). The model is compiled there only.
   const runner = await workerRunner(prepared, threads);
   const recordedFeatures = loaded.recordedFeatures;
-  if (options.features && recordedFeatures && options.features.join(',') !== recordedFeatures.names.join(',')) {
-    warn(
-      `\`features\` differs from the feature list recorded with the model (${recordedFeatures.source === 'registry' ? 'registry tag "features"' : 'ONNX metadata "feature_names"'}: ${recordedFeatures.names.slice(0, 4).join(', ')}${recordedFeatures.names.length > 4 ? ', ...' : ''}); \`features\` is used`,
-    );
-  }
   if ((loaded.model.graph?.node ?? []).some((n) => n.opType === 'DynamicQuantizeLinear')) {
     warn(
-      'the model is dynamically quantized (int8): it quantizes activations per inference call, so its outputs depend on --batch-size and on which rows share a batch; keep the batch size fixed between runs you compare',
+      'the model is dynamically quantized (int8): it quantizes activations per inference call, so its outputs depend on `batchSize` and on which rows share a batch; keep the batch size fixed between runs you compare',
     );
   }
   return {
@@ -195,7 +190,7 @@ export async function planFile(context: RunContext, source: InputSource): Promis
     ...options,
     recordedFeatures: context.recordedFeatures,
   });
-  if (plan.byOrderWarning) warn(plan.byOrderWarning);
+  for (const warning of plan.warnings) warn(warning);
   let batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
   const fixed = plan.fixedBatch;
   if (fixed !== undefined) {

@@ -58,8 +58,18 @@ export interface ColumnMapping {
   inputs: InputColumns[];
   /** Where the feature list came from, for summaries and messages. */
   featureSource: FeatureSource;
-  /** Set when several features were taken by their order in the file: reordered columns would change predictions silently. */
-  byOrderWarning?: string;
+  /**
+   * What the mapping worked around, for every command to warn about: features taken by their order in the
+   * file (reordered columns would change predictions silently), `features` overriding the recorded list,
+   * `ignore` naming a column the model reads anyway.
+   */
+  warnings: MappingWarning[];
+}
+
+/** A warning of the column mapping; the code is check's finding code for it. */
+export interface MappingWarning {
+  code: 'FEATURES_BY_ORDER' | 'FEATURES_NOT_RECORDED_ORDER' | 'IGNORE_READ_ANYWAY';
+  message: string;
 }
 
 /**
@@ -162,6 +172,11 @@ export function mapColumns(
       mode: 'per-column',
       featureSource: 'inputs by name',
       inputs: inputs.map((input) => perColumnInput(input, index)),
+      warnings: ignoredButRead(
+        options.ignore,
+        inputs.map((i) => i.name),
+        'the model has an input of that name',
+      ),
     };
 
   if (inputs.length !== 1 || (inputs[0].shape !== null && inputs[0].shape.length !== 2)) {
@@ -245,12 +260,36 @@ export function mapColumns(
     );
   }
   const count = features.length;
+  const warnings: MappingWarning[] = [];
+  if (found && count > 1)
+    warnings.push({ code: 'FEATURES_BY_ORDER', message: featuresByOrderWarning(file, features, input.name) });
+  const recorded = options.recordedFeatures;
+  if (options.features && recorded && options.features.join(',') !== recorded.names.join(','))
+    warnings.push({
+      code: 'FEATURES_NOT_RECORDED_ORDER',
+      message: `\`features\` differs from the feature list recorded with the model (${recorded.source === 'registry' ? 'registry tag "features"' : 'ONNX metadata "feature_names"'}: ${recorded.names.slice(0, 4).join(', ')}${recorded.names.length > 4 ? ', ...' : ''}); \`features\` is used`,
+    });
+  if (!options.features && recorded)
+    warnings.push(...ignoredButRead(options.ignore, features, `it is in the feature list recorded with the model`));
   return {
     mode: 'matrix',
     featureSource,
     inputs: [{ name: input.name, type, columns: features.map((f) => index.get(f)!), dims: (n) => [n, count] }],
-    ...(found && count > 1 ? { byOrderWarning: featuresByOrderWarning(file, features, input.name) } : {}),
+    warnings,
   };
+}
+
+/** `ignore` naming a column the model reads by name anyway: the column is still fed, so say so. */
+function ignoredButRead(ignore: readonly string[] | undefined, read: readonly string[], why: string): MappingWarning[] {
+  const both = (ignore ?? []).filter((c) => read.includes(c));
+  return both.length
+    ? [
+        {
+          code: 'IGNORE_READ_ANYWAY',
+          message: `\`ignore\` names ${both.map((c) => `"${c}"`).join(', ')}, which the model still reads (${why}); leave ${both.length > 1 ? 'them' : 'it'} out of \`ignore\``,
+        },
+      ]
+    : [];
 }
 
 function perColumnInput(input: ValueSignature, index: Map<string, number>): InputColumns {

@@ -22,7 +22,13 @@ import {
   takesNaN,
 } from './cell-values.js';
 import { MlopsError } from '../util/errors.js';
-import { listColumns, mapColumns, type ColumnMapOptions, type ColumnMapping } from './column-map.js';
+import {
+  listColumns,
+  mapColumns,
+  type ColumnMapOptions,
+  type ColumnMapping,
+  type MappingWarning,
+} from './column-map.js';
 import { skippedRowsNote, type BoundedRows } from './bounded-rows.js';
 
 /** Rows of one file in memory. */
@@ -36,8 +42,8 @@ export interface CsvTable {
 
 export interface CsvMappingOptions
   extends Pick<ColumnMapOptions, 'features' | 'ignore' | 'recordedFeatures' | 'setAside'> {
-  /** Told when features had to be taken by column order. */
-  onWarning?: (message: string) => void;
+  /** Told what the column mapping worked around (features by column order, ...), with check's finding code. */
+  onWarning?: (message: string, code?: MappingWarning['code']) => void;
 }
 
 /** Rows whose values decide which columns are numeric (as predict-batch judges them). */
@@ -159,7 +165,7 @@ function allocate(type: ElementType, length: number): Tensor['data'] {
 /** How the table's columns feed the model, decided once (on its first rows) for all its batches. */
 export function mapTable(table: CsvTable, inputs: ValueSignature[], options: CsvMappingOptions = {}): ColumnMapping {
   const mapping = mapColumns(table.file, table.header, table.rows.slice(0, KIND_SAMPLE_ROWS), inputs, options);
-  if (mapping.byOrderWarning) options.onWarning?.(mapping.byOrderWarning);
+  for (const warning of mapping.warnings) options.onWarning?.(warning.message, warning.code);
   return mapping;
 }
 

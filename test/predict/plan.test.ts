@@ -40,13 +40,18 @@ test('one [N, F] input takes the numeric columns not set aside, in file order, a
       [0, 2, -1],
     ],
   );
-  assert.match(plan.byOrderWarning ?? '', /t\.csv: input "input" takes columns a, b, c by their order in the file/);
+  assert.match(plan.warnings.join('\n'), /t\.csv: input "input" takes columns a, b, c by their order in the file/);
 });
 
 test('--features, a recorded list and --keep/--keep-all choose features and copied columns; named features raise no warning', () => {
   const byFlag = planColumns('t.csv', HEADER, SAMPLE, matrix(), { features: ['c', 'a', 'b'], keep: ['city'] });
   assert.deepEqual(
-    [byFlag.featureSource, byFlag.bindings[0].columns, byFlag.keep, byFlag.byOrderWarning],
+    [
+      byFlag.featureSource,
+      byFlag.bindings[0].columns,
+      byFlag.keep,
+      byFlag.warnings.length ? byFlag.warnings : undefined,
+    ],
     ['--features', [4, 2, 3], [1], undefined],
   );
   const recorded = { names: ['b', 'c', 'a'], source: 'model metadata' as const };
@@ -79,7 +84,7 @@ test('inputs named like columns read one column each, whatever their order in th
     ],
   );
   assert.deepEqual(plan.keep, [2, 3]);
-  assert.equal(plan.byOrderWarning, undefined);
+  assert.deepEqual(plan.warnings, []);
   // A lone [N, F] input that shares a column's name still reads F columns.
   const wide = planColumns('t.csv', ['input', 'a', 'b'], [['1', '2', '3']], [tensor('input', 'float32', ['N', 3])], {});
   assert.deepEqual([wide.mode, wide.bindings[0].columns], ['matrix', [0, 1, 2]]);

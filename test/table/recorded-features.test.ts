@@ -111,3 +111,28 @@ test("a checklist metric's baseline without a feature list of its own is scored 
   assert.match(r.checks[0].message, /accuracy 1 \(baseline .*mlp\.onnx: 1\)/);
   assert.equal(r.checks[0].status, 'pass');
 });
+
+test('every command warns when `features` overrides the recorded list, or `ignore` names a column still read', async () => {
+  const { named, shuffled } = setUp();
+  const expected = fixture('data', 'mlp.expected.csv');
+  const reversed = [...FEATURES].reverse();
+  const overridden = await checkModel({ model: named, input: shuffled, expected, features: reversed });
+  assert.ok(overridden.problems.some((p) => p.code === 'FEATURES_NOT_RECORDED_ORDER'));
+  const ignored = await checkModel({ model: named, input: shuffled, expected, ignore: ['f3'] });
+  const problem = ignored.problems.find((p) => p.code === 'IGNORE_READ_ANYWAY');
+  assert.match(
+    problem?.message ?? '',
+    /`ignore` names "f3", which the model still reads \(it is in the feature list recorded/,
+  );
+  assert.equal(ignored.parity?.passed, true, 'f3 is still fed: the recorded list wins');
+  const warnings: string[] = [];
+  const { readSamples } = await import('../../src/quantize/samples.js');
+  const { loadModel } = await import('../../src/models/load-model.js');
+  await readSamples(shuffled, await loadModel(named), {
+    rows: 50,
+    features: reversed,
+    what: 'validation',
+    onWarning: (w) => warnings.push(w),
+  });
+  assert.match(warnings.join('\n'), /`features` differs from the feature list recorded with the model/);
+});
