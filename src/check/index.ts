@@ -294,6 +294,10 @@ function checkCheckOptions(options: CheckOptions): void {
     );
   }
   const mapping = options.features ? '`features`' : options.ignore ? '`ignore`' : undefined;
+  if (options.allowMissing && !options.input)
+    throw new MlopsError('OPTION_MISSING', '`allowMissing` applies to the rows of `input`, which is not given', {
+      hint: 'add `input` rows.csv `expected` outputs.csv, or drop it',
+    });
   if (mapping && !options.input)
     throw new MlopsError('OPTION_MISSING', `${mapping} maps columns of \`input\`, which is not given`, {
       hint: 'add `input` rows.csv `expected` outputs.csv, or drop it',

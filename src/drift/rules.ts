@@ -2,6 +2,7 @@
  * The rules that decide what drift can test, stated once: the CLI help, the
  * README and the reports quote these numbers.
  */
+import type { DriftOptions } from './types.js';
 import { MlopsError } from '../util/errors.js';
 import { checkFeaturesAndIgnore } from '../table/column-map.js';
 
@@ -27,18 +28,20 @@ export const MIN_VALUES = 30;
  */
 export const MISSING_RATE_JUMP = 0.1;
 
-export interface DriftThresholds {
-  alpha?: number;
-  driftShare?: number;
-  minEffect?: number;
-  minValues?: number;
-  features?: string[];
-  ignore?: string[];
-  columns?: string[];
-  exclude?: string[];
-  categorical?: string[];
-  numerical?: string[];
-}
+/** The options checked before any file is read. */
+export type DriftThresholds = Pick<
+  DriftOptions,
+  | 'alpha'
+  | 'driftShare'
+  | 'minEffect'
+  | 'minValues'
+  | 'features'
+  | 'ignore'
+  | 'columns'
+  | 'exclude'
+  | 'categorical'
+  | 'numerical'
+>;
 
 /** For library callers; the CLI's parsers reject the same values first, naming the flag. */
 export function checkThresholds(o: DriftThresholds): void {

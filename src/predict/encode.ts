@@ -175,16 +175,17 @@ export class BatchEncoder {
           ? record.length
           : countFields(chunk.buf, chunk.starts[r], chunk.ends[r]);
     const reason = fields !== this.width ? `has ${fields} fields, the header has ${this.width}` : message;
+    // The remedy for a missing value, unless the row's field count is what is reported.
+    const missing = missingValue && reason === message;
     if (this.options.onError === 'fail') {
       throw new MlopsError('CSV_BAD_ROW', `${this.options.file}:${chunk.lines[r]}: ${reason}`, {
-        hint:
-          missingValue && reason === message
-            ? `fill it in, pass \`allowMissing\` to feed missing values as NaN, or ${SKIP_HINT}`
-            : `fix the row, or ${SKIP_HINT}`,
+        hint: missing
+          ? `fill it in, pass \`allowMissing\` to feed missing values as NaN, or ${SKIP_HINT}`
+          : `fix the row, or ${SKIP_HINT}`,
       });
     }
     // The rejects file is read by people who ran the CLI and by library callers alike: plain words, no option names.
-    const remedy = missingValue && reason === message ? ' (allow missing values to feed it as NaN)' : '';
+    const remedy = missing ? ' (allow missing values to feed it as NaN)' : '';
     this.rejects.push({ line: chunk.lines[r], reason: reason + remedy, row: text });
     this.kept.length = this.rows * this.keepCount;
   }

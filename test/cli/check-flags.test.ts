@@ -83,3 +83,13 @@ test('check: a model onnxruntime cannot load gets a hint that is not "run mlops 
     /mlops check/,
   );
 });
+
+test('check --allow-missing without --input is refused, like --features and --ignore (it did nothing)', () => {
+  const r = runCli(['check', fixture('models', 'mlp.onnx'), '--allow-missing', '--json']);
+  assert.equal(r.status, 2);
+  assert.equal(JSON.parse(r.stdout).error.code, 'OPTION_MISSING');
+  assert.match(
+    JSON.parse(r.stdout).error.message,
+    /--allow-missing applies to the rows of --input, which is not given/,
+  );
+});
