@@ -93,6 +93,6 @@ export function readFlags<O>(cmd: Command, set: FlagSet<O>): O {
 
 /** --registry, the same in every command. */
 export const REGISTRY_FLAG: FlagSpec<string> = {
-  flag: '--registry <dir>',
-  help: 'registry folder (default: $MLOPS_REGISTRY, else ./.mlops)',
+  flag: '--registry <dir|url>',
+  help: 'registry folder, or postgres://user@host:5432/db for a team registry (default: $MLOPS_REGISTRY, else ./.mlops)',
 };

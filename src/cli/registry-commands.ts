@@ -20,6 +20,7 @@ type ShowOptions = Parameters<Registry['showVersion']>[0];
 type HistoryOptions = Parameters<Registry['modelHistory']>[0];
 type VerifyOptions = Parameters<Registry['verifyRegistry']>[0];
 type ArchiveOptions = Parameters<Registry['archiveVersion']>[0];
+type MigrateOptions = Parameters<Registry['migrateRegistry']>[0];
 
 const registry = () => import('../registry/index.js');
 /** register, promote and policy with their gates (model checks, checklists): loaded only by those commands. */
@@ -300,4 +301,16 @@ ${examples(['mlops registry policy production --require staging --checklist mlop
         'mlops registry rollback fraud --alias production --to 2',
       ]),
     );
+
+  registryCommand(
+    group,
+    'migrate',
+    "upgrade a PostgreSQL registry's schema to this release (serialized: safe to run from several jobs)",
+    REGISTRY_ONLY,
+    {
+      options: (_args, c): MigrateOptions => ({ ...readFlags(c, REGISTRY_ONLY) }),
+      run: async (options) => (await registry()).migrateRegistry(options),
+      render: (r, _o, rep) => rep.renderMigrate(r),
+    },
+  ).addHelpText('after', examples(['MLOPS_REGISTRY=postgres://release@db:5432/mlops mlops registry migrate']));
 }

@@ -88,7 +88,9 @@ export async function quantizeModel(options: QuantizeOptions): Promise<QuantizeR
     ],
     { registries: [registryRoot(options.registry)] },
   );
-  if (options.register) await checkRegistryWritable(registryRoot(options.registry), '`register`');
+  const registryFolder = registryRoot(options.registry);
+  // A database registry is checked when the version is written (permissions, schema), in one transaction.
+  if (options.register && registryFolder) await checkRegistryWritable(registryFolder, '`register`');
   const loaded = await loadModel(options.model, { registry: options.registry });
   if (hasExternalData(loaded.model)) {
     throw new MlopsError('QUANTIZE_EXTERNAL_DATA', `${loaded.path} keeps its weights in external data files`, {

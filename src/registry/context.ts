@@ -1,4 +1,6 @@
-import { FolderStore, registryRoot } from './folder-store.js';
+import { FolderStore } from './folder-store.js';
+import { registryLocation } from './location.js';
+import { PostgresStore } from './postgres/pg-store.js';
 import { foldHistory, type ModelState } from './state.js';
 import type { RegistryStore } from './store.js';
 import { isMlopsError, MlopsError } from '../util/errors.js';
@@ -7,15 +9,34 @@ import type { RegistryEvent } from './types.js';
 
 /** Options every registry function takes. */
 export interface RegistryOptions {
-  /** Registry folder (default: MLOPS_REGISTRY, else .mlops in cwd). */
+  /** Registry folder or `postgres://` URL (default: MLOPS_REGISTRY, else .mlops in cwd). */
   registry?: string;
   cwd?: string;
   /** Another backend; the folder store otherwise. */
   store?: RegistryStore;
 }
 
+/** One PostgreSQL store (one connection pool) per URL in a process. */
+const databases = new Map<string, PostgresStore>();
+
 export function openStore(options: RegistryOptions): RegistryStore {
-  return options.store ?? new FolderStore(registryRoot(options.registry, options.cwd));
+  if (options.store) return options.store;
+  const location = registryLocation(options.registry, options.cwd);
+  if (location.kind === 'folder') return new FolderStore(location.root);
+  let store = databases.get(location.url);
+  if (!store) {
+    // The class loads `pg` on first use, so folder registries never pay for it.
+    store = new PostgresStore(location.url);
+    databases.set(location.url, store);
+  }
+  return store;
+}
+
+/** Close the database connections this process opened (a long-lived caller, a test); folder stores hold none. */
+export async function closeStores(): Promise<void> {
+  const open = [...databases.values()];
+  databases.clear();
+  await Promise.all(open.map((s) => s.close()));
 }
 
 export async function readState(store: RegistryStore, name: string): Promise<ModelState> {

@@ -35,11 +35,14 @@ import { withFileLock, type HeldLock } from '../util/file-lock.js';
 import { trackLiveTemp } from '../util/fs-atomic.js';
 import { startHeartbeat } from '../util/process-owner.js';
 import { failpoint, injectedError } from '../util/failpoint.js';
+import { registryLocation } from './location.js';
 import { parseHistory, type HistoryKind } from './history-lines.js';
 import { checkRegistryFolder, createRegistryFolder } from './registry-folder.js';
 import { storageError, storageStep } from './storage-errors.js';
 import { newStagingId, removeAbandonedStaging, STAGING_HEARTBEAT_MS } from './staging.js';
-import type { RegistryStore, StagedFile, StoredFolder } from './store.js';
+import type { RegistryStore, StagedFile, StoredFolder, StoredRecord } from './store.js';
+import { sha256File } from '../util/hash.js';
+import { followHistories } from './follow-histories.js';
 import type { NewEvent, NewPolicyEvent, PolicyEvent, RegistryEvent, VersionRecord } from './types.js';
 
 const STORED_FILE = 'model.onnx';
@@ -76,8 +79,26 @@ export class FolderStore implements RegistryStore {
     return id === undefined ? path.join(this.root, 'staging') : path.join(this.root, 'staging', id);
   }
 
-  filePath(name: string, version: number, file = STORED_FILE): string {
-    return path.join(this.versionDir(name, version), file);
+  filePath(record: StoredRecord): string {
+    return path.join(this.versionDir(record.name, record.version), record.file || STORED_FILE);
+  }
+
+  /** The stored file is already on this machine: the caller hashes what it reads. */
+  async materialize(record: StoredRecord): Promise<{ path: string; verified: boolean }> {
+    return { path: this.filePath(record), verified: false };
+  }
+
+  async storedSha256(record: StoredRecord): Promise<{ where: string; sha256: string | null }> {
+    const where = this.filePath(record);
+    return { where, sha256: await sha256File(where).catch(() => null) };
+  }
+
+  watchChanges(
+    onChange: (names: string[] | null) => void,
+    signal: AbortSignal,
+    onError?: (err: unknown) => void,
+  ): Promise<void> {
+    return followHistories(this.root, onChange, signal, onError);
   }
 
   private requireRoot(): Promise<void> {
@@ -132,7 +153,8 @@ export class FolderStore implements RegistryStore {
     return parseHistory(text, file, kind).events as T[];
   }
 
-  async withLock<T>(fn: () => Promise<T>): Promise<T> {
+  /** `staged` is already in staging/: committing it is a rename under the lock. */
+  async withLock<T>(fn: () => Promise<T>, _staged?: StagedFile): Promise<T> {
     await this.requireRoot();
     const lock = path.join(this.root, 'lock');
     let holding = false;
@@ -375,9 +397,17 @@ async function writeSynced(file: string, text: string): Promise<void> {
   }
 }
 
-/** Where the registry lives: --registry, else MLOPS_REGISTRY, else .mlops in the current folder. */
-export function registryRoot(option?: string, cwd = process.cwd(), env: NodeJS.ProcessEnv = process.env): string {
-  return path.resolve(cwd, option ?? env.MLOPS_REGISTRY ?? '.mlops');
+/**
+ * The registry folder: --registry, else MLOPS_REGISTRY, else .mlops in the current folder;
+ * null when those name a PostgreSQL database instead.
+ */
+export function registryRoot(
+  option?: string,
+  cwd = process.cwd(),
+  env: NodeJS.ProcessEnv = process.env,
+): string | null {
+  const location = registryLocation(option, cwd, env);
+  return location.kind === 'folder' ? location.root : null;
 }
 
 export async function isFile(p: string): Promise<boolean> {

@@ -15,6 +15,8 @@ export {
 export type { PolicyOptions, PolicyResult, PolicyView, ChecklistRunner } from './policy.js';
 export { verifyRegistry, archiveVersion, type VerifyResult, type ArchiveResult } from './maintenance.js';
 export { FolderStore, registryRoot } from './folder-store.js';
+export { migrateRegistry, type MigrateResult } from './migrate.js';
+export { closeStores } from './context.js';
 export type { RegistryStore, StagedFile } from './store.js';
 export type { RegistryOptions, DamagedModel } from './context.js';
 export type * from './types.js';

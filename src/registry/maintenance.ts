@@ -1,6 +1,5 @@
 /** `verify` (re-hash every stored file) and `archive`. */
 import { MlopsError } from '../util/errors.js';
-import { sha256File } from '../util/hash.js';
 import { currentActor } from './actor.js';
 import { openStore, readHistoryOrDamage, requireModel, type RegistryOptions } from './context.js';
 import { parseRef, validateName } from './names.js';
@@ -41,6 +40,7 @@ export async function verifyRegistry(options: RegistryOptions & { name?: string 
   const store = openStore(options);
   const names = options.name ? [validateName(options.name)] : await store.listModels();
   const problems: VerifyProblem[] = [];
+  const hashed = new Map<string, Promise<{ where: string; sha256: string | null }>>();
   let checked = 0;
   for (const name of names) {
     const read = await readHistoryOrDamage(store, name);
@@ -74,8 +74,14 @@ export async function verifyRegistry(options: RegistryOptions & { name?: string 
     if (options.name && state.versions.size === 0) await requireModel(store, name);
     for (const record of [...state.versions.values()].sort((a, b) => a.version - b.version)) {
       checked++;
-      const file = store.filePath(name, record.version, record.file);
-      const actual = await sha256File(file).catch(() => null);
+      // Read from storage itself (a database's blob, not a local cache); identical bytes are hashed once.
+      const key = `${store.filePath(record)}\0${record.sha256}`;
+      let stored = hashed.get(key);
+      if (!stored) {
+        stored = store.storedSha256(record);
+        hashed.set(key, stored);
+      }
+      const { where: file, sha256: actual } = await stored;
       if (actual === null)
         problems.push({
           name,

@@ -99,11 +99,15 @@ export async function showVersion(options: RegistryOptions & { ref: string; veri
   const state = await requireModel(store, parsed.name);
   const record = selectVersion(state, parsed.selector);
   const view = versionView(store, state, record, policiesFor(await readPolicies(store), state.name));
-  if (options.verify)
-    assertUntampered(
-      { path: view.path, name: view.name, model_version: view.model_version, sha256: view.sha256 },
-      await sha256File(view.path).catch(() => null),
-    );
+  if (options.verify) {
+    // A database store downloads the bytes into its cache here: `path` prints a file that exists.
+    const local = await store.materialize(record);
+    if (!local.verified)
+      assertUntampered(
+        { path: local.path, name: view.name, model_version: view.model_version, sha256: view.sha256 },
+        await sha256File(local.path).catch(() => null),
+      );
+  }
   return view;
 }
 
@@ -190,7 +194,8 @@ export async function resolveModelRef(
     );
   }
   const record = selectVersion(state, parsed.selector);
-  const file = store.filePath(record.name, record.version, record.file);
+  const local = await store.materialize(record);
+  const file = local.path;
   const features = parseNameList(record.tags?.features);
   const resolved = {
     path: file,
@@ -201,7 +206,7 @@ export async function resolveModelRef(
     record,
   };
   // Callers that read the whole file anyway (models/ loadModel) check the hash of what they read instead.
-  if (options.verify !== false) assertUntampered(resolved, await sha256File(file).catch(() => null));
+  if (options.verify !== false && !local.verified) assertUntampered(resolved, await sha256File(file).catch(() => null));
   return resolved;
 }
 

@@ -168,7 +168,7 @@ export async function registerVersion(options: RegisterVersionOptions): Promise<
       }
       await store.settleVersion(name, version);
       return { ...versionView(store, await readState(store, name), record, policies), duplicate: false };
-    });
+    }, staged);
     if (!gated) return registered;
     try {
       const {

@@ -1,8 +1,8 @@
 /**
  * What the registry commands need from storage. The folder store implements
- * it on a local or shared directory; a database backend would implement the
- * same calls (history rows, a transaction for `withLock`, blob storage for
- * files) without touching the commands.
+ * it on a local or shared directory (folder-store.ts), the PostgreSQL store on
+ * a database (postgres/pg-store.ts: history rows, a transaction for
+ * `withLock`, chunked blobs for files); the commands do not know which.
  */
 import type { NewEvent, NewPolicyEvent, PolicyEvent, RegistryEvent, VersionRecord } from './types.js';
 
@@ -14,6 +14,16 @@ export interface StoredFolder {
   pending: boolean;
   /** Holds the model file and version.json. */
   complete: boolean;
+}
+
+/** What a store needs to find a version's bytes. */
+export type StoredRecord = Pick<VersionRecord, 'name' | 'version' | 'file' | 'sha256'>;
+
+export interface SchemaStatus {
+  /** 0: not initialized (an empty database). */
+  current: number;
+  /** What this mlops writes. */
+  supported: number;
 }
 
 /** A model file copied into the store's staging area, not yet a version. */
@@ -29,9 +39,12 @@ export interface RegistryStore {
   listModels(): Promise<string[]>;
   /** Events of one model in order; [] when the model does not exist. */
   readHistory(name: string): Promise<RegistryEvent[]>;
-  /** Run `fn` with exclusive write access to the whole registry. */
-  withLock<T>(fn: () => Promise<T>): Promise<T>;
-  /** Copy a file in (outside the lock: it can be large), hashing it on the way. */
+  /**
+   * Run `fn` with exclusive write access to the whole registry. With `staged`, the
+   * staged file is stored first (in PostgreSQL: in the same transaction, before the lock).
+   */
+  withLock<T>(fn: () => Promise<T>, staged?: StagedFile): Promise<T>;
+  /** Take a file in (outside the lock: it can be large), hashing it on the way. */
   stage(sourcePath: string): Promise<StagedFile>;
   discard(staged: StagedFile): Promise<void>;
   /** Under the lock: make a staged file version `record.version` (atomic), then its register event is appended. */
@@ -42,8 +55,29 @@ export interface RegistryStore {
   readPolicyHistory(): Promise<PolicyEvent[]>;
   /** Under the lock: append policy changes; returns them numbered (their own sequence, from 1). */
   appendPolicy(events: NewPolicyEvent[]): Promise<PolicyEvent[]>;
-  /** Path of a version's stored file (for onnxruntime and scripts). */
-  filePath(name: string, version: number, file: string): string;
+  /** Path of a version's file on this machine (for onnxruntime and scripts); see `materialize`. */
+  filePath(record: StoredRecord): string;
+  /**
+   * Make `filePath(record)` hold the version's bytes (a database store downloads them
+   * into its cache, checking the sha256). `verified`: the bytes were hashed on the way.
+   */
+  materialize(record: StoredRecord): Promise<{ path: string; verified: boolean }>;
+  /** The sha256 of the stored bytes, read from storage itself (not a cache); null when they are missing. */
+  storedSha256(record: StoredRecord): Promise<{ where: string; sha256: string | null }>;
+  /**
+   * Call `onChange` when histories may have changed (the names, or null for "any"),
+   * until `signal` aborts; `onError` hears of lost connections, after which it
+   * reconnects and calls `onChange(null)`.
+   */
+  watchChanges(
+    onChange: (names: string[] | null) => void,
+    signal: AbortSignal,
+    onError?: (err: unknown) => void,
+  ): Promise<void>;
+  /** Schema state of a database store; a folder has none. */
+  schema?(): Promise<SchemaStatus>;
+  /** Bring a database store's schema up to `target` (default: what this mlops writes). */
+  migrate?(target?: number): Promise<{ from: number; to: number }>;
   /** Version folders present in storage, to find leftovers of interrupted registrations. */
   storedVersions(name: string): Promise<StoredFolder[]>;
   /** Folders of interrupted registers set aside (paths). */

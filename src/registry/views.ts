@@ -66,7 +66,7 @@ export function versionView(
     ...recordView(record),
     aliases: aliasesOf(state, record.version),
     archived: state.archived.has(record.version),
-    path: store.filePath(record.name, record.version, record.file),
+    path: store.filePath(record),
     children: [...state.versions.values()]
       .filter((r) => r.parent?.name === record.name && r.parent.version === record.version)
       .map((r) => r.version)

@@ -1,4 +1,5 @@
 import type {
+  MigrateResult,
   AliasMoveResult,
   ArchiveResult,
   ChecklistRun,
@@ -244,4 +245,11 @@ export function renderArchive(result: ArchiveResult): string {
   return result.changed
     ? `archived ${result.name}@${result.model_version}\n`
     : `${result.name}@${result.model_version} was already archived\n`;
+}
+
+export function renderMigrate(result: MigrateResult): string {
+  if (result.store === 'folder') return `${result.registry} is a folder registry: it has no schema to migrate\n`;
+  return result.migrated
+    ? `migrated ${result.registry}: schema ${result.schema_from} -> ${result.schema_to}\n`
+    : `${result.registry} is at schema ${result.schema_to}: nothing to migrate\n`;
 }

@@ -222,6 +222,25 @@ export const ERROR_CODES = {
   REGISTRY_LOCKED: registry('timed out waiting for the lock another mlops process holds'),
   REGISTRY_LOCK_LOST: registry('the lock was broken as stale while this process held it; nothing was changed'),
   REGISTRY_STAGING_LOST: registry('another process removed a staged copy before it was registered'),
+  REGISTRY_URL_INVALID: registry('the postgres:// registry URL cannot be parsed (host, port, sslmode)'),
+  REGISTRY_UNREACHABLE: registry('the PostgreSQL server cannot be reached, or went away during the command'),
+  REGISTRY_AUTH_FAILED: registry('PostgreSQL refused the login (user, password, database, pg_hba.conf)'),
+  REGISTRY_PERMISSION_DENIED: registry(
+    'the database role may not do this (a read-only role that registers or promotes)',
+  ),
+  REGISTRY_SCHEMA_OLD: registry('the database holds an older registry schema: run mlops registry migrate'),
+  REGISTRY_SCHEMA_NEWER: registry('the database was written by a newer mlops; this one does not change it'),
+  REGISTRY_TIMEOUT: registry('a PostgreSQL statement or lock wait timed out; nothing was changed'),
+  REGISTRY_BUSY: registry(
+    'PostgreSQL kept aborting the transaction (serialization failures, deadlocks); nothing was changed',
+  ),
+  REGISTRY_COMMIT_UNKNOWN: registry('the connection was lost while committing: the change may or may not be recorded'),
+  REGISTRY_DATABASE_ERROR: registry(
+    'the PostgreSQL server cannot do the work now (out of disk, memory or connections)',
+  ),
+  REGISTRY_CACHE_UNWRITABLE: registry('the local cache of model bytes cannot be written (MLOPS_CACHE_DIR)'),
+  REGISTRY_COPY_DIVERGED: registry('a model exists in both registries and neither history extends the other'),
+  REGISTRY_SOURCE_CHANGED: registry('the model file changed while it was being registered; nothing was registered'),
   REGISTRY_ROLLBACK_TARGET: registry('the alias never pointed at the version to roll back to'),
   REGISTRY_NOTHING_TO_ROLL_BACK: registry('the alias is at the first version of its history'),
   REGISTRY_PROMOTION_ORDER: {

@@ -20,7 +20,7 @@ export interface NamedPath {
 
 export interface GuardOptions {
   /** Registry folders the command knows of (its --registry); the default one (MLOPS_REGISTRY, ./.mlops) is always added. */
-  registries?: string[];
+  registries?: Array<string | null>;
   /** A folder the command creates after this check: outputs inside it may not have their folder yet. */
   createsFolder?: string;
 }
@@ -123,7 +123,11 @@ export async function guardOutputs(
     targets.set(output.path, target);
     if (target.inPlace) continue;
     const real = path.join(realOrResolved(path.dirname(target.path)), path.basename(target.path));
-    const registry = registryHolding(real, [...(options.registries ?? []), process.env.MLOPS_REGISTRY || '.mlops']);
+    // A database registry (a postgres:// URL, or null from registryRoot) holds no files here.
+    const folders = [...(options.registries ?? []), process.env.MLOPS_REGISTRY || '.mlops'].filter(
+      (r): r is string => typeof r === 'string' && !/^postgres(ql)?:\/\//i.test(r),
+    );
+    const registry = registryHolding(real, folders);
     if (registry !== undefined) {
       throw new MlopsError(
         'OUTPUT_IN_REGISTRY',

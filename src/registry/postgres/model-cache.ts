@@ -1,0 +1,101 @@
+/**
+ * The local copy of model bytes a database registry keeps, so onnxruntime has
+ * a file to open and a pod that predicts twice downloads once:
+ * `<cache>/models/<sha256>.onnx`, where <cache> is MLOPS_CACHE_DIR, else
+ * $XDG_CACHE_HOME/mlops, else ~/.cache/mlops. Files are named by their
+ * content, written atomically (util/fs-atomic) and checked on every use: a
+ * damaged copy is downloaded again, never used.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { chmod, mkdir, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { isMlopsError, MlopsError } from '../../util/errors.js';
+import { openOutput } from '../../util/fs-atomic.js';
+import type { StoredRecord } from '../store.js';
+
+export function cacheRoot(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.MLOPS_CACHE_DIR) return path.resolve(env.MLOPS_CACHE_DIR);
+  const base = env.XDG_CACHE_HOME ? path.resolve(env.XDG_CACHE_HOME) : path.join(os.homedir(), '.cache');
+  return path.join(base, 'mlops');
+}
+
+export function cachedPath(record: StoredRecord, root = cacheRoot()): string {
+  const ext = path.extname(record.file) || '.onnx';
+  return path.join(root, 'models', `${record.sha256}${ext}`);
+}
+
+async function hashOf(file: string): Promise<string | null> {
+  const hash = createHash('sha256');
+  try {
+    for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  } catch {
+    return null;
+  }
+  return hash.digest('hex');
+}
+
+function cacheError(target: string, err: unknown): MlopsError {
+  const why = isMlopsError(err) ? err.message : ((err as NodeJS.ErrnoException).code ?? String(err));
+  return new MlopsError('REGISTRY_CACHE_UNWRITABLE', `cannot keep a local copy of the model at ${target}: ${why}`, {
+    hint: 'point MLOPS_CACHE_DIR at a writable folder with room for the model (in a pod: an emptyDir volume)',
+    cause: err,
+  });
+}
+
+/**
+ * The cached file for `record`, checked against its sha256; downloaded from
+ * `chunks` when absent or damaged. `where` names the bytes' origin in messages.
+ */
+export async function ensureCached(
+  record: StoredRecord,
+  chunks: () => AsyncIterable<Buffer>,
+  where: string,
+): Promise<string> {
+  const target = cachedPath(record);
+  const found = await hashOf(target);
+  if (found === record.sha256) return target;
+  try {
+    if (found !== null) await rm(target, { force: true });
+    await mkdir(path.dirname(target), { recursive: true });
+  } catch (err) {
+    throw cacheError(target, err);
+  }
+  const out = await openOutput(target).catch((err) => {
+    throw cacheError(target, err);
+  });
+  const hash = createHash('sha256');
+  let size = 0;
+  try {
+    for await (const chunk of chunks()) {
+      hash.update(chunk);
+      size += chunk.length;
+      await out.handle.write(chunk);
+    }
+  } catch (err) {
+    await out.discard();
+    if (isMlopsError(err) || (err as NodeJS.ErrnoException).syscall === undefined) throw err;
+    throw cacheError(target, err);
+  }
+  const actual = hash.digest('hex');
+  if (actual !== record.sha256) {
+    await out.discard();
+    throw new MlopsError(
+      'REGISTRY_TAMPERED',
+      size === 0
+        ? `${record.name}@${record.version}: its bytes are missing from ${where}`
+        : `${record.name}@${record.version}: the bytes stored in ${where} do not match the recorded sha256 (recorded ${record.sha256.slice(0, 12)}..., found ${actual.slice(0, 12)}...)`,
+      {
+        hint: 'the registry was modified outside mlops; run mlops registry verify, and restore it from a backup (mlops registry copy)',
+      },
+    );
+  }
+  try {
+    await out.commit();
+    await chmod(target, 0o444);
+  } catch (err) {
+    throw cacheError(target, err);
+  }
+  return target;
+}
