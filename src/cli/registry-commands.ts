@@ -140,8 +140,10 @@ export function addRegistryCommands(program: Command): void {
       'after',
       `
 The registry is a folder (./.mlops by default; --registry DIR or MLOPS_REGISTRY elsewhere, a shared
-volume works). Every change is an event in an append-only history; writers take a lock file with
-stale-lock recovery, so parallel CI jobs are safe. Model references everywhere: a file path, name
+volume works) or, for a team, a PostgreSQL database (--registry postgres://user@host:5432/db, or
+MLOPS_REGISTRY; PG* variables and ~/.pgpass as libpq reads them). Every change is an event in an
+append-only history, written under a lock (a lock file, or one transaction with an advisory lock), so
+parallel CI jobs are safe. Model references everywhere: a file path, name
 (latest non-archived version), name@3, name@production.
 ${examples([
   'mlops registry register fraud model.onnx --description "gbm v2" --tag team=risk --metric auc=0.91',

@@ -9,7 +9,7 @@ import { sha256Bytes } from '../util/hash.js';
 import { writeFileAtomic } from '../util/fs-atomic.js';
 import { guardOutputs } from '../util/output-guard.js';
 import { registryRoot } from '../registry/folder-store.js';
-import { checkRegistryWritable } from '../registry/registry-folder.js';
+import { checkCanRegister } from '../registry/context.js';
 import { MlopsError } from '../util/errors.js';
 import { rewriteDynamic, WeightCache, type QuantizedNode } from './dynamic.js';
 import { findTargets, type Skipped } from './targets.js';
@@ -88,9 +88,7 @@ export async function quantizeModel(options: QuantizeOptions): Promise<QuantizeR
     ],
     { registries: [registryRoot(options.registry)] },
   );
-  const registryFolder = registryRoot(options.registry);
-  // A database registry is checked when the version is written (permissions, schema), in one transaction.
-  if (options.register && registryFolder) await checkRegistryWritable(registryFolder, '`register`');
+  if (options.register) await checkCanRegister({ registry: options.registry }, '`register`');
   const loaded = await loadModel(options.model, { registry: options.registry });
   if (hasExternalData(loaded.model)) {
     throw new MlopsError('QUANTIZE_EXTERNAL_DATA', `${loaded.path} keeps its weights in external data files`, {

@@ -1,5 +1,6 @@
 import { FolderStore } from './folder-store.js';
 import { registryLocation } from './location.js';
+import { checkRegistryWritable } from './registry-folder.js';
 import { PostgresStore } from './postgres/pg-store.js';
 import { foldHistory, type ModelState } from './state.js';
 import type { RegistryStore } from './store.js';
@@ -82,4 +83,15 @@ export async function readHistoryOrDamage(
     }
     throw err;
   }
+}
+
+/**
+ * Whether a later register could write here, for a command that registers its
+ * result after minutes of work: a writable folder, or a database whose schema
+ * this mlops writes and whose role may insert (or create the tables).
+ */
+export async function checkCanRegister(options: RegistryOptions, option: string): Promise<void> {
+  const location = registryLocation(options.registry, options.cwd);
+  if (location.kind === 'folder') return checkRegistryWritable(location.root, option);
+  await (openStore(options) as PostgresStore).checkWritable(option);
 }

@@ -57,6 +57,12 @@ export function pgError(err: unknown, settings: ConnectionSettings, doing: strin
       cause: err,
     });
   }
+  if (/SSL|TLS|certificate/i.test(e?.message ?? '') || /CERT|TLS|SSL/.test(e?.code ?? '')) {
+    return new MlopsError('REGISTRY_UNREACHABLE', `cannot set up TLS with ${where} (${said}) while ${doing}`, {
+      hint: `check sslmode (in the URL or PGSSLMODE: disable, prefer, require, verify-ca, verify-full) and, to verify the server, sslrootcert or PGSSLROOTCERT; the registry is ${settings.display}`,
+      cause: err,
+    });
+  }
   switch (e?.code) {
     case '28P01':
     case '28000':

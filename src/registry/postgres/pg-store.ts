@@ -87,7 +87,8 @@ export class PostgresStore implements RegistryStore {
       await probe.connect();
       return tls;
     } catch (err) {
-      if (/does not support SSL/i.test((err as Error).message ?? '')) return false;
+      // libpq's prefer retries without TLS when the TLS attempt fails, whatever the reason.
+      if (/SSL|TLS/i.test((err as Error).message ?? '')) return false;
       throw err;
     } finally {
       await probe.end().catch(() => {});
@@ -161,6 +162,25 @@ export class PostgresStore implements RegistryStore {
       client.release();
       this.checked = undefined;
     }
+  }
+
+  /** Refuses early what a write would refuse late: an old or newer schema, a role that may not write. */
+  async checkWritable(option: string): Promise<void> {
+    const tables = await this.schemaReady();
+    const [{ ok }] = await this.q<{ ok: boolean }>(
+      tables
+        ? `SELECT bool_and(has_table_privilege(t, 'INSERT')) AS ok
+             FROM unnest(ARRAY['mlops_blobs', 'mlops_blob_chunks', 'mlops_versions', 'mlops_events']) AS t`
+        : `SELECT has_schema_privilege(current_schema(), 'CREATE') AS ok`,
+      [],
+      'checking the write permission',
+    );
+    if (!ok)
+      throw new MlopsError(
+        'REGISTRY_PERMISSION_DENIED',
+        `${option}: permission denied: role "${this.settings.user}" may not ${tables ? 'register models in' : 'create the tables of'} the registry at ${this.location}`,
+        { hint: 'registering needs the writer role; see docs/team-registry.md for the grants' },
+      );
   }
 
   async listModels(): Promise<string[]> {
