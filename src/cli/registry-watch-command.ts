@@ -75,6 +75,8 @@ ${examples([
             if (said !== lastTrouble) process.stderr.write(`watch: ${said}\n`);
             lastTrouble = said;
           },
+          onReady: () =>
+            process.stderr.write(`watch: following alias moves${name ? ` of ${name}` : ''} (Ctrl-C to stop)\n`),
           onNote: (message) => {
             lastTrouble = '';
             process.stderr.write(`watch: ${message}\n`);

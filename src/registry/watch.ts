@@ -55,6 +55,8 @@ export interface WatchOptions extends RegistryOptions {
   onError?: (err: unknown) => void;
   /** Things a person watching may want to know (waiting for a model, caught up after trouble). */
   onNote?: (message: string) => void;
+  /** The start is read (and `initial` reported): every move from now on is reported. */
+  onReady?: () => void;
 }
 
 const RETRY_FIRST_MS = 250;
@@ -110,6 +112,7 @@ export async function watchAliases(options: WatchOptions): Promise<void> {
   if (only && (seen.get(only) ?? 0) === 0)
     options.onNote?.(`model "${only}" is not in the registry at ${store.location} yet: waiting for it`);
   if (signal.aborted) return;
+  options.onReady?.();
 
   const reader = new CatchUp(store, seen, only, options);
   // The store calls onChange(null) once it is listening, so a move made between the read
