@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import { JSON_SCHEMA_VERSION } from '../report/json.js';
 import { ExitCode, isMlopsError } from '../util/errors.js';
 import { addFlags, flagSet, readFlags, REGISTRY_FLAG } from './flags.js';
+import { addFormatFlags } from './format.js';
 import { takeInterrupt } from './interrupt.js';
 import { phraseForCli } from './option-flags.js';
 import { examples } from './parsers.js';
@@ -31,7 +32,8 @@ export function addWatchCommand(group: Command): void {
     .description('print alias moves (promote, rollback) as they happen: one JSON line each, until Ctrl-C')
     .argument('[name]', 'only this model (it may be registered later: watch waits for it)');
   addFlags(cmd, WATCH);
-  cmd.option('--json', 'accepted for scripts: the output is always JSON lines');
+  // Like every command it takes --format and --json; JSON lines are all it prints.
+  addFormatFlags(cmd, ['json'], { json: 'accepted for scripts: the output is always JSON lines' });
   cmd.addHelpText(
     'after',
     `
@@ -51,7 +53,8 @@ ${examples([
   );
   cmd.action(async (name: string | undefined, _opts: unknown, c: Command) => {
     const flags = readFlags(c, WATCH);
-    const json = Boolean(c.optsWithGlobals<{ json?: boolean }>().json);
+    const given = c.optsWithGlobals<{ json?: boolean; format?: string }>();
+    const json = Boolean(given.json) || given.format === 'json';
     const debug = Boolean(c.optsWithGlobals<{ debug?: boolean }>().debug);
     await runCommand({ json, debug }, async () => {
       const { watchAliases } = await import('../registry/watch.js');
