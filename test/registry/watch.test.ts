@@ -11,6 +11,7 @@ import { modelVariants, tempDir } from './helpers.js';
 import { waitUntil } from './watch-helpers.js';
 import { closeStores } from '../../src/registry/context.js';
 import { watchAliases, type AliasMove } from '../../src/registry/watch.js';
+import { promote } from '../../src/release/index.js';
 
 const CACHE = tempDir('mlops-watch-cache-');
 const ENV = { MLOPS_CACHE_DIR: CACHE, MLOPS_WATCH_INTERVAL_MS: '30' };
@@ -141,6 +142,26 @@ for (const store of STORES) {
         initial: false,
       });
       assert.equal(watch.moves.length, 3);
+    });
+
+    test('a burst of moves, made while earlier ones are being read, comes out complete, in order, once', async () => {
+      const watch = await startWatch(registry, { name: 'fraud' });
+      const before = watch.moves.length;
+      // In this process, without pauses: notices arrive while the watch is still reading earlier ones.
+      for (let i = 0; i < 12; i++) await promote({ registry, ref: `fraud@${1 + (i % 2)}`, to: 'burst' });
+      await watch.waitFor(before + 12);
+      await new Promise((r) => setTimeout(r, 200));
+      await watch.stop();
+      const seqs = watch.moves.map((m) => m.seq);
+      assert.equal(seqs.length, 12);
+      assert.deepEqual(
+        seqs,
+        seqs.map((_, i) => seqs[0] + i),
+      );
+      assert.deepEqual(
+        watch.moves.map((m) => m.to),
+        Array.from({ length: 12 }, (_, i) => 1 + (i % 2)),
+      );
     });
 
     test('a model that does not exist yet is waited for (on a registry never written to)', async () => {
