@@ -10,6 +10,7 @@ import { removeLiveTemps } from './util/fs-atomic.js';
 import { noteStdoutClosed, reportError, reportStdoutFailure, writeJsonError } from './cli/run.js';
 import { argvWantsJson } from './cli/format.js';
 import { noteRunningCommand } from './cli/option-flags.js';
+import { interruptTaken } from './cli/interrupt.js';
 import { addRegistryCommands } from './cli/registry-commands.js';
 import { addPredictCommand } from './cli/predict-command.js';
 import { addQuantizeCommand } from './cli/quantize-command.js';
@@ -69,6 +70,7 @@ export async function main(argv: string[]): Promise<void> {
   // Not SIGHUP: a handler would override nohup's "ignore", and a nohup'd run would die with the terminal.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
+      if (interruptTaken(signal)) return;
       removeLiveTemps();
       process.stderr.write(`\ninterrupted (${signal}): unfinished output files were removed\n`);
       // Die by the signal itself (exit status 128 + n): process.exit() would tear down

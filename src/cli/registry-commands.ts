@@ -12,6 +12,7 @@ import { collect, examples, parseKeyNumber, parseKeyValue, parseList, parsePosit
 import { addFlags, flagSet, readFlags, REGISTRY_FLAG, type FlagSet } from './flags.js';
 import { addFormatFlags } from './format.js';
 import { commandAction, type CommandShape } from './shape.js';
+import { addWatchCommand } from './registry-watch-command.js';
 
 type Registry = typeof import('../registry/index.js');
 type Reports = typeof import('../report/registry.js');
@@ -315,4 +316,6 @@ ${examples(['mlops registry policy production --require staging --checklist mlop
       render: (r, _o, rep) => rep.renderMigrate(r),
     },
   ).addHelpText('after', examples(['MLOPS_REGISTRY=postgres://release@db:5432/mlops mlops registry migrate']));
+
+  addWatchCommand(group);
 }

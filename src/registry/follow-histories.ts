@@ -35,18 +35,20 @@ export async function followHistories(
   onError?: (err: unknown) => void,
 ): Promise<void> {
   let last = await fingerprints(root);
+  // A caller that read the histories before calling us must not miss a write made
+  // between its read and these fingerprints: have everything read again once.
+  if (!signal.aborted) onChange(null);
   const interval = pollInterval();
   while (!signal.aborted) {
+    // The abort listener is removed at every tick: one left per poll would pile up for as long as the watch runs.
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, interval);
-      signal.addEventListener(
-        'abort',
-        () => {
-          clearTimeout(timer);
-          resolve();
-        },
-        { once: true },
-      );
+      const wake = () => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, interval);
+      signal.addEventListener('abort', wake, { once: true });
     });
     if (signal.aborted) return;
     try {

@@ -17,6 +17,7 @@ export { verifyRegistry, archiveVersion, type VerifyResult, type ArchiveResult }
 export { FolderStore, registryRoot } from './folder-store.js';
 export { migrateRegistry, type MigrateResult } from './migrate.js';
 export { closeStores } from './context.js';
+export { watchAliases, type AliasMove, type WatchOptions } from './watch.js';
 export type { RegistryStore, StagedFile } from './store.js';
 export type { RegistryOptions, DamagedModel } from './context.js';
 export type * from './types.js';

@@ -66,8 +66,9 @@ export interface RegistryStore {
   storedSha256(record: StoredRecord): Promise<{ where: string; sha256: string | null }>;
   /**
    * Call `onChange` when histories may have changed (the names, or null for "any"),
-   * until `signal` aborts; `onError` hears of lost connections, after which it
-   * reconnects and calls `onChange(null)`.
+   * until `signal` aborts. It calls `onChange(null)` once it is watching, so a caller
+   * that read state before calling misses nothing; `onError` hears of lost
+   * connections, after which it reconnects and calls `onChange(null)` again.
    */
   watchChanges(
     onChange: (names: string[] | null) => void,

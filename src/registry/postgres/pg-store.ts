@@ -38,6 +38,9 @@ const TIMEOUTS = { statement_timeout: 120_000, lock_timeout: 60_000, idle_in_tra
 
 type PgModule = typeof import('pg');
 
+/** How often a watch's idle LISTEN connection checks that the server still answers. */
+const HEARTBEAT_MS = 15_000;
+
 export class PostgresStore implements RegistryStore {
   readonly settings: ConnectionSettings;
   private poolPromise: Promise<Pool> | undefined;
@@ -130,9 +133,16 @@ export class PostgresStore implements RegistryStore {
       if (found !== 0 && found < SCHEMA_VERSION) throw schemaOld(found, this.location);
       return found;
     })();
-    this.checked.catch(() => {
-      this.checked = undefined;
-    });
+    // An empty database is looked at again next time: a long-lived reader (watch, a server)
+    // must see the tables another process creates with its first write.
+    this.checked.then(
+      (found) => {
+        if (found === 0) this.checked = undefined;
+      },
+      () => {
+        this.checked = undefined;
+      },
+    );
     return this.checked;
   }
 
@@ -387,36 +397,52 @@ export class PostgresStore implements RegistryStore {
     const pg = await this.pg();
     await this.pool(); // the TLS choice, and a clear error when the server is not there at all
     const ssl = await this.chooseTls().catch(() => tlsOptions(this.settings));
+    // One listener on the signal for the whole watch (one per reconnect would pile up).
+    const aborted = new Promise<'aborted'>((resolve) => {
+      if (signal.aborted) resolve('aborted');
+      else signal.addEventListener('abort', () => resolve('aborted'), { once: true });
+    });
     let delay = 250;
-    let first = true;
     while (!signal.aborted) {
-      const client: Client = new pg.Client({ ...this.clientConfig(ssl), statement_timeout: 0 });
+      const client: Client = new pg.Client({
+        ...this.clientConfig(ssl),
+        statement_timeout: 0,
+        query_timeout: HEARTBEAT_MS,
+      });
+      let heartbeat: NodeJS.Timeout | undefined;
       const lost = new Promise<unknown>((resolve) => {
         client.on('error', resolve);
         client.on('end', () => resolve(new Error('Connection terminated')));
+        // A network that drops packets silently would leave LISTEN waiting forever: ask now and then.
+        heartbeat = setInterval(() => {
+          client.query('SELECT 1').catch(resolve);
+        }, HEARTBEAT_MS);
       });
       try {
-        await client.connect();
+        // Ctrl-C is not kept waiting by a server that does not answer.
+        if ((await Promise.race([client.connect(), aborted])) === 'aborted') return;
         client.on('notification', (n) => {
           if (n.channel === CHANGES_CHANNEL && n.payload) onChange([n.payload]);
         });
-        await client.query(`LISTEN ${CHANGES_CHANNEL}`);
+        if ((await Promise.race([client.query(`LISTEN ${CHANGES_CHANNEL}`), aborted])) === 'aborted') return;
         delay = 250;
-        // Moves made while we were not listening were not notified: have them read again.
-        if (!first) onChange(null);
-        first = false;
-        const aborted = new Promise<void>((resolve) =>
-          signal.addEventListener('abort', () => resolve(), { once: true }),
-        );
+        // Changes made while we were not listening (before the first LISTEN, or while
+        // reconnecting) were not notified: have everything read again.
+        onChange(null);
         const err = await Promise.race([lost, aborted]);
-        if (signal.aborted) return;
+        if (err === 'aborted') return;
         onError?.(pgError(err, this.settings, 'listening for changes'));
       } catch (err) {
         onError?.(pgError(err, this.settings, 'listening for changes'));
       } finally {
-        await client.end().catch(() => {});
+        clearInterval(heartbeat);
+        client.end().catch(() => {});
       }
-      await new Promise((r) => setTimeout(r, delay));
+      let pause: NodeJS.Timeout | undefined;
+      const paused = new Promise((r) => (pause = setTimeout(r, delay)));
+      const ended = (await Promise.race([paused, aborted])) === 'aborted';
+      clearTimeout(pause);
+      if (ended) return;
       delay = Math.min(delay * 2, 5_000);
     }
   }
