@@ -22,7 +22,7 @@ import { validateName } from './names.js';
 import { PostgresStore } from './postgres/pg-store.js';
 import { createRegistryFolder } from './registry-folder.js';
 import type { RegistryStore } from './store.js';
-import type { PolicyEvent, RegisterEvent, RegistryEvent } from './types.js';
+import type { PolicyEvent, RegisterEvent, RegistryEvent, VersionRecord } from './types.js';
 
 export interface CopyOptions {
   /** Registry folder or postgres:// URL to copy from. */
@@ -232,7 +232,7 @@ async function copySegment(
       if (relation.present < start) throw changed(target, name);
       const from = relation.present;
       if (register && staged && from === start) {
-        await setAsideLeftover(target, name, register.version);
+        await setAsideLeftover(target, register.record);
         await target.commitVersion(staged, register.record);
         committed = true;
         try {
@@ -280,7 +280,10 @@ async function appendAsRecorded(target: RegistryStore, name: string, events: Reg
 }
 
 /** A folder left by a killed register or copy of this very version (pending) is set aside; a complete one refuses. */
-async function setAsideLeftover(target: RegistryStore, name: string, version: number): Promise<void> {
+async function setAsideLeftover(target: RegistryStore, record: VersionRecord): Promise<void> {
+  const { name, version } = record;
+  // Listing every version folder costs a few syscalls per version: only when this one's folder exists.
+  if (!(await exists(path.dirname(target.filePath(record))))) return;
   const folder = (await target.storedVersions(name)).find((f) => f.version === version);
   if (!folder) return;
   if (folder.pending) await target.setAside(name, version);
