@@ -135,7 +135,18 @@ async function modelsToCopy(source: RegistryStore, names: string[] | undefined):
   const listed = await source.listModels().catch((err) => {
     throw asSourceError(err);
   });
-  if (!names?.length) return listed;
+  if (!names?.length) {
+    // Most likely a wrong path (`.` for `.mlops`): an empty source would "succeed" copying nothing.
+    if (!listed.length && !(await readSource(source, null, () => source.readPolicyHistory())).length)
+      throw new MlopsError(
+        'REGISTRY_EMPTY',
+        `\`from\`: ${source.location} holds no registered models: there is nothing to copy`,
+        {
+          hint: 'name the registry folder itself (the one holding models/, ./.mlops by default) or its postgres:// URL',
+        },
+      );
+    return listed;
+  }
   const wanted = [...new Set(names.map((n) => validateName(n)))];
   const missing = wanted.filter((n) => !listed.includes(n));
   if (missing.length)

@@ -89,6 +89,11 @@ test('wrong inputs: the same registry, a missing source, a missing --to, a bad U
   assert.equal(missing.status, 2);
   assert.match(missing.stderr, /^error: --from: registry folder .*nope does not exist$/m);
 
+  // An empty folder is most likely a wrong path (`.` for `.mlops`): refused rather than "nothing to copy".
+  const empty = runCli(['registry', 'copy', '--from', tempDir(), '--to', tempDir()], { env });
+  assert.equal(empty.status, 2);
+  assert.match(empty.stderr, /^error: --from: .* holds no registered models: there is nothing to copy$/m);
+
   const noTo = runCli(['registry', 'copy', '--from', folder], { env });
   assert.equal(noTo.status, 2);
   assert.match(noTo.stderr, /--to <dir\|url>/);
