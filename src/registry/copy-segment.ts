@@ -19,10 +19,17 @@ export interface CopyContext {
   targetEmpty: boolean;
 }
 
+/** What one step did: how many events the target now shares with the source, how many this run appended. */
+export interface SegmentCopied {
+  shared: number;
+  appended: number;
+  /** This run stored the version's bytes (not another copy running at the same time). */
+  stored: boolean;
+}
+
 /**
  * events[start, end) into the target under its lock: a register event with its
- * version's bytes, then the events up to the next register. Returns how many
- * events the target now shares with the source.
+ * version's bytes, then the events up to the next register.
  */
 export async function copySegment(
   ctx: CopyContext,
@@ -32,7 +39,7 @@ export async function copySegment(
   end: number,
   known: number,
   register: RegisterEvent | undefined,
-): Promise<number> {
+): Promise<SegmentCopied> {
   const { source, target } = ctx;
   const staged = register ? await stageVersion(source, target, register) : undefined;
   let committed = false;
@@ -41,7 +48,8 @@ export async function copySegment(
       // Another writer may have moved while we staged: what it added must be the source's events too.
       const have = await target.readHistory(name);
       const relation = unlessDiverged(relate(events, have, known), events, have, ctx, name);
-      if (relation.present >= end || relation.kind === 'ahead') return relation.present;
+      if (relation.present >= end || relation.kind === 'ahead')
+        return { shared: relation.present, appended: 0, stored: false };
       if (relation.present < start) throw changed(target, name);
       const from = relation.present;
       if (register && staged && from === start) {
@@ -59,7 +67,7 @@ export async function copySegment(
       } else {
         await appendAsRecorded(target, name, events.slice(from, end));
       }
-      return end;
+      return { shared: end, appended: end - from, stored: committed };
     }, staged);
   } finally {
     if (staged && !committed) await target.discard(staged);
@@ -85,11 +93,13 @@ async function stageVersion(source: RegistryStore, target: RegistryStore, event:
   return staged;
 }
 
-/** Events keep their seq (the store numbers from its last one, which is the source's previous event). */
+/**
+ * Events keep their seq: the store numbers from its last event, which is the
+ * source's previous one (the target's history was just checked to be the
+ * source's first `from` events, and the source's seqs run 1, 2, 3...).
+ */
 async function appendAsRecorded(target: RegistryStore, name: string, events: RegistryEvent[]): Promise<void> {
-  if (events.length === 0) return;
-  const numbered = await target.append(name, events);
-  if (numbered.some((e, i) => e.seq !== events[i].seq)) throw changed(target, name);
+  if (events.length) await target.append(name, events);
 }
 
 /** A folder left by a killed register or copy of this very version (pending) is set aside; a complete one refuses. */

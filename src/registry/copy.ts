@@ -16,7 +16,6 @@ import { openStore } from './context.js';
 import { relate } from './copy-compare.js';
 import {
   asSourceError,
-  changed,
   DivergedError,
   exists,
   readSource,
@@ -205,13 +204,17 @@ async function copyModel(ctx: CopyContext, name: string, done: ModelCopy): Promi
   let known = relation.present;
   for (const [start, end] of segments(events, relation.present)) {
     const register = events[start].type === 'register' ? (events[start] as RegisterEvent) : undefined;
-    if (!ctx.dryRun) known = await copySegment(ctx, name, events, start, end, known, register);
-    done.events_copied += end - start;
-    if (register) {
+    // A dry run counts what a copy would do; a copy counts what it did (another copy may have done some).
+    const step = ctx.dryRun
+      ? { shared: end, appended: end - start, stored: Boolean(register) }
+      : await copySegment(ctx, name, events, start, end, known, register);
+    known = step.shared;
+    done.events_copied += step.appended;
+    if (register && step.stored) {
       done.versions_copied += 1;
       done.bytes_copied += register.record.size_bytes;
     }
-    done.status = 'copied';
+    if (step.appended) done.status = 'copied';
   }
   return done;
 }
@@ -227,17 +230,18 @@ async function copyPolicies(ctx: CopyContext): Promise<PolicyCopy> {
     events_present: relation.present,
   };
   if (relation.kind === 'ahead' || relation.present === events.length) return result;
-  result.status = 'copied';
-  result.events_copied = events.length - relation.present;
-  if (ctx.dryRun) return result;
-  await target.withLock(async () => {
-    const now = await target.readPolicyHistory();
-    const again = unlessDiverged(relate(events, now, relation.present), events, now, ctx, null);
-    if (again.kind === 'ahead' || again.present === events.length) return;
-    const missing = events.slice(again.present);
-    const numbered = await target.appendPolicy(missing);
-    if (numbered.some((e, i) => e.seq !== missing[i].seq)) throw changed(target, null);
-  });
+  const appended = ctx.dryRun
+    ? events.length - relation.present
+    : await target.withLock(async () => {
+        const now = await target.readPolicyHistory();
+        const again = unlessDiverged(relate(events, now, relation.present), events, now, ctx, null);
+        if (again.kind === 'ahead' || again.present === events.length) return 0;
+        const missing = events.slice(again.present);
+        // Numbered from the target's last change, which is the source's previous one: seqs stay as recorded.
+        await target.appendPolicy(missing);
+        return missing.length;
+      });
+  if (appended) Object.assign(result, { status: 'copied', events_copied: appended });
   return result;
 }
 

@@ -201,6 +201,14 @@ test('two copies into one target at once: every event lands once, in order', asy
     copyRegistry({ from: folder, to: target }),
   ]);
   for (const r of [a, b, c, d]) assert.deepEqual(r.refused, []);
+  // Between them, each pair copied every event and version exactly once.
+  for (const [x, y] of [
+    [a, b],
+    [c, d],
+  ]) {
+    assert.equal(x.copied.events + y.copied.events, 10);
+    assert.equal(x.copied.versions + y.copied.versions, 4);
+  }
   const original = await snapshot(folder);
   assert.deepEqual(await snapshot(db.url), original);
   assert.deepEqual(await snapshot(target), original);
