@@ -66,10 +66,17 @@ export async function readSource<T>(source: RegistryStore, name: string | null, 
 /** A damaged history is refused for its model (REGISTRY_CORRUPT); a missing source registry names `from`. */
 export function asSourceError(err: unknown): unknown {
   if (isHistoryDamaged(err)) return err;
-  if (isMlopsError(err) && err.code === 'REGISTRY_NOT_FOUND')
-    return new MlopsError(err.code, `\`from\`: ${err.message}`, {
-      hint: 'copy from an existing registry folder or a postgres:// URL',
-    });
+  return naming('from', err, 'copy from an existing registry folder or a postgres:// URL');
+}
+
+/** The target's folder cannot be one (a file on the way): name `to`, not `registry`. */
+export function asTargetError(err: unknown): unknown {
+  return naming('to', err, 'point `to` at a folder (created when missing) or a postgres:// URL');
+}
+
+function naming(option: 'from' | 'to', err: unknown, hint: string): unknown {
+  if (isMlopsError(err) && (err.code === 'REGISTRY_NOT_FOUND' || err.code === 'REGISTRY_NOT_A_FOLDER'))
+    return new MlopsError(err.code, `\`${option}\`: ${err.message}`, { hint });
   return err;
 }
 

@@ -16,6 +16,7 @@ import { openStore } from './context.js';
 import { relate } from './copy-compare.js';
 import {
   asSourceError,
+  asTargetError,
   DivergedError,
   exists,
   readSource,
@@ -26,7 +27,7 @@ import { type CopyContext, copySegment } from './copy-segment.js';
 import { FolderStore } from './folder-store.js';
 import { MlopsError } from '../util/errors.js';
 import { validateName } from './names.js';
-import { createRegistryFolder } from './registry-folder.js';
+import { checkRegistryFolder, createRegistryFolder } from './registry-folder.js';
 import type { RegistryStore } from './store.js';
 import type { RegisterEvent, RegistryEvent } from './types.js';
 
@@ -96,9 +97,14 @@ export async function copyRegistry(options: CopyOptions): Promise<CopyResult> {
   await refuseSameRegistry(source, target);
   const dryRun = Boolean(options.dryRun);
   const names = await modelsToCopy(source, options.names);
-  // A folder target is created on the first write; a dry run reads a missing one as empty.
+  // A folder target is created when missing; a dry run reads a missing one as empty.
   const targetMissing = target instanceof FolderStore && !(await exists(target.root));
-  if (targetMissing && !dryRun) await createRegistryFolder(target.root);
+  if (target instanceof FolderStore && !(dryRun && targetMissing)) {
+    const root = target.root;
+    await (dryRun ? checkRegistryFolder(root) : createRegistryFolder(root)).catch((err) => {
+      throw asTargetError(err);
+    });
+  }
   const ctx: CopyContext = { source, target, dryRun, targetEmpty: targetMissing && dryRun };
 
   const refused: CopyRefusal[] = [];

@@ -1,6 +1,7 @@
 /** `mlops registry copy` as a user runs it: summary, --json, exit codes, messages, a copy killed half-way. */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
 import { closeStores, verifyRegistry } from '../../src/registry/index.js';
 import { promote } from '../../src/release/index.js';
 import { runCli } from '../helpers.js';
@@ -93,6 +94,22 @@ test('wrong inputs: the same registry, a missing source, a missing --to, a bad U
   const empty = runCli(['registry', 'copy', '--from', tempDir(), '--to', tempDir()], { env });
   assert.equal(empty.status, 2);
   assert.match(empty.stderr, /^error: --from: .* holds no registered models: there is nothing to copy$/m);
+
+  const file = `${tempDir()}/a-file`;
+  writeFileSync(file, 'not a registry');
+  for (const args of [
+    ['--from', folder, '--to', file],
+    ['--from', folder, '--to', `${file}/below`],
+    ['--from', folder, '--to', file, '--dry-run'],
+  ]) {
+    const notFolder = runCli(['registry', 'copy', ...args], { env });
+    assert.equal(notFolder.status, 2, args.join(' '));
+    assert.match(notFolder.stderr, /^error: --to: .*a-file is not a folder/m);
+    assert.match(notFolder.stderr, /^hint: point --to at a folder \(created when missing\) or a postgres:\/\/ URL$/m);
+  }
+  const fromFile = runCli(['registry', 'copy', '--from', file, '--to', tempDir()], { env });
+  assert.equal(fromFile.status, 2);
+  assert.match(fromFile.stderr, /^error: --from: registry .*a-file is not a folder$/m);
 
   const noTo = runCli(['registry', 'copy', '--from', folder], { env });
   assert.equal(noTo.status, 2);
