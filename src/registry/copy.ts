@@ -200,9 +200,11 @@ async function copyModel(ctx: CopyContext, name: string, done: ModelCopy): Promi
   const { source, target } = ctx;
   const events = await readSource(source, name, () => source.readHistory(name));
   const have = ctx.targetEmpty ? [] : await target.readHistory(name);
-  const relation = unlessDiverged(relate(events, have), events, have, ctx, name);
-  done.events_present = relation.present;
-  done.versions_present = events.slice(0, relation.present).filter((e) => e.type === 'register').length;
+  const related = relate(events, have);
+  // A refused model still says how much of it the two sides share.
+  done.events_present = related.kind === 'diverged' ? related.at : related.present;
+  done.versions_present = events.slice(0, done.events_present).filter((e) => e.type === 'register').length;
+  const relation = unlessDiverged(related, events, have, ctx, name);
   if (relation.kind === 'ahead') {
     done.status = 'target_ahead';
     return done;

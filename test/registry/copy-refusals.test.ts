@@ -40,11 +40,11 @@ test('a model whose histories split is refused, naming the first differing event
   assert.match(refusal.message, /model "fraud" differs between the registries from event 10: /);
   assert.match(refusal.message, /has promote of "canary" none -> 1 by .* has promote of "canary" none -> 2 by /);
   assert.deepEqual(
-    result.models.map((m) => [m.name, m.status]),
+    result.models.map((m) => [m.name, m.status, m.events_present, m.versions_present]),
     [
-      ['churn', 'up_to_date'],
-      ['fraud', 'refused'],
-      ['ranker', 'copied'],
+      ['churn', 'up_to_date', 1, 1],
+      ['fraud', 'refused', 9, 3],
+      ['ranker', 'copied', 0, 0],
     ],
   );
   assert.deepEqual(await modelHistory({ registry: db.url, name: 'fraud' }), before, 'the refused model is untouched');
