@@ -1,5 +1,6 @@
 /** Registries with a real history to copy, and what `registry copy` must keep identical. */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { archiveVersion, listRegistry, modelHistory, rollback, showVersion } from '../../src/registry/index.js';
 import { aliasPolicy, promote, registerModel } from '../../src/release/index.js';
 import { sha256Bytes } from '../../src/util/hash.js';
@@ -41,4 +42,13 @@ export async function snapshot(registry: string): Promise<unknown> {
     out[m.name] = { history, versions };
   }
   return out;
+}
+
+/** Every file under a registry folder (relative path -> sha256 of its bytes). */
+export function folderFiles(root: string): Record<string, string> {
+  const files = readdirSync(root, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => path.relative(root, path.join(e.parentPath, e.name)))
+    .sort();
+  return Object.fromEntries(files.map((f) => [f, sha256Bytes(readFileSync(path.join(root, f)))]));
 }

@@ -6,7 +6,7 @@ import { closeStores, modelHistory, rollback, verifyRegistry } from '../../src/r
 import { copyRegistry } from '../../src/registry/copy.js';
 import { aliasPolicy, promote, registerModel } from '../../src/release/index.js';
 import { PASSWORD, startPostgres, type TestPostgres } from '../support/postgres.js';
-import { buildRegistry, snapshot } from './copy-helpers.js';
+import { buildRegistry, folderFiles, snapshot } from './copy-helpers.js';
 import { modelVariants, tempDir } from './helpers.js';
 
 let pg: TestPostgres;
@@ -49,6 +49,10 @@ test('folder -> PostgreSQL -> folder keeps every event, record and byte; verify 
   const original = await snapshot(folder);
   assert.deepEqual(await snapshot(db.url), original);
   assert.deepEqual(await snapshot(restored), original);
+  // Through the database and back, the folder is the same byte for byte: histories, records, models.
+  const files = folderFiles(folder);
+  assert.ok(Object.keys(files).includes('models/fraud/history.jsonl') && Object.keys(files).includes('policies.jsonl'));
+  assert.deepEqual(folderFiles(restored), files);
   for (const registry of [folder, db.url, restored]) {
     const verified = await verifyRegistry({ registry });
     assert.equal(verified.passed, true, JSON.stringify(verified.problems));
