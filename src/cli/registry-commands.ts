@@ -13,6 +13,7 @@ import { addFlags, flagSet, readFlags, REGISTRY_FLAG, type FlagSet } from './fla
 import { addFormatFlags } from './format.js';
 import { commandAction, type CommandShape } from './shape.js';
 import { addWatchCommand } from './registry-watch-command.js';
+import { phraseForCli } from './option-flags.js';
 
 type Registry = typeof import('../registry/index.js');
 type Reports = typeof import('../report/registry.js');
@@ -22,6 +23,7 @@ type HistoryOptions = Parameters<Registry['modelHistory']>[0];
 type VerifyOptions = Parameters<Registry['verifyRegistry']>[0];
 type ArchiveOptions = Parameters<Registry['archiveVersion']>[0];
 type MigrateOptions = Parameters<Registry['migrateRegistry']>[0];
+type CopyOptions = Parameters<Registry['copyRegistry']>[0];
 
 const registry = () => import('../registry/index.js');
 /** register, promote and policy with their gates (model checks, checklists): loaded only by those commands. */
@@ -93,6 +95,20 @@ const POLICY = flagSet<PolicyOptions>()({
   clear: { flag: '--clear', help: 'remove the policy' },
   reason: { flag: '--reason <text>', help: 'why, recorded with the change' },
   registry: REGISTRY_FLAG,
+});
+
+const COPY = flagSet<CopyOptions>()({
+  from: {
+    flag: '--from <dir|url>',
+    help: 'the registry to copy: a folder or postgres://user@host:5432/db',
+    required: true,
+  },
+  to: {
+    flag: '--to <dir|url>',
+    help: 'the registry to copy into (a folder is created when missing); models already there are extended, never rewritten',
+    required: true,
+  },
+  dryRun: { flag: '--dry-run', help: 'say what would be copied; change nothing' },
 });
 
 const ROLLBACK = flagSet<RollbackOptions>()({
@@ -305,6 +321,8 @@ ${examples(['mlops registry policy production --require staging --checklist mlop
       ]),
     );
 
+  addCopyCommand(group);
+
   registryCommand(
     group,
     'migrate',
@@ -318,4 +336,42 @@ ${examples(['mlops registry policy production --require staging --checklist mlop
   ).addHelpText('after', examples(['MLOPS_REGISTRY=postgres://release@db:5432/mlops mlops registry migrate']));
 
   addWatchCommand(group);
+}
+
+/** `registry copy`: its own action, since refused models go to stderr as errors and make the exit code 2. */
+function addCopyCommand(group: Command): void {
+  const cmd = group
+    .command('copy')
+    .description(
+      'copy a registry with its full history, folder <-> PostgreSQL (backup, restore, merge); running it again copies only what is new',
+    )
+    .argument('[names...]', 'only these models (the alias policies are always copied)');
+  addFlags(cmd, COPY);
+  addFormatFlags(cmd, ['table', 'json']);
+  cmd.addHelpText(
+    'after',
+    `
+A model already in the target is extended when its history there is the start of the source's; when the
+two histories differ it is refused (exit 2, naming the model and the first differing event) and the
+other models are still copied. Each version is stored with its register event in one step, so an
+interrupted copy leaves a consistent registry; run it again to finish.
+${examples([
+  'mlops registry copy --from .mlops --to postgres://release@db:5432/mlops',
+  'mlops registry copy --from postgres://backup@db:5432/mlops --to /backups/mlops-$(date +%F)',
+  'mlops registry copy fraud --from /mnt/old-registry --to .mlops --dry-run',
+])}`,
+  );
+  cmd.action(
+    commandAction<CopyOptions, Awaited<ReturnType<Registry['copyRegistry']>>>({
+      options: ([names], c): CopyOptions => ({ ...readFlags(c, COPY), names: names as unknown as string[] }),
+      run: async (options) => (await registry()).copyRegistry(options),
+      render: async (result, { render }) => (await import('../report/registry-copy.js')).renderCopy(result, render),
+      write: async (text, result) => {
+        for (const r of result.refused)
+          process.stderr.write(`error: ${phraseForCli(r.message)}\n${r.hint ? `hint: ${phraseForCli(r.hint)}\n` : ''}`);
+        return text;
+      },
+      exitCode: (result) => (result.refused.length ? ExitCode.Usage : ExitCode.Ok),
+    }),
+  );
 }

@@ -16,6 +16,14 @@ export type { PolicyOptions, PolicyResult, PolicyView, ChecklistRunner } from '.
 export { verifyRegistry, archiveVersion, type VerifyResult, type ArchiveResult } from './maintenance.js';
 export { FolderStore, registryRoot } from './folder-store.js';
 export { migrateRegistry, type MigrateResult } from './migrate.js';
+export {
+  copyRegistry,
+  type CopyOptions,
+  type CopyResult,
+  type ModelCopy,
+  type PolicyCopy,
+  type CopyRefusal,
+} from './copy.js';
 export { closeStores } from './context.js';
 export { watchAliases, type AliasMove, type WatchOptions } from './watch.js';
 export type { RegistryStore, StagedFile } from './store.js';

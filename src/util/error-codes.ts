@@ -240,6 +240,7 @@ export const ERROR_CODES = {
   ),
   REGISTRY_CACHE_UNWRITABLE: registry('the local cache of model bytes cannot be written (MLOPS_CACHE_DIR)'),
   REGISTRY_COPY_DIVERGED: registry('a model exists in both registries and neither history extends the other'),
+  REGISTRY_COPY_SAME: registry('`registry copy` was asked to copy a registry onto itself'),
   REGISTRY_SOURCE_CHANGED: registry('the model file changed while it was being registered; nothing was registered'),
   REGISTRY_ROLLBACK_TARGET: registry('the alias never pointed at the version to roll back to'),
   REGISTRY_NOTHING_TO_ROLL_BACK: registry('the alias is at the first version of its history'),
