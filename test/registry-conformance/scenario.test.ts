@@ -134,7 +134,7 @@ interface Outcome {
   stderr: string;
 }
 
-function escape(s: string): string {
+function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
@@ -142,8 +142,8 @@ function escape(s: string): string {
 function normalizer(store: StoreUnderTest, work: string): (s: string) => string {
   const stored = [
     // the folder store's version files, the database store's cached copies
-    new RegExp(`${escape(store.registry)}/models/[a-z0-9._-]+/versions/\\d+/model\\.onnx`, 'g'),
-    new RegExp(`${escape(store.cacheDir)}/models/[0-9a-f]{64}\\.onnx`, 'g'),
+    new RegExp(`${escapeRegExp(store.registry)}/models/[a-z0-9._-]+/versions/\\d+/model\\.onnx`, 'g'),
+    new RegExp(`${escapeRegExp(store.cacheDir)}/models/[0-9a-f]{64}\\.onnx`, 'g'),
   ];
   return (s) => {
     let out = s;
