@@ -4,8 +4,7 @@
  * (one real server per test file, started on first use, a database per test).
  * Each run gets its own local cache folder, so nothing lands in ~/.cache.
  */
-import { after } from 'node:test';
-import test from 'node:test';
+import test, { after, type TestContext } from 'node:test';
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { closeStores } from '../../src/registry/context.js';
@@ -35,15 +34,16 @@ export interface StoreUnderTest {
 
 let server: Promise<TestPostgres> | undefined;
 
+// Registered when this module loads, at the file's top level: an `after` called inside a
+// test would belong to that test and stop the server before the next one.
+after(async () => {
+  await closeStores();
+  if (server) await (await server).close();
+});
+
 /** The file's PostgreSQL server, started on first use and removed after the file's tests. */
 export function postgresServer(): Promise<TestPostgres> {
-  if (!server) {
-    server = startPostgres();
-    after(async () => {
-      await closeStores();
-      await (await server)?.close();
-    });
-  }
+  server ??= startPostgres();
   return server;
 }
 
@@ -100,11 +100,11 @@ export function runCliAsync(args: string[], options: { cwd?: string; env?: NodeJ
 /** One test per store: `title [folder]` and `title [postgres]`. */
 export function forEachStore(
   title: string,
-  fn: (store: StoreUnderTest) => void | Promise<void>,
+  fn: (store: StoreUnderTest, t: TestContext) => void | Promise<void>,
   options: { timeout?: number } = {},
 ): void {
   for (const kind of STORE_KINDS)
-    test(`${title} [${kind}]`, { timeout: options.timeout ?? 180_000 }, async () => {
-      await fn(await openStoreUnderTest(kind));
+    test(`${title} [${kind}]`, { timeout: options.timeout ?? 180_000 }, async (t) => {
+      await fn(await openStoreUnderTest(kind), t);
     });
 }
