@@ -5,6 +5,10 @@
  */
 import { MlopsError } from '../util/errors.js';
 
+/** The remedy for stored bytes that no longer match their recorded sha256: the same on every store. */
+export const TAMPERED_HINT =
+  'the registry was modified outside mlops; run mlops registry verify, and restore it from a backup (mlops registry copy)';
+
 const REASONS: Record<string, string> = {
   EROFS: 'the file system is read-only',
   ENOSPC: 'no space left on the device',

@@ -80,7 +80,7 @@ test('a damaged cached file is detected by sha256 and downloaded again, never us
   assert.equal(refused.status, 2, refused.stderr);
   assert.match(
     refused.stderr,
-    /error: fraud@1: its bytes are missing from postgres:\/\/postgres@127\.0\.0\.1:\d+\/t\w+\n/,
+    /error: fraud@1: the stored blob [0-9a-f]{12}\.\.\. in postgres:\/\/postgres@127\.0\.0\.1:\d+\/t\w+ is missing\n/,
   );
   assert.match(refused.stderr, /hint: .*mlops registry verify/);
   assert.equal(existsSync(cached), false, 'the damaged copy is gone');

@@ -12,12 +12,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fixture, tempDir } from '../helpers.js';
 import { modelVariants } from '../registry/helpers.js';
-import { openStoreUnderTest, type StoreUnderTest } from './stores.js';
-
-interface Step {
-  args: string[];
-  status: number;
-}
+import { runScenario, type Step } from './compare.js';
+import { openStoreUnderTest } from './stores.js';
 
 /** The scenario: each step with the exit code it must give (on both stores). */
 function scenario(models: string[]): Step[] {
@@ -125,50 +121,6 @@ function scenario(models: string[]): Step[] {
     ok('check', 'fraud@production'),
     ...both(2, 'check', 'ghost@production'),
   ];
-}
-
-interface Outcome {
-  args: string;
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
-/** Replace what legitimately differs between stores with placeholders, and nothing else. */
-function normalizer(store: StoreUnderTest, work: string): (s: string) => string {
-  const stored = [
-    // the folder store's version files, the database store's cached copies
-    new RegExp(`${escapeRegExp(store.registry)}/models/[a-z0-9._-]+/versions/\\d+/model\\.onnx`, 'g'),
-    new RegExp(`${escapeRegExp(store.cacheDir)}/models/[0-9a-f]{64}\\.onnx`, 'g'),
-  ];
-  return (s) => {
-    let out = s;
-    for (const re of stored) out = out.replace(re, '<stored file>');
-    out = out.split(store.registry).join('<registry>').split(store.display).join('<registry>');
-    out = out.split(work).join('<work>');
-    out = out.replace(/\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(\.\d+)?Z/g, '<time>');
-    // check's timings (the last column of its run table)
-    out = out.replace(/ {2}\d+\.\d+$/gm, '  <ms>');
-    // tables pad a column to its widest cell: a path's length differs between stores
-    return out.replace(/ +\n/g, '\n');
-  };
-}
-
-async function runScenario(store: StoreUnderTest, work: string, steps: Step[]): Promise<Outcome[]> {
-  const normalize = normalizer(store, work);
-  const outcomes: Outcome[] = [];
-  for (const step of steps) {
-    const r = await store.cliAsync(step.args, { cwd: work });
-    const args = step.args.map(normalize).join(' ');
-    assert.equal(r.status, step.status, `[${store.kind}] mlops ${args}\n${r.stdout}\n${r.stderr}`);
-    assert.doesNotMatch(r.stderr, /\n\s+at |internal error/, `[${store.kind}] mlops ${args}: a user error, not a bug`);
-    outcomes.push({ args, status: r.status, stdout: normalize(r.stdout), stderr: normalize(r.stderr) });
-  }
-  return outcomes;
 }
 
 test('every registry command gives the same exit code, stdout (text and --json) and stderr on both stores', {
