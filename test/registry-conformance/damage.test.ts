@@ -6,31 +6,10 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fixture, tempDir } from '../helpers.js';
 import { runScenario, type Step } from './compare.js';
-import { openStoreUnderTest, postgresServer, type StoreUnderTest } from './stores.js';
-
-const OFFSET = 100;
-
-async function tamper(store: StoreUnderTest, sha256: string): Promise<void> {
-  if (store.kind === 'folder') {
-    const file = path.join(store.registry, 'models', 'fraud', 'versions', '1', 'model.onnx');
-    chmodSync(file, 0o644);
-    const bytes = readFileSync(file);
-    bytes[OFFSET] ^= 0xff;
-    writeFileSync(file, bytes);
-  } else {
-    const pg = await postgresServer();
-    const r = await pg.sql(
-      store.database as string,
-      `UPDATE mlops_blob_chunks SET data = set_byte(data, $2, get_byte(data, $2) # 255) WHERE sha256 = $1 AND n = 0`,
-      [sha256, OFFSET],
-    );
-    assert.equal(r.rowCount, 1);
-  }
-}
+import { openStoreUnderTest, tamperVersion } from './stores.js';
 
 test('a tampered version: the same verify report, the same refusals, on both stores', {
   timeout: 300_000,
@@ -62,8 +41,7 @@ test('a tampered version: the same verify report, the same refusals, on both sto
         const r = await store.cliAsync(args);
         assert.equal(r.status, 0, r.stderr);
       }
-      const sha = JSON.parse(store.cli(['registry', 'show', 'fraud@1', '--json']).stdout).sha256;
-      await tamper(store, sha);
+      await tamperVersion(store, 'fraud', 1);
       return runScenario(store, work, steps);
     }),
   );

@@ -5,7 +5,9 @@
  * Each run gets its own local cache folder, so nothing lands in ~/.cache.
  */
 import test, { after, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { closeStores } from '../../src/registry/context.js';
 import { type CliRun, ROOT, runCli, tempDir } from '../helpers.js';
@@ -31,6 +33,9 @@ export interface StoreUnderTest {
   /** The database's name (postgres only). */
   database?: string;
 }
+
+// In-process library calls on a database registry cache model bytes too: never in ~/.cache.
+process.env.MLOPS_CACHE_DIR = path.join(tempDir('mlops-conf-cache-'), 'in-process');
 
 let server: Promise<TestPostgres> | undefined;
 
@@ -107,4 +112,30 @@ export function forEachStore(
     test(`${title} [${kind}]`, { timeout: options.timeout ?? 180_000 }, async (t) => {
       await fn(await openStoreUnderTest(kind), t);
     });
+}
+
+/**
+ * Change one byte of a version's stored bytes behind mlops's back: the folder
+ * store's file, or the first chunk of the database's blob (the same offset, so
+ * both stores then hold the same damaged bytes).
+ */
+export async function tamperVersion(store: StoreUnderTest, name: string, version: number, offset = 100): Promise<void> {
+  const shown = store.cli(['registry', 'show', `${name}@${version}`, '--json']);
+  assert.equal(shown.status, 0, shown.stderr);
+  const { sha256 } = JSON.parse(shown.stdout);
+  if (store.kind === 'folder') {
+    const file = path.join(store.registry, 'models', name, 'versions', String(version), 'model.onnx');
+    chmodSync(file, 0o644);
+    const bytes = readFileSync(file);
+    bytes[offset] ^= 0xff;
+    writeFileSync(file, bytes);
+  } else {
+    const pg = await postgresServer();
+    const r = await pg.sql(
+      store.database as string,
+      'UPDATE mlops_blob_chunks SET data = set_byte(data, $2, get_byte(data, $2) # 255) WHERE sha256 = $1 AND n = 0',
+      [sha256, offset],
+    );
+    assert.equal(r.rowCount, 1);
+  }
 }
