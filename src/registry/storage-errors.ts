@@ -28,6 +28,11 @@ const REASONS: Record<string, string> = {
 const FULL = new Set(['ENOSPC', 'EDQUOT', 'EFBIG']);
 const FORBIDDEN = new Set(['EROFS', 'EACCES', 'EPERM']);
 
+/** An errno code in words: "a part of the path is not a folder (ENOTDIR)"; the bare code when unknown. */
+export function errnoReason(code: string): string {
+  return REASONS[code] ? `${REASONS[code]} (${code})` : code;
+}
+
 /**
  * An errno error from reading or writing `target` (the error's own path when
  * it names one) as an MlopsError; anything else is returned unchanged.

@@ -118,7 +118,7 @@ test('an unwritable cache folder is exit 2 REGISTRY_CACHE_UNWRITABLE with the hi
   assert.equal(text.status, 2, text.stderr);
   assert.match(
     text.stderr,
-    /^error: cannot keep a local copy of the model at .*not-a-folder\/cache\/models\/[0-9a-f]{64}\.onnx: ENOTDIR\n/,
+    /^error: cannot keep a local copy of the model at .*not-a-folder\/cache\/models\/[0-9a-f]{64}\.onnx: a part of the path is not a folder \(ENOTDIR\)\n/,
   );
   assert.match(
     text.stderr,

@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { isMlopsError, MlopsError } from '../../util/errors.js';
 import { openOutput } from '../../util/fs-atomic.js';
-import { TAMPERED_HINT } from '../storage-errors.js';
+import { errnoReason, TAMPERED_HINT } from '../storage-errors.js';
 import type { StoredRecord } from '../store.js';
 
 export function cacheRoot(env: NodeJS.ProcessEnv = process.env): string {
@@ -38,7 +38,8 @@ async function hashOf(file: string): Promise<string | null> {
 }
 
 function cacheError(target: string, err: unknown): MlopsError {
-  const why = isMlopsError(err) ? err.message : ((err as NodeJS.ErrnoException).code ?? String(err));
+  const code = (err as NodeJS.ErrnoException).code;
+  const why = isMlopsError(err) ? err.message : code ? errnoReason(code) : String(err);
   return new MlopsError('REGISTRY_CACHE_UNWRITABLE', `cannot keep a local copy of the model at ${target}: ${why}`, {
     hint: 'point MLOPS_CACHE_DIR at a writable folder with room for the model (in a pod: an emptyDir volume)',
     cause: err,
