@@ -11,6 +11,7 @@ import {
   type RegistryOptions,
 } from './context.js';
 import { parseRef, validateName } from './names.js';
+import { TAMPERED_HINT } from './storage-errors.js';
 import { aliasesOf, foldHistory, latestVersion, selectVersion } from './state.js';
 import { eventView, versionView, type EventView, type VersionView } from './views.js';
 import {
@@ -221,8 +222,6 @@ export function assertUntampered(
     actual === null
       ? `${resolved.name}@${resolved.model_version}: the stored file ${resolved.path} is missing`
       : `${resolved.name}@${resolved.model_version}: the stored file ${resolved.path} does not match its recorded sha256 (recorded ${resolved.sha256.slice(0, 12)}..., found ${actual.slice(0, 12)}...)`,
-    {
-      hint: 'the registry was modified outside mlops; run mlops registry verify and restore the file from a backup',
-    },
+    { hint: TAMPERED_HINT },
   );
 }

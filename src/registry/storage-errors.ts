@@ -5,6 +5,10 @@
  */
 import { MlopsError } from '../util/errors.js';
 
+/** The remedy for stored bytes that no longer match their recorded sha256: the same on every store. */
+export const TAMPERED_HINT =
+  'the registry was modified outside mlops; run mlops registry verify, and restore it from a backup (mlops registry copy)';
+
 const REASONS: Record<string, string> = {
   EROFS: 'the file system is read-only',
   ENOSPC: 'no space left on the device',
@@ -23,6 +27,11 @@ const REASONS: Record<string, string> = {
 
 const FULL = new Set(['ENOSPC', 'EDQUOT', 'EFBIG']);
 const FORBIDDEN = new Set(['EROFS', 'EACCES', 'EPERM']);
+
+/** An errno code in words: "a part of the path is not a folder (ENOTDIR)"; the bare code when unknown. */
+export function errnoReason(code: string): string {
+  return REASONS[code] ? `${REASONS[code]} (${code})` : code;
+}
 
 /**
  * An errno error from reading or writing `target` (the error's own path when

@@ -13,6 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { isMlopsError, MlopsError } from '../../util/errors.js';
 import { openOutput } from '../../util/fs-atomic.js';
+import { errnoReason, TAMPERED_HINT } from '../storage-errors.js';
 import type { StoredRecord } from '../store.js';
 
 export function cacheRoot(env: NodeJS.ProcessEnv = process.env): string {
@@ -37,7 +38,8 @@ async function hashOf(file: string): Promise<string | null> {
 }
 
 function cacheError(target: string, err: unknown): MlopsError {
-  const why = isMlopsError(err) ? err.message : ((err as NodeJS.ErrnoException).code ?? String(err));
+  const code = (err as NodeJS.ErrnoException).code;
+  const why = isMlopsError(err) ? err.message : code ? errnoReason(code) : String(err);
   return new MlopsError('REGISTRY_CACHE_UNWRITABLE', `cannot keep a local copy of the model at ${target}: ${why}`, {
     hint: 'point MLOPS_CACHE_DIR at a writable folder with room for the model (in a pod: an emptyDir volume)',
     cause: err,
@@ -81,14 +83,15 @@ export async function ensureCached(
   const actual = hash.digest('hex');
   if (actual !== record.sha256) {
     await out.discard();
+    // Worded as the folder store words a damaged file (registry/queries.ts assertUntampered), the
+    // stored bytes named as `verify` names them: only the location differs between stores.
+    const stored = `the stored blob ${record.sha256.slice(0, 12)}... in ${where}`;
     throw new MlopsError(
       'REGISTRY_TAMPERED',
       size === 0
-        ? `${record.name}@${record.version}: its bytes are missing from ${where}`
-        : `${record.name}@${record.version}: the bytes stored in ${where} do not match the recorded sha256 (recorded ${record.sha256.slice(0, 12)}..., found ${actual.slice(0, 12)}...)`,
-      {
-        hint: 'the registry was modified outside mlops; run mlops registry verify, and restore it from a backup (mlops registry copy)',
-      },
+        ? `${record.name}@${record.version}: ${stored} is missing`
+        : `${record.name}@${record.version}: ${stored} does not match its recorded sha256 (recorded ${record.sha256.slice(0, 12)}..., found ${actual.slice(0, 12)}...)`,
+      { hint: TAMPERED_HINT },
     );
   }
   try {

@@ -1,7 +1,7 @@
 /**
  * The registry's tables, in the connection's current schema (search_path).
- * SQL here stays within PostgreSQL 14. Each migration runs in its own
- * transaction under an advisory lock, so two processes never migrate at once;
+ * SQL here stays within PostgreSQL 14. Migrations run in one transaction
+ * under an advisory lock, so two processes never migrate at once;
  * `mlops_meta.schema_version` says how far a database is.
  *
  *   mlops_blobs          one row per distinct model file (sha256), its size and chunk count
@@ -97,36 +97,41 @@ export function schemaOld(found: number, display: string): MlopsError {
 
 /**
  * Bring the schema from where it is to `target` (SCHEMA_VERSION unless a test
- * asks for less), each step in its own transaction under the migration lock.
- * Returns [from, to]. Never touches a newer schema.
+ * asks for less), all steps in one transaction, so no other client ever sees
+ * a schema half way (a first write racing another first write would read
+ * "version 1, needs 2"). The migration lock is a session lock taken before the
+ * transaction begins: a transaction that began before the lock was granted
+ * could still see the catalog as it was before the previous holder committed
+ * ("relation mlops_meta already exists"). Returns [from, to]. Never touches a
+ * newer schema.
  */
 export async function migrate(
   client: PoolClient,
   display: string,
   target = SCHEMA_VERSION,
 ): Promise<{ from: number; to: number }> {
-  let from: number | undefined;
-  for (;;) {
+  await client.query('SELECT pg_advisory_lock($1, $2)', [LOCK_NAMESPACE, MIGRATE_LOCK]);
+  try {
     await client.query('BEGIN');
     try {
-      await client.query('SELECT pg_advisory_xact_lock($1, $2)', [LOCK_NAMESPACE, MIGRATE_LOCK]);
-      const now = await schemaVersion(client);
-      from ??= now;
-      if (now > SCHEMA_VERSION) throw schemaNewer(now, display);
-      if (now >= target) {
-        await client.query('COMMIT');
-        return { from, to: now };
-      }
-      await client.query(MIGRATIONS[now]);
-      await client.query(
-        `INSERT INTO mlops_meta (key, value) VALUES ('schema_version', $1)
-         ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`,
-        [String(now + 1)],
-      );
+      const from = await schemaVersion(client);
+      if (from > SCHEMA_VERSION) throw schemaNewer(from, display);
+      let now = from;
+      for (; now < target; now++) await client.query(MIGRATIONS[now]);
+      if (now !== from)
+        await client.query(
+          `INSERT INTO mlops_meta (key, value) VALUES ('schema_version', $1)
+           ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`,
+          [String(now)],
+        );
       await client.query('COMMIT');
+      return { from, to: now };
     } catch (err) {
       await client.query('ROLLBACK').catch(() => {});
       throw err;
     }
+  } finally {
+    // A lost connection took the lock with it; otherwise the pooled client must not keep it.
+    await client.query('SELECT pg_advisory_unlock($1, $2)', [LOCK_NAMESPACE, MIGRATE_LOCK]).catch(() => {});
   }
 }
