@@ -33,8 +33,22 @@ import {
 
 /** A transaction that fails with a serialization failure or deadlock is run again, this many times in all. */
 const ATTEMPTS = 4;
-/** Server-side limits, so no statement, lock wait or abandoned transaction hangs forever. */
-const TIMEOUTS = { statement_timeout: 120_000, lock_timeout: 60_000, idle_in_transaction_session_timeout: 60_000 };
+/**
+ * Server-side limits, so no statement, lock wait or abandoned transaction hangs forever.
+ * MLOPS_PG_STATEMENT_TIMEOUT_MS, MLOPS_PG_LOCK_TIMEOUT_MS and MLOPS_PG_IDLE_TIMEOUT_MS
+ * override them (a site with very large models, or a test that must not wait a minute).
+ */
+export function serverTimeouts(env: NodeJS.ProcessEnv = process.env) {
+  const ms = (name: string, fallback: number) => {
+    const value = Number(env[name]);
+    return env[name] && Number.isInteger(value) && value > 0 ? value : fallback;
+  };
+  return {
+    statement_timeout: ms('MLOPS_PG_STATEMENT_TIMEOUT_MS', 120_000),
+    lock_timeout: ms('MLOPS_PG_LOCK_TIMEOUT_MS', 60_000),
+    idle_in_transaction_session_timeout: ms('MLOPS_PG_IDLE_TIMEOUT_MS', 60_000),
+  };
+}
 
 type PgModule = typeof import('pg');
 
@@ -73,7 +87,7 @@ export class PostgresStore implements RegistryStore {
       ...(s.options ? { options: s.options } : {}),
       application_name: 'mlops',
       connectionTimeoutMillis: 10_000,
-      ...TIMEOUTS,
+      ...serverTimeouts(),
     };
   }
 
@@ -211,6 +225,7 @@ export class PostgresStore implements RegistryStore {
           await uploadBlob(client, source, staged);
         }
         await client.query('SELECT pg_advisory_xact_lock($1, $2)', [LOCK_NAMESPACE, WRITE_LOCK]);
+        await failpoint('pg-after-lock');
         const result = await this.tx.run(client, fn);
         await failpoint('pg-before-commit');
         committing = true;
