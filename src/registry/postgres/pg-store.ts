@@ -122,6 +122,19 @@ export class PostgresStore implements RegistryStore {
     return this.poolPromise;
   }
 
+  /**
+   * A client of our own from the pool. A checked-out client whose server goes away emits
+   * 'error' (the pool listens to idle clients only): without a listener that is an uncaught
+   * exception and a stack trace; with one, the query in flight fails and pgError says what happened.
+   */
+  private async checkOut(pool?: Pool): Promise<PoolClient> {
+    const client = await (pool ?? (await this.pool())).connect().catch((err) => {
+      throw pgError(err, this.settings, 'connecting');
+    });
+    if (client.listenerCount('error') === 0) client.on('error', () => {});
+    return client;
+  }
+
   /** A query on the current transaction, or on the pool. */
   private async q<R extends QueryResultRow>(text: string, values: unknown[], doing: string): Promise<R[]> {
     const db = this.tx.getStore() ?? (await this.pool());
@@ -164,9 +177,7 @@ export class PostgresStore implements RegistryStore {
 
   /** `registry migrate` (and the first write to an empty database): bring the schema up to `target`. */
   async migrate(target = SCHEMA_VERSION): Promise<{ from: number; to: number }> {
-    const client = await (await this.pool()).connect().catch((err) => {
-      throw pgError(err, this.settings, 'connecting');
-    });
+    const client = await this.checkOut();
     try {
       return await migrate(client, this.location, target);
     } catch (err) {
@@ -212,9 +223,7 @@ export class PostgresStore implements RegistryStore {
     if ((await this.schemaReady()) === 0) await this.migrate();
     const pool = await this.pool();
     for (let attempt = 1; ; attempt++) {
-      const client = await pool.connect().catch((err) => {
-        throw pgError(err, this.settings, 'connecting');
-      });
+      const client = await this.checkOut(pool);
       let broken: Error | undefined;
       let committing = false;
       try {

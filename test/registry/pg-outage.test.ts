@@ -1,0 +1,183 @@
+/**
+ * PostgreSQL going away, refusing, timing out or aborting: every command says
+ * "cannot reach PostgreSQL at host:port" (or what timed out) with a hint and
+ * exit 2, never a stack trace, and the registry is intact when it is back.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomFillSync } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import pg from 'pg';
+import { decodeModelBytes, encodeModel } from '../../src/onnx/proto.js';
+import { closeStores, openStore } from '../../src/registry/context.js';
+import type { PostgresStore } from '../../src/registry/postgres/pg-store.js';
+import { LOCK_NAMESPACE, WRITE_LOCK } from '../../src/registry/postgres/schema.js';
+import { isMlopsError } from '../../src/util/errors.js';
+import { fixture } from '../helpers.js';
+import { startPostgres, type TestPostgres } from '../support/postgres.js';
+import { modelVariants, tempDir } from './helpers.js';
+import { orphanRows, pgCli, pgCliAsync, STACK } from './pg-faults-helpers.js';
+
+let server: TestPostgres;
+before(async () => {
+  server = await startPostgres();
+  process.env.MLOPS_CACHE_DIR = tempDir('mlops-cache-');
+});
+after(async () => {
+  await closeStores();
+  await server.close();
+});
+
+const COMMANDS = [
+  ['registry', 'list'],
+  ['registry', 'show', 'm@1'],
+  ['registry', 'history', 'm'],
+  ['registry', 'verify'],
+  ['registry', 'path', 'm@1'],
+  ['registry', 'promote', 'm@1', '--to', 'production'],
+  ['registry', 'register', 'm', fixture('models', 'mlp-dynamo.onnx')],
+  ['registry', 'migrate'],
+  ['predict-batch', 'm@1', '--input', fixture('data', 'mlp.csv'), '--output', '-'],
+];
+
+function assertUnreachable(r: { status: number | null; stderr: string }, address: string, what: string) {
+  assert.equal(r.status, 2, `${what}: ${r.stderr}`);
+  assert.match(r.stderr, new RegExp(`cannot reach PostgreSQL at ${address.replace(/\./g, '\\.')}`), what);
+  assert.match(r.stderr, /hint: check that the server is running/, what);
+  assert.doesNotMatch(r.stderr, STACK, what);
+}
+
+test('a stopped server: every command is exit 2 "cannot reach PostgreSQL at host:port"; after a restart they work', async () => {
+  const { url } = await server.freshDatabase();
+  assert.equal(pgCli(url, ['registry', 'register', 'm', fixture('models', 'mlp-dynamo.onnx')]).status, 0);
+  await server.stop();
+  try {
+    for (const args of COMMANDS) assertUnreachable(pgCli(url, args), `127.0.0.1:${server.port}`, args.join(' '));
+    const json = pgCli(url, ['registry', 'list', '--json']);
+    assert.equal(JSON.parse(json.stdout).error.code, 'REGISTRY_UNREACHABLE');
+  } finally {
+    await server.start();
+  }
+  const after = pgCli(url, ['registry', 'list', '--json']);
+  assert.equal(after.status, 0, after.stderr);
+  assert.equal(JSON.parse(after.stdout).models[0].versions, 1);
+});
+
+test('connection refused on a wrong port is exit 2 naming that port', async () => {
+  const { url } = await server.freshDatabase();
+  const wrong = url.replace(`:${server.port}/`, ':1/');
+  for (const args of COMMANDS.slice(0, 2)) assertUnreachable(pgCli(wrong, args), '127.0.0.1:1', args.join(' '));
+});
+
+test('the server stopped during a long register: exit 2, nothing stored; after the restart the register works', async () => {
+  const { name: db, url } = await server.freshDatabase();
+  const model = decodeModelBytes(readFileSync(fixture('models', 'mlp-dynamo.onnx')));
+  const size = 64 * 1024 * 1024;
+  model.graph?.initializer?.push({
+    name: 'padding',
+    dataType: 2,
+    dims: [size],
+    rawData: randomFillSync(Buffer.allocUnsafe(size)),
+  } as never);
+  const big = path.join(tempDir(), 'big.onnx');
+  writeFileSync(big, encodeModel(model));
+  const [small] = modelVariants(tempDir(), 1);
+  assert.equal(pgCli(url, ['registry', 'register', 'm', small]).status, 0);
+
+  const run = pgCliAsync(url, ['registry', 'register', 'm', big]);
+  for (let i = 0; ; i++) {
+    const { rows } = await server.sql(
+      db,
+      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND query LIKE 'INSERT INTO mlops_blob_chunks%'`,
+      [db],
+    );
+    if (rows[0].n > 0) break;
+    assert.ok(i < 1000, 'the upload started');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  await server.stop();
+  const result = await run.done;
+  await server.start();
+  assertUnreachable(result, `127.0.0.1:${server.port}`, 'register while the server stops');
+  assert.equal((await server.sql(db, 'SELECT count(*)::int AS n FROM mlops_versions')).rows[0].n, 1);
+  assert.deepEqual(await orphanRows(server, db), { blobs: 0, chunks: 0 });
+  assert.equal(pgCli(url, ['registry', 'verify']).status, 0);
+  const again = pgCli(url, ['registry', 'register', 'm', big, '--json']);
+  assert.equal(again.status, 0, again.stderr);
+  assert.equal(JSON.parse(again.stdout).model_version, 2);
+});
+
+test('a writer holding the registry lock: register waits lock_timeout, then exit 2 REGISTRY_TIMEOUT', async () => {
+  const { url } = await server.freshDatabase();
+  const [a, b] = modelVariants(tempDir(), 2);
+  assert.equal(pgCli(url, ['registry', 'register', 'm', a]).status, 0);
+  const holder = new pg.Client({ connectionString: url });
+  await holder.connect();
+  try {
+    await holder.query('BEGIN');
+    await holder.query('SELECT pg_advisory_xact_lock($1, $2)', [LOCK_NAMESPACE, WRITE_LOCK]);
+    const started = Date.now();
+    const r = pgCli(url, ['registry', 'register', 'm', b, '--json'], { MLOPS_PG_LOCK_TIMEOUT_MS: '700' });
+    const took = Date.now() - started;
+    assert.equal(r.status, 2, r.stderr);
+    const error = JSON.parse(r.stdout).error;
+    assert.equal(error.code, 'REGISTRY_TIMEOUT');
+    assert.match(
+      error.message,
+      new RegExp(`PostgreSQL at 127\\.0\\.0\\.1:${server.port} timed out while writing to the registry`),
+    );
+    assert.match(error.hint, /another writer may hold the registry/);
+    assert.doesNotMatch(r.stderr, STACK);
+    assert.ok(took >= 700 && took < 15_000, `gave up after the lock timeout (${took} ms)`);
+    const promote = pgCli(url, ['registry', 'promote', 'm@1', '--to', 'production'], {
+      MLOPS_PG_LOCK_TIMEOUT_MS: '300',
+    });
+    assert.equal(promote.status, 2, promote.stderr);
+    assert.match(promote.stderr, /timed out/);
+  } finally {
+    await holder.query('ROLLBACK');
+    await holder.end();
+  }
+  const history = pgCli(url, ['registry', 'history', 'm', '--json']);
+  assert.equal(JSON.parse(history.stdout).events.length, 1, 'nothing was changed by the timed-out commands');
+  assert.equal(pgCli(url, ['registry', 'register', 'm', b]).status, 0, 'once the lock is free, the register works');
+});
+
+/** A real SQLSTATE raised by the server inside the write transaction, `times` times. */
+function raiseInTransaction(store: PostgresStore, code: string) {
+  const q = (store as unknown as { q(text: string, values: unknown[], doing: string): Promise<unknown> }).q.bind(store);
+  return q(`DO $$ BEGIN RAISE EXCEPTION 'provoked' USING ERRCODE = '${code}'; END $$`, [], 'testing');
+}
+
+test('serialization failures and deadlocks are retried: 4 attempts in all, then REGISTRY_BUSY; other errors are not', async () => {
+  const { url } = await server.freshDatabase();
+  const store = openStore({ registry: url }) as PostgresStore;
+  for (const code of ['40001', '40P01']) {
+    let attempts = 0;
+    const result = await store.withLock(async () => {
+      if (++attempts < 3) await raiseInTransaction(store, code);
+      return 'done';
+    });
+    assert.equal(result, 'done');
+    assert.equal(attempts, 3, `${code}: retried until it went through`);
+
+    attempts = 0;
+    await assert.rejects(
+      store.withLock(async () => {
+        attempts++;
+        await raiseInTransaction(store, code);
+      }),
+      (err) => isMlopsError(err) && err.code === 'REGISTRY_BUSY' && /aborted this change 4 times/.test(err.message),
+    );
+    assert.equal(attempts, 4, `${code}: a bounded number of attempts`);
+  }
+  let attempts = 0;
+  await assert.rejects(
+    store.withLock(async () => {
+      attempts++;
+      await raiseInTransaction(store, '23514');
+    }),
+  );
+  assert.equal(attempts, 1, 'a check violation is not retried');
+});
