@@ -4,6 +4,7 @@
  * count orphan rows.
  */
 import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ROOT, runCli, tempDir, type CliRun } from '../helpers.js';
 import type { TestPostgres } from '../support/postgres.js';
@@ -78,3 +79,10 @@ export async function orphanRows(pg: TestPostgres, db: string): Promise<{ blobs:
 
 /** No `    at ` frames and no "internal error": a user-facing failure. */
 export const STACK = /internal error|\n\s+at /;
+
+/** A CSV the small MLP of modelVariants predicts on (four float features). */
+export function mlpCsv(): string {
+  const file = path.join(tempDir('mlops-csv-'), 'rows.csv');
+  writeFileSync(file, 'a,b,c,d\n0.1,0.2,0.3,0.4\n1,2,3,4\n');
+  return file;
+}

@@ -17,7 +17,7 @@ import { isMlopsError } from '../../src/util/errors.js';
 import { fixture } from '../helpers.js';
 import { startPostgres, type TestPostgres } from '../support/postgres.js';
 import { modelVariants, tempDir } from './helpers.js';
-import { orphanRows, pgCli, pgCliAsync, STACK } from './pg-faults-helpers.js';
+import { mlpCsv, orphanRows, pgCli, pgCliAsync, STACK } from './pg-faults-helpers.js';
 
 let server: TestPostgres;
 before(async () => {
@@ -38,7 +38,7 @@ const COMMANDS = [
   ['registry', 'promote', 'm@1', '--to', 'production'],
   ['registry', 'register', 'm', fixture('models', 'mlp-dynamo.onnx')],
   ['registry', 'migrate'],
-  ['predict-batch', 'm@1', '--input', fixture('data', 'mlp.csv'), '--output', '-'],
+  ['predict-batch', 'm@1', '--input', mlpCsv(), '--output', '-'],
 ];
 
 function assertUnreachable(r: { status: number | null; stderr: string }, address: string, what: string) {
