@@ -5,7 +5,6 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fixture } from '../helpers.js';
 import { startPostgres, type TestPostgres } from '../support/postgres.js';
 import { modelVariants, tempDir } from './helpers.js';
 import { dumpTables, mlpCsv, pgCli, STACK } from './pg-faults-helpers.js';
