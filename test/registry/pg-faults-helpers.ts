@@ -4,9 +4,11 @@
  * count orphan rows.
  */
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { randomFillSync } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { ROOT, runCli, tempDir, type CliRun } from '../helpers.js';
+import { decodeModelBytes, encodeModel } from '../../src/onnx/proto.js';
+import { type CliRun, fixture, ROOT, runCli, tempDir } from '../helpers.js';
 import type { TestPostgres } from '../support/postgres.js';
 
 export const TABLES = [
@@ -84,5 +86,15 @@ export const STACK = /internal error|\n\s+at /;
 export function mlpCsv(): string {
   const file = path.join(tempDir('mlops-csv-'), 'rows.csv');
   writeFileSync(file, 'a,b,c,d\n0.1,0.2,0.3,0.4\n1,2,3,4\n');
+  return file;
+}
+
+/** A valid ONNX model (the small MLP) carrying an unused initializer of `bytes` random bytes. */
+export function paddedModel(bytes: number, dir = tempDir('mlops-big-')): string {
+  const model = decodeModelBytes(readFileSync(fixture('models', 'mlp-dynamo.onnx')));
+  const raw = randomFillSync(Buffer.allocUnsafe(bytes));
+  model.graph?.initializer?.push({ name: 'padding', dataType: 2, dims: [bytes], rawData: raw } as never);
+  const file = path.join(dir, `padded-${bytes}.onnx`);
+  writeFileSync(file, encodeModel(model));
   return file;
 }
