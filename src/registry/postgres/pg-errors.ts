@@ -46,6 +46,25 @@ export function isConnectionLoss(err: unknown): boolean {
   );
 }
 
+/** Certificate checks that fail under verify-ca/verify-full (Node's TLS error codes). */
+const CERTIFICATE = /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|ALTNAME|HOSTNAME/;
+
+/** sslmode=require or stricter against a server without TLS, or a certificate that is not trusted. */
+function tlsFailure(e: PgLikeError | undefined, settings: ConnectionSettings): { what: string; hint: string } | null {
+  if (!e) return null;
+  if (/does not support SSL/i.test(e.message ?? ''))
+    return {
+      what: 'the server does not offer TLS',
+      hint: 'enable ssl on the server, or connect without TLS where the network is trusted: sslmode=prefer (the default) or disable in the URL, or PGSSLMODE',
+    };
+  if (e.code && CERTIFICATE.test(e.code))
+    return {
+      what: `its certificate is not trusted (${redactText(e.message ?? e.code)})`,
+      hint: `give the CA that signed it with sslrootcert=<file> in the URL or PGSSLROOTCERT${settings.sslMode === 'verify-full' ? ', and connect by the host name the certificate names' : ''}`,
+    };
+  return null;
+}
+
 export function pgError(err: unknown, settings: ConnectionSettings, doing: string): unknown {
   if (isMlopsError(err)) return err;
   const e = err as PgLikeError;
@@ -57,13 +76,23 @@ export function pgError(err: unknown, settings: ConnectionSettings, doing: strin
       cause: err,
     });
   }
+  const tls = tlsFailure(e, settings);
+  if (tls)
+    return new MlopsError('REGISTRY_TLS_FAILED', `${where}: ${tls.what} (sslmode=${settings.sslMode})`, {
+      hint: tls.hint,
+      cause: err,
+    });
   switch (e?.code) {
     case '28P01':
     case '28000':
-      return new MlopsError('REGISTRY_AUTH_FAILED', `${where} refused the login of "${settings.user}": ${said}`, {
-        hint: "check the user and the password (in the URL, PGPASSWORD or ~/.pgpass) and the server's pg_hba.conf",
-        cause: err,
-      });
+      return new MlopsError(
+        'REGISTRY_AUTH_FAILED',
+        `${where} refused the login of "${settings.user}": ${said}${settings.password === undefined ? ' (no password was found for it)' : ''}`,
+        {
+          hint: "check the user and the password (in the URL, PGPASSWORD or ~/.pgpass, which is ignored when others can read it: chmod 600) and the server's pg_hba.conf",
+          cause: err,
+        },
+      );
     case '3D000':
       return new MlopsError('REGISTRY_AUTH_FAILED', `${where}: ${said}`, {
         hint: `create it (createdb ${settings.database}) or name another database in the registry URL`,
