@@ -7,6 +7,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { connectionSettings } from '../../src/registry/postgres/connection.js';
+import { pgError } from '../../src/registry/postgres/pg-errors.js';
 import { fixture } from '../helpers.js';
 import { PASSWORD, startPostgres, type TestPostgres } from '../support/postgres.js';
 import { modelVariants, tempDir } from './helpers.js';
@@ -131,4 +133,14 @@ test('the password is never printed: success and failure, --json and --debug', a
   const r = pgCli('', ['registry', 'list', '--registry', wrongPort, '--debug']);
   assert.ok(!(r.stdout + r.stderr).includes(PASSWORD));
   assert.ok(runs > 60);
+});
+
+test('an unexpected error naming a URL keeps no password in its message or its stack (internal errors print both)', () => {
+  const settings = connectionSettings('postgres://u:hunter2secret@db.example:5432/reg', {});
+  const err = pgError(new Error('odd: postgres://u:hunter2secret@db.example:5432/reg failed'), settings, 'testing');
+  assert.ok(err instanceof Error);
+  assert.ok(!err.message.includes('hunter2secret'), err.message);
+  assert.ok(!String(err.stack).includes('hunter2secret'), err.stack);
+  assert.match(err.message, /postgres:\/\/u:\*\*\*@db\.example:5432\/reg/);
+  assert.equal(settings.display, 'postgres://u@db.example:5432/reg');
 });

@@ -181,3 +181,16 @@ test('serialization failures and deadlocks are retried: 4 attempts in all, then 
   );
   assert.equal(attempts, 1, 'a check violation is not retried');
 });
+
+test('a long-lived process (one pool) survives a server restart: the next reads and writes work', async () => {
+  const { url } = await server.freshDatabase();
+  const store = openStore({ registry: url }) as PostgresStore;
+  const [a] = modelVariants(tempDir(), 1);
+  assert.equal(pgCli(url, ['registry', 'register', 'm', a]).status, 0);
+  assert.deepEqual(await store.listModels(), ['m']);
+  await server.stop();
+  await assert.rejects(store.listModels(), (err) => isMlopsError(err) && err.code === 'REGISTRY_UNREACHABLE');
+  await server.start();
+  assert.deepEqual(await store.listModels(), ['m'], 'reads after the restart');
+  assert.equal(await store.withLock(async () => 'written'), 'written', 'writes after the restart');
+});

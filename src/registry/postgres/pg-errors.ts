@@ -129,7 +129,11 @@ export function pgError(err: unknown, settings: ConnectionSettings, doing: strin
       cause: err,
     });
   }
-  // Keep it internal, but never with a password in it.
-  if (err instanceof Error && err.message !== said) err.message = said;
+  // Keep it internal, but never with a password in it: the stack (printed for an internal
+  // error and by --debug) was made with the original message, so it is redacted too.
+  if (err instanceof Error && err.message !== said) {
+    err.message = said;
+    if (err.stack) err.stack = redactText(err.stack);
+  }
   return err;
 }
