@@ -194,3 +194,52 @@ test('a long-lived process (one pool) survives a server restart: the next reads 
   assert.deepEqual(await store.listModels(), ['m'], 'reads after the restart');
   assert.equal(await store.withLock(async () => 'written'), 'written', 'writes after the restart');
 });
+
+test('a statement timeout (MLOPS_PG_STATEMENT_TIMEOUT_MS) also ends a wait: exit 2 REGISTRY_TIMEOUT', async () => {
+  const { url } = await server.freshDatabase();
+  const [a, b] = modelVariants(tempDir(), 2);
+  assert.equal(pgCli(url, ['registry', 'register', 'm', a]).status, 0);
+  const holder = new pg.Client({ connectionString: url });
+  await holder.connect();
+  try {
+    await holder.query('BEGIN');
+    await holder.query('SELECT pg_advisory_xact_lock($1, $2)', [LOCK_NAMESPACE, WRITE_LOCK]);
+    const r = pgCli(url, ['registry', 'register', 'm', b, '--json'], { MLOPS_PG_STATEMENT_TIMEOUT_MS: '600' });
+    assert.equal(r.status, 2, r.stderr);
+    assert.equal(JSON.parse(r.stdout).error.code, 'REGISTRY_TIMEOUT');
+    assert.match(JSON.parse(r.stdout).error.message, /canceling statement due to statement timeout/);
+  } finally {
+    await holder.query('ROLLBACK');
+    await holder.end();
+  }
+});
+
+test('a writer paused inside its transaction does not hold the registry forever (idle-in-transaction timeout)', async () => {
+  const { name: db, url } = await server.freshDatabase();
+  const [a, b, c] = modelVariants(tempDir(), 3);
+  assert.equal(pgCli(url, ['registry', 'register', 'm', a]).status, 0);
+  const paused = pgCliAsync(url, ['registry', 'register', 'm', b, '--json'], {
+    MLOPS_FAILPOINT: 'pg-after-lock:stop',
+    MLOPS_PG_IDLE_TIMEOUT_MS: '1000',
+  });
+  const pid = paused.child.pid as number;
+  for (let i = 0; !/\) T /.test(readFileSync(`/proc/${pid}/stat`, 'utf8')); i++) {
+    assert.ok(i < 3000, 'the writer stopped at the failpoint');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  const started = Date.now();
+  const other = pgCli(url, ['registry', 'register', 'm', c, '--json']);
+  assert.equal(other.status, 0, other.stderr);
+  assert.equal(JSON.parse(other.stdout).model_version, 2, 'the paused writer took no number');
+  assert.ok(Date.now() - started < 15_000);
+  paused.child.kill('SIGCONT');
+  const result = await paused.done;
+  assert.equal(result.status, 2, result.stderr);
+  assert.doesNotMatch(result.stderr, STACK);
+  // Said as what happened (the server's reason, kept from the client's 'error' event), not as "cannot reach".
+  assert.equal(JSON.parse(result.stdout).error.code, 'REGISTRY_TIMEOUT');
+  assert.match(JSON.parse(result.stdout).error.message, /ended this session, idle inside a transaction too long/);
+  assert.equal((await server.sql(db, 'SELECT count(*)::int AS n FROM mlops_versions')).rows[0].n, 2);
+  assert.deepEqual(await orphanRows(server, db), { blobs: 0, chunks: 0 });
+  assert.equal(pgCli(url, ['registry', 'verify']).status, 0);
+});

@@ -61,6 +61,11 @@ export class PostgresStore implements RegistryStore {
   /** Source paths of staged files: the bytes are read again inside the write transaction. */
   private readonly staged = new Map<string, string>();
   private checked: Promise<number> | undefined;
+  /**
+   * Why the server ended a checked-out client's session (an idle-in-transaction timeout, an
+   * administrator's terminate): the next query only says "not queryable", this says why.
+   */
+  private readonly lostWith = new WeakMap<PoolClient, unknown>();
 
   constructor(url: string) {
     this.settings = connectionSettings(url);
@@ -131,17 +136,21 @@ export class PostgresStore implements RegistryStore {
     const client = await (pool ?? (await this.pool())).connect().catch((err) => {
       throw pgError(err, this.settings, 'connecting');
     });
-    if (client.listenerCount('error') === 0) client.on('error', () => {});
+    if (client.listenerCount('error') === 0)
+      client.on('error', (err) => {
+        if (!this.lostWith.has(client)) this.lostWith.set(client, err);
+      });
     return client;
   }
 
   /** A query on the current transaction, or on the pool. */
   private async q<R extends QueryResultRow>(text: string, values: unknown[], doing: string): Promise<R[]> {
-    const db = this.tx.getStore() ?? (await this.pool());
+    const client = this.tx.getStore();
+    const db = client ?? (await this.pool());
     try {
       return (await db.query<R>(text, values)).rows;
     } catch (err) {
-      throw pgError(err, this.settings, doing);
+      throw pgError((client && this.lostWith.get(client)) ?? err, this.settings, doing);
     }
   }
 
