@@ -243,3 +243,49 @@ test('a writer paused inside its transaction does not hold the registry forever 
   assert.deepEqual(await orphanRows(server, db), { blobs: 0, chunks: 0 });
   assert.equal(pgCli(url, ['registry', 'verify']).status, 0);
 });
+
+test('a real deadlock inside the write transaction is retried and the change goes through', async () => {
+  const { name: db, url } = await server.freshDatabase();
+  await server.sql(db, 'CREATE TABLE rows_to_lock (id int PRIMARY KEY); INSERT INTO rows_to_lock VALUES (1), (2)');
+  const store = openStore({ registry: url }) as PostgresStore;
+  const q = (store as unknown as { q(text: string, values: unknown[], doing: string): Promise<unknown> }).q.bind(store);
+  const other = new pg.Client({ connectionString: url });
+  await other.connect();
+  try {
+    await other.query('BEGIN');
+    await other.query('UPDATE rows_to_lock SET id = id WHERE id = 1');
+    let otherDone: Promise<unknown> | undefined;
+    const codes: string[] = [];
+    let attempts = 0;
+    const result = await store.withLock(async () => {
+      attempts++;
+      try {
+        await q('UPDATE rows_to_lock SET id = id WHERE id = 2', [], 'locking row 2');
+        if (attempts === 1) {
+          // Once we wait for row 1 (seen in pg_locks), the other transaction asks for row 2: a cycle the
+          // server breaks in the transaction that has waited longer, ours.
+          otherDone = (async () => {
+            for (let i = 0; i < 1000; i++) {
+              const { rows } = await server.sql(db, 'SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted');
+              if (rows[0].n > 0) break;
+              await new Promise((r) => setTimeout(r, 10));
+            }
+            await other.query('UPDATE rows_to_lock SET id = id WHERE id = 2');
+            await other.query('COMMIT');
+          })();
+        }
+        await q('UPDATE rows_to_lock SET id = id WHERE id = 1', [], 'locking row 1');
+      } catch (err) {
+        codes.push((err as { code?: string }).code ?? String(err));
+        throw err;
+      }
+      return 'through';
+    });
+    await otherDone;
+    assert.equal(result, 'through');
+    assert.deepEqual(codes, ['40P01'], 'one deadlock, detected by the server');
+    assert.equal(attempts, 2);
+  } finally {
+    await other.end();
+  }
+});
