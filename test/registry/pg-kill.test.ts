@@ -8,14 +8,10 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomFillSync } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { decodeModelBytes, encodeModel } from '../../src/onnx/proto.js';
-import { fixture } from '../helpers.js';
 import { startPostgres, type TestPostgres } from '../support/postgres.js';
 import { modelVariants, tempDir } from './helpers.js';
-import { dumpTables, orphanRows, pgCli, pgCliAsync } from './pg-faults-helpers.js';
+import { dumpTables, orphanRows, paddedModel, pgCli, pgCliAsync } from './pg-faults-helpers.js';
 
 let pg: TestPostgres;
 let big: string;
@@ -24,11 +20,7 @@ const BIG_BYTES = 200 * 1024 * 1024;
 before(async () => {
   pg = await startPostgres();
   // A valid model with a 200 MB initializer of random bytes (nothing compresses it).
-  const model = decodeModelBytes(readFileSync(fixture('models', 'mlp-dynamo.onnx')));
-  const raw = randomFillSync(Buffer.allocUnsafe(BIG_BYTES));
-  model.graph?.initializer?.push({ name: 'padding', dataType: 2, dims: [BIG_BYTES], rawData: raw } as never);
-  big = path.join(tempDir('mlops-big-'), 'big.onnx');
-  writeFileSync(big, encodeModel(model));
+  big = paddedModel(BIG_BYTES);
 });
 after(() => pg.close());
 

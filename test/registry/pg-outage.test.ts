@@ -5,11 +5,8 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomFillSync } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
+import { readFileSync } from 'node:fs';
 import pg from 'pg';
-import { decodeModelBytes, encodeModel } from '../../src/onnx/proto.js';
 import { closeStores, openStore } from '../../src/registry/context.js';
 import type { PostgresStore } from '../../src/registry/postgres/pg-store.js';
 import { LOCK_NAMESPACE, WRITE_LOCK } from '../../src/registry/postgres/schema.js';
@@ -17,7 +14,7 @@ import { isMlopsError } from '../../src/util/errors.js';
 import { fixture } from '../helpers.js';
 import { startPostgres, type TestPostgres } from '../support/postgres.js';
 import { modelVariants, tempDir } from './helpers.js';
-import { mlpCsv, orphanRows, pgCli, pgCliAsync, STACK } from './pg-faults-helpers.js';
+import { mlpCsv, orphanRows, paddedModel, pgCli, pgCliAsync, STACK } from './pg-faults-helpers.js';
 
 let server: TestPostgres;
 before(async () => {
@@ -72,16 +69,7 @@ test('connection refused on a wrong port is exit 2 naming that port', async () =
 
 test('the server stopped during a long register: exit 2, nothing stored; after the restart the register works', async () => {
   const { name: db, url } = await server.freshDatabase();
-  const model = decodeModelBytes(readFileSync(fixture('models', 'mlp-dynamo.onnx')));
-  const size = 64 * 1024 * 1024;
-  model.graph?.initializer?.push({
-    name: 'padding',
-    dataType: 2,
-    dims: [size],
-    rawData: randomFillSync(Buffer.allocUnsafe(size)),
-  } as never);
-  const big = path.join(tempDir(), 'big.onnx');
-  writeFileSync(big, encodeModel(model));
+  const big = paddedModel(64 * 1024 * 1024);
   const [small] = modelVariants(tempDir(), 1);
   assert.equal(pgCli(url, ['registry', 'register', 'm', small]).status, 0);
 
