@@ -202,35 +202,36 @@ test('a statement timeout (MLOPS_PG_STATEMENT_TIMEOUT_MS) also ends a wait: exit
   }
 });
 
-test('a writer paused inside its transaction does not hold the registry forever (idle-in-transaction timeout)', async () => {
-  const { name: db, url } = await server.freshDatabase();
-  const [a, b, c] = modelVariants(tempDir(), 3);
-  assert.equal(pgCli(url, ['registry', 'register', 'm', a]).status, 0);
-  const paused = pgCliAsync(url, ['registry', 'register', 'm', b, '--json'], {
-    MLOPS_FAILPOINT: 'pg-after-lock:stop',
-    MLOPS_PG_IDLE_TIMEOUT_MS: '1000',
+for (const point of ['pg-after-lock', 'pg-before-commit'])
+  test(`a writer paused inside its transaction (${point}) does not hold the registry forever (idle-in-transaction timeout)`, async () => {
+    const { name: db, url } = await server.freshDatabase();
+    const [a, b, c] = modelVariants(tempDir(), 3);
+    assert.equal(pgCli(url, ['registry', 'register', 'm', a]).status, 0);
+    const paused = pgCliAsync(url, ['registry', 'register', 'm', b, '--json'], {
+      MLOPS_FAILPOINT: `${point}:stop`,
+      MLOPS_PG_IDLE_TIMEOUT_MS: '1000',
+    });
+    const pid = paused.child.pid as number;
+    for (let i = 0; !/\) T /.test(readFileSync(`/proc/${pid}/stat`, 'utf8')); i++) {
+      assert.ok(i < 3000, 'the writer stopped at the failpoint');
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const started = Date.now();
+    const other = pgCli(url, ['registry', 'register', 'm', c, '--json']);
+    assert.equal(other.status, 0, other.stderr);
+    assert.equal(JSON.parse(other.stdout).model_version, 2, 'the paused writer took no number');
+    assert.ok(Date.now() - started < 15_000);
+    paused.child.kill('SIGCONT');
+    const result = await paused.done;
+    assert.equal(result.status, 2, result.stderr);
+    assert.doesNotMatch(result.stderr, STACK);
+    // Said as what happened (the server's reason, kept from the client's 'error' event), not as "cannot reach".
+    assert.equal(JSON.parse(result.stdout).error.code, 'REGISTRY_TIMEOUT');
+    assert.match(JSON.parse(result.stdout).error.message, /ended this session, idle inside a transaction too long/);
+    assert.equal((await server.sql(db, 'SELECT count(*)::int AS n FROM mlops_versions')).rows[0].n, 2);
+    assert.deepEqual(await orphanRows(server, db), { blobs: 0, chunks: 0 });
+    assert.equal(pgCli(url, ['registry', 'verify']).status, 0);
   });
-  const pid = paused.child.pid as number;
-  for (let i = 0; !/\) T /.test(readFileSync(`/proc/${pid}/stat`, 'utf8')); i++) {
-    assert.ok(i < 3000, 'the writer stopped at the failpoint');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  const started = Date.now();
-  const other = pgCli(url, ['registry', 'register', 'm', c, '--json']);
-  assert.equal(other.status, 0, other.stderr);
-  assert.equal(JSON.parse(other.stdout).model_version, 2, 'the paused writer took no number');
-  assert.ok(Date.now() - started < 15_000);
-  paused.child.kill('SIGCONT');
-  const result = await paused.done;
-  assert.equal(result.status, 2, result.stderr);
-  assert.doesNotMatch(result.stderr, STACK);
-  // Said as what happened (the server's reason, kept from the client's 'error' event), not as "cannot reach".
-  assert.equal(JSON.parse(result.stdout).error.code, 'REGISTRY_TIMEOUT');
-  assert.match(JSON.parse(result.stdout).error.message, /ended this session, idle inside a transaction too long/);
-  assert.equal((await server.sql(db, 'SELECT count(*)::int AS n FROM mlops_versions')).rows[0].n, 2);
-  assert.deepEqual(await orphanRows(server, db), { blobs: 0, chunks: 0 });
-  assert.equal(pgCli(url, ['registry', 'verify']).status, 0);
-});
 
 test('a real deadlock inside the write transaction is retried and the change goes through', async () => {
   const { name: db, url } = await server.freshDatabase();

@@ -187,12 +187,15 @@ export class PostgresStore implements RegistryStore {
   /** `registry migrate` (and the first write to an empty database): bring the schema up to `target`. */
   async migrate(target = SCHEMA_VERSION): Promise<{ from: number; to: number }> {
     const client = await this.checkOut();
+    let broken: Error | undefined;
     try {
       return await migrate(client, this.location, target);
     } catch (err) {
-      throw pgError(err, this.settings, 'migrating the registry schema');
+      // A client whose connection died must not go back to the pool.
+      if (isConnectionLoss(err) || this.lostWith.has(client)) broken = err as Error;
+      throw pgError(this.lostWith.get(client) ?? err, this.settings, 'migrating the registry schema');
     } finally {
-      client.release();
+      client.release(broken);
       this.checked = undefined;
     }
   }
@@ -246,6 +249,10 @@ export class PostgresStore implements RegistryStore {
         await failpoint('pg-after-lock');
         const result = await this.tx.run(client, fn);
         await failpoint('pg-before-commit');
+        // A session the server already ended (paused past the idle limit) committed nothing: say so,
+        // rather than "may or may not be recorded".
+        const ended = this.lostWith.get(client);
+        if (ended) throw ended;
         committing = true;
         await client.query('COMMIT');
         return result;
