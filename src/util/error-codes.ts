@@ -225,6 +225,9 @@ export const ERROR_CODES = {
   REGISTRY_URL_INVALID: registry('the postgres:// registry URL cannot be parsed (host, port, sslmode)'),
   REGISTRY_UNREACHABLE: registry('the PostgreSQL server cannot be reached, or went away during the command'),
   REGISTRY_AUTH_FAILED: registry('PostgreSQL refused the login (user, password, database, pg_hba.conf)'),
+  REGISTRY_TLS_FAILED: registry(
+    'the TLS connection sslmode asks for cannot be made (the server has no TLS, or its certificate is not trusted)',
+  ),
   REGISTRY_PERMISSION_DENIED: registry(
     'the database role may not do this (a read-only role that registers or promotes)',
   ),

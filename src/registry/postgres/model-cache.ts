@@ -5,6 +5,13 @@
  * $XDG_CACHE_HOME/mlops, else ~/.cache/mlops. Files are named by their
  * content, written atomically (util/fs-atomic) and checked on every use: a
  * damaged copy is downloaded again, never used.
+ *
+ * Bytes tampered with in the database after a copy was cached: the copy still
+ * hashes to the recorded sha256, so it is the registered bytes and using it is
+ * correct (the cache never trusts the database's bytes over the record, only
+ * the record). `registry verify` reads the database, not the cache, so it
+ * reports the tampering; a machine without the copy is refused
+ * (REGISTRY_TAMPERED) when it downloads.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';

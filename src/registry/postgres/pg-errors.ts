@@ -46,6 +46,25 @@ export function isConnectionLoss(err: unknown): boolean {
   );
 }
 
+/** Certificate checks that fail under verify-ca/verify-full (Node's TLS error codes). */
+const CERTIFICATE = /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|ALTNAME|HOSTNAME/;
+
+/** sslmode=require or stricter against a server without TLS, or a certificate that is not trusted. */
+function tlsFailure(e: PgLikeError | undefined, settings: ConnectionSettings): { what: string; hint: string } | null {
+  if (!e) return null;
+  if (/does not support SSL/i.test(e.message ?? ''))
+    return {
+      what: 'the server does not offer TLS',
+      hint: 'enable ssl on the server, or connect without TLS where the network is trusted: sslmode=prefer (the default) or disable in the URL, or PGSSLMODE',
+    };
+  if (e.code && CERTIFICATE.test(e.code))
+    return {
+      what: `its certificate is not trusted (${redactText(e.message ?? e.code)})`,
+      hint: `give the CA that signed it with sslrootcert=<file> in the URL or PGSSLROOTCERT${settings.sslMode === 'verify-full' ? ', and connect by the host name the certificate names' : ''}`,
+    };
+  return null;
+}
+
 export function pgError(err: unknown, settings: ConnectionSettings, doing: string): unknown {
   if (isMlopsError(err)) return err;
   const e = err as PgLikeError;
@@ -57,19 +76,23 @@ export function pgError(err: unknown, settings: ConnectionSettings, doing: strin
       cause: err,
     });
   }
-  if (/SSL|TLS|certificate/i.test(e?.message ?? '') || /CERT|TLS|SSL/.test(e?.code ?? '')) {
-    return new MlopsError('REGISTRY_UNREACHABLE', `cannot set up TLS with ${where} (${said}) while ${doing}`, {
-      hint: `check sslmode (in the URL or PGSSLMODE: disable, prefer, require, verify-ca, verify-full) and, to verify the server, sslrootcert or PGSSLROOTCERT; the registry is ${settings.display}`,
+  const tls = tlsFailure(e, settings);
+  if (tls)
+    return new MlopsError('REGISTRY_TLS_FAILED', `${where}: ${tls.what} (sslmode=${settings.sslMode})`, {
+      hint: tls.hint,
       cause: err,
     });
-  }
   switch (e?.code) {
     case '28P01':
     case '28000':
-      return new MlopsError('REGISTRY_AUTH_FAILED', `${where} refused the login of "${settings.user}": ${said}`, {
-        hint: "check the user and the password (in the URL, PGPASSWORD or ~/.pgpass) and the server's pg_hba.conf",
-        cause: err,
-      });
+      return new MlopsError(
+        'REGISTRY_AUTH_FAILED',
+        `${where} refused the login of "${settings.user}": ${said}${settings.password === undefined ? ' (no password was found for it)' : ''}`,
+        {
+          hint: "check the user and the password (in the URL, PGPASSWORD or ~/.pgpass, which is ignored when others can read it: chmod 600) and the server's pg_hba.conf",
+          cause: err,
+        },
+      );
     case '3D000':
       return new MlopsError('REGISTRY_AUTH_FAILED', `${where}: ${said}`, {
         hint: `create it (createdb ${settings.database}) or name another database in the registry URL`,
@@ -106,7 +129,11 @@ export function pgError(err: unknown, settings: ConnectionSettings, doing: strin
       cause: err,
     });
   }
-  // Keep it internal, but never with a password in it.
-  if (err instanceof Error && err.message !== said) err.message = said;
+  // Keep it internal, but never with a password in it: the stack (printed for an internal
+  // error and by --debug) was made with the original message, so it is redacted too.
+  if (err instanceof Error && err.message !== said) {
+    err.message = said;
+    if (err.stack) err.stack = redactText(err.stack);
+  }
   return err;
 }

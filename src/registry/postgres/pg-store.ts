@@ -33,8 +33,22 @@ import {
 
 /** A transaction that fails with a serialization failure or deadlock is run again, this many times in all. */
 const ATTEMPTS = 4;
-/** Server-side limits, so no statement, lock wait or abandoned transaction hangs forever. */
-const TIMEOUTS = { statement_timeout: 120_000, lock_timeout: 60_000, idle_in_transaction_session_timeout: 60_000 };
+/**
+ * Server-side limits, so no statement, lock wait or abandoned transaction hangs forever.
+ * MLOPS_PG_STATEMENT_TIMEOUT_MS, MLOPS_PG_LOCK_TIMEOUT_MS and MLOPS_PG_IDLE_TIMEOUT_MS
+ * override them (a site with very large models, or a test that must not wait a minute).
+ */
+export function serverTimeouts(env: NodeJS.ProcessEnv = process.env) {
+  const ms = (name: string, fallback: number) => {
+    const value = Number(env[name]);
+    return env[name] && Number.isInteger(value) && value > 0 ? value : fallback;
+  };
+  return {
+    statement_timeout: ms('MLOPS_PG_STATEMENT_TIMEOUT_MS', 120_000),
+    lock_timeout: ms('MLOPS_PG_LOCK_TIMEOUT_MS', 60_000),
+    idle_in_transaction_session_timeout: ms('MLOPS_PG_IDLE_TIMEOUT_MS', 60_000),
+  };
+}
 
 type PgModule = typeof import('pg');
 
@@ -50,6 +64,11 @@ export class PostgresStore implements RegistryStore {
   /** Source paths of staged files: the bytes are read again inside the write transaction. */
   private readonly staged = new Map<string, string>();
   private checked: Promise<number> | undefined;
+  /**
+   * Why the server ended a checked-out client's session (an idle-in-transaction timeout, an
+   * administrator's terminate): the next query only says "not queryable", this says why.
+   */
+  private readonly lostWith = new WeakMap<PoolClient, unknown>();
 
   constructor(url: string) {
     this.settings = connectionSettings(url);
@@ -76,7 +95,7 @@ export class PostgresStore implements RegistryStore {
       ...(s.options ? { options: s.options } : {}),
       application_name: 'mlops',
       connectionTimeoutMillis: 10_000,
-      ...TIMEOUTS,
+      ...serverTimeouts(),
     };
   }
 
@@ -112,13 +131,30 @@ export class PostgresStore implements RegistryStore {
     return this.poolPromise;
   }
 
+  /**
+   * A client of our own from the pool. A checked-out client whose server goes away emits
+   * 'error' (the pool listens to idle clients only): without a listener that is an uncaught
+   * exception and a stack trace; with one, the query in flight fails and pgError says what happened.
+   */
+  private async checkOut(pool?: Pool): Promise<PoolClient> {
+    const client = await (pool ?? (await this.pool())).connect().catch((err) => {
+      throw pgError(err, this.settings, 'connecting');
+    });
+    if (client.listenerCount('error') === 0)
+      client.on('error', (err) => {
+        if (!this.lostWith.has(client)) this.lostWith.set(client, err);
+      });
+    return client;
+  }
+
   /** A query on the current transaction, or on the pool. */
   private async q<R extends QueryResultRow>(text: string, values: unknown[], doing: string): Promise<R[]> {
-    const db = this.tx.getStore() ?? (await this.pool());
+    const client = this.tx.getStore();
+    const db = client ?? (await this.pool());
     try {
       return (await db.query<R>(text, values)).rows;
     } catch (err) {
-      throw pgError(err, this.settings, doing);
+      throw pgError((client && this.lostWith.get(client)) ?? err, this.settings, doing);
     }
   }
 
@@ -161,15 +197,16 @@ export class PostgresStore implements RegistryStore {
 
   /** `registry migrate` (and the first write to an empty database): bring the schema up to `target`. */
   async migrate(target = SCHEMA_VERSION): Promise<{ from: number; to: number }> {
-    const client = await (await this.pool()).connect().catch((err) => {
-      throw pgError(err, this.settings, 'connecting');
-    });
+    const client = await this.checkOut();
+    let broken: Error | undefined;
     try {
       return await migrate(client, this.location, target);
     } catch (err) {
-      throw pgError(err, this.settings, 'migrating the registry schema');
+      // A client whose connection died must not go back to the pool.
+      if (isConnectionLoss(err) || this.lostWith.has(client)) broken = err as Error;
+      throw pgError(this.lostWith.get(client) ?? err, this.settings, 'migrating the registry schema');
     } finally {
-      client.release();
+      client.release(broken);
       this.checked = undefined;
     }
   }
@@ -228,9 +265,7 @@ export class PostgresStore implements RegistryStore {
     if ((await this.schemaReady()) === 0) await this.migrate();
     const pool = await this.pool();
     for (let attempt = 1; ; attempt++) {
-      const client = await pool.connect().catch((err) => {
-        throw pgError(err, this.settings, 'connecting');
-      });
+      const client = await this.checkOut(pool);
       let broken: Error | undefined;
       let committing = false;
       try {
@@ -241,8 +276,13 @@ export class PostgresStore implements RegistryStore {
           await uploadBlob(client, source, staged);
         }
         await client.query('SELECT pg_advisory_xact_lock($1, $2)', [LOCK_NAMESPACE, WRITE_LOCK]);
+        await failpoint('pg-after-lock');
         const result = await this.tx.run(client, fn);
         await failpoint('pg-before-commit');
+        // A session the server already ended (paused past the idle limit) committed nothing: say so,
+        // rather than "may or may not be recorded".
+        const ended = this.lostWith.get(client);
+        if (ended) throw ended;
         committing = true;
         await client.query('COMMIT');
         return result;
