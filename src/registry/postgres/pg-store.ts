@@ -6,162 +6,57 @@
  * checked and changed, and everything commits together. A killed client's
  * transaction is rolled back by the server: nothing to clean, nothing visible.
  *
- * `pg` is imported on first use, so a folder registry never loads it.
+ * `pg` is imported on first use (pg-connect.ts), so a folder registry never loads it.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
-import type { Client, Pool, PoolClient, QueryResultRow } from 'pg';
+import type { PoolClient, QueryResultRow } from 'pg';
 import { isMlopsError, MlopsError } from '../../util/errors.js';
-import { failpoint } from '../../util/failpoint.js';
 import { sha256File } from '../../util/hash.js';
 import type { RegistryStore, SchemaStatus, StagedFile, StoredFolder, StoredRecord } from '../store.js';
 import type { NewEvent, NewPolicyEvent, PolicyEvent, RegistryEvent, VersionRecord } from '../types.js';
-import { blobChunks, blobSha256, uploadBlob } from './blobs.js';
-import { type ConnectionSettings, connectionSettings, tlsOptions } from './connection.js';
+import { blobChunks, blobSha256 } from './blobs.js';
+import { type ConnectionSettings, connectionSettings } from './connection.js';
 import { cachedPath, ensureCached } from './model-cache.js';
-import { isConnectionLoss, isRetryable, pgError } from './pg-errors.js';
-import {
-  CHANGES_CHANNEL,
-  LOCK_NAMESPACE,
-  migrate,
-  SCHEMA_VERSION,
-  schemaNewer,
-  schemaOld,
-  schemaVersion,
-  WRITE_LOCK,
-} from './schema.js';
-
-/** A transaction that fails with a serialization failure or deadlock is run again, this many times in all. */
-const ATTEMPTS = 4;
-/**
- * Server-side limits, so no statement, lock wait or abandoned transaction hangs forever.
- * MLOPS_PG_STATEMENT_TIMEOUT_MS, MLOPS_PG_LOCK_TIMEOUT_MS and MLOPS_PG_IDLE_TIMEOUT_MS
- * override them (a site with very large models, or a test that must not wait a minute).
- */
-export function serverTimeouts(env: NodeJS.ProcessEnv = process.env) {
-  const ms = (name: string, fallback: number) => {
-    const value = Number(env[name]);
-    return env[name] && Number.isInteger(value) && value > 0 ? value : fallback;
-  };
-  return {
-    statement_timeout: ms('MLOPS_PG_STATEMENT_TIMEOUT_MS', 120_000),
-    lock_timeout: ms('MLOPS_PG_LOCK_TIMEOUT_MS', 60_000),
-    idle_in_transaction_session_timeout: ms('MLOPS_PG_IDLE_TIMEOUT_MS', 60_000),
-  };
-}
-
-type PgModule = typeof import('pg');
-
-/** How often a watch's idle LISTEN connection checks that the server still answers. */
-const HEARTBEAT_MS = 15_000;
+import { PgConnector } from './pg-connect.js';
+import { isConnectionLoss, pgError } from './pg-errors.js';
+import { listenForChanges } from './pg-listen.js';
+import { writeTransaction } from './pg-transaction.js';
+import { migrate, SCHEMA_VERSION, schemaNewer, schemaOld, schemaVersion } from './schema.js';
 
 export class PostgresStore implements RegistryStore {
   readonly settings: ConnectionSettings;
-  private poolPromise: Promise<Pool> | undefined;
-  private pgModule: Promise<PgModule> | undefined;
   /** The transaction client of the `withLock` this call runs in, if any. */
   private readonly tx = new AsyncLocalStorage<PoolClient>();
   /** Source paths of staged files: the bytes are read again inside the write transaction. */
   private readonly staged = new Map<string, string>();
   private checked: Promise<number> | undefined;
-  /**
-   * Why the server ended a checked-out client's session (an idle-in-transaction timeout, an
-   * administrator's terminate): the next query only says "not queryable", this says why.
-   */
-  private readonly lostWith = new WeakMap<PoolClient, unknown>();
+  private readonly db: PgConnector;
 
   constructor(url: string) {
     this.settings = connectionSettings(url);
+    this.db = new PgConnector(this.settings);
   }
 
   get location(): string {
     return this.settings.display;
   }
 
-  private pg(): Promise<PgModule> {
-    this.pgModule ??= import('pg').then((m) => (m as unknown as { default: PgModule }).default ?? m);
-    return this.pgModule;
-  }
-
-  private clientConfig(ssl: false | Record<string, unknown>) {
-    const s = this.settings;
-    return {
-      host: s.host,
-      port: s.port,
-      user: s.user,
-      database: s.database,
-      password: s.password ?? '',
-      ssl,
-      ...(s.options ? { options: s.options } : {}),
-      application_name: 'mlops',
-      connectionTimeoutMillis: 10_000,
-      ...serverTimeouts(),
-    };
-  }
-
-  /** libpq's prefer/allow: TLS when the server offers it, plain otherwise. */
-  private async chooseTls(): Promise<false | Record<string, unknown>> {
-    const tls = tlsOptions(this.settings);
-    if (tls === false || (this.settings.sslMode !== 'prefer' && this.settings.sslMode !== 'allow')) return tls;
-    const pg = await this.pg();
-    const probe = new pg.Client(this.clientConfig(tls));
-    try {
-      await probe.connect();
-      return tls;
-    } catch (err) {
-      // libpq's prefer retries without TLS when the TLS attempt fails, whatever the reason.
-      if (/SSL|TLS/i.test((err as Error).message ?? '')) return false;
-      throw err;
-    } finally {
-      await probe.end().catch(() => {});
-    }
-  }
-
-  private pool(): Promise<Pool> {
-    this.poolPromise ??= (async () => {
-      const pg = await this.pg();
-      const pool = new pg.Pool({ ...this.clientConfig(await this.chooseTls()), max: 4, allowExitOnIdle: true });
-      // An idle client whose server went away must not crash the process; the next query reports it.
-      pool.on('error', () => {});
-      return pool;
-    })().catch((err) => {
-      this.poolPromise = undefined;
-      throw pgError(err, this.settings, 'connecting');
-    });
-    return this.poolPromise;
-  }
-
-  /**
-   * A client of our own from the pool. A checked-out client whose server goes away emits
-   * 'error' (the pool listens to idle clients only): without a listener that is an uncaught
-   * exception and a stack trace; with one, the query in flight fails and pgError says what happened.
-   */
-  private async checkOut(pool?: Pool): Promise<PoolClient> {
-    const client = await (pool ?? (await this.pool())).connect().catch((err) => {
-      throw pgError(err, this.settings, 'connecting');
-    });
-    if (client.listenerCount('error') === 0)
-      client.on('error', (err) => {
-        if (!this.lostWith.has(client)) this.lostWith.set(client, err);
-      });
-    return client;
-  }
-
   /** A query on the current transaction, or on the pool. */
   private async q<R extends QueryResultRow>(text: string, values: unknown[], doing: string): Promise<R[]> {
     const client = this.tx.getStore();
-    const db = client ?? (await this.pool());
+    const db = client ?? (await this.db.pool());
     try {
       return (await db.query<R>(text, values)).rows;
     } catch (err) {
-      throw pgError((client && this.lostWith.get(client)) ?? err, this.settings, doing);
+      throw pgError((client && this.db.lostWith.get(client)) ?? err, this.settings, doing);
     }
   }
 
   /** The schema this database has: 0 (empty) or SCHEMA_VERSION; anything else is refused. */
   private schemaReady(): Promise<number> {
     this.checked ??= (async () => {
-      const pool = await this.pool();
+      const pool = await this.db.pool();
       const found = await schemaVersion(pool).catch((err) => {
         throw pgError(err, this.settings, 'reading the registry schema');
       });
@@ -188,7 +83,7 @@ export class PostgresStore implements RegistryStore {
   }
 
   async schema(): Promise<SchemaStatus> {
-    const pool = await this.pool();
+    const pool = await this.db.pool();
     const current = await schemaVersion(pool).catch((err) => {
       throw pgError(err, this.settings, 'reading the registry schema');
     });
@@ -197,14 +92,14 @@ export class PostgresStore implements RegistryStore {
 
   /** `registry migrate` (and the first write to an empty database): bring the schema up to `target`. */
   async migrate(target = SCHEMA_VERSION): Promise<{ from: number; to: number }> {
-    const client = await this.checkOut();
+    const client = await this.db.checkOut();
     let broken: Error | undefined;
     try {
       return await migrate(client, this.location, target);
     } catch (err) {
       // A client whose connection died must not go back to the pool.
-      if (isConnectionLoss(err) || this.lostWith.has(client)) broken = err as Error;
-      throw pgError(this.lostWith.get(client) ?? err, this.settings, 'migrating the registry schema');
+      if (isConnectionLoss(err) || this.db.lostWith.has(client)) broken = err as Error;
+      throw pgError(this.db.lostWith.get(client) ?? err, this.settings, 'migrating the registry schema');
     } finally {
       client.release(broken);
       this.checked = undefined;
@@ -263,55 +158,9 @@ export class PostgresStore implements RegistryStore {
   async withLock<T>(fn: () => Promise<T>, staged?: StagedFile): Promise<T> {
     // A write to an empty database creates the tables first (their own transaction, under the migration lock).
     if ((await this.schemaReady()) === 0) await this.migrate();
-    const pool = await this.pool();
-    for (let attempt = 1; ; attempt++) {
-      const client = await this.checkOut(pool);
-      let broken: Error | undefined;
-      let committing = false;
-      try {
-        await client.query('BEGIN');
-        if (staged) {
-          const source = this.staged.get(staged.id);
-          if (!source) throw new Error(`staged file ${staged.id} is unknown to this store`);
-          await uploadBlob(client, source, staged);
-        }
-        await client.query('SELECT pg_advisory_xact_lock($1, $2)', [LOCK_NAMESPACE, WRITE_LOCK]);
-        await failpoint('pg-after-lock');
-        const result = await this.tx.run(client, fn);
-        await failpoint('pg-before-commit');
-        // A session the server already ended (paused past the idle limit) committed nothing: say so,
-        // rather than "may or may not be recorded".
-        const ended = this.lostWith.get(client);
-        if (ended) throw ended;
-        committing = true;
-        await client.query('COMMIT');
-        return result;
-      } catch (err) {
-        if (isConnectionLoss(err)) broken = err as Error;
-        else await client.query('ROLLBACK').catch((e) => (broken = e as Error));
-        if (committing && isConnectionLoss(err)) {
-          throw new MlopsError(
-            'REGISTRY_COMMIT_UNKNOWN',
-            `the connection to PostgreSQL at ${this.settings.address} was lost while committing: the change may or may not be recorded`,
-            { hint: 'look with mlops registry history <name> before running the command again', cause: err },
-          );
-        }
-        if (isRetryable(err) && attempt < ATTEMPTS) {
-          await new Promise((r) => setTimeout(r, 20 * attempt + Math.random() * 50));
-          continue;
-        }
-        if (isRetryable(err)) {
-          throw new MlopsError(
-            'REGISTRY_BUSY',
-            `PostgreSQL at ${this.settings.address} aborted this change ${ATTEMPTS} times (${(err as Error).message})`,
-            { hint: 'nothing was changed; run the command again', cause: err },
-          );
-        }
-        throw pgError(err, this.settings, 'writing to the registry');
-      } finally {
-        client.release(broken);
-      }
-    }
+    const source = staged && this.staged.get(staged.id);
+    if (staged && !source) throw new Error(`staged file ${staged.id} is unknown to this store`);
+    return writeTransaction(this.db, this.tx, fn, staged && source ? { source, staged } : undefined);
   }
 
   async stage(sourcePath: string): Promise<StagedFile> {
@@ -392,7 +241,7 @@ export class PostgresStore implements RegistryStore {
   }
 
   async materialize(record: StoredRecord): Promise<{ path: string; verified: boolean }> {
-    const pool = await this.pool();
+    const pool = await this.db.pool();
     const chunks = async function* (this: PostgresStore) {
       try {
         yield* blobChunks(pool, record.sha256);
@@ -404,7 +253,7 @@ export class PostgresStore implements RegistryStore {
   }
 
   async storedSha256(record: StoredRecord): Promise<{ where: string; sha256: string | null }> {
-    const pool = await this.pool();
+    const pool = await this.db.pool();
     const sha256 = await blobSha256(pool, record.sha256).catch((err) => {
       throw pgError(err, this.settings, `reading the bytes of ${record.name}@${record.version}`);
     });
@@ -434,62 +283,10 @@ export class PostgresStore implements RegistryStore {
     signal: AbortSignal,
     onError?: (err: unknown) => void,
   ): Promise<void> {
-    const pg = await this.pg();
-    await this.pool(); // the TLS choice, and a clear error when the server is not there at all
-    const ssl = await this.chooseTls().catch(() => tlsOptions(this.settings));
-    // One listener on the signal for the whole watch (one per reconnect would pile up).
-    const aborted = new Promise<'aborted'>((resolve) => {
-      if (signal.aborted) resolve('aborted');
-      else signal.addEventListener('abort', () => resolve('aborted'), { once: true });
-    });
-    let delay = 250;
-    while (!signal.aborted) {
-      const client: Client = new pg.Client({
-        ...this.clientConfig(ssl),
-        statement_timeout: 0,
-        query_timeout: HEARTBEAT_MS,
-      });
-      let heartbeat: NodeJS.Timeout | undefined;
-      const lost = new Promise<unknown>((resolve) => {
-        client.on('error', resolve);
-        client.on('end', () => resolve(new Error('Connection terminated')));
-        // A network that drops packets silently would leave LISTEN waiting forever: ask now and then.
-        heartbeat = setInterval(() => {
-          client.query('SELECT 1').catch(resolve);
-        }, HEARTBEAT_MS);
-      });
-      try {
-        // Ctrl-C is not kept waiting by a server that does not answer.
-        if ((await Promise.race([client.connect(), aborted])) === 'aborted') return;
-        client.on('notification', (n) => {
-          if (n.channel === CHANGES_CHANNEL && n.payload) onChange([n.payload]);
-        });
-        if ((await Promise.race([client.query(`LISTEN ${CHANGES_CHANNEL}`), aborted])) === 'aborted') return;
-        delay = 250;
-        // Changes made while we were not listening (before the first LISTEN, or while
-        // reconnecting) were not notified: have everything read again.
-        onChange(null);
-        const err = await Promise.race([lost, aborted]);
-        if (err === 'aborted') return;
-        onError?.(pgError(err, this.settings, 'listening for changes'));
-      } catch (err) {
-        onError?.(pgError(err, this.settings, 'listening for changes'));
-      } finally {
-        clearInterval(heartbeat);
-        client.end().catch(() => {});
-      }
-      let pause: NodeJS.Timeout | undefined;
-      const paused = new Promise((r) => (pause = setTimeout(r, delay)));
-      const ended = (await Promise.race([paused, aborted])) === 'aborted';
-      clearTimeout(pause);
-      if (ended) return;
-      delay = Math.min(delay * 2, 5_000);
-    }
+    return listenForChanges(this.db, onChange, signal, onError);
   }
 
   async close(): Promise<void> {
-    const pool = this.poolPromise;
-    this.poolPromise = undefined;
-    if (pool) await (await pool.catch(() => undefined))?.end();
+    await this.db.close();
   }
 }
