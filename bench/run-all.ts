@@ -1,10 +1,12 @@
 /** `npm run bench`: every benchmark, one after the other (figures go in README's performance section). */
 import { benchPredict } from './predict-batch.js';
 import { benchRegistry } from './registry.js';
+import { benchRegistryPostgres } from './registry-postgres.js';
 import { benchQuantize } from './quantize.js';
 import { benchDrift } from './drift.js';
 
 await benchPredict();
 await benchRegistry();
+await benchRegistryPostgres();
 await benchQuantize();
 await benchDrift();

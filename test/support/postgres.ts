@@ -42,7 +42,8 @@ export function freePort(): Promise<number> {
 
 export const PASSWORD = `pw-${randomBytes(6).toString('hex')}`;
 
-export async function startPostgres(): Promise<TestPostgres> {
+/** `durable`: keep fsync on, as a production server has it (benchmarks); tests turn it off for speed. */
+export async function startPostgres(options: { durable?: boolean } = {}): Promise<TestPostgres> {
   const port = await freePort();
   const dir = tempDir('mlops-pg-');
   // As root, the server runs as `postgres`, which must be able to reach its data folder: the
@@ -58,7 +59,13 @@ export async function startPostgres(): Promise<TestPostgres> {
       port,
       persistent: true,
       createPostgresUser: process.getuid?.() === 0,
-      postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'fsync=off'],
+      postgresFlags: [
+        '-c',
+        'listen_addresses=127.0.0.1',
+        '-c',
+        'unix_socket_directories=',
+        ...(options.durable ? [] : ['-c', 'fsync=off']),
+      ],
       onLog: (m: string) => log.push(m),
       onError: (m: unknown) => log.push(String(m)),
     });
