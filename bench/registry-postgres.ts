@@ -6,14 +6,13 @@
  *   - 32 processes registering versions of one model at once: total time, versions 1..32 present.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { randomFillSync } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { decodeModelBytes, encodeModel } from '../src/onnx/proto.js';
 import { closeStores } from '../src/registry/index.js';
 import { promote, registerModel } from '../src/release/index.js';
+import { modelVariants, paddedModel } from '../test/registry/helpers.js';
 import { startPostgres } from '../test/support/postgres.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -49,29 +48,6 @@ function cliAsync(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
-/** A valid model of about `mb` MB: the small MLP with an unused initializer of random floats. */
-function largeModel(dir: string, mb: number, seed: number): string {
-  const model = decodeModelBytes(readFileSync(path.join(ROOT, 'fixtures', 'models', 'mlp-dynamo.onnx')));
-  const floats = Math.floor((mb * 1e6) / 4);
-  const raw = randomFillSync(Buffer.alloc(floats * 4));
-  raw.writeUInt32LE(seed, 0);
-  model.graph!.initializer!.push({ name: 'ballast', dataType: 1, dims: [floats], rawData: raw });
-  const file = path.join(dir, `large-${seed}.onnx`);
-  writeFileSync(file, encodeModel(model));
-  return file;
-}
-
-function variants(dir: string, count: number): string[] {
-  const base = readFileSync(path.join(ROOT, 'fixtures', 'models', 'mlp-dynamo.onnx'));
-  return Array.from({ length: count }, (_, i) => {
-    const model = decodeModelBytes(base);
-    model.docString = `variant ${i}`;
-    const file = path.join(dir, `variant-${i}.onnx`);
-    writeFileSync(file, encodeModel(model));
-    return file;
-  });
-}
-
 export async function benchRegistryPostgres(): Promise<void> {
   const work = mkdtempSync(path.join(os.tmpdir(), 'mlops-bench-pg-'));
   // fsync on, as in production: the folder store fsyncs every write too.
@@ -81,7 +57,7 @@ export async function benchRegistryPostgres(): Promise<void> {
     console.log(`registry on PostgreSQL (server ${server.port} on 127.0.0.1) against the folder registry:`);
 
     // 1. A 100 MB model.
-    const big = [largeModel(work, BIG_MB, 1), largeModel(work, BIG_MB, 2)];
+    const big = [paddedModel(BIG_MB * 1e6, work), paddedModel(BIG_MB * 1e6, work)];
     const times: Record<string, number[]> = { folder: [], postgres: [] };
     for (let run = 0; run < 2; run++) {
       const folder = path.join(work, `big-folder-${run}`);
@@ -137,7 +113,7 @@ export async function benchRegistryPostgres(): Promise<void> {
     await closeStores();
 
     // 3. 32 parallel registering processes.
-    const files = variants(work, PARALLEL);
+    const files = modelVariants(work, PARALLEL);
     for (const [store, registry] of [
       ['folder', path.join(work, 'parallel')],
       ['postgres', (await server.freshDatabase()).url],

@@ -1,3 +1,4 @@
+import { randomBytes, randomFillSync } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { decodeModelBytes, encodeModel } from '../../src/onnx/proto.js';
@@ -15,4 +16,14 @@ export function modelVariants(dir: string, count: number): string[] {
     writeFileSync(file, encodeModel(model));
     return file;
   });
+}
+
+/** A valid ONNX model (the small MLP) carrying an unused initializer of `bytes` random bytes. */
+export function paddedModel(bytes: number, dir = tempDir('mlops-big-')): string {
+  const model = decodeModelBytes(readFileSync(fixture('models', 'mlp-dynamo.onnx')));
+  const raw = randomFillSync(Buffer.allocUnsafe(bytes));
+  model.graph?.initializer?.push({ name: 'padding', dataType: 2, dims: [bytes], rawData: raw } as never);
+  const file = path.join(dir, `padded-${bytes}-${randomBytes(4).toString('hex')}.onnx`);
+  writeFileSync(file, encodeModel(model));
+  return file;
 }

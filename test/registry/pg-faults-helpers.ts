@@ -4,11 +4,9 @@
  * count orphan rows.
  */
 import { spawn } from 'node:child_process';
-import { randomFillSync } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { decodeModelBytes, encodeModel } from '../../src/onnx/proto.js';
-import { type CliRun, fixture, ROOT, runCli, tempDir } from '../helpers.js';
+import { type CliRun, ROOT, runCli, tempDir } from '../helpers.js';
 import type { TestPostgres } from '../support/postgres.js';
 
 export const TABLES = [
@@ -21,6 +19,8 @@ export const TABLES = [
 ];
 
 /** `mlops <args>` against `url`, with a cache of its own (never ~/.cache). */
+export { paddedModel } from './helpers.js';
+
 export function pgCli(
   url: string,
   args: string[],
@@ -86,15 +86,5 @@ export const STACK = /internal error|\n\s+at /;
 export function mlpCsv(): string {
   const file = path.join(tempDir('mlops-csv-'), 'rows.csv');
   writeFileSync(file, 'a,b,c,d\n0.1,0.2,0.3,0.4\n1,2,3,4\n');
-  return file;
-}
-
-/** A valid ONNX model (the small MLP) carrying an unused initializer of `bytes` random bytes. */
-export function paddedModel(bytes: number, dir = tempDir('mlops-big-')): string {
-  const model = decodeModelBytes(readFileSync(fixture('models', 'mlp-dynamo.onnx')));
-  const raw = randomFillSync(Buffer.allocUnsafe(bytes));
-  model.graph?.initializer?.push({ name: 'padding', dataType: 2, dims: [bytes], rawData: raw } as never);
-  const file = path.join(dir, `padded-${bytes}.onnx`);
-  writeFileSync(file, encodeModel(model));
   return file;
 }
