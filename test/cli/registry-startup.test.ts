@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fixture, ROOT, runCli, tempDir } from '../helpers.js';
 
-/** The src/ modules (relative to dist/src/) that running these argument lists in one process loads. */
+/** The src/ modules (relative to dist/src/) and packages (node_modules/<name>) that running these argument lists in one process loads. */
 function modulesLoadedBy(...runs: string[][]): string[] {
   const hook = `let port; export function initialize(d) { port = d.port; } export async function resolve(s, c, next) { const r = await next(s, c); port.postMessage(r.url); return r; }`;
   const script = `
@@ -26,7 +26,8 @@ function modulesLoadedBy(...runs: string[][]): string[] {
     for (const argv of ${JSON.stringify(runs)}) await main(['node', 'mlops', ...argv]);
     await new Promise((r) => setTimeout(r, 100));
     port1.close();
-    console.error(JSON.stringify([...seen].filter((u) => u.includes('/dist/src/')).map((u) => u.replace(/.*\\/dist\\/src\\//, ''))));
+    // src/ modules by their path under dist/src/; packages as node_modules/<name>.
+    console.error(JSON.stringify([...seen].flatMap((u) => u.includes('/dist/src/') ? [u.replace(/.*\\/dist\\/src\\//, '')] : /\\/node_modules\\/((?:@[^/]+\\/)?[^/]+)\\//.test(u) ? ['node_modules/' + /\\/node_modules\\/((?:@[^/]+\\/)?[^/]+)\\//.exec(u)[1]] : [])));
   `;
   const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
     encoding: 'utf8',
@@ -52,6 +53,12 @@ test('registry list and history load only the registry (no gates, no model readi
   assert.deepEqual(under(loaded, 'release', 'checklist', 'models', 'runtime', 'check'), []);
   assert.deepEqual(
     loaded.filter((m) => m === 'onnx/proto.js' || m === 'onnx/graph.js'),
+    [],
+  );
+  // The PostgreSQL client is loaded by a database registry only (the hook sees packages: commander is one).
+  assert.ok(loaded.includes('node_modules/commander'), 'the hook sees the packages');
+  assert.deepEqual(
+    loaded.filter((m) => /^node_modules\/pg/.test(m)),
     [],
   );
 });
