@@ -102,13 +102,10 @@ export async function refuseSameRegistry(source: RegistryStore, target: Registry
   if (source instanceof FolderStore && target instanceof FolderStore) {
     same = (await canonicalPath(source.root)) === (await canonicalPath(target.root));
   } else if (source instanceof PostgresStore && target instanceof PostgresStore) {
-    const a = source.settings;
-    const b = target.settings;
-    same =
-      a.host.toLowerCase() === b.host.toLowerCase() &&
-      a.port === b.port &&
-      a.database === b.database &&
-      (a.options ?? '') === (b.options ?? '');
+    // Each database registry records a random id when its tables are made: the same id is the
+    // same registry, whatever host name, role or search_path reached it.
+    const [a, b] = await Promise.all([source.registryId(), target.registryId()]);
+    same = a !== null && a === b;
   }
   if (same)
     throw new MlopsError('REGISTRY_COPY_SAME', `\`from\` and \`to\` are the same registry (${target.location})`, {

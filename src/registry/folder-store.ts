@@ -399,15 +399,20 @@ async function writeSynced(file: string, text: string): Promise<void> {
 
 /**
  * The registry folder: --registry, else MLOPS_REGISTRY, else .mlops in the current folder;
- * null when those name a PostgreSQL database instead.
+ * null when those name a database (or a URL that is not a registry) instead.
  */
 export function registryRoot(
   option?: string,
   cwd = process.cwd(),
   env: NodeJS.ProcessEnv = process.env,
 ): string | null {
-  const location = registryLocation(option, cwd, env);
-  return location.kind === 'folder' ? location.root : null;
+  try {
+    const location = registryLocation(option, cwd, env);
+    return location.kind === 'folder' ? location.root : null;
+  } catch {
+    // Not a folder (a URL of another scheme): refused where the registry is used, not by every output check.
+    return null;
+  }
 }
 
 export async function isFile(p: string): Promise<boolean> {

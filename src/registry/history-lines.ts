@@ -81,6 +81,10 @@ function invalidFields(e: Record<string, unknown>, kind: HistoryKind): string | 
       if (typeof r !== 'object' || r === null || Array.isArray(r)) return 'a register event needs a "record" object';
       if (!isText(r.name) || typeof r.sha256 !== 'string' || r.version !== e.version)
         return 'its "record" needs "name", "sha256" and the same "version"';
+      // Both name a file on every reader's disk (the stored file, the cache): nothing may lead elsewhere.
+      if (!/^[0-9a-f]{64}$/.test(r.sha256)) return 'its "record" needs a "sha256" of 64 hex digits';
+      if (r.file !== undefined && !(isText(r.file) && /^[^/\\]+$/.test(r.file) && r.file !== '..' && r.file !== '.'))
+        return 'its "record" "file" must be a plain file name';
       return null;
     }
     case 'alias':
@@ -115,6 +119,21 @@ function parseEvent(line: string, kind: HistoryKind): RegistryEvent | { torn: st
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'not a JSON object';
   return invalidEvent(value as Record<string, unknown>, kind) ?? (value as RegistryEvent);
+}
+
+/**
+ * Events that come as values rather than lines (a database's rows), checked by the
+ * same rules: a row that is not an event is damage, named by `where` and its seq.
+ */
+export function checkEvents<T>(values: unknown[], where: string, kind: HistoryKind = 'model'): T[] {
+  values.forEach((value, i) => {
+    const why =
+      typeof value !== 'object' || value === null || Array.isArray(value)
+        ? 'not a JSON object'
+        : invalidEvent(value as Record<string, unknown>, kind);
+    if (why) throw new HistoryDamagedError(where, i + 1, why, kind);
+  });
+  return values as T[];
 }
 
 export function parseHistory(text: string, file: string, kind: HistoryKind = 'model'): ParsedHistory {

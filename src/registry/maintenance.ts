@@ -120,7 +120,24 @@ export async function verifyRegistry(options: RegistryOptions & { name?: string 
 /** Version folders without a register event, and folders set aside from interrupted registers. */
 async function leftoverProblems(store: RegistryStore, name: string, state: ModelState): Promise<VerifyProblem[]> {
   const problems: VerifyProblem[] = [];
-  for (const folder of await store.storedVersions(name)) {
+  const stored = await store.storedVersions(name);
+  if (store.listsEveryVersion) {
+    const rows = new Map(stored.map((f) => [f.version, f]));
+    for (const record of [...state.versions.values()].sort((a, b) => a.version - b.version)) {
+      const row = rows.get(record.version);
+      if (!row || (row.sha256 && row.sha256 !== record.sha256))
+        problems.push({
+          name,
+          model_version: record.version,
+          problem: row ? 'sha256_mismatch' : 'missing_file',
+          severity: 'error',
+          message: row
+            ? `${row.path} points at blob ${row.sha256?.slice(0, 12)}..., its register event recorded ${record.sha256.slice(0, 12)}...`
+            : `${store.location}: ${name}@${record.version} has a register event but no version row (mlops_versions): edited by hand?`,
+        });
+    }
+  }
+  for (const folder of stored) {
     if (state.versions.has(folder.version)) continue;
     if (folder.pending) {
       problems.push({
@@ -137,9 +154,10 @@ async function leftoverProblems(store: RegistryStore, name: string, state: Model
         problem: 'unregistered_folder',
         severity: 'error',
         message:
+          folder.detail ??
           `${folder.path} holds ${folder.complete ? 'a complete version (model.onnx and version.json)' : 'files'} but history.jsonl has no register event for it (was the history restored from an older backup?). ` +
-          'Nothing replaces it: new versions are numbered above it. To recover it, restore history.jsonl from a backup that records it; ' +
-          `or move the folder out of the registry and register its model.onnx again (its record is in version.json)`,
+            'Nothing replaces it: new versions are numbered above it. To recover it, restore history.jsonl from a backup that records it; ' +
+            `or move the folder out of the registry and register its model.onnx again (its record is in version.json)`,
       });
     }
   }

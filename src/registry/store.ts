@@ -14,6 +14,9 @@ export interface StoredFolder {
   pending: boolean;
   /** Holds the model file and version.json. */
   complete: boolean;
+  /** A database's version row: the blob it points at, and what verify says when no event records it. */
+  sha256?: string;
+  detail?: string;
 }
 
 /** What a store needs to find a version's bytes. */
@@ -81,6 +84,8 @@ export interface RegistryStore {
   migrate?(target?: number): Promise<{ from: number; to: number }>;
   /** Version folders present in storage, to find leftovers of interrupted registrations. */
   storedVersions(name: string): Promise<StoredFolder[]>;
+  /** storedVersions lists every version (a database's version rows), so a registered version missing from it is damage. */
+  readonly listsEveryVersion?: boolean;
   /** Folders of interrupted registers set aside (paths). */
   orphans(name: string): Promise<string[]>;
   /** Under the lock: move an unregistered version folder to the model's orphans; returns where. */

@@ -231,6 +231,10 @@ export const ERROR_CODES = {
   REGISTRY_PERMISSION_DENIED: registry(
     'the database role may not do this (a read-only role that registers or promotes)',
   ),
+  REGISTRY_SCHEMA_MISSING: registry(
+    "the connection's search_path names no schema that exists, so the registry has nowhere to live",
+  ),
+  REGISTRY_DATABASE_NOT_FOUND: registry('the database the registry URL names does not exist on the server'),
   REGISTRY_SCHEMA_OLD: registry('the database holds an older registry schema: run mlops registry migrate'),
   REGISTRY_SCHEMA_NEWER: registry('the database was written by a newer mlops; this one does not change it'),
   REGISTRY_TIMEOUT: registry('a PostgreSQL statement or lock wait timed out; nothing was changed'),

@@ -183,9 +183,15 @@ test('copying onto itself is refused', async () => {
   const folder = tempDir();
   await assert.rejects(copyRegistry({ from: folder, to: `${folder}/./` }), { code: 'REGISTRY_COPY_SAME' });
   const db = await pg.freshDatabase();
+  await buildRegistry(folder);
+  await copyRegistry({ from: folder, to: db.url });
   await assert.rejects(copyRegistry({ from: db.url, to: db.url.replace(/^postgres:/, 'postgresql:') }), {
     code: 'REGISTRY_COPY_SAME',
     message: /^`from` and `to` are the same registry \(postgres:\/\/postgres@127\.0\.0\.1:\d+\/\w+\)$/,
+  });
+  // Known by the id the database records, not by the URL: another host name for the same server.
+  await assert.rejects(copyRegistry({ from: db.url, to: db.url.replace('127.0.0.1', 'localhost') }), {
+    code: 'REGISTRY_COPY_SAME',
   });
 });
 

@@ -34,7 +34,7 @@ async function grantReadOnly(db: string): Promise<void> {
 function assertDenied(r: { status: number | null; stdout: string; stderr: string }, what: string): void {
   assert.equal(r.status, 2, `${what}: ${r.stderr}`);
   assert.match(r.stderr, /error: permission denied: role "reader_\d+" may not do this/, what);
-  assert.match(r.stderr, /hint: .*writer role; see docs\/team-registry\.md/, what);
+  assert.match(r.stderr, /hint: .*(writer role; see|the owner: see) docs\/team-registry\.md/, what);
   assert.doesNotMatch(r.stderr, STACK, what);
   assert.ok(!`${r.stdout}${r.stderr}`.includes(READER_PASSWORD), `${what}: no password`);
 }

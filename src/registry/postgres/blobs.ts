@@ -21,13 +21,19 @@ export async function uploadBlob(
   db: Queryable,
   file: string,
   expected: { sha256: string; sizeBytes: number },
+  lockTimeout: number,
 ): Promise<{ uploaded: boolean }> {
   const chunks = Math.ceil(expected.sizeBytes / CHUNK_BYTES);
+  // The same bytes being uploaded by another transaction make this insert wait for that whole
+  // upload: not a lock to give up on after lock_timeout (that transaction's own statement and
+  // idle timeouts bound the wait).
+  await db.query(`SET LOCAL lock_timeout = 0`);
   const inserted = await db.query(
     `INSERT INTO mlops_blobs (sha256, size_bytes, chunk_bytes, chunks) VALUES ($1, $2, $3, $4)
      ON CONFLICT (sha256) DO NOTHING RETURNING sha256`,
     [expected.sha256, expected.sizeBytes, CHUNK_BYTES, chunks],
   );
+  await db.query(`SELECT set_config('lock_timeout', $1, true)`, [`${lockTimeout}ms`]);
   if (inserted.rowCount === 0) return { uploaded: false };
   const hash = createHash('sha256');
   const handle = await open(file, 'r');

@@ -11,6 +11,9 @@ import path from 'node:path';
 import { MlopsError } from '../../util/errors.js';
 import { redactUrl } from '../location.js';
 
+/** Stands for the empty host of `user@/db` while the URL is parsed. */
+const EMPTY_HOST = 'mlops-empty-host.invalid';
+
 export type SslMode = 'disable' | 'allow' | 'prefer' | 'require' | 'verify-ca' | 'verify-full';
 const SSL_MODES: SslMode[] = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'];
 
@@ -37,31 +40,47 @@ function urlError(url: string, why: string): MlopsError {
 
 export function connectionSettings(url: string, env: NodeJS.ProcessEnv = process.env): ConnectionSettings {
   let parsed: URL;
+  // libpq allows user info before an empty host (`postgres://user@/db?host=/run/postgresql`); WHATWG URLs do not.
+  const emptyHost = /^postgres(ql)?:\/\/[^/?#]*@\//i.test(url);
   try {
-    parsed = new URL(url);
+    parsed = new URL(emptyHost ? url.replace(/@\//, `@${EMPTY_HOST}/`) : url);
   } catch {
-    throw urlError(url, 'not a valid URL');
+    throw urlError(
+      url,
+      'not a valid URL (a password holding / # ? % @ or : must be %-encoded, e.g. / as %2F; or leave it out and use PGPASSWORD or ~/.pgpass)',
+    );
   }
   const q = parsed.searchParams;
-  const decode = (s: string) => {
+  const decode = (s: string, part: string) => {
     try {
       return decodeURIComponent(s);
     } catch {
-      throw urlError(url, `"${s}" has a bad %-escape`);
+      // Never quote the part: it may be the password.
+      throw urlError(
+        url,
+        `the ${part} has a bad %-escape (a % must be followed by two hex digits; write % itself as %25)`,
+      );
     }
   };
-  const host = q.get('host') || decode(parsed.hostname) || env.PGHOST || 'localhost';
+  const hostname = parsed.hostname === EMPTY_HOST ? '' : decode(parsed.hostname, 'host');
+  const host = q.get('host') || hostname || env.PGHOST || 'localhost';
   const portText = parsed.port || q.get('port') || env.PGPORT || '5432';
   const port = Number(portText);
   if (!Number.isInteger(port) || port < 1 || port > 65535)
     throw urlError(url, `port "${portText}" is not a port number`);
-  const user = decode(parsed.username) || q.get('user') || env.PGUSER || os.userInfo().username;
-  const database = decode(parsed.pathname.replace(/^\//, '')) || q.get('dbname') || env.PGDATABASE || user;
+  const user = decode(parsed.username, 'user name') || q.get('user') || env.PGUSER || os.userInfo().username;
+  const database =
+    decode(parsed.pathname.replace(/^\//, ''), 'database name') || q.get('dbname') || env.PGDATABASE || user;
   const sslText = (q.get('sslmode') || env.PGSSLMODE || 'prefer').toLowerCase();
-  if (!SSL_MODES.includes(sslText as SslMode))
-    throw urlError(url, `sslmode "${sslText}" is not one of ${SSL_MODES.join(', ')}`);
+  if (!SSL_MODES.includes(sslText as SslMode)) {
+    const from = q.get('sslmode') ? 'its sslmode' : 'PGSSLMODE';
+    throw urlError(url, `${from} "${sslText}" is not one of ${SSL_MODES.join(', ')}`);
+  }
   const password =
-    decode(parsed.password) || q.get('password') || env.PGPASSWORD || pgpassLookup(host, port, database, user, env);
+    decode(parsed.password, 'password') ||
+    q.get('password') ||
+    env.PGPASSWORD ||
+    pgpassLookup(host, port, database, user, env);
   const shownHost = host.includes(':') && !host.startsWith('/') ? `[${host}]` : host;
   return {
     host,
@@ -117,7 +136,16 @@ export function pgpassLookup(
 /** node-postgres's `ssl` option for a libpq sslmode; prefer/allow are tried with TLS first by the pool (pg-pool.ts). */
 export function tlsOptions(settings: ConnectionSettings): false | Record<string, unknown> {
   if (settings.sslMode === 'disable') return false;
-  const ca = settings.sslRootCert ? readFileSync(settings.sslRootCert, 'utf8') : undefined;
+  let ca: string | undefined;
+  try {
+    ca = settings.sslRootCert ? readFileSync(settings.sslRootCert, 'utf8') : undefined;
+  } catch (err) {
+    throw new MlopsError(
+      'REGISTRY_TLS_FAILED',
+      `cannot read the CA certificate ${settings.sslRootCert} (sslrootcert or PGSSLROOTCERT): ${(err as NodeJS.ErrnoException).code ?? err}`,
+      { hint: 'point sslrootcert (or PGSSLROOTCERT) at the PEM file of the CA that signed the server certificate' },
+    );
+  }
   switch (settings.sslMode) {
     case 'verify-full':
       return { rejectUnauthorized: true, ...(ca ? { ca } : {}) };

@@ -30,7 +30,9 @@ export function cacheRoot(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 export function cachedPath(record: StoredRecord, root = cacheRoot()): string {
-  const ext = path.extname(record.file) || '.onnx';
+  // Histories are checked when read (history-lines.ts); this is the last guard before a path is built.
+  if (!/^[0-9a-f]{64}$/.test(record.sha256)) throw new Error(`not a sha256: ${JSON.stringify(record.sha256)}`);
+  const ext = /^\.[A-Za-z0-9]{1,16}$/.test(path.extname(record.file)) ? path.extname(record.file) : '.onnx';
   return path.join(root, 'models', `${record.sha256}${ext}`);
 }
 

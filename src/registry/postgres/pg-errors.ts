@@ -94,7 +94,7 @@ export function pgError(err: unknown, settings: ConnectionSettings, doing: strin
         },
       );
     case '3D000':
-      return new MlopsError('REGISTRY_AUTH_FAILED', `${where}: ${said}`, {
+      return new MlopsError('REGISTRY_DATABASE_NOT_FOUND', `${where}: ${said}`, {
         hint: `create it (createdb ${settings.database}) or name another database in the registry URL`,
         cause: err,
       });
@@ -103,7 +103,34 @@ export function pgError(err: unknown, settings: ConnectionSettings, doing: strin
         'REGISTRY_PERMISSION_DENIED',
         `permission denied: role "${settings.user}" may not do this in the registry at ${settings.display} while ${doing} (${said})`,
         {
-          hint: 'registering, promoting and archiving need the writer role; see docs/team-registry.md for the grants',
+          hint: /schema|creat/i.test(doing + said)
+            ? 'creating or migrating the tables needs a role that may create in the schema (the owner: see docs/team-registry.md)'
+            : 'registering, promoting and archiving need the writer role; see docs/team-registry.md for the grants',
+          cause: err,
+        },
+      );
+    case '42704':
+    case '22023':
+      // Raised at login by a bad `options` (an unknown or malformed setting).
+      return new MlopsError('REGISTRY_URL_INVALID', `${where} refused a connection setting while ${doing}: ${said}`, {
+        hint: 'check `options` in the registry URL and PGOPTIONS (e.g. options=-csearch_path%3Dteam_a)',
+        cause: err,
+      });
+    case '3F000':
+      return new MlopsError('REGISTRY_SCHEMA_MISSING', `${where}: ${said} while ${doing}`, {
+        hint: 'create the schema, or fix search_path (options in the URL, PGOPTIONS, ALTER ROLE ... SET search_path)',
+        cause: err,
+      });
+    case '42P01':
+    case '42P07':
+    case '42723':
+    case '42710':
+      // A registry table dropped by hand, or tables that do not match the recorded schema version.
+      return new MlopsError(
+        'REGISTRY_CORRUPT',
+        `the registry at ${settings.display} does not have the tables its schema version says (${said}) while ${doing}`,
+        {
+          hint: 'its tables were changed by hand; restore the database from a backup (or mlops registry copy from one)',
           cause: err,
         },
       );

@@ -5,10 +5,9 @@
  * notified while it was away is lost.
  */
 import type { Client } from 'pg';
-import { tlsOptions } from './connection.js';
 import type { PgConnector } from './pg-connect.js';
 import { pgError } from './pg-errors.js';
-import { CHANGES_CHANNEL } from './schema.js';
+import { changesChannel } from './schema.js';
 
 /** How often an idle LISTEN connection checks that the server still answers. */
 const HEARTBEAT_MS = 15_000;
@@ -20,8 +19,11 @@ export async function listenForChanges(
   onError?: (err: unknown) => void,
 ): Promise<void> {
   const pg = await db.pg();
-  await db.pool(); // the TLS choice, and a clear error when the server is not there at all
-  const ssl = await db.chooseTls().catch(() => tlsOptions(db.settings));
+  // The TLS choice and the schema, and a clear error when the server is not there at all.
+  const session = await db.session().catch((err) => {
+    throw pgError(err, db.settings, 'connecting');
+  });
+  const channel = changesChannel(session.schema ?? '');
   // One listener on the signal for the whole watch (one per reconnect would pile up).
   const aborted = new Promise<'aborted'>((resolve) => {
     if (signal.aborted) resolve('aborted');
@@ -30,7 +32,7 @@ export async function listenForChanges(
   let delay = 250;
   while (!signal.aborted) {
     const client: Client = new pg.Client({
-      ...db.clientConfig(ssl),
+      ...db.clientConfig(session),
       statement_timeout: 0,
       query_timeout: HEARTBEAT_MS,
     });
@@ -47,9 +49,9 @@ export async function listenForChanges(
       // Ctrl-C is not kept waiting by a server that does not answer.
       if ((await Promise.race([client.connect(), aborted])) === 'aborted') return;
       client.on('notification', (n) => {
-        if (n.channel === CHANGES_CHANNEL && n.payload) onChange([n.payload]);
+        if (n.channel === channel && n.payload) onChange([n.payload]);
       });
-      if ((await Promise.race([client.query(`LISTEN ${CHANGES_CHANNEL}`), aborted])) === 'aborted') return;
+      if ((await Promise.race([client.query(`LISTEN ${channel}`), aborted])) === 'aborted') return;
       delay = 250;
       // Changes made while we were not listening (before the first LISTEN, or while
       // reconnecting) were not notified: have everything read again.

@@ -15,6 +15,7 @@ import { isMlopsError, MlopsError } from '../../util/errors.js';
 import { sha256File } from '../../util/hash.js';
 import type { RegistryStore, SchemaStatus, StagedFile, StoredFolder, StoredRecord } from '../store.js';
 import type { NewEvent, NewPolicyEvent, PolicyEvent, RegistryEvent, VersionRecord } from '../types.js';
+import { checkEvents } from '../history-lines.js';
 import { blobChunks, blobSha256 } from './blobs.js';
 import { type ConnectionSettings, connectionSettings } from './connection.js';
 import { cachedPath, ensureCached } from './model-cache.js';
@@ -125,6 +126,17 @@ export class PostgresStore implements RegistryStore {
       );
   }
 
+  /** The id recorded when the tables were made; null for an empty database. */
+  async registryId(): Promise<string | null> {
+    if (!(await this.initialized())) return null;
+    const rows = await this.q<{ value: string }>(
+      `SELECT value FROM mlops_meta WHERE key = 'registry_id'`,
+      [],
+      'reading the registry id',
+    );
+    return rows[0]?.value ?? null;
+  }
+
   async listModels(): Promise<string[]> {
     if (!(await this.initialized())) return [];
     const rows = await this.q<{ name: string }>(
@@ -142,7 +154,11 @@ export class PostgresStore implements RegistryStore {
       [name],
       `reading the history of ${name}`,
     );
-    return rows.map((r) => r.event);
+    // The same rules as a history file's lines: a row a hand (or a leaked writer role) made is damage, not a path.
+    return checkEvents<RegistryEvent>(
+      rows.map((r) => r.event),
+      `${this.location}#mlops_events/${name}`,
+    );
   }
 
   async readPolicyHistory(): Promise<PolicyEvent[]> {
@@ -152,7 +168,11 @@ export class PostgresStore implements RegistryStore {
       [],
       'reading the alias policies',
     );
-    return rows.map((r) => r.event);
+    return checkEvents<PolicyEvent>(
+      rows.map((r) => r.event),
+      `${this.location}#mlops_policy_events`,
+      'policies',
+    );
   }
 
   async withLock<T>(fn: () => Promise<T>, staged?: StagedFile): Promise<T> {
@@ -190,11 +210,7 @@ export class PostgresStore implements RegistryStore {
         `storing ${record.name}@${record.version}`,
       );
     } catch (err) {
-      if ((err as { code?: string }).code === '23505' || (isMlopsError(err) && /23505/.test(String(err.cause))))
-        throw new MlopsError('REGISTRY_CHANGED', `${record.name}@${record.version} already exists`, {
-          hint: 'nothing was registered; run the command again (it takes the next free number)',
-        });
-      throw err;
+      refuseRaced(err, `${record.name}@${record.version}`);
     }
     this.staged.delete(staged.id);
   }
@@ -213,7 +229,7 @@ export class PostgresStore implements RegistryStore {
         'INSERT INTO mlops_events (name, seq, type, at, event) VALUES ($1, $2, $3, $4, $5)',
         [name, event.seq, event.type, event.at, JSON.stringify(event)],
         `appending to the history of ${name}`,
-      );
+      ).catch((err) => refuseRaced(err, `event ${event.seq} of ${name}`));
     }
     return numbered;
   }
@@ -232,7 +248,7 @@ export class PostgresStore implements RegistryStore {
         'INSERT INTO mlops_policy_events (seq, event) VALUES ($1, $2)',
         [event.seq, JSON.stringify(event)],
         'recording the alias policy',
-      );
+      ).catch((err) => refuseRaced(err, `alias policy change ${event.seq}`));
     return numbered;
   }
 
@@ -260,9 +276,30 @@ export class PostgresStore implements RegistryStore {
     return { where: `blob ${record.sha256.slice(0, 12)}... in ${this.location}`, sha256 };
   }
 
-  /** A transaction leaves nothing behind: there are no stray folders to find, set aside or settle. */
-  async storedVersions(): Promise<StoredFolder[]> {
-    return [];
+  readonly listsEveryVersion = true;
+
+  /**
+   * The version rows. A transaction leaves no stray rows: one without a register event was
+   * made by hand (verify fails on it; register numbers above it, as above a stray folder).
+   */
+  async storedVersions(name: string): Promise<StoredFolder[]> {
+    if (!(await this.initialized())) return [];
+    const rows = await this.q<{ version: number; sha256: string }>(
+      'SELECT version, sha256 FROM mlops_versions WHERE name = $1 ORDER BY version',
+      [name],
+      `reading the versions of ${name}`,
+    );
+    return rows.map(({ version, sha256 }) => {
+      const where = `${this.location}#mlops_versions/${name}/${version}`;
+      return {
+        version,
+        path: where,
+        pending: false,
+        complete: true,
+        sha256,
+        detail: `${where} points at blob ${sha256.slice(0, 12)}... but no register event records ${name}@${version} (edited by hand?). New versions are numbered above it; restore the database from a backup to recover it`,
+      };
+    });
   }
 
   async orphans(): Promise<string[]> {
@@ -289,4 +326,18 @@ export class PostgresStore implements RegistryStore {
   async close(): Promise<void> {
     await this.db.close();
   }
+}
+
+/**
+ * A unique key taken by another writer: under the advisory lock this cannot happen
+ * unless a writer ignored the lock (an older client, a hand edit); nothing was written.
+ */
+function refuseRaced(err: unknown, what: string): never {
+  const cause = isMlopsError(err) ? err.cause : err;
+  if ((cause as { code?: string } | undefined)?.code === '23505')
+    throw new MlopsError('REGISTRY_CHANGED', `${what} was written by another writer at the same time`, {
+      hint: 'nothing was changed; run the command again',
+      cause: err,
+    });
+  throw err;
 }

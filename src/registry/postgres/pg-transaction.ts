@@ -12,7 +12,7 @@ import { MlopsError } from '../../util/errors.js';
 import { failpoint } from '../../util/failpoint.js';
 import type { StagedFile } from '../store.js';
 import { uploadBlob } from './blobs.js';
-import type { PgConnector } from './pg-connect.js';
+import { type PgConnector, serverTimeouts } from './pg-connect.js';
 import { isConnectionLoss, isRetryable, pgError } from './pg-errors.js';
 import { LOCK_NAMESPACE, WRITE_LOCK } from './schema.js';
 
@@ -31,8 +31,10 @@ export async function writeTransaction<T>(
     let broken: Error | undefined;
     let committing = false;
     try {
-      await client.query('BEGIN');
-      if (upload) await uploadBlob(client, upload.source, upload.staged);
+      // Each statement must see what committed before it, above all after the lock wait: a database
+      // or role whose default is REPEATABLE READ would take the snapshot before the lock.
+      await client.query('BEGIN ISOLATION LEVEL READ COMMITTED');
+      if (upload) await uploadBlob(client, upload.source, upload.staged, serverTimeouts().lock_timeout);
       await client.query('SELECT pg_advisory_xact_lock($1, $2)', [LOCK_NAMESPACE, WRITE_LOCK]);
       await failpoint('pg-after-lock');
       const result = await tx.run(client, fn);

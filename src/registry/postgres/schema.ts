@@ -10,6 +10,7 @@
  *   mlops_events         every model's history: (name, seq) -> the event as JSON, as history.jsonl holds it
  *   mlops_policy_events  the registry-wide alias policy history
  */
+import { createHash } from 'node:crypto';
 import type { PoolClient } from 'pg';
 import { MlopsError } from '../../util/errors.js';
 
@@ -18,8 +19,13 @@ export const CHUNK_BYTES = 1 << 20;
 export const LOCK_NAMESPACE = 0x6d6c6f70; // "mlop"
 export const WRITE_LOCK = 1;
 export const MIGRATE_LOCK = 2;
-/** LISTEN channel: a trigger notifies the model's name on every new event. */
-export const CHANGES_CHANNEL = 'mlops_registry_changes';
+/**
+ * LISTEN channel of the registry in `schema`: a trigger notifies the model's name on every
+ * new event. One channel per schema, so teams sharing a database do not hear each other.
+ */
+export function changesChannel(schema: string): string {
+  return `mlops_${createHash('md5').update(schema).digest('hex').slice(0, 16)}`;
+}
 
 const MIGRATIONS: string[] = [
   // 1: the tables.
@@ -52,11 +58,13 @@ const MIGRATIONS: string[] = [
      PRIMARY KEY (name, seq));
    CREATE TABLE mlops_policy_events (
      seq integer PRIMARY KEY CHECK (seq > 0),
-     event json NOT NULL);`,
+     event json NOT NULL);
+   -- Tells two registries apart whatever URL reaches them (registry copy refuses one onto itself).
+   INSERT INTO mlops_meta (key, value) VALUES ('registry_id', gen_random_uuid()::text);`,
   // 2: change notices for `registry watch` and `serve`, from the database itself, so every writer sends them.
   `CREATE FUNCTION mlops_notify_change() RETURNS trigger LANGUAGE plpgsql AS $$
    BEGIN
-     PERFORM pg_notify('${CHANGES_CHANNEL}', NEW.name);
+     PERFORM pg_notify('mlops_' || left(md5(TG_TABLE_SCHEMA), 16), NEW.name);
      RETURN NULL;
    END $$;
    CREATE TRIGGER mlops_events_notify AFTER INSERT ON mlops_events
@@ -71,8 +79,18 @@ type Queryable = Pick<PoolClient, 'query'>;
 
 /** 0 for a database without the registry's tables. */
 export async function schemaVersion(db: Queryable): Promise<number> {
-  const { rows } = await db.query<{ t: string | null }>(`SELECT to_regclass('mlops_meta')::text AS t`);
-  if (!rows[0].t) return 0;
+  const { rows } = await db.query<{ meta: string | null; events: string | null }>(
+    `SELECT to_regclass('mlops_meta')::text AS meta, to_regclass('mlops_events')::text AS events`,
+  );
+  if (!rows[0].meta) {
+    if (!rows[0].events) return 0;
+    // Tables without their schema version: never "empty", never initialized over.
+    throw new MlopsError(
+      'REGISTRY_CORRUPT',
+      "the registry's tables are there but mlops_meta, which records their schema version, is missing",
+      { hint: 'restore the database from a backup (or mlops registry copy from one); mlops does not guess a schema' },
+    );
+  }
   const meta = await db.query<{ value: string }>(`SELECT value FROM mlops_meta WHERE key = 'schema_version'`);
   return meta.rows.length ? Number(meta.rows[0].value) : 0;
 }
