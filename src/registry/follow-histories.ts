@@ -22,9 +22,7 @@ async function fingerprints(root: string): Promise<Map<string, string>> {
       if (info) seen.set(name, `${info.size}:${info.mtimeMs}`);
     }),
   );
-  // The policy history can gate nothing a watcher reports, but a changed one is reported as "any".
-  const policies = await stat(path.join(root, 'policies.jsonl')).catch(() => undefined);
-  if (policies) seen.set('', `${policies.size}:${policies.mtimeMs}`);
+  // policies.jsonl is not followed: a policy change moves no alias (the database store notifies none either).
   return seen;
 }
 
@@ -53,7 +51,7 @@ export async function followHistories(
     if (signal.aborted) return;
     try {
       const now = await fingerprints(root);
-      const changed = [...now].filter(([name, print]) => name !== '' && last.get(name) !== print).map(([n]) => n);
+      const changed = [...now].filter(([name, print]) => last.get(name) !== print).map(([n]) => n);
       last = now;
       if (changed.length) onChange(changed);
     } catch (err) {

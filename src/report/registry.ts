@@ -221,7 +221,7 @@ export function renderVerify(result: VerifyResult, options: RenderOptions): stri
   const histories = result.problems.filter((p) => p.problem === 'damaged_history').length;
   const unregistered = result.problems.filter((p) => p.problem === 'unregistered_folder').length;
   const verdict = result.passed
-    ? `${paint(options, 'green', 'ok')}: ${result.checked} stored file${result.checked === 1 ? '' : 's'} match their sha256`
+    ? `${paint(options, 'green', 'ok')}: ${result.checked} stored file${result.checked === 1 ? ' matches its' : 's match their'} sha256`
     : `${paint(options, 'red', 'FAILED')}: ${[
         `${files} of ${result.checked} stored files are damaged or missing`,
         ...(histories ? [`${histories} model${histories === 1 ? '' : 's'} with a damaged history (not checked)`] : []),
