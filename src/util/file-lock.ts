@@ -1,8 +1,9 @@
 /**
  * A cross-process lock on a file, with stale-lock recovery.
  *
- * Acquire: create `<path>` with O_EXCL, holding the owner {host, boot, pidns,
- * pid} (see process-owner.ts), a token and the time.
+ * Acquire: create `<path>` exclusively (a hard link of a written temporary),
+ * holding the owner {host, boot, pidns, pid} (see process-owner.ts), a token
+ * and the time.
  * A lock is stale when its holder is a dead process in our pid namespace, or
  * when it was not refreshed for `staleMs`, whoever holds it (a live pid may be
  * a reused one; the holder may be in another namespace or host): holders keep
@@ -14,10 +15,19 @@
  * the same token, so a fresh lock taken meanwhile is never removed.
  */
 import { randomBytes } from 'node:crypto';
-import { open, readFile, stat, unlink } from 'node:fs/promises';
+import { link, open, readFile, stat, unlink, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { MlopsError } from './errors.js';
 import { failpoint } from './failpoint.js';
-import { currentOwner, isAbandoned, ownerLiveness, startHeartbeat, type ProcessOwner } from './process-owner.js';
+import { removeStaleTemps } from './fs-atomic.js';
+import {
+  currentOwner,
+  isAbandoned,
+  ownerLiveness,
+  ownerTag,
+  startHeartbeat,
+  type ProcessOwner,
+} from './process-owner.js';
 
 export interface LockOptions {
   /** Give up after this long (default 30 s, or MLOPS_LOCK_TIMEOUT_MS). */
@@ -35,7 +45,39 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/**
+ * Create `path` holding `content`, or return false when it exists. The content is
+ * written to a temporary file first and hard-linked into place, so a process killed
+ * at any moment never leaves an empty lock (which, holding no owner, could only be
+ * judged by its age: a minute of every writer waiting). File systems without hard
+ * links get O_EXCL and a write.
+ */
 async function createExclusive(path: string, content: string): Promise<boolean> {
+  const temp = join(
+    dirname(path),
+    `.${basename(path)}.tmp-${ownerTag()}-${process.pid}-${randomBytes(4).toString('hex')}`,
+  );
+  try {
+    await writeFile(temp, content, { flag: 'wx' });
+  } catch {
+    return createByOpen(path, content);
+  }
+  try {
+    await failpoint('lock-temp-written');
+    await link(temp, path);
+    return true;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return false;
+    if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP' || code === 'ENOSYS' || code === 'EXDEV')
+      return createByOpen(path, content);
+    throw err;
+  } finally {
+    await unlink(temp).catch(() => {});
+  }
+}
+
+async function createByOpen(path: string, content: string): Promise<boolean> {
   try {
     const handle = await open(path, 'wx');
     try {
@@ -106,6 +148,8 @@ export async function withFileLock<T>(
   const owner: LockOwner = { ...currentOwner(), token: randomBytes(8).toString('hex'), at: Date.now() };
   const deadline = Date.now() + timeoutMs;
   let delay = 2;
+  // The temporaries of writers killed between writing theirs and linking it.
+  await removeStaleTemps(path).catch(() => {});
   for (;;) {
     await failpoint('lock-create');
     if (await createExclusive(path, JSON.stringify(owner))) break;
