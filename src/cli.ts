@@ -12,6 +12,7 @@ import { argvWantsJson } from './cli/format.js';
 import { noteRunningCommand } from './cli/option-flags.js';
 import { interruptTaken } from './cli/interrupt.js';
 import { addRegistryCommands } from './cli/registry-commands.js';
+import { addServeCommand } from './cli/serve-command.js';
 import { addPredictCommand } from './cli/predict-command.js';
 import { addQuantizeCommand } from './cli/quantize-command.js';
 import { addDriftCommand } from './cli/drift-command.js';
@@ -52,6 +53,7 @@ export function buildProgram(): Command {
   addBenchCommand(program);
   addChecklistCommand(program);
   addRegistryCommands(program);
+  addServeCommand(program);
   return program;
 }
 

@@ -19,8 +19,8 @@ function leaves(cmd: Command, names: string[] = []): Array<{ names: string[]; cm
 
 /** What each command prints besides table and json. */
 const MORE: Record<string, string[]> = { drift: ['markdown', 'html'], checklist: ['junit', 'markdown'] };
-/** Commands that print no table: `registry watch` prints JSON lines only. */
-const ONLY: Record<string, string[]> = { 'registry watch': ['json'] };
+/** Commands that print no table: `registry watch` prints JSON lines only, `serve` only a JSON error when it cannot start. */
+const ONLY: Record<string, string[]> = { 'registry watch': ['json'], serve: ['json'] };
 
 test('every command has --format and --json (checklist init writes a file and has neither)', () => {
   const all = leaves(buildProgram()).filter((l) => l.names.join(' ') !== 'checklist init');

@@ -1,0 +1,169 @@
+/**
+ * Open Inference Protocol (KServe V2) datatypes <-> ONNX tensors. `data` is
+ * row-major, flat or nested; FP16 travels as numbers and is stored as its
+ * bits, BOOL as 0/1 bytes, BYTES as strings, as onnxruntime holds them.
+ */
+import type { ElementType } from '../onnx/data-types.js';
+import type { Tensor, TensorValues } from '../onnx/tensor.js';
+
+export type OipDatatype =
+  | 'BOOL'
+  | 'UINT8'
+  | 'UINT16'
+  | 'UINT32'
+  | 'UINT64'
+  | 'INT8'
+  | 'INT16'
+  | 'INT32'
+  | 'INT64'
+  | 'FP16'
+  | 'FP32'
+  | 'FP64'
+  | 'BYTES';
+
+const BY_ELEMENT: Partial<Record<ElementType, OipDatatype>> = {
+  bool: 'BOOL',
+  uint8: 'UINT8',
+  uint16: 'UINT16',
+  uint32: 'UINT32',
+  uint64: 'UINT64',
+  int8: 'INT8',
+  int16: 'INT16',
+  int32: 'INT32',
+  int64: 'INT64',
+  float16: 'FP16',
+  float32: 'FP32',
+  float64: 'FP64',
+  string: 'BYTES',
+};
+
+export function oipDatatype(type: ElementType): OipDatatype | undefined {
+  return BY_ELEMENT[type];
+}
+
+/** Why a request's tensor cannot be built: the message names the input. */
+export class BadTensor extends Error {}
+
+function flatten(data: unknown, out: unknown[]): void {
+  if (Array.isArray(data)) for (const d of data) flatten(d, out);
+  else out.push(data);
+}
+
+/** float32 -> IEEE half bits (round to nearest even), for FP16 inputs. */
+function toHalf(value: number): number {
+  const f = new Float32Array([value]);
+  const x = new Uint32Array(f.buffer)[0];
+  const sign = (x >>> 16) & 0x8000;
+  const exp = (x >>> 23) & 0xff;
+  let mant = x & 0x7fffff;
+  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
+  let e = exp - 127 + 15;
+  if (e >= 0x1f) return sign | 0x7c00;
+  if (e <= 0) {
+    if (e < -10) return sign;
+    mant |= 0x800000;
+    const shift = 14 - e;
+    let half = mant >> shift;
+    if ((mant >> (shift - 1)) & 1 && (mant & ((1 << (shift - 1)) - 1) || half & 1)) half++;
+    return sign | half;
+  }
+  let half = (e << 10) | (mant >> 13);
+  if (mant & 0x1000 && (mant & 0xfff || half & 1)) half++;
+  if ((half & 0x7c00) === 0x7c00 && e < 0x1f) e = 0x1f;
+  return sign | half;
+}
+
+function fromHalf(bits: number): number {
+  const sign = bits & 0x8000 ? -1 : 1;
+  const exp = (bits >> 10) & 0x1f;
+  const mant = bits & 0x3ff;
+  if (exp === 0) return sign * mant * 2 ** -24;
+  if (exp === 0x1f) return mant ? Number.NaN : sign * Number.POSITIVE_INFINITY;
+  return sign * (1 + mant / 1024) * 2 ** (exp - 15);
+}
+
+/** A request input's values as a tensor of `type` and `shape`; throws BadTensor naming `name`. */
+export function toTensor(name: string, type: ElementType, shape: number[], data: unknown): Tensor {
+  const values: unknown[] = [];
+  flatten(data, values);
+  const count = shape.reduce((a, b) => a * b, 1);
+  if (values.length !== count)
+    throw new BadTensor(
+      `input "${name}": shape [${shape.join(', ')}] holds ${count} values, "data" has ${values.length}`,
+    );
+  const numbers = () =>
+    values.map((v, i) => {
+      if (typeof v === 'number' && Number.isFinite(v)) return v;
+      if (typeof v === 'boolean') return Number(v);
+      throw new BadTensor(`input "${name}": value ${i} is ${JSON.stringify(v)}, not a finite number`);
+    });
+  const integers = (min: number, max: number) =>
+    numbers().map((v, i) => {
+      if (!Number.isInteger(v) || v < min || v > max)
+        throw new BadTensor(`input "${name}": value ${i} (${v}) is not an integer in [${min}, ${max}]`);
+      return v;
+    });
+  let out: TensorValues;
+  switch (type) {
+    case 'float32':
+      out = Float32Array.from(numbers());
+      break;
+    case 'float64':
+      out = Float64Array.from(numbers());
+      break;
+    case 'float16':
+      out = Uint16Array.from(numbers(), toHalf);
+      break;
+    case 'bool':
+      out = Uint8Array.from(values, (v, i) => {
+        if (v === true || v === 1) return 1;
+        if (v === false || v === 0) return 0;
+        throw new BadTensor(`input "${name}": value ${i} is ${JSON.stringify(v)}, not a boolean`);
+      });
+      break;
+    case 'int8':
+      out = Int8Array.from(integers(-128, 127));
+      break;
+    case 'uint8':
+      out = Uint8Array.from(integers(0, 255));
+      break;
+    case 'int16':
+      out = Int16Array.from(integers(-32768, 32767));
+      break;
+    case 'uint16':
+      out = Uint16Array.from(integers(0, 65535));
+      break;
+    case 'int32':
+      out = Int32Array.from(integers(-(2 ** 31), 2 ** 31 - 1));
+      break;
+    case 'uint32':
+      out = Uint32Array.from(integers(0, 2 ** 32 - 1));
+      break;
+    case 'int64':
+      out = BigInt64Array.from(integers(Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER), (v) => BigInt(v));
+      break;
+    case 'uint64':
+      out = BigUint64Array.from(integers(0, Number.MAX_SAFE_INTEGER), (v) => BigInt(v));
+      break;
+    case 'string':
+      out = values.map((v, i) => {
+        if (typeof v !== 'string')
+          throw new BadTensor(`input "${name}": value ${i} is ${JSON.stringify(v)}, not a string`);
+        return v;
+      });
+      break;
+    default:
+      throw new BadTensor(`input "${name}" has type ${type}, which the protocol cannot carry`);
+  }
+  return { name, type, dims: shape, data: out };
+}
+
+/** A tensor's values as JSON numbers, booleans or strings (flat, row-major). */
+export function tensorData(t: Tensor): Array<number | boolean | string> {
+  const d = t.data;
+  if (Array.isArray(d)) return d;
+  if (t.type === 'bool') return Array.from(d as Uint8Array, (v) => v !== 0);
+  if (t.type === 'float16') return Array.from(d as Uint16Array, fromHalf);
+  if (d instanceof BigInt64Array || d instanceof BigUint64Array) return Array.from(d, (v) => Number(v));
+  return Array.from(d as ArrayLike<number>);
+}

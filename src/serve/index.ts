@@ -1,0 +1,105 @@
+/**
+ * `serve(options)`: load every model (a registry reference or a file), start
+ * the HTTP server, and return a handle to stop it. The library never prints:
+ * request lines and notes go to `log`.
+ */
+import { availableCores } from '../runtime/cores.js';
+import { MlopsError } from '../util/errors.js';
+import { loadVersion, ServedModel } from './served-model.js';
+import { startServer } from './server.js';
+
+export interface ServeOptions {
+  /** Registry references (fraud@production) or .onnx files. */
+  models: string[];
+  /** Names in URLs, one per model (default: the registry name, or the file's base name). */
+  names?: string[];
+  registry?: string;
+  host?: string;
+  port?: number;
+  maxBatchRows?: number;
+  maxQueueDelayMs?: number;
+  maxQueueRows?: number;
+  instances?: number;
+  threads?: number;
+  maxBodyBytes?: number;
+  timeoutMs?: number;
+  token?: string;
+  version?: string;
+  log?: (line: Record<string, unknown>) => void;
+}
+
+export interface ServeHandle {
+  url: string;
+  port: number;
+  models: ServedModel[];
+  /** Drain (readiness 503, accepted requests finish within `drainMs`), then release the models. */
+  close(drainMs?: number): Promise<void>;
+}
+
+export async function serve(options: ServeOptions): Promise<ServeHandle> {
+  if (!options.models.length)
+    throw new MlopsError('OPTION_MISSING', 'serve needs at least one model (a registry reference or an .onnx file)');
+  if (options.names && options.names.length !== options.models.length)
+    throw new MlopsError(
+      'OPTION_INVALID',
+      `\`names\` gives ${options.names.length} name(s) for ${options.models.length} model(s): give one per model, in order`,
+    );
+  const cores = availableCores();
+  const modelOptions = {
+    registry: options.registry,
+    instances: options.instances ?? Math.min(2, cores),
+    threads: options.threads ?? Math.max(1, Math.floor(cores / Math.min(2, cores))),
+    batcher: {
+      maxBatchRows: options.maxBatchRows ?? 64,
+      maxQueueDelayMs: options.maxQueueDelayMs ?? 2,
+      maxQueueRows: options.maxQueueRows ?? 4096,
+    },
+  };
+  const models: ServedModel[] = [];
+  try {
+    for (const [i, ref] of options.models.entries()) {
+      const live = await loadVersion(ref, modelOptions);
+      const name = options.names?.[i] ?? live.name;
+      if (models.some((m) => m.name === name))
+        throw new MlopsError('OPTION_INVALID', `two models would be served as "${name}"`, {
+          hint: 'give each its own name with `names`',
+        });
+      models.push(new ServedModel(name, ref, live));
+    }
+  } catch (err) {
+    await Promise.all(models.map((m) => m.close()));
+    throw err;
+  }
+  const server = await startServer(models, {
+    host: options.host ?? '127.0.0.1',
+    port: options.port ?? 8080,
+    maxBodyBytes: options.maxBodyBytes ?? 64 * 1024 * 1024,
+    timeoutMs: options.timeoutMs ?? 30_000,
+    token: options.token,
+    version: options.version ?? '0',
+    log: options.log ?? (() => {}),
+  }).catch(async (err: NodeJS.ErrnoException) => {
+    await Promise.all(models.map((m) => m.close()));
+    if (err.code === 'EADDRINUSE' || err.code === 'EACCES' || err.code === 'EADDRNOTAVAIL')
+      throw new MlopsError(
+        'OPTION_INVALID',
+        `cannot listen on ${options.host ?? '127.0.0.1'}:${options.port ?? 8080}: ${err.code}`,
+        {
+          hint:
+            err.code === 'EADDRINUSE'
+              ? 'another process listens there: choose another `port`'
+              : 'choose another `host` or `port`',
+        },
+      );
+    throw err;
+  });
+  return {
+    url: server.url,
+    port: server.port,
+    models,
+    async close(drainMs = 30_000) {
+      await server.close(drainMs);
+      await Promise.all(models.map((m) => m.close()));
+    },
+  };
+}

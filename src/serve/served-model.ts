@@ -1,0 +1,98 @@
+/**
+ * One model the server answers for: a registry reference or a file, loaded
+ * through models/ (sha256-checked), compiled in worker threads (inference
+ * never runs on the event loop), with its batcher. `swap` replaces the live
+ * version atomically: requests already holding the old one finish on it.
+ */
+import path from 'node:path';
+import { loadModel } from '../models/load-model.js';
+import type { ValueSignature } from '../onnx/graph.js';
+import { stripZipMap, type ZipMapRewrite } from '../onnx/zipmap.js';
+import { type ModelSignature, prepareModel } from '../runtime/session.js';
+import { type Runner, workerRunner } from '../runtime/worker-session.js';
+import { Batcher, type BatcherOptions } from './batcher.js';
+
+export interface LiveVersion {
+  /** The registry version, or null for a file. */
+  modelVersion: number | null;
+  sha256: string;
+  signature: ModelSignature;
+  zipmaps: ZipMapRewrite[];
+  batcher: Batcher;
+  runners: Runner[];
+  loadedAt: Date;
+  loadMs: number;
+}
+
+export interface ServeModelOptions {
+  /** Registry folder or postgres:// URL for references. */
+  registry?: string;
+  /** Inference workers per model, each with `threads` onnxruntime threads. */
+  instances: number;
+  threads: number;
+  batcher: Omit<BatcherOptions, 'batching'>;
+}
+
+/** The name a model is served under: the registry name, or a file's base name without .onnx. */
+export function servedName(ref: string, registryName: string | undefined): string {
+  return registryName ?? path.basename(ref).replace(/\.onnx$/i, '');
+}
+
+/** A first axis the batcher may join rows along: free in every input and tensor output. */
+function freeFirstAxis(values: ValueSignature[]): boolean {
+  return values.every((v) => v.shape !== null && v.shape.length > 0 && typeof v.shape[0] !== 'number');
+}
+
+export async function loadVersion(ref: string, options: ServeModelOptions): Promise<LiveVersion & { name: string }> {
+  const started = performance.now();
+  const loaded = await loadModel(ref, { registry: options.registry });
+  let zipmaps: ZipMapRewrite[] = [];
+  const prepared = await prepareModel(loaded, { transform: (m) => (zipmaps = stripZipMap(m)) });
+  const runners = await Promise.all(
+    Array.from({ length: options.instances }, () => workerRunner(prepared, options.threads)),
+  );
+  const { signature } = prepared;
+  const fetch = signature.tensorOutputs.map((o) => o.name);
+  const batching = freeFirstAxis(signature.inputs) && freeFirstAxis(signature.tensorOutputs);
+  const batcher = new Batcher(runners, fetch, { ...options.batcher, batching });
+  return {
+    name: servedName(ref, loaded.registry?.name),
+    modelVersion: loaded.registry?.model_version ?? null,
+    sha256: loaded.sha256,
+    signature,
+    zipmaps,
+    batcher,
+    runners,
+    loadedAt: new Date(),
+    loadMs: performance.now() - started,
+  };
+}
+
+export class ServedModel {
+  private live: LiveVersion;
+
+  constructor(
+    readonly name: string,
+    readonly ref: string,
+    first: LiveVersion,
+  ) {
+    this.live = first;
+  }
+
+  get current(): LiveVersion {
+    return this.live;
+  }
+
+  /** Make `next` the version new requests get; the old one is released once its requests are answered. */
+  async swap(next: LiveVersion): Promise<LiveVersion> {
+    const old = this.live;
+    this.live = next;
+    while (old.batcher.pending > 0) await new Promise((r) => setTimeout(r, 10));
+    await Promise.all(old.runners.map((r) => r.release()));
+    return old;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.live.runners.map((r) => r.release()));
+  }
+}

@@ -1,0 +1,146 @@
+/**
+ * `mlops serve`: an HTTP server over node:http for one or more models. The
+ * event loop only parses, routes and answers; inference runs in worker
+ * threads behind each model's batcher, so health checks keep answering at
+ * full load. No admin endpoints.
+ */
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { errorMessage, isMlopsError } from '../util/errors.js';
+import { HttpError, parseJson, readBody, sendJson } from './http-util.js';
+import { checkVersion, infer, modelMetadata } from './oip.js';
+import type { ServedModel } from './served-model.js';
+
+export interface ServerOptions {
+  host: string;
+  port: number;
+  maxBodyBytes: number;
+  /** Per-request deadline (504 after it). */
+  timeoutMs: number;
+  /** Bearer token every endpoint but health needs; none: open. */
+  token?: string;
+  version: string;
+  /** One JSON line per request (the CLI writes it to stderr). */
+  log: (line: Record<string, unknown>) => void;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  /** Readiness to 503 at once, stop accepting, let accepted requests finish (up to `drainMs`). */
+  close(drainMs: number): Promise<void>;
+}
+
+const OIP_MODEL = /^\/v2\/models\/([^/]+)(?:\/versions\/([^/]+))?(\/ready|\/infer)?$/;
+const OPEN = new Set(['/v2/health/live', '/v2/health/ready', '/ping', '/health']);
+
+function sameToken(given: string, expected: string): boolean {
+  // Equal-length digests: the comparison time says nothing about the token.
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
+}
+
+export async function startServer(models: ServedModel[], options: ServerOptions): Promise<RunningServer> {
+  const byName = new Map(models.map((m) => [m.name, m]));
+  let draining = false;
+  let inFlight = 0;
+
+  const route = async (req: IncomingMessage, res: ServerResponse, log: Record<string, unknown>): Promise<void> => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const p = url.pathname.replace(/\/+$/, '') || '/';
+    if (options.token && !OPEN.has(p)) {
+      const auth = req.headers.authorization ?? '';
+      const given = /^Bearer (.+)$/i.exec(auth)?.[1] ?? '';
+      if (!given || !sameToken(given, options.token))
+        throw new HttpError(401, 'a valid bearer token is required (Authorization: Bearer <token>)', {
+          'www-authenticate': 'Bearer',
+        });
+    }
+    if (p === '/v2/health/live') return sendJson(res, 200, { live: true });
+    if (p === '/v2/health/ready' || p === '/ping' || p === '/health') {
+      if (draining) throw new HttpError(503, 'shutting down');
+      return p.startsWith('/v2') ? sendJson(res, 200, { ready: true }) : sendJson(res, 200, {});
+    }
+    if (p === '/v2') return sendJson(res, 200, { name: 'mlops', version: options.version, extensions: [] });
+    if (p === '/version') return sendJson(res, 200, { version: options.version });
+    const m = OIP_MODEL.exec(p);
+    if (!m) throw new HttpError(404, `no endpoint ${p} (the Open Inference Protocol paths are under /v2)`);
+    const model = byName.get(decodeURIComponent(m[1]));
+    if (!model)
+      throw new HttpError(
+        404,
+        `no model "${decodeURIComponent(m[1])}" is served here (serving: ${[...byName.keys()].join(', ')})`,
+      );
+    const version = m[2] === undefined ? undefined : decodeURIComponent(m[2]);
+    checkVersion(model, version);
+    log.model = model.name;
+    log.model_version = model.current.modelVersion;
+    if (m[3] === '/infer') {
+      if (req.method !== 'POST') throw new HttpError(405, 'infer takes POST', { allow: 'POST' });
+      if (draining) throw new HttpError(503, 'shutting down', { 'retry-after': '1' });
+      const body = parseJson(await readBody(req, options.maxBodyBytes));
+      const answer = await withDeadline(infer(model, body), options.timeoutMs);
+      log.model_version = answer.live.modelVersion;
+      log.rows = answer.timing.batchRows;
+      return sendJson(res, 200, answer.doc);
+    }
+    if (req.method !== 'GET') throw new HttpError(405, `${p} takes GET`, { allow: 'GET' });
+    if (m[3] === '/ready') return sendJson(res, 200, { name: model.name, ready: !draining });
+    return sendJson(res, 200, modelMetadata(model));
+  };
+
+  const server: Server = createServer((req, res) => {
+    inFlight++;
+    const started = performance.now();
+    const log: Record<string, unknown> = {
+      request_id: (req.headers['x-request-id'] as string | undefined) ?? randomBytes(8).toString('hex'),
+      method: req.method,
+      path: req.url,
+    };
+    route(req, res, log)
+      .catch((err) => {
+        const status = err instanceof HttpError ? err.status : isMlopsError(err) ? 400 : 500;
+        const message =
+          err instanceof HttpError || isMlopsError(err) ? err.message : `internal error: ${errorMessage(err)}`;
+        log.error = message;
+        if (!res.headersSent) sendJson(res, status, { error: message }, err instanceof HttpError ? err.headers : {});
+        else res.destroy();
+      })
+      .finally(() => {
+        inFlight--;
+        options.log({
+          ...log,
+          status: res.statusCode,
+          latency_ms: Math.round((performance.now() - started) * 100) / 100,
+        });
+      });
+  });
+  server.keepAliveTimeout = 5_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = options.host.includes(':') ? `[${options.host}]` : options.host;
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    async close(drainMs: number) {
+      draining = true;
+      server.close();
+      const deadline = Date.now() + drainMs;
+      while (inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      server.closeAllConnections();
+    },
+  };
+}
+
+function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new HttpError(504, `no answer within ${ms} ms (--timeout)`)), ms);
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
