@@ -4,9 +4,11 @@ import { benchRegistry } from './registry.js';
 import { benchRegistryPostgres } from './registry-postgres.js';
 import { benchQuantize } from './quantize.js';
 import { benchDrift } from './drift.js';
+import { benchServe } from './serve.js';
 
 await benchPredict();
 await benchRegistry();
 await benchRegistryPostgres();
 await benchQuantize();
 await benchDrift();
+await benchServe();
