@@ -3,8 +3,9 @@
  * against the MLP 30-256-256-2 fixture. In one run: the FastAPI + onnxruntime baseline
  * (bench/baseline_serve.py), mlops with batching on and off, one connection (latency when
  * idle), a promotion under load (a reload: failed requests), SIGTERM under load.
- * BENCH_SERVE_SECONDS sets each scenario's length (default 10). autocannon's percentiles are whole
- * milliseconds, so one connection is also given as a mean.
+ * BENCH_SERVE_SECONDS sets each scenario's length (default 10). autocannon records whole
+ * milliseconds, which says nothing at one connection: the mean is Little's law instead
+ * (connections / throughput, the client's time included).
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -41,7 +42,7 @@ async function measure(url: string, body: string, connections: number, seconds =
   const total = r['2xx'] + r.non2xx;
   return {
     rps: total / r.duration,
-    mean: r.latency.average,
+    mean: (connections * 1000) / (total / r.duration),
     p50: r.latency.p50,
     p99: r.latency.p99,
     errors: r.errors + r.non2xx,
