@@ -111,7 +111,7 @@ export async function benchServe(): Promise<void> {
   const oipBody = JSON.stringify({ inputs: [{ name: 'input', shape: [1, 30], datatype: 'FP32', data: row }] });
   const cores = os.availableParallelism();
   console.log(
-    `serve: autocannon, ${CONNECTIONS} connections, ${SECONDS} s per scenario, one row per request, MLP 30-256-256-2, ${cores} cores, load generator on the same machine`,
+    `serve (load average ${os.loadavg()[0].toFixed(1)} at the start): autocannon, ${CONNECTIONS} connections, ${SECONDS} s per scenario, one row per request, MLP 30-256-256-2, ${cores} cores, load generator on the same machine`,
   );
   try {
     let base: Figures | undefined;
@@ -167,6 +167,13 @@ export async function benchServe(): Promise<void> {
     );
   } finally {
     rmSync(dir, { recursive: true, force: true });
+    // Other work on the machine takes cores from both sides: say how busy it was.
+    console.log(
+      `  load average at the end: ${os
+        .loadavg()
+        .map((l) => l.toFixed(1))
+        .join(', ')} (1, 5, 15 min; ${cores} cores)`,
+    );
   }
 }
 
