@@ -146,7 +146,7 @@ export async function benchServe(): Promise<void> {
       return { loaded, idle };
     });
     console.log(
-      `  batching on / off: ${(on.loaded.rps / off.loaded.rps).toFixed(2)}x the throughput, p99 ${on.loaded.p99.toFixed(1)} vs ${off.loaded.p99.toFixed(1)} ms; idle mean ${on.idle.mean.toFixed(2)} vs ${off.idle.mean.toFixed(2)} ms (no penalty when idle)`,
+      `  batching on / off: ${(on.loaded.rps / off.loaded.rps).toFixed(2)}x the throughput, p99 ${on.loaded.p99.toFixed(1)} vs ${off.loaded.p99.toFixed(1)} ms; idle mean ${on.idle.mean.toFixed(2)} vs ${off.idle.mean.toFixed(2)} ms (${on.idle.mean <= off.idle.mean ? 'no penalty when idle' : `+${(on.idle.mean - off.idle.mean).toFixed(2)} ms with batching on when idle`})`,
     );
     if (base && baseIdle)
       console.log(
