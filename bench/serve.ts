@@ -63,9 +63,10 @@ async function withMlops<T>(args: string[], dir: string, work: (s: Running) => P
   }
 }
 
-async function currentVersion(url: string): Promise<string> {
-  const doc = (await (await fetch(`${url}/v2/models/mlp`)).json()) as { versions?: string[] };
-  return doc.versions?.[0] ?? '';
+/** The version that answers an infer request: what a client sees, whatever the metadata lists. */
+async function answeringVersion(url: string, body: string): Promise<string> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  return ((await res.json()) as { model_version?: string }).model_version ?? '';
 }
 
 /** Promote version 2 half-way through a run on a folder registry; failed requests should be 0. */
@@ -87,7 +88,7 @@ async function reloadUnderLoad(dir: string, oipBody: string): Promise<void> {
       await promote({ registry, ref: 'mlp@2', to: 'production' });
       const deadline = at + (SECONDS * 1000) / 2 - 200;
       while (performance.now() < deadline) {
-        if ((await currentVersion(s.url)) === '2') {
+        if ((await answeringVersion(url, oipBody)) === '2') {
           reloadMs = performance.now() - at;
           return;
         }
@@ -97,7 +98,9 @@ async function reloadUnderLoad(dir: string, oipBody: string): Promise<void> {
     const f = await measure(url, oipBody, CONNECTIONS);
     await promoted;
     if (reloadMs === undefined) {
-      console.log('  reload under load: skipped (this build of mlops serve does not reload when an alias moves)');
+      console.log(
+        `  reload under load: skipped (version 1 still answered ${(SECONDS / 2 - 0.2).toFixed(1)} s after the promotion: this build of mlops serve does not reload when an alias moves)`,
+      );
       return;
     }
     console.log(line(`reload under load (v1 -> v2 after ${(reloadMs / 1000).toFixed(2)} s)`, f));
