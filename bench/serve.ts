@@ -70,7 +70,7 @@ async function answeringVersion(url: string, body: string): Promise<string> {
 }
 
 /** Promote version 2 half-way through a run on a folder registry; failed requests should be 0. */
-async function reloadUnderLoad(dir: string, oipBody: string): Promise<void> {
+export async function reloadUnderLoad(dir: string, oipBody: string): Promise<void> {
   const registry = path.join(dir, 'registry');
   // Version 2: the same network with another doc string, so its bytes and sha256 differ.
   const v2 = decodeModelBytes(readFileSync(MODEL));
