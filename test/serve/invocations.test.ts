@@ -250,3 +250,21 @@ test('concurrent requests share batches and each gets exactly its own rows back'
   const shared = lines.filter((l) => l.path === '/invocations' && Number(l.rows) > 1);
   assert.ok(shared.length > 0, 'some requests shared a batch');
 });
+
+test('with a token, /invocations needs it (401 without), while /ping stays open', async () => {
+  const handle = await serve({ models: [MLP], port: 0, token: 's3cret' });
+  servers.push(handle);
+  const row = Array.from({ length: 30 }, () => 0.25);
+  const body = JSON.stringify({ instances: [row] });
+  const headers = { 'content-type': 'application/json' };
+  const denied = await fetch(`${handle.url}/invocations`, { method: 'POST', headers, body });
+  assert.equal(denied.status, 401);
+  const ok = await fetch(`${handle.url}/invocations`, {
+    method: 'POST',
+    headers: { ...headers, authorization: 'Bearer s3cret' },
+    body,
+  });
+  assert.equal(ok.status, 200);
+  assert.equal(((await ok.json()) as { predictions: unknown[] }).predictions.length, 1);
+  assert.equal((await fetch(`${handle.url}/ping`)).status, 200);
+});
