@@ -166,11 +166,15 @@ export async function invoke(model: ServedModel, request: TableRequest | TensorR
   return { doc: { predictions: predictionRows(live, result.outputs, rows) }, live, batchRows: result.batchRows };
 }
 
-/** The headers naming the version that answered (a file has no version: its sha256 says which bytes). */
-export function answeredBy(model: ServedModel, live: LiveVersion): Record<string, string> {
+/**
+ * The headers naming the version that answered (a file has no version: its sha256 says which bytes),
+ * and whether MLflow `params` were ignored, so the client is told and not only the log.
+ */
+export function answeredBy(model: ServedModel, live: LiveVersion, paramsIgnored = false): Record<string, string> {
   return {
     'x-mlops-model-name': model.name,
     ...(live.modelVersion !== null ? { 'x-mlops-model-version': String(live.modelVersion) } : {}),
     'x-mlops-model-sha256': live.sha256,
+    ...(paramsIgnored ? { 'x-mlops-params-ignored': 'true' } : {}),
   };
 }

@@ -79,7 +79,7 @@ export async function startServer(models: ServedModel[], options: ServerOptions)
       const answer = await withDeadline(invoke(model, request), options.timeoutMs);
       log.model_version = answer.live.modelVersion;
       log.rows = answer.batchRows;
-      return sendJson(res, 200, answer.doc, answeredBy(model, answer.live));
+      return sendJson(res, 200, answer.doc, answeredBy(model, answer.live, request.paramsIgnored));
     }
     const m = OIP_MODEL.exec(p);
     if (!m) throw new HttpError(404, `no endpoint ${p} (the Open Inference Protocol paths are under /v2)`);

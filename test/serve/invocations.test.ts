@@ -91,6 +91,7 @@ test('MLP: every format answers what predict-batch writes for mlp.csv, value by 
     assert.deepEqual(r.body.predictions, want.slice(0, 50), format);
     assert.equal(r.headers.get('x-mlops-model-name'), 'mlp');
     assert.match(r.headers.get('x-mlops-model-sha256') ?? '', /^[0-9a-f]{64}$/);
+    assert.equal(r.headers.get('x-mlops-params-ignored'), format === 'params ignored' ? 'true' : null, format);
   }
   // Rows of the model's only input, as lists: instances, and inputs as a list or by input name.
   const rows = first.rows.map((r) => r.map(Number));
