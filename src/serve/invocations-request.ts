@@ -7,7 +7,8 @@
  * optional `params`), or `text/csv`. Anything else is 415, as in MLflow.
  */
 import { parse as parseCsv } from 'csv-parse/sync';
-import { checkHeader, checkLineEndings } from '../table/csv-head.js';
+import { checkHeader as checkCsvHeader, checkLineEndings } from '../table/csv-head.js';
+import { isMlopsError } from '../util/errors.js';
 import { HttpError } from './http-util.js';
 
 /** Rows as predict-batch reads them: text cells under a header. */
@@ -49,6 +50,16 @@ export function readInvocationsRequest(format: 'json' | 'csv', body: Buffer): In
   return format === 'csv' ? { ...csvTable(body), paramsIgnored: false } : jsonRequest(body);
 }
 
+/** The header rules of every CSV (a name per column, each once), in a request's words. */
+function checkHeader(header: string[]): void {
+  try {
+    checkCsvHeader(REQUEST, header);
+  } catch (err) {
+    if (isMlopsError(err)) throw new HttpError(400, err.message.replace(`${REQUEST}:1: `, 'the header: '));
+    throw err;
+  }
+}
+
 function csvTable(body: Buffer): TableRequest {
   checkLineEndings(REQUEST, body.subarray(0, 64 * 1024));
   let records: string[][];
@@ -59,7 +70,7 @@ function csvTable(body: Buffer): TableRequest {
   }
   if (records.length === 0) throw new HttpError(400, 'the CSV body is empty: send a header row, then rows');
   const [header, ...rows] = records;
-  checkHeader(REQUEST, header);
+  checkHeader(header);
   rows.forEach((row, r) => {
     if (row.length !== header.length)
       throw new HttpError(400, `row ${r + 1} has ${row.length} fields, the header has ${header.length}`);
@@ -115,7 +126,7 @@ function splitTable(value: unknown): TableRequest {
   if (!isObject(value) || !Array.isArray(value.columns) || !Array.isArray(value.data))
     throw new HttpError(400, '"dataframe_split" must be {"columns": [names], "data": [[row], ...]}');
   const header = value.columns.map((c) => String(c));
-  checkHeader(REQUEST, header);
+  checkHeader(header);
   const rows = value.data.map((row, r) => {
     if (!Array.isArray(row) || row.length !== header.length)
       throw new HttpError(

@@ -77,13 +77,13 @@ export function tensorRequestFeeds(
       400,
       `a list of rows feeds a model's only input, but this model has ${wanted.length} (${wanted.map((w) => w.name).join(', ')}): send rows as objects keyed by input name`,
     );
-  const inputs = request.inputs.map(({ name, data }) => {
-    const input = wanted.find((w) => w.name === (name ?? wanted[0].name));
-    const inputName = name ?? wanted[0].name;
-    let shape = nestedShape(inputName, data);
+  const inputs = request.inputs.map(({ name = wanted[0].name, data }) => {
+    // An unknown name gets no datatype here: requestTensors refuses it, naming the model's inputs.
+    const input = wanted.find((w) => w.name === name);
+    let shape = nestedShape(name, data);
     // A flat list of values for an [N, 1] input: one value per row.
     if (shape.length === 1 && input?.shape?.length === 2 && input.shape[1] === 1) shape = [shape[0], 1];
-    return { name: inputName, shape, datatype: oipDatatype(input?.type as ElementType), data };
+    return { name, shape, datatype: input && oipDatatype(input.type as ElementType), data };
   });
   return requestTensors(model, { inputs });
 }

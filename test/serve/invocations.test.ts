@@ -217,6 +217,7 @@ test('missing and wrong values are 400 naming row and column; wrong columns and 
     [{ instances: [rows[0], rows[1].slice(1)] }, /ragged/],
     [{ inputs: { nope: [rows[0]] } }, /no input "nope"/],
     [{ dataframe_split: { columns: header } }, /"dataframe_split" must be/],
+    ['a,a\n1,2\n', /^the header: column name "a" appears more than once/, 'text/csv'],
     ['{"instances": [', /not JSON/],
   ];
   for (const [body, message, type] of cases) {
