@@ -116,12 +116,14 @@ export function addServeCommand(program: Command): void {
     'after',
     `
 Endpoints: GET /v2/health/live, /v2/health/ready, /v2, /v2/models/<name>[/versions/<v>][/ready],
-POST /v2/models/<name>[/versions/<v>]/infer; /ping and /health for MLflow-style probes. Inference runs
+POST /v2/models/<name>[/versions/<v>]/infer; POST /invocations (MLflow's scoring format: dataframe_split,
+dataframe_records, instances, inputs or text/csv) for the first model; /ping, /health and /version. Inference runs
 in worker threads, so health checks answer at full load. One JSON line per request goes to stderr.
 By default it listens on 127.0.0.1 only; --host 0.0.0.0 listens on every interface.
 ${examples([
   'mlops serve fraud@production --port 8080',
   'mlops serve model.onnx --host 0.0.0.0 --token-file /var/run/secrets/mlops-token',
+  "curl -s localhost:8080/invocations -H 'content-type: text/csv' --data-binary @rows.csv",
   'curl -s localhost:8080/v2/models/fraud/infer -d \'{"inputs":[{"name":"x","shape":[1,4],"datatype":"FP32","data":[1,2,3,4]}]}\'',
 ])}`,
   );

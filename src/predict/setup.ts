@@ -209,9 +209,10 @@ export async function planFile(context: RunContext, source: InputSource): Promis
 /**
  * The outputs written to the CSV: those with one row per input row. An output
  * declared without the batch axis (a scalar, a constant [3]) is left out with a
- * warning; one whose axis is symbolic is checked on every batch.
+ * warning; one whose axis is symbolic is checked on every batch. serve's
+ * /invocations answers with the same outputs.
  */
-function perRowOutputs(
+export function perRowOutputs(
   signature: ModelSignature,
   fixedBatch: number | undefined,
   warn: (message: string) => void,

@@ -5,7 +5,7 @@
  * version atomically: requests already holding the old one finish on it.
  */
 import path from 'node:path';
-import { loadModel } from '../models/load-model.js';
+import { loadModel, type RecordedFeatures } from '../models/load-model.js';
 import type { ValueSignature } from '../onnx/graph.js';
 import { stripZipMap, type ZipMapRewrite } from '../onnx/zipmap.js';
 import { type ModelSignature, prepareModel } from '../runtime/session.js';
@@ -18,6 +18,8 @@ export interface LiveVersion {
   sha256: string;
   signature: ModelSignature;
   zipmaps: ZipMapRewrite[];
+  /** Feature names recorded with the model (registry tag or ONNX metadata), for /invocations' column mapping. */
+  recordedFeatures?: RecordedFeatures;
   batcher: Batcher;
   runners: Runner[];
   loadedAt: Date;
@@ -61,6 +63,7 @@ export async function loadVersion(ref: string, options: ServeModelOptions): Prom
     sha256: loaded.sha256,
     signature,
     zipmaps,
+    ...(loaded.recordedFeatures ? { recordedFeatures: loaded.recordedFeatures } : {}),
     batcher,
     runners,
     loadedAt: new Date(),

@@ -9,6 +9,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { errorMessage, isMlopsError } from '../util/errors.js';
 import { HttpError, parseJson, readBody, sendJson } from './http-util.js';
+import { answeredBy, invoke } from './invocations.js';
+import { readInvocationsRequest, requestFormat } from './invocations-request.js';
 import { checkVersion, infer, modelMetadata } from './oip.js';
 import type { ServedModel } from './served-model.js';
 
@@ -65,6 +67,20 @@ export async function startServer(models: ServedModel[], options: ServerOptions)
     }
     if (p === '/v2') return sendJson(res, 200, { name: 'mlops', version: options.version, extensions: [] });
     if (p === '/version') return sendJson(res, 200, { version: options.version });
+    if (p === '/invocations') {
+      // MLflow's scoring endpoint: it serves one model, so it answers for the first one given.
+      const model = models[0];
+      log.model = model.name;
+      if (req.method !== 'POST') throw new HttpError(405, '/invocations takes POST', { allow: 'POST' });
+      if (draining) throw new HttpError(503, 'shutting down', { 'retry-after': '1' });
+      const format = requestFormat(req.headers['content-type']);
+      const request = readInvocationsRequest(format, await readBody(req, options.maxBodyBytes));
+      if (request.paramsIgnored) log.params_ignored = true;
+      const answer = await withDeadline(invoke(model, request), options.timeoutMs);
+      log.model_version = answer.live.modelVersion;
+      log.rows = answer.batchRows;
+      return sendJson(res, 200, answer.doc, answeredBy(model, answer.live, request.paramsIgnored));
+    }
     const m = OIP_MODEL.exec(p);
     if (!m) throw new HttpError(404, `no endpoint ${p} (the Open Inference Protocol paths are under /v2)`);
     const model = byName.get(decodeURIComponent(m[1]));
