@@ -9,7 +9,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { errorMessage, isMlopsError } from '../util/errors.js';
 import { HttpError, parseJson, readBody, sendJson } from './http-util.js';
+import { type CapturedRows, tensorInputs } from './logged-rows.js';
+import { endpointOf, type ServeMetrics } from './metrics.js';
 import { checkVersion, infer, modelMetadata } from './oip.js';
+import type { PredictionLog } from './prediction-log.js';
 import type { ServedModel } from './served-model.js';
 
 export interface ServerOptions {
@@ -23,6 +26,10 @@ export interface ServerOptions {
   version: string;
   /** One JSON line per request (the CLI writes it to stderr). */
   log: (line: Record<string, unknown>) => void;
+  /** `/metrics` and the request, queue and batch series; none: no `/metrics` endpoint. */
+  metrics?: ServeMetrics;
+  /** The prediction log of each model that has one, by served name. */
+  predictionLogs?: Map<string, PredictionLog>;
 }
 
 export interface RunningServer {
@@ -65,6 +72,14 @@ export async function startServer(models: ServedModel[], options: ServerOptions)
     }
     if (p === '/v2') return sendJson(res, 200, { name: 'mlops', version: options.version, extensions: [] });
     if (p === '/version') return sendJson(res, 200, { version: options.version });
+    if (p === '/metrics' && options.metrics) {
+      // Behind the token like every non-health path: Prometheus sends it with `authorization.credentials_file`.
+      if (req.method !== 'GET') throw new HttpError(405, '/metrics takes GET', { allow: 'GET' });
+      const text = await options.metrics.render();
+      res.writeHead(200, { 'content-type': options.metrics.contentType, 'content-length': Buffer.byteLength(text) });
+      res.end(text);
+      return;
+    }
     const m = OIP_MODEL.exec(p);
     if (!m) throw new HttpError(404, `no endpoint ${p} (the Open Inference Protocol paths are under /v2)`);
     const model = byName.get(decodeURIComponent(m[1]));
@@ -81,10 +96,26 @@ export async function startServer(models: ServedModel[], options: ServerOptions)
       if (req.method !== 'POST') throw new HttpError(405, 'infer takes POST', { allow: 'POST' });
       if (draining) throw new HttpError(503, 'shutting down', { 'retry-after': '1' });
       const body = parseJson(await readBody(req, options.maxBodyBytes));
-      const answer = await withDeadline(infer(model, body), options.timeoutMs);
+      const version = String(model.current.modelVersion ?? '');
+      // Before the first batch runs: a version swapped in by a reload is watched from its first request.
+      options.metrics?.watchBatcher(model.current.batcher, model.name, version);
+      const plog = options.predictionLogs?.get(model.name);
+      let captured: CapturedRows | undefined;
+      const answer = await withDeadline(
+        infer(
+          model,
+          body,
+          plog && ((live, feeds, rows) => (captured = plog.capture(live, tensorInputs(live, feeds), rows))),
+        ),
+        options.timeoutMs,
+      );
       log.model_version = answer.live.modelVersion;
       log.rows = answer.timing.batchRows;
-      return sendJson(res, 200, answer.doc);
+      options.metrics?.observeQueue(model.name, String(answer.live.modelVersion ?? ''), answer.timing);
+      sendJson(res, 200, answer.doc);
+      // After the answer is on its way: logging costs the client nothing.
+      plog?.finish(captured, answer.timing.outputs);
+      return;
     }
     if (req.method !== 'GET') throw new HttpError(405, `${p} takes GET`, { allow: 'GET' });
     if (m[3] === '/ready') return sendJson(res, 200, { name: model.name, ready: !draining });
@@ -93,6 +124,7 @@ export async function startServer(models: ServedModel[], options: ServerOptions)
 
   const server: Server = createServer((req, res) => {
     inFlight++;
+    options.metrics?.requestStarted();
     const started = performance.now();
     const log: Record<string, unknown> = {
       request_id: (req.headers['x-request-id'] as string | undefined) ?? randomBytes(8).toString('hex'),
@@ -110,10 +142,25 @@ export async function startServer(models: ServedModel[], options: ServerOptions)
       })
       .finally(() => {
         inFlight--;
+        const seconds = (performance.now() - started) / 1000;
+        if (options.metrics) {
+          options.metrics.requestFinished();
+          const pathname = new URL(req.url ?? '/', 'http://x').pathname;
+          options.metrics.observeRequest(
+            {
+              // Only a served model's name: an unknown name in the path never becomes a series.
+              model: typeof log.model === 'string' ? log.model : '',
+              version: log.model_version === undefined || log.model_version === null ? '' : String(log.model_version),
+              endpoint: endpointOf(pathname),
+              status: res.statusCode,
+            },
+            seconds,
+          );
+        }
         options.log({
           ...log,
           status: res.statusCode,
-          latency_ms: Math.round((performance.now() - started) * 100) / 100,
+          latency_ms: Math.round(seconds * 100_000) / 100,
         });
       });
   });
