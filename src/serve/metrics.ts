@@ -119,7 +119,7 @@ export async function createMetrics(modelNames: string[]): Promise<ServeMetrics>
   });
   const logDropped = new prom.Counter({
     name: 'mlops_serve_prediction_log_dropped_rows_total',
-    help: 'Sampled rows the prediction log dropped because its write queue was full (the disk is slower than the traffic)',
+    help: 'Sampled rows the prediction log dropped: its write queue was full (the disk is slower than the traffic) or a write failed',
     registers,
   });
   // Zero series from the start: an alert on increase() needs a sample before the first reload.

@@ -56,6 +56,8 @@ export class PredictionLog {
   private readonly keep: number;
   private readonly maxQueueBytes: number;
   private readonly random: () => number;
+  /** A write failed and none has succeeded since: say it once, not once per request. */
+  private failing = false;
 
   constructor(private readonly options: PredictionLogOptions) {
     this.maxBytes = options.maxBytes ?? 100 * 1024 * 1024;
@@ -135,8 +137,11 @@ export class PredictionLog {
       this.queuedBytes -= Buffer.byteLength(chunk.text);
       try {
         await this.write(chunk);
+        this.failing = false;
       } catch (err) {
-        this.options.onError?.(err as Error);
+        if (!this.failing) this.options.onError?.(err as Error);
+        this.failing = true;
+        this.options.onDropped?.(chunk.rows);
         await this.handle?.close().catch(() => {});
         this.handle = undefined;
       }
