@@ -9,7 +9,7 @@ import { ExitCode, MlopsError } from '../util/errors.js';
 import { addFlags, flagSet, readFlags, REGISTRY_FLAG } from './flags.js';
 import { addFormatFlags } from './format.js';
 import { takeInterrupt } from './interrupt.js';
-import { examples, parseList, parseNonNegativeInt, parsePositiveInt } from './parsers.js';
+import { examples, numberInRange, parseList, parseNonNegativeInt, parsePositiveInt } from './parsers.js';
 import { runCommand } from './run.js';
 
 interface ServeFlags {
@@ -26,6 +26,10 @@ interface ServeFlags {
   tokenFile?: string;
   drainTimeoutMs?: number;
   registry?: string;
+  logPredictions?: string;
+  sampleRate?: number;
+  logMaxBytes?: number;
+  logKeep?: number;
 }
 
 const SERVE = flagSet<ServeFlags>()({
@@ -87,6 +91,25 @@ const SERVE = flagSet<ServeFlags>()({
     help: 'on SIGTERM, how long accepted requests may take to finish (default 30000)',
     parse: parseNonNegativeInt,
   },
+  logPredictions: {
+    flag: '--log-predictions <file>',
+    help: 'append sampled rows (inputs, then outputs as predict-batch names them) to this CSV, for `mlops drift --current`; with several models, <file>.<name>.csv each',
+  },
+  sampleRate: {
+    flag: '--sample-rate <r>',
+    help: 'share of rows logged, 0 to 1 (default 1)',
+    parse: numberInRange(0, 1),
+  },
+  logMaxBytes: {
+    flag: '--log-max-bytes <bytes>',
+    help: 'rotate the prediction log past this size: FILE -> FILE.1.csv ... (default 104857600)',
+    parse: parsePositiveInt,
+  },
+  logKeep: {
+    flag: '--log-keep <n>',
+    help: 'rotated prediction logs kept (default 5)',
+    parse: parseNonNegativeInt,
+  },
   registry: REGISTRY_FLAG,
 });
 
@@ -117,13 +140,15 @@ export function addServeCommand(program: Command): void {
     `
 Endpoints: GET /v2/health/live, /v2/health/ready, /v2, /v2/models/<name>[/versions/<v>][/ready],
 POST /v2/models/<name>[/versions/<v>]/infer; POST /invocations (MLflow's scoring format: dataframe_split,
-dataframe_records, instances, inputs or text/csv) for the first model; /ping, /health and /version. Inference runs
+dataframe_records, instances, inputs or text/csv) for the first model; /ping, /health and /version;
+GET /metrics (Prometheus; behind the token like every path but health). Inference runs
 in worker threads, so health checks answer at full load. One JSON line per request goes to stderr.
 By default it listens on 127.0.0.1 only; --host 0.0.0.0 listens on every interface.
 ${examples([
   'mlops serve fraud@production --port 8080',
   'mlops serve model.onnx --host 0.0.0.0 --token-file /var/run/secrets/mlops-token',
   "curl -s localhost:8080/invocations -H 'content-type: text/csv' --data-binary @rows.csv",
+  'mlops serve fraud@production --log-predictions live.csv --sample-rate 0.1   # then: mlops drift --reference train.csv --current live.csv',
   'curl -s localhost:8080/v2/models/fraud/infer -d \'{"inputs":[{"name":"x","shape":[1,4],"datatype":"FP32","data":[1,2,3,4]}]}\'',
 ])}`,
   );

@@ -34,6 +34,8 @@ export class Batcher {
   private readonly idle: Runner[];
   private inFlight = 0;
   private timer: NodeJS.Timeout | undefined;
+  /** Called once per batch run (metrics: rows per batch, inference time), not once per request. */
+  onBatch?: (rows: number, inferMs: number) => void;
 
   constructor(
     runners: Runner[],
@@ -102,6 +104,7 @@ export class Batcher {
           : Object.fromEntries(Object.keys(batch[0].feeds).map((k) => [k, concatRows(batch.map((p) => p.feeds[k]))]));
       const out = await runner.run(feeds, this.fetch);
       const inferMs = performance.now() - started;
+      this.onBatch?.(rows, inferMs);
       let at = 0;
       for (const p of batch) {
         const mine =

@@ -3,8 +3,11 @@
  * the HTTP server, and return a handle to stop it. The library never prints:
  * request lines and notes go to `log`.
  */
+import path from 'node:path';
 import { availableCores } from '../runtime/cores.js';
 import { MlopsError } from '../util/errors.js';
+import { createMetrics, type ServeMetrics } from './metrics.js';
+import { PredictionLog } from './prediction-log.js';
 import { loadVersion, ServedModel } from './served-model.js';
 import { startServer } from './server.js';
 
@@ -26,12 +29,28 @@ export interface ServeOptions {
   token?: string;
   version?: string;
   log?: (line: Record<string, unknown>) => void;
+  /** Serve `/metrics` (Prometheus text format); default true. */
+  metrics?: boolean;
+  /** Append sampled rows (inputs, then outputs) to this CSV file; with several models, one file each (FILE.<name>.csv). */
+  logPredictions?: string;
+  /** Share of rows logged, 0..1 (default 1). */
+  sampleRate?: number;
+  /** Rotate the log past this size (default 100 MiB). */
+  logMaxBytes?: number;
+  /** Rotated logs kept (default 5). */
+  logKeep?: number;
+  /** Draws for sampling (tests pass a seeded one). */
+  logRandom?: () => number;
 }
 
 export interface ServeHandle {
   url: string;
   port: number;
   models: ServedModel[];
+  /** The metrics reload code reports to (`recordReload`, `recordLoad`); absent with `metrics: false`. */
+  metrics?: ServeMetrics;
+  /** The prediction logs by model name (flush them to read what is written). */
+  predictionLogs: Map<string, PredictionLog>;
   /** Drain (readiness 503, accepted requests finish within `drainMs`), then release the models. */
   close(drainMs?: number): Promise<void>;
 }
@@ -44,6 +63,10 @@ export async function serve(options: ServeOptions): Promise<ServeHandle> {
       'OPTION_INVALID',
       `\`names\` gives ${options.names.length} name(s) for ${options.models.length} model(s): give one per model, in order`,
     );
+  if (!options.logPredictions)
+    for (const key of ['sampleRate', 'logMaxBytes', 'logKeep'] as const)
+      if (options[key] !== undefined)
+        throw new MlopsError('OPTION_INVALID', `\`${key}\` sets up the prediction log: give \`logPredictions\` too`);
   const cores = availableCores();
   const modelOptions = {
     registry: options.registry,
@@ -70,6 +93,27 @@ export async function serve(options: ServeOptions): Promise<ServeHandle> {
     await Promise.all(models.map((m) => m.close()));
     throw err;
   }
+  const log = options.log ?? (() => {});
+  const metrics = options.metrics === false ? undefined : await createMetrics(models.map((m) => m.name));
+  for (const m of models) {
+    metrics?.recordLoad(m.name, m.current.loadMs / 1000);
+    metrics?.watchBatcher(m.current.batcher, m.name, String(m.current.modelVersion ?? ''));
+  }
+  const predictionLogs = new Map<string, PredictionLog>();
+  if (options.logPredictions)
+    for (const m of models)
+      predictionLogs.set(
+        m.name,
+        new PredictionLog({
+          file: models.length === 1 ? options.logPredictions : perModelFile(options.logPredictions, m.name),
+          sampleRate: options.sampleRate ?? 1,
+          maxBytes: options.logMaxBytes,
+          keep: options.logKeep,
+          random: options.logRandom,
+          onDropped: (rows) => metrics?.recordLogDropped(rows),
+          onError: (err) => log({ prediction_log: m.name, error: err.message }),
+        }),
+      );
   const server = await startServer(models, {
     host: options.host ?? '127.0.0.1',
     port: options.port ?? 8080,
@@ -77,7 +121,9 @@ export async function serve(options: ServeOptions): Promise<ServeHandle> {
     timeoutMs: options.timeoutMs ?? 30_000,
     token: options.token,
     version: options.version ?? '0',
-    log: options.log ?? (() => {}),
+    log,
+    metrics,
+    predictionLogs,
   }).catch(async (err: NodeJS.ErrnoException) => {
     await Promise.all(models.map((m) => m.close()));
     if (err.code === 'EADDRINUSE' || err.code === 'EACCES' || err.code === 'EADDRNOTAVAIL')
@@ -97,9 +143,18 @@ export async function serve(options: ServeOptions): Promise<ServeHandle> {
     url: server.url,
     port: server.port,
     models,
+    metrics,
+    predictionLogs,
     async close(drainMs = 30_000) {
       await server.close(drainMs);
       await Promise.all(models.map((m) => m.close()));
+      await Promise.all([...predictionLogs.values()].map((l) => l.close()));
     },
   };
+}
+
+/** predictions.csv -> predictions.fraud.csv: one log per model, as each has its own columns. */
+function perModelFile(file: string, model: string): string {
+  const ext = path.extname(file);
+  return `${file.slice(0, file.length - ext.length)}.${model}${ext || '.csv'}`;
 }

@@ -145,17 +145,26 @@ export function predictionRows(live: LiveVersion, outputs: Record<string, Tensor
   return predictions;
 }
 
-/** The request's rows through the model's batcher; `live` is the version that answered. */
-export async function invoke(model: ServedModel, request: TableRequest | TensorRequest) {
+/**
+ * The request's rows through the model's batcher; `live` is the version that answered.
+ * `beforeRun` sees the version and the rows first (the prediction log captures the inputs
+ * there: the batcher hands the feeds' buffers to a worker).
+ */
+export async function invoke(
+  model: ServedModel,
+  request: TableRequest | TensorRequest,
+  beforeRun?: (live: LiveVersion, feeds: Record<string, Tensor>, rows: number) => void,
+) {
   const live = model.current;
   let feeds: Record<string, Tensor>;
   let rows: number;
   if (request.kind === 'table') {
     rows = request.rows.length;
-    if (rows === 0) return { doc: { predictions: [] as Prediction[] }, live, batchRows: 0 };
+    if (rows === 0) return { doc: { predictions: [] as Prediction[] }, live, batchRows: 0, timing: undefined };
     feeds = tableRequestFeeds(live, request);
   } else ({ feeds, rows } = tensorRequestFeeds(model, request));
   let result: Awaited<ReturnType<typeof live.batcher.submit>>;
+  beforeRun?.(live, feeds, rows);
   try {
     result = await live.batcher.submit(feeds, rows);
   } catch (err) {
@@ -163,7 +172,12 @@ export async function invoke(model: ServedModel, request: TableRequest | TensorR
       throw new HttpError(503, `the queue is full (${err.message})`, { 'retry-after': '1' });
     throw err;
   }
-  return { doc: { predictions: predictionRows(live, result.outputs, rows) }, live, batchRows: result.batchRows };
+  return {
+    doc: { predictions: predictionRows(live, result.outputs, rows) },
+    live,
+    batchRows: result.batchRows,
+    timing: result,
+  };
 }
 
 /**

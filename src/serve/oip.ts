@@ -9,7 +9,7 @@ import type { Tensor } from '../onnx/tensor.js';
 import { QueueFull } from './batcher.js';
 import { BadTensor, oipDatatype, tensorData, toTensor } from './datatypes.js';
 import { HttpError } from './http-util.js';
-import type { ServedModel } from './served-model.js';
+import type { LiveVersion, ServedModel } from './served-model.js';
 
 const dimOut = (d: Dim) => (typeof d === 'number' ? d : -1);
 
@@ -104,7 +104,16 @@ export function requestTensors(model: ServedModel, body: unknown): { feeds: Reco
   return { feeds, rows: rows ?? 1 };
 }
 
-export async function infer(model: ServedModel, body: unknown) {
+/**
+ * `beforeRun` sees the request's tensors while they are still readable (the
+ * batcher transfers their buffers to a worker): the prediction log copies
+ * its sampled rows there.
+ */
+export async function infer(
+  model: ServedModel,
+  body: unknown,
+  beforeRun?: (live: LiveVersion, feeds: Record<string, Tensor>, rows: number) => void,
+) {
   const live = model.current;
   const { feeds, rows } = requestTensors(model, body);
   const requested = (body as { outputs?: Array<{ name?: unknown }> }).outputs;
@@ -118,6 +127,7 @@ export async function infer(model: ServedModel, body: unknown) {
           `the model has no output ${JSON.stringify(r?.name)} (its outputs: ${[...names].join(', ')})`,
         );
   }
+  beforeRun?.(live, feeds, rows);
   let result: Awaited<ReturnType<typeof live.batcher.submit>>;
   try {
     result = await live.batcher.submit(feeds, rows);

@@ -24,6 +24,8 @@ export interface LiveVersion {
   runners: Runner[];
   loadedAt: Date;
   loadMs: number;
+  /** Feature names recorded with the model (registry tag or metadata): the prediction log's column names. */
+  featureNames?: string[];
 }
 
 export interface ServeModelOptions {
@@ -68,6 +70,7 @@ export async function loadVersion(ref: string, options: ServeModelOptions): Prom
     runners,
     loadedAt: new Date(),
     loadMs: performance.now() - started,
+    ...(loaded.recordedFeatures ? { featureNames: loaded.recordedFeatures.names } : {}),
   };
 }
 

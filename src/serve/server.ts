@@ -11,7 +11,10 @@ import { errorMessage, isMlopsError } from '../util/errors.js';
 import { HttpError, parseJson, readBody, sendJson } from './http-util.js';
 import { answeredBy, invoke } from './invocations.js';
 import { readInvocationsRequest, requestFormat } from './invocations-request.js';
+import { type CapturedRows, tableInputs, tensorInputs } from './logged-rows.js';
+import { endpointOf, type ServeMetrics } from './metrics.js';
 import { checkVersion, infer, modelMetadata } from './oip.js';
+import type { PredictionLog } from './prediction-log.js';
 import type { ServedModel } from './served-model.js';
 
 export interface ServerOptions {
@@ -25,6 +28,10 @@ export interface ServerOptions {
   version: string;
   /** One JSON line per request (the CLI writes it to stderr). */
   log: (line: Record<string, unknown>) => void;
+  /** `/metrics` and the request, queue and batch series; none: no `/metrics` endpoint. */
+  metrics?: ServeMetrics;
+  /** The prediction log of each model that has one, by served name. */
+  predictionLogs?: Map<string, PredictionLog>;
 }
 
 export interface RunningServer {
@@ -76,10 +83,38 @@ export async function startServer(models: ServedModel[], options: ServerOptions)
       const format = requestFormat(req.headers['content-type']);
       const request = readInvocationsRequest(format, await readBody(req, options.maxBodyBytes));
       if (request.paramsIgnored) log.params_ignored = true;
-      const answer = await withDeadline(invoke(model, request), options.timeoutMs);
+      options.metrics?.watchBatcher(model.current.batcher, model.name, String(model.current.modelVersion ?? ''));
+      const plog = options.predictionLogs?.get(model.name);
+      let captured: CapturedRows | undefined;
+      const answer = await withDeadline(
+        invoke(
+          model,
+          request,
+          plog &&
+            ((live, feeds, rows) =>
+              (captured = plog.capture(
+                live,
+                request.kind === 'table' ? tableInputs(request.header, request.rows) : tensorInputs(live, feeds),
+                rows,
+              ))),
+        ),
+        options.timeoutMs,
+      );
       log.model_version = answer.live.modelVersion;
       log.rows = answer.batchRows;
-      return sendJson(res, 200, answer.doc, answeredBy(model, answer.live, request.paramsIgnored));
+      if (answer.timing)
+        options.metrics?.observeQueue(model.name, String(answer.live.modelVersion ?? ''), answer.timing);
+      sendJson(res, 200, answer.doc, answeredBy(model, answer.live, request.paramsIgnored));
+      if (answer.timing) plog?.finish(captured, answer.timing.outputs);
+      return;
+    }
+    if (p === '/metrics' && options.metrics) {
+      // Behind the token like every non-health path: Prometheus sends it with `authorization.credentials_file`.
+      if (req.method !== 'GET') throw new HttpError(405, '/metrics takes GET', { allow: 'GET' });
+      const text = await options.metrics.render();
+      res.writeHead(200, { 'content-type': options.metrics.contentType, 'content-length': Buffer.byteLength(text) });
+      res.end(text);
+      return;
     }
     const m = OIP_MODEL.exec(p);
     if (!m) throw new HttpError(404, `no endpoint ${p} (the Open Inference Protocol paths are under /v2)`);
@@ -97,10 +132,26 @@ export async function startServer(models: ServedModel[], options: ServerOptions)
       if (req.method !== 'POST') throw new HttpError(405, 'infer takes POST', { allow: 'POST' });
       if (draining) throw new HttpError(503, 'shutting down', { 'retry-after': '1' });
       const body = parseJson(await readBody(req, options.maxBodyBytes));
-      const answer = await withDeadline(infer(model, body), options.timeoutMs);
+      const version = String(model.current.modelVersion ?? '');
+      // Before the first batch runs: a version swapped in by a reload is watched from its first request.
+      options.metrics?.watchBatcher(model.current.batcher, model.name, version);
+      const plog = options.predictionLogs?.get(model.name);
+      let captured: CapturedRows | undefined;
+      const answer = await withDeadline(
+        infer(
+          model,
+          body,
+          plog && ((live, feeds, rows) => (captured = plog.capture(live, tensorInputs(live, feeds), rows))),
+        ),
+        options.timeoutMs,
+      );
       log.model_version = answer.live.modelVersion;
       log.rows = answer.timing.batchRows;
-      return sendJson(res, 200, answer.doc);
+      options.metrics?.observeQueue(model.name, String(answer.live.modelVersion ?? ''), answer.timing);
+      sendJson(res, 200, answer.doc);
+      // After the answer is on its way: logging costs the client nothing.
+      plog?.finish(captured, answer.timing.outputs);
+      return;
     }
     if (req.method !== 'GET') throw new HttpError(405, `${p} takes GET`, { allow: 'GET' });
     if (m[3] === '/ready') return sendJson(res, 200, { name: model.name, ready: !draining });
@@ -109,6 +160,7 @@ export async function startServer(models: ServedModel[], options: ServerOptions)
 
   const server: Server = createServer((req, res) => {
     inFlight++;
+    options.metrics?.requestStarted();
     const started = performance.now();
     const log: Record<string, unknown> = {
       request_id: (req.headers['x-request-id'] as string | undefined) ?? randomBytes(8).toString('hex'),
@@ -126,10 +178,25 @@ export async function startServer(models: ServedModel[], options: ServerOptions)
       })
       .finally(() => {
         inFlight--;
+        const seconds = (performance.now() - started) / 1000;
+        if (options.metrics) {
+          options.metrics.requestFinished();
+          const pathname = new URL(req.url ?? '/', 'http://x').pathname;
+          options.metrics.observeRequest(
+            {
+              // Only a served model's name: an unknown name in the path never becomes a series.
+              model: typeof log.model === 'string' ? log.model : '',
+              version: log.model_version === undefined || log.model_version === null ? '' : String(log.model_version),
+              endpoint: endpointOf(pathname),
+              status: res.statusCode,
+            },
+            seconds,
+          );
+        }
         options.log({
           ...log,
           status: res.statusCode,
-          latency_ms: Math.round((performance.now() - started) * 100) / 100,
+          latency_ms: Math.round(seconds * 100_000) / 100,
         });
       });
   });
