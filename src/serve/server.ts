@@ -81,7 +81,7 @@ export async function startServer(models: ServedModel[], options: ServerOptions)
       if (req.method !== 'POST') throw new HttpError(405, 'infer takes POST', { allow: 'POST' });
       if (draining) throw new HttpError(503, 'shutting down', { 'retry-after': '1' });
       const body = parseJson(await readBody(req, options.maxBodyBytes));
-      const answer = await withDeadline(infer(model, body), options.timeoutMs);
+      const answer = await withDeadline(infer(model, body, version), options.timeoutMs);
       log.model_version = answer.live.modelVersion;
       log.rows = answer.timing.batchRows;
       return sendJson(res, 200, answer.doc);
