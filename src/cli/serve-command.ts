@@ -119,6 +119,9 @@ Endpoints: GET /v2/health/live, /v2/health/ready, /v2, /v2/models/<name>[/versio
 POST /v2/models/<name>[/versions/<v>]/infer; /ping and /health for MLflow-style probes. Inference runs
 in worker threads, so health checks answer at full load. One JSON line per request goes to stderr.
 By default it listens on 127.0.0.1 only; --host 0.0.0.0 listens on every interface.
+A reference with an alias (fraud@production) follows it: when the alias moves, the new version is loaded,
+checked (sha256, compatible inputs and outputs), warmed up and swapped in; a version that fails keeps the
+old one serving (a JSON "reload" line on stderr says why). name@3, files and a bare name are fixed.
 ${examples([
   'mlops serve fraud@production --port 8080',
   'mlops serve model.onnx --host 0.0.0.0 --token-file /var/run/secrets/mlops-token',
