@@ -144,6 +144,9 @@ dataframe_records, instances, inputs or text/csv) for the first model; /ping, /h
 GET /metrics (Prometheus; behind the token like every path but health). Inference runs
 in worker threads, so health checks answer at full load. One JSON line per request goes to stderr.
 By default it listens on 127.0.0.1 only; --host 0.0.0.0 listens on every interface.
+A reference with an alias (fraud@production) follows it: when the alias moves, the new version is loaded,
+checked (sha256, compatible inputs and outputs), warmed up and swapped in; a version that fails keeps the
+old one serving (a JSON "reload" line on stderr says why). name@3, files and a bare name are fixed.
 ${examples([
   'mlops serve fraud@production --port 8080',
   'mlops serve model.onnx --host 0.0.0.0 --token-file /var/run/secrets/mlops-token',

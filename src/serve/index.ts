@@ -8,8 +8,10 @@ import { availableCores } from '../runtime/cores.js';
 import { MlopsError } from '../util/errors.js';
 import { createMetrics, type ServeMetrics } from './metrics.js';
 import { PredictionLog } from './prediction-log.js';
+import { followAliases, type RunningReloads } from './alias-reloader.js';
 import { loadVersion, ServedModel } from './served-model.js';
 import { startServer } from './server.js';
+import { warmUp } from './warm-up.js';
 
 export interface ServeOptions {
   /** Registry references (fraud@production) or .onnx files. */
@@ -78,26 +80,51 @@ export async function serve(options: ServeOptions): Promise<ServeHandle> {
       maxQueueRows: options.maxQueueRows ?? 4096,
     },
   };
+  const log = options.log ?? (() => {});
   const models: ServedModel[] = [];
+  let reloads: RunningReloads;
   try {
     for (const [i, ref] of options.models.entries()) {
       const live = await loadVersion(ref, modelOptions);
       const name = options.names?.[i] ?? live.name;
-      if (models.some((m) => m.name === name))
+      if (models.some((m) => m.name === name)) {
+        await Promise.all(live.runners.map((r) => r.release()));
         throw new MlopsError('OPTION_INVALID', `two models would be served as "${name}"`, {
           hint: 'give each its own name with `names`',
         });
+      }
       models.push(new ServedModel(name, ref, live));
+      // The first request must not pay for onnxruntime's first-run allocations. A model that fails
+      // on synthesized rows may still answer real ones: at start that is said, not fatal.
+      const warm = await warmUp(live);
+      log({
+        event: 'load',
+        model: name,
+        ref,
+        model_version: live.modelVersion,
+        load_ms: Math.round(live.loadMs),
+        ...(!warm.ok
+          ? { warmup_error: warm.error }
+          : 'ms' in warm
+            ? { warmup_ms: warm.ms }
+            : { warmup: `skipped: ${warm.skipped}` }),
+      });
     }
+    // A served name@alias follows its alias from now on.
+    reloads = await followAliases(models, { modelOptions, log });
   } catch (err) {
     await Promise.all(models.map((m) => m.close()));
     throw err;
   }
-  const log = options.log ?? (() => {});
   const metrics = options.metrics === false ? undefined : await createMetrics(models.map((m) => m.name));
   for (const m of models) {
     metrics?.recordLoad(m.name, m.current.loadMs / 1000);
     metrics?.watchBatcher(m.current.batcher, m.name, String(m.current.modelVersion ?? ''));
+    // A reload (the alias moved) counts as succeeded or failed; a swapped-in version's load time replaces the old.
+    m.onReload((e) => {
+      metrics?.recordReload(m.name, e.ok);
+      if (e.ok) metrics?.recordLoad(m.name, m.current.loadMs / 1000);
+    });
   }
   const predictionLogs = new Map<string, PredictionLog>();
   if (options.logPredictions)
@@ -125,6 +152,7 @@ export async function serve(options: ServeOptions): Promise<ServeHandle> {
     metrics,
     predictionLogs,
   }).catch(async (err: NodeJS.ErrnoException) => {
+    await reloads.stop();
     await Promise.all(models.map((m) => m.close()));
     if (err.code === 'EADDRINUSE' || err.code === 'EACCES' || err.code === 'EADDRNOTAVAIL')
       throw new MlopsError(
@@ -147,6 +175,8 @@ export async function serve(options: ServeOptions): Promise<ServeHandle> {
     predictionLogs,
     async close(drainMs = 30_000) {
       await server.close(drainMs);
+      // No reload starts now; one under way finishes (or is dropped) before the models are released.
+      await reloads.stop();
       await Promise.all(models.map((m) => m.close()));
       await Promise.all([...predictionLogs.values()].map((l) => l.close()));
     },

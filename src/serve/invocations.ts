@@ -68,10 +68,10 @@ function nestedShape(name: string, data: unknown[]): number[] {
 
 /** Tensors by input name through OIP's checks (names, datatype, shape against the signature). */
 export function tensorRequestFeeds(
-  model: ServedModel,
+  live: LiveVersion,
   request: TensorRequest,
 ): { feeds: Record<string, Tensor>; rows: number } {
-  const wanted = model.current.signature.inputs;
+  const wanted = live.signature.inputs;
   if (request.inputs.length === 1 && request.inputs[0].name === undefined && wanted.length !== 1)
     throw new HttpError(
       400,
@@ -85,7 +85,7 @@ export function tensorRequestFeeds(
     if (shape.length === 1 && input?.shape?.length === 2 && input.shape[1] === 1) shape = [shape[0], 1];
     return { name, shape, datatype: input && oipDatatype(input.type as ElementType), data };
   });
-  return requestTensors(model, { inputs });
+  return requestTensors(live, { inputs });
 }
 
 /** A value as predict-batch writes it, as JSON: numbers in its shortest digits, non-finite ones as its text. */
@@ -162,7 +162,7 @@ export async function invoke(
     rows = request.rows.length;
     if (rows === 0) return { doc: { predictions: [] as Prediction[] }, live, batchRows: 0, timing: undefined };
     feeds = tableRequestFeeds(live, request);
-  } else ({ feeds, rows } = tensorRequestFeeds(model, request));
+  } else ({ feeds, rows } = tensorRequestFeeds(live, request));
   let result: Awaited<ReturnType<typeof live.batcher.submit>>;
   beforeRun?.(live, feeds, rows);
   try {

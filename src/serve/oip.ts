@@ -29,9 +29,9 @@ export function modelMetadata(model: ServedModel) {
 }
 
 /** A version in the path must be the one being served (a registry model serves one version at a time). */
-export function checkVersion(model: ServedModel, version: string | undefined): void {
+export function checkVersion(model: ServedModel, version: string | undefined, current = model.current): void {
   if (version === undefined) return;
-  const live = model.current.modelVersion;
+  const live = current.modelVersion;
   if (String(live) !== version)
     throw new HttpError(
       404,
@@ -47,11 +47,14 @@ interface InferInput {
 }
 
 /** The request's inputs as tensors fitting the model's inputs, and the rows they hold. */
-export function requestTensors(model: ServedModel, body: unknown): { feeds: Record<string, Tensor>; rows: number } {
+export function requestTensors(
+  live: Pick<LiveVersion, 'signature'>,
+  body: unknown,
+): { feeds: Record<string, Tensor>; rows: number } {
   const inputs = (body as { inputs?: unknown })?.inputs;
   if (!Array.isArray(inputs) || inputs.length === 0)
     throw new HttpError(400, 'the request needs "inputs": [{"name", "shape", "datatype", "data"}]');
-  const wanted = model.current.signature.inputs;
+  const wanted = live.signature.inputs;
   const given = new Map<string, InferInput>();
   for (const i of inputs as InferInput[]) {
     if (typeof i?.name !== 'string') throw new HttpError(400, 'every input needs a "name"');
@@ -105,6 +108,9 @@ export function requestTensors(model: ServedModel, body: unknown): { feeds: Reco
 }
 
 /**
+ * `version`: the one the path names, checked against the version this request runs on.
+ * The live version is read once: a reload that swaps in another version while this
+ * request runs changes nothing for it (it answers, and names, the version it ran on).
  * `beforeRun` sees the request's tensors while they are still readable (the
  * batcher transfers their buffers to a worker): the prediction log copies
  * its sampled rows there.
@@ -112,10 +118,12 @@ export function requestTensors(model: ServedModel, body: unknown): { feeds: Reco
 export async function infer(
   model: ServedModel,
   body: unknown,
+  version?: string,
   beforeRun?: (live: LiveVersion, feeds: Record<string, Tensor>, rows: number) => void,
 ) {
   const live = model.current;
-  const { feeds, rows } = requestTensors(model, body);
+  checkVersion(model, version, live);
+  const { feeds, rows } = requestTensors(live, body);
   const requested = (body as { outputs?: Array<{ name?: unknown }> }).outputs;
   const names = new Set(live.signature.tensorOutputs.map((o) => o.name));
   if (requested !== undefined) {

@@ -52,9 +52,16 @@ export async function loadVersion(ref: string, options: ServeModelOptions): Prom
   const loaded = await loadModel(ref, { registry: options.registry });
   let zipmaps: ZipMapRewrite[] = [];
   const prepared = await prepareModel(loaded, { transform: (m) => (zipmaps = stripZipMap(m)) });
-  const runners = await Promise.all(
+  const startedRunners = await Promise.allSettled(
     Array.from({ length: options.instances }, () => workerRunner(prepared, options.threads)),
   );
+  const runners = startedRunners.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  const failed = startedRunners.find((s) => s.status === 'rejected');
+  if (failed) {
+    // A version that cannot start every worker is not served: the ones that started are released.
+    await Promise.all(runners.map((r) => r.release()));
+    throw failed.reason;
+  }
   const { signature } = prepared;
   const fetch = signature.tensorOutputs.map((o) => o.name);
   const batching = freeFirstAxis(signature.inputs) && freeFirstAxis(signature.tensorOutputs);
@@ -74,8 +81,25 @@ export async function loadVersion(ref: string, options: ServeModelOptions): Prom
   };
 }
 
+/** What one reload did, for the log and for metrics. */
+export interface ReloadEvent {
+  ok: boolean;
+  /** The alias that moved (production), and the versions from and to. */
+  alias: string;
+  from: number | null;
+  to: number;
+  /** Load, checks and warm-up, in ms. */
+  ms: number;
+  /** Why the new version was refused (ok false). */
+  error?: string;
+}
+
 export class ServedModel {
   private live: LiveVersion;
+  private readonly reloadListeners = new Set<(event: ReloadEvent) => void>();
+  /** Reloads so far, both outcomes (metrics read them). */
+  reloadsSucceeded = 0;
+  reloadsFailed = 0;
 
   constructor(
     readonly name: string,
@@ -87,6 +111,25 @@ export class ServedModel {
 
   get current(): LiveVersion {
     return this.live;
+  }
+
+  /** Called after every reload, succeeded or refused; returns the unsubscribe. */
+  onReload(listener: (event: ReloadEvent) => void): () => void {
+    this.reloadListeners.add(listener);
+    return () => this.reloadListeners.delete(listener);
+  }
+
+  /** The reloader reports here: counters first, then listeners (a failing listener cannot stop the others). */
+  reported(event: ReloadEvent): void {
+    if (event.ok) this.reloadsSucceeded++;
+    else this.reloadsFailed++;
+    for (const listener of this.reloadListeners) {
+      try {
+        listener(event);
+      } catch {
+        // A listener's trouble is its own.
+      }
+    }
   }
 
   /** Make `next` the version new requests get; the old one is released once its requests are answered. */

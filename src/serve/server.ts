@@ -132,15 +132,15 @@ export async function startServer(models: ServedModel[], options: ServerOptions)
       if (req.method !== 'POST') throw new HttpError(405, 'infer takes POST', { allow: 'POST' });
       if (draining) throw new HttpError(503, 'shutting down', { 'retry-after': '1' });
       const body = parseJson(await readBody(req, options.maxBodyBytes));
-      const version = String(model.current.modelVersion ?? '');
       // Before the first batch runs: a version swapped in by a reload is watched from its first request.
-      options.metrics?.watchBatcher(model.current.batcher, model.name, version);
+      options.metrics?.watchBatcher(model.current.batcher, model.name, String(model.current.modelVersion ?? ''));
       const plog = options.predictionLogs?.get(model.name);
       let captured: CapturedRows | undefined;
       const answer = await withDeadline(
         infer(
           model,
           body,
+          version,
           plog && ((live, feeds, rows) => (captured = plog.capture(live, tensorInputs(live, feeds), rows))),
         ),
         options.timeoutMs,
