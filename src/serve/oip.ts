@@ -58,6 +58,7 @@ export function requestTensors(
   const given = new Map<string, InferInput>();
   for (const i of inputs as InferInput[]) {
     if (typeof i?.name !== 'string') throw new HttpError(400, 'every input needs a "name"');
+    if (given.has(i.name)) throw new HttpError(400, `input "${i.name}" is given twice`);
     given.set(i.name, i);
   }
   for (const name of given.keys())

@@ -119,6 +119,15 @@ test('bad requests are 400 naming the input, the expected and the given shape; u
       /value 29 is "x", not a finite number/,
     ],
     [{}, /the request needs "inputs"/],
+    [
+      {
+        inputs: [
+          { name: 'input', shape: [1, 30], datatype: 'FP32', data: row(1) },
+          { name: 'input', shape: [1, 30], datatype: 'FP32', data: row(2) },
+        ],
+      },
+      /input "input" is given twice/,
+    ],
     ['{not json', /the body is not JSON/],
   ];
   for (const [body, message] of cases) {
