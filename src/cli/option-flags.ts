@@ -14,6 +14,14 @@ const RENAMED: Record<string, Record<string, string>> = {
   quantize: { exclude: '--exclude-nodes' },
   check: { batch: '--batch-size' },
   bench: { batchSizes: '--batch-size' },
+  serve: {
+    names: '--name',
+    maxBodyBytes: '--max-body',
+    timeoutMs: '--timeout',
+    maxQueueRows: '--max-queue',
+    maxQueueDelayMs: '--max-queue-delay',
+    drainTimeoutMs: '--drain-timeout',
+  },
 };
 
 let running: Command | undefined;

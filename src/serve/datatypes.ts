@@ -44,10 +44,18 @@ export function oipDatatype(type: ElementType): OipDatatype | undefined {
 /** Why a request's tensor cannot be built: the message names the input. */
 export class BadTensor extends Error {}
 
+/** Nested lists flattened without recursion: a hostile nesting depth cannot overflow the stack. */
 function flatten(data: unknown, out: unknown[]): void {
-  if (Array.isArray(data)) for (const d of data) flatten(d, out);
-  else out.push(data);
+  const stack: unknown[] = [data];
+  while (stack.length) {
+    const next = stack.pop();
+    if (Array.isArray(next)) for (let i = next.length - 1; i >= 0; i--) stack.push(next[i]);
+    else out.push(next);
+  }
 }
+
+const FLOAT32_MAX = 3.4028234663852886e38;
+const FLOAT16_MAX = 65504;
 
 /** float32 -> IEEE half bits (round to nearest even), for FP16 inputs. */
 function toHalf(value: number): number {
@@ -91,11 +99,15 @@ export function toTensor(name: string, type: ElementType, shape: number[], data:
     throw new BadTensor(
       `input "${name}": shape [${shape.join(', ')}] holds ${count} values, "data" has ${values.length}`,
     );
-  const numbers = () =>
+  const numbers = (max = Number.MAX_VALUE) =>
     values.map((v, i) => {
-      if (typeof v === 'number' && Number.isFinite(v)) return v;
-      if (typeof v === 'boolean') return Number(v);
-      throw new BadTensor(`input "${name}": value ${i} is ${JSON.stringify(v)}, not a finite number`);
+      if (typeof v === 'number' && Number.isFinite(v)) {
+        if (Math.abs(v) > max) throw new BadTensor(`input "${name}": value ${i} (${v}) is beyond what ${type} holds`);
+        return v;
+      }
+      // JSON.parse makes 1e400 Infinity, which JSON.stringify would show as null: say what it was.
+      const shown = typeof v === 'number' ? String(v) : JSON.stringify(v);
+      throw new BadTensor(`input "${name}": value ${i} is ${shown}, not a finite number`);
     });
   const integers = (min: number, max: number) =>
     numbers().map((v, i) => {
@@ -106,13 +118,13 @@ export function toTensor(name: string, type: ElementType, shape: number[], data:
   let out: TensorValues;
   switch (type) {
     case 'float32':
-      out = Float32Array.from(numbers());
+      out = Float32Array.from(numbers(FLOAT32_MAX));
       break;
     case 'float64':
       out = Float64Array.from(numbers());
       break;
     case 'float16':
-      out = Uint16Array.from(numbers(), toHalf);
+      out = Uint16Array.from(numbers(FLOAT16_MAX), toHalf);
       break;
     case 'bool':
       out = Uint8Array.from(values, (v, i) => {

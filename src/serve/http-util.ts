@@ -12,22 +12,37 @@ export class HttpError extends Error {
   }
 }
 
-/** The body, refused with 413 as soon as it passes `limit` bytes (by Content-Length or by counting). */
-export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+/**
+ * The body, refused with 413 as soon as it passes `limit` bytes (by Content-Length or by
+ * counting a chunked one). The rest of an oversized body is read and dropped while the 413
+ * is sent, so the client sees the answer, not a reset; the connection then closes.
+ */
+export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit)
-    throw new HttpError(413, `the body is ${declared} bytes; the limit is ${limit} (--max-body)`);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) {
-      req.destroy();
-      throw new HttpError(413, `the body is over the limit of ${limit} bytes (--max-body)`);
-    }
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
+    return Promise.reject(
+      new HttpError(413, `the body is ${declared} bytes; the limit is ${limit} (--max-body)`, { connection: 'close' }),
+    );
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        req.off('data', onData);
+        req.resume();
+        reject(
+          new HttpError(413, `the body is over the limit of ${limit} bytes (--max-body)`, { connection: 'close' }),
+        );
+        return;
+      }
+      chunks.push(chunk);
+    };
+    req.on('data', onData);
+    req.once('end', () => resolve(Buffer.concat(chunks)));
+    req.once('error', reject);
+    req.once('aborted', () => reject(new HttpError(400, 'the client closed the connection before the body ended')));
+  });
 }
 
 export function parseJson(body: Buffer): unknown {

@@ -69,6 +69,17 @@ export async function serve(options: ServeOptions): Promise<ServeHandle> {
     for (const key of ['sampleRate', 'logMaxBytes', 'logKeep'] as const)
       if (options[key] !== undefined)
         throw new MlopsError('OPTION_INVALID', `\`${key}\` sets up the prediction log: give \`logPredictions\` too`);
+  // An empty --host "$HOST" would listen on every interface: never by accident.
+  if (options.host !== undefined && options.host.trim() === '')
+    throw new MlopsError(
+      'OPTION_INVALID',
+      '`host` is empty: name an address (127.0.0.1, or 0.0.0.0 for every interface)',
+    );
+  if (options.port !== undefined && !(Number.isInteger(options.port) && options.port >= 0 && options.port <= 65535))
+    throw new MlopsError(
+      'OPTION_INVALID',
+      `\`port\` ${options.port} is not a port number (0 to 65535; 0 picks a free one)`,
+    );
   const cores = availableCores();
   const modelOptions = {
     registry: options.registry,
@@ -154,7 +165,7 @@ export async function serve(options: ServeOptions): Promise<ServeHandle> {
   }).catch(async (err: NodeJS.ErrnoException) => {
     await reloads.stop();
     await Promise.all(models.map((m) => m.close()));
-    if (err.code === 'EADDRINUSE' || err.code === 'EACCES' || err.code === 'EADDRNOTAVAIL')
+    if (['EADDRINUSE', 'EACCES', 'EADDRNOTAVAIL', 'ENOTFOUND', 'EAI_AGAIN', 'EAI_FAIL'].includes(err.code ?? ''))
       throw new MlopsError(
         'OPTION_INVALID',
         `cannot listen on ${options.host ?? '127.0.0.1'}:${options.port ?? 8080}: ${err.code}`,

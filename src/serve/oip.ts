@@ -127,8 +127,15 @@ export async function infer(
   const { feeds, rows } = requestTensors(live, body);
   const requested = (body as { outputs?: Array<{ name?: unknown }> }).outputs;
   const names = new Set(live.signature.tensorOutputs.map((o) => o.name));
+  const id = (body as { id?: unknown }).id;
+  if (id !== undefined && typeof id !== 'string') throw new HttpError(400, '"id" must be a string');
   if (requested !== undefined) {
     if (!Array.isArray(requested)) throw new HttpError(400, '"outputs" must be a list of {"name"}');
+    const seen = new Set<unknown>();
+    for (const r of requested) {
+      if (seen.has(r?.name)) throw new HttpError(400, `output ${JSON.stringify(r?.name)} is asked for twice`);
+      seen.add(r?.name);
+    }
     for (const r of requested)
       if (typeof r?.name !== 'string' || !names.has(r.name))
         throw new HttpError(
@@ -146,7 +153,6 @@ export async function infer(
     throw err;
   }
   const wanted = requested ? requested.map((r) => r.name as string) : [...names];
-  const id = (body as { id?: unknown }).id;
   return {
     doc: {
       model_name: model.name,

@@ -118,13 +118,17 @@ export async function startServer(models: ServedModel[], options: ServerOptions)
     }
     const m = OIP_MODEL.exec(p);
     if (!m) throw new HttpError(404, `no endpoint ${p} (the Open Inference Protocol paths are under /v2)`);
-    const model = byName.get(decodeURIComponent(m[1]));
+    const decode = (part: string) => {
+      try {
+        return decodeURIComponent(part);
+      } catch {
+        throw new HttpError(400, `the path ${p} has a malformed %-escape`);
+      }
+    };
+    const model = byName.get(decode(m[1]));
     if (!model)
-      throw new HttpError(
-        404,
-        `no model "${decodeURIComponent(m[1])}" is served here (serving: ${[...byName.keys()].join(', ')})`,
-      );
-    const version = m[2] === undefined ? undefined : decodeURIComponent(m[2]);
+      throw new HttpError(404, `no model "${decode(m[1])}" is served here (serving: ${[...byName.keys()].join(', ')})`);
+    const version = m[2] === undefined ? undefined : decode(m[2]);
     checkVersion(model, version);
     log.model = model.name;
     log.model_version = model.current.modelVersion;

@@ -55,6 +55,17 @@ test('start-up errors are exit 2 with the reason: a missing model, a port in use
   const missing = runCli(['serve', 'no-such-model.onnx', '--port', '0']);
   assert.equal(missing.status, 2);
   assert.match(missing.stderr, /error: /);
+  for (const [args, message] of [
+    [['--host', ''], /--host is empty/],
+    [['--port', '70000'], /--port 70000 is not a port number/],
+    [['--host', 'nosuchhost.invalid', '--port', '0'], /cannot listen on nosuchhost\.invalid:0: (ENOTFOUND|EAI_AGAIN)/],
+    [['--name', 'a,b'], /--name gives 2 name\(s\) for 1 model/],
+  ] as Array<[string[], RegExp]>) {
+    const r = runCli(['serve', fixture('models', 'mlp.onnx'), ...args]);
+    assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, message);
+    assert.doesNotMatch(r.stderr, /\n\s+at /);
+  }
   const busy = createServer();
   await new Promise<void>((r) => busy.listen(0, '127.0.0.1', () => r()));
   const port = (busy.address() as { port: number }).port;

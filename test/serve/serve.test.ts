@@ -120,6 +120,33 @@ test('bad requests are 400 naming the input, the expected and the given shape; u
     ],
     [{}, /the request needs "inputs"/],
     [
+      { inputs: [{ name: 'input', shape: [1, 30], datatype: 'FP32', data: [1e300, ...row(1).slice(1)] }] },
+      /value 0 \(1e\+300\) is beyond what float32 holds/,
+    ],
+    [
+      { inputs: [{ name: 'input', shape: [1, 30], datatype: 'FP32', data: [true, ...row(1).slice(1)] }] },
+      /value 0 is true, not a finite number/,
+    ],
+    [
+      `{"inputs":[{"name":"input","shape":[1,30],"datatype":"FP32","data":[1e400${',0'.repeat(29)}]}]}`,
+      /value 0 is Infinity, not a finite number/,
+    ],
+    [
+      { id: { a: 1 }, inputs: [{ name: 'input', shape: [1, 30], datatype: 'FP32', data: row(1) }] },
+      /"id" must be a string/,
+    ],
+    [
+      {
+        inputs: [{ name: 'input', shape: [1, 30], datatype: 'FP32', data: row(1) }],
+        outputs: [{ name: 'logits' }, { name: 'logits' }],
+      },
+      /output "logits" is asked for twice/,
+    ],
+    [
+      `{"inputs":[{"name":"input","shape":[1,30],"datatype":"FP32","data":${'['.repeat(100_000)}1${']'.repeat(100_000)}}]}`,
+      /shape \[1, 30\] holds 30 values, "data" has 1/,
+    ],
+    [
       {
         inputs: [
           { name: 'input', shape: [1, 30], datatype: 'FP32', data: row(1) },
@@ -138,6 +165,9 @@ test('bad requests are 400 naming the input, the expected and the given shape; u
   assert.equal((await fetch(`${server.url}/v2/models/other`)).status, 404);
   assert.equal((await fetch(`${server.url}/v2/models/mlp/versions/3`)).status, 404);
   assert.equal((await fetch(`${server.url}/v2/models/mlp/infer`)).status, 405);
+  const malformed = await fetch(`${server.url}/v2/models/%E0%A4%A`);
+  assert.equal(malformed.status, 400);
+  assert.match(((await malformed.json()) as { error: string }).error, /malformed %-escape/);
 });
 
 test('every datatype the fixtures carry (FP64, INT32, BOOL, BYTES in; INT64, FP16 out) equals onnxruntime run directly', async () => {
@@ -203,6 +233,19 @@ test('a body over the limit is 413 before parsing; a full queue is 503 with Retr
   try {
     const big = await post(`${handle.url}/v2/models/mlp/infer`, `{"inputs":[${' '.repeat(2000)}]}`);
     assert.equal(big.status, 413);
+    // Chunked (no Content-Length): counted as it comes, and answered with 413, not a reset connection.
+    const chunked = await fetch(`${handle.url}/v2/models/mlp/infer`, {
+      method: 'POST',
+      body: new ReadableStream({
+        start(controller) {
+          for (let i = 0; i < 100; i++) controller.enqueue(new TextEncoder().encode(' '.repeat(1000)));
+          controller.close();
+        },
+      }),
+      duplex: 'half',
+    } as RequestInit);
+    assert.equal(chunked.status, 413);
+    assert.match(((await chunked.json()) as { error: string }).error, /over the limit of 1000 bytes/);
     const many = await Promise.all(
       Array.from({ length: 40 }, (_, i) =>
         post(`${handle.url}/v2/models/mlp/infer`, {
