@@ -20,6 +20,9 @@ export interface BatcherOptions {
 
 export class QueueFull extends Error {}
 
+/** A request with more rows than the queue holds: it could never be accepted, so it is not a 503. */
+export class TooManyRows extends Error {}
+
 interface Pending {
   feeds: Record<string, Tensor>;
   rows: number;
@@ -54,6 +57,13 @@ export class Batcher {
     feeds: Record<string, Tensor>,
     rows: number,
   ): Promise<{ outputs: Record<string, Tensor>; queueMs: number; inferMs: number; batchRows: number }> {
+    // One request larger than the whole queue would be accepted by an empty queue, however large.
+    if (rows > this.options.maxQueueRows)
+      return Promise.reject(
+        new TooManyRows(
+          `the request has ${rows} rows; one request may carry ${this.options.maxQueueRows} (--max-queue)`,
+        ),
+      );
     if (this.queuedRows + rows > this.options.maxQueueRows && this.queue.length > 0)
       return Promise.reject(new QueueFull(`${this.queuedRows} rows are waiting`));
     return new Promise((resolve, reject) => {

@@ -15,7 +15,7 @@ import { cellProblem, cellProblemMessage } from '../table/cell-values.js';
 import { mapColumns } from '../table/column-map.js';
 import { tableFeeds } from '../table/feeds.js';
 import { formatFloat16, formatFloat32, formatFloat64 } from '../util/format-number.js';
-import { QueueFull } from './batcher.js';
+import { QueueFull, TooManyRows } from './batcher.js';
 import { oipDatatype } from './datatypes.js';
 import { HttpError } from './http-util.js';
 import { REQUEST, type TableRequest, type TensorRequest } from './invocations-request.js';
@@ -168,6 +168,7 @@ export async function invoke(
   try {
     result = await live.batcher.submit(feeds, rows);
   } catch (err) {
+    if (err instanceof TooManyRows) throw new HttpError(413, err.message);
     if (err instanceof QueueFull)
       throw new HttpError(503, `the queue is full (${err.message})`, { 'retry-after': '1' });
     throw err;

@@ -6,7 +6,7 @@
 import type { Dim, ValueSignature } from '../onnx/graph.js';
 import type { ElementType } from '../onnx/data-types.js';
 import type { Tensor } from '../onnx/tensor.js';
-import { QueueFull } from './batcher.js';
+import { QueueFull, TooManyRows } from './batcher.js';
 import { BadTensor, oipDatatype, tensorData, toTensor } from './datatypes.js';
 import { HttpError } from './http-util.js';
 import type { LiveVersion, ServedModel } from './served-model.js';
@@ -148,6 +148,7 @@ export async function infer(
   try {
     result = await live.batcher.submit(feeds, rows);
   } catch (err) {
+    if (err instanceof TooManyRows) throw new HttpError(413, err.message);
     if (err instanceof QueueFull)
       throw new HttpError(503, `the queue is full (${err.message})`, { 'retry-after': '1' });
     throw err;

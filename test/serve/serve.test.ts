@@ -229,7 +229,7 @@ test('every datatype the fixtures carry (FP64, INT32, BOOL, BYTES in; INT64, FP1
 });
 
 test('a body over the limit is 413 before parsing; a full queue is 503 with Retry-After', async () => {
-  const handle = await serve({ models: [MLP], port: 0, maxBodyBytes: 1000, maxQueueRows: 1, instances: 1 });
+  const handle = await serve({ models: [MLP], port: 0, maxBodyBytes: 1500, maxQueueRows: 1, instances: 1 });
   try {
     const big = await post(`${handle.url}/v2/models/mlp/infer`, `{"inputs":[${' '.repeat(2000)}]}`);
     assert.equal(big.status, 413);
@@ -245,7 +245,7 @@ test('a body over the limit is 413 before parsing; a full queue is 503 with Retr
       duplex: 'half',
     } as RequestInit);
     assert.equal(chunked.status, 413);
-    assert.match(((await chunked.json()) as { error: string }).error, /over the limit of 1000 bytes/);
+    assert.match(((await chunked.json()) as { error: string }).error, /over the limit of 1500 bytes/);
     const many = await Promise.all(
       Array.from({ length: 40 }, (_, i) =>
         post(`${handle.url}/v2/models/mlp/infer`, {
@@ -253,6 +253,12 @@ test('a body over the limit is 413 before parsing; a full queue is 503 with Retr
         }),
       ),
     );
+    // More rows in one request than the queue holds: never acceptable, so 413 rather than a 503 to retry.
+    const tooMany = await post(`${handle.url}/v2/models/mlp/infer`, {
+      inputs: [{ name: 'input', shape: [2, 30], datatype: 'FP32', data: [row(1), row(2)] }],
+    });
+    assert.equal(tooMany.status, 413);
+    assert.match(String(tooMany.body.error), /the request has 2 rows; one request may carry 1/);
     const refused = many.filter((r) => r.status === 503);
     assert.ok(refused.length > 0, 'some requests found the queue full');
     assert.ok(many.some((r) => r.status === 200));
