@@ -3,13 +3,12 @@
  * out in order with the right fields; initial state; a model registered later;
  * a named model that does not exist yet.
  */
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runCli } from '../helpers.js';
-import { startPostgres, type TestPostgres } from '../support/postgres.js';
+import { bothStores } from '../support/postgres.js';
 import { modelVariants, tempDir } from './helpers.js';
 import { waitUntil } from './watch-helpers.js';
-import { closeStores } from '../../src/registry/context.js';
 import { watchAliases, type AliasMove } from '../../src/registry/watch.js';
 import { promote } from '../../src/release/index.js';
 
@@ -61,28 +60,7 @@ function essentials(m: AliasMove) {
   return { name: m.name, alias: m.alias, action: m.action, from: m.from, to: m.to, seq: m.seq, initial: m.initial };
 }
 
-interface StoreKind {
-  kind: string;
-  /** A registry no one has written to yet. */
-  fresh(): Promise<string>;
-}
-
-let pg: TestPostgres | undefined;
-const STORES: StoreKind[] = [
-  { kind: 'folder', fresh: async () => `${tempDir()}/registry` },
-  {
-    kind: 'postgres',
-    fresh: async () => {
-      pg ??= await startPostgres();
-      return (await pg.freshDatabase()).url;
-    },
-  },
-];
-
-after(async () => {
-  await closeStores();
-  await pg?.close();
-});
+const STORES = bothStores();
 
 for (const store of STORES) {
   describe(`registry watch on the ${store.kind} store`, () => {

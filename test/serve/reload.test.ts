@@ -13,13 +13,12 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { decodeModelBytes, encodeModel } from '../../src/onnx/proto.js';
-import { closeStores } from '../../src/registry/context.js';
 import { openSession } from '../../src/runtime/session.js';
 import { tensorData } from '../../src/serve/datatypes.js';
 import { serve, type ServeHandle } from '../../src/serve/index.js';
 import { fixture, runCli, tempDir } from '../helpers.js';
 import { waitUntil } from '../registry/watch-helpers.js';
-import { startPostgres, type TestPostgres } from '../support/postgres.js';
+import { bothStores } from '../support/postgres.js';
 
 const CACHE = tempDir('mlops-reload-cache-');
 const ENV = { MLOPS_CACHE_DIR: CACHE, MLOPS_WATCH_INTERVAL_MS: '30' };
@@ -71,22 +70,7 @@ async function infer(url: string, row: number) {
   return { status: res.status, version: body.model_version, data: body.outputs?.[0].data, error: body.error };
 }
 
-let pg: TestPostgres | undefined;
-const STORES = [
-  { kind: 'folder', fresh: async () => `${tempDir()}/registry` },
-  {
-    kind: 'postgres',
-    fresh: async () => {
-      pg ??= await startPostgres();
-      return (await pg.freshDatabase()).url;
-    },
-  },
-];
-
-after(async () => {
-  await closeStores();
-  await pg?.close();
-});
+const STORES = bothStores();
 
 for (const store of STORES) {
   describe(`serve follows fraud@production on the ${store.kind} store`, () => {

