@@ -1,4 +1,4 @@
-/** --input values: files, folders (their *.csv) and globs with * or ? in the file name. */
+/** --input values: files, folders (their *.csv and *.parquet) and globs with * or ? in the file name. */
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { MlopsError } from '../util/errors.js';
@@ -35,12 +35,13 @@ export async function expandInputs(values: string[]): Promise<string[]> {
     const info = await stat(value).catch(() => undefined);
     if (!info) throw new MlopsError('CSV_NOT_FOUND', `input file ${value} does not exist`, { hint: 'check the path' });
     if (info.isDirectory()) {
-      const csvs = (await readdir(value))
-        .filter((e) => /\.csv$/i.test(e))
+      // Spark and Dask write part-*.parquet files (with _SUCCESS and .crc files beside them).
+      const tables = (await readdir(value))
+        .filter((e) => /\.(csv|parquet)$/i.test(e) && !e.startsWith('.'))
         .sort()
         .map((e) => path.join(value, e));
-      if (csvs.length === 0) throw new MlopsError('CSV_NOT_FOUND', `folder ${value} has no .csv files`);
-      out.push(...csvs);
+      if (tables.length === 0) throw new MlopsError('CSV_NOT_FOUND', `folder ${value} has no .csv or .parquet files`);
+      out.push(...tables);
     } else {
       out.push(value);
     }

@@ -12,6 +12,9 @@ import { MlopsError } from '../util/errors.js';
 import { maxRowBytes, rowTooLong } from './row-limit.js';
 import { checkCsvHead, checkHeader } from './csv-head.js';
 import { type MalformedRow, parseQuotedRow, QuotedRun, quotedRowEnd } from './quoted-rows.js';
+import type { TableColumn } from './parquet/column-values.js';
+import type { ParquetInfo } from './parquet/parquet-info.js';
+import { type TableFormat, tableFormat } from './table-format.js';
 
 export type { MalformedRow } from './quoted-rows.js';
 
@@ -25,21 +28,30 @@ export interface RowChunk {
   buf: Buffer;
   starts: Int32Array;
   ends: Int32Array;
-  /** Rows parsed by csv-parse, by index in this chunk. */
-  records: Map<number, string[]> | null;
+  /** Rows parsed by csv-parse (every row of a Parquet chunk), by index in this chunk. */
+  records: RowRecords | null;
   /** Rows whose quoting csv-parse rejected (with malformedRows: 'mark'), by index in this chunk. */
   malformed: Map<number, MalformedRow> | null;
-  /** Line number (1-based, header = line 1) on which each row starts. */
+  /** Line number (1-based, header = line 1) on which each row starts; in Parquet, the row number (1-based). */
   lines: Int32Array;
-  /** Bytes of the input consumed so far (for progress). */
+  /** Bytes of the input consumed so far (for progress); in Parquet, rows. */
   bytesRead: number;
+  /** Parquet: the values column by column, in header order. */
+  columns?: TableColumn[];
+}
+
+/** Some rows' fields as text, by index in the chunk. */
+export interface RowRecords {
+  get(r: number): string[] | undefined;
 }
 
 export interface RowReaderOptions {
   /** Rows with broken quoting: 'throw' (default) stops the read; 'mark' hands them over in `malformed`. A quote never closed stops the read either way. */
   malformedRows?: 'throw' | 'mark';
-  /** Byte range of the data rows to read ([start, end)); rows starting before `end` are read whole. */
+  /** Byte range of the data rows to read ([start, end)); rows starting before `end` are read whole. CSV only. */
   range?: { start: number; end: number };
+  /** Parquet: rows [start, end) (0-based), e.g. a shard's row groups. */
+  rowRange?: { start: number; end: number };
   /** Read size (default 1 MiB). */
   highWaterMark?: number;
   /**
@@ -56,12 +68,25 @@ export interface CsvHeaderInfo {
   dataStart: number;
   /** Whether the file starts with a UTF-8 BOM. */
   bom: boolean;
-  /** Lines the header takes (1 unless a quoted name holds a newline). */
+  /** Lines the header takes (1 unless a quoted name holds a newline; 0 in Parquet). */
   headerLines: number;
+  format: TableFormat;
+  /** A Parquet file's columns and row groups. */
+  parquet?: ParquetInfo;
 }
 
-/** Read and validate the header row without reading the whole file. */
-export async function readHeader(file: string): Promise<CsvHeaderInfo> {
+/**
+ * Read and validate the header row without reading the whole file; for a
+ * Parquet file (by its magic bytes, or `format`), its schema from the footer.
+ */
+export async function readHeader(file: string, format?: TableFormat): Promise<CsvHeaderInfo> {
+  if ((await tableFormat(file, format)) === 'parquet') {
+    const { readParquetInfo } = await import('./parquet/parquet-info.js');
+    const parquet = await readParquetInfo(file);
+    const header = parquet.columns.map((c) => c.name);
+    checkHeader(file, header);
+    return { header, dataStart: 0, bom: false, headerLines: 0, format: 'parquet', parquet };
+  }
   const stream = createReadStream(file, { highWaterMark: 64 * 1024 });
   let buffered = Buffer.alloc(0);
   // The header ends at the first newline outside quotes (a quoted name may hold one).
@@ -101,7 +126,7 @@ export async function readHeader(file: string): Promise<CsvHeaderInfo> {
   if (text.endsWith('\r')) text = text.slice(0, -1);
   const header = text.includes('"') ? parseQuotedRow(file, text, 1) : text.split(',');
   checkHeader(file, header);
-  return { header, dataStart, bom, headerLines: newlines + 1 };
+  return { header, dataStart, bom, headerLines: newlines + 1, format: 'csv' };
 }
 
 export function fileError(file: string, err: unknown): MlopsError {
@@ -198,6 +223,11 @@ export async function* readRows(
   headerInfo: CsvHeaderInfo,
   options: RowReaderOptions,
 ): AsyncGenerator<RowChunk> {
+  if (headerInfo.parquet) {
+    const { readParquetRows } = await import('./parquet/parquet-rows.js');
+    yield* readParquetRows(file, headerInfo.parquet, { rows: options.rowRange });
+    return;
+  }
   const start = options.range?.start ?? headerInfo.dataStart;
   const end = options.range?.end ?? Infinity;
   const alignToRow = start > headerInfo.dataStart;

@@ -108,6 +108,10 @@ export const ERROR_CODES = {
   CSV_FEATURE_COUNT: table("the number of feature columns differs from the model input's width"),
   CSV_EXPECTED_COLUMNS: table('the expected-outputs CSV has a different number of columns than the model produces'),
   CSV_EXPECTED_ROWS: table('the expected-outputs CSV has a different number of rows than the input CSV'),
+  PARQUET_UNREADABLE: table('a Parquet file cannot be read (truncated, not Parquet, an unsupported encoding)'),
+  PARQUET_COLUMN_UNSUPPORTED: table('a nested, list or map Parquet column is used where a value per cell is needed'),
+  PARQUET_NOT_SEEKABLE: table('Parquet was given on stdin or written to stdout, which needs a seekable file'),
+  TABLE_FORMAT_MISMATCH: table('--input-format names a format the file is not in'),
 
   // Mapping data onto model inputs
   FEATURE_COUNT: input('a feature list names a different number of features than the model input takes'),
