@@ -8,12 +8,13 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { errorMessage, isMlopsError } from '../util/errors.js';
-import { HttpError, parseJson, readBody, sendJson } from './http-util.js';
+import { ClientAborted, HttpError, parseJson, readBody, sendJson } from './http-util.js';
 import { answeredBy, invoke } from './invocations.js';
 import { readInvocationsRequest, requestFormat } from './invocations-request.js';
 import { type CapturedRows, tableInputs, tensorInputs } from './logged-rows.js';
 import { endpointOf, type ServeMetrics } from './metrics.js';
 import { checkVersion, infer, modelMetadata } from './oip.js';
+import { ParseGate } from './parse-gate.js';
 import type { PredictionLog } from './prediction-log.js';
 import type { ServedModel } from './served-model.js';
 
@@ -55,6 +56,13 @@ export async function startServer(models: ServedModel[], options: ServerOptions)
   const byName = new Map(models.map((m) => [m.name, m]));
   let draining = false;
   let inFlight = 0;
+  const parseGate = new ParseGate();
+  /** The body, read within --timeout; a large one waits its turn to be parsed (parse-gate.ts). */
+  const body = async (req: IncomingMessage): Promise<Buffer> => {
+    const bytes = await readBody(req, { limit: options.maxBodyBytes, timeoutMs: options.timeoutMs });
+    await parseGate.turn(bytes.length);
+    return bytes;
+  };
 
   const route = async (req: IncomingMessage, res: ServerResponse, log: Record<string, unknown>): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://x');
@@ -81,7 +89,7 @@ export async function startServer(models: ServedModel[], options: ServerOptions)
       if (req.method !== 'POST') throw new HttpError(405, '/invocations takes POST', { allow: 'POST' });
       if (draining) throw new HttpError(503, 'shutting down', { 'retry-after': '1' });
       const format = requestFormat(req.headers['content-type']);
-      const request = readInvocationsRequest(format, await readBody(req, options.maxBodyBytes));
+      const request = readInvocationsRequest(format, await body(req));
       if (request.paramsIgnored) log.params_ignored = true;
       options.metrics?.watchBatcher(model.current.batcher, model.name, String(model.current.modelVersion ?? ''));
       const plog = options.predictionLogs?.get(model.name);
@@ -135,7 +143,7 @@ export async function startServer(models: ServedModel[], options: ServerOptions)
     if (m[3] === '/infer') {
       if (req.method !== 'POST') throw new HttpError(405, 'infer takes POST', { allow: 'POST' });
       if (draining) throw new HttpError(503, 'shutting down', { 'retry-after': '1' });
-      const body = parseJson(await readBody(req, options.maxBodyBytes));
+      const doc = parseJson(await body(req));
       // Before the first batch runs: a version swapped in by a reload is watched from its first request.
       options.metrics?.watchBatcher(model.current.batcher, model.name, String(model.current.modelVersion ?? ''));
       const plog = options.predictionLogs?.get(model.name);
@@ -143,7 +151,7 @@ export async function startServer(models: ServedModel[], options: ServerOptions)
       const answer = await withDeadline(
         infer(
           model,
-          body,
+          doc,
           version,
           plog && ((live, feeds, rows) => (captured = plog.capture(live, tensorInputs(live, feeds), rows))),
         ),
@@ -164,6 +172,11 @@ export async function startServer(models: ServedModel[], options: ServerOptions)
 
   const server: Server = createServer((req, res) => {
     inFlight++;
+    // The client went away before its answer was written: 499, as nginx logs it.
+    let aborted = false;
+    res.once('close', () => {
+      if (!res.writableFinished) aborted = true;
+    });
     options.metrics?.requestStarted();
     const started = performance.now();
     const log: Record<string, unknown> = {
@@ -173,6 +186,10 @@ export async function startServer(models: ServedModel[], options: ServerOptions)
     };
     route(req, res, log)
       .catch((err) => {
+        if (err instanceof ClientAborted || aborted) {
+          aborted = true;
+          return;
+        }
         const status = err instanceof HttpError ? err.status : isMlopsError(err) ? 400 : 500;
         const message =
           err instanceof HttpError || isMlopsError(err) ? err.message : `internal error: ${errorMessage(err)}`;
@@ -182,6 +199,7 @@ export async function startServer(models: ServedModel[], options: ServerOptions)
       })
       .finally(() => {
         inFlight--;
+        const status = aborted ? 499 : res.statusCode;
         const seconds = (performance.now() - started) / 1000;
         if (options.metrics) {
           options.metrics.requestFinished();
@@ -192,14 +210,15 @@ export async function startServer(models: ServedModel[], options: ServerOptions)
               model: typeof log.model === 'string' ? log.model : '',
               version: log.model_version === undefined || log.model_version === null ? '' : String(log.model_version),
               endpoint: endpointOf(pathname),
-              status: res.statusCode,
+              status,
             },
             seconds,
           );
         }
         options.log({
           ...log,
-          status: res.statusCode,
+          status,
+          ...(aborted ? { aborted: true } : {}),
           latency_ms: Math.round(seconds * 100_000) / 100,
         });
       });
