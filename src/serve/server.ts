@@ -15,6 +15,7 @@ import { type CapturedRows, tableInputs, tensorInputs } from './logged-rows.js';
 import { endpointOf, type ServeMetrics } from './metrics.js';
 import { checkVersion, infer, modelMetadata } from './oip.js';
 import { ParseGate } from './parse-gate.js';
+import { LARGE_BODY_BYTES, ParsePool } from './parse-pool.js';
 import type { PredictionLog } from './prediction-log.js';
 import type { ServedModel } from './served-model.js';
 
@@ -56,12 +57,20 @@ export async function startServer(models: ServedModel[], options: ServerOptions)
   const byName = new Map(models.map((m) => [m.name, m]));
   let draining = false;
   let inFlight = 0;
-  const parseGate = new ParseGate();
-  /** The body, read within --timeout; a large one waits its turn to be parsed (parse-gate.ts). */
+  const parseGate = new ParseGate(LARGE_BODY_BYTES);
+  const parsePool = new ParsePool();
+  const readLimited = (req: IncomingMessage) =>
+    readBody(req, { limit: options.maxBodyBytes, timeoutMs: options.timeoutMs });
+  /** An /invocations body, read within --timeout; a large one waits its turn to be parsed (parse-gate.ts). */
   const body = async (req: IncomingMessage): Promise<Buffer> => {
-    const bytes = await readBody(req, { limit: options.maxBodyBytes, timeoutMs: options.timeoutMs });
+    const bytes = await readLimited(req);
     await parseGate.turn(bytes.length);
     return bytes;
+  };
+  /** An infer body: a large one is parsed, and its tensors built, in the parse worker (parse-pool.ts). */
+  const inferBody = async (req: IncomingMessage): Promise<unknown> => {
+    const bytes = await readLimited(req);
+    return bytes.length >= LARGE_BODY_BYTES ? parsePool.parse(bytes) : parseJson(bytes);
   };
 
   const route = async (req: IncomingMessage, res: ServerResponse, log: Record<string, unknown>): Promise<void> => {
@@ -143,7 +152,7 @@ export async function startServer(models: ServedModel[], options: ServerOptions)
     if (m[3] === '/infer') {
       if (req.method !== 'POST') throw new HttpError(405, 'infer takes POST', { allow: 'POST' });
       if (draining) throw new HttpError(503, 'shutting down', { 'retry-after': '1' });
-      const doc = parseJson(await body(req));
+      const doc = await inferBody(req);
       // Before the first batch runs: a version swapped in by a reload is watched from its first request.
       options.metrics?.watchBatcher(model.current.batcher, model.name, String(model.current.modelVersion ?? ''));
       const plog = options.predictionLogs?.get(model.name);
@@ -239,6 +248,7 @@ export async function startServer(models: ServedModel[], options: ServerOptions)
       const deadline = Date.now() + drainMs;
       while (inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       server.closeAllConnections();
+      await parsePool.close();
     },
   };
 }
