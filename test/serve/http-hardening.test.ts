@@ -89,6 +89,25 @@ test('a client that goes away mid-body is logged and counted as 499', async () =
   );
 });
 
+test('a client that goes away while its rows are inferred is logged as 499 when the inference ends', async () => {
+  const { handle, lines } = await start({ maxBatchRows: 4096 });
+  const data = Array.from({ length: 4000 }, (_, r) => ROW.map((v) => v + r / 1000));
+  const body = JSON.stringify({ inputs: [{ name: 'input', shape: [4000, 30], datatype: 'FP32', data }] });
+  const { socket, received } = await slowClient(handle.port, Buffer.byteLength(body), body);
+  await new Promise((r) => setTimeout(r, 5));
+  const answeredFirst = received() !== '';
+  socket.destroy();
+  const deadline = Date.now() + 5000;
+  while (!lines.some((l) => l.path === '/v2/models/mlp/infer') && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 20));
+  const line = lines.find((l) => l.path === '/v2/models/mlp/infer');
+  // 4,000 rows take far longer than 5 ms to infer: the client left first.
+  assert.equal(answeredFirst, false);
+  assert.equal(line?.status, 499);
+  assert.equal(line?.aborted, true);
+  assert.equal(line?.rows, 4000, 'the rows were inferred, then the answer had no one to go to');
+});
+
 test('gzip and deflate bodies are decoded; the limit applies to the decoded size; other encodings are 415', async () => {
   const { handle } = await start({ maxBodyBytes: 64 * 1024 });
   const plain = JSON.stringify({ instances: [ROW, ROW] });
