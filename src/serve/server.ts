@@ -179,7 +179,8 @@ export async function startServer(models: ServedModel[], options: ServerOptions)
     return sendJson(res, 200, modelMetadata(model));
   };
 
-  const server: Server = createServer((req, res) => {
+  // Node checks header and request timeouts on this interval (30 s by default): 1 s keeps --timeout meaningful.
+  const server: Server = createServer({ connectionsCheckingInterval: 1_000 }, (req, res) => {
     inFlight++;
     // The client went away before its answer was written: 499, as nginx logs it.
     let aborted = false;
@@ -233,6 +234,8 @@ export async function startServer(models: ServedModel[], options: ServerOptions)
       });
   });
   server.keepAliveTimeout = 5_000;
+  // Headers trickled slowly are cut at --timeout too (node answers 408); node's own limit is 60 s.
+  server.headersTimeout = Math.min(options.timeoutMs, 60_000);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => resolve());

@@ -58,6 +58,21 @@ test('a body trickled byte by byte is 408 within --timeout, and its connection c
   assert.equal(lines.find((l) => l.path === '/v2/models/mlp/infer')?.status, 408);
 });
 
+test('headers trickled slowly are cut at --timeout too', async () => {
+  const { handle } = await start({ timeoutMs: 500 });
+  const started = Date.now();
+  let text = '';
+  const socket = connect(handle.port, '127.0.0.1', () => socket.write('POST /v2/models/mlp/infer HTTP/1.1\r\n'));
+  socket.on('data', (d) => (text += d));
+  socket.on('error', () => {});
+  const trickle = setInterval(() => socket.writable && socket.write('x-slow: 1\r\n'), 100);
+  await closed(socket);
+  clearInterval(trickle);
+  const elapsed = Date.now() - started;
+  assert.match(text, /^HTTP\/1\.1 408 /);
+  assert.ok(elapsed < 2500, `closed after ${elapsed} ms`);
+});
+
 test('a connection still sending its body does not hold shutdown past the drain timeout', async () => {
   const { handle } = await start({ timeoutMs: 60_000 });
   const { socket } = await slowClient(handle.port, 1000, '{');
