@@ -74,12 +74,12 @@ const SERVE = flagSet<ServeFlags>()({
   },
   maxBodyBytes: {
     flag: '--max-body <bytes>',
-    help: 'request body limit, checked before parsing: 413 beyond (default 67108864)',
+    help: 'request body limit, checked before parsing and on the decoded size of a gzip/deflate body: 413 beyond (default 67108864)',
     parse: parsePositiveInt,
   },
   timeoutMs: {
     flag: '--timeout <ms>',
-    help: 'per-request deadline: 504 beyond (default 30000)',
+    help: 'per-request deadline: 504 beyond; the body must arrive within it too, else 408 (default 30000)',
     parse: parsePositiveInt,
   },
   tokenFile: {

@@ -1,5 +1,7 @@
 /** Request bodies with a limit checked before parsing, and JSON replies. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex, Readable } from 'node:stream';
+import { createGunzip, createInflate } from 'node:zlib';
 
 /** An answer with an HTTP status: `{"error": message}` is what the client sees. */
 export class HttpError extends Error {
@@ -12,36 +14,112 @@ export class HttpError extends Error {
   }
 }
 
+/** The client went away before its answer: logged and counted as 499, as nginx does; nothing is sent. */
+export class ClientAborted extends HttpError {
+  constructor() {
+    super(499, 'the client closed the connection before its answer');
+  }
+}
+
+export interface BodyOptions {
+  /** The most bytes the body may hold, after decoding (413 beyond). */
+  limit: number;
+  /** The whole body must arrive within this (408, then the connection closes): a slow sender cannot hold it. */
+  timeoutMs?: number;
+}
+
 /**
- * The body, refused with 413 as soon as it passes `limit` bytes (by Content-Length or by
- * counting a chunked one). The rest of an oversized body is read and dropped while the 413
- * is sent, so the client sees the answer, not a reset; the connection then closes.
+ * A decoder for the body's Content-Encoding: gzip and deflate are decoded (zlib runs on
+ * libuv's pool, off the event loop), identity passes; anything else is 415 naming it.
  */
-export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+function decoderFor(req: IncomingMessage): Duplex | undefined {
+  const encoding = (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+  if (encoding === 'identity' || encoding === '') return undefined;
+  if (encoding === 'gzip' || encoding === 'x-gzip') return createGunzip();
+  if (encoding === 'deflate') return createInflate();
+  throw new HttpError(
+    415,
+    `the body's Content-Encoding ${JSON.stringify(encoding)} is not supported: send it as identity, gzip or deflate`,
+    { connection: 'close' },
+  );
+}
+
+/**
+ * The body, refused with 413 as soon as it passes `limit` bytes (by Content-Length, by
+ * counting a chunked one, and by counting the decoded bytes of a gzip/deflate one, so a
+ * zip bomb stops at the limit). The rest of an oversized body is read and dropped while
+ * the 413 is sent, so the client sees the answer, not a reset; the connection then closes.
+ * A body that does not arrive within `timeoutMs` is 408 and its connection is closed.
+ * A client that closes the connection first is `ClientAborted`.
+ */
+export function readBody(req: IncomingMessage, limitOrOptions: number | BodyOptions): Promise<Buffer> {
+  const { limit, timeoutMs } = typeof limitOrOptions === 'number' ? { limit: limitOrOptions } : limitOrOptions;
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit)
     return Promise.reject(
       new HttpError(413, `the body is ${declared} bytes; the limit is ${limit} (--max-body)`, { connection: 'close' }),
     );
+  let decoder: Duplex | undefined;
+  try {
+    decoder = decoderFor(req);
+  } catch (err) {
+    return Promise.reject(err);
+  }
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
+    let raw = 0;
     let size = 0;
+    let settled = false;
+    const done = (err: Error | undefined, body?: Buffer) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (err) {
+        // Drop what is left (a client still sending gets its answer, not a reset), decode no more.
+        source.off('data', onData);
+        if (decoder) {
+          req.unpipe(decoder);
+          decoder.destroy();
+        }
+        req.resume();
+        reject(err);
+      } else resolve(body as Buffer);
+    };
+    const timer =
+      timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            done(
+              new HttpError(408, `the body did not arrive within ${timeoutMs} ms (--timeout)`, {
+                connection: 'close',
+              }),
+            );
+            // A slow sender keeps sending: its connection goes once the 408 had a moment to leave.
+            setTimeout(() => req.socket?.destroy(), 200).unref();
+          }, timeoutMs);
+    const tooLarge = () =>
+      new HttpError(413, `the body is over the limit of ${limit} bytes (--max-body)`, { connection: 'close' });
     const onData = (chunk: Buffer) => {
       size += chunk.length;
-      if (size > limit) {
-        req.off('data', onData);
-        req.resume();
-        reject(
-          new HttpError(413, `the body is over the limit of ${limit} bytes (--max-body)`, { connection: 'close' }),
-        );
-        return;
-      }
+      if (size > limit) return done(tooLarge());
       chunks.push(chunk);
     };
-    req.on('data', onData);
-    req.once('end', () => resolve(Buffer.concat(chunks)));
-    req.once('error', reject);
-    req.once('aborted', () => reject(new HttpError(400, 'the client closed the connection before the body ended')));
+    // Raw bytes count too: a compressed body is never read past the limit either.
+    req.on('data', (chunk: Buffer) => {
+      raw += chunk.length;
+      if (raw > limit) done(tooLarge());
+    });
+    const source: Readable = decoder ? req.pipe(decoder) : req;
+    source.on('data', onData);
+    source.once('end', () => done(undefined, Buffer.concat(chunks)));
+    decoder?.once('error', (err) =>
+      done(new HttpError(400, `the body is not valid ${req.headers['content-encoding']}: ${err.message}`)),
+    );
+    req.once('error', (err) => done(req.complete ? err : new ClientAborted()));
+    // 'close' before the whole message arrived: the client went away mid-body.
+    req.once('close', () => {
+      if (!req.complete) done(new ClientAborted());
+    });
   });
 }
 

@@ -105,6 +105,9 @@ function jsonRequest(body: Buffer): InvocationsRequest {
   return { ...request, paramsIgnored };
 }
 
+/** No columns and no rows: `invoke` answers `{"predictions": []}` before any mapping. */
+const EMPTY_TABLE = (): TableRequest => ({ kind: 'table', header: [], rows: [] });
+
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -155,7 +158,9 @@ function recordsTable(value: unknown, what: string): TableRequest {
  */
 function instances(value: unknown): TableRequest | TensorRequest {
   if (!Array.isArray(value)) throw new HttpError(400, '"instances" must be a list, one entry per row');
-  if (value.length > 0 && value.every(isObject)) return recordsTable(value, '"instances"');
+  // No rows is an empty DataFrame, as for every other format: 200 with no predictions.
+  if (value.length === 0) return EMPTY_TABLE();
+  if (value.every(isObject)) return recordsTable(value, '"instances"');
   return { kind: 'tensors', inputs: [{ data: value }] };
 }
 
@@ -166,8 +171,9 @@ function instances(value: unknown): TableRequest | TensorRequest {
  * lists holds tensors by input name.
  */
 function inputs(value: unknown): TableRequest | TensorRequest {
-  if (Array.isArray(value)) return { kind: 'tensors', inputs: [{ data: value }] };
-  if (!isObject(value) || Object.keys(value).length === 0)
+  if (Array.isArray(value)) return value.length === 0 ? EMPTY_TABLE() : { kind: 'tensors', inputs: [{ data: value }] };
+  if (isObject(value) && Object.keys(value).length === 0) return EMPTY_TABLE();
+  if (!isObject(value))
     throw new HttpError(400, '"inputs" must be a list (the model\'s only input) or an object of lists by name');
   const entries = Object.entries(value);
   for (const [name, v] of entries)

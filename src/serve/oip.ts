@@ -95,7 +95,10 @@ export function requestTensors(
         `input "${w.name}" has shape [${want.map((d) => (typeof d === 'number' ? d : -1)).join(', ')}]; the request gives [${shape.join(', ')}]`,
       );
     try {
-      feeds[w.name] = toTensor(w.name, w.type as ElementType, shape, i.data);
+      // A typed array comes only from the parse worker (JSON has none), built by toTensor for this datatype and shape.
+      feeds[w.name] = ArrayBuffer.isView(i.data)
+        ? { type: w.type as ElementType, dims: shape, data: i.data as Tensor['data'] }
+        : toTensor(w.name, w.type as ElementType, shape, i.data);
     } catch (err) {
       if (err instanceof BadTensor) throw new HttpError(400, err.message);
       throw err;

@@ -8,12 +8,14 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { errorMessage, isMlopsError } from '../util/errors.js';
-import { HttpError, parseJson, readBody, sendJson } from './http-util.js';
+import { ClientAborted, HttpError, parseJson, readBody, sendJson } from './http-util.js';
 import { answeredBy, invoke } from './invocations.js';
 import { readInvocationsRequest, requestFormat } from './invocations-request.js';
 import { type CapturedRows, tableInputs, tensorInputs } from './logged-rows.js';
 import { endpointOf, type ServeMetrics } from './metrics.js';
 import { checkVersion, infer, modelMetadata } from './oip.js';
+import { ParseGate } from './parse-gate.js';
+import { LARGE_BODY_BYTES, ParsePool } from './parse-pool.js';
 import type { PredictionLog } from './prediction-log.js';
 import type { ServedModel } from './served-model.js';
 
@@ -55,6 +57,21 @@ export async function startServer(models: ServedModel[], options: ServerOptions)
   const byName = new Map(models.map((m) => [m.name, m]));
   let draining = false;
   let inFlight = 0;
+  const parseGate = new ParseGate(LARGE_BODY_BYTES);
+  const parsePool = new ParsePool();
+  const readLimited = (req: IncomingMessage) =>
+    readBody(req, { limit: options.maxBodyBytes, timeoutMs: options.timeoutMs });
+  /** An /invocations body, read within --timeout; a large one waits its turn to be parsed (parse-gate.ts). */
+  const body = async (req: IncomingMessage): Promise<Buffer> => {
+    const bytes = await readLimited(req);
+    await parseGate.turn(bytes.length);
+    return bytes;
+  };
+  /** An infer body: a large one is parsed, and its tensors built, in the parse worker (parse-pool.ts). */
+  const inferBody = async (req: IncomingMessage): Promise<unknown> => {
+    const bytes = await readLimited(req);
+    return bytes.length >= LARGE_BODY_BYTES ? parsePool.parse(bytes) : parseJson(bytes);
+  };
 
   const route = async (req: IncomingMessage, res: ServerResponse, log: Record<string, unknown>): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://x');
@@ -81,7 +98,7 @@ export async function startServer(models: ServedModel[], options: ServerOptions)
       if (req.method !== 'POST') throw new HttpError(405, '/invocations takes POST', { allow: 'POST' });
       if (draining) throw new HttpError(503, 'shutting down', { 'retry-after': '1' });
       const format = requestFormat(req.headers['content-type']);
-      const request = readInvocationsRequest(format, await readBody(req, options.maxBodyBytes));
+      const request = readInvocationsRequest(format, await body(req));
       if (request.paramsIgnored) log.params_ignored = true;
       options.metrics?.watchBatcher(model.current.batcher, model.name, String(model.current.modelVersion ?? ''));
       const plog = options.predictionLogs?.get(model.name);
@@ -135,7 +152,7 @@ export async function startServer(models: ServedModel[], options: ServerOptions)
     if (m[3] === '/infer') {
       if (req.method !== 'POST') throw new HttpError(405, 'infer takes POST', { allow: 'POST' });
       if (draining) throw new HttpError(503, 'shutting down', { 'retry-after': '1' });
-      const body = parseJson(await readBody(req, options.maxBodyBytes));
+      const doc = await inferBody(req);
       // Before the first batch runs: a version swapped in by a reload is watched from its first request.
       options.metrics?.watchBatcher(model.current.batcher, model.name, String(model.current.modelVersion ?? ''));
       const plog = options.predictionLogs?.get(model.name);
@@ -143,7 +160,7 @@ export async function startServer(models: ServedModel[], options: ServerOptions)
       const answer = await withDeadline(
         infer(
           model,
-          body,
+          doc,
           version,
           plog && ((live, feeds, rows) => (captured = plog.capture(live, tensorInputs(live, feeds), rows))),
         ),
@@ -162,8 +179,14 @@ export async function startServer(models: ServedModel[], options: ServerOptions)
     return sendJson(res, 200, modelMetadata(model));
   };
 
-  const server: Server = createServer((req, res) => {
+  // Node checks header and request timeouts on this interval (30 s by default): 1 s keeps --timeout meaningful.
+  const server: Server = createServer({ connectionsCheckingInterval: 1_000 }, (req, res) => {
     inFlight++;
+    // The client went away before its answer was written: 499, as nginx logs it.
+    let aborted = false;
+    res.once('close', () => {
+      if (!res.writableFinished) aborted = true;
+    });
     options.metrics?.requestStarted();
     const started = performance.now();
     const log: Record<string, unknown> = {
@@ -173,6 +196,10 @@ export async function startServer(models: ServedModel[], options: ServerOptions)
     };
     route(req, res, log)
       .catch((err) => {
+        if (err instanceof ClientAborted || aborted) {
+          aborted = true;
+          return;
+        }
         const status = err instanceof HttpError ? err.status : isMlopsError(err) ? 400 : 500;
         const message =
           err instanceof HttpError || isMlopsError(err) ? err.message : `internal error: ${errorMessage(err)}`;
@@ -182,6 +209,7 @@ export async function startServer(models: ServedModel[], options: ServerOptions)
       })
       .finally(() => {
         inFlight--;
+        const status = aborted ? 499 : res.statusCode;
         const seconds = (performance.now() - started) / 1000;
         if (options.metrics) {
           options.metrics.requestFinished();
@@ -192,19 +220,22 @@ export async function startServer(models: ServedModel[], options: ServerOptions)
               model: typeof log.model === 'string' ? log.model : '',
               version: log.model_version === undefined || log.model_version === null ? '' : String(log.model_version),
               endpoint: endpointOf(pathname),
-              status: res.statusCode,
+              status,
             },
             seconds,
           );
         }
         options.log({
           ...log,
-          status: res.statusCode,
+          status,
+          ...(aborted ? { aborted: true } : {}),
           latency_ms: Math.round(seconds * 100_000) / 100,
         });
       });
   });
   server.keepAliveTimeout = 5_000;
+  // Headers trickled slowly are cut at --timeout too (node answers 408); node's own limit is 60 s.
+  server.headersTimeout = Math.min(options.timeoutMs, 60_000);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => resolve());
@@ -220,6 +251,7 @@ export async function startServer(models: ServedModel[], options: ServerOptions)
       const deadline = Date.now() + drainMs;
       while (inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       server.closeAllConnections();
+      await parsePool.close();
     },
   };
 }

@@ -1,0 +1,67 @@
+/**
+ * A parse worker: a large OIP infer body is parsed here, and each input's
+ * `data` is turned into its typed array with the same rules as on the event
+ * loop (datatypes.ts `toTensor`, by the datatype the request names). The
+ * arrays go back transferred (zero copy), so the main thread never holds the
+ * parsed tree of a large body: no parse and no major GC of it on the loop.
+ * An input that cannot be converted keeps its data for the main thread, whose
+ * checks then answer with the same message; strings (BYTES) are not converted.
+ */
+import { parentPort } from 'node:worker_threads';
+import type { ElementType } from '../onnx/data-types.js';
+import { BadTensor, oipDatatype, toTensor } from './datatypes.js';
+
+export interface ParseRequest {
+  id: number;
+  body: Uint8Array;
+}
+
+export type ParseReply = { id: number; doc: unknown } | { id: number; error: string };
+
+const NUMERIC: ElementType[] = [
+  'bool',
+  'uint8',
+  'uint16',
+  'uint32',
+  'uint64',
+  'int8',
+  'int16',
+  'int32',
+  'int64',
+  'float16',
+  'float32',
+  'float64',
+];
+const BY_DATATYPE = new Map(NUMERIC.map((t) => [oipDatatype(t) as string, t]));
+
+function convert(doc: unknown, transfer: ArrayBuffer[]): void {
+  const inputs = (doc as { inputs?: unknown })?.inputs;
+  if (!Array.isArray(inputs)) return;
+  for (const input of inputs) {
+    if (typeof input !== 'object' || input === null || typeof input.name !== 'string') continue;
+    const type = BY_DATATYPE.get(input.datatype);
+    const shape = input.shape;
+    if (!type || !Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) continue;
+    try {
+      const tensor = toTensor(input.name, type, shape, input.data);
+      input.data = tensor.data;
+      const buffer = (tensor.data as ArrayBufferView).buffer as ArrayBuffer;
+      if (!transfer.includes(buffer)) transfer.push(buffer);
+    } catch (err) {
+      if (!(err instanceof BadTensor)) throw err;
+    }
+  }
+}
+
+parentPort?.on('message', ({ id, body }: ParseRequest) => {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'));
+  } catch (err) {
+    parentPort?.postMessage({ id, error: (err as Error).message } satisfies ParseReply);
+    return;
+  }
+  const transfer: ArrayBuffer[] = [];
+  convert(doc, transfer);
+  parentPort?.postMessage({ id, doc } satisfies ParseReply, transfer);
+});
