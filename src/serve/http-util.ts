@@ -1,5 +1,6 @@
 /** Request bodies with a limit checked before parsing, and JSON replies. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { replyJson } from './exact-json.js';
 
 /** An answer with an HTTP status: `{"error": message}` is what the client sees. */
 export class HttpError extends Error {
@@ -59,7 +60,7 @@ export function sendJson(
   value: unknown,
   headers: Record<string, string> = {},
 ): void {
-  const body = JSON.stringify(value);
+  const body = replyJson(value);
   res.writeHead(status, {
     'content-type': 'application/json',
     'content-length': Buffer.byteLength(body),
