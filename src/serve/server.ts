@@ -83,7 +83,6 @@ export async function startServer(models: ServedModel[], options: ServerOptions)
       const format = requestFormat(req.headers['content-type']);
       const request = readInvocationsRequest(format, await readBody(req, options.maxBodyBytes));
       if (request.paramsIgnored) log.params_ignored = true;
-      options.metrics?.watchBatcher(model.current.batcher, model.name, String(model.current.modelVersion ?? ''));
       const plog = options.predictionLogs?.get(model.name);
       let captured: CapturedRows | undefined;
       const answer = await withDeadline(
@@ -136,8 +135,6 @@ export async function startServer(models: ServedModel[], options: ServerOptions)
       if (req.method !== 'POST') throw new HttpError(405, 'infer takes POST', { allow: 'POST' });
       if (draining) throw new HttpError(503, 'shutting down', { 'retry-after': '1' });
       const body = parseJson(await readBody(req, options.maxBodyBytes));
-      // Before the first batch runs: a version swapped in by a reload is watched from its first request.
-      options.metrics?.watchBatcher(model.current.batcher, model.name, String(model.current.modelVersion ?? ''));
       const plog = options.predictionLogs?.get(model.name);
       let captured: CapturedRows | undefined;
       const answer = await withDeadline(
