@@ -13,7 +13,8 @@ export interface Runner {
   readonly inferenceMs: number;
   /**
    * Called once if the worker thread ends without being released (an uncaught error, out of
-   * memory, terminate): its pending runs have been rejected, and every later run is.
+   * memory, terminate), at once if it already has: its pending runs have been rejected, and
+   * every later run is.
    */
   onExit?(listener: (error: Error) => void): void;
   /**
@@ -40,6 +41,7 @@ export async function workerRunner(prepared: PreparedModel, threads?: number): P
   let inferenceMs = 0;
   let failure: Error | undefined;
   let released = false;
+  let exitError: Error | undefined;
   const exitListeners: Array<(error: Error) => void> = [];
   const fail = (err: Error) => {
     failure ??= err;
@@ -73,6 +75,7 @@ export async function workerRunner(prepared: PreparedModel, threads?: number): P
     const error = new Error(`inference worker exited with code ${code}${failure ? `: ${failure.message}` : ''}`);
     failure = undefined;
     fail(error);
+    exitError = error;
     for (const listener of exitListeners.splice(0)) listener(error);
   });
   return {
@@ -104,7 +107,9 @@ export async function workerRunner(prepared: PreparedModel, threads?: number): P
       await exited;
     },
     onExit(listener) {
-      exitListeners.push(listener);
+      // A listener that comes after the death still hears of it.
+      if (exitError) listener(exitError);
+      else exitListeners.push(listener);
     },
     async terminate() {
       await worker.terminate();

@@ -109,27 +109,28 @@ const RESTART_DELAYS_MS = [0, 250, 1000, 5000];
  * it succeed instead of failing forever. A start that fails is retried with a growing delay.
  */
 function superviseRunner(live: LiveVersion, runner: Runner, start: () => Promise<Runner>): void {
-  runner.onExit?.((death) => {
-    live.batcher.removeRunner(runner);
-    void replace(death.message);
-  });
   const replace = async (error: string) => {
     for (let attempt = 1; !live.retired; attempt++) {
       const started = performance.now();
       const ms = () => Math.round(performance.now() - started);
+      let fresh: Runner | undefined;
       try {
-        const fresh = await start();
+        fresh = await start();
+        let died: Error | undefined;
+        fresh.onExit?.((e) => (died = e));
         // A failed warm-up is not fatal here either: the version's other workers answer the same model.
         await warmUp({ signature: live.signature, runners: [fresh] });
+        if (died) throw new Error(`the new worker died during its warm-up (${died.message})`);
         if (live.retired) return void (await fresh.release());
         const slot = live.runners.indexOf(runner);
         if (slot >= 0) live.runners[slot] = fresh;
         else live.runners.push(fresh);
-        superviseRunner(live, fresh, start);
         live.batcher.addRunner(fresh);
+        superviseRunner(live, fresh, start);
         live.onWorkerEvent?.({ modelVersion: live.modelVersion, error, replaced: true, ms: ms(), attempt });
         return;
       } catch (err) {
+        await fresh?.release().catch(() => {});
         const restartError = err instanceof Error ? err.message : String(err);
         live.onWorkerEvent?.({
           modelVersion: live.modelVersion,
@@ -144,6 +145,10 @@ function superviseRunner(live: LiveVersion, runner: Runner, start: () => Promise
       }
     }
   };
+  runner.onExit?.((death) => {
+    live.batcher.removeRunner(runner);
+    void replace(death.message);
+  });
 }
 
 /** What one reload did, for the log and for metrics. */
@@ -168,7 +173,7 @@ export class ServedModel {
 
   private readonly workerListeners = new Set<(event: WorkerEvent) => void>();
   private readonly swapListeners = new Set<(next: LiveVersion) => void>();
-  /** Workers that died unasked, and replacements started (metrics read them). */
+  /** Workers that died unasked, each counted once however many starts its replacement took. */
   workerDeaths = 0;
 
   constructor(

@@ -192,11 +192,15 @@ for (const store of STORES) {
         }
       });
       const seenVersion = (v: string) => () => results.slice(-8).some((r) => r.version === v);
+      const movesBefore = reloads().length;
       try {
         cli(registry, 'registry', 'promote', 'fraud@2', '--to', 'production');
         await waitUntil(seenVersion('2'), 20_000, 'version 2 under load');
         cli(registry, 'registry', 'promote', 'fraud@1', '--to', 'production');
         await waitUntil(seenVersion('1'), 20_000, 'version 1 under load');
+        // Answers by version 1 from before the move to 2 can still be among the last ones: wait for the
+        // swap itself, so its reload line does not land in the next test.
+        await waitUntil(() => reloads().some((l, i) => i >= movesBefore + 1 && l.to === 1), 20_000, 'reload to 1');
         await new Promise((r) => setTimeout(r, 200));
       } finally {
         running = false;
@@ -215,8 +219,9 @@ for (const store of STORES) {
       cli(registry, 'registry', 'register', 'fraud', fixture('models', 'float64-input.onnx'));
       const before = reloads().length;
       cli(registry, 'registry', 'promote', 'fraud@3', '--to', 'production');
-      await waitUntil(() => reloads().length > before, 20_000, 'the refused reload');
-      const line = reloads().at(-1)!;
+      await waitUntil(() => reloads().some((l) => l.to === 3), 20_000, 'the refused reload');
+      const line = reloads().find((l) => l.to === 3)!;
+      assert.equal(reloads().length, before + 1, JSON.stringify(reloads()));
       assert.equal(line.ok, false);
       assert.equal(line.to, 3);
       assert.equal(line.serving, 1);
@@ -239,8 +244,9 @@ for (const store of STORES) {
       const failedBefore = await failedReloads(server.url);
       const before = reloads().length;
       cli(registry, 'registry', 'promote', 'fraud@4', '--to', 'production');
-      await waitUntil(() => reloads().length > before, 20_000, 'the refused reload');
-      const line = reloads().at(-1)!;
+      await waitUntil(() => reloads().some((l) => l.to === 4), 20_000, 'the refused reload');
+      const line = reloads().find((l) => l.to === 4)!;
+      assert.equal(reloads().length, before + 1, JSON.stringify(reloads()));
       assert.deepEqual([line.ok, line.to, line.serving], [false, 4, 1]);
       assert.match(String(line.error), /fraud@4: the stored (file|blob) .* does not match its recorded sha256/);
       assert.equal(server.models[0].reloadsFailed, 2);
