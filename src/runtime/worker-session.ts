@@ -11,6 +11,17 @@ export interface Runner {
   release(): Promise<void>;
   /** Time onnxruntime spent inside run() in the worker, summed over all runs. */
   readonly inferenceMs: number;
+  /**
+   * Called once if the worker thread ends without being released (an uncaught error, out of
+   * memory, terminate), at once if it already has: its pending runs have been rejected, and
+   * every later run is.
+   */
+  onExit?(listener: (error: Error) => void): void;
+  /**
+   * Stop the thread at once, as a crash would (tests). Never while onnxruntime is inside run():
+   * onnxruntime-node then throws from native code into a dying thread and aborts the process.
+   */
+  terminate?(): Promise<void>;
 }
 
 /**
@@ -29,8 +40,11 @@ export async function workerRunner(prepared: PreparedModel, threads?: number): P
   let nextId = 0;
   let inferenceMs = 0;
   let failure: Error | undefined;
+  let released = false;
+  let exitError: Error | undefined;
+  const exitListeners: Array<(error: Error) => void> = [];
   const fail = (err: Error) => {
-    failure = err;
+    failure ??= err;
     for (const p of pending.values()) p.reject(err);
     pending.clear();
   };
@@ -55,7 +69,14 @@ export async function workerRunner(prepared: PreparedModel, threads?: number): P
   });
   worker.on('error', (err) => fail(err));
   worker.on('exit', (code) => {
-    if (pending.size) fail(new Error(`inference worker exited with code ${code}`));
+    if (released) return;
+    // A thread that ended unasked: nothing it held will be answered, and a run posted to it
+    // would wait forever. The error event (if any) came first and says why.
+    const error = new Error(`inference worker exited with code ${code}${failure ? `: ${failure.message}` : ''}`);
+    failure = undefined;
+    fail(error);
+    exitError = error;
+    for (const listener of exitListeners.splice(0)) listener(error);
   });
   return {
     get inferenceMs() {
@@ -78,8 +99,20 @@ export async function workerRunner(prepared: PreparedModel, threads?: number): P
       });
     },
     async release() {
+      if (released) return;
+      released = true;
+      if (failure) return void (await worker.terminate());
+      const exited = new Promise((resolve) => worker.once('exit', resolve));
       worker.postMessage({ close: true });
-      await new Promise((resolve) => worker.once('exit', resolve));
+      await exited;
+    },
+    onExit(listener) {
+      // A listener that comes after the death still hears of it.
+      if (exitError) listener(exitError);
+      else exitListeners.push(listener);
+    },
+    async terminate() {
+      await worker.terminate();
     },
   };
 }

@@ -37,6 +37,8 @@ export class Batcher {
   private readonly idle: Runner[];
   private inFlight = 0;
   private timer: NodeJS.Timeout | undefined;
+  /** Busy runners removed while running a batch: they do not come back to `idle`. */
+  private readonly gone = new WeakSet<Runner>();
   /** Called once per batch run (metrics: rows per batch, inference time), not once per request. */
   onBatch?: (rows: number, inferMs: number) => void;
 
@@ -46,6 +48,22 @@ export class Batcher {
     private readonly options: BatcherOptions,
   ) {
     this.idle = [...runners];
+  }
+
+  /**
+   * A runner whose worker died leaves for good: out of the idle list now, or not put back when
+   * the batch it holds fails. Queued requests wait for the others or for `addRunner`.
+   */
+  removeRunner(runner: Runner): void {
+    const i = this.idle.indexOf(runner);
+    if (i >= 0) this.idle.splice(i, 1);
+    else this.gone.add(runner);
+  }
+
+  /** A replacement runner starts taking batches at once. */
+  addRunner(runner: Runner): void {
+    this.idle.push(runner);
+    this.dispatch();
   }
 
   /** Requests accepted and not yet answered (queued or running). */
@@ -128,7 +146,8 @@ export class Batcher {
       for (const p of batch) p.reject(err);
     } finally {
       this.inFlight--;
-      this.idle.push(runner);
+      if (this.gone.has(runner)) this.gone.delete(runner);
+      else this.idle.push(runner);
       this.dispatch();
     }
   }

@@ -152,10 +152,10 @@ export function toTensor(name: string, type: ElementType, shape: number[], data:
       out = Uint32Array.from(integers(0, 2 ** 32 - 1));
       break;
     case 'int64':
-      out = BigInt64Array.from(integers(Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER), (v) => BigInt(v));
+      out = BigInt64Array.from(exactIntegers(name, numbers(), true), (v) => BigInt(v));
       break;
     case 'uint64':
-      out = BigUint64Array.from(integers(0, Number.MAX_SAFE_INTEGER), (v) => BigInt(v));
+      out = BigUint64Array.from(exactIntegers(name, numbers(), false), (v) => BigInt(v));
       break;
     case 'string':
       out = values.map((v, i) => {
@@ -170,12 +170,44 @@ export function toTensor(name: string, type: ElementType, shape: number[], data:
   return { name, type, dims: shape, data: out };
 }
 
-/** A tensor's values as JSON numbers, booleans or strings (flat, row-major). */
-export function tensorData(t: Tensor): Array<number | boolean | string> {
+/**
+ * INT64/UINT64 values as JSON numbers. JSON.parse has already rounded a number beyond 2^53 to
+ * a double (9007199254740993 arrives as ...992), so such a value is refused rather than sent
+ * to the model as another integer than the client wrote.
+ */
+function exactIntegers(name: string, values: number[], signed: boolean): number[] {
+  for (const [i, v] of values.entries()) {
+    if (!Number.isInteger(v) || (!signed && v < 0))
+      throw new BadTensor(
+        `input "${name}": value ${i} (${v}) is not ${signed ? 'an integer' : 'a non-negative integer'}`,
+      );
+    if (!Number.isSafeInteger(v))
+      throw new BadTensor(
+        `input "${name}": value ${i} (${v}) is beyond 2^53 - 1: a JSON number that large has already lost its last digits when parsed, so its exact value is unknown`,
+      );
+  }
+  return values;
+}
+
+const SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/**
+ * A tensor's values as JSON numbers, booleans or strings (flat, row-major). 64-bit integers
+ * beyond 2^53 stay bigints (Number() would round them): `exactJson` writes their digits.
+ */
+export function tensorData(t: Tensor): Array<number | boolean | string | bigint> {
   const d = t.data;
   if (Array.isArray(d)) return d;
   if (t.type === 'bool') return Array.from(d as Uint8Array, (v) => v !== 0);
   if (t.type === 'float16') return Array.from(d as Uint16Array, fromHalf);
-  if (d instanceof BigInt64Array || d instanceof BigUint64Array) return Array.from(d, (v) => Number(v));
+  if (d instanceof BigInt64Array || d instanceof BigUint64Array) {
+    const exact = d.some((v) => v > SAFE || v < -SAFE);
+    return exact ? Array.from(d as ArrayLike<bigint>) : Array.from(d as ArrayLike<bigint>, (v) => Number(v));
+  }
   return Array.from(d as ArrayLike<number>);
+}
+
+/** Whether `tensorData` gave bigints: the answer then needs `exactJson`. */
+export function holdsBigInts(data: unknown[]): boolean {
+  return data.length > 0 && typeof data[0] === 'bigint';
 }

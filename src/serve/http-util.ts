@@ -2,6 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex, Readable } from 'node:stream';
 import { createGunzip, createInflate } from 'node:zlib';
+import { replyJson } from './exact-json.js';
 
 /** An answer with an HTTP status: `{"error": message}` is what the client sees. */
 export class HttpError extends Error {
@@ -137,7 +138,7 @@ export function sendJson(
   value: unknown,
   headers: Record<string, string> = {},
 ): void {
-  const body = JSON.stringify(value);
+  const body = replyJson(value);
   res.writeHead(status, {
     'content-type': 'application/json',
     'content-length': Buffer.byteLength(body),

@@ -130,7 +130,22 @@ export async function serve(options: ServeOptions): Promise<ServeHandle> {
   const metrics = options.metrics === false ? undefined : await createMetrics(models.map((m) => m.name));
   for (const m of models) {
     metrics?.recordLoad(m.name, m.current.loadMs / 1000);
+    // Batches are counted from a version's first one: attached at load and when a reload swaps it in.
     metrics?.watchBatcher(m.current.batcher, m.name, String(m.current.modelVersion ?? ''));
+    m.onSwap((next) => metrics?.watchBatcher(next.batcher, m.name, String(next.modelVersion ?? '')));
+    m.onWorkerEvent((e) => {
+      metrics?.recordWorkerExit(m.name, e.replaced);
+      log({
+        event: 'worker_exit',
+        model: m.name,
+        model_version: e.modelVersion,
+        error: e.error,
+        replaced: e.replaced,
+        attempt: e.attempt,
+        ms: e.ms,
+        ...(e.restartError ? { restart_error: e.restartError } : {}),
+      });
+    });
     // A reload (the alias moved) counts as succeeded or failed; a swapped-in version's load time replaces the old.
     m.onReload((e) => {
       metrics?.recordReload(m.name, e.ok);

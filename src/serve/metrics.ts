@@ -24,7 +24,7 @@ export interface ServeMetrics {
   requestFinished(): void;
   /** The time one request waited in the batcher's queue. */
   observeQueue(model: string, version: string, timing: BatchTiming): void;
-  /** Per batch (not per request): inference time and rows, through the batcher's hook. */
+  /** Per batch (not per request): inference time and rows, through the batcher's hook; once per version, when it is loaded or swapped in. */
   watchBatcher(batcher: Batcher, model: string, version: string): void;
   /** A version finished loading (first load or reload) in `seconds`. */
   recordLoad(model: string, seconds: number): void;
@@ -32,6 +32,8 @@ export interface ServeMetrics {
   recordReload(model: string, ok: boolean): void;
   /** Sampled rows the prediction log could not keep (its queue was full). */
   recordLogDropped(rows: number): void;
+  /** An inference worker died unasked (`replaced` false: no replacement started yet). */
+  recordWorkerExit(model: string, replaced: boolean): void;
 }
 
 export interface RequestLabels {
@@ -122,8 +124,15 @@ export async function createMetrics(modelNames: string[]): Promise<ServeMetrics>
     help: 'Sampled rows the prediction log dropped: its write queue was full (the disk is slower than the traffic) or a write failed',
     registers,
   });
+  const workerExits = new prom.Counter({
+    name: 'mlops_serve_worker_restarts_total',
+    help: 'Inference workers that died unasked (crash, out of memory, terminate), by result: replaced (a new worker for the same version took its place) or failed (a start failed; it is retried)',
+    labelNames: ['model', 'result'],
+    registers,
+  });
   // Zero series from the start: an alert on increase() needs a sample before the first reload.
   for (const model of modelNames) for (const result of ['succeeded', 'failed']) reloads.inc({ model, result }, 0);
+  for (const model of modelNames) for (const result of ['replaced', 'failed']) workerExits.inc({ model, result }, 0);
   const watched = new WeakSet<Batcher>();
   return {
     contentType: registry.contentType,
@@ -144,5 +153,6 @@ export async function createMetrics(modelNames: string[]): Promise<ServeMetrics>
     recordLoad: (model, seconds) => loadSeconds.set({ model }, seconds),
     recordReload: (model, ok) => reloads.inc({ model, result: ok ? 'succeeded' : 'failed' }),
     recordLogDropped: (rows) => logDropped.inc(rows),
+    recordWorkerExit: (model, replaced) => workerExits.inc({ model, result: replaced ? 'replaced' : 'failed' }),
   };
 }

@@ -7,7 +7,8 @@ import type { Dim, ValueSignature } from '../onnx/graph.js';
 import type { ElementType } from '../onnx/data-types.js';
 import type { Tensor } from '../onnx/tensor.js';
 import { QueueFull, TooManyRows } from './batcher.js';
-import { BadTensor, oipDatatype, tensorData, toTensor } from './datatypes.js';
+import { BadTensor, holdsBigInts, oipDatatype, tensorData, toTensor } from './datatypes.js';
+import { EXACT_INTEGERS } from './exact-json.js';
 import { HttpError } from './http-util.js';
 import type { LiveVersion, ServedModel } from './served-model.js';
 
@@ -157,16 +158,22 @@ export async function infer(
     throw err;
   }
   const wanted = requested ? requested.map((r) => r.name as string) : [...names];
+  let exact = false;
+  const doc = {
+    model_name: model.name,
+    model_version: live.modelVersion === null ? '' : String(live.modelVersion),
+    ...(typeof id === 'string' ? { id } : {}),
+    outputs: wanted.map((name) => {
+      const t = result.outputs[name];
+      const data = tensorData(t);
+      exact ||= holdsBigInts(data);
+      return { name, shape: t.dims, datatype: oipDatatype(t.type) ?? t.type, data };
+    }),
+  };
+  // 64-bit integers beyond 2^53: sendJson writes their exact digits.
+  if (exact) Object.assign(doc, { [EXACT_INTEGERS]: true });
   return {
-    doc: {
-      model_name: model.name,
-      model_version: live.modelVersion === null ? '' : String(live.modelVersion),
-      ...(typeof id === 'string' ? { id } : {}),
-      outputs: wanted.map((name) => {
-        const t = result.outputs[name];
-        return { name, shape: t.dims, datatype: oipDatatype(t.type) ?? t.type, data: tensorData(t) };
-      }),
-    },
+    doc,
     timing: result,
     live,
   };

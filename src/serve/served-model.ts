@@ -11,6 +11,7 @@ import { stripZipMap, type ZipMapRewrite } from '../onnx/zipmap.js';
 import { type ModelSignature, prepareModel } from '../runtime/session.js';
 import { type Runner, workerRunner } from '../runtime/worker-session.js';
 import { Batcher, type BatcherOptions } from './batcher.js';
+import { warmUp } from './warm-up.js';
 
 export interface LiveVersion {
   /** The registry version, or null for a file. */
@@ -26,6 +27,23 @@ export interface LiveVersion {
   loadMs: number;
   /** Feature names recorded with the model (registry tag or metadata): the prediction log's column names. */
   featureNames?: string[];
+  /** Where a worker's death and its replacement are reported (the ServedModel that holds this version). */
+  onWorkerEvent?: (event: WorkerEvent) => void;
+  /** Set once the version is released: a worker that dies then is not replaced. */
+  retired?: boolean;
+}
+
+/** A worker of a live version ended unasked (`replaced`: a new one took its place, or why not). */
+export interface WorkerEvent {
+  modelVersion: number | null;
+  /** Why the worker ended (its exit code, and its error if it threw one). */
+  error: string;
+  replaced: boolean;
+  /** Time to start the replacement, ms; or why it could not start. */
+  ms: number;
+  restartError?: string;
+  /** Starts tried so far for this death (a failed start is retried with a growing delay). */
+  attempt: number;
 }
 
 export interface ServeModelOptions {
@@ -66,7 +84,7 @@ export async function loadVersion(ref: string, options: ServeModelOptions): Prom
   const fetch = signature.tensorOutputs.map((o) => o.name);
   const batching = freeFirstAxis(signature.inputs) && freeFirstAxis(signature.tensorOutputs);
   const batcher = new Batcher(runners, fetch, { ...options.batcher, batching });
-  return {
+  const live: LiveVersion & { name: string } = {
     name: servedName(ref, loaded.registry?.name),
     modelVersion: loaded.registry?.model_version ?? null,
     sha256: loaded.sha256,
@@ -79,6 +97,58 @@ export async function loadVersion(ref: string, options: ServeModelOptions): Prom
     loadMs: performance.now() - started,
     ...(loaded.recordedFeatures ? { featureNames: loaded.recordedFeatures.names } : {}),
   };
+  for (const runner of runners) superviseRunner(live, runner, () => workerRunner(prepared, options.threads));
+  return live;
+}
+
+const RESTART_DELAYS_MS = [0, 250, 1000, 5000];
+
+/**
+ * When a worker of `live` dies, its batch has already failed (500, once); the runner leaves the
+ * batcher at once and a new worker for the same version takes its place, so the requests after
+ * it succeed instead of failing forever. A start that fails is retried with a growing delay.
+ */
+function superviseRunner(live: LiveVersion, runner: Runner, start: () => Promise<Runner>): void {
+  const replace = async (error: string) => {
+    for (let attempt = 1; !live.retired; attempt++) {
+      const started = performance.now();
+      const ms = () => Math.round(performance.now() - started);
+      let fresh: Runner | undefined;
+      try {
+        fresh = await start();
+        let died: Error | undefined;
+        fresh.onExit?.((e) => (died = e));
+        // A failed warm-up is not fatal here either: the version's other workers answer the same model.
+        await warmUp({ signature: live.signature, runners: [fresh] });
+        if (died) throw new Error(`the new worker died during its warm-up (${died.message})`);
+        if (live.retired) return void (await fresh.release());
+        const slot = live.runners.indexOf(runner);
+        if (slot >= 0) live.runners[slot] = fresh;
+        else live.runners.push(fresh);
+        live.batcher.addRunner(fresh);
+        superviseRunner(live, fresh, start);
+        live.onWorkerEvent?.({ modelVersion: live.modelVersion, error, replaced: true, ms: ms(), attempt });
+        return;
+      } catch (err) {
+        await fresh?.release().catch(() => {});
+        const restartError = err instanceof Error ? err.message : String(err);
+        live.onWorkerEvent?.({
+          modelVersion: live.modelVersion,
+          error,
+          replaced: false,
+          ms: ms(),
+          restartError,
+          attempt,
+        });
+        const delay = RESTART_DELAYS_MS[Math.min(attempt, RESTART_DELAYS_MS.length - 1)];
+        await new Promise((r) => setTimeout(r, delay).unref());
+      }
+    }
+  };
+  runner.onExit?.((death) => {
+    live.batcher.removeRunner(runner);
+    void replace(death.message);
+  });
 }
 
 /** What one reload did, for the log and for metrics. */
@@ -101,12 +171,46 @@ export class ServedModel {
   reloadsSucceeded = 0;
   reloadsFailed = 0;
 
+  private readonly workerListeners = new Set<(event: WorkerEvent) => void>();
+  private readonly swapListeners = new Set<(next: LiveVersion) => void>();
+  /** Workers that died unasked, each counted once however many starts its replacement took. */
+  workerDeaths = 0;
+
   constructor(
     readonly name: string,
     readonly ref: string,
     first: LiveVersion,
   ) {
     this.live = first;
+    this.adopt(first);
+  }
+
+  private adopt(live: LiveVersion): void {
+    live.onWorkerEvent = (event) => {
+      if (event.attempt === 1) this.workerDeaths++;
+      for (const listener of this.workerListeners) {
+        try {
+          listener(event);
+        } catch {
+          // A listener's trouble is its own.
+        }
+      }
+    };
+  }
+
+  /** Called when a worker dies and when its replacement starts (or fails to); returns the unsubscribe. */
+  onWorkerEvent(listener: (event: WorkerEvent) => void): () => void {
+    this.workerListeners.add(listener);
+    return () => this.workerListeners.delete(listener);
+  }
+
+  /**
+   * Called synchronously when a version is swapped in, before any request can reach it (metrics
+   * attach to its batcher here, so its first batch is counted); returns the unsubscribe.
+   */
+  onSwap(listener: (next: LiveVersion) => void): () => void {
+    this.swapListeners.add(listener);
+    return () => this.swapListeners.delete(listener);
   }
 
   get current(): LiveVersion {
@@ -135,13 +239,23 @@ export class ServedModel {
   /** Make `next` the version new requests get; the old one is released once its requests are answered. */
   async swap(next: LiveVersion): Promise<LiveVersion> {
     const old = this.live;
+    this.adopt(next);
+    for (const listener of this.swapListeners) {
+      try {
+        listener(next);
+      } catch {
+        // A listener's trouble is its own.
+      }
+    }
     this.live = next;
     while (old.batcher.pending > 0) await new Promise((r) => setTimeout(r, 10));
+    old.retired = true;
     await Promise.all(old.runners.map((r) => r.release()));
     return old;
   }
 
   async close(): Promise<void> {
+    this.live.retired = true;
     await Promise.all(this.live.runners.map((r) => r.release()));
   }
 }

@@ -100,7 +100,6 @@ export async function startServer(models: ServedModel[], options: ServerOptions)
       const format = requestFormat(req.headers['content-type']);
       const request = readInvocationsRequest(format, await body(req));
       if (request.paramsIgnored) log.params_ignored = true;
-      options.metrics?.watchBatcher(model.current.batcher, model.name, String(model.current.modelVersion ?? ''));
       const plog = options.predictionLogs?.get(model.name);
       let captured: CapturedRows | undefined;
       const answer = await withDeadline(
@@ -153,8 +152,6 @@ export async function startServer(models: ServedModel[], options: ServerOptions)
       if (req.method !== 'POST') throw new HttpError(405, 'infer takes POST', { allow: 'POST' });
       if (draining) throw new HttpError(503, 'shutting down', { 'retry-after': '1' });
       const doc = await inferBody(req);
-      // Before the first batch runs: a version swapped in by a reload is watched from its first request.
-      options.metrics?.watchBatcher(model.current.batcher, model.name, String(model.current.modelVersion ?? ''));
       const plog = options.predictionLogs?.get(model.name);
       let captured: CapturedRows | undefined;
       const answer = await withDeadline(

@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { serve, type ServeHandle } from '../../src/serve/index.js';
+import { loadVersion } from '../../src/serve/served-model.js';
 import { fixture } from '../helpers.js';
 
 const MLP = fixture('models', 'mlp.onnx');
@@ -174,4 +175,24 @@ test('health and /metrics keep answering while the model is kept busy', async ()
   assert.ok(probeLatencies.length >= 5, `${probeLatencies.length} probes`);
   // Inference is off the event loop: a probe waits behind parsing and answering, never behind a model run.
   assert.ok(worst < 1000, `worst health+metrics probe ${worst.toFixed(1)} ms`);
+});
+
+test('the first batch of a version swapped in is counted under its version (metrics attach at the swap)', async () => {
+  const loaded = await loadVersion(MLP, {
+    instances: 1,
+    threads: 1,
+    batcher: { maxBatchRows: 64, maxQueueDelayMs: 5, maxQueueRows: 4096 },
+  });
+  // A file has no registry version: this one says 7, so its series are its own.
+  const swapped = server.models[0].swap({ ...loaded, modelVersion: 7 });
+  const seven = { model: 'mlp', version: '7' };
+  assert.equal(pick((await scrape(server.url)).samples, 'mlops_serve_batch_rows_count', seven).length, 0);
+  const res = await infer(server.url, [row(1), row(2), row(3)]);
+  assert.equal(res.status, 200);
+  assert.equal(((await res.json()) as { model_version: string }).model_version, '7');
+  await swapped;
+  const { samples } = await scrape(server.url);
+  assert.equal(value(samples, 'mlops_serve_batch_rows_count', seven), 1);
+  assert.equal(value(samples, 'mlops_serve_batch_rows_sum', seven), 3);
+  assert.equal(value(samples, 'mlops_serve_inference_duration_seconds_count', seven), 1);
 });

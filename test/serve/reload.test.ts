@@ -2,16 +2,18 @@
  * `mlops serve fraud@production` follows its alias on both stores: another
  * process promotes or rolls back, and the server loads, checks, warms up and
  * swaps in the version the alias points at; responses name the version that
- * answered and equal that version's own answers. Incompatible and tampered
- * versions are refused (and logged) while the old one keeps serving (the
- * registry refuses to register a model onnxruntime cannot load, so a failed
- * load is a tampered file here, on the folder store);
+ * answered and equal that version's own answers. Incompatible and corrupt
+ * versions are refused (logged, counted in /metrics) while the old one keeps
+ * serving, on both stores (the registry refuses to register a model onnxruntime
+ * cannot load, so a failed load is stored bytes changed after registering: the
+ * file on the folder store, the blob's chunks on PostgreSQL);
  * requests made during reloads under concurrent load all succeed.
  */
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import pg from 'pg';
 import { decodeModelBytes, encodeModel } from '../../src/onnx/proto.js';
 import { openSession } from '../../src/runtime/session.js';
 import { tensorData } from '../../src/serve/datatypes.js';
@@ -71,6 +73,31 @@ async function infer(url: string, row: number) {
 }
 
 const STORES = bothStores();
+
+/** The failed-reload counter in /metrics. */
+async function failedReloads(url: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const m = /^mlops_serve_reloads_total\{model="fraud",result="failed"\} (\d+)$/m.exec(text);
+  assert.ok(m, 'the failed-reload counter is exposed');
+  return Number(m[1]);
+}
+
+/** Replace a blob's bytes in the PostgreSQL store (as a bad restore or a hand edit would), keeping its recorded sha256. */
+async function corruptBlob(url: string, sha256: string, bytes: Buffer): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const done = await client.query('DELETE FROM mlops_blob_chunks WHERE sha256 = $1 AND n > 0', [sha256]);
+    const first = await client.query('UPDATE mlops_blob_chunks SET data = $2 WHERE sha256 = $1 AND n = 0', [
+      sha256,
+      bytes,
+    ]);
+    assert.equal(first.rowCount, 1, `blob ${sha256} has no first chunk (${done.rowCount} others removed)`);
+    await client.query('UPDATE mlops_blobs SET chunks = 1 WHERE sha256 = $1', [sha256]);
+  } finally {
+    await client.end();
+  }
+}
 
 for (const store of STORES) {
   describe(`serve follows fraud@production on the ${store.kind} store`, () => {
@@ -165,11 +192,15 @@ for (const store of STORES) {
         }
       });
       const seenVersion = (v: string) => () => results.slice(-8).some((r) => r.version === v);
+      const movesBefore = reloads().length;
       try {
         cli(registry, 'registry', 'promote', 'fraud@2', '--to', 'production');
         await waitUntil(seenVersion('2'), 20_000, 'version 2 under load');
         cli(registry, 'registry', 'promote', 'fraud@1', '--to', 'production');
         await waitUntil(seenVersion('1'), 20_000, 'version 1 under load');
+        // Answers by version 1 from before the move to 2 can still be among the last ones: wait for the
+        // swap itself, so its reload line does not land in the next test.
+        await waitUntil(() => reloads().some((l, i) => i >= movesBefore + 1 && l.to === 1), 20_000, 'reload to 1');
         await new Promise((r) => setTimeout(r, 200));
       } finally {
         running = false;
@@ -188,8 +219,9 @@ for (const store of STORES) {
       cli(registry, 'registry', 'register', 'fraud', fixture('models', 'float64-input.onnx'));
       const before = reloads().length;
       cli(registry, 'registry', 'promote', 'fraud@3', '--to', 'production');
-      await waitUntil(() => reloads().length > before, 20_000, 'the refused reload');
-      const line = reloads().at(-1)!;
+      await waitUntil(() => reloads().some((l) => l.to === 3), 20_000, 'the refused reload');
+      const line = reloads().find((l) => l.to === 3)!;
+      assert.equal(reloads().length, before + 1, JSON.stringify(reloads()));
       assert.equal(line.ok, false);
       assert.equal(line.to, 3);
       assert.equal(line.serving, 1);
@@ -202,19 +234,24 @@ for (const store of STORES) {
       assert.match(metrics, /mlops_serve_reloads_total\{model="fraud",result="failed"\} 1\b/);
     });
 
-    if (store.kind === 'folder')
-      test('a version whose bytes were tampered with is refused; the old one keeps serving', async () => {
-        const shown = runCli(['registry', 'show', 'fraud@2', '--json', '--registry', registry], { env: ENV });
-        const file = (JSON.parse(shown.stdout) as { path: string }).path;
-        writeFileSync(file, readFileSync(V1));
-        const before = reloads().length;
-        cli(registry, 'registry', 'promote', 'fraud@2', '--to', 'production');
-        await waitUntil(() => reloads().length > before, 20_000, 'the refused reload');
-        const line = reloads().at(-1)!;
-        assert.deepEqual([line.ok, line.to, line.serving], [false, 2, 1]);
-        assert.equal(server.models[0].reloadsFailed, 2);
-        assert.match(String(line.error), /sha256|tamper/i);
-        await servingBecomes('1');
-      });
+    test('a version whose stored bytes are corrupt is refused; the old one keeps serving, the log and /metrics say so', async () => {
+      // A version never served before, so no cache holds its good bytes.
+      cli(registry, 'registry', 'register', 'fraud', mlpVariant(4));
+      const shown = runCli(['registry', 'show', 'fraud@4', '--json', '--registry', registry], { env: ENV });
+      const record = JSON.parse(shown.stdout) as { path?: string; sha256: string };
+      if (store.kind === 'folder') writeFileSync(record.path!, readFileSync(V1));
+      else await corruptBlob(registry, record.sha256, readFileSync(V1));
+      const failedBefore = await failedReloads(server.url);
+      const before = reloads().length;
+      cli(registry, 'registry', 'promote', 'fraud@4', '--to', 'production');
+      await waitUntil(() => reloads().some((l) => l.to === 4), 20_000, 'the refused reload');
+      const line = reloads().find((l) => l.to === 4)!;
+      assert.equal(reloads().length, before + 1, JSON.stringify(reloads()));
+      assert.deepEqual([line.ok, line.to, line.serving], [false, 4, 1]);
+      assert.match(String(line.error), /fraud@4: the stored (file|blob) .* does not match its recorded sha256/);
+      assert.equal(server.models[0].reloadsFailed, 2);
+      assert.equal(await failedReloads(server.url), failedBefore + 1);
+      await servingBecomes('1');
+    });
   });
 }
