@@ -79,7 +79,7 @@ const SERVE = flagSet<ServeFlags>()({
   },
   timeoutMs: {
     flag: '--timeout <ms>',
-    help: 'per-request deadline: 504 beyond; the body must arrive within it too, else 408 (default 30000)',
+    help: 'per-request deadline: 504 beyond; headers and body must arrive within it too (at least 1 s), else 408 (default 30000)',
     parse: parsePositiveInt,
   },
   tokenFile: {

@@ -53,14 +53,19 @@ function sameToken(given: string, expected: string): boolean {
   return timingSafeEqual(a, b);
 }
 
+/** The shortest time a client is given to send its headers and body (see arrivalMs). */
+const MIN_ARRIVAL_MS = 1_000;
+
 export async function startServer(models: ServedModel[], options: ServerOptions): Promise<RunningServer> {
   const byName = new Map(models.map((m) => [m.name, m]));
   let draining = false;
   let inFlight = 0;
   const parseGate = new ParseGate(LARGE_BODY_BYTES);
   const parsePool = new ParsePool();
-  const readLimited = (req: IncomingMessage) =>
-    readBody(req, { limit: options.maxBodyBytes, timeoutMs: options.timeoutMs });
+  // Headers and body must arrive within --timeout, but never less than a second: a deadline of a few
+  // ms is for inference (504), and a healthy client on a loaded machine needs that long to send.
+  const arrivalMs = Math.max(options.timeoutMs, MIN_ARRIVAL_MS);
+  const readLimited = (req: IncomingMessage) => readBody(req, { limit: options.maxBodyBytes, timeoutMs: arrivalMs });
   /** An /invocations body, read within --timeout; a large one waits its turn to be parsed (parse-gate.ts). */
   const body = async (req: IncomingMessage): Promise<Buffer> => {
     const bytes = await readLimited(req);
@@ -232,7 +237,7 @@ export async function startServer(models: ServedModel[], options: ServerOptions)
   });
   server.keepAliveTimeout = 5_000;
   // Headers trickled slowly are cut at --timeout too (node answers 408); node's own limit is 60 s.
-  server.headersTimeout = Math.min(options.timeoutMs, 60_000);
+  server.headersTimeout = Math.min(arrivalMs, 60_000);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => resolve());
