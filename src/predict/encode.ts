@@ -17,11 +17,16 @@ import {
   quoteCell,
 } from '../table/cell-values.js';
 import type { RowChunk } from '../table/row-reader.js';
+import { cellText } from '../table/parquet/parquet-rows.js';
+import type { TableColumn } from '../table/parquet/column-values.js';
 import { arrayConstructorFor, type Tensor } from '../onnx/tensor.js';
 import { MlopsError } from '../util/errors.js';
 import type { PredictPlan } from './plan.js';
+import { columnOps, ColumnOp } from './column-ops.js';
+import { rowAt, type RowWord } from './row-place.js';
 
 export interface Reject {
+  /** The line the row starts on (CSV), or its 1-based row number (Parquet). */
   line: number;
   reason: string;
   /** The row as CSV text. */
@@ -46,9 +51,13 @@ export interface EncodeOptions {
   plan: PredictPlan;
   onError: 'fail' | 'skip';
   allowMissing: boolean;
+  /** How rows are named in messages: by line (CSV, the default) or row number (Parquet). */
+  rowWord?: RowWord;
 }
 
 const COMMA = 0x2c;
+/** The largest finite float32. */
+const F32_MAX = 3.4028234663852886e38;
 
 class RowError extends Error {
   /** A missing value that `allowMissing` would have fed as NaN: the hint says so. */
@@ -70,6 +79,9 @@ export class BatchEncoder {
   private rejects: Reject[] = [];
   private firstLine = 0;
   private lastLine = 0;
+  /** What each column of the current Parquet chunk's columns does (computed once per chunk). */
+  private ops: Uint8Array | undefined;
+  private opsFor: TableColumn[] | undefined;
   rows = 0;
 
   /**
@@ -104,8 +116,14 @@ export class BatchEncoder {
   /** Encode rows [from, chunk.count) until the batch is full; returns the first row not taken. */
   add(chunk: RowChunk, from: number): number {
     let r = from;
+    const columns = chunk.columns;
+    if (columns && this.opsFor !== columns) {
+      this.ops = columnOps(this.options.plan, columns, this.buffers);
+      this.opsFor = columns;
+    }
     for (; r < chunk.count && this.rows < this.capacity; r++) {
-      const record = chunk.records?.get(r);
+      // Parquet rows are read from their typed columns; their text is made only for a rejected row.
+      const record = columns ? undefined : chunk.records?.get(r);
       const malformed = chunk.malformed?.get(r);
       if (malformed) {
         this.reject(
@@ -118,14 +136,15 @@ export class BatchEncoder {
         continue;
       }
       try {
-        if (record) this.encodeRecord(record);
+        if (columns) this.encodeColumns(columns, r);
+        else if (record) this.encodeRecord(record);
         else this.encodeBytes(chunk.buf, chunk.starts[r], chunk.ends[r]);
         if (this.rows === 0) this.firstLine = chunk.lines[r];
         this.lastLine = chunk.lines[r];
         this.rows++;
       } catch (err) {
         if (!(err instanceof RowError)) throw err;
-        this.reject(chunk, r, record, err.message, undefined, err.missingValue);
+        this.reject(chunk, r, record ?? chunk.records?.get(r), err.message, undefined, err.missingValue);
       }
     }
     return r;
@@ -178,7 +197,8 @@ export class BatchEncoder {
     // The remedy for a missing value, unless the row's field count is what is reported.
     const missing = missingValue && reason === message;
     if (this.options.onError === 'fail') {
-      throw new MlopsError('CSV_BAD_ROW', `${this.options.file}:${chunk.lines[r]}: ${reason}`, {
+      const where = rowAt(this.options.file, this.options.rowWord ?? 'line', chunk.lines[r]);
+      throw new MlopsError('CSV_BAD_ROW', `${where}: ${reason}`, {
         hint: missing
           ? `fill it in, pass \`allowMissing\` to feed missing values as NaN, or ${SKIP_HINT}`
           : `fix the row, or ${SKIP_HINT}`,
@@ -219,6 +239,54 @@ export class BatchEncoder {
       i = fieldEnd + 1;
     }
     if (c !== width) throw new RowError(`has ${c} fields, the header has ${width}`);
+  }
+
+  /**
+   * A Parquet row from its typed columns: plain values go straight into the
+   * tensors; a null, NaN, a value out of range or a type the input does not
+   * take goes through the text path, so the CSV rules (and words) decide.
+   */
+  private encodeColumns(columns: TableColumn[], r: number): void {
+    const ops = this.ops!;
+    const roles = this.options.plan.roles;
+    for (let c = 0; c < this.width; c++) {
+      const op = ops[c];
+      if (op === ColumnOp.Unused) continue;
+      const column = columns[c];
+      const role = roles[c];
+      if (op === ColumnOp.Keep) {
+        this.kept[this.rows * this.keepCount + role.keep] = cellText(column, r);
+        continue;
+      }
+      if (op !== ColumnOp.Text && !column.nulls?.[r]) {
+        const at = this.rows * this.strides[role.input] + role.offset;
+        const buffer = this.buffers[role.input];
+        const v = column.values[r];
+        switch (op) {
+          case ColumnOp.Number:
+            // NaN is a missing value: the text path applies --allow-missing and its messages.
+            if (v === v) {
+              (buffer as Float64Array)[at] = v as number;
+              continue;
+            }
+            break;
+          case ColumnOp.NumberToFloat32:
+            // Beyond float32's largest finite value, the text path says whether it fits.
+            if ((v as number) <= F32_MAX && (v as number) >= -F32_MAX) {
+              (buffer as Float32Array)[at] = v as number;
+              continue;
+            }
+            break;
+          case ColumnOp.IntToBigInt:
+            (buffer as BigInt64Array)[at] = BigInt(v as number);
+            continue;
+          default: // Same: the value as it is (int32 -> int32, int64 -> int64, bool -> bool)
+            (buffer as Int32Array)[at] = v as number;
+            continue;
+        }
+      }
+      this.store(c, cellText(column, r));
+    }
   }
 
   private encodeRecord(record: string[]): void {

@@ -1,0 +1,62 @@
+/**
+ * What predict-batch's encoder does with each typed column of a Parquet
+ * chunk, decided once per chunk rather than per cell: copy the value into the
+ * input tensor as it is, or go through the cell's text, where the CSV rules
+ * (missing values, ranges, booleans, strings) apply word for word.
+ */
+import type { TableColumn } from '../table/parquet/column-values.js';
+import type { PredictPlan } from './plan.js';
+
+export const ColumnOp = {
+  /** Neither an input nor kept. */
+  Unused: 0,
+  /** Kept only: its text goes to the output. */
+  Keep: 1,
+  /** Through the cell's text (strings, kept inputs, types the input does not take as they are). */
+  Text: 2,
+  /** A float or int32 value into a float64 input (NaN: the text path). */
+  Number: 3,
+  /** A float or int32 value into a float32 input (NaN or beyond float32: the text path). */
+  NumberToFloat32: 4,
+  /** An int32 value into an int64 input. */
+  IntToBigInt: 5,
+  /** The value as it is: int32 -> int32, int64 -> int64, boolean -> bool. */
+  Same: 6,
+} as const;
+
+export type ColumnOp = (typeof ColumnOp)[keyof typeof ColumnOp];
+
+/** An input's batch buffer (a typed array, or strings). */
+type Buffer = unknown;
+
+export function columnOps(plan: PredictPlan, columns: TableColumn[], buffers: Buffer[]): Uint8Array {
+  const ops = new Uint8Array(columns.length);
+  plan.roles.forEach((role, c) => {
+    if (role.input < 0) {
+      ops[c] = role.keep >= 0 ? ColumnOp.Keep : ColumnOp.Unused;
+      return;
+    }
+    // A kept input needs its text anyway, and the text path stores both.
+    ops[c] = role.keep >= 0 ? ColumnOp.Text : opFor(role.kind, columns[c], buffers[role.input]);
+  });
+  return ops;
+}
+
+function opFor(kind: string, column: TableColumn, buffer: Buffer): ColumnOp {
+  const values = column.values;
+  const small = values instanceof Float64Array || values instanceof Float32Array || values instanceof Int32Array;
+  switch (kind) {
+    case 'float':
+      if (!small) return ColumnOp.Text; // 64-bit integers: their decimal text decides the rounding, as in a CSV
+      return buffer instanceof Float32Array ? ColumnOp.NumberToFloat32 : ColumnOp.Number;
+    case 'int':
+      if (values instanceof Int32Array)
+        return buffer instanceof BigInt64Array ? ColumnOp.IntToBigInt : ColumnOp.Same;
+      // int64 into int64; into int32 the text path checks the range.
+      return values instanceof BigInt64Array && buffer instanceof BigInt64Array ? ColumnOp.Same : ColumnOp.Text;
+    case 'bool':
+      return column.kind === 'bool' ? ColumnOp.Same : ColumnOp.Text;
+    default:
+      return ColumnOp.Text;
+  }
+}
