@@ -50,8 +50,7 @@ function opFor(kind: string, column: TableColumn, buffer: Buffer): ColumnOp {
       if (!small) return ColumnOp.Text; // 64-bit integers: their decimal text decides the rounding, as in a CSV
       return buffer instanceof Float32Array ? ColumnOp.NumberToFloat32 : ColumnOp.Number;
     case 'int':
-      if (values instanceof Int32Array)
-        return buffer instanceof BigInt64Array ? ColumnOp.IntToBigInt : ColumnOp.Same;
+      if (values instanceof Int32Array) return buffer instanceof BigInt64Array ? ColumnOp.IntToBigInt : ColumnOp.Same;
       // int64 into int64; into int32 the text path checks the range.
       return values instanceof BigInt64Array && buffer instanceof BigInt64Array ? ColumnOp.Same : ColumnOp.Text;
     case 'bool':
@@ -59,4 +58,60 @@ function opFor(kind: string, column: TableColumn, buffer: Buffer): ColumnOp {
     default:
       return ColumnOp.Text;
   }
+}
+
+/** The largest finite float32. */
+export const F32_MAX = 3.4028234663852886e38;
+
+export interface BlockTarget {
+  roles: PredictPlan['roles'];
+  buffers: Buffer[];
+  strides: number[];
+  /** The batch row the block starts at. */
+  row: number;
+}
+
+/**
+ * Rows [from, from + n) of the chunk's typed columns into the input buffers,
+ * column by column, when every value in them is plain: true when done. A
+ * null, a NaN, a value beyond float32 or a column that needs its text makes
+ * it stop (false, buffers partly written): the caller encodes the block row
+ * by row instead, which writes every slot again and words the bad row.
+ */
+export function copyBlock(ops: Uint8Array, columns: TableColumn[], from: number, n: number, to: BlockTarget): boolean {
+  for (let c = 0; c < ops.length; c++) {
+    const op = ops[c];
+    if (op === ColumnOp.Unused || op === ColumnOp.Keep) continue;
+    if (op === ColumnOp.Text) return false;
+    const column = columns[c];
+    if (column.nulls?.subarray(from, from + n).includes(1)) return false;
+    const role = to.roles[c];
+    const stride = to.strides[role.input];
+    const buffer = to.buffers[role.input] as Float64Array;
+    const values = column.values as Float64Array;
+    let at = to.row * stride + role.offset;
+    const end = from + n;
+    switch (op) {
+      case ColumnOp.Number:
+        for (let r = from; r < end; r++, at += stride) {
+          const v = values[r];
+          if (v !== v) return false;
+          buffer[at] = v;
+        }
+        break;
+      case ColumnOp.NumberToFloat32:
+        for (let r = from; r < end; r++, at += stride) {
+          const v = values[r];
+          if (!(v <= F32_MAX && v >= -F32_MAX)) return false;
+          buffer[at] = v;
+        }
+        break;
+      case ColumnOp.IntToBigInt:
+        for (let r = from; r < end; r++, at += stride) (buffer as unknown as BigInt64Array)[at] = BigInt(values[r]);
+        break;
+      default:
+        for (let r = from; r < end; r++, at += stride) buffer[at] = values[r];
+    }
+  }
+  return true;
 }

@@ -29,10 +29,12 @@ export async function openFileOutputs(
   const sink =
     output === '-' ? streamSink(options.stdout ?? process.stdout) : await fileSink(output, planned.targets.get(output));
   const resolved = rejectsPath === undefined ? undefined : planned.targets.get(rejectsPath);
-  const rejects = await RejectsLog.open(rejectsPath, options.rejects !== undefined, resolved, options.rowWord).catch(async (err) => {
-    await sink.abort();
-    throw err;
-  });
+  const rejects = await RejectsLog.open(rejectsPath, options.rejects !== undefined, resolved, options.rowWord).catch(
+    async (err) => {
+      await sink.abort();
+      throw err;
+    },
+  );
   return { output, sink, rejects, ...(rejectsPath === undefined ? {} : { rejectsPath }) };
 }
 

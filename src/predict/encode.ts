@@ -22,7 +22,7 @@ import type { TableColumn } from '../table/parquet/column-values.js';
 import { arrayConstructorFor, type Tensor } from '../onnx/tensor.js';
 import { MlopsError } from '../util/errors.js';
 import type { PredictPlan } from './plan.js';
-import { columnOps, ColumnOp } from './column-ops.js';
+import { columnOps, ColumnOp, copyBlock, F32_MAX } from './column-ops.js';
 import { rowAt, type RowWord } from './row-place.js';
 
 export interface Reject {
@@ -56,8 +56,6 @@ export interface EncodeOptions {
 }
 
 const COMMA = 0x2c;
-/** The largest finite float32. */
-const F32_MAX = 3.4028234663852886e38;
 
 class RowError extends Error {
   /** A missing value that `allowMissing` would have fed as NaN: the hint says so. */
@@ -121,6 +119,10 @@ export class BatchEncoder {
       this.ops = columnOps(this.options.plan, columns, this.buffers);
       this.opsFor = columns;
     }
+    if (columns) {
+      const taken = this.addBlock(chunk, columns, r);
+      if (taken > 0) return r + taken;
+    }
     for (; r < chunk.count && this.rows < this.capacity; r++) {
       // Parquet rows are read from their typed columns; their text is made only for a rejected row.
       const record = columns ? undefined : chunk.records?.get(r);
@@ -148,6 +150,25 @@ export class BatchEncoder {
       }
     }
     return r;
+  }
+
+  /** Parquet: as many rows as fit, column by column, when they are all plain (else 0, and the caller goes row by row). */
+  private addBlock(chunk: RowChunk, columns: TableColumn[], from: number): number {
+    const n = Math.min(chunk.count - from, this.capacity - this.rows);
+    const ops = this.ops!;
+    const target = { roles: this.options.plan.roles, buffers: this.buffers, strides: this.strides, row: this.rows };
+    if (n <= 0 || !copyBlock(ops, columns, from, n, target)) return 0;
+    const { roles } = this.options.plan;
+    for (let c = 0; c < ops.length; c++) {
+      if (ops[c] !== ColumnOp.Keep) continue;
+      const column = columns[c];
+      let at = this.rows * this.keepCount + roles[c].keep;
+      for (let r = from; r < from + n; r++, at += this.keepCount) this.kept[at] = cellText(column, r);
+    }
+    if (this.rows === 0) this.firstLine = chunk.lines[from];
+    this.lastLine = chunk.lines[from + n - 1];
+    this.rows += n;
+    return n;
   }
 
   /** Rows rejected since the last call (taken per chunk, so a file of bad rows never piles up). */
