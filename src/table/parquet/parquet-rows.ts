@@ -5,10 +5,11 @@
  * and, for every other reader of rows, each row's cells as the text a CSV
  * would hold, so one set of cell rules serves both formats.
  */
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { formatFloat32 } from '../../util/format-number.js';
 import type { RowChunk } from '../row-reader.js';
 import { ColumnBuilder, type TableColumn } from './column-values.js';
-import { duckdb, parquetError, sqlName, sqlString } from './duckdb.js';
+import { parquetError, sqlName, sqlString, streamingConnection } from './duckdb.js';
 import type { ParquetColumn, ParquetInfo } from './parquet-info.js';
 
 export interface ParquetRowsOptions {
@@ -31,7 +32,20 @@ export async function* readParquetRows(
   info: ParquetInfo,
   options: ParquetRowsOptions = {},
 ): AsyncGenerator<RowChunk> {
-  const connection = await duckdb();
+  const connection = await streamingConnection();
+  try {
+    yield* streamRows(connection, file, info, options);
+  } finally {
+    connection.closeSync();
+  }
+}
+
+async function* streamRows(
+  connection: DuckDBConnection,
+  file: string,
+  info: ParquetInfo,
+  options: ParquetRowsOptions,
+): AsyncGenerator<RowChunk> {
   const { start, end } = options.rows ?? { start: 0, end: info.rows };
   const where = options.rows ? ` WHERE file_row_number >= ${start} AND file_row_number < ${end}` : '';
   const sql = `SELECT ${info.columns.map(selectOf).join(', ')}, file_row_number FROM read_parquet(${sqlString(file)}, file_row_number = true)${where}`;
