@@ -69,6 +69,8 @@ export interface BlockTarget {
   strides: number[];
   /** The batch row the block starts at. */
   row: number;
+  /** Null and NaN feed float inputs as NaN (else they stop the block, to be rejected row by row). */
+  allowMissing: boolean;
 }
 
 /**
@@ -84,7 +86,9 @@ export function copyBlock(ops: Uint8Array, columns: TableColumn[], from: number,
     if (op === ColumnOp.Unused || op === ColumnOp.Keep) continue;
     if (op === ColumnOp.Text) return false;
     const column = columns[c];
-    if (column.nulls?.subarray(from, from + n).includes(1)) return false;
+    const float = op === ColumnOp.Number || op === ColumnOp.NumberToFloat32;
+    const nulls = column.nulls?.subarray(from, from + n).includes(1) ? column.nulls : null;
+    if (nulls && !(float && to.allowMissing)) return false;
     const role = to.roles[c];
     const stride = to.strides[role.input];
     const buffer = to.buffers[role.input] as Float64Array;
@@ -95,15 +99,20 @@ export function copyBlock(ops: Uint8Array, columns: TableColumn[], from: number,
       case ColumnOp.Number:
         for (let r = from; r < end; r++, at += stride) {
           const v = values[r];
-          if (v !== v) return false;
-          buffer[at] = v;
+          if (v !== v || nulls?.[r]) {
+            if (!to.allowMissing) return false;
+            buffer[at] = Number.NaN;
+          } else buffer[at] = v;
         }
         break;
       case ColumnOp.NumberToFloat32:
         for (let r = from; r < end; r++, at += stride) {
           const v = values[r];
-          if (!(v <= F32_MAX && v >= -F32_MAX)) return false;
-          buffer[at] = v;
+          if (nulls?.[r] || v !== v) {
+            if (!to.allowMissing) return false;
+            buffer[at] = Number.NaN;
+          } else if (v <= F32_MAX && v >= -F32_MAX) buffer[at] = v;
+          else return false; // beyond float32 (or an infinity): the text path decides
         }
         break;
       case ColumnOp.IntToBigInt:

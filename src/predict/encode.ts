@@ -156,7 +156,14 @@ export class BatchEncoder {
   private addBlock(chunk: RowChunk, columns: TableColumn[], from: number): number {
     const n = Math.min(chunk.count - from, this.capacity - this.rows);
     const ops = this.ops!;
-    const target = { roles: this.options.plan.roles, buffers: this.buffers, strides: this.strides, row: this.rows };
+    const { allowMissing } = this.options;
+    const target = {
+      roles: this.options.plan.roles,
+      buffers: this.buffers,
+      strides: this.strides,
+      row: this.rows,
+      allowMissing,
+    };
     if (n <= 0 || !copyBlock(ops, columns, from, n, target)) return 0;
     const { roles } = this.options.plan;
     for (let c = 0; c < ops.length; c++) {

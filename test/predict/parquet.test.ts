@@ -115,8 +115,13 @@ test('bad rows are named by their row number in the file, and rejected as the sa
     (err: Error & { code?: string }) =>
       err.code === 'CSV_BAD_ROW' && err.message.startsWith(`${parquet('mlp-bad')}: row 8: column "f6"`),
   );
-  const allowed = await run(dir, 'allowed.csv', parquet('mlp-bad'), { ...base, allowMissing: true });
-  assert.equal(allowed.result.rows_written, 11);
+  // Batches of 6: rows 1-6 (the null and the NaN) are copied as a block, fed as NaN; rows 7-12 (1e39) go row by row.
+  for (const batchSize of [6, 100]) {
+    const options = { ...base, allowMissing: true, batchSize };
+    const allowed = await run(dir, 'allowed.csv', parquet('mlp-bad'), options);
+    assert.equal(allowed.result.rows_written, 11);
+    assert.equal(allowed.text, (await run(dir, 'allowed-csv.csv', csv, options)).text, `batches of ${batchSize}`);
+  }
   await assert.rejects(
     predictBatch({
       ...base,
