@@ -5,6 +5,7 @@
  * (missing values, ranges, booleans, strings) apply word for word.
  */
 import type { TableColumn } from '../table/parquet/column-values.js';
+import { cellText } from '../table/parquet/parquet-rows.js';
 import type { PredictPlan } from './plan.js';
 
 export const ColumnOp = {
@@ -63,14 +64,20 @@ function opFor(kind: string, column: TableColumn, buffer: Buffer): ColumnOp {
 /** The largest finite float32. */
 export const F32_MAX = 3.4028234663852886e38;
 
-export interface BlockTarget {
+/** The encoder's batch, as the functions here fill it. */
+export interface ColumnTarget {
   roles: PredictPlan['roles'];
   buffers: Buffer[];
   strides: number[];
-  /** The batch row the block starts at. */
+  /** Kept cells, `keepCount` a row. */
+  kept: string[];
+  keepCount: number;
+  /** The batch row written next (a block's first). */
   row: number;
   /** Null and NaN feed float inputs as NaN (else they stop the block, to be rejected row by row). */
   allowMissing: boolean;
+  /** A cell through the text path (CSV rules: missing values, ranges, words), kept and fed. */
+  store(c: number, text: string): void;
 }
 
 /**
@@ -80,7 +87,7 @@ export interface BlockTarget {
  * it stop (false, buffers partly written): the caller encodes the block row
  * by row instead, which writes every slot again and words the bad row.
  */
-export function copyBlock(ops: Uint8Array, columns: TableColumn[], from: number, n: number, to: BlockTarget): boolean {
+export function copyBlock(ops: Uint8Array, columns: TableColumn[], from: number, n: number, to: ColumnTarget): boolean {
   for (let c = 0; c < ops.length; c++) {
     const op = ops[c];
     if (op === ColumnOp.Unused || op === ColumnOp.Keep) continue;
@@ -122,5 +129,58 @@ export function copyBlock(ops: Uint8Array, columns: TableColumn[], from: number,
         for (let r = from; r < end; r++, at += stride) buffer[at] = values[r];
     }
   }
+  for (let c = 0; c < ops.length; c++) {
+    if (ops[c] !== ColumnOp.Keep) continue;
+    const column = columns[c];
+    let at = to.row * to.keepCount + to.roles[c].keep;
+    for (let r = from; r < from + n; r++, at += to.keepCount) to.kept[at] = cellText(column, r);
+  }
   return true;
+}
+
+/**
+ * Row r of the typed columns into batch row `to.row`: plain values go
+ * straight into the tensors; a null, NaN, a value out of range or a type the
+ * input does not take goes through the text path, so the CSV rules (and
+ * words) decide, and a bad row throws as in a CSV.
+ */
+export function encodeColumnRow(ops: Uint8Array, columns: TableColumn[], r: number, to: ColumnTarget): void {
+  for (let c = 0; c < ops.length; c++) {
+    const op = ops[c];
+    if (op === ColumnOp.Unused) continue;
+    const column = columns[c];
+    const role = to.roles[c];
+    if (op === ColumnOp.Keep) {
+      to.kept[to.row * to.keepCount + role.keep] = cellText(column, r);
+      continue;
+    }
+    if (op !== ColumnOp.Text && !column.nulls?.[r]) {
+      const at = to.row * to.strides[role.input] + role.offset;
+      const buffer = to.buffers[role.input] as Float64Array;
+      const v = column.values[r] as number;
+      switch (op) {
+        case ColumnOp.Number:
+          // NaN is a missing value: the text path applies allowMissing and its messages.
+          if (v === v) {
+            buffer[at] = v;
+            continue;
+          }
+          break;
+        case ColumnOp.NumberToFloat32:
+          // Beyond float32's largest finite value, the text path says whether it fits.
+          if (v <= F32_MAX && v >= -F32_MAX) {
+            buffer[at] = v;
+            continue;
+          }
+          break;
+        case ColumnOp.IntToBigInt:
+          (buffer as unknown as BigInt64Array)[at] = BigInt(v);
+          continue;
+        default: // Same: the value as it is (int32 -> int32, int64 -> int64, bool -> bool)
+          buffer[at] = v;
+          continue;
+      }
+    }
+    to.store(c, cellText(column, r));
+  }
 }

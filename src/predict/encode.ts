@@ -17,12 +17,11 @@ import {
   quoteCell,
 } from '../table/cell-values.js';
 import type { RowChunk } from '../table/row-reader.js';
-import { cellText } from '../table/parquet/parquet-rows.js';
 import type { TableColumn } from '../table/parquet/column-values.js';
 import { arrayConstructorFor, type Tensor } from '../onnx/tensor.js';
 import { MlopsError } from '../util/errors.js';
 import type { PredictPlan } from './plan.js';
-import { columnOps, ColumnOp, copyBlock, F32_MAX } from './column-ops.js';
+import { type ColumnTarget, columnOps, copyBlock, encodeColumnRow } from './column-ops.js';
 import { rowAt, type RowWord } from './row-place.js';
 
 export interface Reject {
@@ -119,8 +118,9 @@ export class BatchEncoder {
       this.ops = columnOps(this.options.plan, columns, this.buffers);
       this.opsFor = columns;
     }
+    const target = columns ? this.target() : undefined;
     if (columns) {
-      const taken = this.addBlock(chunk, columns, r);
+      const taken = this.addBlock(chunk, columns, r, target!);
       if (taken > 0) return r + taken;
     }
     for (; r < chunk.count && this.rows < this.capacity; r++) {
@@ -138,8 +138,10 @@ export class BatchEncoder {
         continue;
       }
       try {
-        if (columns) this.encodeColumns(columns, r);
-        else if (record) this.encodeRecord(record);
+        if (columns) {
+          target!.row = this.rows;
+          encodeColumnRow(this.ops!, columns, r, target!);
+        } else if (record) this.encodeRecord(record);
         else this.encodeBytes(chunk.buf, chunk.starts[r], chunk.ends[r]);
         if (this.rows === 0) this.firstLine = chunk.lines[r];
         this.lastLine = chunk.lines[r];
@@ -152,26 +154,25 @@ export class BatchEncoder {
     return r;
   }
 
-  /** Parquet: as many rows as fit, column by column, when they are all plain (else 0, and the caller goes row by row). */
-  private addBlock(chunk: RowChunk, columns: TableColumn[], from: number): number {
-    const n = Math.min(chunk.count - from, this.capacity - this.rows);
-    const ops = this.ops!;
-    const { allowMissing } = this.options;
-    const target = {
-      roles: this.options.plan.roles,
+  /** Where the Parquet column functions write: this batch's buffers, from row `row`. */
+  private target(): ColumnTarget {
+    const { plan, allowMissing } = this.options;
+    return {
+      roles: plan.roles,
       buffers: this.buffers,
       strides: this.strides,
+      kept: this.kept,
+      keepCount: this.keepCount,
       row: this.rows,
       allowMissing,
+      store: (c, text) => this.store(c, text),
     };
-    if (n <= 0 || !copyBlock(ops, columns, from, n, target)) return 0;
-    const { roles } = this.options.plan;
-    for (let c = 0; c < ops.length; c++) {
-      if (ops[c] !== ColumnOp.Keep) continue;
-      const column = columns[c];
-      let at = this.rows * this.keepCount + roles[c].keep;
-      for (let r = from; r < from + n; r++, at += this.keepCount) this.kept[at] = cellText(column, r);
-    }
+  }
+
+  /** Parquet: as many rows as fit, column by column, when they are all plain (else 0, and the caller goes row by row). */
+  private addBlock(chunk: RowChunk, columns: TableColumn[], from: number, target: ColumnTarget): number {
+    const n = Math.min(chunk.count - from, this.capacity - this.rows);
+    if (n <= 0 || !copyBlock(this.ops!, columns, from, n, target)) return 0;
     if (this.rows === 0) this.firstLine = chunk.lines[from];
     this.lastLine = chunk.lines[from + n - 1];
     this.rows += n;
@@ -267,54 +268,6 @@ export class BatchEncoder {
       i = fieldEnd + 1;
     }
     if (c !== width) throw new RowError(`has ${c} fields, the header has ${width}`);
-  }
-
-  /**
-   * A Parquet row from its typed columns: plain values go straight into the
-   * tensors; a null, NaN, a value out of range or a type the input does not
-   * take goes through the text path, so the CSV rules (and words) decide.
-   */
-  private encodeColumns(columns: TableColumn[], r: number): void {
-    const ops = this.ops!;
-    const roles = this.options.plan.roles;
-    for (let c = 0; c < this.width; c++) {
-      const op = ops[c];
-      if (op === ColumnOp.Unused) continue;
-      const column = columns[c];
-      const role = roles[c];
-      if (op === ColumnOp.Keep) {
-        this.kept[this.rows * this.keepCount + role.keep] = cellText(column, r);
-        continue;
-      }
-      if (op !== ColumnOp.Text && !column.nulls?.[r]) {
-        const at = this.rows * this.strides[role.input] + role.offset;
-        const buffer = this.buffers[role.input];
-        const v = column.values[r];
-        switch (op) {
-          case ColumnOp.Number:
-            // NaN is a missing value: the text path applies --allow-missing and its messages.
-            if (v === v) {
-              (buffer as Float64Array)[at] = v as number;
-              continue;
-            }
-            break;
-          case ColumnOp.NumberToFloat32:
-            // Beyond float32's largest finite value, the text path says whether it fits.
-            if ((v as number) <= F32_MAX && (v as number) >= -F32_MAX) {
-              (buffer as Float32Array)[at] = v as number;
-              continue;
-            }
-            break;
-          case ColumnOp.IntToBigInt:
-            (buffer as BigInt64Array)[at] = BigInt(v as number);
-            continue;
-          default: // Same: the value as it is (int32 -> int32, int64 -> int64, bool -> bool)
-            (buffer as Int32Array)[at] = v as number;
-            continue;
-        }
-      }
-      this.store(c, cellText(column, r));
-    }
   }
 
   private encodeRecord(record: string[]): void {
