@@ -124,9 +124,10 @@ probability_<class>. float32 values are written as the shortest decimal that rea
 float32. The output is written to a temporary file and renamed only when the run succeeds.
 
 Sharding: --shard i/n reads the i-th of n byte ranges of each file, starting at a row boundary; the n
-outputs concatenated (one header) equal the single-process output. A Parquet file is split by whole row
-groups (a file with fewer row groups than shards leaves some shards empty: a header only). Without --shard, Kubernetes Indexed
-Jobs (JOB_COMPLETION_INDEX with --shards n), AWS Batch array jobs and Slurm arrays set the shard.
+outputs concatenated (one header) equal the single-process output. A Parquet file is split by whole
+row groups (with fewer row groups than shards, some shards are empty: a header only). Without --shard,
+Kubernetes Indexed Jobs (JOB_COMPLETION_INDEX with --shards n), AWS Batch array jobs and Slurm arrays
+set the shard.
 
 Examples:
   $ mlops predict-batch model.onnx --input data.csv --output preds.csv --keep id
