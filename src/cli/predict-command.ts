@@ -57,7 +57,12 @@ const FLAGS = flagSet<PredictBatchOptions>()({
     help: 'with --on-error skip: fail (exit 1, no output) beyond this many rejected rows',
     parse: parseNonNegativeInt,
   },
-  allowMissing: { flag: '--allow-missing', help: 'feed empty and NaN values as NaN instead of rejecting them' },
+  allowMissing: { flag: '--allow-missing', help: 'feed empty, null and NaN values as NaN instead of rejecting them' },
+  inputFormat: {
+    flag: '--input-format <format>',
+    help: 'read the inputs as csv or parquet (default: Parquet when a file starts with PAR1, else CSV)',
+    choices: ['csv', 'parquet'],
+  },
   registry: REGISTRY_FLAG,
 });
 
@@ -73,14 +78,17 @@ interface PredictCliFlags {
 const INPUT = flagSet<Pick<PredictCliFlags, 'input'>>()({
   input: {
     flag: '--input <path>',
-    help: 'CSV file, folder of .csv files, or a glob like "data/part-*.csv" (repeatable)',
+    help: 'CSV or Parquet file, folder of .csv/.parquet files, or a glob like "data/part-*.parquet" (repeatable)',
     parse: collect,
     required: true,
   },
 });
 
 const CLI_FLAGS = flagSet<Omit<PredictCliFlags, 'input'>>()({
-  shard: { flag: '--shard <i/n>', help: 'process the i-th (0-based) of n byte ranges of each input' },
+  shard: {
+    flag: '--shard <i/n>',
+    help: 'process the i-th (0-based) of n byte ranges of each input (of n runs of row groups in Parquet)',
+  },
   shards: {
     flag: '--shards <n>',
     help: 'number of shards when the index comes from JOB_COMPLETION_INDEX (Kubernetes Indexed Job)',
@@ -97,7 +105,7 @@ export function addPredictCommand(program: Command): void {
   const cmd = program
     .command('predict-batch')
     .description(
-      'stream CSV rows through a model and write predictions as CSV (bounded memory, parallel parse and inference)',
+      'stream CSV or Parquet rows through a model and write predictions as CSV (bounded memory, parallel parse and inference)',
     )
     .argument('<model>', 'ONNX model file or registry reference (name, name@3, name@production)');
   addFlags(cmd, INPUT, FLAGS, CLI_FLAGS);
@@ -116,8 +124,10 @@ probability_<class>. float32 values are written as the shortest decimal that rea
 float32. The output is written to a temporary file and renamed only when the run succeeds.
 
 Sharding: --shard i/n reads the i-th of n byte ranges of each file, starting at a row boundary; the n
-outputs concatenated (one header) equal the single-process output. Without --shard, Kubernetes Indexed
-Jobs (JOB_COMPLETION_INDEX with --shards n), AWS Batch array jobs and Slurm arrays set the shard.
+outputs concatenated (one header) equal the single-process output. A Parquet file is split by whole
+row groups (with fewer row groups than shards, some shards are empty: a header only). Without --shard,
+Kubernetes Indexed Jobs (JOB_COMPLETION_INDEX with --shards n), AWS Batch array jobs and Slurm arrays
+set the shard.
 
 Examples:
   $ mlops predict-batch model.onnx --input data.csv --output preds.csv --keep id

@@ -7,6 +7,7 @@ import { rmdir } from 'node:fs/promises';
 import { fileSink, streamSink, type OutputSink } from './output-sink.js';
 import { RejectsLog } from './rejects-log.js';
 import type { OutputPlan } from './output-paths.js';
+import type { RowWord } from './row-place.js';
 
 /** One input's outputs, open for writing. */
 export interface FileOutputs {
@@ -21,17 +22,19 @@ export interface FileOutputs {
 export async function openFileOutputs(
   planned: OutputPlan,
   i: number,
-  options: { rejects?: string; stdout?: NodeJS.WritableStream },
+  options: { rejects?: string; stdout?: NodeJS.WritableStream; rowWord?: RowWord },
 ): Promise<FileOutputs> {
   const output = planned.outputs[i];
   const rejectsPath = planned.rejects[i];
   const sink =
     output === '-' ? streamSink(options.stdout ?? process.stdout) : await fileSink(output, planned.targets.get(output));
   const resolved = rejectsPath === undefined ? undefined : planned.targets.get(rejectsPath);
-  const rejects = await RejectsLog.open(rejectsPath, options.rejects !== undefined, resolved).catch(async (err) => {
-    await sink.abort();
-    throw err;
-  });
+  const rejects = await RejectsLog.open(rejectsPath, options.rejects !== undefined, resolved, options.rowWord).catch(
+    async (err) => {
+      await sink.abort();
+      throw err;
+    },
+  );
   return { output, sink, rejects, ...(rejectsPath === undefined ? {} : { rejectsPath }) };
 }
 

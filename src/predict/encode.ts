@@ -17,11 +17,15 @@ import {
   quoteCell,
 } from '../table/cell-values.js';
 import type { RowChunk } from '../table/row-reader.js';
+import type { TableColumn } from '../table/parquet/column-values.js';
 import { arrayConstructorFor, type Tensor } from '../onnx/tensor.js';
 import { MlopsError } from '../util/errors.js';
 import type { PredictPlan } from './plan.js';
+import { type ColumnTarget, columnOps, copyBlock, encodeColumnRow } from './column-ops.js';
+import { rowAt, type RowWord } from './row-place.js';
 
 export interface Reject {
+  /** The line the row starts on (CSV), or its 1-based row number (Parquet). */
   line: number;
   reason: string;
   /** The row as CSV text. */
@@ -46,6 +50,8 @@ export interface EncodeOptions {
   plan: PredictPlan;
   onError: 'fail' | 'skip';
   allowMissing: boolean;
+  /** How rows are named in messages: by line (CSV, the default) or row number (Parquet). */
+  rowWord?: RowWord;
 }
 
 const COMMA = 0x2c;
@@ -70,6 +76,9 @@ export class BatchEncoder {
   private rejects: Reject[] = [];
   private firstLine = 0;
   private lastLine = 0;
+  /** What each column of the current Parquet chunk's columns does (computed once per chunk). */
+  private ops: Uint8Array | undefined;
+  private opsFor: TableColumn[] | undefined;
   rows = 0;
 
   /**
@@ -104,8 +113,19 @@ export class BatchEncoder {
   /** Encode rows [from, chunk.count) until the batch is full; returns the first row not taken. */
   add(chunk: RowChunk, from: number): number {
     let r = from;
+    const columns = chunk.columns;
+    if (columns && this.opsFor !== columns) {
+      this.ops = columnOps(this.options.plan, columns, this.buffers);
+      this.opsFor = columns;
+    }
+    const target = columns ? this.target() : undefined;
+    if (columns) {
+      const taken = this.addBlock(chunk, columns, r, target!);
+      if (taken > 0) return r + taken;
+    }
     for (; r < chunk.count && this.rows < this.capacity; r++) {
-      const record = chunk.records?.get(r);
+      // Parquet rows are read from their typed columns; their text is made only for a rejected row.
+      const record = columns ? undefined : chunk.records?.get(r);
       const malformed = chunk.malformed?.get(r);
       if (malformed) {
         this.reject(
@@ -118,17 +138,45 @@ export class BatchEncoder {
         continue;
       }
       try {
-        if (record) this.encodeRecord(record);
+        if (columns) {
+          target!.row = this.rows;
+          encodeColumnRow(this.ops!, columns, r, target!);
+        } else if (record) this.encodeRecord(record);
         else this.encodeBytes(chunk.buf, chunk.starts[r], chunk.ends[r]);
         if (this.rows === 0) this.firstLine = chunk.lines[r];
         this.lastLine = chunk.lines[r];
         this.rows++;
       } catch (err) {
         if (!(err instanceof RowError)) throw err;
-        this.reject(chunk, r, record, err.message, undefined, err.missingValue);
+        this.reject(chunk, r, record ?? chunk.records?.get(r), err.message, undefined, err.missingValue);
       }
     }
     return r;
+  }
+
+  /** Where the Parquet column functions write: this batch's buffers, from row `row`. */
+  private target(): ColumnTarget {
+    const { plan, allowMissing } = this.options;
+    return {
+      roles: plan.roles,
+      buffers: this.buffers,
+      strides: this.strides,
+      kept: this.kept,
+      keepCount: this.keepCount,
+      row: this.rows,
+      allowMissing,
+      store: (c, text) => this.store(c, text),
+    };
+  }
+
+  /** Parquet: as many rows as fit, column by column, when they are all plain (else 0, and the caller goes row by row). */
+  private addBlock(chunk: RowChunk, columns: TableColumn[], from: number, target: ColumnTarget): number {
+    const n = Math.min(chunk.count - from, this.capacity - this.rows);
+    if (n <= 0 || !copyBlock(this.ops!, columns, from, n, target)) return 0;
+    if (this.rows === 0) this.firstLine = chunk.lines[from];
+    this.lastLine = chunk.lines[from + n - 1];
+    this.rows += n;
+    return n;
   }
 
   /** Rows rejected since the last call (taken per chunk, so a file of bad rows never piles up). */
@@ -178,7 +226,8 @@ export class BatchEncoder {
     // The remedy for a missing value, unless the row's field count is what is reported.
     const missing = missingValue && reason === message;
     if (this.options.onError === 'fail') {
-      throw new MlopsError('CSV_BAD_ROW', `${this.options.file}:${chunk.lines[r]}: ${reason}`, {
+      const where = rowAt(this.options.file, this.options.rowWord ?? 'line', chunk.lines[r]);
+      throw new MlopsError('CSV_BAD_ROW', `${where}: ${reason}`, {
         hint: missing
           ? `fill it in, pass \`allowMissing\` to feed missing values as NaN, or ${SKIP_HINT}`
           : `fix the row, or ${SKIP_HINT}`,

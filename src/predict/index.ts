@@ -15,6 +15,7 @@ import {
   type Timings,
 } from './types.js';
 import type { OutputPlan } from './output-paths.js';
+import { rowWord } from './row-place.js';
 
 export { resolveShard, parseShard, type ShardSpec } from './shard.js';
 export { defaultThreads } from './setup.js';
@@ -80,10 +81,11 @@ const round = (ms: number) => Math.round(ms * 10) / 10;
 
 /** Input `i` predicted into its outputs, which are held for the run to commit. */
 async function predictFile(context: RunContext, outputs: OutputPlan, i: number, held: RunCommit): Promise<FileSummary> {
-  const source = await openInput(context.options.inputs[i], context.options.shard);
+  const { options } = context;
+  const source = await openInput(options.inputs[i], options.shard, options.inputFormat);
   try {
     const pipeline = new FilePipeline(context, source, await planFile(context, source));
-    const out = await openFileOutputs(outputs, i, context.options);
+    const out = await openFileOutputs(outputs, i, { ...options, rowWord: rowWord(source.headerInfo.format) });
     const summary = await pipeline.run(out); // aborts `out` when it fails
     held.hold(out);
     return summary;

@@ -10,6 +10,7 @@ import { BatchEncoder, csvField, type EncodedBatch } from './encode.js';
 import { formatRows, outputColumns, type OutputColumn } from './format.js';
 import { abortFileOutputs, type FileOutputs } from './commit.js';
 import { nextChunk, type FilePlan, type InputSource } from './setup.js';
+import { rowSpan, rowWord, type RowWord } from './row-place.js';
 import type { FileSummary, RunContext } from './types.js';
 
 type Inferred = [EncodedBatch, Record<string, Tensor>];
@@ -23,6 +24,8 @@ export class FilePipeline {
   private inflight: Promise<Inferred> | undefined;
   private readonly encoder: BatchEncoder;
   private readonly keptNames: string[];
+  /** Rows are named by line in a CSV, by row number in Parquet. */
+  private readonly rowWord: RowWord;
   private started = 0;
   /** Where this file's predictions and rejects go; given to run(). */
   private out!: FileOutputs;
@@ -35,6 +38,7 @@ export class FilePipeline {
   ) {
     const { options } = context;
     const { header } = source.headerInfo;
+    this.rowWord = rowWord(source.headerInfo.format);
     this.encoder = new BatchEncoder(
       {
         file: source.input,
@@ -42,6 +46,7 @@ export class FilePipeline {
         plan: file.plan,
         onError: options.onError ?? 'fail',
         allowMissing: options.allowMissing ?? false,
+        rowWord: this.rowWord,
       },
       file.batchSize,
       file.plan.fixedBatch,
@@ -71,6 +76,7 @@ export class FilePipeline {
         await this.takeRejects();
         options.onProgress?.({
           file: source.input,
+          unit: source.headerInfo.parquet ? 'rows' : 'bytes',
           bytesDone: chunk.bytesRead,
           bytesTotal: source.bytesTotal,
           rows: this.rowsRead + encoder.rows,
@@ -96,7 +102,7 @@ export class FilePipeline {
     const { header } = this.source.headerInfo;
     const { plan } = this.file;
     const { rejects, rejectsPath } = this.out;
-    const { range } = this.source;
+    const { range, rowRange } = this.source;
     return {
       input: this.source.input,
       output: this.out.output,
@@ -104,7 +110,13 @@ export class FilePipeline {
       rows_written: this.rowsWritten,
       rows_rejected: rejects.count,
       rejects_file: rejectsPath && (rejects.count > 0 || options.rejects !== undefined) ? rejectsPath : null,
-      shard: options.shard && range ? { ...options.shard, byte_start: range.start, byte_end: range.end } : null,
+      shard: !options.shard
+        ? null
+        : rowRange
+          ? { ...options.shard, row_start: rowRange.start, row_end: rowRange.end }
+          : range
+            ? { ...options.shard, byte_start: range.start, byte_end: range.end }
+            : null,
       feature_source: plan.featureSource,
       features: plan.bindings.flatMap((b) => b.columns.map((c) => header[c])),
       kept: this.keptNames,
@@ -126,7 +138,7 @@ export class FilePipeline {
       await rejects.commit();
       throw new MlopsError(
         'TOO_MANY_REJECTS',
-        `${this.source.input}: ${rejects.count} rejected rows, more than \`maxRejects\` ${maxRejects} (latest: line ${last.line}: ${last.reason})`,
+        `${this.source.input}: ${rejects.count} rejected rows, more than \`maxRejects\` ${maxRejects} (latest: ${this.rowWord} ${last.line}: ${last.reason})`,
         {
           hint: `the input is worse than allowed; no predictions were written${rejectsPath ? `; the rejected rows so far are in ${rejectsPath}` : ' (pass `rejects` FILE to see the rejected rows)'}`,
         },
@@ -147,7 +159,7 @@ export class FilePipeline {
               if (err instanceof MlopsError)
                 throw new MlopsError(
                   err.code,
-                  `${input}: rows on lines ${encoded.firstLine}-${encoded.lastLine}: ${err.message}`,
+                  `${input}: ${rowSpan(this.rowWord, encoded.firstLine, encoded.lastLine)}: ${err.message}`,
                   { hint: err.hint, cause: err },
                 );
               throw err;

@@ -13,6 +13,7 @@ import {
   type RecordedFeatureList,
 } from '../table/column-map.js';
 import { MlopsError } from '../util/errors.js';
+import type { ParquetColumn } from '../table/parquet/parquet-info.js';
 
 export type CellKind = 'float' | 'int' | 'bool' | 'string';
 
@@ -87,15 +88,18 @@ export function planColumns(
   sample: string[][],
   inputs: ValueSignature[],
   options: PlanOptions,
+  /** A Parquet file's columns: nested ones (lists, structs, maps) are never taken by file order, and refused where used. */
+  parquetColumns?: ParquetColumn[],
 ): PredictPlan {
   const index = new Map(header.map((h, i) => [h, i]));
   requireColumns(file, header, options.keep, 'keep');
+  const nested = new Set(header.filter((_, c) => parquetColumns?.[c]?.kind === 'nested'));
   // --keep names non-features even with --keep-all (which then only widens what is copied).
   const mapping = mapColumns(file, header, sample, inputs, {
     features: options.features,
     ignore: options.ignore,
     recordedFeatures: options.recordedFeatures,
-    setAside: options.keep,
+    setAside: nested.size ? [...(options.keep ?? []), ...nested] : options.keep,
     keepAll: options.keepAll,
   });
   const bindings: InputBinding[] = mapping.inputs.map((b) => ({ ...b, kind: kindOf(b.type, b.name) }));
@@ -105,7 +109,8 @@ export function planColumns(
     ? header.map((_, i) => i)
     : options.keep
       ? options.keep.map((k) => index.get(k)!)
-      : header.map((_, i) => i).filter((i) => !featureColumns.has(i));
+      : header.map((_, i) => i).filter((i) => !featureColumns.has(i) && !nested.has(header[i]));
+  if (parquetColumns) refuseNested(file, parquetColumns, bindings, keep, options);
   const roles: ColumnRole[] = header.map(() => ({ input: -1, offset: 0, kind: 'string', keep: -1 }));
   bindings.forEach((b, bi) =>
     b.columns.forEach((c, offset) => (roles[c] = { ...roles[c], input: bi, offset, kind: b.kind })),
@@ -120,4 +125,41 @@ export function planColumns(
     warnings: mapping.warnings.map((w) => w.message),
     ...(fixedBatch !== undefined ? { fixedBatch } : {}),
   };
+}
+
+/** A nested Parquet column fed to the model or copied to the output: refused, naming it and its type. */
+function refuseNested(
+  file: string,
+  columns: ParquetColumn[],
+  bindings: InputBinding[],
+  keep: number[],
+  options: PlanOptions,
+): void {
+  const bound = bindings.flatMap((b) => b.columns.map((c) => ({ c, input: b.name })));
+  for (const { c, input } of bound) {
+    const column = columns[c];
+    if (column.kind !== 'nested') continue;
+    throw new MlopsError(
+      'PARQUET_COLUMN_UNSUPPORTED',
+      `${file}: column "${column.name}" is ${column.type}, a nested column, and model input "${input}" would read it; predict-batch feeds scalar columns only`,
+      {
+        hint: options.features
+          ? `drop "${column.name}" from \`features\`, or flatten it into scalar columns before the run`
+          : `name the scalar feature columns with \`features\`, or flatten "${column.name}" into scalar columns before the run`,
+      },
+    );
+  }
+  for (const c of keep) {
+    const column = columns[c];
+    if (column.kind !== 'nested') continue;
+    throw new MlopsError(
+      'PARQUET_COLUMN_UNSUPPORTED',
+      `${file}: column "${column.name}" is ${column.type}, a nested column, which cannot be copied to the output`,
+      {
+        hint: options.keepAll
+          ? `list the columns to copy with \`keep\` instead of \`keepAll\`, leaving "${column.name}" out`
+          : `drop "${column.name}" from \`keep\``,
+      },
+    );
+  }
 }

@@ -6,6 +6,7 @@
 import { csvField, type Reject } from './encode.js';
 import { fileSink, type OutputSink } from './output-sink.js';
 import type { OutputTarget } from '../util/fs-atomic.js';
+import type { RowWord } from './row-place.js';
 
 export class RejectsLog {
   count = 0;
@@ -19,10 +20,16 @@ export class RejectsLog {
   /**
    * Without a path the rows are only counted. `keepEmpty`: publish the file
    * even with no rejected row (asked for by name: a header-only file says "none").
+   * The first column is the row's line (CSV) or its 1-based row number (Parquet, `row_number`).
    */
-  static async open(file: string | undefined, keepEmpty = true, resolved?: OutputTarget): Promise<RejectsLog> {
+  static async open(
+    file: string | undefined,
+    keepEmpty = true,
+    resolved?: OutputTarget,
+    word: RowWord = 'line',
+  ): Promise<RejectsLog> {
     const sink = file ? await fileSink(file, resolved) : undefined;
-    await sink?.write('line,reason,row\n');
+    await sink?.write(`${word === 'line' ? 'line' : 'row_number'},reason,row\n`);
     return new RejectsLog(sink, keepEmpty);
   }
 

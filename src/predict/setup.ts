@@ -16,7 +16,8 @@ import { MlopsError } from '../util/errors.js';
 import { MAX_BATCH_SIZE } from '../util/limits.js';
 import { planColumns, type PredictPlan } from './plan.js';
 import { planOutputs, type OutputPlan } from './output-paths.js';
-import { scanForShard, shardRange, type ShardSpec } from './shard.js';
+import { scanForShard, shardRange, shardRowGroups, type ShardSpec } from './shard.js';
+import type { TableFormat } from '../table/table-format.js';
 import {
   DEFAULT_BATCH_SIZE,
   type PredictBatchOptions,
@@ -121,18 +122,24 @@ export async function setUpRun(
   };
 }
 
-/** An input opened for reading: its header, its shard's byte range and the rows in it. */
+/** An input opened for reading: its header, its shard's byte range (CSV) or row range (Parquet) and the rows in it. */
 export interface InputSource {
   input: string;
   headerInfo: CsvHeaderInfo;
   range?: { start: number; end: number };
-  /** Bytes of rows to read (the shard's, or the whole file's after the header), for progress. */
+  /** Parquet: the shard's rows [start, end), 0-based, whole row groups. */
+  rowRange?: { start: number; end: number };
+  /** Bytes of rows to read (the shard's, or the whole file's after the header), for progress; in Parquet, rows. */
   bytesTotal: number;
   rows: AsyncGenerator<RowChunk>;
 }
 
 /** The caller closes `rows` (rows.return()) when done, also when it stops early. */
-export async function openInput(input: string, shard: ShardSpec | undefined): Promise<InputSource> {
+export async function openInput(
+  input: string,
+  shard: ShardSpec | undefined,
+  format?: TableFormat,
+): Promise<InputSource> {
   const info = await stat(input).catch((err) => {
     throw fileError(input, err);
   });
@@ -145,7 +152,20 @@ export async function openInput(input: string, shard: ShardSpec | undefined): Pr
       },
     );
   }
-  const headerInfo = await readHeader(input);
+  const headerInfo = await readHeader(input, format);
+  const { parquet } = headerInfo;
+  if (parquet) {
+    // Parquet shards by whole row groups: each is decoded by one shard only.
+    const rowRange = shard ? shardRowGroups(parquet.rowGroups, parquet.rows, shard) : undefined;
+    const rows = readRows(input, headerInfo, { rowRange });
+    return {
+      input,
+      headerInfo,
+      ...(rowRange ? { rowRange } : {}),
+      bytesTotal: rowRange ? rowRange.end - rowRange.start : parquet.rows,
+      rows,
+    };
+  }
   let range: { start: number; end: number } | undefined;
   let linesBefore: number | undefined;
   if (shard) {
@@ -175,21 +195,25 @@ export interface FilePlan {
 
 export async function planFile(context: RunContext, source: InputSource): Promise<FilePlan> {
   const { options, signature, timings, warn } = context;
-  const { input, headerInfo, range, rows } = source;
+  const { input, headerInfo, range, rowRange, rows } = source;
   // The file's first rows decide which columns are numeric, the same in every shard of it;
   // nothing is written before the plan holds.
   const t = performance.now();
   const first = await nextChunk(rows);
   // A shard judges columns on the first rows of the whole file, so every shard maps alike.
   const sample =
-    range && range.start > headerInfo.dataStart
+    (range && range.start > headerInfo.dataStart) || (rowRange && rowRange.start > 0)
       ? await headRows(input, headerInfo, SAMPLE_ROWS)
       : chunkRows(first, SAMPLE_ROWS);
   timings.parse += performance.now() - t;
-  const plan = planColumns(input, headerInfo.header, sample, signature.inputs, {
-    ...options,
-    recordedFeatures: context.recordedFeatures,
-  });
+  const plan = planColumns(
+    input,
+    headerInfo.header,
+    sample,
+    signature.inputs,
+    { ...options, recordedFeatures: context.recordedFeatures },
+    headerInfo.parquet?.columns,
+  );
   for (const warning of plan.warnings) warn(warning);
   let batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
   const fixed = plan.fixedBatch;

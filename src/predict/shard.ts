@@ -119,6 +119,22 @@ export function shardRange(dataStart: number, size: number, spec: ShardSpec): { 
 }
 
 /**
+ * Rows [start, end) (0-based) of a Parquet file that shard `index` of `count`
+ * reads: whole row groups, split as shardRange splits bytes. With fewer row
+ * groups than shards, some shards are empty (their output is the header).
+ */
+export function shardRowGroups(
+  groups: ReadonlyArray<{ firstRow: number; rows: number }>,
+  rows: number,
+  spec: ShardSpec,
+): { start: number; end: number } {
+  const first = Math.floor((spec.index * groups.length) / spec.count);
+  const last = Math.floor(((spec.index + 1) * groups.length) / spec.count);
+  const rowAt = (g: number) => (g < groups.length ? groups[g].firstRow : rows);
+  return { start: rowAt(first), end: rowAt(last) };
+}
+
+/**
  * Byte ranges are only safe when every newline ends a row. Scan the file for
  * a quoted field spanning lines (quotes toggle the state, "" twice), and
  * count the newlines before `offset`, so a shard reports the file's line numbers.

@@ -4,11 +4,14 @@ import type { ModelSignature } from '../runtime/session.js';
 import type { Runner } from '../runtime/worker-session.js';
 import type { PlanOptions, PredictPlan } from './plan.js';
 import type { ShardSpec } from './shard.js';
+import type { TableFormat } from '../table/table-format.js';
 
 export const DEFAULT_BATCH_SIZE = 4096;
 
 export interface PredictProgress {
   file: string;
+  /** What bytesDone and bytesTotal count: bytes of a CSV (the default), rows of a Parquet file. */
+  unit?: 'bytes' | 'rows';
   bytesDone: number;
   bytesTotal: number;
   rows: number;
@@ -19,8 +22,10 @@ export interface PredictBatchOptions {
   /** Model path or registry reference. */
   model: string;
   registry?: string;
-  /** Input CSV files (already expanded from globs and folders). */
+  /** Input CSV or Parquet files (already expanded from globs and folders). */
   inputs: string[];
+  /** Read every input as this format (default: Parquet by its magic bytes, else CSV); a mismatch is refused. */
+  inputFormat?: TableFormat;
   /** Output file, or '-' for `stdout`; one input only. */
   output?: string;
   /** Folder for one output per input (same file name). */
@@ -51,7 +56,11 @@ export interface FileSummary {
   rows_written: number;
   rows_rejected: number;
   rejects_file: string | null;
-  shard: { index: number; count: number; source: string; byte_start: number; byte_end: number } | null;
+  /** CSV shards are byte ranges; Parquet shards are row ranges (0-based, [row_start, row_end), whole row groups). */
+  shard:
+    | { index: number; count: number; source: string; byte_start: number; byte_end: number }
+    | { index: number; count: number; source: string; row_start: number; row_end: number }
+    | null;
   feature_source: PredictPlan['featureSource'];
   features: string[];
   kept: string[];

@@ -16,12 +16,19 @@ export function formatDuration(ms: number): string {
 
 const count = (n: number) => n.toLocaleString('en-US');
 
-/** `data.csv: 41.3% 36/87 MB, 123,904 rows, 412,000 rows/s, ETA 0.4 s` (no line end: it is redrawn). */
+/**
+ * `data.csv: 41.3% 36/87 MB, 123,904 rows, 412,000 rows/s, ETA 0.4 s` (no line end: it is redrawn);
+ * a Parquet file counts rows of rows: `data.parquet: 41.3% 123,904/300,000 rows, 412,000 rows/s, ETA 0.4 s`.
+ */
 export function renderPredictProgress(p: PredictProgress): string {
   const rate = p.rows / Math.max(p.elapsedMs / 1000, 1e-3);
   const share = p.bytesTotal ? Math.min(1, p.bytesDone / p.bytesTotal) : 0;
   const eta = share > 0 ? (p.elapsedMs * (1 - share)) / share : 0;
-  return `${p.file}: ${(share * 100).toFixed(1)}% ${(p.bytesDone / 1e6).toFixed(0)}/${(p.bytesTotal / 1e6).toFixed(0)} MB, ${count(p.rows)} rows, ${count(Math.round(rate))} rows/s, ETA ${formatDuration(eta)}`;
+  const done =
+    p.unit === 'rows'
+      ? `${count(p.bytesDone)}/${count(p.bytesTotal)} rows`
+      : `${(p.bytesDone / 1e6).toFixed(0)}/${(p.bytesTotal / 1e6).toFixed(0)} MB, ${count(p.rows)} rows`;
+  return `${p.file}: ${(share * 100).toFixed(1)}% ${done}, ${count(Math.round(rate))} rows/s, ETA ${formatDuration(eta)}`;
 }
 
 /** `predicted 300,000 rows (12 rejected) in 0.9 s (335,210 rows/s) -> preds.csv`, with its line end. */

@@ -92,3 +92,81 @@ function numericFallback(vector: DuckDBVector, type: string, count: number): Col
   }
   return out;
 }
+
+type Typed = Exclude<ColumnValues, string[]>;
+
+/** The typed array a numeric DuckDB type is held in (small integers widen to int32, UINTEGER to double). */
+function typedFor(type: string): new (n: number) => Typed {
+  if (/^(TINYINT|SMALLINT|UTINYINT|USMALLINT|INTEGER)$/.test(type)) return Int32Array;
+  if (type === 'FLOAT') return Float32Array;
+  if (type === 'BIGINT') return BigInt64Array;
+  if (type === 'UBIGINT') return BigUint64Array;
+  return Float64Array;
+}
+
+/**
+ * One column of a chunk, filled from DuckDB's vectors of up to 2048 rows
+ * straight into arrays of the chunk's size: numbers are copied once (a
+ * typed-array set), not sliced per vector and joined again.
+ */
+export class ColumnBuilder {
+  private values: ColumnValues;
+  private nulls: Uint8Array | null = null;
+  private at = 0;
+
+  constructor(
+    private readonly kind: ParquetKind,
+    private readonly type: string,
+    private readonly capacity: number,
+  ) {
+    this.values = this.fresh();
+  }
+
+  private fresh(): ColumnValues {
+    return this.kind === 'float' || this.kind === 'int'
+      ? new (typedFor(this.type))(this.capacity)
+      : this.kind === 'bool'
+        ? new Uint8Array(this.capacity)
+        : new Array<string>(this.capacity);
+  }
+
+  /** Rows [0, count) of `vector` after the rows so far (count + rows so far <= capacity). */
+  append(vector: DuckDBVector, count: number): void {
+    const items = (vector as unknown as Internals).items;
+    const numeric = this.kind === 'float' || this.kind === 'int';
+    if (numeric && items && items.length === count && !Array.isArray(this.values)) {
+      (this.values as Float64Array).set(items as unknown as Float64Array, this.at);
+      const inside = vector as unknown as Internals;
+      const bits = inside.validity && 'data' in inside.validity ? inside.validity.data : undefined;
+      if (bits !== null) this.appendNulls(nullMask(vector, inside, count), count);
+    } else {
+      const column = columnFromVector(vector, this.kind, this.type, count);
+      if (Array.isArray(this.values)) {
+        const strings = column.values as string[];
+        for (let i = 0; i < count; i++) (this.values as string[])[this.at + i] = strings[i];
+      } else {
+        (this.values as Float64Array).set(column.values as Float64Array, this.at);
+      }
+      this.appendNulls(column.nulls, count);
+    }
+    this.at += count;
+  }
+
+  private appendNulls(mask: Uint8Array | null, count: number): void {
+    if (!mask) return;
+    (this.nulls ??= new Uint8Array(this.capacity)).set(mask.subarray(0, count), this.at);
+  }
+
+  /** The rows so far as a column (the builder starts again, with new arrays: the chunk keeps these). */
+  take(): TableColumn {
+    const count = this.at;
+    const values = Array.isArray(this.values)
+      ? this.values.slice(0, count)
+      : ((this.values as Float64Array).subarray(0, count) as ColumnValues);
+    const column: TableColumn = { kind: this.kind, values, nulls: this.nulls?.subarray(0, count) ?? null };
+    this.values = this.fresh();
+    this.nulls = null;
+    this.at = 0;
+    return column;
+  }
+}

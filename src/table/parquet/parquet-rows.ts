@@ -5,10 +5,11 @@
  * and, for every other reader of rows, each row's cells as the text a CSV
  * would hold, so one set of cell rules serves both formats.
  */
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { formatFloat32 } from '../../util/format-number.js';
 import type { RowChunk } from '../row-reader.js';
-import { columnFromVector, type TableColumn } from './column-values.js';
-import { duckdb, parquetError, sqlName, sqlString } from './duckdb.js';
+import { ColumnBuilder, type TableColumn } from './column-values.js';
+import { parquetError, sqlName, sqlString, streamingConnection } from './duckdb.js';
 import type { ParquetColumn, ParquetInfo } from './parquet-info.js';
 
 export interface ParquetRowsOptions {
@@ -31,7 +32,20 @@ export async function* readParquetRows(
   info: ParquetInfo,
   options: ParquetRowsOptions = {},
 ): AsyncGenerator<RowChunk> {
-  const connection = await duckdb();
+  const connection = await streamingConnection();
+  try {
+    yield* streamRows(connection, file, info, options);
+  } finally {
+    connection.closeSync();
+  }
+}
+
+async function* streamRows(
+  connection: DuckDBConnection,
+  file: string,
+  info: ParquetInfo,
+  options: ParquetRowsOptions,
+): AsyncGenerator<RowChunk> {
   const { start, end } = options.rows ?? { start: 0, end: info.rows };
   const where = options.rows ? ` WHERE file_row_number >= ${start} AND file_row_number < ${end}` : '';
   const sql = `SELECT ${info.columns.map(selectOf).join(', ')}, file_row_number FROM read_parquet(${sqlString(file)}, file_row_number = true)${where}`;
@@ -43,14 +57,16 @@ export async function* readParquetRows(
     throw parquetError(file, err);
   }
   const width = info.columns.length;
-  let parts: TableColumn[][] = [];
-  let rowNumbers: BigInt64Array[] = [];
+  // DuckDB hands over at most 2048 rows at a time: a chunk ends within 2048 rows past the target.
+  const capacity = target + 2048;
+  const builders = info.columns.map((c) => new ColumnBuilder(c.kind, c.type, capacity));
+  let lines = new Int32Array(capacity);
   let pending = 0;
   let done = 0;
   const flush = (): RowChunk => {
-    const chunk = joinChunk(info, parts, rowNumbers, pending, done);
-    parts = [];
-    rowNumbers = [];
+    const columns = builders.map((b) => b.take());
+    const chunk = rowChunk(columns, lines.subarray(0, pending), pending, done);
+    lines = new Int32Array(capacity);
     pending = 0;
     return chunk;
   };
@@ -63,8 +79,10 @@ export async function* readParquetRows(
     }
     if (!fetched || fetched.rowCount === 0) break;
     const n = fetched.rowCount;
-    parts.push(info.columns.map((c, i) => columnFromVector(fetched!.getColumnVector(i), c.kind, c.type, n)));
-    rowNumbers.push((fetched.getColumnVector(width) as unknown as { items: BigInt64Array }).items.slice());
+    if (pending + n > capacity) yield flush(); // a reader that hands over more than 2048 rows at once
+    for (let c = 0; c < width; c++) builders[c].append(fetched.getColumnVector(c), n);
+    const numbers = (fetched.getColumnVector(width) as unknown as { items: BigInt64Array }).items;
+    for (let i = 0; i < n; i++) lines[pending + i] = Number(numbers[i]) + 1;
     pending += n;
     done += n;
     if (pending >= target) yield flush();
@@ -72,23 +90,8 @@ export async function* readParquetRows(
   if (pending > 0) yield flush();
 }
 
-/** The chunk's columns joined from DuckDB's 2048-row pieces, as a RowChunk. */
-function joinChunk(
-  info: ParquetInfo,
-  parts: TableColumn[][],
-  rowNumbers: BigInt64Array[],
-  count: number,
-  done: number,
-): RowChunk {
-  const columns = info.columns.map((_, c) =>
-    joinColumn(
-      parts.map((p) => p[c]),
-      count,
-    ),
-  );
-  const lines = new Int32Array(count);
-  let at = 0;
-  for (const numbers of rowNumbers) for (const n of numbers) lines[at++] = Number(n) + 1;
+/** A Parquet chunk as a RowChunk: typed columns, and each row's cells as text on demand. */
+function rowChunk(columns: TableColumn[], lines: Int32Array, count: number, done: number): RowChunk {
   const empty = new Int32Array(count);
   return {
     count,
@@ -101,34 +104,6 @@ function joinChunk(
     bytesRead: done,
     columns,
   };
-}
-
-function joinColumn(pieces: TableColumn[], count: number): TableColumn {
-  if (pieces.length === 1) return pieces[0];
-  const first = pieces[0];
-  let values: TableColumn['values'];
-  if (Array.isArray(first.values)) {
-    values = ([] as string[]).concat(...pieces.map((p) => p.values as string[]));
-  } else {
-    const Typed = first.values.constructor as new (n: number) => Exclude<TableColumn['values'], string[]>;
-    const out = new Typed(count);
-    let at = 0;
-    for (const p of pieces) {
-      (out as Float64Array).set(p.values as Float64Array, at);
-      at += p.values.length;
-    }
-    values = out;
-  }
-  let nulls: Uint8Array | null = null;
-  if (pieces.some((p) => p.nulls)) {
-    nulls = new Uint8Array(count);
-    let at = 0;
-    for (const p of pieces) {
-      if (p.nulls) nulls.set(p.nulls, at);
-      at += p.values.length;
-    }
-  }
-  return { kind: first.kind, values, nulls };
 }
 
 /** Row r's cells as a CSV would hold them: a null (or a float NaN) is an empty cell, a missing value. */
