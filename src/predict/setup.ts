@@ -12,6 +12,8 @@ import { workerRunner } from '../runtime/worker-session.js';
 import { availableCores } from '../runtime/cores.js';
 import { fileError, readHeader, readRows, type CsvHeaderInfo, type RowChunk } from '../table/row-reader.js';
 import { chunkRows, headRows } from '../table/bounded-rows.js';
+import { STDIN } from '../table/stdin-table.js';
+import type { TableFormat } from '../table/table-format.js';
 import { MlopsError } from '../util/errors.js';
 import { MAX_BATCH_SIZE } from '../util/limits.js';
 import { planColumns, type PredictPlan } from './plan.js';
@@ -46,6 +48,7 @@ export function validateOptions(options: PredictBatchOptions): void {
       hint: 'use `outputDir` DIR: each input gets DIR/<its name>',
     });
   }
+  if (options.inputs.includes(STDIN)) checkStdinOptions(options);
   if (options.rejects && options.onError !== 'skip')
     throw new MlopsError('OPTION_MISSING', '`rejects` needs `onError` skip');
   if (options.maxRejects !== undefined && options.onError !== 'skip')
@@ -68,6 +71,27 @@ export function validateOptions(options: PredictBatchOptions): void {
       hint: `the default, ${DEFAULT_BATCH_SIZE}, is about as fast as any`,
     });
   }
+}
+
+/** stdin is read once, from start to end: one input, named outputs, no byte ranges. */
+function checkStdinOptions(options: PredictBatchOptions): void {
+  if (options.inputs.length > 1)
+    throw new MlopsError('OPTIONS_CONFLICT', '`inputs` - (stdin) cannot be combined with other inputs', {
+      hint: 'run stdin and the files separately',
+    });
+  if (options.outputDir)
+    throw new MlopsError('OPTIONS_CONFLICT', 'stdin has no file name to write under `outputDir`', {
+      hint: 'name the output: `output` preds.csv, or - for stdout',
+    });
+  const shard = options.shard;
+  if (shard)
+    throw new MlopsError(
+      'OPTIONS_CONFLICT',
+      `stdin cannot be sharded (shard ${shard.index}/${shard.count} from ${shard.source}): a shard is a byte range of a file, and a pipe is read once from its start`,
+      {
+        hint: `save the data to a file first and shard that, or ${shard.source === '--shard' ? 'drop --shard' : `unset ${shard.source}`} to read all of stdin`,
+      },
+    );
 }
 
 export interface RunSetup {
@@ -132,7 +156,19 @@ export interface InputSource {
 }
 
 /** The caller closes `rows` (rows.return()) when done, also when it stops early. */
-export async function openInput(input: string, shard: ShardSpec | undefined): Promise<InputSource> {
+export async function openInput(
+  input: string,
+  shard: ShardSpec | undefined,
+  format?: TableFormat,
+): Promise<InputSource> {
+  if (input === STDIN) {
+    // Read as it comes: the header, then the rows from the same bytes (validateOptions refused a shard).
+    const { openStreamTable } = await import('../table/stdin-table.js');
+    // Messages, the progress line and the summary call it stdin.
+    const name = 'stdin';
+    const { headerInfo, rows } = await openStreamTable(process.stdin, { name, format, malformedRows: 'mark' });
+    return { input: name, headerInfo, bytesTotal: 0, rows };
+  }
   const info = await stat(input).catch((err) => {
     throw fileError(input, err);
   });
@@ -145,7 +181,7 @@ export async function openInput(input: string, shard: ShardSpec | undefined): Pr
       },
     );
   }
-  const headerInfo = await readHeader(input);
+  const headerInfo = await readHeader(input, format);
   let range: { start: number; end: number } | undefined;
   let linesBefore: number | undefined;
   if (shard) {

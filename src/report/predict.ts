@@ -19,6 +19,9 @@ const count = (n: number) => n.toLocaleString('en-US');
 /** `data.csv: 41.3% 36/87 MB, 123,904 rows, 412,000 rows/s, ETA 0.4 s` (no line end: it is redrawn). */
 export function renderPredictProgress(p: PredictProgress): string {
   const rate = p.rows / Math.max(p.elapsedMs / 1000, 1e-3);
+  // stdin: no size to measure against, so no share and no ETA.
+  if (!p.bytesTotal)
+    return `${p.file}: ${(p.bytesDone / 1e6).toFixed(0)} MB, ${count(p.rows)} rows, ${count(Math.round(rate))} rows/s`;
   const share = p.bytesTotal ? Math.min(1, p.bytesDone / p.bytesTotal) : 0;
   const eta = share > 0 ? (p.elapsedMs * (1 - share)) / share : 0;
   return `${p.file}: ${(share * 100).toFixed(1)}% ${(p.bytesDone / 1e6).toFixed(0)}/${(p.bytesTotal / 1e6).toFixed(0)} MB, ${count(p.rows)} rows, ${count(Math.round(rate))} rows/s, ETA ${formatDuration(eta)}`;
