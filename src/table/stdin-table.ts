@@ -38,12 +38,18 @@ export function parquetNotSeekable(name = STDIN): MlopsError {
  */
 export async function openStreamTable(
   stream: Readable,
-  options: { name?: string; format?: TableFormat } & Pick<RowReaderOptions, 'malformedRows'> = {},
+  options: {
+    name?: string;
+    format?: TableFormat;
+    /** Bytes gathered per read (default 1 MiB; tests make it tiny so rows cross reads). */
+    readBytes?: number;
+  } & Pick<RowReaderOptions, 'malformedRows'> = {},
 ): Promise<StreamTable> {
   const name = options.name ?? STDIN;
   if (options.format === 'parquet') throw parquetNotSeekable(name);
   const source = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-  const chunks = coalesce(source, READ_BYTES);
+  // At least 4 bytes in the first read, for the PAR1 check.
+  const chunks = coalesce(source, Math.max(4, options.readBytes ?? READ_BYTES));
   // The first bytes decide whether it is Parquet, before the CSV checks call it binary.
   const first = await chunks.next();
   const head = first.done ? Buffer.alloc(0) : first.value;
@@ -79,7 +85,7 @@ export async function openStreamTable(
   }
 }
 
-/** Reads of at least `bytes` (the last may be shorter); at least 4 in the first, for the PAR1 check. */
+/** Reads of at least `bytes` (the last may be shorter). */
 function coalesce(source: AsyncIterator<Buffer>, bytes: number): AsyncIterator<Buffer> {
   return {
     async next(): Promise<IteratorResult<Buffer>> {
