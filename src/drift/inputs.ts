@@ -1,8 +1,9 @@
 /**
  * Drift's two input files. Drift reads each file more than once (header,
  * type sample, columns), so a pipe or a device (`--current <(zcat x.gz)`,
- * /dev/stdin) is read once into a temporary copy; messages still name what
- * the user passed, never the copy.
+ * /dev/stdin, -) is read once into a temporary copy; messages still name what
+ * the user passed (stdin for -), never the copy. The copy is a file, so CSV
+ * or Parquet can come this way.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
@@ -16,6 +17,10 @@ import { removeAbandoned, trackLiveTemp } from '../util/fs-atomic.js';
 import { ownerTag } from '../util/process-owner.js';
 
 const STDIN_PATHS = new Set(['/dev/stdin', '/dev/fd/0', '/proc/self/fd/0']);
+/** What the command line calls stdin. */
+const STDIN = '-';
+
+const isParquet = (head: Buffer) => head.subarray(0, 4).toString('latin1') === 'PAR1';
 
 export interface DriftInput {
   /** What the user passed, for messages and the report. */
@@ -37,18 +42,28 @@ export interface DriftInputs {
 export async function openInputs(reference: string, current: string): Promise<DriftInputs> {
   let spoolDir: string | undefined;
   let untrack: (() => void) | undefined;
-  const open = async (file: string, role: 'reference' | 'current'): Promise<DriftInput> => {
-    const info = await stat(file).catch((err: NodeJS.ErrnoException) => {
-      const why = err.code === 'ENOENT' || err.code === 'ENOTDIR' ? 'does not exist' : `cannot be read (${err.code})`;
-      throw new MlopsError('CSV_NOT_FOUND', `${role} file ${file} ${why}`, {
-        hint: 'check the paths of the reference and current data',
-      });
+  if (reference === STDIN && current === STDIN)
+    throw new MlopsError('OPTIONS_CONFLICT', 'the reference and the current data cannot both come from stdin (-)', {
+      hint: 'pass one of them as a file',
     });
-    if (info.isDirectory())
+  const open = async (given: string, role: 'reference' | 'current'): Promise<DriftInput> => {
+    // - is stdin, named so in messages and the report.
+    const file = given === STDIN ? 'stdin' : given;
+    const info =
+      given === STDIN
+        ? undefined
+        : await stat(file).catch((err: NodeJS.ErrnoException) => {
+            const why =
+              err.code === 'ENOENT' || err.code === 'ENOTDIR' ? 'does not exist' : `cannot be read (${err.code})`;
+            throw new MlopsError('CSV_NOT_FOUND', `${role} file ${file} ${why}`, {
+              hint: 'check the paths of the reference and current data',
+            });
+          });
+    if (info?.isDirectory())
       throw new MlopsError('CSV_NOT_FOUND', `${role} file ${file} is a folder`, {
         hint: 'pass one CSV file for the reference and one for the current data',
       });
-    if (info.isFile()) return { label: file, path: file };
+    if (info?.isFile()) return { label: file, path: file };
     if (!spoolDir) {
       // Copies of pipes that a killed drift run (SIGKILL) left in the temp folder.
       await removeAbandoned(os.tmpdir(), /^mlops-drift-([0-9a-f]{8})-(\d+)-/);
@@ -56,14 +71,15 @@ export async function openInputs(reference: string, current: string): Promise<Dr
       spoolDir = await mkdtemp(path.join(os.tmpdir(), `mlops-drift-${ownerTag()}-${process.pid}-`));
       untrack = trackLiveTemp(spoolDir);
     }
-    const copy = path.join(spoolDir, `${role}.csv`);
+    // The copy is a file, so Parquet can be piped here too: the reader knows it by its first bytes.
+    const copy = path.join(spoolDir, `${role}.data`);
     try {
       // Opening /dev/stdin fails (ENXIO) when stdin is a socket, as under many process managers: read fd 0 itself.
       let first = true;
       // A device of zeros (/dev/zero) or a binary stream would otherwise be copied until the disk is full.
       const textOnly = new Transform({
         transform(chunk: Buffer, _enc, done) {
-          const binary = first ? describeBinary(chunk) : undefined;
+          const binary = first && !isParquet(chunk) ? describeBinary(chunk) : undefined;
           first = false;
           done(
             binary
@@ -75,7 +91,11 @@ export async function openInputs(reference: string, current: string): Promise<Dr
           );
         },
       });
-      await pipeline(STDIN_PATHS.has(file) ? process.stdin : createReadStream(file), textOnly, createWriteStream(copy));
+      await pipeline(
+        given === STDIN || STDIN_PATHS.has(file) ? process.stdin : createReadStream(file),
+        textOnly,
+        createWriteStream(copy),
+      );
     } catch (err) {
       if (err instanceof MlopsError) throw err;
       throw new MlopsError('CSV_UNREADABLE', `cannot read ${role} data from ${file}: ${(err as Error).message}`);

@@ -94,3 +94,30 @@ test('--shard (or an array-job index) and --output-dir with stdin are refused wi
   assert.equal(existsSync(path.join(dir, 'o.csv')), false);
   assert.equal(existsSync(path.join(dir, '-')), false);
 });
+
+test('drift --current - reads CSV, or Parquet (spooled to a file), from stdin with the same report as the file', async () => {
+  const ref = fixture('data', 'drift', 'reference.csv');
+  const cur = fixture('data', 'drift', 'current.csv');
+  const columns = (stdout: string) => JSON.parse(stdout).columns;
+  const args = (current: string) => ['drift', '--reference', ref, '--current', current, '--ignore', 'id', '--json'];
+  const fromFile = runCli(args(cur));
+  assert.equal(fromFile.status, 0, fromFile.stderr); // 2 of 6 columns drift: below the dataset threshold
+  const piped = runWithStdin(args('-'), readFileSync(cur));
+  assert.equal(piped.status, 0, piped.stderr);
+  assert.equal(JSON.parse(piped.stdout).current.path, '-'); // as given; messages say stdin
+  assert.deepEqual(columns(piped.stdout), columns(fromFile.stdout));
+  // Parquet written by DuckDB from the same CSV: piped, it is read from the copy as the file is.
+  const parquet = path.join(tempDir('mlops-stdin-cli-'), 'current.parquet');
+  const { duckdb, sqlString } = await import('../../src/table/parquet/duckdb.js');
+  await (await duckdb()).run(
+    `COPY (SELECT * FROM read_csv(${sqlString(cur)})) TO ${sqlString(parquet)} (FORMAT parquet, COMPRESSION snappy)`,
+  );
+  const parquetFile = runCli(args(parquet));
+  assert.equal(parquetFile.status, 0, parquetFile.stderr);
+  const parquetPiped = runWithStdin(args('-'), readFileSync(parquet));
+  assert.equal(parquetPiped.status, 0, parquetPiped.stderr);
+  assert.deepEqual(columns(parquetPiped.stdout), columns(parquetFile.stdout));
+  const both = runWithStdin(['drift', '--reference', '-', '--current', '-'], readFileSync(cur));
+  assert.equal(both.status, 2);
+  assert.match(both.stderr, /error: the reference and the current data cannot both come from stdin/);
+});
