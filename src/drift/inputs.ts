@@ -1,9 +1,8 @@
 /**
  * Drift's two input files. Drift reads each file more than once (header,
  * type sample, columns), so a pipe or a device (`--current <(zcat x.gz)`,
- * /dev/stdin, -) is read once into a temporary copy; messages still name what
- * the user passed (stdin for -), never the copy. The copy is a file, so CSV
- * or Parquet can come this way.
+ * /dev/stdin) is read once into a temporary copy, CSV or Parquet; messages
+ * still name what the user passed, never the copy.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
@@ -16,11 +15,9 @@ import { MlopsError, isMlopsError } from '../util/errors.js';
 import { removeAbandoned, trackLiveTemp } from '../util/fs-atomic.js';
 import { ownerTag } from '../util/process-owner.js';
 
-const STDIN_PATHS = new Set(['/dev/stdin', '/dev/fd/0', '/proc/self/fd/0']);
-/** What the command line calls stdin. */
+/** - is what the command line calls stdin (named stdin in messages). */
 const STDIN = '-';
-
-const isParquet = (head: Buffer) => head.subarray(0, 4).toString('latin1') === 'PAR1';
+const STDIN_PATHS = new Set(['/dev/stdin', '/dev/fd/0', '/proc/self/fd/0', STDIN]);
 
 export interface DriftInput {
   /** What the user passed, for messages and the report. */
@@ -46,11 +43,9 @@ export async function openInputs(reference: string, current: string): Promise<Dr
     throw new MlopsError('OPTIONS_CONFLICT', 'the reference and the current data cannot both come from stdin (-)', {
       hint: 'pass one of them as a file',
     });
-  const open = async (given: string, role: 'reference' | 'current'): Promise<DriftInput> => {
-    // - is stdin, named so in messages and the report.
-    const file = given === STDIN ? 'stdin' : given;
+  const open = async (file: string, role: 'reference' | 'current'): Promise<DriftInput> => {
     const info =
-      given === STDIN
+      file === STDIN
         ? undefined
         : await stat(file).catch((err: NodeJS.ErrnoException) => {
             const why =
@@ -71,15 +66,16 @@ export async function openInputs(reference: string, current: string): Promise<Dr
       spoolDir = await mkdtemp(path.join(os.tmpdir(), `mlops-drift-${ownerTag()}-${process.pid}-`));
       untrack = trackLiveTemp(spoolDir);
     }
-    // The copy is a file, so Parquet can be piped here too: the reader knows it by its first bytes.
-    const copy = path.join(spoolDir, `${role}.data`);
+    const copy = path.join(spoolDir, `${role}.csv`);
     try {
       // Opening /dev/stdin fails (ENXIO) when stdin is a socket, as under many process managers: read fd 0 itself.
       let first = true;
       // A device of zeros (/dev/zero) or a binary stream would otherwise be copied until the disk is full.
       const textOnly = new Transform({
         transform(chunk: Buffer, _enc, done) {
-          const binary = first && !isParquet(chunk) ? describeBinary(chunk) : undefined;
+          // Parquet is binary but a table: the copy is a seekable file, which is all its reader needs.
+          const parquet = first && chunk.subarray(0, 4).toString('latin1') === 'PAR1';
+          const binary = first && !parquet ? describeBinary(chunk) : undefined;
           first = false;
           done(
             binary
@@ -91,16 +87,12 @@ export async function openInputs(reference: string, current: string): Promise<Dr
           );
         },
       });
-      await pipeline(
-        given === STDIN || STDIN_PATHS.has(file) ? process.stdin : createReadStream(file),
-        textOnly,
-        createWriteStream(copy),
-      );
+      await pipeline(STDIN_PATHS.has(file) ? process.stdin : createReadStream(file), textOnly, createWriteStream(copy));
     } catch (err) {
       if (err instanceof MlopsError) throw err;
       throw new MlopsError('CSV_UNREADABLE', `cannot read ${role} data from ${file}: ${(err as Error).message}`);
     }
-    return { label: file, path: copy };
+    return { label: file === STDIN ? 'stdin' : file, path: copy };
   };
   const cleanup = async () => {
     if (spoolDir) await rm(spoolDir, { recursive: true, force: true });
