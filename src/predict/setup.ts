@@ -84,12 +84,14 @@ function checkStdinOptions(options: PredictBatchOptions): void {
       hint: 'name the output: `output` preds.csv, or - for stdout',
     });
   const shard = options.shard;
+  // The shard came from the option, or from an array job's environment variable (named by source).
+  const dropIt = shard?.source.startsWith('-') ? 'drop `shard`' : `unset ${shard?.source}`;
   if (shard)
     throw new MlopsError(
       'OPTIONS_CONFLICT',
       `stdin cannot be sharded (shard ${shard.index}/${shard.count} from ${shard.source}): a shard is a byte range of a file, and a pipe is read once from its start`,
       {
-        hint: `save the data to a file first and shard that, or ${shard.source === '--shard' ? 'drop --shard' : `unset ${shard.source}`} to read all of stdin`,
+        hint: `save the data to a file first and shard that, or ${dropIt} to read all of stdin`,
       },
     );
 }
