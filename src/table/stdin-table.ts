@@ -47,6 +47,11 @@ export async function openStreamTable(
 ): Promise<StreamTable> {
   const name = options.name ?? STDIN;
   if (options.format === 'parquet') throw parquetNotSeekable(name);
+  // Nothing piped in: reading would wait for the user to type a CSV.
+  if ((stream as { isTTY?: boolean }).isTTY)
+    throw new MlopsError('CSV_NOT_A_FILE', `${name === STDIN ? 'stdin' : name} is a terminal, not data piped in`, {
+      hint: 'pipe the CSV in (aws s3 cp s3://bucket/x.csv - | mlops ...), or pass a file instead of -',
+    });
   const source = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   // At least 4 bytes in the first read, for the PAR1 check.
   const chunks = coalesce(source, Math.max(4, options.readBytes ?? READ_BYTES));

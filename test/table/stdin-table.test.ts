@@ -155,3 +155,12 @@ test('a ~50 MB CSV piped on stdin keeps a few MB alive at any time: nothing is s
     `${(alive / 2 ** 20).toFixed(1)} MB alive for a ${(input.length / 2 ** 20).toFixed(0)} MB input`,
   );
 });
+
+test('a terminal on stdin (nothing piped in) is refused rather than waited on', async () => {
+  const tty = Object.assign(Readable.from([Buffer.from('a,b\n')]), { isTTY: true });
+  await assert.rejects(openStreamTable(tty, { name: 'stdin' }), (err: MlopsError) => {
+    assert.equal(err.code, 'CSV_NOT_A_FILE');
+    assert.match(err.message, /^stdin is a terminal/);
+    return true;
+  });
+});
