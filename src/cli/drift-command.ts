@@ -31,7 +31,7 @@ function parseMinValues(value: string): number {
 
 const FLAGS = flagSet<DriftOptions>()({
   reference: { flag: '--reference <csv>', help: 'the reference data (training set)', required: true },
-  current: { flag: '--current <csv>', help: 'the data to compare (production)', required: true },
+  current: { flag: '--current <csv>', help: 'the data to compare (production); - reads stdin', required: true },
   // --columns and --exclude are the spellings before every command said --features / --ignore: kept for scripts.
   columns: { flag: '--features <cols>', help: 'only these columns', parse: parseList, alias: '--columns <cols>' },
   exclude: {
@@ -138,7 +138,8 @@ column. A rate that moves by ${MISSING_RATE_JUMP * 100} percentage points or mor
 --alpha on missing/present counts is drift, and so is a column with values in the reference and
 none in the current data.
 
-Pipes (--current <(zcat today.csv.gz), /dev/stdin) are read once into a temporary copy.
+Pipes (--current <(zcat today.csv.gz), /dev/stdin, or - for stdin) are read once into a temporary copy,
+so CSV or Parquet may come that way.
 Exit 1 on dataset drift (0 with --no-fail), 2 on unusable input.
 
 Examples:

@@ -78,7 +78,7 @@ interface PredictCliFlags {
 const INPUT = flagSet<Pick<PredictCliFlags, 'input'>>()({
   input: {
     flag: '--input <path>',
-    help: 'CSV or Parquet file, folder of .csv/.parquet files, or a glob like "data/part-*.parquet" (repeatable)',
+    help: 'CSV or Parquet file, folder of .csv/.parquet files, a glob like "data/part-*.parquet" (repeatable), or - for CSV on stdin (then --output FILE or -)',
     parse: collect,
     required: true,
   },
@@ -129,12 +129,18 @@ row groups (with fewer row groups than shards, some shards are empty: a header o
 Kubernetes Indexed Jobs (JOB_COMPLETION_INDEX with --shards n), AWS Batch array jobs and Slurm arrays
 set the shard.
 
+Stdin: --input - reads CSV from stdin as it arrives (aws s3 cp s3://bucket/x.csv - | mlops ...),
+in bounded memory as a file is. It needs --output FILE (written whole or not at all) or --output -
+(stdout); --output-dir, --shard (or an array-job index) and other inputs beside it are refused.
+Parquet cannot be piped (its schema is in a footer at the end of the file): save it to a file first.
+
 Examples:
   $ mlops predict-batch model.onnx --input data.csv --output preds.csv --keep id
   $ mlops predict-batch fraud@production --input 'data/part-*.csv' --output-dir preds/
   $ mlops predict-batch model.onnx --input data.csv --output - --features f0,f1,f2 | head
   $ mlops predict-batch model.onnx --input data.csv --output preds.csv --on-error skip --rejects bad.csv --max-rejects 100
   $ mlops predict-batch model.onnx --input big.csv --output "preds-$JOB_COMPLETION_INDEX.csv" --shards 8
+  $ aws s3 cp s3://bucket/today.csv - | mlops predict-batch model.onnx --input - --output preds.csv --keep id
 `,
     )
     .action(

@@ -1,8 +1,8 @@
 /**
  * Drift's two input files. Drift reads each file more than once (header,
  * type sample, columns), so a pipe or a device (`--current <(zcat x.gz)`,
- * /dev/stdin) is read once into a temporary copy; messages still name what
- * the user passed, never the copy.
+ * /dev/stdin) is read once into a temporary copy, CSV or Parquet; messages
+ * still name what the user passed, never the copy.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
@@ -15,7 +15,9 @@ import { MlopsError, isMlopsError } from '../util/errors.js';
 import { removeAbandoned, trackLiveTemp } from '../util/fs-atomic.js';
 import { ownerTag } from '../util/process-owner.js';
 
-const STDIN_PATHS = new Set(['/dev/stdin', '/dev/fd/0', '/proc/self/fd/0']);
+/** - is what the command line calls stdin (named stdin in messages). */
+const STDIN = '-';
+const STDIN_PATHS = new Set(['/dev/stdin', '/dev/fd/0', '/proc/self/fd/0', STDIN]);
 
 export interface DriftInput {
   /** What the user passed, for messages and the report. */
@@ -37,18 +39,26 @@ export interface DriftInputs {
 export async function openInputs(reference: string, current: string): Promise<DriftInputs> {
   let spoolDir: string | undefined;
   let untrack: (() => void) | undefined;
-  const open = async (file: string, role: 'reference' | 'current'): Promise<DriftInput> => {
-    const info = await stat(file).catch((err: NodeJS.ErrnoException) => {
-      const why = err.code === 'ENOENT' || err.code === 'ENOTDIR' ? 'does not exist' : `cannot be read (${err.code})`;
-      throw new MlopsError('CSV_NOT_FOUND', `${role} file ${file} ${why}`, {
-        hint: 'check the paths of the reference and current data',
-      });
+  if (reference === STDIN && current === STDIN)
+    throw new MlopsError('OPTIONS_CONFLICT', 'the reference and the current data cannot both come from stdin (-)', {
+      hint: 'pass one of them as a file',
     });
-    if (info.isDirectory())
+  const open = async (file: string, role: 'reference' | 'current'): Promise<DriftInput> => {
+    const info =
+      file === STDIN
+        ? undefined
+        : await stat(file).catch((err: NodeJS.ErrnoException) => {
+            const why =
+              err.code === 'ENOENT' || err.code === 'ENOTDIR' ? 'does not exist' : `cannot be read (${err.code})`;
+            throw new MlopsError('CSV_NOT_FOUND', `${role} file ${file} ${why}`, {
+              hint: 'check the paths of the reference and current data',
+            });
+          });
+    if (info?.isDirectory())
       throw new MlopsError('CSV_NOT_FOUND', `${role} file ${file} is a folder`, {
         hint: 'pass one CSV file for the reference and one for the current data',
       });
-    if (info.isFile()) return { label: file, path: file };
+    if (info?.isFile()) return { label: file, path: file };
     if (!spoolDir) {
       // Copies of pipes that a killed drift run (SIGKILL) left in the temp folder.
       await removeAbandoned(os.tmpdir(), /^mlops-drift-([0-9a-f]{8})-(\d+)-/);
@@ -63,7 +73,9 @@ export async function openInputs(reference: string, current: string): Promise<Dr
       // A device of zeros (/dev/zero) or a binary stream would otherwise be copied until the disk is full.
       const textOnly = new Transform({
         transform(chunk: Buffer, _enc, done) {
-          const binary = first ? describeBinary(chunk) : undefined;
+          // Parquet is binary but a table: the copy is a seekable file, which is all its reader needs.
+          const parquet = first && chunk.subarray(0, 4).toString('latin1') === 'PAR1';
+          const binary = first && !parquet ? describeBinary(chunk) : undefined;
           first = false;
           done(
             binary
@@ -80,7 +92,7 @@ export async function openInputs(reference: string, current: string): Promise<Dr
       if (err instanceof MlopsError) throw err;
       throw new MlopsError('CSV_UNREADABLE', `cannot read ${role} data from ${file}: ${(err as Error).message}`);
     }
-    return { label: file, path: copy };
+    return { label: file === STDIN ? 'stdin' : file, path: copy };
   };
   const cleanup = async () => {
     if (spoolDir) await rm(spoolDir, { recursive: true, force: true });

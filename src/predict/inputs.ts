@@ -1,4 +1,4 @@
-/** --input values: files, folders (their *.csv and *.parquet) and globs with * or ? in the file name. */
+/** --input values: files, folders (their *.csv and *.parquet), globs with * or ? in the file name, and - (stdin). */
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { MlopsError } from '../util/errors.js';
@@ -14,8 +14,11 @@ function globToRegExp(pattern: string): RegExp {
 export async function expandInputs(values: string[]): Promise<string[]> {
   const out: string[] = [];
   for (const value of values) {
-    if (value === '-')
-      throw new MlopsError('CSV_NOT_A_FILE', 'reading CSV from stdin is not supported', { hint: 'pass a file path' });
+    // stdin: read as a stream by the command (CSV only); its own rules are checked with the other options.
+    if (value === '-') {
+      out.push(value);
+      continue;
+    }
     if (/[*?]/.test(path.dirname(value)))
       throw new MlopsError('OPTION_INVALID', `\`inputs\` ${value}: wildcards are supported in the file name only`);
     if (/[*?]/.test(path.basename(value))) {

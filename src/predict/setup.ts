@@ -12,12 +12,13 @@ import { workerRunner } from '../runtime/worker-session.js';
 import { availableCores } from '../runtime/cores.js';
 import { fileError, readHeader, readRows, type CsvHeaderInfo, type RowChunk } from '../table/row-reader.js';
 import { chunkRows, headRows } from '../table/bounded-rows.js';
+import { STDIN } from '../table/stdin-table.js';
+import type { TableFormat } from '../table/table-format.js';
 import { MlopsError } from '../util/errors.js';
 import { MAX_BATCH_SIZE } from '../util/limits.js';
 import { planColumns, type PredictPlan } from './plan.js';
 import { planOutputs, type OutputPlan } from './output-paths.js';
 import { scanForShard, shardRange, shardRowGroups, type ShardSpec } from './shard.js';
-import type { TableFormat } from '../table/table-format.js';
 import {
   DEFAULT_BATCH_SIZE,
   type PredictBatchOptions,
@@ -47,6 +48,7 @@ export function validateOptions(options: PredictBatchOptions): void {
       hint: 'use `outputDir` DIR: each input gets DIR/<its name>',
     });
   }
+  if (options.inputs.includes(STDIN)) checkStdinOptions(options);
   if (options.rejects && options.onError !== 'skip')
     throw new MlopsError('OPTION_MISSING', '`rejects` needs `onError` skip');
   if (options.maxRejects !== undefined && options.onError !== 'skip')
@@ -69,6 +71,29 @@ export function validateOptions(options: PredictBatchOptions): void {
       hint: `the default, ${DEFAULT_BATCH_SIZE}, is about as fast as any`,
     });
   }
+}
+
+/** stdin is read once, from start to end: one input, named outputs, no byte ranges. */
+function checkStdinOptions(options: PredictBatchOptions): void {
+  if (options.inputs.length > 1)
+    throw new MlopsError('OPTIONS_CONFLICT', '`inputs` - (stdin) cannot be combined with other inputs', {
+      hint: 'run stdin and the files separately',
+    });
+  if (options.outputDir)
+    throw new MlopsError('OPTIONS_CONFLICT', 'stdin has no file name to write under `outputDir`', {
+      hint: 'name the output: `output` preds.csv, or - for stdout',
+    });
+  const shard = options.shard;
+  // The shard came from the option, or from an array job's environment variable (named by source).
+  const dropIt = shard?.source.startsWith('-') ? 'drop `shard`' : `unset ${shard?.source}`;
+  if (shard)
+    throw new MlopsError(
+      'OPTIONS_CONFLICT',
+      `stdin cannot be sharded (shard ${shard.index}/${shard.count} from ${shard.source}): a shard is a byte range of a file, and a pipe is read once from its start`,
+      {
+        hint: `save the data to a file first and shard that, or ${dropIt} to read all of stdin`,
+      },
+    );
 }
 
 export interface RunSetup {
@@ -140,6 +165,14 @@ export async function openInput(
   shard: ShardSpec | undefined,
   format?: TableFormat,
 ): Promise<InputSource> {
+  if (input === STDIN) {
+    // Read as it comes: the header, then the rows from the same bytes (validateOptions refused a shard).
+    const { openStreamTable } = await import('../table/stdin-table.js');
+    // Messages, the progress line and the summary call it stdin.
+    const name = 'stdin';
+    const { headerInfo, rows } = await openStreamTable(process.stdin, { name, format, malformedRows: 'mark' });
+    return { input: name, headerInfo, bytesTotal: 0, rows };
+  }
   const info = await stat(input).catch((err) => {
     throw fileError(input, err);
   });

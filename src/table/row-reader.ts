@@ -55,6 +55,11 @@ export interface RowReaderOptions {
   /** Read size (default 1 MiB). */
   highWaterMark?: number;
   /**
+   * Read these chunks instead of opening `file` (stdin): `head` holds the
+   * bytes scanHeader read past the header. No range with a stream.
+   */
+  stream?: { chunks: AsyncIterator<Buffer>; head: Buffer };
+  /**
    * With a range: newlines before byte range.start - 1, so that line numbers
    * are the file's (see countLinesForShard); the caller has checked that no
    * quoted field spans lines, which byte ranges require.
@@ -88,6 +93,22 @@ export async function readHeader(file: string, format?: TableFormat): Promise<Cs
     return { header, dataStart: 0, bom: false, headerLines: 0, format: 'parquet', parquet };
   }
   const stream = createReadStream(file, { highWaterMark: 64 * 1024 });
+  const chunks = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  try {
+    return (await scanHeader(file, chunks)).info;
+  } finally {
+    stream.destroy();
+  }
+}
+
+/**
+ * The header row from the first reads of `chunks`, and the bytes read past it
+ * (`rest`): a stream that cannot be reopened (stdin) goes on from there.
+ */
+export async function scanHeader(
+  file: string,
+  chunks: AsyncIterator<Buffer>,
+): Promise<{ info: CsvHeaderInfo; rest: Buffer }> {
   let buffered = Buffer.alloc(0);
   // The header ends at the first newline outside quotes (a quoted name may hold one).
   const headerEnd = () =>
@@ -96,12 +117,15 @@ export async function readHeader(file: string, format?: TableFormat): Promise<Cs
   const parts: Buffer[] = [];
   let length = 0;
   try {
-    for await (const chunk of stream) {
-      if (parts.length === 0) checkCsvHead(file, chunk as Buffer);
-      parts.push(chunk as Buffer);
-      length += (chunk as Buffer).length;
+    for (;;) {
+      const next = await chunks.next();
+      if (next.done) break;
+      const chunk = next.value;
+      if (parts.length === 0) checkCsvHead(file, chunk);
+      parts.push(chunk);
+      length += chunk.length;
       // Joined only when a newline may end the header: a huge header costs one pass, not one per read.
-      if ((chunk as Buffer).includes(0x0a)) {
+      if (chunk.includes(0x0a)) {
         buffered = Buffer.concat(parts);
         if (headerEnd().end >= 0) break;
       }
@@ -110,8 +134,6 @@ export async function readHeader(file: string, format?: TableFormat): Promise<Cs
     buffered = Buffer.concat(parts);
   } catch (err) {
     throw err instanceof MlopsError ? err : fileError(file, err);
-  } finally {
-    stream.destroy();
   }
   if (headerEnd().end > limit) throw rowTooLong(file, 1, limit);
   if (buffered.length === 0)
@@ -126,7 +148,10 @@ export async function readHeader(file: string, format?: TableFormat): Promise<Cs
   if (text.endsWith('\r')) text = text.slice(0, -1);
   const header = text.includes('"') ? parseQuotedRow(file, text, 1) : text.split(',');
   checkHeader(file, header);
-  return { header, dataStart, bom, headerLines: newlines + 1, format: 'csv' };
+  return {
+    info: { header, dataStart, bom, headerLines: newlines + 1, format: 'csv' },
+    rest: buffered.subarray(dataStart),
+  };
 }
 
 export function fileError(file: string, err: unknown): MlopsError {
@@ -233,10 +258,14 @@ export async function* readRows(
   const alignToRow = start > headerInfo.dataStart;
   // Starting one byte early tells whether range.start is already a row boundary (that byte is a newline).
   const first = alignToRow ? start - 1 : start;
-  const stream = createReadStream(file, { start: first, highWaterMark: options.highWaterMark ?? 1 << 20 });
-  const chunks = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  if (options.stream && options.range)
+    throw new MlopsError('OPTIONS_CONFLICT', `${file} is a stream: it has no byte ranges to shard`);
+  const stream = options.stream
+    ? undefined
+    : createReadStream(file, { start: first, highWaterMark: options.highWaterMark ?? 1 << 20 });
+  const chunks = options.stream?.chunks ?? (stream![Symbol.asyncIterator]() as AsyncIterator<Buffer>);
   const builder = new ChunkBuilder(4096);
-  let carry: Buffer = EMPTY; // a row cut by the end of the previous read
+  let carry: Buffer = options.stream?.head ?? EMPTY; // a row cut by the end of the previous read
   let carryAt = first; // file offset of carry[0]
   let skipPartial = alignToRow; // the row that began before our range belongs to the previous shard
   // Line (1-based) on which the next row starts.
@@ -316,6 +345,7 @@ export async function* readRows(
       if (carry.length > limit && !skipPartial) throw rowTooLong(file, line, limit);
     }
   } finally {
-    stream.destroy();
+    if (stream) stream.destroy();
+    else await chunks.return?.();
   }
 }
