@@ -23,6 +23,16 @@ const FLAGS = flagSet<PredictBatchOptions>()({
     parse: parseOutputPath,
   },
   outputDir: { flag: '--output-dir <dir>', help: 'one output per input, same file name', parse: parseOutputFile },
+  outputFormat: {
+    flag: '--output-format <format>',
+    help: 'csv or parquet (default: parquet for an output named *.parquet, else csv; with --output-dir, names take its extension)',
+    choices: ['csv', 'parquet'],
+  },
+  compression: {
+    flag: '--compression <codec>',
+    help: 'Parquet outputs: zstd (default), snappy, gzip, lz4 or uncompressed',
+    choices: ['zstd', 'snappy', 'gzip', 'lz4', 'uncompressed'],
+  },
   batchSize: { flag: '--batch-size <n>', help: 'rows per inference call (default 4096)', parse: parseBatchSize },
   threads: {
     flag: '--threads <n>',

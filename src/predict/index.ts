@@ -83,7 +83,7 @@ async function predictFile(context: RunContext, outputs: OutputPlan, i: number, 
   const source = await openInput(context.options.inputs[i], context.options.shard);
   try {
     const pipeline = new FilePipeline(context, source, await planFile(context, source));
-    const out = await openFileOutputs(outputs, i, context.options);
+    const out = await openFileOutputs(outputs, i, { ...context.options, timings: context.timings });
     const summary = await pipeline.run(out); // aborts `out` when it fails
     held.hold(out);
     return summary;

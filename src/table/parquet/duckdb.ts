@@ -1,5 +1,6 @@
 /**
- * One in-process DuckDB for Parquet reading and writing, loaded on first use:
+ * One shared in-process DuckDB for reading Parquet (and a private one per
+ * Parquet output, see privateDuckdb), loaded on first use:
  * `@duckdb/node-api` is a 70 MB native module, and `--help` or the registry
  * commands must not pay for it.
  *
@@ -7,9 +8,10 @@
  * column into typed arrays: DuckDB 0.47 s at 350 MB RSS; hyparquet (pure JS)
  * about 3.0 s at 910 MB; parquet-wasm + apache-arrow about 4.7 s at 1.4 GB.
  */
-import type { DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { MlopsError } from '../../util/errors.js';
 
+let starting: Promise<DuckDBInstance> | undefined;
 let connecting: Promise<DuckDBConnection> | undefined;
 
 /**
@@ -19,20 +21,45 @@ let connecting: Promise<DuckDBConnection> | undefined;
  */
 const MEMORY_LIMIT = process.env.MLOPS_DUCKDB_MEMORY ?? '1GB';
 
+/** Settings for every DuckDB mlops opens. */
+function settings(): Record<string, string> {
+  return {
+    // Parquet decoding on two threads: inference runs on onnxruntime's own threads meanwhile.
+    threads: String(Number(process.env.MLOPS_DUCKDB_THREADS) || 2),
+    memory_limit: MEMORY_LIMIT,
+    // No extension downloads: the run stays offline.
+    autoinstall_known_extensions: 'false',
+    autoload_known_extensions: 'false',
+  };
+}
+
+function instance(): Promise<DuckDBInstance> {
+  starting ??= import('@duckdb/node-api').then(({ DuckDBInstance }) => DuckDBInstance.create(':memory:', settings()));
+  return starting;
+}
+
 export function duckdb(): Promise<DuckDBConnection> {
-  connecting ??= (async () => {
-    const { DuckDBInstance } = await import('@duckdb/node-api');
-    const instance = await DuckDBInstance.create(':memory:', {
-      // Parquet decoding on two threads: inference runs on onnxruntime's own threads meanwhile.
-      threads: String(Number(process.env.MLOPS_DUCKDB_THREADS) || 2),
-      memory_limit: MEMORY_LIMIT,
-      // No extension downloads: the run stays offline.
-      autoinstall_known_extensions: 'false',
-      autoload_known_extensions: 'false',
-    });
-    return instance.connect();
-  })();
+  connecting ??= instance().then((db) => db.connect());
   return connecting;
+}
+
+/**
+ * A database of its own, spilling to `tempDirectory` past the memory limit:
+ * DuckDB fixes a database's temp folder once it was used, and a writer wants
+ * its spill beside its output. Its connection also never ends a result the
+ * shared one is streaming. close() frees both.
+ */
+export async function privateDuckdb(tempDirectory: string): Promise<{ connection: DuckDBConnection; close(): void }> {
+  const { DuckDBInstance } = await import('@duckdb/node-api');
+  const db = await DuckDBInstance.create(':memory:', { ...settings(), temp_directory: tempDirectory });
+  const connection = await db.connect();
+  return {
+    connection,
+    close() {
+      connection.closeSync();
+      db.closeSync();
+    },
+  };
 }
 
 /** A SQL string literal (paths go into read_parquet and COPY, which take no parameters everywhere). */
