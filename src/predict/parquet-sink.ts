@@ -92,8 +92,13 @@ export async function parquetPredictionSink(options: ParquetSinkOptions): Promis
       try {
         await writer!.copyTo(reserved.temp, compression);
       } catch (err) {
-        throw new MlopsError('OUTPUT_WRITE_FAILED', `cannot write ${target}: ${(err as Error).message}`, {
-          hint: 'free space or choose another output path; nothing was written',
+        const message = (err as Error).message.split('\n')[0];
+        // DuckDB's own out-of-memory (the limit is too low even to write a row group) is not a full disk.
+        const memory = /memory|failed to pin/i.test(message);
+        throw new MlopsError('OUTPUT_WRITE_FAILED', `cannot write ${target}: ${message}`, {
+          hint: memory
+            ? 'raise the memory DuckDB may use with MLOPS_DUCKDB_MEMORY (e.g. 2GB; default 1GB); nothing was written'
+            : 'free space or choose another output path; nothing was written',
           cause: err,
         });
       } finally {
