@@ -72,6 +72,7 @@ export async function parquetPredictionSink(options: ParquetSinkOptions): Promis
           );
         for (const name of c.names) spec.push({ name, type });
       });
+      checkNames(spec.map((c) => c.name));
       keepCount = kept.length;
       widths = columns.map((c) => c.names.length);
       writer = await ParquetTableWriter.create(spec, reserved.scratch);
@@ -114,6 +115,21 @@ export async function parquetPredictionSink(options: ParquetSinkOptions): Promis
       await reserved.discard();
     },
   };
+}
+
+/** DuckDB matches names regardless of case and would rename the second of `id` and `ID` (ID_1) silently. */
+function checkNames(names: string[]): void {
+  const seen = new Map<string, string>();
+  for (const name of names) {
+    const other = seen.get(name.toLowerCase());
+    if (other !== undefined)
+      throw new MlopsError(
+        'PARQUET_COLUMN_NAMES',
+        `output columns "${other}" and "${name}" differ only in case, which the Parquet writer (DuckDB) cannot tell apart`,
+        { hint: 'keep only one of them (`keep`), or write CSV (`outputFormat` csv)' },
+      );
+    seen.set(name.toLowerCase(), name);
+  }
 }
 
 /** A tensor's values as the writer stores them: float16 bits become float32 values. */

@@ -171,8 +171,7 @@ export class FilePipeline {
   }
 
   private async writeResults(encoded: EncodedBatch, results: Record<string, Tensor>): Promise<void> {
-    const { timings } = this.context;
-    const { fetch, plan } = this.file;
+    const { fetch } = this.file;
     const tensors = fetch.map((name) => results[name]);
     tensors.forEach((t, i) => {
       if (t.dims.length === 0 || t.dims[0] !== encoded.fed) {

@@ -262,3 +262,17 @@ test('an input with no rows gives a Parquet file with the columns and no rows', 
   ]);
   assert.equal((await column(out, 'id')).length, 0);
 });
+
+test('columns that differ only in case are refused for Parquet (DuckDB would rename one silently), and nothing is left', async () => {
+  const dir = tempDir('mlops-pq-out-');
+  const input = path.join(dir, 'cased.csv');
+  const lines = readFileSync(fixture('data', 'mlp.csv'), 'utf8').trimEnd().split('\n');
+  writeFileSync(input, `${lines.map((l, i) => `${i === 0 ? 'ID' : `row-${i}`},${l}`).join('\n')}\n`);
+  const out = path.join(dir, 'preds.parquet');
+  const err = await rejection(
+    predictBatch({ model: fixture('models', 'mlp.onnx'), inputs: [input], output: out, keep: ['ID', 'id'] }),
+  );
+  assert.equal(err.code, 'PARQUET_COLUMN_NAMES');
+  assert.match(err.message, /"ID" and "id" differ only in case/);
+  assert.deepEqual(readdirSync(dir), ['cased.csv']);
+});
