@@ -19,7 +19,7 @@ import { phraseForCli } from './option-flags.js';
 const FLAGS = flagSet<PredictBatchOptions>()({
   output: {
     flag: '--output <file>',
-    help: 'output CSV (written whole or not at all), or - for stdout (streamed: a run that fails may have printed rows)',
+    help: 'output CSV, or Parquet when named *.parquet (written whole or not at all), or - for stdout (CSV, streamed: a run that fails may have printed rows)',
     parse: parseOutputPath,
   },
   outputDir: { flag: '--output-dir <dir>', help: 'one output per input, same file name', parse: parseOutputFile },
@@ -124,6 +124,8 @@ named by --keep, in file order. Output columns: kept columns, then each output: 
 [N, K] -> name_0..name_{K-1} or name_<class label>; scikit-learn ZipMap classifiers give label and
 probability_<class>. float32 values are written as the shortest decimal that reads back to the same
 float32. The output is written to a temporary file and renamed only when the run succeeds.
+A Parquet output (*.parquet, or --output-format parquet) is typed: float32 outputs are FLOAT, int64
+labels BIGINT, strings VARCHAR; a Parquet input's kept columns keep their types (from a CSV: VARCHAR).
 
 Sharding: --shard i/n reads the i-th of n byte ranges of each file, starting at a row boundary; the n
 outputs concatenated (one header) equal the single-process output. Without --shard, Kubernetes Indexed
@@ -135,6 +137,7 @@ Examples:
   $ mlops predict-batch model.onnx --input data.csv --output - --features f0,f1,f2 | head
   $ mlops predict-batch model.onnx --input data.csv --output preds.csv --on-error skip --rejects bad.csv --max-rejects 100
   $ mlops predict-batch model.onnx --input big.csv --output "preds-$JOB_COMPLETION_INDEX.csv" --shards 8
+  $ mlops predict-batch model.onnx --input data.parquet --output preds.parquet --keep id --compression snappy
 `,
     )
     .action(
