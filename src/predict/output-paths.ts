@@ -68,12 +68,13 @@ export async function planOutputs(inputs: string[], options: OutputPlanOptions):
   }
   const formats = outputs.map((o) => outputFormatOf(o, options.outputFormat));
   checkFormats(outputs, formats, options);
-  // Rejected rows are CSV whatever the predictions' format.
-  const rejects = outputs.map((output) =>
+  // Rejected rows are CSV whatever the predictions' format: a Parquet output's are named .csv.
+  const rejectsName = (output: string, i: number) =>
+    formats[i] === 'parquet' ? withExtension(path.basename(output), 'csv') : path.basename(output);
+  const rejects = outputs.map((output, i) =>
     options.onError !== 'skip'
       ? undefined
-      : (options.rejects ??
-        (rejectsDir ? path.join(rejectsDir, withExtension(path.basename(output), 'csv')) : undefined)),
+      : (options.rejects ?? (rejectsDir ? path.join(rejectsDir, rejectsName(output, i)) : undefined)),
   );
 
   // An output that is an input, the model, another output or a registry's file would replace data still needed.

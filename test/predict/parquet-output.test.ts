@@ -276,3 +276,24 @@ test('columns that differ only in case are refused for Parquet (DuckDB would ren
   assert.match(err.message, /"ID" and "id" differ only in case/);
   assert.deepEqual(readdirSync(dir), ['cased.csv']);
 });
+
+test('with --output-dir and Parquet outputs, rejected rows still go to DIR/rejects/<name>.csv, as CSV', async () => {
+  const dir = tempDir('mlops-pq-out-');
+  const input = path.join(dir, 'bad.csv');
+  const lines = readFileSync(fixture('data', 'mlp.csv'), 'utf8').split('\n');
+  lines[20] = lines[20].replace(/,[^,]+$/, ',oops');
+  writeFileSync(input, lines.join('\n'));
+  const outDir = path.join(dir, 'out');
+  const r = await predictBatch({
+    model: fixture('models', 'mlp.onnx'),
+    inputs: [input],
+    outputDir: outDir,
+    outputFormat: 'parquet',
+    onError: 'skip',
+    keep: ['id'],
+  });
+  assert.equal(r.rows_rejected, 1);
+  assert.equal(r.files[0].rejects_file, path.join(outDir, 'rejects', 'bad.csv'));
+  assert.match(readFileSync(path.join(outDir, 'rejects', 'bad.csv'), 'utf8'), /^line,reason,row\n21,/);
+  assert.equal((await column(path.join(outDir, 'bad.parquet'), 'id')).length, 199);
+});
