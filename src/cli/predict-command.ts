@@ -19,10 +19,20 @@ import { phraseForCli } from './option-flags.js';
 const FLAGS = flagSet<PredictBatchOptions>()({
   output: {
     flag: '--output <file>',
-    help: 'output CSV (written whole or not at all), or - for stdout (streamed: a run that fails may have printed rows)',
+    help: 'output CSV, or Parquet when named *.parquet (written whole or not at all), or - for stdout (CSV, streamed: a run that fails may have printed rows)',
     parse: parseOutputPath,
   },
   outputDir: { flag: '--output-dir <dir>', help: 'one output per input, same file name', parse: parseOutputFile },
+  outputFormat: {
+    flag: '--output-format <format>',
+    help: 'csv or parquet (default: parquet for an output named *.parquet, else csv; with --output-dir, names take its extension)',
+    choices: ['csv', 'parquet'],
+  },
+  compression: {
+    flag: '--compression <codec>',
+    help: 'Parquet outputs: zstd (default), snappy, gzip, lz4 or uncompressed',
+    choices: ['zstd', 'snappy', 'gzip', 'lz4', 'uncompressed'],
+  },
   batchSize: { flag: '--batch-size <n>', help: 'rows per inference call (default 4096)', parse: parseBatchSize },
   threads: {
     flag: '--threads <n>',
@@ -122,6 +132,8 @@ named by --keep, in file order. Output columns: kept columns, then each output: 
 [N, K] -> name_0..name_{K-1} or name_<class label>; scikit-learn ZipMap classifiers give label and
 probability_<class>. float32 values are written as the shortest decimal that reads back to the same
 float32. The output is written to a temporary file and renamed only when the run succeeds.
+A Parquet output (*.parquet, or --output-format parquet) is typed: float32 outputs are FLOAT, int64
+labels BIGINT, strings VARCHAR; a Parquet input's kept columns keep their types (from a CSV: VARCHAR).
 
 Sharding: --shard i/n reads the i-th of n byte ranges of each file, starting at a row boundary; the n
 outputs concatenated (one header) equal the single-process output. A Parquet file is split by whole
@@ -141,6 +153,7 @@ Examples:
   $ mlops predict-batch model.onnx --input data.csv --output preds.csv --on-error skip --rejects bad.csv --max-rejects 100
   $ mlops predict-batch model.onnx --input big.csv --output "preds-$JOB_COMPLETION_INDEX.csv" --shards 8
   $ aws s3 cp s3://bucket/today.csv - | mlops predict-batch model.onnx --input - --output preds.csv --keep id
+  $ mlops predict-batch model.onnx --input data.parquet --output preds.parquet --keep id --compression snappy
 `,
     )
     .action(

@@ -4,16 +4,19 @@
  * written to temporary files, held here, and renamed into place together.
  */
 import { rmdir } from 'node:fs/promises';
-import { fileSink, streamSink, type OutputSink } from './output-sink.js';
+import { fileSink, streamSink } from './output-sink.js';
 import { RejectsLog } from './rejects-log.js';
 import type { OutputPlan } from './output-paths.js';
 import type { RowWord } from './row-place.js';
+import { csvPredictionSink, type PredictionSink } from './prediction-sink.js';
+import type { ParquetCompression } from '../table/parquet/parquet-writer.js';
+import type { Timings } from './types.js';
 
 /** One input's outputs, open for writing. */
 export interface FileOutputs {
   /** The output path as planned ('-' for stdout). */
   output: string;
-  sink: OutputSink;
+  sink: PredictionSink;
   rejects: RejectsLog;
   rejectsPath?: string;
 }
@@ -22,12 +25,17 @@ export interface FileOutputs {
 export async function openFileOutputs(
   planned: OutputPlan,
   i: number,
-  options: { rejects?: string; stdout?: NodeJS.WritableStream; rowWord?: RowWord },
+  options: {
+    rejects?: string;
+    stdout?: NodeJS.WritableStream;
+    rowWord?: RowWord;
+    compression?: ParquetCompression;
+    timings: Timings;
+  },
 ): Promise<FileOutputs> {
   const output = planned.outputs[i];
   const rejectsPath = planned.rejects[i];
-  const sink =
-    output === '-' ? streamSink(options.stdout ?? process.stdout) : await fileSink(output, planned.targets.get(output));
+  const sink = await openSink(planned, i, options);
   const resolved = rejectsPath === undefined ? undefined : planned.targets.get(rejectsPath);
   const rejects = await RejectsLog.open(rejectsPath, options.rejects !== undefined, resolved, options.rowWord).catch(
     async (err) => {
@@ -36,6 +44,28 @@ export async function openFileOutputs(
     },
   );
   return { output, sink, rejects, ...(rejectsPath === undefined ? {} : { rejectsPath }) };
+}
+
+async function openSink(
+  planned: OutputPlan,
+  i: number,
+  options: { stdout?: NodeJS.WritableStream; compression?: ParquetCompression; timings: Timings },
+): Promise<PredictionSink> {
+  const output = planned.outputs[i];
+  const resolved = planned.targets.get(output);
+  if (planned.formats[i] === 'parquet') {
+    // DuckDB and the Parquet writer load only when a Parquet output is asked for.
+    const { parquetPredictionSink } = await import('./parquet-sink.js');
+    const { DEFAULT_PARQUET_COMPRESSION } = await import('../table/parquet/parquet-writer.js');
+    return parquetPredictionSink({
+      target: output,
+      ...(resolved ? { resolved } : {}),
+      compression: options.compression ?? DEFAULT_PARQUET_COMPRESSION,
+      timings: options.timings,
+    });
+  }
+  const text = output === '-' ? streamSink(options.stdout ?? process.stdout) : await fileSink(output, resolved);
+  return csvPredictionSink(text, options.timings);
 }
 
 /** Remove what one input wrote; its targets are left as they were. */

@@ -85,7 +85,11 @@ async function predictFile(context: RunContext, outputs: OutputPlan, i: number, 
   const source = await openInput(options.inputs[i], options.shard, options.inputFormat);
   try {
     const pipeline = new FilePipeline(context, source, await planFile(context, source));
-    const out = await openFileOutputs(outputs, i, { ...options, rowWord: rowWord(source.headerInfo.format) });
+    const out = await openFileOutputs(outputs, i, {
+      ...options,
+      timings: context.timings,
+      rowWord: rowWord(source.headerInfo.format),
+    });
     const summary = await pipeline.run(out); // aborts `out` when it fails
     held.hold(out);
     return summary;

@@ -8,11 +8,15 @@ import path from 'node:path';
 import { guardOutputs } from '../util/output-guard.js';
 import { registryRoot } from '../registry/folder-store.js';
 import { MlopsError } from '../util/errors.js';
+import { PARQUET_COMPRESSIONS } from '../table/parquet/parquet-writer.js';
 import type { OutputTarget } from '../util/fs-atomic.js';
+import type { OutputFormat } from './prediction-sink.js';
 
 export interface OutputPlan {
   /** Output path per input, in input order ('-' for stdout). */
   outputs: string[];
+  /** Each output's format: `outputFormat`, else Parquet for a name ending in .parquet, else CSV. */
+  formats: OutputFormat[];
   /** Rejects file per input (with --on-error skip), else undefined. */
   rejects: Array<string | undefined>;
   /** DIR/rejects with --output-dir: published files only, removed again if none. */
@@ -26,6 +30,8 @@ export interface OutputPlanOptions {
   outputDir?: string;
   rejects?: string;
   onError?: 'fail' | 'skip';
+  outputFormat?: OutputFormat;
+  compression?: string;
   /** The model file or reference: never an output. */
   model: string;
   registry?: string;
@@ -38,7 +44,10 @@ export async function planOutputs(inputs: string[], options: OutputPlanOptions):
   let rejectsDir: string | undefined;
   if (options.outputDir) {
     const dir = options.outputDir;
-    outputs = inputs.map((input) => path.join(dir, path.basename(input)));
+    // An asked-for format names the files after it (part-0.csv -> part-0.parquet); else each output mirrors its input's name, and so its format.
+    const named = (input: string) =>
+      options.outputFormat ? withExtension(path.basename(input), options.outputFormat) : path.basename(input);
+    outputs = inputs.map((input) => path.join(dir, named(input)));
     const seen = new Map<string, string>();
     inputs.forEach((input, i) => {
       const other = seen.get(outputs[i]);
@@ -57,10 +66,15 @@ export async function planOutputs(inputs: string[], options: OutputPlanOptions):
   } else {
     outputs = inputs.map(() => options.output!);
   }
-  const rejects = outputs.map((output) =>
+  const formats = outputs.map((o) => outputFormatOf(o, options.outputFormat));
+  checkFormats(outputs, formats, options);
+  // Rejected rows are CSV whatever the predictions' format: a Parquet output's are named .csv.
+  const rejectsName = (output: string, i: number) =>
+    formats[i] === 'parquet' ? withExtension(path.basename(output), 'csv') : path.basename(output);
+  const rejects = outputs.map((output, i) =>
     options.onError !== 'skip'
       ? undefined
-      : (options.rejects ?? (rejectsDir ? path.join(rejectsDir, path.basename(output)) : undefined)),
+      : (options.rejects ?? (rejectsDir ? path.join(rejectsDir, rejectsName(output, i)) : undefined)),
   );
 
   // An output that is an input, the model, another output or a registry's file would replace data still needed.
@@ -76,6 +90,10 @@ export async function planOutputs(inputs: string[], options: OutputPlanOptions):
       ...(options.outputDir ? { createsFolder: options.outputDir } : {}),
     },
   );
+  // A Parquet file is written whole, then renamed: a device or a pipe cannot take it.
+  outputs.forEach((o, i) => {
+    if (formats[i] === 'parquet' && targets.get(o)?.inPlace) throw notSeekable(o);
+  });
   if (folderMissing) {
     await mkdir(options.outputDir!, { recursive: true }).catch((err: NodeJS.ErrnoException) => {
       throw new MlopsError('OUTPUT_DIR_MISSING', `\`outputDir\` ${options.outputDir} cannot be created (${err.code})`, {
@@ -90,5 +108,41 @@ export async function planOutputs(inputs: string[], options: OutputPlanOptions):
       });
     });
   }
-  return { outputs, rejects, ...(rejectsDir ? { rejectsDir } : {}), targets };
+  return { outputs, formats, rejects, ...(rejectsDir ? { rejectsDir } : {}), targets };
+}
+
+export function outputFormatOf(output: string, asked: OutputFormat | undefined): OutputFormat {
+  if (asked) return asked;
+  return /\.parquet$/i.test(output) ? 'parquet' : 'csv';
+}
+
+/** `name` with the format's extension in place of a table's (.csv, .tsv, .txt, .parquet, .pq), or added. */
+function withExtension(name: string, format: OutputFormat): string {
+  return `${name.replace(/\.(csv|tsv|txt|parquet|pq)$/i, '')}.${format}`;
+}
+
+function notSeekable(output: string): MlopsError {
+  return new MlopsError(
+    'PARQUET_NOT_SEEKABLE',
+    `${output === '-' ? 'stdout' : output} cannot take Parquet: a Parquet file is written whole (its footer last) and renamed into place, which a pipe or device does not allow`,
+    { hint: 'write to a file (`output` preds.parquet), or write CSV to stdout (`outputFormat` csv)' },
+  );
+}
+
+function checkFormats(outputs: string[], formats: OutputFormat[], options: OutputPlanOptions): void {
+  if (options.outputFormat !== undefined && !['csv', 'parquet'].includes(options.outputFormat))
+    throw new MlopsError('OPTION_INVALID', `\`outputFormat\` must be csv or parquet, not ${options.outputFormat}`);
+  outputs.forEach((o, i) => {
+    if (o === '-' && formats[i] === 'parquet') throw notSeekable(o);
+  });
+  if (options.compression === undefined) return;
+  if (!(PARQUET_COMPRESSIONS as readonly string[]).includes(options.compression))
+    throw new MlopsError(
+      'OPTION_INVALID',
+      `\`compression\` must be one of ${PARQUET_COMPRESSIONS.join(', ')}, not ${options.compression}`,
+    );
+  if (!formats.includes('parquet'))
+    throw new MlopsError('OPTIONS_CONFLICT', '`compression` applies to Parquet outputs, and the output is CSV', {
+      hint: 'name the output *.parquet or pass `outputFormat` parquet, or drop `compression`',
+    });
 }

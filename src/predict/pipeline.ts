@@ -6,8 +6,8 @@
  */
 import type { Tensor } from '../onnx/tensor.js';
 import { MlopsError } from '../util/errors.js';
-import { BatchEncoder, csvField, type EncodedBatch } from './encode.js';
-import { formatRows, outputColumns, type OutputColumn } from './format.js';
+import { BatchEncoder, type EncodedBatch } from './encode.js';
+import { outputColumns, type OutputColumn } from './format.js';
 import { abortFileOutputs, type FileOutputs } from './commit.js';
 import { nextChunk, type FilePlan, type InputSource } from './setup.js';
 import { rowSpan, rowWord, type RowWord } from './row-place.js';
@@ -89,6 +89,7 @@ export class FilePipeline {
       await this.dispatch(encoder.finish());
       await this.awaitInflight();
       if (!this.columns) await this.writeHeader(await this.emptyRun());
+      await this.out.sink.end();
     } catch (err) {
       await this.inflight?.catch(() => {});
       await abortFileOutputs(this.out);
@@ -182,8 +183,7 @@ export class FilePipeline {
   }
 
   private async writeResults(encoded: EncodedBatch, results: Record<string, Tensor>): Promise<void> {
-    const { timings } = this.context;
-    const { fetch, plan } = this.file;
+    const { fetch } = this.file;
     const tensors = fetch.map((name) => results[name]);
     tensors.forEach((t, i) => {
       if (t.dims.length === 0 || t.dims[0] !== encoded.fed) {
@@ -197,19 +197,7 @@ export class FilePipeline {
       }
     });
     if (!this.columns) await this.writeHeader(tensors);
-    const tf = performance.now();
-    const text = formatRows(
-      encoded.rows,
-      encoded.kept,
-      plan.keep.length,
-      tensors,
-      this.columns!.map((c) => c.names.length),
-      fetch,
-    );
-    timings.format += performance.now() - tf;
-    const tw = performance.now();
-    await this.out.sink.write(text);
-    timings.write += performance.now() - tw;
+    await this.out.sink.write(encoded.rows, encoded.kept, tensors);
     this.rowsWritten += encoded.rows;
   }
 
@@ -221,9 +209,13 @@ export class FilePipeline {
       zipmaps,
       new Set(this.keptNames),
     );
-    await this.out.sink.write(
-      [...this.keptNames, ...this.columns.flatMap((c) => c.names)].map(csvField).join(',') + '\n',
-    );
+    // A Parquet input's kept columns keep their types in a Parquet output.
+    const { header, parquet } = this.source.headerInfo;
+    const kept = this.file.plan.keep.map((c) => ({
+      name: header[c],
+      ...(parquet ? { parquetType: parquet.columns[c].type } : {}),
+    }));
+    await this.out.sink.begin(kept, this.columns, tensors);
   }
 
   /** Output widths when there are no rows: run on a zero-row batch where the model allows it. */

@@ -5,6 +5,8 @@ import type { Runner } from '../runtime/worker-session.js';
 import type { PlanOptions, PredictPlan } from './plan.js';
 import type { ShardSpec } from './shard.js';
 import type { TableFormat } from '../table/table-format.js';
+import type { OutputFormat } from './prediction-sink.js';
+import type { ParquetCompression } from '../table/parquet/parquet-writer.js';
 
 export const DEFAULT_BATCH_SIZE = 4096;
 
@@ -30,6 +32,10 @@ export interface PredictBatchOptions {
   output?: string;
   /** Folder for one output per input (same file name). */
   outputDir?: string;
+  /** csv or parquet; by default Parquet when the output's name ends in .parquet, else CSV. */
+  outputFormat?: OutputFormat;
+  /** Parquet outputs' codec (default zstd); refused when no output is Parquet. */
+  compression?: ParquetCompression;
   batchSize?: number;
   threads?: number;
   features?: string[];

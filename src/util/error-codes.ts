@@ -144,7 +144,10 @@ export const ERROR_CODES = {
   OUTPUT_IS_INPUT: output('an output is one of the inputs; writing it would destroy the input'),
   OUTPUT_IN_REGISTRY: output('an output is inside the model registry, whose stored files are immutable'),
   OUTPUT_NOT_PER_ROW: output('a model output has no row per input row, so it cannot be written as CSV columns'),
-  OUTPUT_TYPE_UNSUPPORTED: output('a model output has an element type that cannot be written as CSV'),
+  OUTPUT_TYPE_UNSUPPORTED: output('a model output has an element type that cannot be written as CSV or Parquet'),
+  PARQUET_COLUMN_NAMES: output(
+    'two columns of a Parquet output differ only in case (id, ID), which DuckDB, the Parquet writer, cannot tell apart',
+  ),
 
   // predict-batch
   TOO_MANY_REJECTS: {

@@ -214,6 +214,70 @@ export async function openOutput(target: string, resolved?: OutputTarget): Promi
   };
 }
 
+export interface ReservedOutput {
+  /** The temporary file to write (not created yet): for writers that open files by name, such as DuckDB's COPY. */
+  temp: string;
+  /** A folder name beside it for the writer's scratch files (created by the writer, if at all); owned like the temporary. */
+  scratch: string;
+  /** fsync the temporary, rename it over the target, remove the scratch folder. */
+  commit(): Promise<void>;
+  /** Remove the temporary and the scratch folder; the target is left as it was. */
+  discard(): Promise<void>;
+}
+
+/**
+ * openOutput for a writer that creates the file itself: the same temporary
+ * name beside the target (cleaned up after a kill, removed on SIGINT), the
+ * same rename into place. Devices and pipes cannot be renamed over: refused.
+ */
+export async function reserveOutput(target: string, resolved?: OutputTarget): Promise<ReservedOutput> {
+  resolved ??= await resolveOutputTarget(target);
+  if (resolved.inPlace)
+    throw new MlopsError(
+      'OUTPUT_NOT_WRITABLE',
+      `${target} is a device or a pipe: this output is written whole, to a file`,
+      {
+        hint: 'write to a file',
+      },
+    );
+  const final = resolved.path;
+  await removeStaleTemps(final);
+  const temp = tempPathFor(final);
+  const scratch = tempPathFor(final);
+  for (const t of [temp, scratch]) liveTemps.add(t);
+  keepFresh();
+  const forget = () => {
+    liveTemps.delete(temp);
+    liveTemps.delete(scratch);
+  };
+  const discard = async () => {
+    await rm(temp, { force: true });
+    await rm(scratch, { recursive: true, force: true });
+    forget();
+  };
+  return {
+    temp,
+    scratch,
+    async commit() {
+      try {
+        await rm(scratch, { recursive: true, force: true });
+        const handle = await open(temp, 'r+');
+        try {
+          await handle.sync();
+        } finally {
+          await handle.close();
+        }
+        await rename(temp, final);
+      } catch (err) {
+        await discard();
+        throw outputWriteError(target, err);
+      }
+      forget();
+    },
+    discard,
+  };
+}
+
 /** A failed write to an output: a full disk or a closed pipe is the user's to fix (exit 2), not a bug. */
 export function outputWriteError(target: string, err: unknown): Error {
   const code = (err as NodeJS.ErrnoException).code;

@@ -1,5 +1,6 @@
 /**
- * One in-process DuckDB for Parquet reading and writing, loaded on first use:
+ * One shared in-process DuckDB for reading Parquet (and a private one per
+ * Parquet output, see privateDuckdb), loaded on first use:
  * `@duckdb/node-api` is a 70 MB native module, and `--help` or the registry
  * commands must not pay for it.
  *
@@ -20,24 +21,26 @@ let connecting: Promise<DuckDBConnection> | undefined;
  */
 const MEMORY_LIMIT = process.env.MLOPS_DUCKDB_MEMORY ?? '1GB';
 
+/** Settings for every DuckDB mlops opens. */
+function settings(): Record<string, string> {
+  return {
+    // Parquet decoding on two threads: inference runs on onnxruntime's own threads meanwhile.
+    threads: String(Number(process.env.MLOPS_DUCKDB_THREADS) || 2),
+    memory_limit: MEMORY_LIMIT,
+    // No extension downloads: the run stays offline.
+    autoinstall_known_extensions: 'false',
+    autoload_known_extensions: 'false',
+  };
+}
+
 function instance(): Promise<DuckDBInstance> {
-  starting ??= (async () => {
-    const { DuckDBInstance } = await import('@duckdb/node-api');
-    return DuckDBInstance.create(':memory:', {
-      // Parquet decoding on two threads: inference runs on onnxruntime's own threads meanwhile.
-      threads: String(Number(process.env.MLOPS_DUCKDB_THREADS) || 2),
-      memory_limit: MEMORY_LIMIT,
-      // No extension downloads: the run stays offline.
-      autoinstall_known_extensions: 'false',
-      autoload_known_extensions: 'false',
-    });
-  })();
+  starting ??= import('@duckdb/node-api').then(({ DuckDBInstance }) => DuckDBInstance.create(':memory:', settings()));
   return starting;
 }
 
 /** The shared connection, for statements run to completion (a footer, a COPY). */
 export function duckdb(): Promise<DuckDBConnection> {
-  connecting ??= instance().then((i) => i.connect());
+  connecting ??= instance().then((db) => db.connect());
   return connecting;
 }
 
@@ -49,6 +52,25 @@ export function duckdb(): Promise<DuckDBConnection> {
  */
 export async function streamingConnection(): Promise<DuckDBConnection> {
   return (await instance()).connect();
+}
+
+/**
+ * A database of its own, spilling to `tempDirectory` past the memory limit:
+ * DuckDB fixes a database's temp folder once it was used, and a writer wants
+ * its spill beside its output. Its connection also never ends a result the
+ * shared one is streaming. close() frees both.
+ */
+export async function privateDuckdb(tempDirectory: string): Promise<{ connection: DuckDBConnection; close(): void }> {
+  const { DuckDBInstance } = await import('@duckdb/node-api');
+  const db = await DuckDBInstance.create(':memory:', { ...settings(), temp_directory: tempDirectory });
+  const connection = await db.connect();
+  return {
+    connection,
+    close() {
+      connection.closeSync();
+      db.closeSync();
+    },
+  };
 }
 
 /** A SQL string literal (paths go into read_parquet and COPY, which take no parameters everywhere). */
