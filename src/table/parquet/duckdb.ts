@@ -7,9 +7,10 @@
  * column into typed arrays: DuckDB 0.47 s at 350 MB RSS; hyparquet (pure JS)
  * about 3.0 s at 910 MB; parquet-wasm + apache-arrow about 4.7 s at 1.4 GB.
  */
-import type { DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { MlopsError } from '../../util/errors.js';
 
+let creating: Promise<DuckDBInstance> | undefined;
 let connecting: Promise<DuckDBConnection> | undefined;
 
 /**
@@ -19,10 +20,10 @@ let connecting: Promise<DuckDBConnection> | undefined;
  */
 const MEMORY_LIMIT = process.env.MLOPS_DUCKDB_MEMORY ?? '1GB';
 
-export function duckdb(): Promise<DuckDBConnection> {
-  connecting ??= (async () => {
+function instance(): Promise<DuckDBInstance> {
+  creating ??= (async () => {
     const { DuckDBInstance } = await import('@duckdb/node-api');
-    const instance = await DuckDBInstance.create(':memory:', {
+    return DuckDBInstance.create(':memory:', {
       // Parquet decoding on two threads: inference runs on onnxruntime's own threads meanwhile.
       threads: String(Number(process.env.MLOPS_DUCKDB_THREADS) || 2),
       memory_limit: MEMORY_LIMIT,
@@ -30,9 +31,23 @@ export function duckdb(): Promise<DuckDBConnection> {
       autoinstall_known_extensions: 'false',
       autoload_known_extensions: 'false',
     });
-    return instance.connect();
   })();
+  return creating;
+}
+
+/** The shared connection, for one-shot queries (a file's schema). */
+export function duckdb(): Promise<DuckDBConnection> {
+  connecting ??= instance().then((db) => db.connect());
   return connecting;
+}
+
+/**
+ * A connection of its own, for a streamed result: a connection runs one query at a time, and a
+ * second query on it ends the first's stream (drift reads its two files at once, a parity check
+ * its input and expected files in step). The caller closes it.
+ */
+export async function ownConnection(): Promise<DuckDBConnection> {
+  return (await instance()).connect();
 }
 
 /** A SQL string literal (paths go into read_parquet and COPY, which take no parameters everywhere). */

@@ -8,7 +8,7 @@
 import { formatFloat32 } from '../../util/format-number.js';
 import type { RowChunk } from '../row-reader.js';
 import { columnFromVector, type TableColumn } from './column-values.js';
-import { duckdb, parquetError, sqlName, sqlString } from './duckdb.js';
+import { ownConnection, parquetError, sqlName, sqlString } from './duckdb.js';
 import type { ParquetColumn, ParquetInfo } from './parquet-info.js';
 
 export interface ParquetRowsOptions {
@@ -31,7 +31,20 @@ export async function* readParquetRows(
   info: ParquetInfo,
   options: ParquetRowsOptions = {},
 ): AsyncGenerator<RowChunk> {
-  const connection = await duckdb();
+  const connection = await ownConnection();
+  try {
+    yield* streamRows(connection, file, info, options);
+  } finally {
+    connection.closeSync();
+  }
+}
+
+async function* streamRows(
+  connection: Awaited<ReturnType<typeof ownConnection>>,
+  file: string,
+  info: ParquetInfo,
+  options: ParquetRowsOptions,
+): AsyncGenerator<RowChunk> {
   const { start, end } = options.rows ?? { start: 0, end: info.rows };
   const where = options.rows ? ` WHERE file_row_number >= ${start} AND file_row_number < ${end}` : '';
   const sql = `SELECT ${info.columns.map(selectOf).join(', ')}, file_row_number FROM read_parquet(${sqlString(file)}, file_row_number = true)${where}`;
