@@ -1,4 +1,5 @@
 /** `mlops check`: is this exported model right? Structure, compatibility, load and run, parity. */
+import type { TableFormat } from '../table/table-format.js';
 import path from 'node:path';
 import { loadModel, type LoadedModel } from '../models/load-model.js';
 import { feedInputs, opsetVersions, valueSignature } from '../onnx/graph.js';
@@ -34,6 +35,8 @@ export interface CheckOptions {
   /** Tabular parity: input rows and the source framework's outputs. */
   input?: string;
   expected?: string;
+  /** `--input-format`: read the tables as this format (a file not in it is refused); by default, by their first bytes. */
+  inputFormat?: TableFormat;
   /** Feed a missing value (empty, NaN, NA...) in `input` as NaN instead of refusing it, as predict-batch does. */
   allowMissing?: boolean;
   rtol?: number;
@@ -146,7 +149,7 @@ export async function checkModel(options: CheckOptions): Promise<CheckResult> {
       parity = report('csv', tolerance, [
         await parityCsv(
           smoke.session,
-          { input: options.input, expected: options.expected },
+          { input: options.input, expected: options.expected, format: options.inputFormat },
           { ...mapping, allowMissing: options.allowMissing },
           tolerance,
           batchSize ?? PARITY_BATCH_ROWS,

@@ -6,6 +6,7 @@
 import { scanDecimal, scanState } from '../table/fast-number.js';
 import { isMissingCell as isMissing, parseFloatCell, quoteCell } from '../table/cell-values.js';
 import { readHeader, readRows, type CsvHeaderInfo } from '../table/row-reader.js';
+import type { TableFormat } from '../table/table-format.js';
 import { MlopsError } from '../util/errors.js';
 import { badRowReason, everyRowBad, readBoundedRows, type SkippedRows } from '../table/bounded-rows.js';
 
@@ -191,8 +192,8 @@ export async function readColumns(
  * The first `limit` good rows of a file, for judging column types; bad rows are passed over as
  * everywhere. A file whose rows are all bad is refused here (an empty one is the caller's to say).
  */
-export async function readSample(file: string, limit: number): Promise<string[][]> {
-  const sample = await readBoundedRows(file, { limit, pick: 'first', badRows: 'skip', stopAtLimit: true });
+export async function readSample(file: string, limit: number, format?: TableFormat): Promise<string[][]> {
+  const sample = await readBoundedRows(file, { limit, pick: 'first', badRows: 'skip', stopAtLimit: true, format });
   if (sample.rows.length === 0 && sample.skipped > 0) throw everyRowBad(sample);
   return sample.rows;
 }

@@ -1,4 +1,5 @@
 /** `mlops quantize`: int8 quantization (dynamic or static QDQ) with a report that says what happened. */
+import type { TableFormat } from '../table/table-format.js';
 import path from 'node:path';
 import { decodeModel, hasExternalData } from '../onnx/load-model.js';
 import { loadModel, type LoadedModel } from '../models/load-model.js';
@@ -41,6 +42,8 @@ export interface QuantizeOptions {
   minElements?: number;
   /** CSV or tensor folder to compare float and int8 on. */
   validate?: string;
+  /** `--input-format`: read calibration and validation tables as this format (a file not in it is refused); by default, by their first bytes. */
+  inputFormat?: TableFormat;
   validationRows?: number;
   /** Validation rows per inference call, as predict-batch --batch-size (default 4096). */
   batchSize?: number;
@@ -167,6 +170,7 @@ export async function quantizeModel(options: QuantizeOptions): Promise<QuantizeR
       features: options.features,
       ignore: options.ignore,
       what: 'calibration',
+      format: options.inputFormat,
       onWarning: (m) => warnings.push(m),
     });
     calibrationSamples = samples;
@@ -197,6 +201,7 @@ export async function quantizeModel(options: QuantizeOptions): Promise<QuantizeR
       features: options.features,
       ignore: options.ignore,
       what: 'validation',
+      format: options.inputFormat,
       batchSize,
       onWarning: (m) => warnings.includes(m) || warnings.push(m),
     });
