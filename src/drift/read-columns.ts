@@ -8,6 +8,7 @@ import { isMissingCell as isMissing, parseFloatCell, quoteCell } from '../table/
 import { readHeader, readRows, type CsvHeaderInfo } from '../table/row-reader.js';
 import type { TableFormat } from '../table/table-format.js';
 import { MlopsError } from '../util/errors.js';
+import { type ColumnSinks, takeParquetChunk } from './parquet-columns.js';
 import { badRowReason, everyRowBad, readBoundedRows, type SkippedRows } from '../table/bounded-rows.js';
 
 export type ColumnKind = 'numerical' | 'categorical';
@@ -113,7 +114,19 @@ export async function readColumns(
     }
   };
 
+  const sinks: ColumnSinks = {
+    slot,
+    push: numeric.map((g) => g && ((v: number) => g.push(v))),
+    missing,
+    take,
+  };
   for await (const chunk of readRows(file, header, { malformedRows: 'mark' })) {
+    // Parquet rows are never bad (a value per column each): its columns are read as they are.
+    if (chunk.columns) {
+      takeParquetChunk(chunk, sinks);
+      rowCategories.length = 0; // kept only to take back a bad CSV row's categories
+      continue;
+    }
     const buf = chunk.buf;
     for (let r = 0; r < chunk.count; r++) {
       if (chunk.malformed?.has(r)) {
