@@ -1,8 +1,8 @@
 /**
  * Drift's two input files. Drift reads each file more than once (header,
  * type sample, columns), so a pipe or a device (`--current <(zcat x.gz)`,
- * /dev/stdin) is read once into a temporary copy; messages still name what
- * the user passed, never the copy.
+ * /dev/stdin) is read once into a temporary copy, CSV or Parquet; messages
+ * still name what the user passed, never the copy.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
@@ -63,7 +63,9 @@ export async function openInputs(reference: string, current: string): Promise<Dr
       // A device of zeros (/dev/zero) or a binary stream would otherwise be copied until the disk is full.
       const textOnly = new Transform({
         transform(chunk: Buffer, _enc, done) {
-          const binary = first ? describeBinary(chunk) : undefined;
+          // Parquet is binary but a table: the copy is a seekable file, which is all its reader needs.
+          const parquet = first && chunk.subarray(0, 4).toString('latin1') === 'PAR1';
+          const binary = first && !parquet ? describeBinary(chunk) : undefined;
           first = false;
           done(
             binary

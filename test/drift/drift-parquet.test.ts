@@ -7,7 +7,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { detectDrift } from '../../src/drift/index.js';
 import type { DriftResult } from '../../src/drift/types.js';
-import { fixture } from '../helpers.js';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fixture, ROOT } from '../helpers.js';
 
 const csv = { reference: fixture('data', 'drift', 'reference.csv'), current: fixture('data', 'drift', 'current.csv') };
 const parquet = {
@@ -75,4 +78,26 @@ test('every writer and codec of the same table gives the same drift report', asy
     const got = body(await detectDrift({ reference: mixed(name), current: fixture('data', 'parquet', 'mixed.csv') }));
     assert.deepEqual(got, want, name);
   }
+});
+
+test('Parquet piped to drift (--current /dev/stdin) is read from its temporary copy, as a pipe of CSV is', () => {
+  const run = spawnSync(
+    process.execPath,
+    [
+      path.join(ROOT, 'bin', 'mlops'),
+      'drift',
+      '--reference',
+      csv.reference,
+      '--current',
+      '/dev/stdin',
+      '--ignore',
+      'id',
+      '--json',
+    ],
+    { input: readFileSync(parquet.current), encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 60_000 },
+  );
+  assert.ok(run.status === 0 || run.status === 1, run.stderr);
+  const doc = JSON.parse(run.stdout);
+  assert.equal(doc.current.path, '/dev/stdin');
+  assert.equal(doc.current.rows, 800);
 });
