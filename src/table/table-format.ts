@@ -30,11 +30,11 @@ export async function tableFormat(file: string, override?: TableFormat): Promise
   const parquet = read === 4 && PAR1.every((b, i) => head[i] === b);
   if (override === 'parquet' && !parquet)
     throw new MlopsError('TABLE_FORMAT_MISMATCH', `${file} is not a Parquet file (it does not start with PAR1)`, {
-      hint: 'drop --input-format parquet, or pass the Parquet file',
+      hint: 'drop `inputFormat` parquet, or pass the Parquet file',
     });
   if (override === 'csv' && parquet)
     throw new MlopsError('TABLE_FORMAT_MISMATCH', `${file} is a Parquet file, not CSV`, {
-      hint: 'drop --input-format csv: Parquet is detected and read as it is',
+      hint: 'drop `inputFormat` csv: Parquet is detected and read as it is',
     });
   return parquet ? 'parquet' : 'csv';
 }
