@@ -105,7 +105,7 @@ async function* parityBatches(
   } catch (err) {
     if (err instanceof MlopsError && (err.code === 'CSV_NOT_TEXT' || err.code === 'CSV_NOT_FOUND')) {
       throw new MlopsError(err.code, `${flag}: ${err.message}`, {
-        hint: '`input` and `expected` take CSV files with a header row; tensors (.pb) go in a `testData` folder',
+        hint: '`input` and `expected` take CSV files with a header row, or Parquet files; tensors (.pb) go in a `testData` folder',
       });
     }
     throw err;

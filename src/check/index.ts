@@ -1,5 +1,4 @@
 /** `mlops check`: is this exported model right? Structure, compatibility, load and run, parity. */
-import type { TableFormat } from '../table/table-format.js';
 import path from 'node:path';
 import { loadModel, type LoadedModel } from '../models/load-model.js';
 import { feedInputs, opsetVersions, valueSignature } from '../onnx/graph.js';
@@ -17,6 +16,7 @@ import { hasErrors, type Problem } from './problems.js';
 import { SMOKE_BATCH_ROWS, smokeRun, type SmokeRun } from './smoke-run.js';
 import { checkExternalData, checkStructure } from './structure.js';
 import { readTestData, type TestDataSet } from './test-data.js';
+import type { TableFormat } from '../table/table-format.js';
 
 export type { Problem } from './problems.js';
 

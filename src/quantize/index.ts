@@ -1,5 +1,4 @@
 /** `mlops quantize`: int8 quantization (dynamic or static QDQ) with a report that says what happened. */
-import type { TableFormat } from '../table/table-format.js';
 import path from 'node:path';
 import { decodeModel, hasExternalData } from '../onnx/load-model.js';
 import { loadModel, type LoadedModel } from '../models/load-model.js';
@@ -21,6 +20,7 @@ import { findNewNonFinite, refuseNonFinite, SYNTHESIZED_SOURCE, type FiniteCheck
 import { checkQuantizeOptions, PREDICT_BATCH_SIZE } from './options.js';
 import { nodeName } from './targets.js';
 import { closeMatches } from '../util/close-matches.js';
+import type { TableFormat } from '../table/table-format.js';
 
 export interface QuantizeOptions {
   model: string;

@@ -1,5 +1,4 @@
-/** Calibration and validation inputs: a CSV (tabular models) or a folder of .pb / .npy tensors. */
-import type { TableFormat } from '../table/table-format.js';
+/** Calibration and validation inputs: a CSV or Parquet table (tabular models) or a folder of .pb / .npy tensors. */
 import { open, readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { feedInputs, fixedBatchSize, valueSignature, type ValueSignature } from '../onnx/graph.js';
@@ -12,8 +11,9 @@ import { readBoundedRows } from '../table/bounded-rows.js';
 import { describeBinary } from '../table/binary-sniff.js';
 import { sampleFeeds } from '../table/feeds.js';
 import { MlopsError } from '../util/errors.js';
+import type { TableFormat } from '../table/table-format.js';
 
-const ACCEPTED = 'a CSV file, a .npy or .pb tensor file, or a folder of .npy/.pb tensors';
+const ACCEPTED = 'a CSV or Parquet file, a .npy or .pb tensor file, or a folder of .npy/.pb tensors';
 
 export interface SampleSource {
   source: string;
