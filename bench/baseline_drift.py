@@ -1,6 +1,6 @@
 """The Python way for drift: pandas.read_csv on both files, scipy.stats.ks_2samp per column.
 
-Usage: python3 bench/baseline_drift.py REFERENCE.csv CURRENT.csv   (prints one JSON line)
+Usage: python3 bench/baseline_drift.py REFERENCE.csv CURRENT.csv   (prints one JSON line; .parquet files: pandas.read_parquet)
        python3 bench/baseline_drift.py --ks N                      (time one ks_2samp on N vs N values)
 """
 import json
@@ -24,8 +24,9 @@ if sys.argv[1] == "--ks":
 import pandas as pd
 
 t = time.perf_counter()
-ref = pd.read_csv(sys.argv[1])
-cur = pd.read_csv(sys.argv[2])
+read_table = pd.read_parquet if sys.argv[1].endswith(".parquet") else pd.read_csv
+ref = read_table(sys.argv[1])
+cur = read_table(sys.argv[2])
 read = time.perf_counter() - t
 results = {c: float(ks_2samp(ref[c].dropna(), cur[c].dropna()).pvalue) for c in ref.columns if c != "id"}
 total = time.perf_counter() - t

@@ -6,6 +6,7 @@ import { openSession, type ModelSession } from '../runtime/session.js';
 import { synthesizeInputs } from '../runtime/synthesize.js';
 import type { Tensor } from '../onnx/tensor.js';
 import { repeatRows } from '../onnx/tensor-rows.js';
+import type { TableFormat } from '../table/table-format.js';
 import { MlopsError } from '../util/errors.js';
 
 export interface BenchOptions {
@@ -17,6 +18,8 @@ export interface BenchOptions {
   input?: string;
   features?: string[];
   ignore?: string[];
+  /** `--input-format`: read the tables as this format (a file not in it is refused); by default, by their first bytes. */
+  inputFormat?: TableFormat;
   batchSizes?: number[];
   warmup?: number;
   iterations?: number;
@@ -84,6 +87,7 @@ export async function benchModel(options: BenchOptions): Promise<BenchResult> {
         pick: 'first',
         badRows: 'skip',
         stopAtLimit: true,
+        format: options.inputFormat,
       });
       // No rows would be "repeated" into batches of undefined values: timings of garbage, not of the data.
       if (table.rows.length === 0 && table.skipped === 0)

@@ -12,6 +12,7 @@ import type { ModelSession } from '../runtime/session.js';
 import { rowBatches, type BoundedRows } from '../table/bounded-rows.js';
 import type { ColumnMapping } from '../table/column-map.js';
 import { csvExpected, mapTable, tableFeeds, type CsvMappingOptions } from '../table/feeds.js';
+import type { TableFormat } from '../table/table-format.js';
 import { MlopsError } from '../util/errors.js';
 import { compareWithExcess, mergeComparisons, type PartComparison, type Tolerance } from './parity.js';
 import type { ParitySetResult } from './index.js';
@@ -21,7 +22,7 @@ export const PARITY_BATCH_ROWS = 8192;
 
 export async function parityCsv(
   session: ModelSession,
-  files: { input: string; expected: string },
+  files: { input: string; expected: string; format?: TableFormat },
   mapping: CsvMappingOptions & { allowMissing?: boolean },
   tolerance: Tolerance,
   batchRows: number = PARITY_BATCH_ROWS,
@@ -30,8 +31,8 @@ export async function parityCsv(
   const fixed = fixedBatchSize(session.inputs);
   const rowsPerRead = fixed ? Math.max(1, Math.floor(batchRows / fixed)) * fixed : batchRows;
   // Rows pair by position: a bad row cannot be skipped (it would shift every later pair), so it is refused with its line.
-  const inputs = parityBatches('`input`', files.input, rowsPerRead);
-  const expecteds = parityBatches('`expected`', files.expected, rowsPerRead);
+  const inputs = parityBatches('`input`', files.input, rowsPerRead, files.format);
+  const expecteds = parityBatches('`expected`', files.expected, rowsPerRead, files.format);
   const names = session.tensorOutputs.map((o) => o.name);
   let columns: ColumnMapping | undefined;
   let merged: PartComparison[] | undefined;
@@ -97,13 +98,14 @@ async function* parityBatches(
   flag: '`input`' | '`expected`',
   file: string,
   batchRows: number,
+  format: TableFormat | undefined,
 ): AsyncGenerator<BoundedRows> {
   try {
-    yield* rowBatches(file, batchRows, 'refuse');
+    yield* rowBatches(file, batchRows, 'refuse', format);
   } catch (err) {
     if (err instanceof MlopsError && (err.code === 'CSV_NOT_TEXT' || err.code === 'CSV_NOT_FOUND')) {
       throw new MlopsError(err.code, `${flag}: ${err.message}`, {
-        hint: '`input` and `expected` take CSV files with a header row; tensors (.pb) go in a `testData` folder',
+        hint: '`input` and `expected` take CSV files with a header row, or Parquet files; tensors (.pb) go in a `testData` folder',
       });
     }
     throw err;

@@ -16,6 +16,7 @@ import { hasErrors, type Problem } from './problems.js';
 import { SMOKE_BATCH_ROWS, smokeRun, type SmokeRun } from './smoke-run.js';
 import { checkExternalData, checkStructure } from './structure.js';
 import { readTestData, type TestDataSet } from './test-data.js';
+import type { TableFormat } from '../table/table-format.js';
 
 export type { Problem } from './problems.js';
 
@@ -34,6 +35,8 @@ export interface CheckOptions {
   /** Tabular parity: input rows and the source framework's outputs. */
   input?: string;
   expected?: string;
+  /** `--input-format`: read the tables as this format (a file not in it is refused); by default, by their first bytes. */
+  inputFormat?: TableFormat;
   /** Feed a missing value (empty, NaN, NA...) in `input` as NaN instead of refusing it, as predict-batch does. */
   allowMissing?: boolean;
   rtol?: number;
@@ -146,7 +149,7 @@ export async function checkModel(options: CheckOptions): Promise<CheckResult> {
       parity = report('csv', tolerance, [
         await parityCsv(
           smoke.session,
-          { input: options.input, expected: options.expected },
+          { input: options.input, expected: options.expected, format: options.inputFormat },
           { ...mapping, allowMissing: options.allowMissing },
           tolerance,
           batchSize ?? PARITY_BATCH_ROWS,

@@ -6,6 +6,7 @@ import { readBoundedRows, type BoundedRows } from '../table/bounded-rows.js';
 import { isMissingCell, parseFloatCell, quoteCell } from '../table/cell-values.js';
 import type { RecordedFeatures } from '../onnx/load-model.js';
 import { sampleFeeds } from '../table/feeds.js';
+import { refuseNested } from '../table/nested-columns.js';
 import { accuracy, f1, mae, rmse, rocAuc } from '../stats/metrics.js';
 import { MlopsError } from '../util/errors.js';
 import type { MetricName } from './config.js';
@@ -57,6 +58,7 @@ export async function evaluateMetric(model: string | LoadedModel, options: Metri
     const labelIndex = table.header.indexOf(options.label);
     if (labelIndex < 0)
       throw new MlopsError('CSV_COLUMNS_MISSING', `${options.data} has no label column "${options.label}"`);
+    refuseNested(options.data, table.nested, [options.label], 'point label: at a column of plain values');
     const regression = options.metric === 'rmse' || options.metric === 'mae';
     const sample = sampleFeeds(
       labelledRows(table, labelIndex, regression),

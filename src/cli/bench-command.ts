@@ -11,6 +11,7 @@ import {
 } from './parsers.js';
 import { addFlags, flagSet, readFlags, REGISTRY_FLAG } from './flags.js';
 import { addFormatFlags } from './format.js';
+import { INPUT_FORMAT_FLAG } from './input-format-flag.js';
 import { commandAction } from './shape.js';
 
 function parseBatchSizes(value: string): number[] {
@@ -36,6 +37,7 @@ const FLAGS = flagSet<BenchOptions>()({
   },
   threads: { flag: '--threads <n>', help: 'onnxruntime intra-op threads', parse: parsePositiveInt },
   registry: REGISTRY_FLAG,
+  inputFormat: INPUT_FORMAT_FLAG,
 });
 
 export function addBenchCommand(program: Command): void {

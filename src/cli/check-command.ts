@@ -5,6 +5,7 @@ import type { CheckOptions } from '../check/index.js';
 import { examples, parseBatchSize, parseKeyInt, parseList, parseNonNegative, parsePositiveInt } from './parsers.js';
 import { addFlags, flagSet, readFlags, REGISTRY_FLAG } from './flags.js';
 import { addFormatFlags } from './format.js';
+import { INPUT_FORMAT_FLAG } from './input-format-flag.js';
 import { commandAction } from './shape.js';
 
 const FLAGS = flagSet<CheckOptions>()({
@@ -15,6 +16,7 @@ const FLAGS = flagSet<CheckOptions>()({
     flag: '--expected <csv>',
     help: "tabular parity: the source framework's outputs for those rows, in output order",
   },
+  inputFormat: INPUT_FORMAT_FLAG,
   features: {
     flag: '--features <cols>',
     help: 'columns feeding a single 2-D input, in order (comma-separated)',

@@ -6,6 +6,7 @@ import type { DriftOptions } from '../drift/index.js';
 import { MIN_VALUES, MISSING_RATE_JUMP } from '../drift/rules.js';
 import { addFlags, flagSet, readFlags } from './flags.js';
 import { addFormatFlags, chosenFormat } from './format.js';
+import { INPUT_FORMAT_FLAG } from './input-format-flag.js';
 import { commandAction } from './shape.js';
 
 /** A significance level: 0 would never flag, 1 always. */
@@ -40,6 +41,7 @@ const FLAGS = flagSet<DriftOptions>()({
     parse: parseList,
     alias: '--exclude <cols>',
   },
+  inputFormat: INPUT_FORMAT_FLAG,
   categorical: { flag: '--categorical <cols>', help: 'treat as categorical', parse: parseList },
   numerical: { flag: '--numerical <cols>', help: 'treat as numerical', parse: parseList },
   alternative: {

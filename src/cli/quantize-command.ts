@@ -4,6 +4,7 @@ import type { QuantizeOptions } from '../quantize/index.js';
 import { numberInRange, parseBatchSize, parseList, parseOutputFile, parsePositiveInt } from './parsers.js';
 import { addFlags, flagSet, readFlags, REGISTRY_FLAG } from './flags.js';
 import { addFormatFlags } from './format.js';
+import { INPUT_FORMAT_FLAG } from './input-format-flag.js';
 import { commandAction } from './shape.js';
 
 const parsePercentile = numberInRange(50, 100, { lowExclusive: true });
@@ -82,6 +83,7 @@ const FLAGS = flagSet<QuantizeOptions>()({
   },
   threads: { flag: '--threads <n>', help: 'onnxruntime intra-op threads', parse: parsePositiveInt },
   registry: REGISTRY_FLAG,
+  inputFormat: INPUT_FORMAT_FLAG,
 });
 
 export function addQuantizeCommand(program: Command): void {

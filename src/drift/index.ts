@@ -6,6 +6,7 @@ import { skippedRowsNote } from '../table/bounded-rows.js';
 import { selectColumns } from '../table/column-map.js';
 import { isMissingCell } from '../table/cell-values.js';
 import { openInputs } from './inputs.js';
+import { nestedColumns, refuseNested } from '../table/nested-columns.js';
 import { checkThresholds, MIN_VALUES, MISSING_RATE_JUMP } from './rules.js';
 import { judgeColumn, lostColumn, oneSided } from './judge-column.js';
 import type { ColumnDrift, DriftOptions, DriftResult } from './types.js';
@@ -43,11 +44,11 @@ async function detectDriftIn(options: DriftOptions): Promise<DriftResult> {
   const effectMetric = options.effectMetric ?? 'psi';
   const driftShare = options.driftShare ?? 0.5;
   const minValues = options.minValues ?? MIN_VALUES;
-  const refHeader = await readHeader(options.reference);
-  const curHeader = await readHeader(options.current);
+  const refHeader = await readHeader(options.reference, options.inputFormat);
+  const curHeader = await readHeader(options.current, options.inputFormat);
   // An empty file is an input error, said of that file: not "0 of 0 columns drifted", and not
   // every column typed numerical for want of values, then blamed on the other file's first word.
-  const refSample = await readSample(options.reference, SAMPLE_ROWS);
+  const refSample = await readSample(options.reference, SAMPLE_ROWS, options.inputFormat);
   if (refSample.length === 0) {
     throw new MlopsError(
       'DRIFT_EMPTY_INPUT',
@@ -55,7 +56,7 @@ async function detectDriftIn(options: DriftOptions): Promise<DriftResult> {
       { hint: 'pass the data the model was trained or validated on' },
     );
   }
-  const curSample = await readSample(options.current, SAMPLE_ROWS);
+  const curSample = await readSample(options.current, SAMPLE_ROWS, options.inputFormat);
   if (curSample.length === 0) {
     throw new MlopsError(
       'DRIFT_EMPTY_INPUT',
@@ -112,6 +113,16 @@ async function detectDriftIn(options: DriftOptions): Promise<DriftResult> {
       },
     );
   }
+  for (const [file, header] of [
+    [options.reference, refHeader],
+    [options.current, curHeader],
+  ] as const)
+    refuseNested(
+      file,
+      nestedColumns(header),
+      toRead.map((c) => c.name),
+      'leave it out with `ignore`, or name the columns to compare with `features`',
+    );
   const [refRead, curRead] = await Promise.all([
     readColumns(
       options.reference,

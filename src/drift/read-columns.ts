@@ -6,7 +6,9 @@
 import { scanDecimal, scanState } from '../table/fast-number.js';
 import { isMissingCell as isMissing, parseFloatCell, quoteCell } from '../table/cell-values.js';
 import { readHeader, readRows, type CsvHeaderInfo } from '../table/row-reader.js';
+import type { TableFormat } from '../table/table-format.js';
 import { MlopsError } from '../util/errors.js';
+import { type ColumnSinks, takeParquetChunk } from './parquet-columns.js';
 import { badRowReason, everyRowBad, readBoundedRows, type SkippedRows } from '../table/bounded-rows.js';
 
 export type ColumnKind = 'numerical' | 'categorical';
@@ -112,7 +114,19 @@ export async function readColumns(
     }
   };
 
+  const sinks: ColumnSinks = {
+    slot,
+    push: numeric.map((g) => g && ((v: number) => g.push(v))),
+    missing,
+    take,
+  };
   for await (const chunk of readRows(file, header, { malformedRows: 'mark' })) {
+    // Parquet rows are never bad (a value per column each): its columns are read as they are.
+    if (chunk.columns) {
+      takeParquetChunk(chunk, sinks);
+      rowCategories.length = 0; // kept only to take back a bad CSV row's categories
+      continue;
+    }
     const buf = chunk.buf;
     for (let r = 0; r < chunk.count; r++) {
       if (chunk.malformed?.has(r)) {
@@ -191,8 +205,8 @@ export async function readColumns(
  * The first `limit` good rows of a file, for judging column types; bad rows are passed over as
  * everywhere. A file whose rows are all bad is refused here (an empty one is the caller's to say).
  */
-export async function readSample(file: string, limit: number): Promise<string[][]> {
-  const sample = await readBoundedRows(file, { limit, pick: 'first', badRows: 'skip', stopAtLimit: true });
+export async function readSample(file: string, limit: number, format?: TableFormat): Promise<string[][]> {
+  const sample = await readBoundedRows(file, { limit, pick: 'first', badRows: 'skip', stopAtLimit: true, format });
   if (sample.rows.length === 0 && sample.skipped > 0) throw everyRowBad(sample);
   return sample.rows;
 }

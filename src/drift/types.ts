@@ -3,6 +3,7 @@ import type { Alternative, KsMethod } from '../stats/ks.js';
 import type { Correction } from '../stats/effect-size.js';
 import type { ColumnKind } from './read-columns.js';
 import type { ChartData } from './charts.js';
+import type { TableFormat } from '../table/table-format.js';
 
 export type EffectMetric = 'psi' | 'ks' | 'wasserstein';
 
@@ -29,6 +30,8 @@ export interface DriftOptions {
   driftShare?: number;
   /** A column needs this many non-missing values in each file to be tested (default MIN_VALUES). */
   minValues?: number;
+  /** `--input-format`: read the tables as this format (a file not in it is refused); by default, by their first bytes. */
+  inputFormat?: TableFormat;
   /** Called with each warning (bad rows skipped in a file). */
   onWarning?: (message: string) => void;
 }

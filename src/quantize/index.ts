@@ -20,6 +20,7 @@ import { findNewNonFinite, refuseNonFinite, SYNTHESIZED_SOURCE, type FiniteCheck
 import { checkQuantizeOptions, PREDICT_BATCH_SIZE } from './options.js';
 import { nodeName } from './targets.js';
 import { closeMatches } from '../util/close-matches.js';
+import type { TableFormat } from '../table/table-format.js';
 
 export interface QuantizeOptions {
   model: string;
@@ -41,6 +42,8 @@ export interface QuantizeOptions {
   minElements?: number;
   /** CSV or tensor folder to compare float and int8 on. */
   validate?: string;
+  /** `--input-format`: read calibration and validation tables as this format (a file not in it is refused); by default, by their first bytes. */
+  inputFormat?: TableFormat;
   validationRows?: number;
   /** Validation rows per inference call, as predict-batch --batch-size (default 4096). */
   batchSize?: number;
@@ -167,6 +170,7 @@ export async function quantizeModel(options: QuantizeOptions): Promise<QuantizeR
       features: options.features,
       ignore: options.ignore,
       what: 'calibration',
+      format: options.inputFormat,
       onWarning: (m) => warnings.push(m),
     });
     calibrationSamples = samples;
@@ -197,6 +201,7 @@ export async function quantizeModel(options: QuantizeOptions): Promise<QuantizeR
       features: options.features,
       ignore: options.ignore,
       what: 'validation',
+      format: options.inputFormat,
       batchSize,
       onWarning: (m) => warnings.includes(m) || warnings.push(m),
     });

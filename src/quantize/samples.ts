@@ -1,4 +1,4 @@
-/** Calibration and validation inputs: a CSV (tabular models) or a folder of .pb / .npy tensors. */
+/** Calibration and validation inputs: a CSV or Parquet table (tabular models) or a folder of .pb / .npy tensors. */
 import { open, readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { feedInputs, fixedBatchSize, valueSignature, type ValueSignature } from '../onnx/graph.js';
@@ -11,8 +11,9 @@ import { readBoundedRows } from '../table/bounded-rows.js';
 import { describeBinary } from '../table/binary-sniff.js';
 import { sampleFeeds } from '../table/feeds.js';
 import { MlopsError } from '../util/errors.js';
+import type { TableFormat } from '../table/table-format.js';
 
-const ACCEPTED = 'a CSV file, a .npy or .pb tensor file, or a folder of .npy/.pb tensors';
+const ACCEPTED = 'a CSV or Parquet file, a .npy or .pb tensor file, or a folder of .npy/.pb tensors';
 
 export interface SampleSource {
   source: string;
@@ -31,6 +32,8 @@ export interface SampleOptions {
   ignore?: string[];
   /** For messages: 'calibration' or 'validation'. */
   what: string;
+  /** Tables read as this format (`--input-format`); by default, by their first bytes. */
+  format?: TableFormat;
   batchSize?: number;
   /** Told when CSV features had to be taken by column order. */
   onWarning?: (message: string) => void;
@@ -80,6 +83,8 @@ async function fileFeeds(
   options: SampleOptions & { recordedFeatures?: LoadedModel['recordedFeatures'] },
 ): Promise<Record<string, Tensor>> {
   const head = await readHead(file);
+  // A Parquet table is binary, but a table all the same: it takes the CSV path (row-reader reads both).
+  if (options.format === 'parquet' || isParquet(head)) return csvSampleFeeds(file, inputs, options);
   const binary = describeBinary(head);
   if (binary === NPY || /\.(pb|npy)$/i.test(file))
     return tensorFeeds(path.dirname(file), [path.basename(file)], inputs, options);
@@ -90,6 +95,8 @@ async function fileFeeds(
   }
   return csvSampleFeeds(file, inputs, options);
 }
+
+const isParquet = (head: Uint8Array) => Buffer.from(head.subarray(0, 4)).toString('latin1') === 'PAR1';
 
 const NPY = describeBinary(Uint8Array.of(0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59));
 
@@ -114,7 +121,13 @@ async function csvSampleFeeds(
   // on any rows: the first ones, read without going through the rest of the file.
   // Bad rows are skipped and counted, as in any sample.
   const pick = options.what === 'calibration' ? 'reservoir' : 'first';
-  const table = await readBoundedRows(file, { limit: options.rows, pick, badRows: 'skip', stopAtLimit: true });
+  const table = await readBoundedRows(file, {
+    limit: options.rows,
+    pick,
+    badRows: 'skip',
+    stopAtLimit: true,
+    format: options.format,
+  });
   try {
     const sample = sampleFeeds(
       table,

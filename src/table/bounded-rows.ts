@@ -14,6 +14,8 @@
 import { MlopsError } from '../util/errors.js';
 import { random } from '../util/random.js';
 import { readHeader, readRows, type RowChunk } from './row-reader.js';
+import { nestedColumns } from './nested-columns.js';
+import type { TableFormat } from './table-format.js';
 
 export interface BoundedRows {
   file: string;
@@ -27,6 +29,8 @@ export interface BoundedRows {
   skipped: number;
   /** The first skipped row, for the message that reports the count. */
   firstSkipped?: { line: number; reason: string };
+  /** Parquet: the nested columns (name -> type), whose cells are '' here; refused where a value is needed. */
+  nested?: ReadonlyMap<string, string>;
 }
 
 export interface BoundedRowsOptions {
@@ -42,6 +46,8 @@ export interface BoundedRowsOptions {
   badRows: 'skip' | 'refuse';
   /** With pick 'first': stop at `limit` rows instead of counting the rest (totalRows is then a lower bound). */
   stopAtLimit?: boolean;
+  /** `--input-format`: read as this format (a file that is not in it is refused); by default, by its first bytes. */
+  format?: TableFormat;
 }
 
 /** The row's fields: parsed by csv-parse when it had quotes, else split at commas. */
@@ -71,7 +77,8 @@ export function badRowReason(
 const SEED = 0x5eed;
 
 export async function readBoundedRows(file: string, options: BoundedRowsOptions): Promise<BoundedRows> {
-  const info = await readHeader(file);
+  const info = await readHeader(file, options.format);
+  const nested = nestedColumns(info);
   const rows: string[][] = [];
   const lines: number[] = [];
   const next = random(SEED);
@@ -127,6 +134,7 @@ export async function readBoundedRows(file: string, options: BoundedRowsOptions)
       totalRows: seen,
       skipped,
       ...(firstSkipped ? { firstSkipped } : {}),
+      ...(nested ? { nested } : {}),
     };
   }
   return {
@@ -137,6 +145,7 @@ export async function readBoundedRows(file: string, options: BoundedRowsOptions)
     totalRows: seen,
     skipped,
     ...(firstSkipped ? { firstSkipped } : {}),
+    ...(nested ? { nested } : {}),
   };
 }
 
@@ -145,9 +154,24 @@ export async function readBoundedRows(file: string, options: BoundedRowsOptions)
  * through every row with the memory of one batch (a parity check). At least
  * one batch, empty for a file with only a header.
  */
-export async function* rowBatches(file: string, size: number, badRows: 'skip' | 'refuse'): AsyncGenerator<BoundedRows> {
-  const info = await readHeader(file);
-  let batch: BoundedRows = { file, header: info.header, rows: [], lines: [], totalRows: 0, skipped: 0 };
+export async function* rowBatches(
+  file: string,
+  size: number,
+  badRows: 'skip' | 'refuse',
+  format?: TableFormat,
+): AsyncGenerator<BoundedRows> {
+  const info = await readHeader(file, format);
+  const nested = nestedColumns(info);
+  const empty = (totalRows: number): BoundedRows => ({
+    file,
+    header: info.header,
+    rows: [],
+    lines: [],
+    totalRows,
+    skipped: 0,
+    ...(nested ? { nested } : {}),
+  });
+  let batch = empty(0);
   let yielded = false;
   let seen = 0;
   const source = readRows(file, info, { malformedRows: 'mark' });
@@ -168,7 +192,7 @@ export async function* rowBatches(file: string, size: number, badRows: 'skip' | 
         if (batch.rows.length === size) {
           yield batch;
           yielded = true;
-          batch = { file, header: info.header, rows: [], lines: [], totalRows: seen, skipped: 0 };
+          batch = empty(seen);
         }
       }
     }

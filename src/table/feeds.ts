@@ -30,6 +30,7 @@ import {
   type MappingWarning,
 } from './column-map.js';
 import { skippedRowsNote, type BoundedRows } from './bounded-rows.js';
+import { refuseNested } from './nested-columns.js';
 
 /** Rows of one file in memory. */
 export interface CsvTable {
@@ -38,6 +39,8 @@ export interface CsvTable {
   rows: string[][];
   /** Line (1-based, header = 1) on which each row starts. */
   lines: number[];
+  /** Parquet: the nested columns (name -> type), refused if a model input or an expected output reads one. */
+  nested?: ReadonlyMap<string, string>;
 }
 
 export interface CsvMappingOptions
@@ -165,6 +168,12 @@ function allocate(type: ElementType, length: number): Tensor['data'] {
 /** How the table's columns feed the model, decided once (on its first rows) for all its batches. */
 export function mapTable(table: CsvTable, inputs: ValueSignature[], options: CsvMappingOptions = {}): ColumnMapping {
   const mapping = mapColumns(table.file, table.header, table.rows.slice(0, KIND_SAMPLE_ROWS), inputs, options);
+  refuseNested(
+    table.file,
+    table.nested,
+    mapping.inputs.flatMap((input) => input.columns.map((c) => table.header[c])),
+    'leave the column out with `ignore`, or name the feature columns with `features`',
+  );
   for (const warning of mapping.warnings) options.onWarning?.(warning.message, warning.code);
   return mapping;
 }
@@ -194,6 +203,7 @@ export function outputWidth(tensor: Tensor): number {
  * [N] outputs take one column, [N, K] outputs take K.
  */
 export function csvExpected(table: CsvTable, actual: Array<[string, Tensor]>): Tensor[] {
+  refuseNested(table.file, table.nested, table.header, 'the expected file holds one plain column per output value');
   const n = table.rows.length;
   const widths = actual.map(([, t]) => outputWidth(t));
   const total = widths.reduce((a, b) => a + b, 0);

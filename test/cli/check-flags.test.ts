@@ -20,7 +20,7 @@ test('check: a binary file given as --input or --expected is refused as not a CS
   );
   assert.match(
     input,
-    /hint: --input and --expected take CSV files with a header row; tensors \(\.pb\) go in a --test-data folder/,
+    /hint: --input and --expected take CSV files with a header row, or Parquet files; tensors \(\.pb\) go in a --test-data folder/,
   );
   usage(
     [

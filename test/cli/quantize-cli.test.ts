@@ -131,7 +131,7 @@ test('quantize --calibration and --validate: a single .npy file works; binary fi
       ),
       other,
     );
-    assert.match(e, /hint: .*a CSV file, a \.npy or \.pb tensor file, or a folder of \.npy\/\.pb tensors/);
+    assert.match(e, /hint: .*a CSV or Parquet file, a \.npy or \.pb tensor file, or a folder of \.npy\/\.pb tensors/);
     assert.doesNotMatch(e, /[\u0000-\u0008\u000e-\u001f]/, 'no binary bytes printed');
   }
 });
