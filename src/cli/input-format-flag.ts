@@ -7,6 +7,6 @@ const FORMATS: readonly TableFormat[] = ['csv', 'parquet'];
 
 export const INPUT_FORMAT_FLAG: FlagSpec<TableFormat> = {
   flag: '--input-format <format>',
-  help: 'read the tables as csv or parquet (default: detected from their first bytes)',
+  help: 'read the tables as csv or parquet (default: Parquet when a file starts with PAR1, else CSV)',
   choices: FORMATS,
 };

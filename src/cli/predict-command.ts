@@ -12,6 +12,7 @@ import {
 } from './parsers.js';
 import type { PredictBatchOptions } from '../predict/index.js';
 import { addFlags, flagSet, readFlags, REGISTRY_FLAG } from './flags.js';
+import { INPUT_FORMAT_FLAG } from './input-format-flag.js';
 import { addFormatFlags, chosenFormat } from './format.js';
 import { commandAction } from './shape.js';
 import { phraseForCli } from './option-flags.js';
@@ -68,11 +69,7 @@ const FLAGS = flagSet<PredictBatchOptions>()({
     parse: parseNonNegativeInt,
   },
   allowMissing: { flag: '--allow-missing', help: 'feed empty, null and NaN values as NaN instead of rejecting them' },
-  inputFormat: {
-    flag: '--input-format <format>',
-    help: 'read the inputs as csv or parquet (default: Parquet when a file starts with PAR1, else CSV)',
-    choices: ['csv', 'parquet'],
-  },
+  inputFormat: INPUT_FORMAT_FLAG,
   registry: REGISTRY_FLAG,
 });
 
