@@ -214,7 +214,10 @@ export class Batcher {
     p.inferMs += inferMs;
     p.batchRows = Math.max(p.batchRows, batchRows);
     p.answered += b.to - b.from;
-    if (b.from === 0 && b.to === p.rows) return p.resolve({ outputs, queueMs: p.queueMs!, inferMs, batchRows });
+    if (b.from === 0 && b.to === p.rows) {
+      p.resolve({ outputs, queueMs: p.queueMs!, inferMs, batchRows });
+      return;
+    }
     p.parts.push({ from: b.from, outputs });
     if (p.answered < p.rows) return;
     // Slices may come back out of order (two workers): join them by first row.
