@@ -13,10 +13,14 @@ import type { ParseReply } from './parse-worker.js';
 /** Bodies from this size go to the worker; smaller ones parse faster on the loop than a round trip costs. */
 export const LARGE_BODY_BYTES = 1024 * 1024;
 
+/** How long the parse worker stays after its last body (see retireWhenIdle). */
+const IDLE_RETIRE_MS = 2_000;
+
 export class ParsePool {
   private worker?: Worker;
   private readonly pending = new Map<number, { resolve: (doc: unknown) => void; reject: (err: Error) => void }>();
   private nextId = 0;
+  private idleTimer?: NodeJS.Timeout;
 
   constructor(readonly maxWaiting = 8) {}
 
@@ -45,6 +49,22 @@ export class ParsePool {
     return worker?.terminate();
   }
 
+  /**
+   * A worker idle for IDLE_RETIRE_MS ends: V8 keeps the heap a burst of large bodies grew (about
+   * 400 MB of RSS after four 47 MB bodies, for good), and a fresh worker costs the next large body
+   * some 50 ms. Its listeners go first, so its exit cannot fail bodies sent to its successor.
+   */
+  private retireWhenIdle(worker: Worker): void {
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => {
+      if (this.worker !== worker || this.pending.size > 0) return;
+      this.worker = undefined;
+      worker.removeAllListeners();
+      worker.on('error', () => {});
+      void worker.terminate();
+    }, IDLE_RETIRE_MS).unref();
+  }
+
   private start(): Worker {
     if (this.worker) return this.worker;
     const worker = new Worker(new URL('./parse-worker.js', import.meta.url));
@@ -56,6 +76,7 @@ export class ParsePool {
       this.pending.delete(reply.id);
       if ('error' in reply) p.reject(new HttpError(400, `the body is not JSON: ${reply.error}`));
       else p.resolve(reply.doc);
+      if (this.pending.size === 0) this.retireWhenIdle(worker);
     });
     const fail = (err: Error) => {
       // The next large body starts a fresh worker; those queued on this one are answered 500.
