@@ -148,7 +148,8 @@ export class Batcher {
 
   /**
    * The next batch: whole requests, up to maxBatchRows. A request larger than that (or the rest of
-   * one) at the head gives its next maxBatchRows rows; small requests behind it join its last slice.
+   * one) at the head gives its next maxBatchRows rows and its rest takes its turn again at the back
+   * of the queue; small requests behind it join its last slice.
    */
   private take(): Piece[] {
     const max = this.options.batching ? this.options.maxBatchRows : Number.POSITIVE_INFINITY;
@@ -157,7 +158,10 @@ export class Batcher {
     const to = Math.min(head.rows, from + max);
     const batch: Piece[] = [{ p: head, from, to }];
     head.taken = to;
-    if (to === head.rows) this.queue.shift();
+    this.queue.shift();
+    // The rest of a sliced request goes behind the requests queued since: a 200k-row request does
+    // not hold every worker, and the small requests behind it, for the thousands of slices it takes.
+    if (to < head.rows) this.queue.push(head);
     let rows = to - from;
     if (this.options.batching && to === head.rows)
       while (this.queue.length && rows + this.queue[0].rows <= max) {

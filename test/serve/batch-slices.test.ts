@@ -1,7 +1,7 @@
 /**
  * A request with more rows than --max-batch-rows runs in slices of at most that many,
  * on real inference workers over the MLP fixture: no batch exceeds the maximum, small
- * requests share a batch with its last slice, and every request gets exactly its own
+ * requests go between its slices or share a batch with its last, and every request gets exactly its own
  * rows back, equal to onnxruntime's answer on the same rows.
  */
 import assert from 'node:assert/strict';
@@ -53,7 +53,7 @@ test('a request larger than a batch runs in slices; small ones share its last sl
   });
   const batches: number[] = [];
   batcher.onBatch = (n) => batches.push(n);
-  // 8 + 8 + 8 + 3: the small requests behind it (2 + 3 rows) fit beside its last 3 rows.
+  // Slices of 8 from the 27- and 20-row requests; the small ones (2 + 3 + 1) go between them in one batch.
   const requests = [rows(27, 0), rows(2, 100), rows(3, 200), rows(1, 300), rows(20, 400)];
   const want = await Promise.all(requests.map(reference));
   const got = await Promise.all(requests.map((r) => batcher.submit(input(r), r.length)));
@@ -70,6 +70,29 @@ test('a request larger than a batch runs in slices; small ones share its last sl
   // Fewer batches than requests would need if the small ones ran alone after the slices.
   assert.ok(batches.length <= 9, `batches ${batches}`);
   assert.equal(batcher.pending, 0);
+});
+
+test('a small request behind a large one is answered between its slices, not after all of them', async () => {
+  const batcher = new Batcher([runners[0]], ['logits'], {
+    maxBatchRows: 8,
+    maxQueueDelayMs: 1,
+    maxQueueRows: 10_000,
+    batching: true,
+  });
+  const order: string[] = [];
+  const big = rows(400, 1000);
+  const small = rows(1, 2000);
+  const noted = <T>(name: string) => (r: T) => {
+    order.push(name);
+    return r;
+  };
+  const [b, s] = await Promise.all([
+    batcher.submit(input(big), 400).then(noted('big')),
+    batcher.submit(input(small), 1).then(noted('small')),
+  ]);
+  assert.deepEqual(order, ['small', 'big']);
+  assert.deepEqual(tensorData(b.outputs.logits), await reference(big));
+  assert.deepEqual(tensorData(s.outputs.logits), await reference(small));
 });
 
 test('a failing slice fails its request once and the rest of it leaves the queue', async () => {
