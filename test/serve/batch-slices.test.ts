@@ -82,10 +82,12 @@ test('a small request behind a large one is answered between its slices, not aft
   const order: string[] = [];
   const big = rows(400, 1000);
   const small = rows(1, 2000);
-  const noted = <T>(name: string) => (r: T) => {
-    order.push(name);
-    return r;
-  };
+  const noted =
+    <T>(name: string) =>
+    (r: T) => {
+      order.push(name);
+      return r;
+    };
   const [b, s] = await Promise.all([
     batcher.submit(input(big), 400).then(noted('big')),
     batcher.submit(input(small), 1).then(noted('small')),
