@@ -53,6 +53,9 @@ function decoderFor(req: IncomingMessage): Duplex | undefined {
  * A body that does not arrive within `timeoutMs` is 408 and its connection is closed.
  * A client that closes the connection first is `ClientAborted`.
  */
+/** Bodies declaring at least this many bytes are copied into one buffer as they arrive. */
+const DIRECT_BODY_BYTES = 64 * 1024;
+
 export function readBody(req: IncomingMessage, limitOrOptions: number | BodyOptions): Promise<Buffer> {
   const { limit, timeoutMs } = typeof limitOrOptions === 'number' ? { limit: limitOrOptions } : limitOrOptions;
   const declared = Number(req.headers['content-length']);
@@ -68,6 +71,13 @@ export function readBody(req: IncomingMessage, limitOrOptions: number | BodyOpti
   }
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
+    // A large body of declared length is copied into one buffer as it arrives: Buffer.concat of a
+    // 47 MB body held the event loop for about 100 ms at its end. Its own ArrayBuffer, so the parse
+    // worker takes it without a copy.
+    let direct =
+      !decoder && Number.isFinite(declared) && declared >= DIRECT_BODY_BYTES
+        ? Buffer.allocUnsafeSlow(declared)
+        : undefined;
     let raw = 0;
     let size = 0;
     let settled = false;
@@ -103,6 +113,11 @@ export function readBody(req: IncomingMessage, limitOrOptions: number | BodyOpti
     const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size > limit) return done(tooLarge());
+      if (direct && size <= direct.length) return void chunk.copy(direct, size - chunk.length);
+      if (direct) {
+        chunks.push(direct.subarray(0, size - chunk.length));
+        direct = undefined;
+      }
       chunks.push(chunk);
     };
     // Raw bytes count too: a compressed body is never read past the limit either.
@@ -112,7 +127,9 @@ export function readBody(req: IncomingMessage, limitOrOptions: number | BodyOpti
     });
     const source: Readable = decoder ? req.pipe(decoder) : req;
     source.on('data', onData);
-    source.once('end', () => done(undefined, Buffer.concat(chunks)));
+    source.once('end', () =>
+      done(undefined, direct ? (size === direct.length ? direct : direct.subarray(0, size)) : Buffer.concat(chunks)),
+    );
     decoder?.once('error', (err) =>
       done(new HttpError(400, `the body is not valid ${req.headers['content-encoding']}: ${err.message}`)),
     );

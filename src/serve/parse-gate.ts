@@ -5,7 +5,7 @@
  * seconds and four parsed trees (about 8x their text each) lived at once.
  * Bodies at or above `thresholdBytes` are parsed one at a time, and the loop
  * polls I/O (health checks, small requests) between two of them; at most
- * `maxWaiting` wait, the next is 503 with Retry-After. Small bodies never wait:
+ * `maxWaiting` (64) wait, the next is 503 with Retry-After. Small bodies never wait:
  * the single-row path stays as fast as before.
  */
 import { HttpError } from './http-util.js';
@@ -16,7 +16,8 @@ export class ParseGate {
 
   constructor(
     readonly thresholdBytes = 1024 * 1024,
-    readonly maxWaiting = 8,
+    // Bodies waiting here are already read; 64 lets 40 concurrent 1 MB bodies take turns instead of 503.
+    readonly maxWaiting = 64,
   ) {}
 
   /**
