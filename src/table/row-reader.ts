@@ -267,6 +267,7 @@ export async function* readRows(
       builder.buf = buf;
       const quoted = new QuotedRun(file, builder, options.malformedRows ?? 'throw');
       let quote = buf.indexOf(0x22);
+      let cr = quote < 0 ? -1 : buf.indexOf(0x0d); // looked for only past quoted rows (CRLF files)
       let pos = 0;
       let done = false;
       while (pos < buf.length) {
@@ -299,7 +300,9 @@ export async function* readRows(
         // Simply quoted on one line (QUOTE_ALL files): unquoted in place, it is a plain row.
         let lineEnd = newline;
         if (lineEnd > pos && buf[lineEnd - 1] === 0x0d) lineEnd--;
-        const unquoted = unquoter.unquote(buf, pos, lineEnd);
+        if (cr >= 0 && cr < pos) cr = buf.indexOf(0x0d, pos);
+        const unquoted =
+          cr < 0 || cr >= lineEnd ? unquoter.unquote(buf, pos, lineEnd, buf.lastIndexOf(0x22, lineEnd - 1)) : -1;
         if (unquoted > 0) {
           quoted.flush();
           builder.pushRange(pos, pos + unquoted, line);
