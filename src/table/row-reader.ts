@@ -19,6 +19,7 @@ import type { TableColumn } from './parquet/column-values.js';
 import type { ParquetInfo } from './parquet/parquet-info.js';
 import { type TableFormat, tableFormat } from './table-format.js';
 import { RowUnquoter } from './unquote-row.js';
+import { splitQuotedRow } from './quoted-fields.js';
 
 export type { MalformedRow } from './quoted-rows.js';
 
@@ -318,7 +319,12 @@ export async function* readRows(
         if (row.end - pos > limit) throw rowTooLong(file, line, limit);
         let rowEnd = row.end;
         if (rowEnd > pos && buf[rowEnd - 1] === 0x0d) rowEnd--;
-        quoted.add(pos, rowEnd, line);
+        // Escapes, quoted commas or line breaks: split from the bytes when well formed, else csv-parse.
+        const fields = splitQuotedRow(buf, pos, rowEnd);
+        if (fields) {
+          quoted.flush();
+          builder.pushRecord(fields, line);
+        } else quoted.add(pos, rowEnd, line);
         line += row.newlines + 1;
         pos = row.end + 1;
       }
