@@ -6,9 +6,10 @@
  * at 8.1 s for a 1M x 31 file against pandas' 3.3 s. A row whose quoted
  * fields are simple (one line, no comma or quote inside, as in pandas'
  * QUOTE_ALL files) is unquoted in place and becomes a plain row
- * (unquote-row.ts). Other rows with quotes (embedded commas, newlines,
- * escaped quotes, broken quoting) go to csv-parse, a run of consecutive ones
- * per call (quoted-rows.ts).
+ * (unquote-row.ts). A well-formed row with embedded commas, newlines or
+ * escaped quotes is split into fields from its text (quoted-fields.ts); only
+ * broken quoting goes to csv-parse, a run of consecutive such rows per call
+ * (quoted-rows.ts), for its messages.
  */
 import { createReadStream } from 'node:fs';
 import { MlopsError } from '../util/errors.js';
@@ -221,8 +222,8 @@ class ChunkBuilder {
  * Rows without a quote character, and simply quoted rows once unquoted in
  * place, are byte ranges (the fast path). Any other row with a quote is
  * delimited by a quote-aware scan (newlines inside quotes belong to
- * the field), and each run of such rows goes to csv-parse in one call, so a
- * file that quotes a few fields stays on the fast path for the rest.
+ * the field) and split into fields when well formed; each run of rows with
+ * broken quoting goes to csv-parse in one call.
  */
 export async function* readRows(
   file: string,
