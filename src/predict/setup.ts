@@ -155,7 +155,7 @@ export interface InputSource {
   /** Parquet: the shard's rows [start, end), 0-based, whole row groups. */
   rowRange?: { start: number; end: number };
   /** Bytes of rows to read (the shard's, or the whole file's after the header), for progress; in Parquet, rows. */
-  bytesTotal: number;
+  bytesTotal: number | undefined;
   rows: AsyncGenerator<RowChunk>;
 }
 
@@ -171,7 +171,7 @@ export async function openInput(
     // Messages, the progress line and the summary call it stdin.
     const name = 'stdin';
     const { headerInfo, rows } = await openStreamTable(process.stdin, { name, format, malformedRows: 'mark' });
-    return { input: name, headerInfo, bytesTotal: 0, rows };
+    return { input: name, headerInfo, bytesTotal: undefined, rows };
   }
   const info = await stat(input).catch((err) => {
     throw fileError(input, err);

@@ -15,7 +15,8 @@ export interface PredictProgress {
   /** What bytesDone and bytesTotal count: bytes of a CSV (the default), rows of a Parquet file. */
   unit?: 'bytes' | 'rows';
   bytesDone: number;
-  bytesTotal: number;
+  /** Undefined when the size is unknown (stdin). */
+  bytesTotal?: number;
   rows: number;
   elapsedMs: number;
 }

@@ -23,7 +23,7 @@ const count = (n: number) => n.toLocaleString('en-US');
 export function renderPredictProgress(p: PredictProgress): string {
   const rate = p.rows / Math.max(p.elapsedMs / 1000, 1e-3);
   // stdin: no size to measure against, so no share and no ETA.
-  if (!p.bytesTotal)
+  if (p.bytesTotal === undefined)
     return `${p.file}: ${(p.bytesDone / 1e6).toFixed(0)} MB, ${count(p.rows)} rows, ${count(Math.round(rate))} rows/s`;
   const share = p.bytesTotal ? Math.min(1, p.bytesDone / p.bytesTotal) : 0;
   const eta = share > 0 ? (p.elapsedMs * (1 - share)) / share : 0;

@@ -3,9 +3,13 @@
  *
  * A row without a quote character is split with indexOf and parsed in place
  * by the consumer: about 3x faster than csv-parse, which the note measured
- * at 8.1 s for a 1M x 31 file against pandas' 3.3 s. Rows with quotes
- * (embedded commas, newlines, escaped quotes) go to csv-parse, a run of
- * consecutive ones per call (quoted-rows.ts).
+ * at 8.1 s for a 1M x 31 file against pandas' 3.3 s. A row whose quoted
+ * fields are simple (one line, no comma or quote inside, as in pandas'
+ * QUOTE_ALL files) is unquoted in place and becomes a plain row
+ * (unquote-row.ts). A well-formed row with embedded commas, newlines or
+ * escaped quotes is split into fields from its text (quoted-fields.ts); only
+ * broken quoting goes to csv-parse, a run of consecutive such rows per call
+ * (quoted-rows.ts), for its messages.
  */
 import { createReadStream } from 'node:fs';
 import { MlopsError } from '../util/errors.js';
@@ -15,6 +19,8 @@ import { type MalformedRow, parseQuotedRow, QuotedRun, quotedRowEnd } from './qu
 import type { TableColumn } from './parquet/column-values.js';
 import type { ParquetInfo } from './parquet/parquet-info.js';
 import { type TableFormat, tableFormat } from './table-format.js';
+import { RowUnquoter } from './unquote-row.js';
+import { splitQuotedRow } from './quoted-fields.js';
 
 export type { MalformedRow } from './quoted-rows.js';
 
@@ -238,10 +244,11 @@ class ChunkBuilder {
  * readHeader. With a range, reading starts at the first row boundary at or
  * after range.start and stops after the row that contains byte range.end - 1.
  *
- * Rows without a quote character are byte ranges (the fast path). A row with
- * one is delimited by a quote-aware scan (newlines inside quotes belong to
- * the field), and each run of such rows goes to csv-parse in one call, so a
- * file that quotes a few fields stays on the fast path for the rest.
+ * Rows without a quote character, and simply quoted rows once unquoted in
+ * place, are byte ranges (the fast path). Any other row with a quote is
+ * delimited by a quote-aware scan (newlines inside quotes belong to
+ * the field) and split into fields when well formed; each run of rows with
+ * broken quoting goes to csv-parse in one call.
  */
 export async function* readRows(
   file: string,
@@ -265,6 +272,7 @@ export async function* readRows(
     : createReadStream(file, { start: first, highWaterMark: options.highWaterMark ?? 1 << 20 });
   const chunks = options.stream?.chunks ?? (stream![Symbol.asyncIterator]() as AsyncIterator<Buffer>);
   const builder = new ChunkBuilder(4096);
+  const unquoter = new RowUnquoter();
   let carry: Buffer = options.stream?.head ?? EMPTY; // a row cut by the end of the previous read
   let carryAt = first; // file offset of carry[0]
   let skipPartial = alignToRow; // the row that began before our range belongs to the previous shard
@@ -290,6 +298,7 @@ export async function* readRows(
       builder.buf = buf;
       const quoted = new QuotedRun(file, builder, options.malformedRows ?? 'throw');
       let quote = buf.indexOf(0x22);
+      let cr = quote < 0 ? -1 : buf.indexOf(0x0d); // looked for only past quoted rows (CRLF files)
       let pos = 0;
       let done = false;
       while (pos < buf.length) {
@@ -319,6 +328,19 @@ export async function* readRows(
           pos = newline + 1;
           continue;
         }
+        // Simply quoted on one line (QUOTE_ALL files): unquoted in place, it is a plain row.
+        let lineEnd = newline;
+        if (lineEnd > pos && buf[lineEnd - 1] === 0x0d) lineEnd--;
+        if (cr >= 0 && cr < pos) cr = buf.indexOf(0x0d, pos);
+        const unquoted =
+          cr < 0 || cr >= lineEnd ? unquoter.unquote(buf, pos, lineEnd, buf.lastIndexOf(0x22, lineEnd - 1)) : -1;
+        if (unquoted > 0) {
+          quoted.flush();
+          builder.pushRange(pos, pos + unquoted, line);
+          line++;
+          pos = newline + 1;
+          continue;
+        }
         const row = quotedRowEnd(buf, pos);
         if (row.end < 0) {
           if (chunk) break; // the quoted field goes on in the next read
@@ -327,7 +349,12 @@ export async function* readRows(
         if (row.end - pos > limit) throw rowTooLong(file, line, limit);
         let rowEnd = row.end;
         if (rowEnd > pos && buf[rowEnd - 1] === 0x0d) rowEnd--;
-        quoted.add(pos, rowEnd, line);
+        // Escapes, quoted commas or line breaks: split from the bytes when well formed, else csv-parse.
+        const fields = splitQuotedRow(buf, pos, rowEnd);
+        if (fields) {
+          quoted.flush();
+          builder.pushRecord(fields, line);
+        } else quoted.add(pos, rowEnd, line);
         line += row.newlines + 1;
         pos = row.end + 1;
       }
