@@ -3,8 +3,9 @@
  * - wall time, and user + sys CPU time from GNU time (wait4's rusage: the process and every
  *   descendant it waited for), so CPU utilisation = (user + sys) / wall / cores;
  * - peak RSS of the whole process tree: /proc sampled every 50 ms, summing VmRSS (statm) over the
- *   process and all its descendants (found through /proc/<pid>/task/<tid>/children); GNU time's
- *   max RSS (the largest single process) is kept beside it as a cross-check;
+ *   process and all its descendants (found through /proc/<pid>/task/<tid>/children), or GNU time's
+ *   max RSS (the kernel's exact peak of the largest single process) when that is higher, as it is
+ *   when a one-process peak lasts less than a sampling interval;
  * - CPU seconds per thread, from the last sample of /proc/<pid>/task/<tid>/stat (up to 50 ms of each
  *   thread's end missing), so a breakdown shows which threads did the work: node's worker threads and
  *   onnxruntime's pool are all named "node", so they are told apart by id, the main thread's being the pid.
@@ -20,7 +21,7 @@ export interface Measured {
   sys_s: number;
   /** (user + sys) / wall: 2.0 means both cores of this machine busy for the whole run. */
   cores_busy: number;
-  /** Peak of the summed RSS of the process tree, sampled. */
+  /** Peak of the summed RSS of the process tree: the sampled sum, or GNU time's exact single-process peak if higher. */
   tree_peak_rss_mb: number;
   /** GNU time's max RSS: the largest single process of the tree. */
   max_rss_mb: number;
@@ -112,7 +113,7 @@ export function measure(command: string, args: string[], env: NodeJS.ProcessEnv 
         user_s: user,
         sys_s: sys,
         cores_busy: (user + sys) / wall,
-        tree_peak_rss_mb: peak / 2 ** 20,
+        tree_peak_rss_mb: Math.max(peak / 2 ** 20, maxKb / 1024),
         max_rss_mb: maxKb / 1024,
         processes: seen.size,
         threads,
