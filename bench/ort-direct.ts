@@ -4,7 +4,7 @@
  * used. bench/predict-speed.ts compares predict-batch's rows/s on an inference-bound model with this.
  *
  * Usage: node dist/bench/ort-direct.js MODEL ROWS BATCH THREADS [FEATURES=30]
- * Prints one JSON line: rows, seconds spent in run() (after one warm-up batch), rows per second.
+ * Prints one JSON line: rows, wall and CPU seconds spent in run() (after one warm-up batch), rows per second.
  */
 import * as ort from 'onnxruntime-node';
 
@@ -33,14 +33,18 @@ for (let done = 0; done < rows; done += batch) {
 const tensor = (data: Float32Array) => new ort.Tensor('float32', data, [data.length / features, features]);
 await session.run({ [input]: tensor(batches[0]) }); // warm-up: first-run allocations
 const t0 = performance.now();
+const cpu0 = process.cpuUsage();
 for (const data of batches) await session.run({ [input]: tensor(data) });
 const runS = (performance.now() - t0) / 1000;
+// CPU of every thread of the process while run() worked: on a loaded machine steadier than wall time.
+const cpu = process.cpuUsage(cpu0);
 console.log(
   JSON.stringify({
     rows,
     batch,
     threads: Number(threadsArg),
     run_s: runS,
+    run_cpu_s: (cpu.user + cpu.system) / 1e6,
     rows_per_second: rows / runS,
     wall_s: (performance.now() - started) / 1000,
   }),
