@@ -97,7 +97,7 @@ export const ERROR_CODES = {
   CSV_UNREADABLE: table('a CSV file cannot be read'),
   CSV_NOT_TEXT: table('the file is binary (gzip, Parquet, Excel...), not comma-separated text'),
   CSV_EMPTY: table('the file has no header or no data rows'),
-  CSV_BAD_HEADER: table('a header column is unnamed or named twice'),
+  CSV_BAD_HEADER: table('a header column (or a Parquet column) is unnamed or named twice'),
   CSV_DELIMITER: table('the header is one column: the file is not comma-separated'),
   CSV_LINE_ENDINGS: table('lines end in a lone carriage return, which mlops does not read'),
   CSV_PARSE_ERROR: table('the CSV cannot be parsed (an unclosed quote, a quote inside an unquoted field)'),

@@ -19,14 +19,30 @@ let connecting: Promise<DuckDBConnection> | undefined;
  * Parquet output waits in a DuckDB table until it is written). Override with
  * MLOPS_DUCKDB_MEMORY (DuckDB syntax: 512MB, 2GB).
  */
-const MEMORY_LIMIT = process.env.MLOPS_DUCKDB_MEMORY ?? '1GB';
+const DEFAULT_MEMORY = '1GB';
+
+/** MLOPS_DUCKDB_MEMORY and MLOPS_DUCKDB_THREADS, checked: a typo is a usage error, not DuckDB's stack. */
+function environment(): { memory: string; threads: string } {
+  const memory = process.env.MLOPS_DUCKDB_MEMORY?.trim() || DEFAULT_MEMORY;
+  if (!/^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(memory))
+    throw new MlopsError('OPTION_INVALID', `MLOPS_DUCKDB_MEMORY is "${memory}", not an amount of memory`, {
+      hint: 'set it like 512MB or 2GB (DuckDB units: KB, MB, GB, TB, KiB, MiB, GiB, TiB), or unset it for 1GB',
+    });
+  const threads = process.env.MLOPS_DUCKDB_THREADS?.trim() || '2';
+  if (!/^[1-9]\d{0,3}$/.test(threads))
+    throw new MlopsError('OPTION_INVALID', `MLOPS_DUCKDB_THREADS is "${threads}", not a whole number of threads`, {
+      hint: 'set it like 1 or 4, or unset it for 2',
+    });
+  return { memory, threads };
+}
 
 /** Settings for every DuckDB mlops opens. */
 function settings(): Record<string, string> {
+  const { memory, threads } = environment();
   return {
-    // Parquet decoding on two threads: inference runs on onnxruntime's own threads meanwhile.
-    threads: String(Number(process.env.MLOPS_DUCKDB_THREADS) || 2),
-    memory_limit: MEMORY_LIMIT,
+    // Parquet decoding on two threads by default: inference runs on onnxruntime's own threads meanwhile.
+    threads,
+    memory_limit: memory,
     // No extension downloads: the run stays offline.
     autoinstall_known_extensions: 'false',
     autoload_known_extensions: 'false',
@@ -90,6 +106,10 @@ export function parquetError(file: string, err: unknown): MlopsError {
   const code = (err as NodeJS.ErrnoException).code;
   if (code === 'ENOENT' || /No files found|does not exist/i.test(message))
     return new MlopsError('CSV_NOT_FOUND', `input file ${file} does not exist`, { hint: 'check the path' });
+  if (/failed to allocate|out of memory/i.test(message))
+    return new MlopsError('PARQUET_UNREADABLE', `${file}: DuckDB ran out of memory: ${firstLine(message)}`, {
+      hint: `raise MLOPS_DUCKDB_MEMORY (now ${process.env.MLOPS_DUCKDB_MEMORY?.trim() || DEFAULT_MEMORY}; it bounds reading Parquet and holding a Parquet output)`,
+    });
   return new MlopsError('PARQUET_UNREADABLE', `${file}: cannot read it as Parquet: ${firstLine(message)}`, {
     hint: 'check that the file is complete (a Parquet file ends with its footer and the bytes PAR1); re-export it with pandas, polars or pyarrow',
   });

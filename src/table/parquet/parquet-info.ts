@@ -1,4 +1,5 @@
 /** A Parquet file's columns (as DuckDB types them) and row groups, from its footer alone. */
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { MlopsError } from '../../util/errors.js';
 import { duckdb, parquetError, sqlString } from './duckdb.js';
 
@@ -43,6 +44,7 @@ export async function readParquetInfo(file: string): Promise<ParquetInfo> {
     });
     if (columns.length === 0)
       throw new MlopsError('CSV_EMPTY', `${file} has no columns`, { hint: 'write the table with at least one column' });
+    checkStoredNames(file, await storedNames(connection, file));
     const groups = await connection.runAndReadAll(
       `SELECT row_group_id AS id, max(row_group_num_rows) AS n FROM parquet_metadata(${sqlString(file)}) GROUP BY row_group_id ORDER BY row_group_id`,
     );
@@ -57,4 +59,44 @@ export async function readParquetInfo(file: string): Promise<ParquetInfo> {
   } catch (err) {
     throw parquetError(file, err);
   }
+}
+
+/**
+ * The top-level column names as the file stores them. DuckDB renames a second
+ * `age` to `age_1` and an empty name to `C6`, which would feed or keep a column
+ * under a name the file does not have.
+ */
+async function storedNames(connection: DuckDBConnection, file: string): Promise<string[]> {
+  const schema = (
+    await connection.runAndReadAll(`SELECT name, num_children FROM parquet_schema(${sqlString(file)})`)
+  ).getRowObjectsJS();
+  const names: string[] = [];
+  // Depth-first: the root, then each column followed by its nested fields.
+  const skip = (i: number): number => {
+    let next = i + 1;
+    for (let k = 0; k < Number(schema[i]?.num_children ?? 0); k++) next = skip(next);
+    return next;
+  };
+  let i = 1;
+  for (let k = 0; k < Number(schema[0]?.num_children ?? 0) && i < schema.length; k++) {
+    names.push(String(schema[i].name ?? ''));
+    i = skip(i);
+  }
+  return names;
+}
+
+/** The same rule as a CSV header: every column named, each name once. */
+function checkStoredNames(file: string, names: string[]): void {
+  const seen = new Set<string>();
+  names.forEach((name, i) => {
+    if (name.trim() === '')
+      throw new MlopsError('CSV_BAD_HEADER', `${file}: column ${i + 1} has no name`, {
+        hint: 'name every column when writing the file (pyarrow: table.rename_columns([...]))',
+      });
+    if (seen.has(name))
+      throw new MlopsError('CSV_BAD_HEADER', `${file}: column name "${name}" appears more than once`, {
+        hint: 'give every column its own name when writing the file (pyarrow: table.rename_columns([...]); pandas: df.columns = [...])',
+      });
+    seen.add(name);
+  });
 }

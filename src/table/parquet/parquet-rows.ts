@@ -47,8 +47,14 @@ async function* streamRows(
   options: ParquetRowsOptions,
 ): AsyncGenerator<RowChunk> {
   const { start, end } = options.rows ?? { start: 0, end: info.rows };
-  const where = options.rows ? ` WHERE file_row_number >= ${start} AND file_row_number < ${end}` : '';
-  const sql = `SELECT ${info.columns.map(selectOf).join(', ')}, file_row_number FROM read_parquet(${sqlString(file)}, file_row_number = true)${where}`;
+  const columns = info.columns.map(selectOf).join(', ');
+  // DuckDB's file_row_number prunes row groups outside a shard, but it cannot be asked for when the
+  // file has a column of that name: then rows are counted (the scan keeps file order) and a shard is
+  // a LIMIT/OFFSET, which reads the rows before it.
+  const numbered = !info.columns.some((c) => c.name === 'file_row_number');
+  const sql = numbered
+    ? `SELECT ${columns}, file_row_number FROM read_parquet(${sqlString(file)}, file_row_number = true)${options.rows ? ` WHERE file_row_number >= ${start} AND file_row_number < ${end}` : ''}`
+    : `SELECT ${columns} FROM read_parquet(${sqlString(file)})${options.rows ? ` LIMIT ${end - start} OFFSET ${start}` : ''}`;
   const target = options.chunkRows ?? 16384;
   let result: Awaited<ReturnType<typeof connection.stream>>;
   try {
@@ -81,8 +87,12 @@ async function* streamRows(
     const n = fetched.rowCount;
     if (pending + n > capacity) yield flush(); // a reader that hands over more than 2048 rows at once
     for (let c = 0; c < width; c++) builders[c].append(fetched.getColumnVector(c), n);
-    const numbers = (fetched.getColumnVector(width) as unknown as { items: BigInt64Array }).items;
-    for (let i = 0; i < n; i++) lines[pending + i] = Number(numbers[i]) + 1;
+    if (numbered) {
+      const numbers = (fetched.getColumnVector(width) as unknown as { items: BigInt64Array }).items;
+      for (let i = 0; i < n; i++) lines[pending + i] = Number(numbers[i]) + 1;
+    } else {
+      for (let i = 0; i < n; i++) lines[pending + i] = start + done + i + 1;
+    }
     pending += n;
     done += n;
     if (pending >= target) yield flush();
