@@ -6,7 +6,7 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, Server as NetServer } from 'node:net';
 import { errorMessage, isMlopsError } from '../util/errors.js';
 import { ClientAborted, HttpError, parseJson, readBody, sendJson } from './http-util.js';
 import { answeredBy, invoke } from './invocations.js';
@@ -59,7 +59,11 @@ const MIN_ARRIVAL_MS = 1_000;
 export async function startServer(models: ServedModel[], options: ServerOptions): Promise<RunningServer> {
   const byName = new Map(models.map((m) => [m.name, m]));
   let draining = false;
-  let inFlight = 0;
+  /**
+   * Accepted requests: from the moment their headers arrive until their answer is
+   * written and their body has been read to the end. Drain waits for each of them.
+   */
+  const accepted = new Set<ServerResponse>();
   const parseGate = new ParseGate(LARGE_BODY_BYTES);
   const parsePool = new ParsePool();
   // Headers and body must arrive within --timeout, but never less than a second: a deadline of a few
@@ -101,7 +105,7 @@ export async function startServer(models: ServedModel[], options: ServerOptions)
       const model = models[0];
       log.model = model.name;
       if (req.method !== 'POST') throw new HttpError(405, '/invocations takes POST', { allow: 'POST' });
-      if (draining) throw new HttpError(503, 'shutting down', { 'retry-after': '1' });
+      if (draining) await refuseWhileDraining(req);
       const format = requestFormat(req.headers['content-type']);
       const request = readInvocationsRequest(format, await body(req));
       if (request.paramsIgnored) log.params_ignored = true;
@@ -155,7 +159,7 @@ export async function startServer(models: ServedModel[], options: ServerOptions)
     log.model_version = model.current.modelVersion;
     if (m[3] === '/infer') {
       if (req.method !== 'POST') throw new HttpError(405, 'infer takes POST', { allow: 'POST' });
-      if (draining) throw new HttpError(503, 'shutting down', { 'retry-after': '1' });
+      if (draining) await refuseWhileDraining(req);
       const doc = await inferBody(req);
       const plog = options.predictionLogs?.get(model.name);
       let captured: CapturedRows | undefined;
@@ -183,7 +187,23 @@ export async function startServer(models: ServedModel[], options: ServerOptions)
 
   // Node checks header and request timeouts on this interval (30 s by default): 1 s keeps --timeout meaningful.
   const server: Server = createServer({ connectionsCheckingInterval: 1_000 }, (req, res) => {
-    inFlight++;
+    accepted.add(res);
+    // Counted until the answer is out and the body has been read (an early 503 or 413 leaves some on the wire).
+    let answered = false;
+    let bodyRead = req.complete;
+    const settle = () => answered && bodyRead && accepted.delete(res);
+    res.once('close', () => {
+      answered = true;
+      settle();
+    });
+    const readToEnd = () => {
+      bodyRead = true;
+      settle();
+    };
+    req.once('end', readToEnd);
+    req.once('close', readToEnd);
+    // While draining every answer closes its connection: a keep-alive client sends no more on it.
+    if (draining) res.setHeader('connection', 'close');
     // The client went away before its answer was written: 499, as nginx logs it.
     let aborted = false;
     res.once('close', () => {
@@ -210,7 +230,6 @@ export async function startServer(models: ServedModel[], options: ServerOptions)
         else res.destroy();
       })
       .finally(() => {
-        inFlight--;
         const status = aborted ? 499 : res.statusCode;
         const seconds = (performance.now() - started) / 1000;
         if (options.metrics) {
@@ -249,13 +268,31 @@ export async function startServer(models: ServedModel[], options: ServerOptions)
     port,
     async close(drainMs: number) {
       draining = true;
-      server.close();
       const deadline = Date.now() + drainMs;
-      while (inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      for (const res of accepted) if (!res.headersSent) res.setHeader('connection', 'close');
+      // Stop listening, but not http.Server.close(), which also closes idle keep-alive connections at
+      // once: on a busy loop a request already sent on one may not have been read yet, and would be reset.
+      NetServer.prototype.close.call(server);
+      // A moment for the loop to read what was sent before the signal: such a request is accepted.
+      await new Promise((r) => setTimeout(r, 50));
+      server.closeIdleConnections();
+      while (accepted.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       server.closeAllConnections();
       await parsePool.close();
     },
   };
+}
+
+/** A request that arrives while draining: 503, once its body is read (dropped), so the client sees the answer, not a reset. */
+async function refuseWhileDraining(req: IncomingMessage): Promise<never> {
+  if (!req.complete) {
+    req.resume();
+    await new Promise((resolve) => {
+      req.once('end', resolve);
+      req.once('close', resolve);
+    });
+  }
+  throw new HttpError(503, 'shutting down', { 'retry-after': '1', connection: 'close' });
 }
 
 function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
