@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex, Readable } from 'node:stream';
 import { createGunzip, createInflate } from 'node:zlib';
 import { replyJson } from './exact-json.js';
+import { tooDeep } from './json-depth.js';
 
 /** An answer with an HTTP status: `{"error": message}` is what the client sees. */
 export class HttpError extends Error {
@@ -124,7 +125,10 @@ export function readBody(req: IncomingMessage, limitOrOptions: number | BodyOpti
   });
 }
 
+/** A JSON body, its nesting checked first (json-depth.ts): 400 for too deep or not JSON. */
 export function parseJson(body: Buffer): unknown {
+  const deep = tooDeep(body);
+  if (deep) throw new HttpError(400, deep);
   try {
     return JSON.parse(body.toString('utf8'));
   } catch (err) {

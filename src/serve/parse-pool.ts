@@ -54,7 +54,10 @@ export class ParsePool {
       const p = this.pending.get(reply.id);
       if (!p) return;
       this.pending.delete(reply.id);
-      if ('error' in reply) p.reject(new HttpError(400, `the body is not JSON: ${reply.error}`));
+      if ('error' in reply)
+        p.reject(
+          new HttpError(reply.status ?? 400, reply.status ? reply.error : `the body is not JSON: ${reply.error}`),
+        );
       else p.resolve(reply.doc);
     });
     const fail = (err: Error) => {
