@@ -70,17 +70,14 @@ export async function startServer(models: ServedModel[], options: ServerOptions)
   // ms is for inference (504), and a healthy client on a loaded machine needs that long to send.
   const arrivalMs = Math.max(options.timeoutMs, MIN_ARRIVAL_MS);
   const readLimited = (req: IncomingMessage) => readBody(req, { limit: options.maxBodyBytes, timeoutMs: arrivalMs });
-  /** An /invocations body, read within --timeout; a large one waits its turn to be parsed (parse-gate.ts). */
-  const body = async (req: IncomingMessage): Promise<Buffer> => {
-    const bytes = await readLimited(req);
+  /** An /invocations request from its body: a large one waits its turn to be parsed (parse-gate.ts). */
+  const invocationsRequest = async (format: 'json' | 'csv', bytes: Buffer) => {
     await parseGate.turn(bytes.length);
-    return bytes;
+    return readInvocationsRequest(format, bytes);
   };
   /** An infer body: a large one is parsed, and its tensors built, in the parse worker (parse-pool.ts). */
-  const inferBody = async (req: IncomingMessage): Promise<unknown> => {
-    const bytes = await readLimited(req);
-    return bytes.length >= LARGE_BODY_BYTES ? parsePool.parse(bytes) : parseJson(bytes);
-  };
+  const inferDoc = (bytes: Buffer): Promise<unknown> =>
+    bytes.length >= LARGE_BODY_BYTES ? parsePool.parse(bytes) : Promise.resolve().then(() => parseJson(bytes));
 
   const route = async (req: IncomingMessage, res: ServerResponse, log: Record<string, unknown>): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://x');
@@ -107,22 +104,27 @@ export async function startServer(models: ServedModel[], options: ServerOptions)
       if (req.method !== 'POST') throw new HttpError(405, '/invocations takes POST', { allow: 'POST' });
       if (draining) await refuseWhileDraining(req);
       const format = requestFormat(req.headers['content-type']);
-      const request = readInvocationsRequest(format, await body(req));
-      if (request.paramsIgnored) log.params_ignored = true;
+      const bytes = await readLimited(req);
       const plog = options.predictionLogs?.get(model.name);
       let captured: CapturedRows | undefined;
-      const answer = await withDeadline(
-        invoke(
-          model,
-          request,
-          plog &&
-            ((live, feeds, rows) =>
-              (captured = plog.capture(
-                live,
-                request.kind === 'table' ? tableInputs(request.header, request.rows) : tensorInputs(live, feeds),
-                rows,
-              ))),
-        ),
+      // --timeout runs from the moment the body has arrived: the parse, the queue and the inference.
+      const { request, answer } = await withDeadline(
+        (async () => {
+          const request = await invocationsRequest(format, bytes);
+          if (request.paramsIgnored) log.params_ignored = true;
+          const answer = await invoke(
+            model,
+            request,
+            plog &&
+              ((live, feeds, rows) =>
+                (captured = plog.capture(
+                  live,
+                  request.kind === 'table' ? tableInputs(request.header, request.rows) : tensorInputs(live, feeds),
+                  rows,
+                ))),
+          );
+          return { request, answer };
+        })(),
         options.timeoutMs,
       );
       log.model_version = answer.live.modelVersion;
@@ -160,15 +162,18 @@ export async function startServer(models: ServedModel[], options: ServerOptions)
     if (m[3] === '/infer') {
       if (req.method !== 'POST') throw new HttpError(405, 'infer takes POST', { allow: 'POST' });
       if (draining) await refuseWhileDraining(req);
-      const doc = await inferBody(req);
+      const bytes = await readLimited(req);
       const plog = options.predictionLogs?.get(model.name);
       let captured: CapturedRows | undefined;
+      // --timeout runs from the moment the body has arrived: the parse (here or in the worker), the queue and the inference.
       const answer = await withDeadline(
-        infer(
-          model,
-          doc,
-          version,
-          plog && ((live, feeds, rows) => (captured = plog.capture(live, tensorInputs(live, feeds), rows))),
+        inferDoc(bytes).then((doc) =>
+          infer(
+            model,
+            doc,
+            version,
+            plog && ((live, feeds, rows) => (captured = plog.capture(live, tensorInputs(live, feeds), rows))),
+          ),
         ),
         options.timeoutMs,
       );
