@@ -1,7 +1,7 @@
 /** Request bodies with a limit checked before parsing, and JSON replies. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Duplex, Readable } from 'node:stream';
-import { createGunzip, createInflate } from 'node:zlib';
+import { type Duplex, type Readable, Transform, type TransformCallback } from 'node:stream';
+import { createGunzip, createInflate, createInflateRaw, type Inflate, type InflateRaw } from 'node:zlib';
 import { replyJson } from './exact-json.js';
 import { tooDeep } from './json-depth.js';
 
@@ -31,6 +31,33 @@ export interface BodyOptions {
 }
 
 /**
+ * HTTP's deflate is zlib-wrapped (RFC 9110), but some clients send raw deflate: the first
+ * two bytes say which (a zlib header is method 8 and a multiple of 31), and the body is
+ * inflated by the one that fits.
+ */
+class AnyDeflate extends Transform {
+  private inner?: Inflate | InflateRaw;
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+    if (!this.inner) {
+      const zlib = chunk.length >= 2 ? (chunk[0] & 0x0f) === 8 && ((chunk[0] << 8) | chunk[1]) % 31 === 0 : false;
+      const inner = zlib ? createInflate() : createInflateRaw();
+      inner.on('data', (d: Buffer) => this.push(d));
+      inner.on('error', (err) => this.destroy(err));
+      this.inner = inner;
+    }
+    if (this.inner.write(chunk)) done();
+    else this.inner.once('drain', () => done());
+  }
+
+  override _flush(done: TransformCallback): void {
+    if (!this.inner) return done();
+    this.inner.once('end', () => done());
+    this.inner.end();
+  }
+}
+
+/**
  * A decoder for the body's Content-Encoding: gzip and deflate are decoded (zlib runs on
  * libuv's pool, off the event loop), identity passes; anything else is 415 naming it.
  */
@@ -38,7 +65,7 @@ function decoderFor(req: IncomingMessage): Duplex | undefined {
   const encoding = (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
   if (encoding === 'identity' || encoding === '') return undefined;
   if (encoding === 'gzip' || encoding === 'x-gzip') return createGunzip();
-  if (encoding === 'deflate') return createInflate();
+  if (encoding === 'deflate') return new AnyDeflate();
   throw new HttpError(
     415,
     `the body's Content-Encoding ${JSON.stringify(encoding)} is not supported: send it as identity, gzip or deflate`,

@@ -90,6 +90,12 @@ export async function startServer(models: ServedModel[], options: ServerOptions)
           'www-authenticate': 'Bearer',
         });
     }
+    const getOnly = () => {
+      // HEAD is GET without the body (node leaves it out).
+      if (req.method !== 'GET' && req.method !== 'HEAD')
+        throw new HttpError(405, `${p} takes GET (or HEAD)`, { allow: 'GET, HEAD' });
+    };
+    if (['/v2/health/live', '/v2/health/ready', '/ping', '/health', '/v2', '/version'].includes(p)) getOnly();
     if (p === '/v2/health/live') return sendJson(res, 200, { live: true });
     if (p === '/v2/health/ready' || p === '/ping' || p === '/health') {
       if (draining) throw new HttpError(503, 'shutting down');
@@ -185,7 +191,7 @@ export async function startServer(models: ServedModel[], options: ServerOptions)
       plog?.finish(captured, answer.timing.outputs);
       return;
     }
-    if (req.method !== 'GET') throw new HttpError(405, `${p} takes GET`, { allow: 'GET' });
+    getOnly();
     if (m[3] === '/ready') return sendJson(res, 200, { name: model.name, ready: !draining });
     return sendJson(res, 200, modelMetadata(model));
   };
