@@ -51,7 +51,10 @@ class AnyDeflate extends Transform {
   }
 
   override _flush(done: TransformCallback): void {
-    if (!this.inner) return done();
+    if (!this.inner) {
+      done();
+      return;
+    }
     this.inner.once('end', () => done());
     this.inner.end();
   }
