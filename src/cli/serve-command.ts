@@ -8,6 +8,7 @@ import type { Command } from 'commander';
 import { ExitCode, MlopsError } from '../util/errors.js';
 import { addFlags, flagSet, readFlags, REGISTRY_FLAG } from './flags.js';
 import { addFormatFlags } from './format.js';
+import { MAX_INSTANCES } from '../serve/limits.js';
 import { takeInterrupt } from './interrupt.js';
 import { examples, numberInRange, parseList, parseNonNegativeInt, parsePositiveInt } from './parsers.js';
 import { runCommand } from './run.js';
@@ -64,7 +65,7 @@ const SERVE = flagSet<ServeFlags>()({
   },
   instances: {
     flag: '--instances <n>',
-    help: 'inference workers per model (default: 2 on 2 or more cores)',
+    help: `inference workers per model, at most ${MAX_INSTANCES} (default: 2 on 2 or more cores)`,
     parse: parsePositiveInt,
   },
   threads: {
@@ -113,6 +114,23 @@ const SERVE = flagSet<ServeFlags>()({
   registry: REGISTRY_FLAG,
 });
 
+/** Die by the signal itself (exit 128 + n), as cli.ts does: process.exit() would abort onnxruntime's workers. */
+function dieBy(signal: NodeJS.Signals): void {
+  process.removeAllListeners(signal);
+  process.kill(process.pid, signal);
+}
+
+/** A second SIGINT or SIGTERM, while draining, ends the process at once, by that signal. */
+function exitOnSignal(): void {
+  for (const s of ['SIGINT', 'SIGTERM'] as const) {
+    process.removeAllListeners(s);
+    process.once(s, () => {
+      process.stderr.write(`serve: second signal (${s}): exiting at once, without waiting for accepted requests\n`);
+      dieBy(s);
+    });
+  }
+}
+
 async function readToken(file: string | undefined): Promise<string | undefined> {
   if (file) {
     const text = await readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
@@ -160,6 +178,19 @@ ${examples([
     const given = c.optsWithGlobals<{ json?: boolean; format?: string; debug?: boolean }>();
     const json = Boolean(given.json) || given.format === 'json';
     await runCommand({ json, debug: Boolean(given.debug) }, async () => {
+      // From here on serve owns SIGINT/SIGTERM (cli.ts's message is about predict-batch's output files).
+      let loaded = false;
+      const signalled = new Promise<NodeJS.Signals>((resolve) =>
+        takeInterrupt((signal) => {
+          if (loaded) {
+            // A second signal, of either kind, while draining: out at once.
+            exitOnSignal();
+            return resolve(signal);
+          }
+          process.stderr.write(`serve: interrupted (${signal}) while loading the models: exiting\n`);
+          dieBy(signal);
+        }),
+      );
       const { serve } = await import('../serve/index.js');
       const { createRequire } = await import('node:module');
       const version = (createRequire(import.meta.url)('../../../package.json') as { version: string }).version;
@@ -170,13 +201,14 @@ ${examples([
         version,
         log: (line) => process.stderr.write(`${JSON.stringify(line)}\n`),
       });
+      loaded = true;
       for (const m of handle.models) {
         const v = m.current.modelVersion;
         process.stderr.write(
           `serve: ${m.name}${v === null ? '' : `@${v}`} (${m.ref}) at ${handle.url}/v2/models/${m.name}\n`,
         );
       }
-      const signal = await new Promise<NodeJS.Signals>((resolve) => takeInterrupt(resolve));
+      const signal = await signalled;
       process.stderr.write(`serve: ${signal}: draining (readiness 503), then exiting\n`);
       await handle.close(drainTimeoutMs ?? 30_000);
       return { stdout: '', exitCode: ExitCode.Ok };

@@ -54,6 +54,37 @@ function flatten(data: unknown, out: unknown[]): void {
   }
 }
 
+/**
+ * Flat `data` is read row-major whatever its length; nested `data` must nest as the shape
+ * says (`[1, 30]` is one list of 30 values), else it was meant as another shape: 400, not
+ * a silent flatten. Without recursion, like `flatten`.
+ */
+function checkNesting(name: string, shape: number[], data: unknown): void {
+  if (!Array.isArray(data) || !data.some(Array.isArray)) return;
+  const fail = (path: string, level: number, value: unknown) => {
+    const it = Array.isArray(value) ? `a list of ${value.length}` : 'a single value';
+    const want =
+      level < shape.length
+        ? `a list of ${shape[level]} (dimension ${level} of shape [${shape.join(', ')}])`
+        : `a value (shape [${shape.join(', ')}] nests ${shape.length} deep)`;
+    return new BadTensor(`input "${name}": "data"${path} should be ${want}; it is ${it}`);
+  };
+  // Lists above the last level carry their path; the last level's values are checked in a loop (no allocation per value).
+  const stack: Array<{ value: unknown; level: number; path: string }> = [{ value: data, level: 0, path: '' }];
+  const last = shape.length - 1;
+  while (stack.length) {
+    const { value, level, path } = stack.pop() as { value: unknown; level: number; path: string };
+    if (level > last) throw fail(path, level, value);
+    if (!Array.isArray(value) || value.length !== shape[level]) throw fail(path, level, value);
+    if (level === last) {
+      for (let i = 0; i < value.length; i++)
+        if (Array.isArray(value[i])) throw fail(`${path}[${i}]`, level + 1, value[i]);
+    } else
+      for (let i = value.length - 1; i >= 0; i--)
+        stack.push({ value: value[i], level: level + 1, path: `${path}[${i}]` });
+  }
+}
+
 const FLOAT32_MAX = 3.4028234663852886e38;
 const FLOAT16_MAX = 65504;
 
@@ -92,6 +123,7 @@ function fromHalf(bits: number): number {
 
 /** A request input's values as a tensor of `type` and `shape`; throws BadTensor naming `name`. */
 export function toTensor(name: string, type: ElementType, shape: number[], data: unknown): Tensor {
+  checkNesting(name, shape, data);
   const values: unknown[] = [];
   flatten(data, values);
   const count = shape.reduce((a, b) => a * b, 1);
@@ -192,6 +224,15 @@ function exactIntegers(name: string, values: number[], signed: boolean): number[
 const SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
 /**
+ * JSON has no Infinity or NaN (JSON.stringify would write null, which reads as a missing value):
+ * they travel as "inf", "-inf" and "NaN", the text predict-batch and /invocations write.
+ */
+function finiteOrText(v: number): number | string {
+  if (Number.isFinite(v)) return v;
+  return Number.isNaN(v) ? 'NaN' : v > 0 ? 'inf' : '-inf';
+}
+
+/**
  * A tensor's values as JSON numbers, booleans or strings (flat, row-major). 64-bit integers
  * beyond 2^53 stay bigints (Number() would round them): `exactJson` writes their digits.
  */
@@ -199,7 +240,8 @@ export function tensorData(t: Tensor): Array<number | boolean | string | bigint>
   const d = t.data;
   if (Array.isArray(d)) return d;
   if (t.type === 'bool') return Array.from(d as Uint8Array, (v) => v !== 0);
-  if (t.type === 'float16') return Array.from(d as Uint16Array, fromHalf);
+  if (t.type === 'float16') return Array.from(d as Uint16Array, (bits) => finiteOrText(fromHalf(bits)));
+  if (t.type === 'float32' || t.type === 'float64') return Array.from(d as ArrayLike<number>, finiteOrText);
   if (d instanceof BigInt64Array || d instanceof BigUint64Array) {
     const exact = d.some((v) => v > SAFE || v < -SAFE);
     return exact ? Array.from(d as ArrayLike<bigint>) : Array.from(d as ArrayLike<bigint>, (v) => Number(v));

@@ -1,8 +1,9 @@
 /** Request bodies with a limit checked before parsing, and JSON replies. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Duplex, Readable } from 'node:stream';
-import { createGunzip, createInflate } from 'node:zlib';
+import { type Duplex, type Readable, Transform, type TransformCallback } from 'node:stream';
+import { createGunzip, createInflate, createInflateRaw, type Inflate, type InflateRaw } from 'node:zlib';
 import { replyJson } from './exact-json.js';
+import { tooDeep } from './json-depth.js';
 
 /** An answer with an HTTP status: `{"error": message}` is what the client sees. */
 export class HttpError extends Error {
@@ -30,6 +31,36 @@ export interface BodyOptions {
 }
 
 /**
+ * HTTP's deflate is zlib-wrapped (RFC 9110), but some clients send raw deflate: the first
+ * two bytes say which (a zlib header is method 8 and a multiple of 31), and the body is
+ * inflated by the one that fits.
+ */
+class AnyDeflate extends Transform {
+  private inner?: Inflate | InflateRaw;
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+    if (!this.inner) {
+      const zlib = chunk.length >= 2 ? (chunk[0] & 0x0f) === 8 && ((chunk[0] << 8) | chunk[1]) % 31 === 0 : false;
+      const inner = zlib ? createInflate() : createInflateRaw();
+      inner.on('data', (d: Buffer) => this.push(d));
+      inner.on('error', (err) => this.destroy(err));
+      this.inner = inner;
+    }
+    if (this.inner.write(chunk)) done();
+    else this.inner.once('drain', () => done());
+  }
+
+  override _flush(done: TransformCallback): void {
+    if (!this.inner) {
+      done();
+      return;
+    }
+    this.inner.once('end', () => done());
+    this.inner.end();
+  }
+}
+
+/**
  * A decoder for the body's Content-Encoding: gzip and deflate are decoded (zlib runs on
  * libuv's pool, off the event loop), identity passes; anything else is 415 naming it.
  */
@@ -37,7 +68,7 @@ function decoderFor(req: IncomingMessage): Duplex | undefined {
   const encoding = (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
   if (encoding === 'identity' || encoding === '') return undefined;
   if (encoding === 'gzip' || encoding === 'x-gzip') return createGunzip();
-  if (encoding === 'deflate') return createInflate();
+  if (encoding === 'deflate') return new AnyDeflate();
   throw new HttpError(
     415,
     `the body's Content-Encoding ${JSON.stringify(encoding)} is not supported: send it as identity, gzip or deflate`,
@@ -141,7 +172,10 @@ export function readBody(req: IncomingMessage, limitOrOptions: number | BodyOpti
   });
 }
 
+/** A JSON body, its nesting checked first (json-depth.ts): 400 for too deep or not JSON. */
 export function parseJson(body: Buffer): unknown {
+  const deep = tooDeep(body);
+  if (deep) throw new HttpError(400, deep);
   try {
     return JSON.parse(body.toString('utf8'));
   } catch (err) {

@@ -3,6 +3,7 @@
  * the HTTP server, and return a handle to stop it. The library never prints:
  * request lines and notes go to `log`.
  */
+import { MAX_INSTANCES, unreachableName } from './limits.js';
 import path from 'node:path';
 import { availableCores } from '../runtime/cores.js';
 import { MlopsError } from '../util/errors.js';
@@ -64,6 +65,21 @@ export async function serve(options: ServeOptions): Promise<ServeHandle> {
     throw new MlopsError(
       'OPTION_INVALID',
       `\`names\` gives ${options.names.length} name(s) for ${options.models.length} model(s): give one per model, in order`,
+    );
+  for (const name of options.names ?? []) {
+    const why = unreachableName(name);
+    if (why)
+      throw new MlopsError('OPTION_INVALID', `\`names\` ${JSON.stringify(name)} cannot be served: ${why}`, {
+        hint: 'use letters, digits, ".", "_", "-" or "~"',
+      });
+  }
+  if (
+    options.instances !== undefined &&
+    !(Number.isInteger(options.instances) && options.instances >= 1 && options.instances <= MAX_INSTANCES)
+  )
+    throw new MlopsError(
+      'OPTION_INVALID',
+      `\`instances\` ${options.instances} is out of range: 1 to ${MAX_INSTANCES} workers per model`,
     );
   if (!options.logPredictions)
     for (const key of ['sampleRate', 'logMaxBytes', 'logKeep'] as const)

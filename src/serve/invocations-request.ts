@@ -9,7 +9,7 @@
 import { parse as parseCsv } from 'csv-parse/sync';
 import { checkHeader as checkCsvHeader, checkLineEndings } from '../table/csv-head.js';
 import { isMlopsError } from '../util/errors.js';
-import { HttpError } from './http-util.js';
+import { HttpError, parseJson } from './http-util.js';
 
 /** Rows as predict-batch reads them: text cells under a header. */
 export interface TableRequest {
@@ -79,12 +79,7 @@ function csvTable(body: Buffer): TableRequest {
 }
 
 function jsonRequest(body: Buffer): InvocationsRequest {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(body.toString('utf8'));
-  } catch (err) {
-    throw new HttpError(400, `the body is not JSON: ${(err as Error).message}`);
-  }
+  const doc = parseJson(body);
   if (!isObject(doc)) throw new HttpError(415, `the JSON body must be an object with exactly one of ${ALLOWED}`);
   const keys = Object.keys(doc);
   const given = JSON_KEYS.filter((k) => k in doc);

@@ -136,8 +136,13 @@ export async function infer(
   if (requested !== undefined) {
     if (!Array.isArray(requested)) throw new HttpError(400, '"outputs" must be a list of {"name"}');
     const seen = new Set<unknown>();
-    for (const r of requested) {
-      if (seen.has(r?.name)) throw new HttpError(400, `output ${JSON.stringify(r?.name)} is asked for twice`);
+    for (const [k, r] of requested.entries()) {
+      if (typeof r !== 'object' || r === null || Array.isArray(r) || typeof r.name !== 'string')
+        throw new HttpError(
+          400,
+          `"outputs"[${k}] is ${JSON.stringify(r) ?? 'undefined'}: each requested output is {"name": "<output>"} (the model's outputs: ${[...names].join(', ')})`,
+        );
+      if (seen.has(r.name)) throw new HttpError(400, `output ${JSON.stringify(r?.name)} is asked for twice`);
       seen.add(r?.name);
     }
     for (const r of requested)

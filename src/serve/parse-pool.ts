@@ -94,7 +94,10 @@ export class ParsePool {
       if (!p) return;
       this.pending.delete(reply.id);
       this.pendingBytes -= p.size;
-      if ('error' in reply) p.reject(new HttpError(400, `the body is not JSON: ${reply.error}`));
+      if ('error' in reply)
+        p.reject(
+          new HttpError(reply.status ?? 400, reply.status ? reply.error : `the body is not JSON: ${reply.error}`),
+        );
       else p.resolve(reply.doc);
       if (this.pending.size === 0) this.retireWhenIdle(worker);
     });

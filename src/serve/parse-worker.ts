@@ -10,13 +10,15 @@
 import { parentPort } from 'node:worker_threads';
 import type { ElementType } from '../onnx/data-types.js';
 import { BadTensor, oipDatatype, toTensor } from './datatypes.js';
+import { tooDeep } from './json-depth.js';
 
 export interface ParseRequest {
   id: number;
   body: Uint8Array;
 }
 
-export type ParseReply = { id: number; doc: unknown } | { id: number; error: string };
+/** `error` with `status`: the message as the client sees it; without: JSON.parse's message. */
+export type ParseReply = { id: number; doc: unknown } | { id: number; error: string; status?: number };
 
 const NUMERIC: ElementType[] = [
   'bool',
@@ -53,15 +55,27 @@ function convert(doc: unknown, transfer: ArrayBuffer[]): void {
   }
 }
 
-parentPort?.on('message', ({ id, body }: ParseRequest) => {
+function parse({ id, body }: ParseRequest): { reply: ParseReply; transfer: ArrayBuffer[] } {
+  const deep = tooDeep(body);
+  if (deep) return { reply: { id, error: deep, status: 400 }, transfer: [] };
   let doc: unknown;
   try {
     doc = JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'));
   } catch (err) {
-    parentPort?.postMessage({ id, error: (err as Error).message } satisfies ParseReply);
-    return;
+    return { reply: { id, error: (err as Error).message }, transfer: [] };
   }
   const transfer: ArrayBuffer[] = [];
   convert(doc, transfer);
-  parentPort?.postMessage({ id, doc } satisfies ParseReply, transfer);
+  return { reply: { id, doc }, transfer };
+}
+
+// Each body on its own: whatever one body does (a throw, a reply that cannot be cloned) is its own
+// 500, and the worker lives on for the others.
+parentPort?.on('message', (request: ParseRequest) => {
+  try {
+    const { reply, transfer } = parse(request);
+    parentPort?.postMessage(reply, transfer);
+  } catch (err) {
+    parentPort?.postMessage({ id: request.id, error: `internal error: ${(err as Error).message}`, status: 500 });
+  }
 });

@@ -6,7 +6,7 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, Server as NetServer } from 'node:net';
 import { errorMessage, isMlopsError } from '../util/errors.js';
 import { ClientAborted, HttpError, parseJson, readBody, sendJson } from './http-util.js';
 import { answeredBy, invoke } from './invocations.js';
@@ -59,24 +59,25 @@ const MIN_ARRIVAL_MS = 1_000;
 export async function startServer(models: ServedModel[], options: ServerOptions): Promise<RunningServer> {
   const byName = new Map(models.map((m) => [m.name, m]));
   let draining = false;
-  let inFlight = 0;
+  /**
+   * Accepted requests: from the moment their headers arrive until their answer is
+   * written and their body has been read to the end. Drain waits for each of them.
+   */
+  const accepted = new Set<ServerResponse>();
   const parseGate = new ParseGate(LARGE_BODY_BYTES);
   const parsePool = new ParsePool();
   // Headers and body must arrive within --timeout, but never less than a second: a deadline of a few
   // ms is for inference (504), and a healthy client on a loaded machine needs that long to send.
   const arrivalMs = Math.max(options.timeoutMs, MIN_ARRIVAL_MS);
   const readLimited = (req: IncomingMessage) => readBody(req, { limit: options.maxBodyBytes, timeoutMs: arrivalMs });
-  /** An /invocations body, read within --timeout; a large one waits its turn to be parsed (parse-gate.ts). */
-  const body = async (req: IncomingMessage): Promise<Buffer> => {
-    const bytes = await readLimited(req);
+  /** An /invocations request from its body: a large one waits its turn to be parsed (parse-gate.ts). */
+  const invocationsRequest = async (format: 'json' | 'csv', bytes: Buffer) => {
     await parseGate.turn(bytes.length);
-    return bytes;
+    return readInvocationsRequest(format, bytes);
   };
   /** An infer body: a large one is parsed, and its tensors built, in the parse worker (parse-pool.ts). */
-  const inferBody = async (req: IncomingMessage): Promise<unknown> => {
-    const bytes = await readLimited(req);
-    return bytes.length >= LARGE_BODY_BYTES ? parsePool.parse(bytes) : parseJson(bytes);
-  };
+  const inferDoc = (bytes: Buffer): Promise<unknown> =>
+    bytes.length >= LARGE_BODY_BYTES ? parsePool.parse(bytes) : Promise.resolve().then(() => parseJson(bytes));
 
   const route = async (req: IncomingMessage, res: ServerResponse, log: Record<string, unknown>): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://x');
@@ -89,6 +90,12 @@ export async function startServer(models: ServedModel[], options: ServerOptions)
           'www-authenticate': 'Bearer',
         });
     }
+    const getOnly = () => {
+      // HEAD is GET without the body (node leaves it out).
+      if (req.method !== 'GET' && req.method !== 'HEAD')
+        throw new HttpError(405, `${p} takes GET (or HEAD)`, { allow: 'GET, HEAD' });
+    };
+    if (['/v2/health/live', '/v2/health/ready', '/ping', '/health', '/v2', '/version'].includes(p)) getOnly();
     if (p === '/v2/health/live') return sendJson(res, 200, { live: true });
     if (p === '/v2/health/ready' || p === '/ping' || p === '/health') {
       if (draining) throw new HttpError(503, 'shutting down');
@@ -101,24 +108,29 @@ export async function startServer(models: ServedModel[], options: ServerOptions)
       const model = models[0];
       log.model = model.name;
       if (req.method !== 'POST') throw new HttpError(405, '/invocations takes POST', { allow: 'POST' });
-      if (draining) throw new HttpError(503, 'shutting down', { 'retry-after': '1' });
+      if (draining) await refuseWhileDraining(req);
       const format = requestFormat(req.headers['content-type']);
-      const request = readInvocationsRequest(format, await body(req));
-      if (request.paramsIgnored) log.params_ignored = true;
+      const bytes = await readLimited(req);
       const plog = options.predictionLogs?.get(model.name);
       let captured: CapturedRows | undefined;
-      const answer = await withDeadline(
-        invoke(
-          model,
-          request,
-          plog &&
-            ((live, feeds, rows) =>
-              (captured = plog.capture(
-                live,
-                request.kind === 'table' ? tableInputs(request.header, request.rows) : tensorInputs(live, feeds),
-                rows,
-              ))),
-        ),
+      // --timeout runs from the moment the body has arrived: the parse, the queue and the inference.
+      const { request, answer } = await withDeadline(
+        (async () => {
+          const request = await invocationsRequest(format, bytes);
+          if (request.paramsIgnored) log.params_ignored = true;
+          const answer = await invoke(
+            model,
+            request,
+            plog &&
+              ((live, feeds, rows) =>
+                (captured = plog.capture(
+                  live,
+                  request.kind === 'table' ? tableInputs(request.header, request.rows) : tensorInputs(live, feeds),
+                  rows,
+                ))),
+          );
+          return { request, answer };
+        })(),
         options.timeoutMs,
       );
       log.model_version = answer.live.modelVersion;
@@ -155,16 +167,19 @@ export async function startServer(models: ServedModel[], options: ServerOptions)
     log.model_version = model.current.modelVersion;
     if (m[3] === '/infer') {
       if (req.method !== 'POST') throw new HttpError(405, 'infer takes POST', { allow: 'POST' });
-      if (draining) throw new HttpError(503, 'shutting down', { 'retry-after': '1' });
-      const doc = await inferBody(req);
+      if (draining) await refuseWhileDraining(req);
+      const bytes = await readLimited(req);
       const plog = options.predictionLogs?.get(model.name);
       let captured: CapturedRows | undefined;
+      // --timeout runs from the moment the body has arrived: the parse (here or in the worker), the queue and the inference.
       const answer = await withDeadline(
-        infer(
-          model,
-          doc,
-          version,
-          plog && ((live, feeds, rows) => (captured = plog.capture(live, tensorInputs(live, feeds), rows))),
+        inferDoc(bytes).then((doc) =>
+          infer(
+            model,
+            doc,
+            version,
+            plog && ((live, feeds, rows) => (captured = plog.capture(live, tensorInputs(live, feeds), rows))),
+          ),
         ),
         options.timeoutMs,
       );
@@ -176,14 +191,30 @@ export async function startServer(models: ServedModel[], options: ServerOptions)
       plog?.finish(captured, answer.timing.outputs);
       return;
     }
-    if (req.method !== 'GET') throw new HttpError(405, `${p} takes GET`, { allow: 'GET' });
+    getOnly();
     if (m[3] === '/ready') return sendJson(res, 200, { name: model.name, ready: !draining });
     return sendJson(res, 200, modelMetadata(model));
   };
 
   // Node checks header and request timeouts on this interval (30 s by default): 1 s keeps --timeout meaningful.
   const server: Server = createServer({ connectionsCheckingInterval: 1_000 }, (req, res) => {
-    inFlight++;
+    accepted.add(res);
+    // Counted until the answer is out and the body has been read (an early 503 or 413 leaves some on the wire).
+    let answered = false;
+    let bodyRead = req.complete;
+    const settle = () => answered && bodyRead && accepted.delete(res);
+    res.once('close', () => {
+      answered = true;
+      settle();
+    });
+    const readToEnd = () => {
+      bodyRead = true;
+      settle();
+    };
+    req.once('end', readToEnd);
+    req.once('close', readToEnd);
+    // While draining every answer closes its connection: a keep-alive client sends no more on it.
+    if (draining) res.setHeader('connection', 'close');
     // The client went away before its answer was written: 499, as nginx logs it.
     let aborted = false;
     res.once('close', () => {
@@ -210,7 +241,6 @@ export async function startServer(models: ServedModel[], options: ServerOptions)
         else res.destroy();
       })
       .finally(() => {
-        inFlight--;
         const status = aborted ? 499 : res.statusCode;
         const seconds = (performance.now() - started) / 1000;
         if (options.metrics) {
@@ -249,13 +279,31 @@ export async function startServer(models: ServedModel[], options: ServerOptions)
     port,
     async close(drainMs: number) {
       draining = true;
-      server.close();
       const deadline = Date.now() + drainMs;
-      while (inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      for (const res of accepted) if (!res.headersSent) res.setHeader('connection', 'close');
+      // Stop listening, but not http.Server.close(), which also closes idle keep-alive connections at
+      // once: on a busy loop a request already sent on one may not have been read yet, and would be reset.
+      NetServer.prototype.close.call(server);
+      // A moment for the loop to read what was sent before the signal: such a request is accepted.
+      await new Promise((r) => setTimeout(r, 50));
+      server.closeIdleConnections();
+      while (accepted.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       server.closeAllConnections();
       await parsePool.close();
     },
   };
+}
+
+/** A request that arrives while draining: 503, once its body is read (dropped), so the client sees the answer, not a reset. */
+async function refuseWhileDraining(req: IncomingMessage): Promise<never> {
+  if (!req.complete) {
+    req.resume();
+    await new Promise((resolve) => {
+      req.once('end', resolve);
+      req.once('close', resolve);
+    });
+  }
+  throw new HttpError(503, 'shutting down', { 'retry-after': '1', connection: 'close' });
 }
 
 function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
