@@ -3,7 +3,6 @@ import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 
 export async function writeFeatureCsv(file: string, rows: number, features = 30, seed = 1): Promise<void> {
-  const out = createWriteStream(file);
   let state = seed >>> 0;
   const gaussian = () => {
     // Box-Muller on a xorshift stream: cheap, reproducible, roughly N(0, 1).
@@ -21,21 +20,12 @@ export async function writeFeatureCsv(file: string, rows: number, features = 30,
     const v = (state + 1) / 4294967297;
     return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
   };
-  const header = ['id', ...Array.from({ length: features }, (_, i) => `f${i}`)].join(',') + '\n';
-  out.write(header);
-  let buffer = '';
-  for (let r = 0; r < rows; r++) {
+  const header = ['id', ...Array.from({ length: features }, (_, i) => `f${i}`)].join(',');
+  await writeLines(file, header, rows, (r) => {
     let line = String(r + 1);
     for (let f = 0; f < features; f++) line += ',' + gaussian().toFixed(6);
-    buffer += line + '\n';
-    if (buffer.length > 1 << 20) {
-      if (!out.write(buffer)) await once(out, 'drain');
-      buffer = '';
-    }
-  }
-  out.write(buffer);
-  out.end();
-  await once(out, 'finish');
+    return line;
+  });
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
@@ -55,16 +45,23 @@ export async function writeIrisCsv(file: string, rows: number, seed = 7): Promis
   const sd = [0.4, 0.35, 0.4, 0.2];
   let state = seed >>> 0;
   const uniform = () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) + 1) / 4294967297;
-  const out = createWriteStream(file);
-  out.write('id,sepal_length,sepal_width,petal_length,petal_width\n');
-  let buffer = '';
-  for (let r = 0; r < rows; r++) {
+  await writeLines(file, 'id,sepal_length,sepal_width,petal_length,petal_width', rows, (r) => {
     let line = String(r + 1);
     for (let f = 0; f < 4; f++) {
       const z = Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
       line += ',' + Math.max(0.1, means[r % 3][f] + z * sd[f]).toFixed(1);
     }
-    buffer += line + '\n';
+    return line;
+  });
+}
+
+/** A header and `rows` lines made by `line`, written in 1 MB pieces with back-pressure. */
+async function writeLines(file: string, header: string, rows: number, line: (r: number) => string): Promise<void> {
+  const out = createWriteStream(file);
+  out.write(header + '\n');
+  let buffer = '';
+  for (let r = 0; r < rows; r++) {
+    buffer += line(r) + '\n';
     if (buffer.length > 1 << 20) {
       if (!out.write(buffer)) await once(out, 'drain');
       buffer = '';

@@ -6,6 +6,7 @@
  * 1M x 5 table takes 0.7 to 1 s (gzip: 2.9 s).
  */
 import type { DuckDBConnection, DuckDBDataChunk, DuckDBType } from '@duckdb/node-api';
+import type { TensorValues } from '../../onnx/tensor.js';
 import { privateDuckdb, sqlName, sqlString } from './duckdb.js';
 
 export const PARQUET_COMPRESSIONS = ['zstd', 'snappy', 'gzip', 'lz4', 'uncompressed'] as const;
@@ -42,18 +43,8 @@ export interface WriterColumn {
   castTo?: string;
 }
 
-export type ColumnArray =
-  | Float32Array
-  | Float64Array
-  | Int8Array
-  | Uint8Array
-  | Int16Array
-  | Uint16Array
-  | Int32Array
-  | Uint32Array
-  | BigInt64Array
-  | BigUint64Array
-  | string[];
+/** A column's values: the arrays a tensor holds (kept cells are string[]). */
+export type ColumnArray = TensorValues;
 
 /** One column's values in a batch: row r's value is values[offset + r * stride] (a tensor's [N, K] layout, or kept cells). */
 export interface ColumnSlice {
