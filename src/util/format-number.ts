@@ -11,7 +11,6 @@
  * walk from 7. Values outside that range fall back to toPrecision.
  */
 import { halfToNumber, numberToHalf } from './float16.js';
-import { roundHalfEven } from './round.js';
 
 const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
 
@@ -19,13 +18,26 @@ export function formatFloat32(value: number): string {
   if (value === 0) return Object.is(value, -0) ? '-0' : '0';
   if (value !== value || value === Infinity || value === -Infinity)
     return value !== value ? 'NaN' : value > 0 ? 'inf' : '-inf';
+  const n = shortestFloat32(value);
+  return n < 0 ? slowFormatFloat32(Math.fround(value)) : render(value < 0, n, shortest.exponent);
+}
+
+/** The exponent k of the last shortestFloat32 answer n (the value is n * 10^k). */
+export const shortest = { exponent: 0 };
+
+/**
+ * The shortest digits of a finite non-zero float32 as an integer n (at most 9
+ * digits; shortest.exponent says where the point goes), or -1 where only the
+ * slow path applies. Writers that put digits straight into bytes use it.
+ */
+export function shortestFloat32(value: number): number {
   const f = Math.fround(value);
   const a = f < 0 ? -f : f;
   let e10 = Math.floor(Math.log10(a));
   // log10 can be off by one next to powers of ten.
   if (a >= pow10(e10 + 1)) e10++;
   else if (a < pow10(e10)) e10--;
-  if (e10 > 21 || e10 < -14) return slowFormatFloat32(f); // 10^(p-1-e10) must stay exact for p in 1..9
+  if (e10 > 21 || e10 < -14) return -1; // 10^(p-1-e10) must stay exact for p in 1..9
   let p = 7;
   let n = candidate(a, 6 - e10);
   if (n >= 0) {
@@ -40,25 +52,37 @@ export function formatFloat32(value: number): string {
       n = candidate(a, p - 1 - e10);
       if (n >= 0) break;
     }
-    if (n < 0) return slowFormatFloat32(f);
+    if (n < 0) return -1;
   }
-  return render(f < 0, n, e10 - p + 1);
+  shortest.exponent = e10 - p + 1;
+  return n;
 }
 
-/** round(a * 10^s) when it reads back as a, else -1. Ties go to the even digit, as numpy prints them (162489.125 -> 162489.12). */
+/**
+ * round(a * 10^s) when it reads back as a, else -1. Ties go to the even digit, as numpy prints them (162489.125 -> 162489.12).
+ * This runs a few times per value written: `%` on doubles is a C call in V8, so the
+ * fraction is taken as x - floor(x) (exact for x >= 0) and parity on the integer.
+ */
 function candidate(a: number, s: number): number {
   if (s >= 0) {
     const scale = POW10[s];
     const x = a * scale;
-    const n = roundHalfEven(x);
+    const n = roundHalfEvenPositive(x);
     if (Math.fround(n / scale) === a) return n;
     // On a tie the even neighbour may not read back while the odd one does (numpy then prints the odd one).
-    const other = x % 1 === 0.5 ? 2 * x - n : -1;
+    const other = x - Math.floor(x) === 0.5 ? 2 * x - n : -1;
     return other >= 0 && Math.fround(other / scale) === a ? other : -1;
   }
   const scale = POW10[-s];
-  const n = roundHalfEven(a / scale);
+  const n = roundHalfEvenPositive(a / scale);
   return Math.fround(n * scale) === a ? n : -1;
+}
+
+/** roundHalfEven for x >= 0, without `%` on doubles (same results). */
+function roundHalfEvenPositive(x: number): number {
+  const floor = Math.floor(x);
+  const r = Math.round(x);
+  return x - floor === 0.5 && r - 2 * Math.floor(r / 2) !== 0 ? r - 1 : r;
 }
 
 function pow10(e: number): number {
@@ -67,11 +91,15 @@ function pow10(e: number): number {
 
 /** n * 10^k printed the way JavaScript's Number#toString prints numbers. */
 function render(negative: boolean, n: number, k: number): string {
-  while (n % 10 === 0) {
-    n /= 10;
+  // n < 10^9 here (at most 9 digits), so the trailing zeros go with int32 arithmetic, not fmod.
+  let m = n | 0;
+  let q = (m / 10) | 0;
+  while (m === q * 10) {
+    m = q;
+    q = (m / 10) | 0;
     k++;
   }
-  const digits = String(n);
+  const digits = String(m);
   const point = digits.length + k; // position of the decimal point from the first digit
   let text: string;
   if (point > 21 || point <= -6) {
