@@ -3,8 +3,8 @@ import { once } from 'node:events';
 import { openOutput, outputWriteError, type OutputTarget } from '../util/fs-atomic.js';
 
 export interface OutputSink {
-  /** Resolves when the sink can take more (at most one write is in flight). */
-  write(text: string): Promise<void>;
+  /** Resolves when the sink can take more (at most one write is in flight). Bytes are UTF-8 text. */
+  write(text: string | Uint8Array): Promise<void>;
   /** Make the output visible (rename into place). */
   commit(): Promise<void>;
   /** Remove everything written; the target is left as it was. */
@@ -26,7 +26,11 @@ export async function fileSink(target: string, resolved?: OutputTarget): Promise
       inflight = previous.then(async () => {
         if (failure) return;
         try {
-          await out.handle.write(text);
+          if (typeof text === 'string') await out.handle.write(text);
+          else {
+            // A write may take only part of the bytes: go on from where it stopped.
+            for (let at = 0; at < text.length; ) at += (await out.handle.write(text, at)).bytesWritten;
+          }
         } catch (err) {
           failure = outputWriteError(target, err);
         }

@@ -5,7 +5,8 @@
  */
 import type { Tensor } from '../onnx/tensor.js';
 import { csvField } from './encode.js';
-import { formatRows, type OutputColumn } from './format.js';
+import type { OutputColumn } from './format.js';
+import { formatRowsBytes } from './format-bytes.js';
 import type { OutputSink } from './output-sink.js';
 import type { Timings } from './types.js';
 
@@ -44,7 +45,7 @@ export function csvPredictionSink(out: OutputSink, timings: Timings): Prediction
     },
     async write(rows, kept, tensors) {
       const tf = performance.now();
-      const text = formatRows(rows, kept, keepCount, tensors, widths, names);
+      const text = formatRowsBytes(rows, kept, keepCount, tensors, widths, names);
       timings.format += performance.now() - tf;
       const tw = performance.now();
       await out.write(text);

@@ -1,0 +1,125 @@
+/**
+ * The CSV lines of formatRows (format.ts), written straight into one buffer
+ * per batch: float32 digits go in as bytes, so no string is made per value
+ * or per line (those strings were most of the formatting time and of the
+ * garbage collector's work). The text is byte for byte formatRows' text.
+ */
+import type { Tensor } from '../onnx/tensor.js';
+import { formatFloat32, shortest, shortestFloat32 } from '../util/format-number.js';
+import { csvField } from './encode.js';
+import { formatRows } from './format.js';
+
+const COMMA = 0x2c;
+const NEWLINE = 0x0a;
+
+/** A growing byte buffer: a fresh one per batch, as the write may still hold the last one. */
+class ByteWriter {
+  buf: Buffer;
+  at = 0;
+  constructor(size: number) {
+    this.buf = Buffer.allocUnsafe(size);
+  }
+  ensure(extra: number): void {
+    if (this.at + extra <= this.buf.length) return;
+    const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.at + extra));
+    this.buf.copy(bigger, 0, 0, this.at);
+    this.buf = bigger;
+  }
+  text(s: string): void {
+    this.ensure(s.length * 3);
+    this.at += this.buf.write(s, this.at, 'utf8');
+  }
+}
+
+/** formatRows' CSV lines as bytes. */
+export function formatRowsBytes(
+  rows: number,
+  kept: string[],
+  keepCount: number,
+  outputs: Tensor[],
+  widths: number[],
+  names: string[],
+): Buffer {
+  // Outputs other than float32 keep formatRows' way (rare, and not the hot path).
+  if (!outputs.every((t) => t.type === 'float32'))
+    return Buffer.from(formatRows(rows, kept, keepCount, outputs, widths, names), 'utf8');
+  const perRow = widths.reduce((a, w) => a + w, 0);
+  const w = new ByteWriter(rows * (perRow * 16 + keepCount * 12 + 2) + 64);
+  for (let r = 0; r < rows; r++) {
+    for (let k = 0; k < keepCount; k++) {
+      if (k) w.buf[w.at++] = COMMA;
+      w.text(csvField(kept[r * keepCount + k]));
+    }
+    // Sign, up to 9 digits, a point and up to 6 zeros: 24 bytes per value at most on the fast path.
+    w.ensure(perRow * 24 + 2);
+    for (let o = 0; o < outputs.length; o++) {
+      const data = outputs[o].data as Float32Array;
+      const width = widths[o];
+      for (let j = 0; j < width; j++) {
+        if (keepCount > 0 || o > 0 || j > 0) w.buf[w.at++] = COMMA;
+        writeFloat32(w, data[r * width + j]);
+      }
+    }
+    w.buf[w.at++] = NEWLINE;
+  }
+  return w.buf.subarray(0, w.at);
+}
+
+/** formatFloat32's text, in plain notation written as bytes; other cases (zero, NaN, exponents) as its string. */
+function writeFloat32(w: ByteWriter, value: number): void {
+  const n = value === 0 || value !== value || value - value !== 0 ? -1 : shortestFloat32(value);
+  if (n < 0) {
+    w.text(formatFloat32(value));
+    return;
+  }
+  let m = n | 0; // at most 9 digits
+  let k = shortest.exponent;
+  let q = (m / 10) | 0;
+  while (m === q * 10) {
+    m = q;
+    q = (m / 10) | 0;
+    k++;
+  }
+  const length = digitCount(m);
+  const point = length + k;
+  if (point > 21 || point <= -6) {
+    w.text(formatFloat32(value));
+    return;
+  }
+  const buf = w.buf;
+  let at = w.at;
+  if (value < 0) buf[at++] = 0x2d;
+  if (point <= 0) {
+    buf[at++] = 0x30;
+    buf[at++] = 0x2e;
+    for (let z = point; z < 0; z++) buf[at++] = 0x30;
+    at = writeDigits(buf, at, m, length);
+  } else if (point >= length) {
+    at = writeDigits(buf, at, m, length);
+    for (let z = length; z < point; z++) buf[at++] = 0x30;
+  } else {
+    // The digits, then the fraction moved one byte right to make room for the point.
+    writeDigits(buf, at, m, length);
+    for (let d = at + length; d > at + point; d--) buf[d] = buf[d - 1];
+    buf[at + point] = 0x2e;
+    at += length + 1;
+  }
+  w.at = at;
+}
+
+function digitCount(m: number): number {
+  let length = 1;
+  for (let x = m; x >= 10; x = (x / 10) | 0) length++;
+  return length;
+}
+
+/** m's decimal digits at buf[at .. at+length); returns at + length. */
+function writeDigits(buf: Buffer, at: number, m: number, length: number): number {
+  let x = m;
+  for (let d = at + length - 1; d >= at; d--) {
+    const q = (x / 10) | 0;
+    buf[d] = 0x30 + x - q * 10;
+    x = q;
+  }
+  return at + length;
+}

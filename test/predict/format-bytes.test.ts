@@ -1,0 +1,62 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Tensor } from '../../src/onnx/tensor.js';
+import { formatRows } from '../../src/predict/format.js';
+import { formatRowsBytes } from '../../src/predict/format-bytes.js';
+
+/** Float32 values of every kind the writer meets: plain, tiny, huge, exact ties, signed zeros, non-finite, random bits. */
+function awkwardFloats(n: number): Float32Array {
+  const data = new Float32Array(n);
+  const bits = new Uint32Array(data.buffer);
+  let seed = 20261130;
+  const next = () => {
+    seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+    return seed / 2 ** 32;
+  };
+  for (let i = 0; i < n; i++) {
+    const kind = i % 6;
+    if (kind === 0) data[i] = (next() - 0.5) * 10;
+    else if (kind === 1) data[i] = next() * 10 ** (Math.floor(next() * 60) - 30);
+    else if (kind === 2) data[i] = Math.round(next() * 1e7) / 1000;
+    else if (kind === 3) data[i] = Math.round(next() * 1e6) / 8;
+    else if (kind === 4) data[i] = -next() * 1e3;
+    else bits[i] = (next() * 2 ** 32) >>> 0;
+  }
+  data.set([
+    0,
+    -0,
+    Number.NaN,
+    Number.POSITIVE_INFINITY,
+    Number.NEGATIVE_INFINITY,
+    1e-7,
+    1e21,
+    1e22,
+    123456789,
+    162489.125,
+  ]);
+  return data;
+}
+
+test('formatRowsBytes writes the same bytes as formatRows, kept columns and all', () => {
+  const rows = 50_000;
+  const outputs: Tensor[] = [
+    { name: 'a', type: 'float32', dims: [rows, 3], data: awkwardFloats(rows * 3) },
+    { name: 'b', type: 'float32', dims: [rows, 1], data: awkwardFloats(rows).reverse() },
+  ];
+  // Kept cells that need quoting and multi-byte UTF-8 among plain ones.
+  const kept = Array.from({ length: rows * 2 }, (_, i) => (i % 7 ? String(i) : `é,"${i}"\n`));
+  for (const keepCount of [0, 1, 2]) {
+    const text = formatRows(rows, kept, keepCount, outputs, [3, 1], ['a', 'b']);
+    const bytes = formatRowsBytes(rows, kept, keepCount, outputs, [3, 1], ['a', 'b']);
+    assert.equal(bytes.toString('utf8'), text, `keepCount ${keepCount}`);
+  }
+});
+
+test('formatRowsBytes falls back to formatRows for outputs that are not float32', () => {
+  const outputs: Tensor[] = [
+    { name: 'label', type: 'int64', dims: [2], data: new BigInt64Array([1n, -2n]) as never },
+    { name: 'p', type: 'float32', dims: [2, 1], data: new Float32Array([0.25, 0.75]) },
+  ];
+  const bytes = formatRowsBytes(2, ['x', 'y'], 1, outputs, [1, 1], ['label', 'p']);
+  assert.equal(bytes.toString('utf8'), 'x,1,0.25\ny,-2,0.75\n');
+});
