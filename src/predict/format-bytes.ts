@@ -29,6 +29,25 @@ class ByteWriter {
     this.ensure(s.length * 3);
     this.at += this.buf.write(s, this.at, 'utf8');
   }
+  /** A kept cell as csvField writes it: plain ASCII copied char by char (most ids), anything else through csvField. */
+  cell(value: string): void {
+    // formatRows would print a missing cell as "undefined": the same here, never a throw.
+    const s = typeof value === 'string' ? value : String(value);
+    const n = s.length;
+    this.ensure(n);
+    const buf = this.buf;
+    const at = this.at;
+    for (let j = 0; j < n; j++) {
+      const code = s.charCodeAt(j);
+      // Quote, comma, CR, LF need quoting; >= 0x80 is more than one byte. Bytes written so far are overwritten.
+      if (code >= 0x80 || code === 0x22 || code === 0x2c || code === 0x0a || code === 0x0d) {
+        this.text(csvField(s));
+        return;
+      }
+      buf[at + j] = code;
+    }
+    this.at = at + n;
+  }
 }
 
 /** formatRows' CSV lines as bytes. */
@@ -48,7 +67,7 @@ export function formatRowsBytes(
   for (let r = 0; r < rows; r++) {
     for (let k = 0; k < keepCount; k++) {
       if (k) w.buf[w.at++] = COMMA;
-      w.text(csvField(kept[r * keepCount + k]));
+      w.cell(kept[r * keepCount + k]);
     }
     // Sign, up to 9 digits, a point and up to 6 zeros: 24 bytes per value at most on the fast path.
     w.ensure(perRow * 24 + 2);
