@@ -37,6 +37,11 @@ const BY_ELEMENT: Partial<Record<ElementType, OipDatatype>> = {
   string: 'BYTES',
 };
 
+/** A shape for a message: a hostile one of a million dimensions must not make a megabyte of error. */
+export function shapeText(shape: readonly unknown[]): string {
+  return shape.length <= 16 ? shape.join(', ') : `${shape.slice(0, 8).join(', ')}, ... (${shape.length} dimensions)`;
+}
+
 export function oipDatatype(type: ElementType): OipDatatype | undefined {
   return BY_ELEMENT[type];
 }
@@ -65,8 +70,8 @@ function checkNesting(name: string, shape: number[], data: unknown): void {
     const it = Array.isArray(value) ? `a list of ${value.length}` : 'a single value';
     const want =
       level < shape.length
-        ? `a list of ${shape[level]} (dimension ${level} of shape [${shape.join(', ')}])`
-        : `a value (shape [${shape.join(', ')}] nests ${shape.length} deep)`;
+        ? `a list of ${shape[level]} (dimension ${level} of shape [${shapeText(shape)}])`
+        : `a value (shape [${shapeText(shape)}] nests ${shape.length} deep)`;
     return new BadTensor(`input "${name}": "data"${path} should be ${want}; it is ${it}`);
   };
   // Lists above the last level carry their path; the last level's values are checked in a loop (no allocation per value).
@@ -129,7 +134,7 @@ export function toTensor(name: string, type: ElementType, shape: number[], data:
   const count = shape.reduce((a, b) => a * b, 1);
   if (values.length !== count)
     throw new BadTensor(
-      `input "${name}": shape [${shape.join(', ')}] holds ${count} values, "data" has ${values.length}`,
+      `input "${name}": shape [${shapeText(shape)}] holds ${count} values, "data" has ${values.length}`,
     );
   const numbers = (max = Number.MAX_VALUE) =>
     values.map((v, i) => {

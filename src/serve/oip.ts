@@ -7,7 +7,7 @@ import type { Dim, ValueSignature } from '../onnx/graph.js';
 import type { ElementType } from '../onnx/data-types.js';
 import type { Tensor } from '../onnx/tensor.js';
 import { QueueFull, TooManyRows } from './batcher.js';
-import { BadTensor, holdsBigInts, oipDatatype, tensorData, toTensor } from './datatypes.js';
+import { BadTensor, holdsBigInts, oipDatatype, shapeText, tensorData, toTensor } from './datatypes.js';
 import { EXACT_INTEGERS } from './exact-json.js';
 import { HttpError } from './http-util.js';
 import type { LiveVersion, ServedModel } from './served-model.js';
@@ -93,7 +93,7 @@ export function requestTensors(
     if (!fits)
       throw new HttpError(
         400,
-        `input "${w.name}" has shape [${want.map((d) => (typeof d === 'number' ? d : -1)).join(', ')}]; the request gives [${shape.join(', ')}]`,
+        `input "${w.name}" has shape [${want.map((d) => (typeof d === 'number' ? d : -1)).join(', ')}]; the request gives [${shapeText(shape)}]`,
       );
     try {
       // A typed array comes only from the parse worker (JSON has none), built by toTensor for this datatype and shape.

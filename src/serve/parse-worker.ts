@@ -39,8 +39,13 @@ const BY_DATATYPE = new Map(NUMERIC.map((t) => [oipDatatype(t) as string, t]));
 function convert(doc: unknown, transfer: ArrayBuffer[]): void {
   const inputs = (doc as { inputs?: unknown })?.inputs;
   if (!Array.isArray(inputs)) return;
+  const buffers = new Set<ArrayBuffer>();
+  const names = new Set<string>();
   for (const input of inputs) {
     if (typeof input !== 'object' || input === null || typeof input.name !== 'string') continue;
+    // A name given twice is refused on the loop: converting the rest of such a body is wasted work.
+    if (names.has(input.name)) return;
+    names.add(input.name);
     const type = BY_DATATYPE.get(input.datatype);
     const shape = input.shape;
     if (!type || !Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) continue;
@@ -48,7 +53,10 @@ function convert(doc: unknown, transfer: ArrayBuffer[]): void {
       const tensor = toTensor(input.name, type, shape, input.data);
       input.data = tensor.data;
       const buffer = (tensor.data as ArrayBufferView).buffer as ArrayBuffer;
-      if (!transfer.includes(buffer)) transfer.push(buffer);
+      if (!buffers.has(buffer)) {
+        buffers.add(buffer);
+        transfer.push(buffer);
+      }
     } catch (err) {
       if (!(err instanceof BadTensor)) throw err;
     }

@@ -134,7 +134,8 @@ export async function startServer(models: ServedModel[], options: ServerOptions)
         options.timeoutMs,
       );
       log.model_version = answer.live.modelVersion;
-      log.rows = answer.batchRows;
+      log.rows = (answer.doc as { predictions: unknown[] }).predictions.length;
+      log.batch_rows = answer.batchRows;
       if (answer.timing)
         options.metrics?.observeQueue(model.name, String(answer.live.modelVersion ?? ''), answer.timing);
       sendJson(res, 200, answer.doc, answeredBy(model, answer.live, request.paramsIgnored));
@@ -184,7 +185,9 @@ export async function startServer(models: ServedModel[], options: ServerOptions)
         options.timeoutMs,
       );
       log.model_version = answer.live.modelVersion;
-      log.rows = answer.timing.batchRows;
+      // The request's own rows (its outputs' first axis); the largest batch they ran in beside it.
+      log.rows = (answer.doc as { outputs?: Array<{ shape?: number[] }> }).outputs?.[0]?.shape?.[0];
+      log.batch_rows = answer.timing.batchRows;
       options.metrics?.observeQueue(model.name, String(answer.live.modelVersion ?? ''), answer.timing);
       sendJson(res, 200, answer.doc);
       // After the answer is on its way: logging costs the client nothing.
@@ -202,11 +205,17 @@ export async function startServer(models: ServedModel[], options: ServerOptions)
     // Counted until the answer is out and the body has been read (an early 503 or 413 leaves some on the wire).
     let answered = false;
     let bodyRead = req.complete;
-    const settle = () => answered && bodyRead && accepted.delete(res);
-    res.once('close', () => {
+    // An answer that closes its connection (413, 408) is the end of it: the rest of that body, which
+    // may never come, must not hold the drain.
+    let closesConnection = false;
+    const settle = () => answered && (bodyRead || closesConnection) && accepted.delete(res);
+    const onAnswered = () => {
       answered = true;
       settle();
-    });
+    };
+    // 'finish' when the answer is written; 'close' also when the connection died first.
+    res.once('finish', onAnswered);
+    res.once('close', onAnswered);
     const readToEnd = () => {
       bodyRead = true;
       settle();
@@ -237,7 +246,9 @@ export async function startServer(models: ServedModel[], options: ServerOptions)
         const message =
           err instanceof HttpError || isMlopsError(err) ? err.message : `internal error: ${errorMessage(err)}`;
         log.error = message;
-        if (!res.headersSent) sendJson(res, status, { error: message }, err instanceof HttpError ? err.headers : {});
+        const headers = err instanceof HttpError ? err.headers : {};
+        closesConnection = headers.connection === 'close';
+        if (!res.headersSent) sendJson(res, status, { error: message }, headers);
         else res.destroy();
       })
       .finally(() => {

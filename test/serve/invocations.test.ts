@@ -249,7 +249,7 @@ test('concurrent requests share batches and each gets exactly its own rows back'
     assert.equal(a.status, 200);
     assert.deepEqual(a.body.predictions, [want[i]], `row ${i + 1}`);
   }
-  const shared = lines.filter((l) => l.path === '/invocations' && Number(l.rows) > 1);
+  const shared = lines.filter((l) => l.path === '/invocations' && Number(l.batch_rows) > 1);
   assert.ok(shared.length > 0, 'some requests shared a batch');
 });
 
