@@ -61,6 +61,11 @@ test('registry list and history load only the registry (no gates, no model readi
     loaded.filter((m) => /^node_modules\/pg/.test(m)),
     [],
   );
+  // DuckDB (70 MB, native) is loaded by a Parquet file only.
+  assert.deepEqual(
+    loaded.filter((m) => /^node_modules\/@duckdb/.test(m) || m.startsWith('table/parquet/')),
+    [],
+  );
 });
 
 test('a promote with no checklist gate loads the gated registry commands but not the checklist', () => {
