@@ -8,30 +8,34 @@ import type { Command } from 'commander';
 import { ExitCode, MlopsError } from '../util/errors.js';
 import { addFlags, flagSet, readFlags, REGISTRY_FLAG } from './flags.js';
 import { addFormatFlags } from './format.js';
+import type { ServeOptions } from '../serve/index.js';
 import { MAX_INSTANCES } from '../serve/limits.js';
 import { takeInterrupt } from './interrupt.js';
 import { examples, numberInRange, parseList, parseNonNegativeInt, parsePositiveInt } from './parsers.js';
 import { runCommand } from './run.js';
 
-interface ServeFlags {
-  port?: number;
-  host?: string;
-  names?: string[];
-  maxBatchRows?: number;
-  maxQueueDelayMs?: number;
-  maxQueueRows?: number;
-  instances?: number;
-  threads?: number;
-  maxBodyBytes?: number;
-  timeoutMs?: number;
+/** The library's options as flags, plus what the CLI turns into options (a token file, the log settings). */
+type ServeFlags = Pick<
+  ServeOptions,
+  | 'port'
+  | 'host'
+  | 'names'
+  | 'maxBatchRows'
+  | 'maxQueueDelayMs'
+  | 'maxQueueRows'
+  | 'instances'
+  | 'threads'
+  | 'maxBodyBytes'
+  | 'timeoutMs'
+  | 'registry'
+> & {
   tokenFile?: string;
   drainTimeoutMs?: number;
-  registry?: string;
   logPredictions?: string;
   sampleRate?: number;
   logMaxBytes?: number;
   logKeep?: number;
-}
+};
 
 const SERVE = flagSet<ServeFlags>()({
   port: {

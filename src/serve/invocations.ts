@@ -15,11 +15,10 @@ import { cellProblem, cellProblemMessage } from '../table/cell-values.js';
 import { mapColumns } from '../table/column-map.js';
 import { tableFeeds } from '../table/feeds.js';
 import { formatFloat16, formatFloat32, formatFloat64 } from '../util/format-number.js';
-import { QueueFull, TooManyRows } from './batcher.js';
 import { oipDatatype } from './datatypes.js';
 import { HttpError } from './http-util.js';
 import { REQUEST, type TableRequest, type TensorRequest } from './invocations-request.js';
-import { requestTensors } from './oip.js';
+import { requestTensors, submitRows } from './oip.js';
 import type { LiveVersion, ServedModel } from './served-model.js';
 
 export type Prediction = Record<string, number | string | boolean | null>;
@@ -163,16 +162,8 @@ export async function invoke(
     if (rows === 0) return { doc: { predictions: [] as Prediction[] }, live, batchRows: 0, timing: undefined };
     feeds = tableRequestFeeds(live, request);
   } else ({ feeds, rows } = tensorRequestFeeds(live, request));
-  let result: Awaited<ReturnType<typeof live.batcher.submit>>;
   beforeRun?.(live, feeds, rows);
-  try {
-    result = await live.batcher.submit(feeds, rows);
-  } catch (err) {
-    if (err instanceof TooManyRows) throw new HttpError(413, err.message);
-    if (err instanceof QueueFull)
-      throw new HttpError(503, `the queue is full (${err.message})`, { 'retry-after': '1' });
-    throw err;
-  }
+  const result = await submitRows(live, feeds, rows);
   return {
     doc: { predictions: predictionRows(live, result.outputs, rows) },
     live,

@@ -153,15 +153,7 @@ export async function infer(
         );
   }
   beforeRun?.(live, feeds, rows);
-  let result: Awaited<ReturnType<typeof live.batcher.submit>>;
-  try {
-    result = await live.batcher.submit(feeds, rows);
-  } catch (err) {
-    if (err instanceof TooManyRows) throw new HttpError(413, err.message);
-    if (err instanceof QueueFull)
-      throw new HttpError(503, `the queue is full (${err.message})`, { 'retry-after': '1' });
-    throw err;
-  }
+  const result = await submitRows(live, feeds, rows);
   const wanted = requested ? requested.map((r) => r.name as string) : [...names];
   let exact = false;
   const doc = {
@@ -182,4 +174,16 @@ export async function infer(
     timing: result,
     live,
   };
+}
+
+/** A request's rows through the version's batcher, its refusals as HTTP answers (OIP and /invocations alike). */
+export async function submitRows(live: LiveVersion, feeds: Record<string, Tensor>, rows: number) {
+  try {
+    return await live.batcher.submit(feeds, rows);
+  } catch (err) {
+    if (err instanceof TooManyRows) throw new HttpError(413, err.message);
+    if (err instanceof QueueFull)
+      throw new HttpError(503, `the queue is full (${err.message})`, { 'retry-after': '1' });
+    throw err;
+  }
 }

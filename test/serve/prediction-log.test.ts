@@ -10,6 +10,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { serve } from '../../src/serve/index.js';
 import { PredictionLog, rotatedName } from '../../src/serve/prediction-log.js';
+import { random } from '../../src/util/random.js';
 import { fixture, runCli, tempDir } from '../helpers.js';
 
 const MLP = fixture('models', 'mlp.onnx');
@@ -32,18 +33,6 @@ function csvLines(file: string): string[][] {
     .split('\n')
     .filter(Boolean)
     .map((l) => l.split(','));
-}
-
-/** A small seeded generator (mulberry32), the same draws in the server and in the test. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const HEADER = [...Array.from({ length: 30 }, (_, k) => `input_${k}`), 'logits_0', 'logits_1'];
@@ -86,7 +75,7 @@ test('sample rate 0.5: the rows the seeded draws pick, about half', async () => 
     port: 0,
     logPredictions: file,
     sampleRate: 0.5,
-    logRandom: seeded(42),
+    logRandom: random(42),
   });
   const requests = 40;
   const perRequest = 10;
@@ -99,7 +88,7 @@ test('sample rate 0.5: the rows the seeded draws pick, about half', async () => 
   } finally {
     await server.close(1000);
   }
-  const draw = seeded(42);
+  const draw = random(42);
   const expected: number[][] = [];
   for (let i = 0; i < requests * perRequest; i++) if (draw() < 0.5) expected.push(row(i));
   const [header, ...lines] = csvLines(file);
