@@ -39,7 +39,8 @@ export async function parityCsv(
   let rows = 0;
   try {
     for (;;) {
-      const [input, expected] = await Promise.all([inputs.next(), expecteds.next()]);
+      // Read in step; when both fail, the input's error is the one reported, whichever came first.
+      const [input, expected] = await inputFirst(inputs.next(), expecteds.next());
       if (input.done && expected.done) break;
       if (input.done || expected.done || input.value.rows.length !== expected.value.rows.length) {
         const inputRows = input.done ? rows : await countRest(inputs, input.value);
@@ -110,4 +111,12 @@ async function* parityBatches(
     }
     throw err;
   }
+}
+
+/** Both results, or the first's failure before the second's (Promise.all reports whichever fails sooner). */
+async function inputFirst<A, B>(a: Promise<A>, b: Promise<B>): Promise<[A, B]> {
+  const [x, y] = await Promise.allSettled([a, b]);
+  if (x.status === 'rejected') throw x.reason;
+  if (y.status === 'rejected') throw y.reason;
+  return [x.value, y.value];
 }
