@@ -67,3 +67,23 @@ export function repeatRows<T extends RowTensor>(t: T, n: number): T {
   const copies = Math.max(1, Math.ceil(n / rows));
   return sliceRows(copies === 1 ? t : concatRows(Array.from({ length: copies }, () => t)), 0, n);
 }
+
+/**
+ * `run` on the feeds in slices of `split` rows (a model with a fixed batch size), outputs joined
+ * along axis 0; one run when `split` is absent.
+ */
+export async function runInSlices<T extends RowTensor, R extends RowTensor>(
+  run: (feeds: Record<string, T>) => Promise<Record<string, R>>,
+  feeds: Record<string, T>,
+  fetch: string[],
+  split: number | undefined,
+): Promise<Record<string, R>> {
+  if (!split) return run(feeds);
+  const rows = Object.values(feeds)[0].dims[0];
+  const parts: Array<Record<string, R>> = [];
+  for (let from = 0; from < rows; from += split)
+    parts.push(
+      await run(Object.fromEntries(Object.entries(feeds).map(([n, t]) => [n, sliceRows(t, from, from + split)]))),
+    );
+  return Object.fromEntries(fetch.map((n) => [n, concatRows(parts.map((p) => p[n]))]));
+}

@@ -23,6 +23,7 @@ import { MlopsError } from '../util/errors.js';
 import type { PredictPlan } from './plan.js';
 import { type ColumnTarget, columnOps, copyBlock, encodeColumnRow } from './column-ops.js';
 import { rowAt, type RowWord } from './row-place.js';
+import { FloatRowParser } from '../table/wasm/csv-floats.js';
 
 export interface Reject {
   /** The line the row starts on (CSV), or its 1-based row number (Parquet). */
@@ -52,6 +53,8 @@ export interface EncodeOptions {
   allowMissing: boolean;
   /** How rows are named in messages: by line (CSV, the default) or row number (Parquet). */
   rowWord?: RowWord;
+  /** Parse plain float rows with the WebAssembly parser (default true; false: the JavaScript scan, for comparison). */
+  wasm?: boolean;
 }
 
 const COMMA = 0x2c;
@@ -79,6 +82,10 @@ export class BatchEncoder {
   /** What each column of the current Parquet chunk's columns does (computed once per chunk). */
   private ops: Uint8Array | undefined;
   private opsFor: TableColumn[] | undefined;
+  /** The WebAssembly parser for plain CSV rows, when every input is float32 (else undefined). */
+  private readonly floatRows: FloatRowParser | undefined;
+  /** Rows the WebAssembly parser took (the rest went the JavaScript way). */
+  wasmRows = 0;
   rows = 0;
 
   /**
@@ -95,6 +102,16 @@ export class BatchEncoder {
     this.width = options.header.length;
     this.keepCount = options.plan.keep.length;
     this.allocate();
+    const { roles } = options.plan;
+    const floats = roles.every(
+      (r) => r.input < 0 || (r.kind === 'float' && this.buffers[r.input] instanceof Float32Array),
+    );
+    if (floats && options.wasm !== false && this.width > 0)
+      this.floatRows = new FloatRowParser(
+        roles.map((r) => ({ input: r.input, offset: r.offset, keep: r.keep })),
+        this.strides,
+        capacity,
+      );
   }
 
   private allocate(): void {
@@ -112,7 +129,7 @@ export class BatchEncoder {
 
   /** Encode rows [from, chunk.count) until the batch is full; returns the first row not taken. */
   add(chunk: RowChunk, from: number): number {
-    let r = from;
+    const r = from;
     const columns = chunk.columns;
     if (columns && this.opsFor !== columns) {
       this.ops = columnOps(this.options.plan, columns, this.buffers);
@@ -123,7 +140,41 @@ export class BatchEncoder {
       const taken = this.addBlock(chunk, columns, r, target!);
       if (taken > 0) return r + taken;
     }
-    for (; r < chunk.count && this.rows < this.capacity; r++) {
+    if (this.floatRows && !columns && !chunk.records && !chunk.malformed) return this.addPlain(chunk, r);
+    return this.addRows(chunk, r, chunk.count, target);
+  }
+
+  /** Plain rows through the WebAssembly parser; a row it stops at goes the JavaScript way (slow paths, messages). */
+  private addPlain(chunk: RowChunk, from: number): number {
+    const parser = this.floatRows!;
+    const { strides, keepCount } = this;
+    let r = from;
+    while (r < chunk.count && this.rows < this.capacity) {
+      const n = Math.min(chunk.count - r, this.capacity - this.rows);
+      const done = parser.parse(chunk.buf, chunk.starts, chunk.ends, r, n);
+      if (done > 0) {
+        this.buffers.forEach((b, k) => {
+          if (b instanceof Float32Array) b.set(parser.floatsOf(k, done), this.rows * strides[k]);
+        });
+        for (let i = 0; i < done; i++)
+          for (let slot = 0; slot < keepCount; slot++)
+            this.kept[(this.rows + i) * keepCount + slot] = parser.keptText(i, slot);
+        if (this.rows === 0) this.firstLine = chunk.lines[r];
+        this.lastLine = chunk.lines[r + done - 1];
+        this.rows += done;
+        this.wasmRows += done;
+        r += done;
+      }
+      if (done < n) r = this.addRows(chunk, r, r + 1, undefined);
+    }
+    return r;
+  }
+
+  /** Rows [from, limit) one by one, until the batch is full; returns the first row not taken. */
+  private addRows(chunk: RowChunk, from: number, limit: number, target: ColumnTarget | undefined): number {
+    const columns = chunk.columns;
+    let r = from;
+    for (; r < limit && this.rows < this.capacity; r++) {
       // Parquet rows are read from their typed columns; their text is made only for a rejected row.
       const record = columns ? undefined : chunk.records?.get(r);
       const malformed = chunk.malformed?.get(r);

@@ -42,6 +42,7 @@ export async function predictBatch(options: PredictBatchOptions): Promise<Predic
   const files: FileSummary[] = [];
   const held = new RunCommit(outputs);
   let inferMs = 0;
+  let mainThreadBatches = 0;
   try {
     for (const i of options.inputs.keys()) files.push(await predictFile(context, outputs, i, held));
     await held.commit();
@@ -51,6 +52,7 @@ export async function predictBatch(options: PredictBatchOptions): Promise<Predic
   } finally {
     await held.tidy();
     inferMs = context.runner.inferenceMs;
+    mainThreadBatches = context.runner.mainThreadBatches ?? 0;
     await context.runner.release();
   }
   const total = performance.now() - started;
@@ -63,6 +65,7 @@ export async function predictBatch(options: PredictBatchOptions): Promise<Predic
     rows_rejected: files.reduce((n, f) => n + f.rows_rejected, 0),
     batch_size: files[0]?.batch_size ?? options.batchSize ?? DEFAULT_BATCH_SIZE,
     threads,
+    main_thread_batches: mainThreadBatches,
     timings_ms: {
       parse: round(timings.parse),
       infer: round(inferMs),

@@ -20,8 +20,11 @@ export class FilePipeline {
   private rowsWritten = 0;
   /** Set from the first batch's outputs, when the header is written. */
   private columns: OutputColumn[] | undefined;
-  /** The batch being inferred while the next one is parsed. */
-  private inflight: Promise<Inferred> | undefined;
+  /**
+   * Batches being inferred while the next one is parsed, oldest first: as
+   * many as the runner runs at once. They are written in this order.
+   */
+  private inflight: Array<{ run: Promise<Inferred>; settled: boolean }> = [];
   private readonly encoder: BatchEncoder;
   private readonly keptNames: string[];
   /** Rows are named by line in a CSV, by row number in Parquet. */
@@ -91,7 +94,7 @@ export class FilePipeline {
       if (!this.columns) await this.writeHeader(await this.emptyRun());
       await this.out.sink.end();
     } catch (err) {
-      await this.inflight?.catch(() => {});
+      await Promise.allSettled(this.inflight.map((b) => b.run));
       await abortFileOutputs(this.out);
       throw err;
     }
@@ -167,17 +170,30 @@ export class FilePipeline {
             },
           )
         : undefined;
-    run?.catch(() => {}); // handled when awaited; avoid an unhandled rejection meanwhile
-    await this.awaitInflight();
-    this.inflight = run;
+    if (run) {
+      const batch = { run, settled: false };
+      // Handled when awaited; the catch also avoids an unhandled rejection meanwhile.
+      run.then(
+        () => (batch.settled = true),
+        () => (batch.settled = true),
+      );
+      this.inflight.push(batch);
+    }
+    // Write what is done; wait only when every worker is busy.
+    const parallel = this.context.runner.parallel?.(this.file.batchSize) ?? 1;
+    while (this.inflight.length > 0 && (this.inflight.length >= parallel + 1 || this.inflight[0].settled))
+      await this.writeOldest();
   }
 
   private async awaitInflight(): Promise<void> {
-    if (!this.inflight) return;
+    while (this.inflight.length > 0) await this.writeOldest();
+  }
+
+  private async writeOldest(): Promise<void> {
     const { timings } = this.context;
     const tw = performance.now();
-    const [done, results] = await this.inflight;
-    this.inflight = undefined;
+    const [done, results] = await this.inflight[0].run;
+    this.inflight.shift();
     timings.inferWait += performance.now() - tw;
     await this.writeResults(done, results);
   }

@@ -9,6 +9,7 @@ import { loadModel } from '../models/load-model.js';
 import { stripZipMap, type ZipMapRewrite } from '../onnx/zipmap.js';
 import { prepareModel, type ModelSignature } from '../runtime/session.js';
 import { workerRunner } from '../runtime/worker-session.js';
+import { helpedRunner } from '../runtime/helped-runner.js';
 import { availableCores } from '../runtime/cores.js';
 import { fileError, readHeader, readRows, type CsvHeaderInfo, type RowChunk } from '../table/row-reader.js';
 import { chunkRows, headRows } from '../table/bounded-rows.js';
@@ -132,7 +133,8 @@ export async function setUpRun(
   const prepared = await prepareModel(loaded, { transform: (m) => (zipmaps = stripZipMap(m)) });
   // Inference runs in a worker thread so that parsing and formatting overlap with it
   // (onnxruntime-node's run blocks the thread that calls it). The model is compiled there only.
-  const runner = await workerRunner(prepared, threads);
+  const worker = await workerRunner(prepared, threads);
+  const runner = options.mainThreadInference === false ? worker : helpedRunner(worker, prepared);
   const recordedFeatures = loaded.recordedFeatures;
   if ((loaded.model.graph?.node ?? []).some((n) => n.opType === 'DynamicQuantizeLinear')) {
     warn(

@@ -8,7 +8,7 @@ import type { TableFormat } from '../table/table-format.js';
 import type { OutputFormat } from './prediction-sink.js';
 import type { ParquetCompression } from '../table/parquet/parquet-writer.js';
 
-export const DEFAULT_BATCH_SIZE = 4096;
+export const DEFAULT_BATCH_SIZE = 1024;
 
 export interface PredictProgress {
   file: string;
@@ -38,7 +38,10 @@ export interface PredictBatchOptions {
   /** Parquet outputs' codec (default zstd); refused when no output is Parquet. */
   compression?: ParquetCompression;
   batchSize?: number;
+  /** onnxruntime intra-op threads in the inference worker. */
   threads?: number;
+  /** Let the main thread run a batch itself when the worker is two behind (default true). */
+  mainThreadInference?: boolean;
   features?: string[];
   /** Columns that are not features (ids, labels); copied to the output unless `keep` chooses otherwise. */
   ignore?: string[];
@@ -84,6 +87,8 @@ export interface PredictBatchResult {
   rows_rejected: number;
   batch_size: number;
   threads: number;
+  /** Batches the main thread inferred itself while the worker was busy (their time is in the main thread's stages). */
+  main_thread_batches: number;
   /** Main-thread time per stage; `infer` is onnxruntime's own time in the worker (overlapped with parsing). */
   timings_ms: { parse: number; infer: number; infer_wait: number; format: number; write: number; total: number };
   rows_per_second: number;

@@ -11,7 +11,7 @@ import type { QuantizeOptions } from './index.js';
 export const QUANTIZABLE_OPS = ['MatMul', 'Gemm', 'Conv'] as const;
 
 /** Rows per inference call in predict-batch (its --batch-size default); validation batches the same way. */
-export const PREDICT_BATCH_SIZE = 4096;
+export const PREDICT_BATCH_SIZE = 1024;
 
 /** Options are named as code (`calibrationRows`); the CLI prints them as its flags. */
 const refuse = (code: 'OPTION_INVALID' | 'OPTION_MISSING' | 'OPTIONS_CONFLICT', message: string, hint?: string) =>

@@ -6,7 +6,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
-import { concatRows, sliceRows } from '../onnx/tensor-rows.js';
+import { runInSlices } from '../onnx/tensor-rows.js';
 import { loadOrt } from './ort.js';
 import { BadInputError, createOrtSession, toOrt } from './ort-session.js';
 import type { RunReply, RunRequest, WireTensor, WorkerReady } from './wire.js';
@@ -27,7 +27,15 @@ try {
   process.exit(0);
 }
 
-parentPort!.on('message', async (request: RunRequest | { close: true }) => {
+// One request at a time, in order: several may be queued (predict-batch keeps the worker ahead), and
+// each one's time is then its own run, not the wait behind the others.
+let queue: Promise<void> = Promise.resolve();
+parentPort!.on('message', (request: RunRequest | { close: true }) => {
+  // handle answers every run, errors included; only a failed release on close can reject, and then there is no one left to tell.
+  queue = queue.then(() => handle(request)).catch(() => {});
+});
+
+async function handle(request: RunRequest | { close: true }): Promise<void> {
   if ('close' in request) {
     await session.release();
     parentPort!.close();
@@ -35,22 +43,13 @@ parentPort!.on('message', async (request: RunRequest | { close: true }) => {
   }
   try {
     const started = performance.now();
-    let results: Record<string, OrtTensor | WireTensor>;
-    if (request.split) {
-      // One message, many runs: the per-message cost is paid once per batch, not once per model call.
-      const split = request.split;
-      const rows = Object.values(request.feeds)[0].dims[0];
-      const parts: Array<Record<string, OrtTensor>> = [];
-      for (let from = 0; from < rows; from += split) {
-        const slice = Object.fromEntries(
-          Object.entries(request.feeds).map(([n, t]) => [n, sliceRows(t, from, from + split)]),
-        );
-        parts.push((await session.run(toOrt(ort, slice), request.fetch)) as Record<string, OrtTensor>);
-      }
-      results = Object.fromEntries(request.fetch.map((n) => [n, concatRows(parts.map((p) => p[n]))]));
-    } else {
-      results = await session.run(toOrt(ort, request.feeds), request.fetch);
-    }
+    // A fixed-batch model: one message, many runs, so the per-message cost is paid once per batch.
+    const results: Record<string, OrtTensor | WireTensor> = await runInSlices(
+      (feeds) => session.run(toOrt(ort, feeds), request.fetch) as Promise<Record<string, OrtTensor>>,
+      request.feeds,
+      request.fetch,
+      request.split,
+    );
     const ms = performance.now() - started;
     const outputs: Record<string, WireTensor> = {};
     const transfer: ArrayBuffer[] = [];
@@ -73,4 +72,4 @@ parentPort!.on('message', async (request: RunRequest | { close: true }) => {
     const badInput = err instanceof BadInputError ? { badInput: err.input } : {};
     parentPort!.postMessage({ id: request.id, error: (err as Error).message, ...badInput } satisfies RunReply);
   }
-});
+}

@@ -9,6 +9,10 @@ export interface Runner {
   /** `split`: run the rows in slices of this many (a model with a fixed batch size), outputs joined. */
   run(feeds: Record<string, Tensor>, fetch: string[], split?: number): Promise<Record<string, Tensor>>;
   release(): Promise<void>;
+  /** Batches of `rows` rows it takes at once before the caller should wait for one (1 if absent). */
+  parallel?(rows: number): number;
+  /** Batches the main thread ran itself (helped-runner.ts). */
+  readonly mainThreadBatches?: number;
   /** Time onnxruntime spent inside run() in the worker, summed over all runs. */
   readonly inferenceMs: number;
   /**

@@ -1,0 +1,67 @@
+/**
+ * The inference worker, helped by the main thread. predict-batch's main
+ * thread parses and formats while the worker infers; when the worker already
+ * has a batch running and one waiting, the main thread runs the next batch
+ * itself (onnxruntime-node's run blocks the calling thread) instead of
+ * waiting. So both cores stay busy whichever side is the slower, and each
+ * batch still runs whole on one single-session call, so outputs do not
+ * depend on which thread ran it.
+ */
+import type { Tensor } from '../onnx/tensor.js';
+import { runInSlices } from '../onnx/tensor-rows.js';
+import { createSession, type ModelSession, type PreparedModel } from './session.js';
+import type { Runner } from './worker-session.js';
+
+/**
+ * Rows the worker holds before the main thread takes a batch (at least two
+ * batches: one running, one queued). Enough that it never runs dry while
+ * the main thread is busy and cannot hear that batches finished: with 2 the
+ * worker idled half the time, with 8,192 it is busy the whole run.
+ */
+const WORKER_QUEUE_ROWS = 8192;
+
+/** Batches of `rows` rows the worker holds before the main thread helps. */
+const workerQueue = (rows: number) => Math.max(2, Math.ceil(WORKER_QUEUE_ROWS / Math.max(1, rows)));
+
+export function helpedRunner(worker: Runner, prepared: PreparedModel): Runner {
+  let pending = 0;
+  let local: Promise<ModelSession> | undefined;
+  let localBatches = 0;
+  const runLocally = async (feeds: Record<string, Tensor>, fetch: string[], split?: number) => {
+    // Compiled on first use: a run the worker keeps up with never pays for a second session.
+    local ??= createSession(prepared.bytes, prepared.signature.model, prepared.signature.label, 1);
+    const session = await local;
+    return runInSlices((f) => session.run(f, fetch), feeds, fetch, split);
+  };
+  return {
+    // The worker's queue and one on the main thread.
+    parallel: (rows) => workerQueue(rows) + 1,
+    // The worker's time: the main thread's runs cannot be timed apart from its other work
+    // (onnxruntime-node runs them from setImmediate), so they are counted instead.
+    get inferenceMs() {
+      return worker.inferenceMs;
+    },
+    get mainThreadBatches() {
+      return localBatches;
+    },
+    run(feeds, fetch, split) {
+      if (pending >= workerQueue(Object.values(feeds)[0]?.dims[0] ?? 1)) {
+        localBatches++;
+        return runLocally(feeds, fetch, split);
+      }
+      pending++;
+      const run = worker.run(feeds, fetch, split);
+      const done = () => void pending--;
+      run.then(done, done);
+      return run;
+    },
+    async release() {
+      await worker.release();
+      if (local) await (await local.catch(() => undefined))?.release();
+    },
+    onExit(listener) {
+      worker.onExit?.(listener);
+    },
+    terminate: worker.terminate && (() => worker.terminate!()),
+  };
+}

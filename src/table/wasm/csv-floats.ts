@@ -1,0 +1,166 @@
+/**
+ * The WebAssembly float-row parser (csv-floats.c) behind a typed array
+ * interface: plain CSV rows in, float32 rows per input and the byte ranges of
+ * kept fields out. It takes the rows that need no slow path, at a fraction of
+ * the JavaScript scan's time (README, "predict-batch performance"); the
+ * caller parses any row it stops at.
+ */
+import { CSV_FLOATS_WASM } from './csv-floats-module.js';
+
+/** What the parser does with one header column. */
+export interface FloatRowColumn {
+  /** The float input the column feeds, or -1. */
+  input: number;
+  /** Its position in the input's row. */
+  offset: number;
+  /** Its slot among kept columns, or -1. */
+  keep: number;
+}
+
+type ParseRows = (
+  buf: number,
+  starts: number,
+  ends: number,
+  n: number,
+  kinds: number,
+  args: number,
+  width: number,
+  out: number,
+  spans: number,
+  keepCount: number,
+) => number;
+
+// The WebAssembly API as used here (@types/node does not declare it; it is in TypeScript's DOM library).
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+}
+const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
+let compiled: object | undefined;
+
+const PAGE = 65536;
+const SLACK = 16;
+const align = (n: number) => (n + 7) & ~7;
+
+export class FloatRowParser {
+  private readonly memory: WasmMemory;
+  private readonly parseRows: ParseRows;
+  private readonly width: number;
+  private readonly keepCount: number;
+  private readonly strides: number[];
+  /** Byte offsets in memory. */
+  private readonly kindsAt: number;
+  private readonly argsAt: number;
+  private readonly outAt: number;
+  /** Float offset of each input's region, from outAt. */
+  private readonly regionAt: number[];
+  private readonly spansAt: number;
+  private readonly startsAt: number;
+  private readonly endsAt: number;
+  private readonly bufAt: number;
+  private bytes!: Uint8Array;
+  private ints!: Int32Array;
+  private floats!: Float32Array;
+  /** The buffer whose bytes are in memory now (a chunk is parsed in several calls). */
+  private loaded: Uint8Array | undefined;
+
+  /** `strides[k]`: input k's floats per row; `capacity`: most rows per call. */
+  constructor(
+    columns: FloatRowColumn[],
+    strides: number[],
+    readonly capacity: number,
+  ) {
+    compiled ??= new wasm.Module(Buffer.from(CSV_FLOATS_WASM, 'base64'));
+    const instance = new wasm.Instance(compiled, {});
+    const exports = instance.exports as { memory: WasmMemory; __heap_base: { value: number } };
+    this.memory = exports.memory;
+    this.parseRows = instance.exports.parse_rows as ParseRows;
+    this.width = columns.length;
+    this.keepCount = columns.reduce((n, c) => (c.keep >= 0 ? n + 1 : n), 0);
+    this.strides = strides;
+    let at = align(exports.__heap_base.value);
+    this.kindsAt = at;
+    at = align(at + this.width);
+    this.argsAt = at;
+    at = align(at + 12 * this.width);
+    this.outAt = at;
+    this.regionAt = [];
+    let floats = 0;
+    for (const stride of strides) {
+      this.regionAt.push(floats);
+      floats += capacity * stride;
+    }
+    at = align(at + 4 * floats);
+    this.spansAt = at;
+    at = align(at + 8 * capacity * this.keepCount);
+    this.startsAt = at;
+    at = align(at + 4 * capacity);
+    this.endsAt = at;
+    this.bufAt = align(at + 4 * capacity);
+    this.reserve(this.bufAt);
+    columns.forEach((col, c) => {
+      this.bytes[this.kindsAt + c] = (col.input >= 0 ? 1 : 0) | (col.keep >= 0 ? 2 : 0);
+      const args = this.argsAt / 4;
+      this.ints[args + c] = col.input >= 0 ? this.regionAt[col.input] + col.offset : 0;
+      this.ints[args + this.width + c] = col.input >= 0 ? strides[col.input] : 0;
+      this.ints[args + 2 * this.width + c] = col.keep;
+    });
+  }
+
+  /** Memory up to byte `end`; views are remade when it grows (growing detaches them). */
+  private reserve(end: number): void {
+    const have = this.memory.buffer.byteLength;
+    if (end > have) this.memory.grow(Math.ceil((end - have) / PAGE));
+    if (!this.bytes || this.bytes.buffer !== this.memory.buffer) {
+      this.bytes = new Uint8Array(this.memory.buffer);
+      this.ints = new Int32Array(this.memory.buffer);
+      this.floats = new Float32Array(this.memory.buffer);
+    }
+  }
+
+  /**
+   * Rows [from, from + n) of `buf` (byte ranges starts/ends, no quotes), at
+   * most `capacity`. Returns how many were parsed: n, or the index (from
+   * `from`) of the first row to parse another way.
+   */
+  parse(buf: Uint8Array, starts: Int32Array, ends: Int32Array, from: number, n: number): number {
+    if (n > this.capacity) throw new RangeError(`${n} rows, more than the parser's capacity ${this.capacity}`);
+    if (this.loaded !== buf) {
+      // The parser reads up to 8 bytes past a field (never using them): slack after the rows.
+      this.reserve(this.bufAt + buf.length + SLACK);
+      this.bytes.set(buf, this.bufAt);
+      this.loaded = buf;
+    }
+    this.ints.set(starts.subarray(from, from + n), this.startsAt / 4);
+    this.ints.set(ends.subarray(from, from + n), this.endsAt / 4);
+    return this.parseRows(
+      this.bufAt,
+      this.startsAt,
+      this.endsAt,
+      n,
+      this.kindsAt,
+      this.argsAt,
+      this.width,
+      this.outAt,
+      this.spansAt,
+      this.keepCount,
+    );
+  }
+
+  /** Input k's floats of the first `rows` rows of the last parse. */
+  floatsOf(k: number, rows: number): Float32Array {
+    const first = this.outAt / 4 + this.regionAt[k];
+    return this.floats.subarray(first, first + rows * this.strides[k]);
+  }
+
+  /** Row r's kept field in `slot`, of the last parse, as text. */
+  keptText(r: number, slot: number): string {
+    const at = this.spansAt / 4 + (r * this.keepCount + slot) * 2;
+    return Buffer.prototype.toString.call(this.loaded!, 'utf8', this.ints[at], this.ints[at + 1]);
+  }
+}
