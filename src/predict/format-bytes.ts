@@ -8,6 +8,7 @@ import type { Tensor } from '../onnx/tensor.js';
 import { formatFloat32, shortest, shortestFloat32 } from '../util/format-number.js';
 import { csvField } from './encode.js';
 import { formatRows } from './format.js';
+import { FloatRowsText } from '../table/wasm/float-text.js';
 
 const COMMA = 0x2c;
 const NEWLINE = 0x0a;
@@ -50,7 +51,14 @@ class ByteWriter {
   }
 }
 
-/** formatRows' CSV lines as bytes. */
+/** The WebAssembly writer, made on first use (formatting runs on the main thread only). */
+let floatText: FloatRowsText | undefined;
+
+/**
+ * formatRows' CSV lines as bytes. The float values are written by the
+ * WebAssembly writer (float-text.c, the same text) unless `wasm` is false;
+ * kept cells, and any row it hands back, are written here.
+ */
 export function formatRowsBytes(
   rows: number,
   kept: string[],
@@ -58,12 +66,24 @@ export function formatRowsBytes(
   outputs: Tensor[],
   widths: number[],
   names: string[],
+  wasm = true,
 ): Buffer {
   // Outputs other than float32 keep formatRows' way (rare, and not the hot path).
   if (!outputs.every((t) => t.type === 'float32'))
     return Buffer.from(formatRows(rows, kept, keepCount, outputs, widths, names), 'utf8');
   const perRow = widths.reduce((a, w) => a + w, 0);
-  const w = new ByteWriter(rows * (perRow * 16 + keepCount * 12 + 2) + 64);
+  const fast =
+    wasm && perRow > 0 && rows > 0
+      ? (floatText ??= new FloatRowsText()).format(
+          rows,
+          outputs.map((t, o) => (t.data as Float32Array).subarray(0, rows * widths[o])),
+          widths,
+        )
+      : undefined;
+  // Only predictions, all said by the writer: its text is the batch's (copied out of its memory).
+  if (fast && keepCount === 0 && !fast.ends.includes(-1)) return Buffer.from(fast.text);
+  const w = new ByteWriter(rows * (perRow * 24 + keepCount * 12 + 2) + 64);
+  let from = 0; // where the next row's text starts in fast.text
   for (let r = 0; r < rows; r++) {
     for (let k = 0; k < keepCount; k++) {
       if (k) w.buf[w.at++] = COMMA;
@@ -71,6 +91,17 @@ export function formatRowsBytes(
     }
     // Sign, up to 9 digits, a point and up to 6 zeros: 24 bytes per value at most on the fast path.
     w.ensure(perRow * 24 + 2);
+    const end = fast ? fast.ends[r] : -1;
+    if (end >= 0) {
+      const { buf } = w;
+      const text = fast!.text;
+      let at = w.at;
+      if (keepCount > 0) buf[at++] = COMMA;
+      for (let i = from; i < end; i++) buf[at++] = text[i];
+      w.at = at;
+      from = end;
+      continue;
+    }
     for (let o = 0; o < outputs.length; o++) {
       const data = outputs[o].data as Float32Array;
       const width = widths[o];

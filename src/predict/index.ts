@@ -48,7 +48,14 @@ export async function predictBatch(options: PredictBatchOptions): Promise<Predic
     await held.commit();
   } catch (err) {
     await held.abort();
-    throw err;
+    // The worker compiles the model while rows are read: a model that cannot load is the first thing
+    // to fix, whatever else failed meanwhile (a column count checked against its inputs, say).
+    throw (
+      (await context.runner.ready?.then(
+        () => undefined,
+        (loadError: unknown) => loadError,
+      )) ?? err
+    );
   } finally {
     await held.tidy();
     inferMs = context.runner.inferenceMs;

@@ -160,7 +160,8 @@ export class FilePipeline {
             (r): Inferred => [encoded, r],
             (err) => {
               // Say which rows: a model that fails on some batches only (a value out of a lookup's range...) is found there.
-              if (err instanceof MlopsError)
+              // (A model that did not load is not about these rows.)
+              if (err instanceof MlopsError && err.code !== 'RUNTIME_LOAD_FAILED')
                 throw new MlopsError(
                   err.code,
                   `${input}: ${rowSpan(this.rowWord, encoded.firstLine, encoded.lastLine)}: ${err.message}`,
@@ -239,6 +240,8 @@ export class FilePipeline {
     const { runner, signature } = this.context;
     const { fetch } = this.file;
     const empty = this.encoder.finish();
+    // A model that did not load must fail the run, not fall back to its declared shapes below.
+    await runner.ready;
     try {
       const results = await runner.run(empty.feeds, fetch);
       return fetch.map((n) => results[n]);

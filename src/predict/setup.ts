@@ -8,7 +8,7 @@ import { stat } from 'node:fs/promises';
 import { loadModel } from '../models/load-model.js';
 import { stripZipMap, type ZipMapRewrite } from '../onnx/zipmap.js';
 import { prepareModel, type ModelSignature } from '../runtime/session.js';
-import { workerRunner } from '../runtime/worker-session.js';
+import { startWorkerRunner } from '../runtime/worker-session.js';
 import { helpedRunner } from '../runtime/helped-runner.js';
 import { availableCores } from '../runtime/cores.js';
 import { fileError, readHeader, readRows, type CsvHeaderInfo, type RowChunk } from '../table/row-reader.js';
@@ -133,7 +133,9 @@ export async function setUpRun(
   const prepared = await prepareModel(loaded, { transform: (m) => (zipmaps = stripZipMap(m)) });
   // Inference runs in a worker thread so that parsing and formatting overlap with it
   // (onnxruntime-node's run blocks the thread that calls it). The model is compiled there only.
-  const worker = await workerRunner(prepared, threads);
+  // Not awaited: rows are read and parsed while the worker loads onnxruntime and compiles the model
+  // (about 0.1 s); a model that does not load fails the first run, before any output is published.
+  const worker = startWorkerRunner(prepared, threads);
   const runner = options.mainThreadInference === false ? worker : helpedRunner(worker, prepared);
   const recordedFeatures = loaded.recordedFeatures;
   if ((loaded.model.graph?.node ?? []).some((n) => n.opType === 'DynamicQuantizeLinear')) {

@@ -34,6 +34,7 @@ export function helpedRunner(worker: Runner, prepared: PreparedModel): Runner {
     return runInSlices((f) => session.run(f, fetch), feeds, fetch, split);
   };
   return {
+    ...(worker.ready ? { ready: worker.ready } : {}),
     // The worker's queue and one on the main thread.
     parallel: (rows) => workerQueue(rows) + 1,
     // The worker's time: the main thread's runs cannot be timed apart from its other work

@@ -9,6 +9,8 @@ export interface Runner {
   /** `split`: run the rows in slices of this many (a model with a fixed batch size), outputs joined. */
   run(feeds: Record<string, Tensor>, fetch: string[], split?: number): Promise<Record<string, Tensor>>;
   release(): Promise<void>;
+  /** Settles when the model is compiled (rejects when it cannot be); runs may be sent before. */
+  readonly ready?: Promise<void>;
   /** Batches of `rows` rows it takes at once before the caller should wait for one (1 if absent). */
   parallel?(rows: number): number;
   /** Batches the main thread ran itself (helped-runner.ts). */
@@ -33,6 +35,18 @@ export interface Runner {
  * compiled: a load failure is reported from there, as RUNTIME_LOAD_FAILED).
  */
 export async function workerRunner(prepared: PreparedModel, threads?: number): Promise<Runner> {
+  const runner = startWorkerRunner(prepared, threads);
+  await runner.ready;
+  return runner;
+}
+
+/**
+ * workerRunner without waiting for the model to compile: runs may be sent at
+ * once (the worker takes them when it is ready), so the caller reads and
+ * parses meanwhile. A load failure rejects `ready` and every run, pending or
+ * later, with the same RUNTIME_LOAD_FAILED.
+ */
+export function startWorkerRunner(prepared: PreparedModel, threads?: number): Runner & { ready: Promise<void> } {
   const { label } = prepared.signature;
   const worker = new Worker(new URL('./session-worker.js', import.meta.url), {
     workerData: { bytes: prepared.bytes, threads },
@@ -44,6 +58,7 @@ export async function workerRunner(prepared: PreparedModel, threads?: number): P
   let nextId = 0;
   let inferenceMs = 0;
   let failure: Error | undefined;
+  let loadError: Error | undefined;
   let released = false;
   let exitError: Error | undefined;
   const exitListeners: Array<(error: Error) => void> = [];
@@ -52,11 +67,18 @@ export async function workerRunner(prepared: PreparedModel, threads?: number): P
     for (const p of pending.values()) p.reject(err);
     pending.clear();
   };
-  await new Promise<void>((resolve, reject) => {
-    worker.once('message', (m: WorkerReady) => (m.ready ? resolve() : reject(loadFailed(label, m.error))));
-    worker.once('error', reject);
+  let settleReady!: (error?: Error) => void;
+  const ready = new Promise<void>((resolve, reject) => {
+    settleReady = (error) => (error ? reject(error) : resolve());
   });
-  worker.on('message', (m: RunReply) => {
+  ready.catch(() => {}); // whoever awaits it hears; runs fail with the same error
+  worker.on('message', (m: WorkerReady | RunReply) => {
+    if ('ready' in m) {
+      if (m.ready) return settleReady();
+      loadError = loadFailed(label, m.error);
+      fail(loadError);
+      return settleReady(loadError);
+    }
     inferenceMs += m.ms ?? 0;
     const p = pending.get(m.id);
     if (!p) return;
@@ -71,18 +93,25 @@ export async function workerRunner(prepared: PreparedModel, threads?: number): P
       out[name] = { name, type: t.type as ElementType, dims: t.dims, data: t.data as Tensor['data'] };
     p.resolve(out);
   });
-  worker.on('error', (err) => fail(err));
+  worker.on('error', (err) => {
+    fail(err);
+    settleReady(err);
+  });
   worker.on('exit', (code) => {
     if (released) return;
     // A thread that ended unasked: nothing it held will be answered, and a run posted to it
-    // would wait forever. The error event (if any) came first and says why.
-    const error = new Error(`inference worker exited with code ${code}${failure ? `: ${failure.message}` : ''}`);
-    failure = undefined;
+    // would wait forever. The error event (if any) came first and says why; a model that did
+    // not load is said as such.
+    const error =
+      loadError ?? new Error(`inference worker exited with code ${code}${failure ? `: ${failure.message}` : ''}`);
+    if (!loadError) failure = undefined;
     fail(error);
+    settleReady(error);
     exitError = error;
     for (const listener of exitListeners.splice(0)) listener(error);
   });
   return {
+    ready,
     get inferenceMs() {
       return inferenceMs;
     },

@@ -23,7 +23,7 @@ async function countMainThreadSessions<T>(work: () => Promise<T>): Promise<{ res
   }
 }
 
-test('predict-batch compiles the model once, in the inference worker: no session on the main thread', async () => {
+test('a run the inference worker keeps up with compiles the model once, in the worker: no session on the main thread', async () => {
   const dir = tempDir('mlops-pred-setup-');
   const { result, created } = await countMainThreadSessions(() =>
     predictBatch({

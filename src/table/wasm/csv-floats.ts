@@ -5,7 +5,7 @@
  * the JavaScript scan's time (README, "predict-batch performance"); the
  * caller parses any row it stops at.
  */
-import { CSV_FLOATS_WASM } from './csv-floats-module.js';
+import { align8, instantiate, reserve, type WasmMemory } from './module.js';
 
 /** What the parser does with one header column. */
 export interface FloatRowColumn {
@@ -30,22 +30,7 @@ type ParseRows = (
   keepCount: number,
 ) => number;
 
-// The WebAssembly API as used here (@types/node does not declare it; it is in TypeScript's DOM library).
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
-}
-const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
-
-let compiled: object | undefined;
-
-const PAGE = 65536;
 const SLACK = 16;
-const align = (n: number) => (n + 7) & ~7;
 
 export class FloatRowParser {
   private readonly memory: WasmMemory;
@@ -75,19 +60,17 @@ export class FloatRowParser {
     strides: number[],
     readonly capacity: number,
   ) {
-    compiled ??= new wasm.Module(Buffer.from(CSV_FLOATS_WASM, 'base64'));
-    const instance = new wasm.Instance(compiled, {});
-    const exports = instance.exports as { memory: WasmMemory; __heap_base: { value: number } };
-    this.memory = exports.memory;
+    const instance = instantiate();
+    this.memory = instance.memory;
     this.parseRows = instance.exports.parse_rows as ParseRows;
     this.width = columns.length;
     this.keepCount = columns.reduce((n, c) => (c.keep >= 0 ? n + 1 : n), 0);
     this.strides = strides;
-    let at = align(exports.__heap_base.value);
+    let at = align8(instance.heapBase);
     this.kindsAt = at;
-    at = align(at + this.width);
+    at = align8(at + this.width);
     this.argsAt = at;
-    at = align(at + 12 * this.width);
+    at = align8(at + 12 * this.width);
     this.outAt = at;
     this.regionAt = [];
     let floats = 0;
@@ -95,13 +78,13 @@ export class FloatRowParser {
       this.regionAt.push(floats);
       floats += capacity * stride;
     }
-    at = align(at + 4 * floats);
+    at = align8(at + 4 * floats);
     this.spansAt = at;
-    at = align(at + 8 * capacity * this.keepCount);
+    at = align8(at + 8 * capacity * this.keepCount);
     this.startsAt = at;
-    at = align(at + 4 * capacity);
+    at = align8(at + 4 * capacity);
     this.endsAt = at;
-    this.bufAt = align(at + 4 * capacity);
+    this.bufAt = align8(at + 4 * capacity);
     this.reserve(this.bufAt);
     columns.forEach((col, c) => {
       this.bytes[this.kindsAt + c] = (col.input >= 0 ? 1 : 0) | (col.keep >= 0 ? 2 : 0);
@@ -114,8 +97,7 @@ export class FloatRowParser {
 
   /** Memory up to byte `end`; views are remade when it grows (growing detaches them). */
   private reserve(end: number): void {
-    const have = this.memory.buffer.byteLength;
-    if (end > have) this.memory.grow(Math.ceil((end - have) / PAGE));
+    reserve(this.memory, end);
     if (!this.bytes || this.bytes.buffer !== this.memory.buffer) {
       this.bytes = new Uint8Array(this.memory.buffer);
       this.ints = new Int32Array(this.memory.buffer);
