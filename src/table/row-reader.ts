@@ -12,6 +12,7 @@
  * (quoted-rows.ts), for its messages.
  */
 import { createReadStream } from 'node:fs';
+import { type FileHandle, open } from 'node:fs/promises';
 import { MlopsError } from '../util/errors.js';
 import { maxRowBytes, rowTooLong } from './row-limit.js';
 import { checkCsvHead, checkHeader } from './csv-head.js';
@@ -267,10 +268,12 @@ export async function* readRows(
   const first = alignToRow ? start - 1 : start;
   if (options.stream && options.range)
     throw new MlopsError('OPTIONS_CONFLICT', `${file} is a stream: it has no byte ranges to shard`);
-  const stream = options.stream
-    ? undefined
-    : createReadStream(file, { start: first, highWaterMark: options.highWaterMark ?? 1 << 20 });
-  const chunks = options.stream?.chunks ?? (stream![Symbol.asyncIterator]() as AsyncIterator<Buffer>);
+  // A file is read straight into a buffer that starts with the carried bytes (no concatenation, which
+  // copied every read once more); a stream's chunks are joined to the carry.
+  let handle: FileHandle | undefined;
+  if (!options.stream) handle = await open(file).catch((err) => Promise.reject(fileError(file, err)));
+  const readSize = options.highWaterMark ?? 1 << 20;
+  let position = first;
   const builder = new ChunkBuilder(4096);
   const unquoter = new RowUnquoter();
   let carry: Buffer = options.stream?.head ?? EMPTY; // a row cut by the end of the previous read
@@ -280,20 +283,28 @@ export async function* readRows(
   let line = (alignToRow ? (options.linesBefore ?? 0) : headerInfo.headerLines) + 1;
   let bytesRead = 0;
   const limit = maxRowBytes();
-  const nextChunk = async (): Promise<Buffer | undefined> => {
+  /** The carried bytes and the next read after them; `more` is false at the end of the input. */
+  const nextBuffer = async (carry: Buffer): Promise<{ buf: Buffer; more: boolean }> => {
     try {
-      const next = await chunks.next();
-      if (next.done) return undefined;
+      if (handle) {
+        const buf = Buffer.allocUnsafe(carry.length + readSize);
+        carry.copy(buf, 0);
+        const { bytesRead: n } = await handle.read(buf, carry.length, readSize, position);
+        position += n;
+        bytesRead += n;
+        return n === 0 ? { buf: carry, more: false } : { buf: buf.subarray(0, carry.length + n), more: true };
+      }
+      const next = await options.stream!.chunks.next();
+      if (next.done) return { buf: carry, more: false };
       bytesRead += next.value.length;
-      return next.value;
+      return { buf: carry.length === 0 ? next.value : Buffer.concat([carry, next.value]), more: true };
     } catch (err) {
       throw fileError(file, err);
     }
   };
   try {
     for (;;) {
-      const chunk = await nextChunk();
-      const buf = carry.length === 0 ? (chunk ?? EMPTY) : chunk ? Buffer.concat([carry, chunk]) : carry;
+      const { buf, more } = await nextBuffer(carry);
       const bufAt = carryAt;
       builder.buf = buf;
       const quoted = new QuotedRun(file, builder, options.malformedRows ?? 'throw');
@@ -304,7 +315,7 @@ export async function* readRows(
       while (pos < buf.length) {
         let newline = buf.indexOf(0x0a, pos);
         if (newline < 0) {
-          if (chunk) break; // incomplete row: wait for more bytes
+          if (more) break; // incomplete row: wait for more bytes
           newline = buf.length; // the last row has no newline
         }
         if (skipPartial) {
@@ -343,7 +354,7 @@ export async function* readRows(
         }
         const row = quotedRowEnd(buf, pos);
         if (row.end < 0) {
-          if (chunk) break; // the quoted field goes on in the next read
+          if (more) break; // the quoted field goes on in the next read
           row.end = buf.length; // unterminated at the end of the file: csv-parse reports it
         }
         if (row.end - pos > limit) throw rowTooLong(file, line, limit);
@@ -360,7 +371,7 @@ export async function* readRows(
       }
       quoted.flush();
       if (builder.count > 0) yield builder.take(bytesRead);
-      if (done || !chunk) return;
+      if (done || !more) return;
       carry = buf.subarray(pos);
       carryAt = bufAt + pos;
       if (skipPartial) {
@@ -372,7 +383,7 @@ export async function* readRows(
       if (carry.length > limit && !skipPartial) throw rowTooLong(file, line, limit);
     }
   } finally {
-    if (stream) stream.destroy();
-    else await chunks.return?.();
+    if (handle) await handle.close();
+    else await options.stream!.chunks.return?.();
   }
 }
