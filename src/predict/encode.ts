@@ -24,6 +24,7 @@ import type { PredictPlan } from './plan.js';
 import { type ColumnTarget, columnOps, copyBlock, encodeColumnRow } from './column-ops.js';
 import { rowAt, type RowWord } from './row-place.js';
 import { FloatRowParser } from '../table/wasm/csv-floats.js';
+import { KeptCells } from './kept-cells.js';
 
 export interface Reject {
   /** The line the row starts on (CSV), or its 1-based row number (Parquet). */
@@ -38,8 +39,8 @@ export interface EncodedBatch {
   /** Rows in the tensors: `rows`, or the model's fixed batch size when padded. */
   fed: number;
   feeds: Record<string, Tensor>;
-  /** rows x keep.length strings. */
-  kept: string[];
+  /** rows x keep.length cells. */
+  kept: KeptCells;
   /** Lines of the batch's first and last rows, to say where a failed inference came from. */
   firstLine: number;
   lastLine: number;
@@ -75,7 +76,7 @@ export class BatchEncoder {
   private readonly strides: number[];
   private readonly width: number;
   private readonly keepCount: number;
-  private kept: string[] = [];
+  private kept: KeptCells;
   private rejects: Reject[] = [];
   private firstLine = 0;
   private lastLine = 0;
@@ -101,6 +102,7 @@ export class BatchEncoder {
     this.strides = options.plan.bindings.map((b) => b.columns.length);
     this.width = options.header.length;
     this.keepCount = options.plan.keep.length;
+    this.kept = new KeptCells(capacity * this.keepCount);
     this.allocate();
     const { roles } = options.plan;
     const floats = roles.every(
@@ -158,7 +160,12 @@ export class BatchEncoder {
         });
         for (let i = 0; i < done; i++)
           for (let slot = 0; slot < keepCount; slot++)
-            this.kept[(this.rows + i) * keepCount + slot] = parser.keptText(i, slot);
+            this.kept.setBytes(
+              (this.rows + i) * keepCount + slot,
+              chunk.buf,
+              parser.keptStart(i, slot),
+              parser.keptEnd(i, slot),
+            );
         if (this.rows === 0) this.firstLine = chunk.lines[r];
         this.lastLine = chunk.lines[r + done - 1];
         this.rows += done;
@@ -212,7 +219,7 @@ export class BatchEncoder {
       roles: plan.roles,
       buffers: this.buffers,
       strides: this.strides,
-      kept: this.kept,
+      kept: this.kept.texts,
       keepCount: this.keepCount,
       row: this.rows,
       allowMissing,
@@ -251,7 +258,7 @@ export class BatchEncoder {
     const batch = { rows, fed, feeds, kept: this.kept, firstLine: this.firstLine, lastLine: this.lastLine };
     // The tensors stay with onnxruntime while we fill the next batch: new buffers.
     this.allocate();
-    this.kept = [];
+    this.kept = new KeptCells(this.capacity * this.keepCount);
     this.rows = 0;
     return batch;
   }
@@ -287,7 +294,7 @@ export class BatchEncoder {
     // The rejects file is read by people who ran the CLI and by library callers alike: plain words, no option names.
     const remedy = missing ? ' (allow missing values to feed it as NaN)' : '';
     this.rejects.push({ line: chunk.lines[r], reason: reason + remedy, row: text });
-    this.kept.length = this.rows * this.keepCount;
+    this.kept.truncate(this.rows * this.keepCount);
   }
 
   /**
@@ -347,7 +354,7 @@ export class BatchEncoder {
   /** A field as text: kept, and parsed for its input. */
   private store(c: number, text: string): void {
     const role = this.options.plan.roles[c];
-    if (role.keep >= 0) this.kept[this.rows * this.keepCount + role.keep] = text;
+    if (role.keep >= 0) this.kept.texts[this.rows * this.keepCount + role.keep] = text;
     if (role.input < 0) return;
     const at = this.rows * this.strides[role.input] + role.offset;
     const buffer = this.buffers[role.input];

@@ -9,6 +9,7 @@ import { formatFloat32, shortest, shortestFloat32 } from '../util/format-number.
 import { csvField } from './encode.js';
 import { formatRows } from './format.js';
 import { FloatRowsText } from '../table/wasm/float-text.js';
+import { KeptCells } from './kept-cells.js';
 
 const COMMA = 0x2c;
 const NEWLINE = 0x0a;
@@ -30,6 +31,27 @@ class ByteWriter {
     this.ensure(s.length * 3);
     this.at += this.buf.write(s, this.at, 'utf8');
   }
+  /** Kept cell i: its bytes copied when they are plain ASCII (most ids), else its text through cell(). */
+  keptCell(kept: KeptCells, i: number): void {
+    const src = kept.bytes(i);
+    if (!src) return this.cell(kept.text(i));
+    const start = kept.startOf(i);
+    const n = kept.endOf(i) - start;
+    this.ensure(n);
+    const buf = this.buf;
+    const at = this.at;
+    for (let j = 0; j < n; j++) {
+      const byte = src[start + j];
+      // As cell(): quote, comma, CR, LF need quoting, and other than ASCII goes through the text (invalid UTF-8 included).
+      if (byte >= 0x80 || byte === 0x22 || byte === 0x2c || byte === 0x0a || byte === 0x0d) {
+        this.cell(kept.text(i));
+        return;
+      }
+      buf[at + j] = byte;
+    }
+    this.at = at + n;
+  }
+
   /** A kept cell as csvField writes it: plain ASCII copied char by char (most ids), anything else through csvField. */
   cell(value: string): void {
     // formatRows would print a missing cell as "undefined": the same here, never a throw.
@@ -61,16 +83,17 @@ let floatText: FloatRowsText | undefined;
  */
 export function formatRowsBytes(
   rows: number,
-  kept: string[],
+  keptCells: KeptCells | string[],
   keepCount: number,
   outputs: Tensor[],
   widths: number[],
   names: string[],
   wasm = true,
 ): Buffer {
+  const kept = Array.isArray(keptCells) ? KeptCells.of(keptCells) : keptCells;
   // Outputs other than float32 keep formatRows' way (rare, and not the hot path).
   if (!outputs.every((t) => t.type === 'float32'))
-    return Buffer.from(formatRows(rows, kept, keepCount, outputs, widths, names), 'utf8');
+    return Buffer.from(formatRows(rows, kept.toTexts(rows * keepCount), keepCount, outputs, widths, names), 'utf8');
   const perRow = widths.reduce((a, w) => a + w, 0);
   const fast =
     wasm && perRow > 0 && rows > 0
@@ -87,7 +110,7 @@ export function formatRowsBytes(
   for (let r = 0; r < rows; r++) {
     for (let k = 0; k < keepCount; k++) {
       if (k) w.buf[w.at++] = COMMA;
-      w.cell(kept[r * keepCount + k]);
+      w.keptCell(kept, r * keepCount + k);
     }
     // Sign, up to 9 digits, a point and up to 6 zeros: 24 bytes per value at most on the fast path.
     w.ensure(perRow * 24 + 2);

@@ -80,7 +80,8 @@ export async function parquetPredictionSink(options: ParquetSinkOptions): Promis
     async write(rows, kept, tensors) {
       const t = performance.now();
       const slices: ColumnSlice[] = [];
-      for (let k = 0; k < keepCount; k++) slices.push({ values: kept, stride: keepCount, offset: k });
+      const texts = keepCount > 0 ? kept.toTexts(rows * keepCount) : [];
+      for (let k = 0; k < keepCount; k++) slices.push({ values: texts, stride: keepCount, offset: k });
       tensors.forEach((tensor, o) => {
         const values = columnValues(tensor);
         for (let j = 0; j < widths[o]; j++) slices.push({ values, stride: widths[o], offset: j });

@@ -8,6 +8,7 @@ import { csvField } from './encode.js';
 import type { OutputColumn } from './format.js';
 import { formatRowsBytes } from './format-bytes.js';
 import type { OutputSink } from './output-sink.js';
+import type { KeptCells } from './kept-cells.js';
 import type { Timings } from './types.js';
 
 export type OutputFormat = 'csv' | 'parquet';
@@ -22,7 +23,7 @@ export interface PredictionSink {
   /** The columns, known from the first batch's outputs (or a zero-row run's): called once, before any write. */
   begin(kept: KeptColumn[], columns: OutputColumn[], tensors: Tensor[]): Promise<void>;
   /** `rows` rows: their kept cells (rows x kept.length) and every output's values. */
-  write(rows: number, kept: string[], tensors: Tensor[]): Promise<void>;
+  write(rows: number, kept: KeptCells, tensors: Tensor[]): Promise<void>;
   /** After the last row, before the run commits: whatever must be written before the output can appear. */
   end(): Promise<void>;
   /** Make the output visible. */

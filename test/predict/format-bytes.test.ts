@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import type { Tensor } from '../../src/onnx/tensor.js';
 import { formatRows } from '../../src/predict/format.js';
 import { formatRowsBytes } from '../../src/predict/format-bytes.js';
+import { KeptCells } from '../../src/predict/kept-cells.js';
 import { FloatRowsText } from '../../src/table/wasm/float-text.js';
 import { formatFloat32 } from '../../src/util/format-number.js';
 
@@ -96,4 +97,28 @@ test('the WebAssembly float writer gives the JavaScript writer its bytes, and ha
     );
     from = end;
   });
+});
+
+test('kept cells given as byte ranges are written as their text would be: copied when plain, quoted or decoded otherwise', () => {
+  // Cells as the WebAssembly parser hands them over: ranges of a read buffer. CR, a quote, a comma,
+  // UTF-8, invalid UTF-8 (decoded to U+FFFD, as the text path does) and plain ids.
+  const raw = ['id7', 'a\rb', 'x"y', 'p,q', 'é', '', 'plain-123'];
+  const parts = [...raw.map((t) => Buffer.from(t)), Buffer.from([0x61, 0xff, 0x62])];
+  const buf = Buffer.concat(parts);
+  const rows = parts.length;
+  const cells = new KeptCells(rows);
+  let at = 0;
+  parts.forEach((p, i) => {
+    cells.setBytes(i, buf, at, at + p.length);
+    at += p.length;
+  });
+  const outputs: Tensor[] = [{ name: 'p', type: 'float32', dims: [rows, 1], data: new Float32Array(rows).fill(0.5) }];
+  const texts = cells.toTexts(rows);
+  assert.equal(texts[7], 'a\ufffdb');
+  const bytes = formatRowsBytes(rows, cells, 1, outputs, [1], ['p']);
+  assert.equal(bytes.toString('utf8'), formatRows(rows, texts, 1, outputs, [1], ['p']));
+  assert.match(
+    bytes.toString('utf8'),
+    /^id7,0\.5\n"a\rb",0\.5\n"x""y",0\.5\n"p,q",0\.5\né,0\.5\n,0\.5\nplain-123,0\.5\na\ufffdb,0\.5\n$/,
+  );
 });

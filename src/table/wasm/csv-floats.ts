@@ -140,9 +140,13 @@ export class FloatRowParser {
     return this.floats.subarray(first, first + rows * this.strides[k]);
   }
 
-  /** Row r's kept field in `slot`, of the last parse, as text. */
-  keptText(r: number, slot: number): string {
-    const at = this.spansAt / 4 + (r * this.keepCount + slot) * 2;
-    return Buffer.prototype.toString.call(this.loaded!, 'utf8', this.ints[at], this.ints[at + 1]);
+  /** Where row r's kept field in `slot` starts in the parsed buffer (of the last parse). */
+  keptStart(r: number, slot: number): number {
+    return this.ints[this.spansAt / 4 + (r * this.keepCount + slot) * 2];
+  }
+
+  /** Where it ends. */
+  keptEnd(r: number, slot: number): number {
+    return this.ints[this.spansAt / 4 + (r * this.keepCount + slot) * 2 + 1];
   }
 }
