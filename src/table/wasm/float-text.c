@@ -18,8 +18,13 @@ static const double POW10[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7, 
 
 static const uint32_t POW10_U32[10] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000};
 
-/* pow10 of format-number.ts: 10^e, or 1 / 10^-e (rounded as there). e is within -15..22 here. */
-static inline double pow10(int e) { return e >= 0 ? POW10[e] : 1.0 / POW10[-e]; }
+/* 1 / 10^k, each one correctly rounded division as pow10 in format-number.ts makes it (folded at compile time). */
+static const double INV_POW10[17] = {1 / 1e0,  1 / 1e1,  1 / 1e2,  1 / 1e3,  1 / 1e4,  1 / 1e5,
+                                     1 / 1e6,  1 / 1e7,  1 / 1e8,  1 / 1e9,  1 / 1e10, 1 / 1e11,
+                                     1 / 1e12, 1 / 1e13, 1 / 1e14, 1 / 1e15, 1 / 1e16};
+
+/* pow10 of format-number.ts: 10^e, or 1 / 10^-e. e is within -16..22 here. */
+static inline double pow10(int e) { return e >= 0 ? POW10[e] : INV_POW10[-e]; }
 
 /* JavaScript's Math.round for x >= 0: the nearest integer, halves up. */
 static inline double js_round(double x) {
