@@ -31,10 +31,14 @@ class ByteWriter {
     this.ensure(s.length * 3);
     this.at += this.buf.write(s, this.at, 'utf8');
   }
+
   /** Kept cell i: its bytes copied when they are plain ASCII (most ids), else its text through cell(). */
   keptCell(kept: KeptCells, i: number): void {
     const src = kept.bytes(i);
-    if (!src) return this.cell(kept.text(i));
+    if (!src) {
+      this.cell(kept.text(i));
+      return;
+    }
     const start = kept.startOf(i);
     const n = kept.endOf(i) - start;
     this.ensure(n);
