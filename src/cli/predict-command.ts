@@ -34,11 +34,16 @@ const FLAGS = flagSet<PredictBatchOptions>()({
     help: 'Parquet outputs: zstd (default), snappy, gzip, lz4 or uncompressed',
     choices: ['zstd', 'snappy', 'gzip', 'lz4', 'uncompressed'],
   },
-  batchSize: { flag: '--batch-size <n>', help: 'rows per inference call (default 4096)', parse: parseBatchSize },
+  batchSize: { flag: '--batch-size <n>', help: 'rows per inference call (default 1024)', parse: parseBatchSize },
   threads: {
     flag: '--threads <n>',
-    help: 'onnxruntime intra-op threads (default: cores - 1; the main thread parses meanwhile; at most the core count)',
+    help: 'onnxruntime intra-op threads of the inference worker (default: cores - 1; the main thread parses meanwhile; at most the core count)',
     parse: parsePositiveInt,
+  },
+  mainThreadInference: {
+    flag: '--main-thread-inference',
+    help: 'when the inference worker is 8,192 rows behind, the main thread runs the next batch itself on a one-thread session (default)',
+    negate: 'leave every batch to the inference worker',
   },
   features: { flag: '--features <cols>', help: 'columns feeding a single [N, F] input, in order', parse: parseList },
   ignore: {
