@@ -36,7 +36,7 @@ export function helpedRunner(worker: Runner, prepared: PreparedModel): Runner {
   return {
     ...(worker.ready ? { ready: worker.ready } : {}),
     // The worker's queue, and as many again for the main thread: batches are written in order, so the
-    // main thread's wait behind the worker's oldest batch. With room for only one of its own, it stalled
+    // main thread's batches wait behind the worker's oldest. With room for only one of its own, it stalled
     // there: on mlp-heavy it ran 18 of 98 batches and waited 1.8 s (2.26 s wall); with this room, 44 and
     // 0.3 s (1.68 s wall).
     parallel: (rows) => 2 * workerQueue(rows) + 1,
