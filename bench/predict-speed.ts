@@ -28,18 +28,25 @@ interface Ours extends Measured {
   doc: {
     rows_written: number;
     threads: number;
+    main_thread_batches: number;
     batch_size: number;
     peak_rss_bytes: number;
     timings_ms: { parse: number; infer: number; infer_wait: number; format: number; write: number; total: number };
   };
 }
+interface DirectRun {
+  run_s: number;
+  run_cpu_s: number;
+  wall_s: number;
+  rows_per_second: number;
+}
 interface Polars extends Measured {
   stages: { read_s: number; infer_s: number; convert_s: number; write_s: number };
 }
 
-async function ours(modelFile: string, input: string, output: string): Promise<Ours> {
+async function ours(modelFile: string, input: string, output: string, extra: string[] = []): Promise<Ours> {
   const args = [path.join(ROOT, 'bin', 'mlops'), 'predict-batch', modelFile, '--input', input, '--output', output];
-  const m = await measure(process.execPath, [...args, '--keep', 'id', '--json'], env);
+  const m = await measure(process.execPath, [...args, '--keep', 'id', '--json', ...extra], env);
   return { ...m, doc: JSON.parse(m.stdout) };
 }
 
@@ -82,7 +89,8 @@ function describeOurs(o: Ours): string {
   const t = o.doc.timings_ms;
   return (
     `${s(o.wall_s)} s wall (main thread: parse ${s(t.parse / 1000)}, waiting for inference ${s(t.infer_wait / 1000)}, format ${s(t.format / 1000)}, write ${s(t.write / 1000)}; ` +
-    `onnxruntime in its worker ${s(t.infer / 1000)}; ${o.doc.threads} intra-op thread(s), batches of ${o.doc.batch_size}), ${cpu(o)}, ` +
+    `onnxruntime in its worker ${s(t.infer / 1000)}; ${o.doc.threads} intra-op thread(s), batches of ${o.doc.batch_size}, ` +
+    `${o.doc.main_thread_batches} of ${Math.ceil(o.doc.rows_written / o.doc.batch_size)} run by the main thread), ${cpu(o)}, ` +
     `peak RSS ${mb(o.tree_peak_rss_mb)} (${o.processes} process${o.processes > 1 ? 'es' : ''}; its own --json says ${mb(o.doc.peak_rss_bytes / 2 ** 20)})\n` +
     `      CPU seconds by thread: ${threadCpu(o)}`
   );
@@ -131,30 +139,45 @@ async function heavyTarget(dir: string, rows: number, runs: number): Promise<voi
   console.log(
     `\n3. inference-bound: mlp-heavy.onnx 30-1024-1024-2 on ${rows.toLocaleString('en-US')} rows (best of ${runs} each, alternating)`,
   );
-  let o: Ours | undefined;
-  let direct: { run_s: number; run_cpu_s: number; wall_s: number; rows_per_second: number } | undefined;
-  for (let i = 0; i < runs; i++) {
-    const r = await ours(heavy, input, path.join(dir, 'heavy-out.csv'));
-    if (!o || r.wall_s < o.wall_s) o = r;
-    // Same thread count and batch size as predict-batch chose (its --json says which).
-    const args = [path.join(ROOT, 'dist', 'bench', 'ort-direct.js'), heavy, String(rows)];
-    const d = await measure(process.execPath, [...args, String(r.doc.batch_size), String(r.doc.threads)], env);
-    const doc = JSON.parse(d.stdout);
-    if (!direct || doc.run_s < direct.run_s) direct = doc;
+  // Two comparisons, each with as many onnxruntime threads on both sides: the worker alone (1 thread)
+  // against run() with 1 thread, and by default (worker + the main thread's session) against run() with 2.
+  const direct = (threads: number) => async () => {
+    const args = [
+      path.join(ROOT, 'dist', 'bench', 'ort-direct.js'),
+      heavy,
+      String(rows),
+      String(batch),
+      String(threads),
+    ];
+    const d = await measure(process.execPath, [...args], env);
+    return { ...d, doc: JSON.parse(d.stdout) as DirectRun };
+  };
+  const output = path.join(dir, 'heavy-out.csv');
+  const first = await ours(heavy, input, output, ['--no-main-thread-inference']);
+  const batch = first.doc.batch_size;
+  const threads = first.doc.threads;
+  const alone = await bestOf(runs, () => ours(heavy, input, output, ['--no-main-thread-inference']));
+  const helped = await bestOf(runs, () => ours(heavy, input, output));
+  const one = await bestOf(runs, direct(threads));
+  const two = await bestOf(runs, direct(threads + 1));
+  const worker = (o: Ours) => o.threads.find((t) => !t.main)?.cpu_s ?? 0;
+  for (const [label, o, d] of [
+    [`worker alone (--no-main-thread-inference) against run() with ${threads} thread(s)`, alone, one],
+    [`worker helped by the main thread (default) against run() with ${threads + 1} threads`, helped, two],
+  ] as const) {
+    const ourRate = rows / o.wall_s;
+    console.log(`   ${label}:`);
+    console.log(
+      `     mlops predict-batch: ${rate(rows, o.wall_s)} (whole process: start, read, write), ${describeOurs(o)}`,
+    );
+    console.log(
+      `     onnxruntime-node run() alone on pre-built Float32Array batches: ${Math.round(d.doc.rows_per_second).toLocaleString('en-US')} rows/s (${s(d.doc.run_s)} s in run(), CPU ${s(d.doc.run_cpu_s)} s; ${s(d.doc.wall_s)} s with session creation and data)`,
+    );
+    console.log(
+      `     ratio: predict-batch at ${s(ourRate / d.doc.rows_per_second)}x onnxruntime's own rows/s (1.00 = nothing of ours slows inference; start-up of ${s(o.wall_s - o.doc.timings_ms.total / 1000)} s outside its own timings included); ` +
+        `CPU: the whole process ${s((o.user_s + o.sys_s) / d.doc.run_cpu_s)}x run() alone (its inference worker ${s(worker(o))} s)`,
+    );
   }
-  const ourRate = rows / o!.wall_s;
-  console.log(
-    `   mlops predict-batch: ${rate(rows, o!.wall_s)} (whole process: start, read, write), ${describeOurs(o!)}`,
-  );
-  console.log(
-    `   onnxruntime-node run() alone on pre-built Float32Array batches: ${Math.round(direct!.rows_per_second).toLocaleString('en-US')} rows/s (${s(direct!.run_s)} s in run(), CPU ${s(direct!.run_cpu_s)} s; ${s(direct!.wall_s)} s with session creation and data)`,
-  );
-  // The busiest thread other than main is the inference worker (onnxruntime runs a 1-thread session on it).
-  const worker = o!.threads.find((t) => !t.main)?.cpu_s ?? 0;
-  console.log(
-    `   ratio: predict-batch at ${s(ourRate / direct!.rows_per_second)}x onnxruntime's own rows/s (1.00 = nothing of ours slows inference; start-up of ${s(o!.wall_s - o!.doc.timings_ms.total / 1000)} s outside its own timings included); ` +
-      `CPU: its inference worker ${s(worker)} s = ${s(worker / direct!.run_cpu_s)}x run() alone, the whole process ${s((o!.user_s + o!.sys_s) / direct!.run_cpu_s)}x`,
-  );
 }
 
 async function lightTarget(dir: string, rows: number, runs: number): Promise<void> {
