@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { MlopsError } from '../util/errors.js';
 import { MAX_BATCH_SIZE } from '../util/limits.js';
+import { formatCount } from '../util/format-number.js';
 
 export type Severity = 'error' | 'warn';
 
@@ -289,7 +290,7 @@ export function validateConfig(raw: unknown, file: string): ChecklistConfig {
       throw configError(
         file,
         `${at}.batch_size`,
-        `at most ${MAX_BATCH_SIZE.toLocaleString('en-US')} rows per call (got ${c.batch_size})`,
+        `at most ${formatCount(MAX_BATCH_SIZE)} rows per call (got ${c.batch_size})`,
       );
     for (const [lo, hi] of BOUND_PAIRS) {
       if (typeof c[lo] === 'number' && typeof c[hi] === 'number' && (c[lo] as number) > (c[hi] as number))

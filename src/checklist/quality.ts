@@ -11,6 +11,7 @@ import { accuracy, f1, mae, rmse, rocAuc } from '../stats/metrics.js';
 import { MlopsError } from '../util/errors.js';
 import type { MetricName } from './config.js';
 import type { Tensor } from '../onnx/tensor.js';
+import { formatCount } from '../util/format-number.js';
 
 export interface MetricOptions {
   data: string;
@@ -45,9 +46,7 @@ export async function evaluateMetric(model: string | LoadedModel, options: Metri
     // Bad rows are skipped and counted, as in every sample; only a parity check, whose rows pair with another file's, refuses them.
     const table = await readBoundedRows(options.data, { limit: METRIC_ROWS, pick: 'reservoir', badRows: 'skip' });
     if (table.totalRows > table.rows.length)
-      options.onNote?.(
-        `on a sample of ${table.rows.length.toLocaleString('en-US')} of ${table.totalRows.toLocaleString('en-US')} rows`,
-      );
+      options.onNote?.(`on a sample of ${formatCount(table.rows.length)} of ${formatCount(table.totalRows)} rows`);
     // No rows would make the metric NaN, which then fails (or passes a baseline comparison) for the wrong reason.
     if (table.rows.length === 0 && table.skipped === 0)
       throw new MlopsError(

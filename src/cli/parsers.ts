@@ -2,6 +2,7 @@
 import { InvalidArgumentError } from 'commander';
 import { MAX_BATCH_SIZE } from '../util/limits.js';
 import { MlopsError } from '../util/errors.js';
+import { formatCount } from '../util/format-number.js';
 
 export function parseNumber(value: string): number {
   const n = Number(value);
@@ -47,7 +48,7 @@ export function parsePositiveInt(value: string): number {
 export function parseBatchSize(value: string): number {
   const n = parsePositiveInt(value);
   if (n > MAX_BATCH_SIZE)
-    throw new InvalidArgumentError(`"${value}" is more than ${MAX_BATCH_SIZE.toLocaleString('en-US')} rows per call.`);
+    throw new InvalidArgumentError(`"${value}" is more than ${formatCount(MAX_BATCH_SIZE)} rows per call.`);
   return n;
 }
 

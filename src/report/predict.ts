@@ -4,6 +4,7 @@
  * to draw and where it goes.
  */
 import type { PredictBatchResult, PredictProgress } from '../predict/types.js';
+import { formatCount } from '../util/format-number.js';
 
 /** Moves to the start of the line and clears it, so a redraw (or a warning) replaces the progress line. */
 export const CLEAR_LINE = '\r\u001b[2K';
@@ -14,7 +15,7 @@ export function formatDuration(ms: number): string {
     : `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
 }
 
-const count = (n: number) => n.toLocaleString('en-US');
+const count = formatCount;
 
 /**
  * `data.csv: 41.3% 36/87 MB, 123,904 rows, 412,000 rows/s, ETA 0.4 s` (no line end: it is redrawn);

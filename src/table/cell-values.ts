@@ -1,4 +1,5 @@
 /** Strict parsing of CSV cells into model values: "abc", "0x10" or "" are not numbers. */
+import { formatCount } from '../util/format-number.js';
 
 const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 const SPECIAL: Record<string, number> = {
@@ -65,9 +66,7 @@ export function parseBoolCell(text: string): boolean | undefined {
 /** A cell for an error message: quoted, and cut short (an 8 MB value once made an 8 MB error line). */
 export function quoteCell(text: string, max = 60): string {
   if (text.trim() === '') return 'empty value';
-  return text.length <= max
-    ? `"${text}"`
-    : `"${text.slice(0, max)}..." (${text.length.toLocaleString('en-US')} characters)`;
+  return text.length <= max ? `"${text}"` : `"${text.slice(0, max)}..." (${formatCount(text.length)} characters)`;
 }
 
 /**

@@ -1,5 +1,6 @@
 /** The longest CSV row any reader accepts: one rule for the streaming and the whole-file readers. */
 import { MlopsError } from '../util/errors.js';
+import { formatCount } from '../util/format-number.js';
 
 /** Rows (and the header) longer than this are refused: see maxRowBytes. */
 export const DEFAULT_MAX_ROW_BYTES = 8 * 1024 * 1024;
@@ -32,5 +33,5 @@ export function rowTooLong(file: string, line: number, limit: number): MlopsErro
 }
 
 function formatBytes(n: number): string {
-  return n % (1024 * 1024) === 0 ? `${n / (1024 * 1024)} MiB` : `${n.toLocaleString('en-US')} bytes`;
+  return n % (1024 * 1024) === 0 ? `${n / (1024 * 1024)} MiB` : `${formatCount(n)} bytes`;
 }

@@ -5,7 +5,7 @@ import { formatRows } from '../../src/predict/format.js';
 import { formatRowsBytes } from '../../src/predict/format-bytes.js';
 import { KeptCells } from '../../src/predict/kept-cells.js';
 import { FloatRowsText } from '../../src/table/wasm/float-text.js';
-import { formatFloat32 } from '../../src/util/format-number.js';
+import { formatCount, formatFloat32 } from '../../src/util/format-number.js';
 
 /** Float32 values of every kind the writer meets: plain, tiny, huge, exact ties, signed zeros, non-finite, random bits. */
 function awkwardFloats(n: number): Float32Array {
@@ -121,4 +121,9 @@ test('kept cells given as byte ranges are written as their text would be: copied
     bytes.toString('utf8'),
     /^id7,0\.5\n"a\rb",0\.5\n"x""y",0\.5\n"p,q",0\.5\né,0\.5\n,0\.5\nplain-123,0\.5\na\ufffdb,0\.5\n$/,
   );
+});
+
+test('formatCount writes integers as toLocaleString("en-US") does', () => {
+  for (const n of [0, 7, 999, 1000, 1234567, -1000, -999999, 2 ** 53 - 1, 12345678901])
+    assert.equal(formatCount(n), n.toLocaleString('en-US'), String(n));
 });
