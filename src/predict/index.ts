@@ -37,7 +37,7 @@ export async function predictBatch(options: PredictBatchOptions): Promise<Predic
     warnings.push(message);
     options.onWarning?.(message);
   };
-  const timings: Timings = { parse: 0, inferWait: 0, format: 0, write: 0 };
+  const timings: Timings = { parse: 0, inferWait: 0, format: 0, write: 0, inferMain: 0 };
   const { context, outputs, threads, model } = await setUpRun(options, warn, timings);
   const files: FileSummary[] = [];
   const held = new RunCommit(outputs);
@@ -76,6 +76,7 @@ export async function predictBatch(options: PredictBatchOptions): Promise<Predic
     timings_ms: {
       parse: round(timings.parse),
       infer: round(inferMs),
+      infer_main_thread: round(timings.inferMain),
       infer_wait: round(timings.inferWait),
       format: round(timings.format),
       write: round(timings.write),

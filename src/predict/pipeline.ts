@@ -11,7 +11,7 @@ import { outputColumns, type OutputColumn } from './format.js';
 import { abortFileOutputs, type FileOutputs } from './commit.js';
 import { nextChunk, type FilePlan, type InputSource } from './setup.js';
 import { rowSpan, rowWord, type RowWord } from './row-place.js';
-import type { FileSummary, RunContext } from './types.js';
+import { type FileSummary, type RunContext, stageNow } from './types.js';
 
 type Inferred = [EncodedBatch, Record<string, Tensor>];
 
@@ -65,15 +65,15 @@ export class FilePipeline {
     const { encoder, source } = this;
     try {
       for (let chunk = this.file.first; chunk; ) {
-        let t = performance.now();
+        let t = stageNow(timings);
         let r = 0;
         while (r < chunk.count) {
           r = encoder.add(chunk, r);
           if (encoder.full) {
-            timings.parse += performance.now() - t;
+            timings.parse += stageNow(timings) - t;
             await this.takeRejects();
             await this.dispatch(encoder.finish());
-            t = performance.now();
+            t = stageNow(timings);
           }
         }
         await this.takeRejects();
@@ -86,7 +86,7 @@ export class FilePipeline {
           elapsedMs: performance.now() - this.started,
         });
         chunk = await nextChunk(source.rows);
-        timings.parse += performance.now() - t;
+        timings.parse += stageNow(timings) - t;
       }
       await this.takeRejects();
       await this.dispatch(encoder.finish());
@@ -138,6 +138,8 @@ export class FilePipeline {
     await rejects.add(taken);
     if (maxRejects !== undefined && rejects.count > maxRejects) {
       const last = rejects.last!;
+      // A model that cannot load is reported instead, with nothing published (it compiles while rows are read).
+      await this.context.runner.ready;
       // The rejects so far are what the user needs to fix the input: publish them, but no predictions.
       await rejects.commit();
       throw new MlopsError(
@@ -192,10 +194,10 @@ export class FilePipeline {
 
   private async writeOldest(): Promise<void> {
     const { timings } = this.context;
-    const tw = performance.now();
+    const tw = stageNow(timings);
     const [done, results] = await this.inflight[0].run;
     this.inflight.shift();
-    timings.inferWait += performance.now() - tw;
+    timings.inferWait += stageNow(timings) - tw;
     await this.writeResults(done, results);
   }
 

@@ -16,7 +16,8 @@ export function rowAt(file: string, word: RowWord, n: number): string {
   return word === 'line' ? `${file}:${n}` : `${file}: row ${n}`;
 }
 
-/** `rows on lines 2-4097` or `rows 1-4096`. */
+/** `rows on lines 2-1025` or `rows 1-1024`; `row on line 7` or `row 7` for one. */
 export function rowSpan(word: RowWord, first: number, last: number): string {
+  if (first === last) return word === 'line' ? `row on line ${first}` : `row ${first}`;
   return word === 'line' ? `rows on lines ${first}-${last}` : `rows ${first}-${last}`;
 }

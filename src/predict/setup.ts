@@ -25,6 +25,7 @@ import {
   type PredictBatchOptions,
   type PredictBatchResult,
   type RunContext,
+  stageNow,
   type Timings,
 } from './types.js';
 
@@ -136,7 +137,10 @@ export async function setUpRun(
   // Not awaited: rows are read and parsed while the worker loads onnxruntime and compiles the model
   // (about 0.1 s); a model that does not load fails the first run, before any output is published.
   const worker = startWorkerRunner(prepared, threads);
-  const runner = options.mainThreadInference === false ? worker : helpedRunner(worker, prepared);
+  const runner =
+    options.mainThreadInference === false ? worker : helpedRunner(worker, prepared, (ms) => (timings.inferMain += ms));
+  // A stream may stall before the first batch fills: a model that cannot load must not wait for it.
+  if (options.inputs.includes('-')) await worker.ready;
   const recordedFeatures = loaded.recordedFeatures;
   if ((loaded.model.graph?.node ?? []).some((n) => n.opType === 'DynamicQuantizeLinear')) {
     warn(
@@ -235,14 +239,14 @@ export async function planFile(context: RunContext, source: InputSource): Promis
   const { input, headerInfo, range, rowRange, rows } = source;
   // The file's first rows decide which columns are numeric, the same in every shard of it;
   // nothing is written before the plan holds.
-  const t = performance.now();
+  const t = stageNow(timings);
   const first = await nextChunk(rows);
   // A shard judges columns on the first rows of the whole file, so every shard maps alike.
   const sample =
     (range && range.start > headerInfo.dataStart) || (rowRange && rowRange.start > 0)
       ? await headRows(input, headerInfo, SAMPLE_ROWS)
       : chunkRows(first, SAMPLE_ROWS);
-  timings.parse += performance.now() - t;
+  timings.parse += stageNow(timings) - t;
   const plan = planColumns(
     input,
     headerInfo.header,

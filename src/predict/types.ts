@@ -89,8 +89,19 @@ export interface PredictBatchResult {
   threads: number;
   /** Batches the main thread inferred itself while the worker was busy (their time is in the main thread's stages). */
   main_thread_batches: number;
-  /** Main-thread time per stage; `infer` is onnxruntime's own time in the worker (overlapped with parsing). */
-  timings_ms: { parse: number; infer: number; infer_wait: number; format: number; write: number; total: number };
+  /**
+   * Main-thread time per stage; `infer` is onnxruntime's own time in the worker (overlapped with
+   * parsing), `infer_main_thread` the main thread's own batches (counted in no other stage).
+   */
+  timings_ms: {
+    parse: number;
+    infer: number;
+    infer_main_thread: number;
+    infer_wait: number;
+    format: number;
+    write: number;
+    total: number;
+  };
   rows_per_second: number;
   peak_rss_bytes: number;
   /** Things the run worked around, e.g. a model with a fixed batch size. */
@@ -103,6 +114,16 @@ export interface Timings {
   inferWait: number;
   format: number;
   write: number;
+  /** Batches the main thread inferred itself, which the stages' clock (stageNow) leaves out. */
+  inferMain: number;
+}
+
+/**
+ * The clock of the main thread's stages: wall time less its own inference runs, which happen inside
+ * whichever stage was waiting when their turn came (a read, a write), so no stage counts them.
+ */
+export function stageNow(timings: Timings): number {
+  return performance.now() - timings.inferMain;
 }
 
 /**

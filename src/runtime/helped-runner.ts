@@ -1,11 +1,11 @@
 /**
  * The inference worker, helped by the main thread. predict-batch's main
  * thread parses and formats while the worker infers; when the worker already
- * has a batch running and one waiting, the main thread runs the next batch
- * itself (onnxruntime-node's run blocks the calling thread) instead of
- * waiting. So both cores stay busy whichever side is the slower, and each
- * batch still runs whole on one single-session call, so outputs do not
- * depend on which thread ran it.
+ * holds enough rows, the main thread runs the next batch itself
+ * (onnxruntime-node's run blocks the calling thread) instead of waiting. So
+ * both cores stay busy whichever side is the slower, and each batch still
+ * runs whole on one single-session call, so outputs do not depend on which
+ * thread ran it.
  */
 import type { Tensor } from '../onnx/tensor.js';
 import { runInSlices } from '../onnx/tensor-rows.js';
@@ -16,40 +16,64 @@ import type { Runner } from './worker-session.js';
  * Rows the worker holds before the main thread takes a batch (at least two
  * batches: one running, one queued). Enough that it never runs dry while
  * the main thread is busy and cannot hear that batches finished: with 2 the
- * worker idled half the time, with 8,192 it is busy the whole run.
+ * worker idled half the time, with 8,192 it is busy the whole run. Batches
+ * larger than this are left to the worker: a few batches more in flight
+ * would then cost much memory, and a long run on the main thread would delay
+ * its answer to Ctrl-C.
  */
 const WORKER_QUEUE_ROWS = 8192;
 
 /** Batches of `rows` rows the worker holds before the main thread helps. */
 const workerQueue = (rows: number) => Math.max(2, Math.ceil(WORKER_QUEUE_ROWS / Math.max(1, rows)));
 
-export function helpedRunner(worker: Runner, prepared: PreparedModel): Runner {
+const rowsOf = (feeds: Record<string, Tensor>) => Object.values(feeds)[0]?.dims[0] ?? 1;
+
+/** `onMainThreadRun`: told how long each run on the main thread took (ms), as it ends. */
+export function helpedRunner(worker: Runner, prepared: PreparedModel, onMainThreadRun?: (ms: number) => void): Runner {
   let pending = 0;
   let local: Promise<ModelSession> | undefined;
   let localBatches = 0;
+  let localMs = 0;
   const runLocally = async (feeds: Record<string, Tensor>, fetch: string[], split?: number) => {
     // Compiled on first use: a run the worker keeps up with never pays for a second session.
     local ??= createSession(prepared.bytes, prepared.signature.model, prepared.signature.label, 1);
     const session = await local;
-    return runInSlices((f) => session.run(f, fetch), feeds, fetch, split);
+    return runInSlices(
+      async (f) => {
+        // onnxruntime-node runs the model in a setImmediate callback; one queued just before it
+        // starts the clock right before the run, and the run's answer stops it right after.
+        let started = 0;
+        setImmediate(() => (started = performance.now()));
+        const out = await session.run(f, fetch);
+        const ms = performance.now() - started;
+        localMs += ms;
+        onMainThreadRun?.(ms);
+        return out;
+      },
+      feeds,
+      fetch,
+      split,
+    );
   };
   return {
     ...(worker.ready ? { ready: worker.ready } : {}),
     // The worker's queue, and as many again for the main thread: batches are written in order, so the
     // main thread's batches wait behind the worker's oldest. With room for only one of its own, it stalled
     // there: on mlp-heavy it ran 18 of 98 batches and waited 1.8 s (2.26 s wall); with this room, 44 and
-    // 0.3 s (1.68 s wall).
-    parallel: (rows) => 2 * workerQueue(rows) + 1,
-    // The worker's time: the main thread's runs cannot be timed apart from its other work
-    // (onnxruntime-node runs them from setImmediate), so they are counted instead.
+    // 0.3 s (1.68 s wall). Batches past WORKER_QUEUE_ROWS: one in flight, as without help.
+    parallel: (rows) => (rows <= WORKER_QUEUE_ROWS ? 2 * workerQueue(rows) + 1 : 1),
     get inferenceMs() {
       return worker.inferenceMs;
+    },
+    get mainThreadMs() {
+      return localMs;
     },
     get mainThreadBatches() {
       return localBatches;
     },
     run(feeds, fetch, split) {
-      if (pending >= workerQueue(Object.values(feeds)[0]?.dims[0] ?? 1)) {
+      const rows = rowsOf(feeds);
+      if (rows <= WORKER_QUEUE_ROWS && pending >= workerQueue(rows)) {
         localBatches++;
         return runLocally(feeds, fetch, split);
       }

@@ -13,8 +13,9 @@ export interface Runner {
   readonly ready?: Promise<void>;
   /** Batches of `rows` rows it takes at once before the caller should wait for one (1 if absent). */
   parallel?(rows: number): number;
-  /** Batches the main thread ran itself (helped-runner.ts). */
+  /** Batches the main thread ran itself (helped-runner.ts), and the time they took. */
   readonly mainThreadBatches?: number;
+  readonly mainThreadMs?: number;
   /** Time onnxruntime spent inside run() in the worker, summed over all runs. */
   readonly inferenceMs: number;
   /**

@@ -23,7 +23,15 @@ const file = (output: string): FileSummary => ({
   output_columns: [],
   batch_size: 4096,
 });
-const timings = (total: number) => ({ parse: 0, infer: 0, infer_wait: 0, format: 0, write: 0, total });
+const timings = (total: number) => ({
+  parse: 0,
+  infer: 0,
+  infer_main_thread: 0,
+  infer_wait: 0,
+  format: 0,
+  write: 0,
+  total,
+});
 
 test('durations: tenths of a second below a minute, then minutes and seconds', () => {
   assert.equal(formatDuration(0), '0.0 s');
