@@ -109,7 +109,7 @@ export class BatchEncoder {
       (r) => r.input < 0 || (r.kind === 'float' && this.buffers[r.input] instanceof Float32Array),
     );
     if (floats && options.wasm !== false && this.width > 0)
-      this.floatRows = new FloatRowParser(
+      this.floatRows = newFloatRowParser(
         roles.map((r) => ({ input: r.input, offset: r.offset, keep: r.keep })),
         this.strides,
         capacity,
@@ -152,7 +152,7 @@ export class BatchEncoder {
     const { strides, keepCount } = this;
     let r = from;
     while (r < chunk.count && this.rows < this.capacity) {
-      const n = Math.min(chunk.count - r, this.capacity - this.rows);
+      const n = Math.min(chunk.count - r, this.capacity - this.rows, parser.capacity);
       const done = parser.parse(chunk.buf, chunk.starts, chunk.ends, r, n);
       if (done > 0) {
         this.buffers.forEach((b, k) => {
@@ -415,6 +415,16 @@ export class BatchEncoder {
     if (this.buffers[this.options.plan.roles[c].input] instanceof Float32Array && !floatFits('float32', v))
       throw new RowError(this.cellMessage(c, field, floatRangeProblem('float32')));
     return v;
+  }
+}
+
+/** The WebAssembly parser, or undefined (the JavaScript scan then does it all) when its memory cannot be had. */
+function newFloatRowParser(...args: ConstructorParameters<typeof FloatRowParser>): FloatRowParser | undefined {
+  try {
+    return new FloatRowParser(...args);
+  } catch (err) {
+    if (err instanceof RangeError) return undefined;
+    throw err;
   }
 }
 

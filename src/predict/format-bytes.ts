@@ -9,6 +9,7 @@ import { formatFloat32, shortest, shortestFloat32 } from '../util/format-number.
 import { csvField } from './encode.js';
 import { formatRows } from './format.js';
 import { FloatRowsText } from '../table/wasm/float-text.js';
+import { REGION_BYTES } from '../table/wasm/module.js';
 import { KeptCells } from './kept-cells.js';
 
 const COMMA = 0x2c;
@@ -99,26 +100,35 @@ export function formatRowsBytes(
   if (!outputs.every((t) => t.type === 'float32'))
     return Buffer.from(formatRows(rows, kept.toTexts(rows * keepCount), keepCount, outputs, widths, names), 'utf8');
   const perRow = widths.reduce((a, w) => a + w, 0);
-  const fast =
-    wasm && perRow > 0 && rows > 0
-      ? (floatText ??= new FloatRowsText()).format(
-          rows,
-          outputs.map((t, o) => (t.data as Float32Array).subarray(0, rows * widths[o])),
-          widths,
-        )
-      : undefined;
-  // Only predictions, all said by the writer: its text is the batch's (copied out of its memory).
-  if (fast && keepCount === 0 && !fast.ends.includes(-1)) return Buffer.from(fast.text);
-  const w = new ByteWriter(rows * (perRow * 24 + keepCount * 12 + 2) + 64);
+  const useWasm = wasm && perRow > 0 && rows > 0;
+  // Rows per call of the WebAssembly writer: its text for them stays within REGION_BYTES.
+  const slice = Math.max(1, Math.floor(REGION_BYTES / (perRow * 24 + 1)));
+  const formatSlice = (from: number, to: number) =>
+    (floatText ??= new FloatRowsText()).format(
+      to - from,
+      outputs.map((t, o) => (t.data as Float32Array).subarray(from * widths[o], to * widths[o])),
+      widths,
+    );
+  let fast = useWasm ? formatSlice(0, Math.min(rows, slice)) : undefined;
+  // Only predictions, all said by the writer in one call: its text is the batch's (copied out of its memory).
+  if (fast && rows <= slice && keepCount === 0 && !fast.ends.includes(-1)) return Buffer.from(fast.text);
+  // The buffer grows as needed: a first guess of at most 64 MiB, however large the batch.
+  const w = new ByteWriter(Math.min(rows * (perRow * 24 + keepCount * 12 + 2) + 64, 1 << 26));
+  let sliceStart = 0; // the first row of the writer's last call
   let from = 0; // where the next row's text starts in fast.text
   for (let r = 0; r < rows; r++) {
+    if (useWasm && r === sliceStart + slice) {
+      sliceStart = r;
+      fast = formatSlice(r, Math.min(rows, r + slice));
+      from = 0;
+    }
     for (let k = 0; k < keepCount; k++) {
       if (k) w.buf[w.at++] = COMMA;
       w.keptCell(kept, r * keepCount + k);
     }
     // Sign, up to 9 digits, a point and up to 6 zeros: 24 bytes per value at most on the fast path.
     w.ensure(perRow * 24 + 2);
-    const end = fast ? fast.ends[r] : -1;
+    const end = fast ? fast.ends[r - sliceStart] : -1;
     if (end >= 0) {
       const { buf } = w;
       const text = fast!.text;

@@ -23,7 +23,15 @@ test('predict-batch writes the output, a one-line summary on stderr, and --json 
   const doc = JSON.parse(r.stdout);
   assert.equal(doc.version, 1);
   assert.equal(doc.rows_written, 200);
-  assert.deepEqual(Object.keys(doc.timings_ms), ['parse', 'infer', 'infer_main_thread', 'infer_wait', 'format', 'write', 'total']);
+  assert.deepEqual(Object.keys(doc.timings_ms), [
+    'parse',
+    'infer',
+    'infer_main_thread',
+    'infer_wait',
+    'format',
+    'write',
+    'total',
+  ]);
   assert.match(withoutWarnings(r.stderr), /^predicted 200 rows in [\d.]+ s \([\d,]+ rows\/s\) -> .*preds\.csv\n$/);
   assert.equal(readFileSync(out, 'utf8').split('\n').length, 202);
 });

@@ -77,7 +77,7 @@ test('the WebAssembly float writer gives the JavaScript writer its bytes, and ha
     const viaJs = formatRowsBytes(rows, kept, keepCount, outputs, [2, 1], ['a', 'b'], false);
     assert.ok(viaWasm.equals(viaJs), `keepCount ${keepCount}`);
   }
-  const { text, ends } = new FloatRowsText().format(rows, [a], [2]);
+  const { text, ends } = new FloatRowsText().format(rows, [a], [2])!;
   const handedBack = ends.filter((e) => e === -1).length;
   // Random bits give magnitudes past 1e22 or under 1e-14 in about one row in six: those, and only those, come back.
   assert.ok(handedBack > 0 && handedBack < rows / 3, `${handedBack} rows handed back`);
@@ -126,4 +126,16 @@ test('kept cells given as byte ranges are written as their text would be: copied
 test('formatCount writes integers as toLocaleString("en-US") does', () => {
   for (const n of [0, 7, 999, 1000, 1234567, -1000, -999999, 2 ** 53 - 1, 12345678901])
     assert.equal(formatCount(n), n.toLocaleString('en-US'), String(n));
+});
+
+test('a batch larger than the WebAssembly region is written in parts, the same bytes', () => {
+  // 300,000 rows of 3 values: about 21 MB of text at most, past the 4 MiB region, so several calls.
+  const rows = 300_000;
+  const outputs: Tensor[] = [{ name: 'a', type: 'float32', dims: [rows, 3], data: awkwardFloats(rows * 3) }];
+  const kept = Array.from({ length: rows }, (_, i) => String(i));
+  for (const keepCount of [0, 1]) {
+    const viaWasm = formatRowsBytes(rows, kept, keepCount, outputs, [3], ['a']);
+    const viaJs = formatRowsBytes(rows, kept, keepCount, outputs, [3], ['a'], false);
+    assert.ok(viaWasm.equals(viaJs), `keepCount ${keepCount}`);
+  }
 });

@@ -4,6 +4,7 @@ import { BatchEncoder, type EncodedBatch, type Reject } from '../../src/predict/
 import type { ColumnRole, InputBinding, PredictPlan } from '../../src/predict/plan.js';
 import type { RowChunk } from '../../src/table/row-reader.js';
 import { random } from '../../src/util/random.js';
+import { FloatRowParser } from '../../src/table/wasm/csv-floats.js';
 
 /**
  * The WebAssembly row parser (src/table/wasm/csv-floats.c) must give what the JavaScript scan gives,
@@ -145,4 +146,43 @@ test('the WebAssembly row parser reads the plain decimals of a benchmark-like fi
     for (let c = 0; c < 4; c++) assert.equal(x[r * 4 + c], Math.fround(values[r * 5 + c]), `row ${r} f${c}`);
     assert.equal(y[r], Math.fround(values[r * 5 + 4]), `row ${r} g`);
   }
+});
+
+test('a batch whose floats pass the WebAssembly region is parsed in parts, as the JavaScript scan parses it', () => {
+  // 1,500 rows of 1,000 floats: 6 MB, past the 4 MiB region, so the parser takes them about 1,000 at a time.
+  const rand = random(3);
+  const width = 1000;
+  const header = Array.from({ length: width }, (_, c) => `c${c}`);
+  const bindings: InputBinding[] = [
+    {
+      name: 'x',
+      type: 'float32',
+      kind: 'float',
+      columns: header.map((_, c) => c),
+      dims: (n) => [n, width],
+    },
+  ];
+  const roles: ColumnRole[] = header.map((_, c) => ({ input: 0, offset: c, kind: 'float', keep: -1 }));
+  const wide: PredictPlan = { bindings, roles, keep: [], mode: 'matrix', featureSource: '--features', warnings: [] };
+  const lines = Array.from({ length: 1500 }, () => header.map(() => ((rand() - 0.5) * 100).toFixed(4)).join(','));
+  const encode = (wasm: boolean) => {
+    const encoder = new BatchEncoder(
+      { file: 'wide.csv', header, plan: wide, onError: 'fail', allowMissing: false, wasm },
+      1500,
+    );
+    const chunk = chunkOf(lines);
+    assert.equal(encoder.add(chunk, 0), 1500);
+    assert.equal(encoder.wasmRows > 0, wasm);
+    return encoder.finish();
+  };
+  assert.deepEqual(bits(encode(true).feeds.x.data as Float32Array), bits(encode(false).feeds.x.data as Float32Array));
+});
+
+test('the parser holds at most 4 MiB of floats whatever the batch: 140,000 rows of 4,000 floats once overflowed its layout', () => {
+  const columns = Array.from({ length: 4000 }, (_, c) => ({ input: 0, offset: c, keep: -1 }));
+  const parser = new FloatRowParser(columns, [4000], 140_000);
+  assert.ok(parser.capacity >= 1 && parser.capacity * 4000 * 4 <= 4 << 20, `capacity ${parser.capacity}`);
+  const row = Buffer.from(columns.map((_, c) => `${c}.5`).join(','));
+  assert.equal(parser.parse(row, Int32Array.of(0), Int32Array.of(row.length), 0, 1), 1);
+  assert.equal(parser.floatsOf(0, 1)[3999], 3999.5);
 });

@@ -5,7 +5,7 @@
  * the JavaScript scan's time (README, "predict-batch performance"); the
  * caller parses any row it stops at.
  */
-import { align8, instantiate, reserve, type WasmMemory } from './module.js';
+import { align8, instantiate, REGION_BYTES, reserve, type WasmMemory } from './module.js';
 
 /** What the parser does with one header column. */
 export interface FloatRowColumn {
@@ -54,18 +54,20 @@ export class FloatRowParser {
   /** The buffer whose bytes are in memory now (a chunk is parsed in several calls). */
   private loaded: Uint8Array | undefined;
 
-  /** `strides[k]`: input k's floats per row; `capacity`: most rows per call. */
-  constructor(
-    columns: FloatRowColumn[],
-    strides: number[],
-    readonly capacity: number,
-  ) {
+  /** Most rows per call: the batch's, unless their floats would pass REGION_BYTES. */
+  readonly capacity: number;
+
+  /** `strides[k]`: input k's floats per row; `batchRows`: rows of a batch. */
+  constructor(columns: FloatRowColumn[], strides: number[], batchRows: number) {
     const instance = instantiate();
     this.memory = instance.memory;
     this.parseRows = instance.exports.parse_rows as ParseRows;
     this.width = columns.length;
     this.keepCount = columns.reduce((n, c) => (c.keep >= 0 ? n + 1 : n), 0);
     this.strides = strides;
+    const bytesPerRow = 4 * strides.reduce((a, b) => a + b, 0) + 8 * this.keepCount + 8;
+    const capacity = Math.max(1, Math.min(batchRows, Math.floor(REGION_BYTES / bytesPerRow)));
+    this.capacity = capacity;
     let at = align8(instance.heapBase);
     this.kindsAt = at;
     at = align8(at + this.width);
@@ -85,7 +87,7 @@ export class FloatRowParser {
     at = align8(at + 4 * capacity);
     this.endsAt = at;
     this.bufAt = align8(at + 4 * capacity);
-    this.reserve(this.bufAt);
+    if (!this.reserve(this.bufAt)) throw new RangeError('no memory for the WebAssembly row parser');
     columns.forEach((col, c) => {
       this.bytes[this.kindsAt + c] = (col.input >= 0 ? 1 : 0) | (col.keep >= 0 ? 2 : 0);
       const args = this.argsAt / 4;
@@ -96,13 +98,14 @@ export class FloatRowParser {
   }
 
   /** Memory up to byte `end`; views are remade when it grows (growing detaches them). */
-  private reserve(end: number): void {
-    reserve(this.memory, end);
+  private reserve(end: number): boolean {
+    const ok = reserve(this.memory, end);
     if (!this.bytes || this.bytes.buffer !== this.memory.buffer) {
       this.bytes = new Uint8Array(this.memory.buffer);
       this.ints = new Int32Array(this.memory.buffer);
       this.floats = new Float32Array(this.memory.buffer);
     }
+    return ok;
   }
 
   /**
@@ -114,7 +117,11 @@ export class FloatRowParser {
     if (n > this.capacity) throw new RangeError(`${n} rows, more than the parser's capacity ${this.capacity}`);
     if (this.loaded !== buf) {
       // The parser reads up to 8 bytes past a field (never using them): slack after the rows.
-      this.reserve(this.bufAt + buf.length + SLACK);
+      // A buffer that does not fit (a row of gigabytes) is left to the caller, row by row.
+      if (!this.reserve(this.bufAt + buf.length + SLACK)) {
+        this.loaded = undefined;
+        return 0;
+      }
       this.bytes.set(buf, this.bufAt);
       this.loaded = buf;
     }

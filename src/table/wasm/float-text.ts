@@ -28,8 +28,9 @@ export class FloatRowsText {
    * row). `text` and `ends` are views of this writer's memory, valid until
    * its next call: row r is text[ends[r - 1] .. ends[r]), newline included, or
    * ends[r] = -1 when the JavaScript writer must say it (no bytes then).
+   * Undefined when the memory for it cannot be had.
    */
-  format(rows: number, outputs: Float32Array[], widths: number[]): { text: Uint8Array; ends: Int32Array } {
+  format(rows: number, outputs: Float32Array[], widths: number[]): { text: Uint8Array; ends: Int32Array } | undefined {
     const perRow = widths.reduce((a, w) => a + w, 0);
     let at = this.heapBase;
     const dataAt = outputs.map((o) => {
@@ -44,7 +45,8 @@ export class FloatRowsText {
     const endsAt = at;
     at = align8(at + 4 * rows);
     const textAt = at;
-    reserve(this.memory, textAt + rows * (perRow * BYTES_PER_VALUE + 1));
+    // Memory it cannot have (a row of millions of values): the JavaScript writer says it all.
+    if (!reserve(this.memory, textAt + rows * (perRow * BYTES_PER_VALUE + 1))) return undefined;
     const { buffer } = this.memory;
     outputs.forEach((o, k) => new Float32Array(buffer, dataAt[k], o.length).set(o));
     new Int32Array(buffer, pointersAt, outputs.length).set(dataAt);

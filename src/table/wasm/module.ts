@@ -37,12 +37,27 @@ export function instantiate(): WasmInstance {
 
 const PAGE = 65536;
 
-/** Grow `memory` to hold `end` bytes; true when it grew (views of it are then detached). */
+/** A 32-bit module addresses 4 GiB; the last page is left out. */
+const MAX_BYTES = 2 ** 32 - PAGE;
+
+/**
+ * Grow `memory` to hold `end` bytes; false when it cannot (past 4 GiB, or out of memory): the caller
+ * then does without the module. Views of the memory are detached when it grows.
+ */
 export function reserve(memory: WasmMemory, end: number): boolean {
   const have = memory.buffer.byteLength;
-  if (end <= have) return false;
-  memory.grow(Math.ceil((end - have) / PAGE));
-  return true;
+  if (end <= have) return true;
+  if (end > MAX_BYTES) return false;
+  try {
+    memory.grow(Math.ceil((end - have) / PAGE));
+    return true;
+  } catch {
+    return false;
+  }
 }
 
-export const align8 = (n: number) => (n + 7) & ~7;
+/** Byte sizes here may pass 2^31: no 32-bit bit operations. */
+export const align8 = (n: number) => Math.ceil(n / 8) * 8;
+
+/** Bytes of batch data a module's region holds at most: larger batches go through it in parts. */
+export const REGION_BYTES = 4 << 20;
