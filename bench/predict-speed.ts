@@ -31,7 +31,15 @@ interface Ours extends Measured {
     main_thread_batches: number;
     batch_size: number;
     peak_rss_bytes: number;
-    timings_ms: { parse: number; infer: number; infer_wait: number; format: number; write: number; total: number };
+    timings_ms: {
+      parse: number;
+      infer: number;
+      infer_main_thread: number;
+      infer_wait: number;
+      format: number;
+      write: number;
+      total: number;
+    };
   };
 }
 interface DirectRun {
@@ -89,8 +97,8 @@ function describeOurs(o: Ours): string {
   const t = o.doc.timings_ms;
   return (
     `${s(o.wall_s)} s wall (main thread: parse ${s(t.parse / 1000)}, waiting for inference ${s(t.infer_wait / 1000)}, format ${s(t.format / 1000)}, write ${s(t.write / 1000)}; ` +
-    `onnxruntime in its worker ${s(t.infer / 1000)}; ${o.doc.threads} intra-op thread(s), batches of ${o.doc.batch_size}, ` +
-    `${o.doc.main_thread_batches} of ${Math.ceil(o.doc.rows_written / o.doc.batch_size)} run by the main thread), ${cpu(o)}, ` +
+    `inferring ${s(t.infer_main_thread / 1000)} (${o.doc.main_thread_batches} of ${Math.ceil(o.doc.rows_written / o.doc.batch_size)} batches); ` +
+    `onnxruntime in its worker ${s(t.infer / 1000)}; ${o.doc.threads} intra-op thread(s), batches of ${o.doc.batch_size}), ${cpu(o)}, ` +
     `peak RSS ${mb(o.tree_peak_rss_mb)} (${o.processes} process${o.processes > 1 ? 'es' : ''}; its own --json says ${mb(o.doc.peak_rss_bytes / 2 ** 20)})\n` +
     `      CPU seconds by thread: ${threadCpu(o)}`
   );
