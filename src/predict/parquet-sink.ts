@@ -22,7 +22,7 @@ import { MlopsError } from '../util/errors.js';
 import { halfToNumber } from '../util/float16.js';
 import { type OutputTarget, reserveOutput } from '../util/fs-atomic.js';
 import type { PredictionSink } from './prediction-sink.js';
-import { stageNow, type Timings } from './types.js';
+import type { Timings } from './types.js';
 
 /** Parquet column types for tensor element types; float16 is widened to FLOAT (exactly: DuckDB has no half type). */
 const STORED: Partial<Record<ElementType, StoredType>> = {
@@ -78,7 +78,7 @@ export async function parquetPredictionSink(options: ParquetSinkOptions): Promis
       writer = await ParquetTableWriter.create(spec, reserved.scratch);
     },
     async write(rows, kept, tensors) {
-      const t = stageNow(timings);
+      const t = performance.now();
       const slices: ColumnSlice[] = [];
       const texts = keepCount > 0 ? kept.toTexts(rows * keepCount) : [];
       for (let k = 0; k < keepCount; k++) slices.push({ values: texts, stride: keepCount, offset: k });
@@ -87,10 +87,10 @@ export async function parquetPredictionSink(options: ParquetSinkOptions): Promis
         for (let j = 0; j < widths[o]; j++) slices.push({ values, stride: widths[o], offset: j });
       });
       writer!.append(slices, rows);
-      timings.write += stageNow(timings) - t;
+      timings.write += performance.now() - t;
     },
     async end() {
-      const t = stageNow(timings);
+      const t = performance.now();
       try {
         await writer!.copyTo(reserved.temp, compression);
       } catch (err) {
@@ -106,7 +106,7 @@ export async function parquetPredictionSink(options: ParquetSinkOptions): Promis
       } finally {
         writer!.close();
       }
-      timings.write += stageNow(timings) - t;
+      timings.write += performance.now() - t;
     },
     async commit() {
       await reserved.commit();

@@ -11,7 +11,7 @@ import { outputColumns, type OutputColumn } from './format.js';
 import { abortFileOutputs, type FileOutputs } from './commit.js';
 import { nextChunk, type FilePlan, type InputSource } from './setup.js';
 import { rowSpan, rowWord, type RowWord } from './row-place.js';
-import { type FileSummary, type RunContext, stageNow } from './types.js';
+import type { FileSummary, RunContext } from './types.js';
 
 type Inferred = [EncodedBatch, Record<string, Tensor>];
 
@@ -65,15 +65,15 @@ export class FilePipeline {
     const { encoder, source } = this;
     try {
       for (let chunk = this.file.first; chunk; ) {
-        let t = stageNow(timings);
+        let t = performance.now();
         let r = 0;
         while (r < chunk.count) {
           r = encoder.add(chunk, r);
           if (encoder.full) {
-            timings.parse += stageNow(timings) - t;
+            timings.parse += performance.now() - t;
             await this.takeRejects();
             await this.dispatch(encoder.finish());
-            t = stageNow(timings);
+            t = performance.now();
           }
         }
         await this.takeRejects();
@@ -86,7 +86,7 @@ export class FilePipeline {
           elapsedMs: performance.now() - this.started,
         });
         chunk = await nextChunk(source.rows);
-        timings.parse += stageNow(timings) - t;
+        timings.parse += performance.now() - t;
       }
       await this.takeRejects();
       await this.dispatch(encoder.finish());
@@ -156,9 +156,11 @@ export class FilePipeline {
   private async dispatch(encoded: EncodedBatch): Promise<void> {
     this.rowsRead += encoded.rows;
     const { input } = this.source;
+    const { runner } = this.context;
+    const here = encoded.rows > 0 && (runner.runsHere?.(encoded.rows) ?? false);
     const run: Promise<Inferred> | undefined =
       encoded.rows > 0
-        ? this.context.runner.run(encoded.feeds, this.file.fetch, this.file.plan.fixedBatch).then(
+        ? runner.run(encoded.feeds, this.file.fetch, this.file.plan.fixedBatch).then(
             (r): Inferred => [encoded, r],
             (err) => {
               // Say which rows: a model that fails on some batches only (a value out of a lookup's range...) is found there.
@@ -181,9 +183,16 @@ export class FilePipeline {
         () => (batch.settled = true),
       );
       this.inflight.push(batch);
+      if (here) {
+        // The main thread's own run: awaited now (onnxruntime-node runs it from setImmediate), so it
+        // is timed as itself and is never counted in another stage's wait. Failures come with the write.
+        const t = performance.now();
+        await run.catch(() => {});
+        this.context.timings.inferMain += performance.now() - t;
+      }
     }
     // Write what is done; wait only when every worker is busy.
-    const parallel = this.context.runner.parallel?.(this.file.batchSize) ?? 1;
+    const parallel = runner.parallel?.(this.file.batchSize) ?? 1;
     while (this.inflight.length > 0 && (this.inflight.length >= parallel + 1 || this.inflight[0].settled))
       await this.writeOldest();
   }
@@ -194,10 +203,10 @@ export class FilePipeline {
 
   private async writeOldest(): Promise<void> {
     const { timings } = this.context;
-    const tw = stageNow(timings);
+    const tw = performance.now();
     const [done, results] = await this.inflight[0].run;
     this.inflight.shift();
-    timings.inferWait += stageNow(timings) - tw;
+    timings.inferWait += performance.now() - tw;
     await this.writeResults(done, results);
   }
 

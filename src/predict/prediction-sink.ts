@@ -9,7 +9,7 @@ import type { OutputColumn } from './format.js';
 import { formatRowsBytes } from './format-bytes.js';
 import type { OutputSink } from './output-sink.js';
 import type { KeptCells } from './kept-cells.js';
-import { stageNow, type Timings } from './types.js';
+import type { Timings } from './types.js';
 
 export type OutputFormat = 'csv' | 'parquet';
 
@@ -48,9 +48,9 @@ export function csvPredictionSink(out: OutputSink, timings: Timings): Prediction
     const text = pending.length === 1 ? pending[0] : Buffer.concat(pending, pendingBytes);
     pending = [];
     pendingBytes = 0;
-    const tw = stageNow(timings);
+    const tw = performance.now();
     await out.write(text);
-    timings.write += stageNow(timings) - tw;
+    timings.write += performance.now() - tw;
   };
   return {
     async begin(kept, columns) {
@@ -60,9 +60,9 @@ export function csvPredictionSink(out: OutputSink, timings: Timings): Prediction
       await out.write([...kept.map((k) => k.name), ...columns.flatMap((c) => c.names)].map(csvField).join(',') + '\n');
     },
     async write(rows, kept, tensors) {
-      const tf = stageNow(timings);
+      const tf = performance.now();
       const text = formatRowsBytes(rows, kept, keepCount, tensors, widths, names);
-      timings.format += stageNow(timings) - tf;
+      timings.format += performance.now() - tf;
       pending.push(text);
       pendingBytes += text.length;
       if (pendingBytes >= WRITE_SIZE) await flush();

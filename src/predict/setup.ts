@@ -25,7 +25,6 @@ import {
   type PredictBatchOptions,
   type PredictBatchResult,
   type RunContext,
-  stageNow,
   type Timings,
 } from './types.js';
 
@@ -137,8 +136,7 @@ export async function setUpRun(
   // Not awaited: rows are read and parsed while the worker loads onnxruntime and compiles the model
   // (about 0.1 s); a model that does not load fails the first run, before any output is published.
   const worker = startWorkerRunner(prepared, threads);
-  const runner =
-    options.mainThreadInference === false ? worker : helpedRunner(worker, prepared, (ms) => (timings.inferMain += ms));
+  const runner = options.mainThreadInference === false ? worker : helpedRunner(worker, prepared);
   // A stream may stall before the first batch fills: a model that cannot load must not wait for it.
   if (options.inputs.includes('-')) await worker.ready;
   const recordedFeatures = loaded.recordedFeatures;
@@ -239,14 +237,14 @@ export async function planFile(context: RunContext, source: InputSource): Promis
   const { input, headerInfo, range, rowRange, rows } = source;
   // The file's first rows decide which columns are numeric, the same in every shard of it;
   // nothing is written before the plan holds.
-  const t = stageNow(timings);
+  const t = performance.now();
   const first = await nextChunk(rows);
   // A shard judges columns on the first rows of the whole file, so every shard maps alike.
   const sample =
     (range && range.start > headerInfo.dataStart) || (rowRange && rowRange.start > 0)
       ? await headRows(input, headerInfo, SAMPLE_ROWS)
       : chunkRows(first, SAMPLE_ROWS);
-  timings.parse += stageNow(timings) - t;
+  timings.parse += performance.now() - t;
   const plan = planColumns(
     input,
     headerInfo.header,

@@ -114,16 +114,8 @@ export interface Timings {
   inferWait: number;
   format: number;
   write: number;
-  /** Batches the main thread inferred itself, which the stages' clock (stageNow) leaves out. */
+  /** Batches the main thread inferred itself (awaited at once, so no other stage counts them). */
   inferMain: number;
-}
-
-/**
- * The clock of the main thread's stages: wall time less its own inference runs, which happen inside
- * whichever stage was waiting when their turn came (a read, a write), so no stage counts them.
- */
-export function stageNow(timings: Timings): number {
-  return performance.now() - timings.inferMain;
 }
 
 /**

@@ -28,33 +28,17 @@ const workerQueue = (rows: number) => Math.max(2, Math.ceil(WORKER_QUEUE_ROWS / 
 
 const rowsOf = (feeds: Record<string, Tensor>) => Object.values(feeds)[0]?.dims[0] ?? 1;
 
-/** `onMainThreadRun`: told how long each run on the main thread took (ms), as it ends. */
-export function helpedRunner(worker: Runner, prepared: PreparedModel, onMainThreadRun?: (ms: number) => void): Runner {
+export function helpedRunner(worker: Runner, prepared: PreparedModel): Runner {
   let pending = 0;
   let local: Promise<ModelSession> | undefined;
   let localBatches = 0;
-  let localMs = 0;
   const runLocally = async (feeds: Record<string, Tensor>, fetch: string[], split?: number) => {
     // Compiled on first use: a run the worker keeps up with never pays for a second session.
     local ??= createSession(prepared.bytes, prepared.signature.model, prepared.signature.label, 1);
     const session = await local;
-    return runInSlices(
-      async (f) => {
-        // onnxruntime-node runs the model in a setImmediate callback; one queued just before it
-        // starts the clock right before the run, and the run's answer stops it right after.
-        let started = 0;
-        setImmediate(() => (started = performance.now()));
-        const out = await session.run(f, fetch);
-        const ms = performance.now() - started;
-        localMs += ms;
-        onMainThreadRun?.(ms);
-        return out;
-      },
-      feeds,
-      fetch,
-      split,
-    );
+    return runInSlices((f) => session.run(f, fetch), feeds, fetch, split);
   };
+  const runsHere = (rows: number) => rows <= WORKER_QUEUE_ROWS && pending >= workerQueue(rows);
   return {
     ...(worker.ready ? { ready: worker.ready } : {}),
     // The worker's queue, and as many again for the main thread: batches are written in order, so the
@@ -65,15 +49,12 @@ export function helpedRunner(worker: Runner, prepared: PreparedModel, onMainThre
     get inferenceMs() {
       return worker.inferenceMs;
     },
-    get mainThreadMs() {
-      return localMs;
-    },
     get mainThreadBatches() {
       return localBatches;
     },
+    runsHere,
     run(feeds, fetch, split) {
-      const rows = rowsOf(feeds);
-      if (rows <= WORKER_QUEUE_ROWS && pending >= workerQueue(rows)) {
+      if (runsHere(rowsOf(feeds))) {
         localBatches++;
         return runLocally(feeds, fetch, split);
       }

@@ -13,9 +13,13 @@ export interface Runner {
   readonly ready?: Promise<void>;
   /** Batches of `rows` rows it takes at once before the caller should wait for one (1 if absent). */
   parallel?(rows: number): number;
-  /** Batches the main thread ran itself (helped-runner.ts), and the time they took. */
+  /**
+   * Whether the next run of `rows` rows would run on the calling thread (helped-runner.ts): the
+   * caller then awaits it at once, so its time is its own stage.
+   */
+  runsHere?(rows: number): boolean;
+  /** Batches the calling thread ran itself. */
   readonly mainThreadBatches?: number;
-  readonly mainThreadMs?: number;
   /** Time onnxruntime spent inside run() in the worker, summed over all runs. */
   readonly inferenceMs: number;
   /**
