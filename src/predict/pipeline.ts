@@ -152,7 +152,10 @@ export class FilePipeline {
     }
   }
 
-  /** Start inferring a batch, then write the one before it: inference runs on onnxruntime's threads while we parse the next. */
+  /**
+   * Start inferring a batch, then write, in order, the batches already done: inference runs in the worker
+   * (or, when it is behind, here) while we parse the next. Waits only when the runner holds all it takes.
+   */
   private async dispatch(encoded: EncodedBatch): Promise<void> {
     this.rowsRead += encoded.rows;
     const { input } = this.source;
@@ -191,7 +194,7 @@ export class FilePipeline {
         this.context.timings.inferMain += performance.now() - t;
       }
     }
-    // Write what is done; wait only when every worker is busy.
+    // Write what is done; wait only when the runner holds all it takes.
     const parallel = runner.parallel?.(this.file.batchSize) ?? 1;
     while (this.inflight.length > 0 && (this.inflight.length >= parallel + 1 || this.inflight[0].settled))
       await this.writeOldest();
