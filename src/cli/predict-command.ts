@@ -42,7 +42,7 @@ const FLAGS = flagSet<PredictBatchOptions>()({
   },
   mainThreadInference: {
     flag: '--main-thread-inference',
-    help: 'when the inference worker is 8,192 rows behind, the main thread runs the next batch itself on a one-thread session (default)',
+    help: 'when the inference worker holds 8,192 rows (and at least 2 batches), the main thread runs the next batch itself on a one-thread session (default; batches over 8,192 rows always go to the worker)',
     negate: 'leave every batch to the inference worker',
   },
   features: { flag: '--features <cols>', help: 'columns feeding a single [N, F] input, in order', parse: parseList },

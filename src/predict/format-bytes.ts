@@ -123,7 +123,12 @@ export function formatRowsBytes(
       from = 0;
     }
     for (let k = 0; k < keepCount; k++) {
-      if (k) w.buf[w.at++] = COMMA;
+      // Room for the comma too: a cell that ended exactly at the buffer's end made this write fall off it
+      // (dropped by the typed array) and left a byte of uninitialised memory in the output.
+      if (k) {
+        w.ensure(1);
+        w.buf[w.at++] = COMMA;
+      }
       w.keptCell(kept, r * keepCount + k);
     }
     // Sign, up to 9 digits, a point and up to 6 zeros: 24 bytes per value at most on the fast path.

@@ -1,7 +1,8 @@
 /**
- * One input file through the model: read rows, encode batches, infer in the
- * worker while the next batch is parsed, format and write the predictions.
- * The state of that loop (counters, the batch in flight, the output columns)
+ * One input file through the model: read rows, encode batches, infer them
+ * (in the worker while the next batches are parsed, or on this thread when
+ * the worker is behind), format and write the predictions in order. The
+ * state of that loop (counters, the batches in flight, the output columns)
  * belongs to one FilePipeline; the run's shared parts come in a RunContext.
  */
 import type { Tensor } from '../onnx/tensor.js';

@@ -9,7 +9,8 @@
  */
 import type { Tensor } from '../onnx/tensor.js';
 import { runInSlices } from '../onnx/tensor-rows.js';
-import { createSession, type ModelSession, type PreparedModel } from './session.js';
+import { MlopsError } from '../util/errors.js';
+import { createSession, type ModelSession, type PreparedModel, runFailed } from './session.js';
 import type { Runner } from './worker-session.js';
 
 /**
@@ -36,7 +37,14 @@ export function helpedRunner(worker: Runner, prepared: PreparedModel): Runner {
     // Compiled on first use: a run the worker keeps up with never pays for a second session.
     local ??= createSession(prepared.bytes, prepared.signature.model, prepared.signature.label, 1);
     const session = await local;
-    return runInSlices((f) => session.run(f, fetch), feeds, fetch, split);
+    try {
+      return await runInSlices((f) => session.run(f, fetch), feeds, fetch, split);
+    } catch (err) {
+      // Named with the whole batch's shapes, as the worker names a failed batch, not the slice's.
+      if (split && err instanceof MlopsError && err.code === 'RUNTIME_RUN_FAILED')
+        throw runFailed(prepared.signature.label, feeds, err.cause ?? err, err.cause);
+      throw err;
+    }
   };
   const runsHere = (rows: number) => rows <= WORKER_QUEUE_ROWS && pending >= workerQueue(rows);
   return {
@@ -68,9 +76,5 @@ export function helpedRunner(worker: Runner, prepared: PreparedModel): Runner {
       await worker.release();
       if (local) await (await local.catch(() => undefined))?.release();
     },
-    onExit(listener) {
-      worker.onExit?.(listener);
-    },
-    terminate: worker.terminate && (() => worker.terminate!()),
   };
 }

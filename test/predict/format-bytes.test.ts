@@ -139,3 +139,27 @@ test('a batch larger than the WebAssembly region is written in parts, the same b
     assert.ok(viaWasm.equals(viaJs), `keepCount ${keepCount}`);
   }
 });
+
+test('kept cells of every length up to past the first buffer guess: the comma after one that fills the buffer is not lost', () => {
+  // The writer's buffer starts at a guess from the row count; a first kept cell ending exactly at its end
+  // once lost the comma after it to uninitialised memory. Every length from 1 to 400 crosses that edge.
+  const outputs: Tensor[] = [{ name: 'p', type: 'float32', dims: [1, 2], data: new Float32Array([0.5, -1.25]) }];
+  for (let n = 1; n <= 400; n++) {
+    for (const cells of [
+      ['a'.repeat(n), 'bob'],
+      [String(n), 'x'.repeat(n), 'y'],
+    ]) {
+      const keep = cells.length;
+      const want = formatRows(1, cells, keep, outputs, [2], ['p']);
+      assert.equal(formatRowsBytes(1, cells, keep, outputs, [2], ['p']).toString(), want, `length ${n}`);
+      const buf = Buffer.from(cells.join(''));
+      const kept = new KeptCells(keep);
+      let at = 0;
+      cells.forEach((c, i) => {
+        kept.setBytes(i, buf, at, at + c.length);
+        at += c.length;
+      });
+      assert.equal(formatRowsBytes(1, kept, keep, outputs, [2], ['p']).toString(), want, `length ${n}, bytes`);
+    }
+  }
+});
