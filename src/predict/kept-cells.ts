@@ -9,13 +9,12 @@ export class KeptCells {
   /** Cells given as text; undefined where a cell is a byte range (or not set). */
   readonly texts: string[] = [];
   private readonly buffers: Array<Uint8Array | undefined> = [];
-  private readonly starts: Int32Array;
-  private readonly ends: Int32Array;
+  /** Made on the first byte range: a batch of text cells (Parquet input, quoted rows) needs none. */
+  private starts?: Int32Array;
+  private ends?: Int32Array;
 
-  constructor(capacity: number) {
-    this.starts = new Int32Array(capacity);
-    this.ends = new Int32Array(capacity);
-  }
+  /** `capacity`: cells at most (rows x keep count). */
+  constructor(private readonly capacity: number) {}
 
   /** Text cells only (tests, callers that have strings). */
   static of(texts: string[]): KeptCells {
@@ -25,6 +24,8 @@ export class KeptCells {
   }
 
   setBytes(i: number, buf: Uint8Array, start: number, end: number): void {
+    this.starts ??= new Int32Array(this.capacity);
+    this.ends ??= new Int32Array(this.capacity);
     this.texts[i] = undefined as unknown as string;
     this.buffers[i] = buf;
     this.starts[i] = start;
@@ -42,7 +43,7 @@ export class KeptCells {
     const text = this.texts[i];
     if (text !== undefined) return text;
     const buf = this.buffers[i];
-    return buf ? Buffer.prototype.toString.call(buf, 'utf8', this.starts[i], this.ends[i]) : (undefined as never);
+    return buf ? Buffer.prototype.toString.call(buf, 'utf8', this.starts![i], this.ends![i]) : (undefined as never);
   }
 
   /** The first `count` cells as text, for writers that take strings (Parquet, non-float outputs). */
@@ -55,9 +56,9 @@ export class KeptCells {
     return this.texts[i] === undefined ? this.buffers[i] : undefined;
   }
   startOf(i: number): number {
-    return this.starts[i];
+    return this.starts![i];
   }
   endOf(i: number): number {
-    return this.ends[i];
+    return this.ends![i];
   }
 }
