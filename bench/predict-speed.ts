@@ -17,6 +17,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeFeatureCsv, writeIrisCsv } from './make-data.js';
 import { bestOf, type Measured, measure } from './process-meter.js';
+import type { PredictBatchResult } from '../src/predict/types.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const model = (name: string) => path.join(ROOT, 'fixtures', 'models', name);
@@ -25,22 +26,11 @@ const env = { ...process.env, NO_COLOR: '1' };
 let python = 'python3';
 
 interface Ours extends Measured {
-  doc: {
-    rows_written: number;
-    threads: number;
-    main_thread_batches: number;
-    batch_size: number;
-    peak_rss_bytes: number;
-    timings_ms: {
-      parse: number;
-      infer: number;
-      infer_main_thread: number;
-      infer_wait: number;
-      format: number;
-      write: number;
-      total: number;
-    };
-  };
+  /** predict-batch's --json document. */
+  doc: Pick<
+    PredictBatchResult,
+    'rows_written' | 'threads' | 'main_thread_batches' | 'batch_size' | 'peak_rss_bytes' | 'timings_ms'
+  >;
 }
 interface DirectRun {
   run_s: number;
