@@ -11,6 +11,7 @@ import {
   parsePositiveInt,
 } from './parsers.js';
 import type { PredictBatchOptions } from '../predict/index.js';
+import { DEFAULT_BATCH_SIZE } from '../predict/types.js';
 import { addFlags, flagSet, readFlags, REGISTRY_FLAG } from './flags.js';
 import { INPUT_FORMAT_FLAG } from './input-format-flag.js';
 import { addFormatFlags, chosenFormat } from './format.js';
@@ -34,7 +35,11 @@ const FLAGS = flagSet<PredictBatchOptions>()({
     help: 'Parquet outputs: zstd (default), snappy, gzip, lz4 or uncompressed',
     choices: ['zstd', 'snappy', 'gzip', 'lz4', 'uncompressed'],
   },
-  batchSize: { flag: '--batch-size <n>', help: 'rows per inference call (default 1024)', parse: parseBatchSize },
+  batchSize: {
+    flag: '--batch-size <n>',
+    help: `rows per inference call (default ${DEFAULT_BATCH_SIZE})`,
+    parse: parseBatchSize,
+  },
   threads: {
     flag: '--threads <n>',
     help: 'onnxruntime intra-op threads of the inference worker (default: cores - 1; the main thread parses meanwhile; at most the core count)',

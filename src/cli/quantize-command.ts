@@ -6,6 +6,7 @@ import { addFlags, flagSet, readFlags, REGISTRY_FLAG } from './flags.js';
 import { addFormatFlags } from './format.js';
 import { INPUT_FORMAT_FLAG } from './input-format-flag.js';
 import { commandAction } from './shape.js';
+import { DEFAULT_BATCH_SIZE } from '../predict/types.js';
 
 const parsePercentile = numberInRange(50, 100, { lowExclusive: true });
 
@@ -68,7 +69,7 @@ const FLAGS = flagSet<QuantizeOptions>()({
   },
   batchSize: {
     flag: '--batch-size <n>',
-    help: 'validation rows per inference call, as predict-batch --batch-size (default 4096)',
+    help: `validation rows per inference call, as predict-batch --batch-size (default ${DEFAULT_BATCH_SIZE})`,
     parse: parseBatchSize,
   },
   features: {
@@ -103,7 +104,7 @@ onnxruntime.quantization. Conv stays in float in dynamic mode (ConvInteger is sl
 atomically; everything not quantized is kept as it was. Float and int8 run on the same rows (--validate,
 else calibration data, else synthesized inputs): NaN/Inf where the float model is finite stops the run
 (exit 1, nothing written or registered). Dynamic int8 quantizes activations per inference call, so its
-outputs depend on the batching: validation runs in calls of --batch-size rows (predict-batch's 4096) and
+outputs depend on the batching: validation runs in calls of --batch-size rows (predict-batch's ${DEFAULT_BATCH_SIZE}) and
 reports the "batch spread" against one row at a time.
 
 Examples:

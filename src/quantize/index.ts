@@ -45,7 +45,7 @@ export interface QuantizeOptions {
   /** `--input-format`: read calibration and validation tables as this format (a file not in it is refused); by default, by their first bytes. */
   inputFormat?: TableFormat;
   validationRows?: number;
-  /** Validation rows per inference call, as predict-batch --batch-size (default 4096). */
+  /** Validation rows per inference call, as predict-batch --batch-size (default: its default, PREDICT_BATCH_SIZE). */
   batchSize?: number;
   /** CSV column mapping for calibration and validation data. */
   features?: string[];

@@ -4,6 +4,7 @@
  * programmatic API, where a percentile of 200 once produced an all-NaN model.
  */
 import { MlopsError } from '../util/errors.js';
+import { DEFAULT_BATCH_SIZE } from '../predict/types.js';
 import { validateName } from '../registry/names.js';
 import type { QuantizeOptions } from './index.js';
 
@@ -11,7 +12,7 @@ import type { QuantizeOptions } from './index.js';
 export const QUANTIZABLE_OPS = ['MatMul', 'Gemm', 'Conv'] as const;
 
 /** Rows per inference call in predict-batch (its --batch-size default); validation batches the same way. */
-export const PREDICT_BATCH_SIZE = 1024;
+export const PREDICT_BATCH_SIZE = DEFAULT_BATCH_SIZE;
 
 /** Options are named as code (`calibrationRows`); the CLI prints them as its flags. */
 const refuse = (code: 'OPTION_INVALID' | 'OPTION_MISSING' | 'OPTIONS_CONFLICT', message: string, hint?: string) =>

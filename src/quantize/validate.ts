@@ -4,7 +4,7 @@
  *
  * Dynamic int8 quantizes activations with the min/max of each inference call,
  * so a row's output depends on the rows batched with it. The differences are
- * measured in calls of `batchSize` rows (predict-batch's default, 4096), and the
+ * measured in calls of `batchSize` rows (predict-batch's default, PREDICT_BATCH_SIZE), and the
  * int8 model is run once more one row at a time: the largest change between
  * the two batchings is reported as its own figure (0 for float and static QDQ).
  */
